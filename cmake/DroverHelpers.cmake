@@ -2,7 +2,7 @@
 add_library(drover_options INTERFACE)
 target_compile_options(drover_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
 if(DROVER_WERROR)
   target_compile_options(drover_options INTERFACE -Werror)
 endif()

@@ -153,6 +153,8 @@ struct ParseFailure {
 class Message {
  public:
   static constexpr std::size_t max_options = 64;
+  // Largest value the option length field can express (§3.1: 65535 + 269).
+  static constexpr std::size_t max_option_length = 65535 + 269;
 
   Type type = Type::Con;
   Code code = codes::Empty;
@@ -163,6 +165,8 @@ class Message {
   void clear();
 
   // Options are kept sorted by number; repeated options keep their insertion order.
+  // Throws std::length_error if value is longer than max_option_length. The number of options is
+  // not bounded here (the builder is local code); parse() enforces max_options on input.
   void add_option(std::uint16_t number, std::span<const std::uint8_t> value);
   void add_option(std::uint16_t number, std::string_view value);
   void add_uint_option(std::uint16_t number, std::uint32_t value);  // minimal-length encoding
@@ -199,6 +203,9 @@ class Message {
 
   // Wire size of serialize() (header + token + options + marker + payload).
   std::size_t wire_size() const;
+
+  // Same header fields, token, options (numbers and values, in order) and payload.
+  friend bool operator==(const Message& a, const Message& b);
 
  private:
   struct Entry {

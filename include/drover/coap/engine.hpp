@@ -1,0 +1,368 @@
+// The sans-I/O CoAP engine (RFC 7252 message layer, RFC 7641 Observe, RFC 7959 Block-wise).
+//
+// The engine owns no socket and no clock. A driver feeds it datagrams and the current time and
+// drains what comes out:
+//
+//   engine.receive(peer, datagram, now);  // or engine.on_timer(now) once next_expiry() is reached
+//   while (engine.poll_transmit(tx)) socket.send_to(tx.peer, tx.bytes);
+//   while (engine.poll_event(ev)) handle(ev);  // may call send_request, respond, notify...
+//   // drain transmits again after such calls, then arm a timer for engine.next_expiry()
+//
+// Inside, one concern per module (src/coap/):
+//   engine.cpp           public API, input dispatch, timers, peers and MIDs, MID/token indexes
+//   exchange_client.cpp  client requests: tokens, NSTART queueing, deadlines, response matching
+//   exchange_server.cpp  server exchanges: piggybacked or separate responses, expiry
+//   observe.cpp          the server's observer registry; the client's RFC 7641 3.4 ordering
+//   blockwise.cpp        Block1/Block2 in both roles; block_transfers.cpp: the server's store
+//   reliability.cpp      CON retransmission with randomised exponential back-off
+//   dedup.cpp            duplicate detection by (peer, MID), replaying the cached reply
+//   random.cpp           tokens and jitter (ChaCha20)
+//   timer_queue.hpp      the timer heap; transmit_queue.cpp: the ring of outgoing datagrams
+// A datagram goes up through them: dedup -> ACK/RST matching -> block-wise reassembly ->
+// observe bookkeeping -> an event. A call like respond() goes down: observe -> block-wise
+// slicing -> piggybacked or separate -> retransmission state -> the output ring.
+//
+// Every table is bounded by EngineConfig; when a bound is reached the call fails with an Error
+// (or the input is dropped and counted in EngineStats), never by growing. All state expires:
+// after the last exchange is done and EXCHANGE_LIFETIME has passed, counts() is back to zero.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "drover/coap/message.hpp"
+#include "drover/coap/peer.hpp"
+
+namespace drover::coap {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = Clock::duration;
+
+// ---------------------------------------------------------------------------------------------------------
+// Configuration. Defaults are the RFC 7252 §4.8 transmission parameters and RFC 7641/7959
+// recommendations.
+struct EngineConfig {
+  // Reliability (RFC 7252 §4.8). The first retransmission timeout is drawn uniformly from
+  // [ack_timeout, ack_timeout * ack_random_factor] and doubles after each retransmission.
+  Duration ack_timeout = std::chrono::seconds(2);
+  double ack_random_factor = 1.5;
+  unsigned max_retransmit = 4;
+  unsigned nstart = 1;  // outstanding requests per peer; more wait in the per-peer queue
+  Duration exchange_lifetime = std::chrono::seconds(247);  // dedup lifetime of CON messages
+  Duration non_lifetime = std::chrono::seconds(145);       // dedup lifetime of NON messages
+
+  // Client: how long a request waits for its final response (also after an empty ACK), unless
+  // RequestOptions::timeout says otherwise.
+  Duration request_timeout = std::chrono::seconds(247);
+
+  // Server: a CON request not answered by respond() within this delay gets an empty ACK, and the
+  // response goes out later as a separate response (RFC 7252 §5.2.2).
+  Duration piggyback_delay = std::chrono::seconds(1);
+  // Server: separate responses to CON requests are sent as CON (true) or NON.
+  bool separate_response_confirmable = true;
+
+  // Block-wise (RFC 7959). Block size = 2^(szx + 4): 0 -> 16 bytes ... 6 -> 1024 bytes.
+  // Bodies larger than one block are split; the peer may ask for smaller blocks.
+  std::uint8_t block_szx = 6;
+  std::size_t max_body_size =
+      1024 * 1024;  // reassembled request/response bodies (4.13 / failure past it)
+  std::size_t max_block_transfers = 32;  // concurrent reassemblies + server Block2 slice caches
+  Duration block_transfer_lifetime =
+      std::chrono::seconds(247);  // a transfer idle this long expires
+
+  // Observe, server side (RFC 7641 §4.5): notifications are NON unless the notify call asks for
+  // CON, except that at least every `notification_con_every` notifications (0 = never by count) and
+  // at least once per `notification_con_interval` one is sent as CON to check the observer is still
+  // there.
+  unsigned notification_con_every = 100;
+  Duration notification_con_interval = std::chrono::hours(24);
+
+  // Bounds on state. Inputs past them are dropped (counted in EngineStats); calls fail with an
+  // Error.
+  std::size_t max_peers = 4096;
+  std::size_t max_exchanges = 16384;              // client requests + server exchanges, total
+  std::size_t max_queued_requests_per_peer = 16;  // waiting behind NSTART
+  std::size_t max_dedup_entries = 65536;
+  std::size_t max_observations = 4096;       // client role
+  std::size_t max_observers = 16384;         // server role
+  std::size_t max_pending_transmits = 4096;  // datagrams not yet taken by poll_transmit
+  // Events not yet taken by poll_event. When reached, incoming requests and responses are dropped
+  // (unacknowledged, so the peer retransmits); events of the engine's own timers still queue.
+  std::size_t max_pending_events = 4096;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Identifiers handed to the application. Values are never reused within one Engine.
+struct RequestId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const RequestId&, const RequestId&) = default;
+};
+struct ExchangeId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const ExchangeId&, const ExchangeId&) = default;
+};
+struct ObserverId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const ObserverId&, const ObserverId&) = default;
+};
+
+// Why a call was refused.
+enum class Error : std::uint8_t {
+  QueueFull,         // the peer's request queue (behind NSTART) is full
+  TooManyPeers,      // max_peers reached
+  TooManyExchanges,  // max_exchanges reached
+  TooManyObservations,
+  TooManyBlockTransfers,
+  BodyTooLarge,      // body larger than max_body_size
+  UnknownRequest,    // no such RequestId (finished, failed or cancelled)
+  UnknownExchange,   // no such ExchangeId (already answered or expired)
+  UnknownObserver,   // no such ObserverId (removed)
+  InvalidMessage,    // e.g. a request without a request code, a response without a response code
+  NotAnObservation,  // deregister/reregister on a request that is not an established observation
+};
+std::string_view to_string(Error);
+
+// A value or an Error (std::expected is C++23).
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error e) : v_(std::in_place_index<1>, e) {}                 // NOLINT
+  bool has_value() const { return v_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+  const T& value() const { return std::get<0>(v_); }
+  const T& operator*() const { return value(); }
+  Error error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+struct Ok {};
+using Status = Result<Ok>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Events (drained with poll_event).
+
+// A complete request (Block1 already reassembled). Answer it with respond(exchange, ...) — or
+// drop(). A GET/FETCH with Observe=0 asks to observe: respond with a 2.xx carrying an Observe
+// option to accept (respond() then returns the ObserverId), without it to decline.
+struct RequestReceived {
+  ExchangeId exchange;
+  PeerAddress peer;
+  Message request;
+};
+
+// The final response to send_request (Block2 already reassembled). For an observation request that
+// the server accepted (the response carries Observe), notifications follow as NotificationReceived.
+struct ResponseReceived {
+  RequestId request;
+  Message response;
+};
+
+// A notification of an established observation, newer than every one delivered before (RFC 7641
+// §3.4; reordered ones are dropped). `last` is set when it ends the observation (no Observe option,
+// e.g. 4.04).
+struct NotificationReceived {
+  RequestId request;
+  Message notification;
+  bool last = false;
+};
+
+enum class FailureReason : std::uint8_t {
+  Timeout,        // no ACK after MAX_RETRANSMIT retransmissions, or no response before the deadline
+  Reset,          // the peer answered with RST
+  BodyTooLarge,   // the (Block2) response body exceeded max_body_size
+  BlockTransfer,  // the peer broke a block-wise transfer (wrong block, changed ETag, missing Block1
+                  // echo)
+  Resources,      // a bound was reached while continuing the request (e.g. max_block_transfers)
+};
+std::string_view to_string(FailureReason);
+
+// A request (or an established observation, or a ping) ended without a (further) response.
+struct RequestFailed {
+  RequestId request;
+  FailureReason reason;
+};
+
+// The RST answering ping().
+struct PongReceived {
+  RequestId ping;
+};
+
+enum class ObserverRemovalReason : std::uint8_t {
+  Reset,         // the observer answered a notification with RST
+  Timeout,       // a CON notification was never acknowledged
+  Deregistered,  // GET with Observe=1 (RFC 7641 §3.6)
+  Replaced,      // a new registration with the same token replaced it
+};
+std::string_view to_string(ObserverRemovalReason);
+
+// Server role: an observer is gone (not sent for removals the application asked for).
+struct ObserverRemoved {
+  ObserverId observer;
+  PeerAddress peer;
+  ObserverRemovalReason reason;
+};
+
+using Event = std::variant<RequestReceived, ResponseReceived, NotificationReceived, RequestFailed,
+                           PongReceived, ObserverRemoved>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Options of the calls.
+
+struct RequestOptions {
+  bool confirmable = true;
+  std::optional<std::uint8_t>
+      block_szx;                    // block size for this request's Block1/Block2 (else config)
+  std::optional<Duration> timeout;  // deadline of the final response (else config.request_timeout)
+};
+
+struct NotifyOptions {
+  bool confirmable =
+      false;  // send this one as CON (the engine also makes some CON on its own, see config)
+};
+
+// One datagram to send. `bytes` stays valid until the next call of any non-const Engine method.
+struct Transmit {
+  PeerAddress peer;
+  std::span<const std::uint8_t> bytes;
+};
+
+// State held right now; all zero when the engine is idle and everything has expired.
+struct EngineCounts {
+  std::size_t peers = 0;
+  std::size_t client_requests = 0;  // in flight, queued, or established observations
+  std::size_t queued_requests = 0;  // waiting behind NSTART (included in client_requests)
+  std::size_t server_exchanges =
+      0;                      // received requests not yet answered, or their replies in flight
+  std::size_t observers = 0;  // server role
+  std::size_t dedup_entries = 0;
+  std::size_t retransmissions = 0;  // CON messages waiting for an ACK
+  std::size_t block_transfers = 0;
+  std::size_t pending_transmits = 0;
+  std::size_t pending_events = 0;
+  std::size_t timers = 0;
+  friend bool operator==(const EngineCounts&, const EngineCounts&) = default;
+};
+
+// Monotonic counters, for logs and metrics.
+struct EngineStats {
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t datagrams_sent = 0;
+  std::uint64_t malformed = 0;            // undecodable datagrams (a CON among them got RST)
+  std::uint64_t duplicates = 0;           // by (peer, MID), answered from the cache or ignored
+  std::uint64_t retransmissions = 0;      // CON messages sent again
+  std::uint64_t unmatched = 0;            // ACK/RST/responses matching nothing
+  std::uint64_t stale_notifications = 0;  // dropped by the RFC 7641 §3.4 ordering rule
+  std::uint64_t dropped_overload = 0;     // inputs dropped because a bound was reached
+};
+
+// ---------------------------------------------------------------------------------------------------------
+class Engine {
+ public:
+  // `random_seed` feeds the ChaCha20-based generator behind tokens, initial MIDs and retransmission
+  // jitter. Production code must seed it from the OS (std::random_device / getrandom): predictable
+  // tokens let off-path attackers spoof responses (RFC 7252 §5.3.1, §11.4). Tests pass fixed seeds.
+  Engine(EngineConfig config, std::uint64_t random_seed);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+
+  // ---- Input
+  // One UDP datagram from `peer`.
+  void receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram, TimePoint now);
+  // Runs every timer due at `now`. Calling it early or more often is harmless.
+  void on_timer(TimePoint now);
+
+  // ---- Output
+  bool poll_transmit(Transmit& out);
+  bool poll_event(Event& out);
+  // When on_timer should be called next; nullopt when no timer is armed. Never later than needed
+  // (it may be earlier, e.g. for a timer whose owner is already gone).
+  std::optional<TimePoint> next_expiry() const;
+
+  // ---- Client role
+  // Sends `request` (its code, options and payload; type, MID and token are set by the engine).
+  // A GET/FETCH with Observe=0 registers an observation. Bodies larger than one block go out as
+  // Block1.
+  Result<RequestId> send_request(const PeerAddress& peer, Message request, TimePoint now,
+                                 const RequestOptions& options = {});
+  // Calls without a `now` parameter (cancel, drop, remove_observer, forget_peer) act at the latest
+  // time the engine was given.
+
+  // Forgets a request or observation without telling the peer (a later notification gets RST).
+  // No event follows.
+  Status cancel(RequestId request);
+  // Ends an established observation actively: sends GET/FETCH with Observe=1 and the same token.
+  // The observation ends now; the response to the deregistration comes as ResponseReceived of the
+  // returned id.
+  Result<RequestId> deregister(RequestId observation, TimePoint now);
+  // Re-sends the registration of an established observation (RFC 7641 §3.3.1, e.g. after Max-Age);
+  // the answer arrives as a NotificationReceived of the same observation.
+  Status reregister(RequestId observation, TimePoint now);
+  // CoAP ping (RFC 7252 §4.3): an empty CON; PongReceived or RequestFailed(Timeout) follows.
+  Result<RequestId> ping(const PeerAddress& peer, TimePoint now);
+
+  // ---- Server role
+  // Answers a RequestReceived (code, options, payload of `response`; the engine sets the rest and
+  // adds Block1/Block2/Size2 as needed). Piggybacked in the ACK when the ACK has not gone out yet,
+  // else a separate response. Returns the new ObserverId when this response accepted an
+  // observation.
+  Result<std::optional<ObserverId>> respond(ExchangeId exchange, Message response, TimePoint now);
+  // Sends the empty ACK now (the response will be separate), instead of after piggyback_delay.
+  Status accept(ExchangeId exchange, TimePoint now);
+  // Abandons a request without answering (a CON gets its empty ACK only if it was already sent).
+  Status drop(ExchangeId exchange);
+  // Sends a notification (code, options, payload of `notification`; the engine adds the Observe
+  // sequence number and the token). A non-2.xx notification ends the observation (RFC 7641 §4.2).
+  Status notify(ObserverId observer, Message notification, TimePoint now,
+                const NotifyOptions& options = {});
+  // Forgets an observer without telling it (its next message about the token gets no
+  // notifications).
+  Status remove_observer(ObserverId observer);
+
+  // ---- Both
+  // Drops all state about `peer` (e.g. its DTLS session ended): its requests fail (Reset), its
+  // observers are removed (ObserverRemoved, Reset), and nothing more is sent to it.
+  void forget_peer(const PeerAddress& peer);
+
+  EngineCounts counts() const;
+  const EngineStats& stats() const;
+  const EngineConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drover::coap
+
+template <>
+struct std::hash<drover::coap::RequestId> {
+  std::size_t operator()(drover::coap::RequestId id) const noexcept {
+    return std::hash<std::uint64_t>{}(id.value);
+  }
+};
+template <>
+struct std::hash<drover::coap::ExchangeId> {
+  std::size_t operator()(drover::coap::ExchangeId id) const noexcept {
+    return std::hash<std::uint64_t>{}(id.value);
+  }
+};
+template <>
+struct std::hash<drover::coap::ObserverId> {
+  std::size_t operator()(drover::coap::ObserverId id) const noexcept {
+    return std::hash<std::uint64_t>{}(id.value);
+  }
+};

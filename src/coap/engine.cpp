@@ -1,0 +1,482 @@
+// Engine plumbing: the public API, input dispatch by message type, timers, the peer table, the
+// MID and token indexes, and output helpers. Protocol behaviour lives in exchange_client.cpp,
+// exchange_server.cpp, observe.cpp and blockwise.cpp.
+#include "drover/coap/engine.hpp"
+
+#include "coap/engine_impl.hpp"
+
+namespace drover::coap {
+
+std::string_view to_string(Error e) {
+  switch (e) {
+    case Error::QueueFull:
+      return "request queue full";
+    case Error::TooManyPeers:
+      return "too many peers";
+    case Error::TooManyExchanges:
+      return "too many exchanges";
+    case Error::TooManyObservations:
+      return "too many observations";
+    case Error::TooManyBlockTransfers:
+      return "too many block-wise transfers";
+    case Error::BodyTooLarge:
+      return "body too large";
+    case Error::UnknownRequest:
+      return "unknown request";
+    case Error::UnknownExchange:
+      return "unknown exchange";
+    case Error::UnknownObserver:
+      return "unknown observer";
+    case Error::InvalidMessage:
+      return "invalid message";
+    case Error::NotAnObservation:
+      return "not an established observation";
+  }
+  return "?";
+}
+
+std::string_view to_string(FailureReason r) {
+  switch (r) {
+    case FailureReason::Timeout:
+      return "timeout";
+    case FailureReason::Reset:
+      return "reset by peer";
+    case FailureReason::BodyTooLarge:
+      return "response body too large";
+    case FailureReason::BlockTransfer:
+      return "block-wise transfer broken by peer";
+    case FailureReason::Resources:
+      return "out of resources";
+  }
+  return "?";
+}
+
+std::string_view to_string(ObserverRemovalReason r) {
+  switch (r) {
+    case ObserverRemovalReason::Reset:
+      return "reset by observer";
+    case ObserverRemovalReason::Timeout:
+      return "notification not acknowledged";
+    case ObserverRemovalReason::Deregistered:
+      return "deregistered";
+    case ObserverRemovalReason::Replaced:
+      return "replaced";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Public API: forwarding.
+
+Engine::Engine(EngineConfig config, std::uint64_t random_seed)
+    : impl_(std::make_unique<Impl>(std::move(config), random_seed)) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+void Engine::receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                     TimePoint now) {
+  impl_->see(now);
+  impl_->receive(peer, datagram, now);
+}
+void Engine::on_timer(TimePoint now) {
+  impl_->see(now);
+  impl_->on_timer(now);
+}
+
+bool Engine::poll_transmit(Transmit& out) {
+  if (!impl_->tx.pop(out.peer, out.bytes)) return false;
+  ++impl_->stats.datagrams_sent;
+  return true;
+}
+
+bool Engine::poll_event(Event& out) {
+  if (impl_->events.empty()) return false;
+  out = std::move(impl_->events.front());
+  impl_->events.pop_front();
+  return true;
+}
+
+std::optional<TimePoint> Engine::next_expiry() const {
+  return impl_->next_expiry();
+}
+
+Result<RequestId> Engine::send_request(const PeerAddress& peer, Message request, TimePoint now,
+                                       const RequestOptions& options) {
+  impl_->see(now);
+  auto kind = Impl::is_observe_registration(request) ? ClientRequest::Kind::Observe
+                                                     : ClientRequest::Kind::Normal;
+  return impl_->start_request(peer, std::move(request), now, options, kind, std::nullopt);
+}
+Status Engine::cancel(RequestId request) {
+  return impl_->cancel(request, impl_->latest);
+}
+Result<RequestId> Engine::deregister(RequestId observation, TimePoint now) {
+  impl_->see(now);
+  return impl_->deregister(observation, now);
+}
+Status Engine::reregister(RequestId observation, TimePoint now) {
+  impl_->see(now);
+  return impl_->reregister(observation, now);
+}
+Result<RequestId> Engine::ping(const PeerAddress& peer, TimePoint now) {
+  impl_->see(now);
+  return impl_->start_request(peer, Message{}, now, {}, ClientRequest::Kind::Ping, std::nullopt);
+}
+
+Result<std::optional<ObserverId>> Engine::respond(ExchangeId exchange, Message response,
+                                                  TimePoint now) {
+  impl_->see(now);
+  return impl_->respond(exchange, std::move(response), now);
+}
+Status Engine::accept(ExchangeId exchange, TimePoint now) {
+  impl_->see(now);
+  return impl_->accept(exchange);
+}
+Status Engine::drop(ExchangeId exchange) {
+  return impl_->drop(exchange, impl_->latest);
+}
+Status Engine::notify(ObserverId observer, Message notification, TimePoint now,
+                      const NotifyOptions& options) {
+  impl_->see(now);
+  return impl_->notify(observer, std::move(notification), now, options);
+}
+Status Engine::remove_observer(ObserverId observer) {
+  if (!impl_->observers.contains(observer)) return Error::UnknownObserver;
+  impl_->remove_observer(observer, std::nullopt, impl_->latest);
+  return Ok{};
+}
+void Engine::forget_peer(const PeerAddress& peer) {
+  impl_->forget_peer(peer, impl_->latest);
+}
+
+EngineCounts Engine::counts() const {
+  const Impl& m = *impl_;
+  EngineCounts c;
+  c.peers = m.peers.size();
+  c.client_requests = m.requests.size();
+  c.queued_requests = m.queued;
+  c.server_exchanges = m.exchanges.size();
+  c.observers = m.observers.size();
+  c.dedup_entries = m.dedup.size();
+  for (const auto& [id, r] : m.requests) c.retransmissions += r.rel.waiting() ? 1u : 0u;
+  for (const auto& [id, e] : m.exchanges) c.retransmissions += e.rel.waiting() ? 1u : 0u;
+  for (const auto& [id, o] : m.observers) c.retransmissions += o.rel.waiting() ? 1u : 0u;
+  c.block_transfers = m.transfers.size() + m.client_downloads;
+  c.pending_transmits = m.tx.size();
+  c.pending_events = m.events.size();
+  c.timers = m.timers.size();
+  return c;
+}
+const EngineStats& Engine::stats() const {
+  return impl_->stats;
+}
+const EngineConfig& Engine::config() const {
+  return impl_->config;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Input.
+
+Engine::Impl::Impl(EngineConfig cfg, std::uint64_t seed)
+    : config(std::move(cfg)),
+      random(seed),
+      tx(config.max_pending_transmits),
+      dedup(config.max_dedup_entries, config.exchange_lifetime, config.non_lifetime),
+      transfers(config.max_body_size, config.block_transfer_lifetime) {
+  config.block_szx = std::min(config.block_szx, BlockOption::max_szx);
+}
+
+void Engine::Impl::receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                           TimePoint now) {
+  ++stats.datagrams_received;
+  if (auto failure = parse(datagram, in)) {
+    ++stats.malformed;
+    // RFC 7252 §4.2: a CON that cannot be processed is rejected with RST; anything else is dropped.
+    if (failure->type == Type::Con && failure->message_id)
+      send_empty(peer, Type::Rst, *failure->message_id);
+    return;
+  }
+  switch (in.type) {
+    case Type::Con:
+    case Type::Non:
+      if (in.code.is_empty()) {
+        if (in.type == Type::Con) send_empty(peer, Type::Rst, in.message_id);  // CoAP ping
+      } else if (in.code.is_request()) {
+        on_request(peer, now);
+      } else if (in.code.is_response()) {
+        on_separate_response(peer, now);
+      }
+      break;
+    case Type::Ack:
+      if (in.code.is_empty())
+        on_ack(peer, in.message_id, now);
+      else if (in.code.is_response())
+        on_piggybacked_response(peer, now);
+      else
+        ++stats.malformed;  // a request in an ACK: silently ignored (§4.2)
+      break;
+    case Type::Rst:
+      if (in.code.is_empty())
+        on_rst(peer, in.message_id, now);
+      else
+        ++stats.malformed;
+      break;
+  }
+  maybe_compact_timers();
+}
+
+void Engine::Impl::on_ack(const PeerAddress& peer, std::uint16_t mid, TimePoint now) {
+  auto it = mids.find(MidKey{peer, mid});
+  if (it == mids.end()) {
+    ++stats.unmatched;
+    return;
+  }
+  MidOwner owner = it->second;
+  switch (owner.kind) {
+    case MidOwner::Kind::Request:
+      on_request_ack(requests.at(RequestId{owner.id}), now);
+      break;
+    case MidOwner::Kind::Exchange:
+      on_exchange_ack(exchanges.at(ExchangeId{owner.id}), now);
+      break;
+    case MidOwner::Kind::Observer:
+      on_observer_ack(observers.at(ObserverId{owner.id}));
+      break;
+  }
+}
+
+void Engine::Impl::on_rst(const PeerAddress& peer, std::uint16_t mid, TimePoint now) {
+  auto it = mids.find(MidKey{peer, mid});
+  if (it == mids.end()) {
+    ++stats.unmatched;
+    return;
+  }
+  MidOwner owner = it->second;
+  switch (owner.kind) {
+    case MidOwner::Kind::Request:
+      on_request_rst(requests.at(RequestId{owner.id}), now);
+      break;
+    case MidOwner::Kind::Exchange:
+      on_exchange_rst(exchanges.at(ExchangeId{owner.id}), now);
+      break;
+    case MidOwner::Kind::Observer:
+      remove_observer(ObserverId{owner.id}, ObserverRemovalReason::Reset, now);
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Timers.
+
+void Engine::Impl::on_timer(TimePoint now) {
+  dedup.expire(now);
+  transfers.expire(now);
+  while (auto e = timers.pop_due(now)) {
+    if (!timer_live(*e)) continue;
+    switch (e->kind) {
+      case TimerKind::RequestRetransmit:
+        on_request_retransmit(RequestId{e->id}, now);
+        break;
+      case TimerKind::RequestDeadline:
+        on_request_deadline(RequestId{e->id}, now);
+        break;
+      case TimerKind::ExchangeRetransmit:
+      case TimerKind::ExchangePiggyback:
+      case TimerKind::ExchangeExpiry:
+        on_exchange_timer(e->kind, ExchangeId{e->id}, now);
+        break;
+      case TimerKind::ObserverRetransmit:
+        on_observer_retransmit(ObserverId{e->id}, now);
+        break;
+      case TimerKind::PeerExpiry:
+        on_peer_timer(e->id, now);
+        break;
+    }
+  }
+  maybe_compact_timers();
+}
+
+bool Engine::Impl::timer_live(const TimerQueue<TimePoint>::Entry& e) const {
+  switch (e.kind) {
+    case TimerKind::RequestRetransmit: {
+      auto it = requests.find(RequestId{e.id});
+      return it != requests.end() && it->second.rel.next_at == e.at;
+    }
+    case TimerKind::RequestDeadline: {
+      auto it = requests.find(RequestId{e.id});
+      return it != requests.end() && it->second.deadline == e.at;
+    }
+    case TimerKind::ExchangeRetransmit:
+    case TimerKind::ExchangePiggyback:
+    case TimerKind::ExchangeExpiry: {
+      auto it = exchanges.find(ExchangeId{e.id});
+      if (it == exchanges.end()) return false;
+      const ServerExchange& ex = it->second;
+      return e.at == (e.kind == TimerKind::ExchangeRetransmit  ? ex.rel.next_at
+                      : e.kind == TimerKind::ExchangePiggyback ? ex.piggyback_at
+                                                               : ex.expires);
+    }
+    case TimerKind::ObserverRetransmit: {
+      auto it = observers.find(ObserverId{e.id});
+      return it != observers.end() && it->second.rel.next_at == e.at;
+    }
+    case TimerKind::PeerExpiry: {
+      auto it = peer_by_serial.find(e.id);
+      return it != peer_by_serial.end() && peers.at(it->second).gc_at == e.at;
+    }
+  }
+  return false;
+}
+
+void Engine::Impl::maybe_compact_timers() {
+  // Each live owner has at most three armed timers; stale entries beyond that are garbage.
+  std::size_t live_bound =
+      3 * (requests.size() + exchanges.size()) + observers.size() + peers.size();
+  if (timers.size() > 64 + 2 * live_bound)
+    timers.compact([this](const auto& e) { return timer_live(e); });
+}
+
+std::optional<TimePoint> Engine::Impl::next_expiry() const {
+  std::optional<TimePoint> t = timers.earliest();
+  for (auto other : {dedup.next_expiry(), transfers.next_expiry()})
+    if (other && (!t || *other < *t)) t = other;
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Peers. A peer is kept while anything refers to it, and for EXCHANGE_LIFETIME after its last MID
+// was used, so that a MID is never reused toward it within that time (RFC 7252 §4.4).
+
+Peer* Engine::Impl::find_peer(const PeerAddress& peer) {
+  auto it = peers.find(peer);
+  return it == peers.end() ? nullptr : &it->second;
+}
+
+Peer* Engine::Impl::ensure_peer(const PeerAddress& peer, TimePoint now) {
+  if (Peer* p = find_peer(peer)) return p;
+  if (peers.size() >= config.max_peers) return nullptr;
+  Peer& p = peers[peer];
+  p.serial = new_id();
+  p.next_mid = static_cast<std::uint16_t>(random.next_u32());
+  p.last_used = now;
+  p.gc_at = now + config.exchange_lifetime;
+  peer_by_serial.emplace(p.serial, peer);
+  timers.schedule(p.gc_at, TimerKind::PeerExpiry, p.serial);
+  return &p;
+}
+
+std::uint16_t Engine::Impl::allocate_mid(const PeerAddress& peer, TimePoint now) {
+  Peer& p = peers.at(peer);
+  p.last_used = now;
+  return p.next_mid++;
+}
+
+void Engine::Impl::on_peer_timer(std::uint64_t serial, TimePoint now) {
+  PeerAddress addr = peer_by_serial.at(serial);
+  Peer& p = peers.at(addr);
+  bool busy = p.requests != 0 || p.exchanges != 0 || p.observers != 0;
+  if (!busy && p.last_used + config.exchange_lifetime <= now) {
+    peer_by_serial.erase(serial);
+    peers.erase(addr);
+    return;
+  }
+  p.gc_at = busy ? now + config.exchange_lifetime : p.last_used + config.exchange_lifetime;
+  timers.schedule(p.gc_at, TimerKind::PeerExpiry, serial);
+}
+
+void Engine::Impl::release_peer_ref(const PeerAddress& peer, std::size_t Peer::*counter,
+                                    TimePoint now) {
+  Peer& p = peers.at(peer);
+  --(p.*counter);
+  if (now > p.last_used) p.last_used = now;
+}
+
+void Engine::Impl::forget_peer(const PeerAddress& peer, TimePoint now) {
+  if (Peer* p =
+          find_peer(peer)) {  // empty the queue first: failing a request must not send the next
+    for (RequestId id : p->queue) requests.at(id).out = ClientRequest::Out::None;
+    queued -= p->queue.size();
+    p->queue.clear();
+  }
+  std::vector<RequestId> reqs;
+  for (const auto& [id, r] : requests)
+    if (r.peer == peer) reqs.push_back(id);
+  for (RequestId id : reqs) fail_request(id, FailureReason::Reset, now);
+  std::vector<ExchangeId> exs;
+  for (const auto& [id, e] : exchanges)
+    if (e.peer == peer) exs.push_back(id);
+  for (ExchangeId id : exs) finish_exchange(id, now);
+  std::vector<ObserverId> obs;
+  for (const auto& [id, o] : observers)
+    if (o.peer == peer) obs.push_back(id);
+  for (ObserverId id : obs) remove_observer(id, ObserverRemovalReason::Reset, now);
+  dedup.forget_peer(peer);
+  transfers.forget_peer(peer);
+  if (Peer* p = find_peer(peer)) {
+    peer_by_serial.erase(p->serial);
+    peers.erase(peer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Indexes.
+
+void Engine::Impl::index_mid(const PeerAddress& peer, std::uint16_t mid, MidOwner owner) {
+  mids.insert_or_assign(MidKey{peer, mid}, owner);
+}
+
+void Engine::Impl::unindex_mid(const PeerAddress& peer, std::uint16_t mid, MidOwner owner) {
+  auto it = mids.find(MidKey{peer, mid});
+  if (it != mids.end() && it->second == owner) mids.erase(it);
+}
+
+Token Engine::Impl::new_token(const PeerAddress& peer) {
+  std::array<std::uint8_t, 8> bytes{};
+  for (;;) {
+    random.fill(bytes);
+    Token t(bytes);
+    if (!tokens.contains(TokenKey(peer, t))) return t;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Output.
+
+void Engine::Impl::send(const PeerAddress& peer, const Message& msg) {
+  if (!tx.push(peer, msg)) ++stats.dropped_overload;
+}
+
+void Engine::Impl::send_bytes(const PeerAddress& peer, std::span<const std::uint8_t> bytes) {
+  if (!tx.push(peer, bytes)) ++stats.dropped_overload;
+}
+
+namespace {
+void make_empty(Message& msg, Type type, std::uint16_t mid) {
+  msg.clear();
+  msg.type = type;
+  msg.code = codes::Empty;
+  msg.message_id = mid;
+  msg.token = Token{};
+}
+}  // namespace
+
+void Engine::Impl::send_empty(const PeerAddress& peer, Type type, std::uint16_t mid) {
+  make_empty(scratch, type, mid);
+  send(peer, scratch);
+}
+
+void Engine::Impl::send_cached_reply(const PeerAddress& peer, std::uint16_t reply_to_mid,
+                                     const Message& msg) {
+  wire.clear();
+  serialize(msg, wire);
+  dedup.set_reply(MidKey{peer, reply_to_mid}, wire);
+  send_bytes(peer, wire);
+}
+
+void Engine::Impl::send_cached_empty(const PeerAddress& peer, Type type, std::uint16_t mid) {
+  make_empty(scratch, type, mid);
+  send_cached_reply(peer, mid, scratch);
+}
+
+}  // namespace drover::coap

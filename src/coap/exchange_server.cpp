@@ -1,0 +1,231 @@
+// Server exchanges: incoming requests (dedup, rejection of what cannot be processed), the choice
+// between a piggybacked and a separate response, the empty ACK after piggyback_delay, and exchange
+// expiry (RFC 7252 §4.2, §4.5, §5.2).
+#include <algorithm>
+
+#include "coap/engine_impl.hpp"
+
+namespace drover::coap {
+
+void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
+  // Inputs dropped for lack of room must not leave a dedup entry behind: the peer's retransmission
+  // would then be taken for a duplicate and ignored.
+  if (!event_room() || ensure_peer(peer, now) == nullptr) {
+    ++stats.dropped_overload;
+    return;
+  }
+  std::span<const std::uint8_t> cached;
+  switch (dedup.check(MidKey{peer, in.message_id}, in.type == Type::Con, now, cached)) {
+    case DedupCache::Outcome::Duplicate:
+      ++stats.duplicates;
+      if (in.type == Type::Con && !cached.empty()) send_bytes(peer, cached);  // replay the reply
+      return;
+    case DedupCache::Outcome::Full:
+      ++stats.dropped_overload;
+      return;
+    case DedupCache::Outcome::New:
+      break;
+  }
+  if (first_unknown_critical_option(in)) {
+    reply_code(peer, in, codes::BadOption, now);  // §5.4.1
+    return;
+  }
+  BlockOption block1, block2;
+  BlockRead r1 = read_block(in, options::Block1, block1);
+  BlockRead r2 = read_block(in, options::Block2, block2);
+  if (r1 == BlockRead::Invalid || r2 == BlockRead::Invalid) {
+    reply_code(peer, in, codes::BadOption, now);
+    return;
+  }
+  on_observer_request(peer, in, now);
+  if (r2 == BlockRead::Valid && block2.num > 0 && r1 == BlockRead::Absent &&
+      serve_cached_block(peer, in, now))
+    return;
+  std::optional<BlockOption> last_block1;
+  if (r1 == BlockRead::Valid) {
+    if (absorb_block1(peer, in, block1, now)) return;
+    last_block1 = block1;
+  } else if (in.payload().size() > config.max_body_size) {
+    reply_code(peer, in, codes::RequestEntityTooLarge, now,
+               static_cast<std::uint32_t>(std::min<std::size_t>(config.max_body_size, UINT32_MAX)));
+    return;
+  }
+  if (requests.size() + exchanges.size() >= config.max_exchanges) {
+    ++stats.dropped_overload;
+    reply_code(peer, in, codes::ServiceUnavailable, now);
+    return;
+  }
+
+  ExchangeId id{new_id()};
+  ServerExchange& ex = exchanges[id];
+  ex.id = id;
+  ex.peer = peer;
+  ex.token = in.token;
+  ex.request_mid = in.message_id;
+  ex.confirmable = in.type == Type::Con;
+  ex.observe_register = is_observe_registration(in);
+  ex.transfer_key = transfer_key(in, true);
+  ex.block1 = last_block1;
+  if (r2 == BlockRead::Valid) ex.block2 = block2;
+  ex.expires = now + config.exchange_lifetime;
+  timers.schedule(ex.expires, TimerKind::ExchangeExpiry, id.value);
+  if (ex.confirmable) {
+    ex.piggyback_at = now + config.piggyback_delay;
+    timers.schedule(ex.piggyback_at, TimerKind::ExchangePiggyback, id.value);
+  }
+  ++peers.at(peer).exchanges;
+  // Block-wise transfer is the engine's business: the application sees whole bodies.
+  in.remove_option(options::Block2);
+  push_event(RequestReceived{id, peer, std::move(in)});
+}
+
+void Engine::Impl::reply_to_request(const PeerAddress& peer, const Message& request, Message& reply,
+                                    TimePoint now) {
+  reply.token = request.token;
+  if (request.type == Type::Con) {
+    reply.type = Type::Ack;
+    reply.message_id = request.message_id;
+    send_cached_reply(peer, request.message_id, reply);
+  } else {
+    reply.type = Type::Non;
+    reply.message_id = allocate_mid(peer, now);
+    send(peer, reply);
+  }
+}
+
+void Engine::Impl::reply_code(const PeerAddress& peer, const Message& request, Code code,
+                              TimePoint now, std::optional<std::uint32_t> size1) {
+  scratch.clear();
+  scratch.code = code;
+  if (size1) scratch.set_uint_option(options::Size1, *size1);
+  reply_to_request(peer, request, scratch, now);
+}
+
+Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message response,
+                                                        TimePoint now) {
+  auto it = exchanges.find(id);
+  if (it == exchanges.end() || it->second.responded) return Error::UnknownExchange;
+  if (!response.code.is_response()) return Error::InvalidMessage;
+  ServerExchange& ex = it->second;
+
+  std::optional<ObserverId> observer;
+  if (ex.observe_register && response.code.is_success() && response.has_option(options::Observe)) {
+    observer = register_observer(ex, response, now);
+  } else {
+    response.remove_option(options::Observe);
+    if (ex.observe_register) {  // declined: a re-registration with this token ends the old
+                                // observation
+      if (auto o = observer_by_token.find(TokenKey(ex.peer, ex.token));
+          o != observer_by_token.end())
+        remove_observer(o->second, ObserverRemovalReason::Replaced, now);
+    }
+  }
+  if (ex.block1)
+    write_block(response, options::Block1, BlockOption{ex.block1->num, false, ex.block1->szx});
+  if (!slice_response(ex.peer, ex.transfer_key, ex.block2, response, now)) {
+    // The requested block lies past the end of the body.
+    if (observer) remove_observer(*observer, std::nullopt, now);
+    observer.reset();
+    response.clear();
+    response.code = codes::BadOption;
+  }
+
+  response.token = ex.token;
+  if (ex.confirmable && !ex.ack_sent) {  // piggybacked (§5.2.1)
+    response.type = Type::Ack;
+    response.message_id = ex.request_mid;
+    send_cached_reply(ex.peer, ex.request_mid, response);
+    finish_exchange(id, now);
+    return observer;
+  }
+  bool con = ex.confirmable && config.separate_response_confirmable;
+  response.type = con ? Type::Con : Type::Non;
+  response.message_id = allocate_mid(ex.peer, now);
+  if (!con) {
+    send(ex.peer, response);
+    if (observer) note_non_notification(observers.at(*observer), response.message_id);
+    finish_exchange(id, now);
+    return observer;
+  }
+  // Separate CON response (§5.2.2): the exchange lives on until it is acknowledged.
+  ex.responded = true;
+  ex.piggyback_at = kNever;
+  ex.observer = observer;
+  ex.mid = response.message_id;
+  ex.rel.bytes.clear();
+  serialize(response, ex.rel.bytes);
+  send_bytes(ex.peer, ex.rel.bytes);
+  ex.rel.start(config, random, now);
+  timers.schedule(ex.rel.next_at, TimerKind::ExchangeRetransmit, id.value);
+  index_mid(ex.peer, ex.mid, MidOwner{MidOwner::Kind::Exchange, id.value});
+  return observer;
+}
+
+Status Engine::Impl::accept(ExchangeId id) {
+  auto it = exchanges.find(id);
+  if (it == exchanges.end() || it->second.responded) return Error::UnknownExchange;
+  ServerExchange& ex = it->second;
+  if (ex.confirmable && !ex.ack_sent) {
+    send_cached_empty(ex.peer, Type::Ack,
+                      ex.request_mid);  // also what a duplicate gets from now on
+    ex.ack_sent = true;
+  }
+  ex.piggyback_at = kNever;
+  return Ok{};
+}
+
+Status Engine::Impl::drop(ExchangeId id, TimePoint now) {
+  if (!exchanges.contains(id)) return Error::UnknownExchange;
+  finish_exchange(id, now);
+  return Ok{};
+}
+
+void Engine::Impl::finish_exchange(ExchangeId id, TimePoint now) {
+  auto it = exchanges.find(id);
+  if (it == exchanges.end()) return;
+  ServerExchange& ex = it->second;
+  if (ex.responded) unindex_mid(ex.peer, ex.mid, MidOwner{MidOwner::Kind::Exchange, id.value});
+  PeerAddress peer = ex.peer;
+  exchanges.erase(it);
+  release_peer_ref(peer, &Peer::exchanges, now);
+}
+
+void Engine::Impl::on_exchange_timer(TimerKind kind, ExchangeId id, TimePoint now) {
+  ServerExchange& ex = exchanges.at(id);
+  switch (kind) {
+    case TimerKind::ExchangePiggyback:
+      accept(id);
+      return;
+    case TimerKind::ExchangeExpiry:
+      // Never answered: forget it. A separate response in flight ends with its own retransmissions.
+      if (!ex.responded) finish_exchange(id, now);
+      return;
+    case TimerKind::ExchangeRetransmit:
+      if (ex.rel.on_timeout(config) == Reliable::Step::Resend) {
+        ++stats.retransmissions;
+        send_bytes(ex.peer, ex.rel.bytes);
+        timers.schedule(ex.rel.next_at, TimerKind::ExchangeRetransmit, id.value);
+        return;
+      }
+      {
+        std::optional<ObserverId> observer = ex.observer;
+        finish_exchange(id, now);
+        if (observer) remove_observer(*observer, ObserverRemovalReason::Timeout, now);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+void Engine::Impl::on_exchange_ack(ServerExchange& ex, TimePoint now) {
+  finish_exchange(ex.id, now);
+}
+
+void Engine::Impl::on_exchange_rst(ServerExchange& ex, TimePoint now) {
+  std::optional<ObserverId> observer = ex.observer;
+  finish_exchange(ex.id, now);
+  if (observer) remove_observer(*observer, ObserverRemovalReason::Reset, now);
+}
+
+}  // namespace drover::coap

@@ -1,0 +1,451 @@
+// CoAP message representation and wire codec (RFC 7252 §3).
+#include "drover/coap/message.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+
+namespace drover::coap {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+// §3.1: option delta and length share one encoding: a nibble, then 0, 1 or 2 extension bytes.
+constexpr std::uint32_t ext1_base = 13;
+constexpr std::uint32_t ext2_base = 269;
+constexpr std::uint8_t payload_marker = 0xff;
+
+constexpr std::uint8_t field_nibble(std::uint32_t v) {
+  if (v < ext1_base) return static_cast<std::uint8_t>(v);
+  return v < ext2_base ? 13 : 14;
+}
+
+constexpr std::size_t field_ext_size(std::uint32_t v) {
+  if (v < ext1_base) return 0;
+  return v < ext2_base ? 1 : 2;
+}
+
+std::uint8_t* write_field_ext(std::uint32_t v, std::uint8_t* p) {
+  if (v >= ext2_base) {
+    const std::uint32_t e = v - ext2_base;
+    *p++ = static_cast<std::uint8_t>(e >> 8);
+    *p++ = static_cast<std::uint8_t>(e);
+  } else if (v >= ext1_base) {
+    *p++ = static_cast<std::uint8_t>(v - ext1_base);
+  }
+  return p;
+}
+
+// Reads the extension bytes announced by `nibble` (0..14) at `pos`; false if they run past the end.
+bool read_field(std::uint8_t nibble, std::span<const std::uint8_t> in, std::size_t& pos,
+                std::uint32_t& value) {
+  if (nibble < 13) {
+    value = nibble;
+  } else if (nibble == 13) {
+    if (pos >= in.size()) return false;
+    value = ext1_base + in[pos];
+    pos += 1;
+  } else {
+    if (in.size() - pos < 2) return false;
+    value = ext2_base + ((std::uint32_t{in[pos]} << 8) | in[pos + 1]);
+    pos += 2;
+  }
+  return true;
+}
+
+std::size_t uint_length(std::uint32_t v) {
+  std::size_t n = 0;
+  while (v != 0) {
+    ++n;
+    v >>= 8;
+  }
+  return n;
+}
+
+// True if p points inside buf (std::less gives a total order even across unrelated objects).
+bool points_into(const std::uint8_t* p, const std::vector<std::uint8_t>& buf) {
+  const std::less<const std::uint8_t*> less;
+  return !buf.empty() && !less(p, buf.data()) && less(p, buf.data() + buf.size());
+}
+
+bool is_reserved_class(Code code) {
+  const auto c = code.cls();
+  return c == 1 || c == 6 || c == 7;
+}
+
+std::size_t write_message(const Message& msg, std::uint8_t* p) {
+  std::uint8_t* const start = p;
+  const auto token = msg.token.bytes();
+  *p++ = static_cast<std::uint8_t>(0x40 | (static_cast<unsigned>(msg.type) << 4) | token.size());
+  *p++ = msg.code.value;
+  *p++ = static_cast<std::uint8_t>(msg.message_id >> 8);
+  *p++ = static_cast<std::uint8_t>(msg.message_id);
+  if (!token.empty()) p = std::copy(token.begin(), token.end(), p);
+
+  std::uint32_t previous = 0;
+  for (std::size_t i = 0; i < msg.option_count(); ++i) {
+    const OptionView opt = msg.option(i);
+    const std::uint32_t delta = std::uint32_t{opt.number} - previous;
+    const auto length = static_cast<std::uint32_t>(opt.value.size());
+    previous = opt.number;
+    *p++ = static_cast<std::uint8_t>((field_nibble(delta) << 4) | field_nibble(length));
+    p = write_field_ext(delta, p);
+    p = write_field_ext(length, p);
+    if (!opt.value.empty()) p = std::copy(opt.value.begin(), opt.value.end(), p);
+  }
+
+  const auto payload = msg.payload();
+  if (!payload.empty()) {
+    *p++ = payload_marker;
+    p = std::copy(payload.begin(), payload.end(), p);
+  }
+  return static_cast<std::size_t>(p - start);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------
+// Code, option registry, Token, OptionView.
+
+std::string Code::to_string() const {
+  const auto d = detail();
+  return {static_cast<char>('0' + cls()), '.', static_cast<char>('0' + d / 10),
+          static_cast<char>('0' + d % 10)};
+}
+
+bool options::is_known(std::uint16_t number) {
+  switch (number) {
+    case IfMatch:
+    case UriHost:
+    case ETag:
+    case IfNoneMatch:
+    case Observe:
+    case UriPort:
+    case LocationPath:
+    case Oscore:
+    case UriPath:
+    case ContentFormat:
+    case MaxAge:
+    case UriQuery:
+    case Accept:
+    case LocationQuery:
+    case Block2:
+    case Block1:
+    case Size2:
+    case ProxyUri:
+    case ProxyScheme:
+    case Size1:
+    case NoResponse:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Token::Token(std::span<const std::uint8_t> bytes) {
+  size_ = static_cast<std::uint8_t>(std::min(bytes.size(), bytes_.size()));
+  std::copy_n(bytes.begin(), size_, bytes_.begin());
+}
+
+std::uint64_t Token::as_u64() const {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < size_; ++i) v = (v << 8) | bytes_[i];
+  return v;
+}
+
+bool operator==(const Token& a, const Token& b) {
+  return a.size_ == b.size_ &&
+         std::equal(a.bytes_.begin(), a.bytes_.begin() + a.size_, b.bytes_.begin());
+}
+
+std::string Token::to_hex() const {
+  std::string s;
+  s.reserve(2 * size_);
+  for (std::size_t i = 0; i < size_; ++i) {
+    s.push_back(hex_digits[bytes_[i] >> 4]);
+    s.push_back(hex_digits[bytes_[i] & 0xf]);
+  }
+  return s;
+}
+
+std::optional<std::uint32_t> OptionView::as_uint() const {
+  if (value.size() > 4) return std::nullopt;
+  std::uint32_t v = 0;
+  for (const auto b : value) v = (v << 8) | b;
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Message.
+
+void Message::clear() {
+  type = Type::Con;
+  code = codes::Empty;
+  message_id = 0;
+  token = Token{};
+  options_.clear();
+  storage_.clear();
+  payload_.clear();
+}
+
+void Message::add_option(std::uint16_t number, std::span<const std::uint8_t> value) {
+  if (value.size() > max_option_length) throw std::length_error("CoAP option value too long");
+  const auto offset = static_cast<std::uint32_t>(storage_.size());
+  const auto length = static_cast<std::uint32_t>(value.size());
+  if (length != 0) {
+    // `value` may point into storage_ itself (copying one of our own options): locate it before
+    // resize() can move the buffer.
+    const std::uint8_t* src = value.data();
+    const bool aliased = points_into(src, storage_);
+    const std::size_t src_offset = aliased ? static_cast<std::size_t>(src - storage_.data()) : 0;
+    storage_.resize(offset + length);
+    if (aliased) src = storage_.data() + src_offset;
+    std::memcpy(storage_.data() + offset, src, length);
+  }
+  // Stable insertion after every option with the same or a lower number; parse() appends in order,
+  // so the common case is a plain push_back.
+  const Entry entry{number, offset, length};
+  if (options_.empty() || options_.back().number <= number) {
+    options_.push_back(entry);
+  } else {
+    const auto pos = std::upper_bound(options_.begin(), options_.end(), number,
+                                      [](std::uint16_t n, const Entry& e) { return n < e.number; });
+    options_.insert(pos, entry);
+  }
+}
+
+void Message::add_option(std::uint16_t number, std::string_view value) {
+  add_option(number, std::span(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+}
+
+void Message::add_uint_option(std::uint16_t number, std::uint32_t value) {
+  std::array<std::uint8_t, 4> bytes{};
+  const std::size_t n = uint_length(value);
+  for (std::size_t i = 0; i < n; ++i)
+    bytes[n - 1 - i] = static_cast<std::uint8_t>(value >> (8 * i));
+  add_option(number, std::span<const std::uint8_t>(bytes.data(), n));
+}
+
+void Message::remove_option(std::uint16_t number) {
+  // Drop each value's bytes too, so that repeated set_uint_option() on a reused Message stays
+  // bounded.
+  for (std::size_t i = options_.size(); i-- > 0;) {
+    const Entry e = options_[i];
+    if (e.number != number) continue;
+    const auto first = storage_.begin() + static_cast<std::ptrdiff_t>(e.offset);
+    storage_.erase(first, first + static_cast<std::ptrdiff_t>(e.length));
+    for (auto& other : options_)
+      if (other.offset > e.offset) other.offset -= e.length;
+    options_.erase(options_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
+void Message::set_uint_option(std::uint16_t number, std::uint32_t value) {
+  remove_option(number);
+  add_uint_option(number, value);
+}
+
+OptionView Message::option(std::size_t index) const {
+  const Entry& e = options_[index];
+  return {e.number, std::span<const std::uint8_t>(storage_.data() + e.offset, e.length)};
+}
+
+std::optional<OptionView> Message::find(std::uint16_t number) const {
+  const auto it = std::lower_bound(options_.begin(), options_.end(), number,
+                                   [](const Entry& e, std::uint16_t n) { return e.number < n; });
+  if (it == options_.end() || it->number != number) return std::nullopt;
+  return option(static_cast<std::size_t>(it - options_.begin()));
+}
+
+std::optional<std::uint32_t> Message::uint_option(std::uint16_t number) const {
+  const auto opt = find(number);
+  if (!opt) return std::nullopt;
+  return opt->as_uint();
+}
+
+std::string Message::uri_path() const {
+  if (!has_option(options::UriPath)) return "/";
+  std::string path;
+  for_each(options::UriPath, [&](OptionView o) {
+    path.push_back('/');
+    path.append(o.as_string());
+  });
+  return path;
+}
+
+namespace {
+// Calls f(item) for every non-empty item of `text` separated by `sep`.
+template <typename F>
+void split_nonempty(std::string_view text, char sep, F&& f) {
+  while (!text.empty()) {
+    const auto cut = text.find(sep);
+    const auto item = text.substr(0, cut);
+    if (!item.empty()) f(item);
+    if (cut == std::string_view::npos) break;
+    text.remove_prefix(cut + 1);
+  }
+}
+}  // namespace
+
+void Message::set_uri_path(std::string_view path) {
+  remove_option(options::UriPath);
+  split_nonempty(path, '/', [&](std::string_view seg) { add_option(options::UriPath, seg); });
+}
+
+void Message::add_uri_queries(std::string_view query) {
+  split_nonempty(query, '&', [&](std::string_view item) { add_option(options::UriQuery, item); });
+}
+
+std::span<const std::uint8_t> Message::payload() const {
+  return payload_;
+}
+
+void Message::set_payload(std::span<const std::uint8_t> bytes) {
+  if (!bytes.empty() && points_into(bytes.data(), payload_)) {  // a part of our own payload
+    std::memmove(payload_.data(), bytes.data(), bytes.size());
+    payload_.resize(bytes.size());
+    return;
+  }
+  payload_.assign(bytes.begin(), bytes.end());
+}
+
+void Message::set_payload(std::string_view text) {
+  set_payload(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+std::string_view Message::payload_string() const {
+  return {reinterpret_cast<const char*>(payload_.data()), payload_.size()};
+}
+
+std::size_t Message::wire_size() const {
+  std::size_t size = 4 + token.size();
+  std::uint32_t previous = 0;
+  for (const Entry& e : options_) {
+    size += 1 + field_ext_size(e.number - previous) + field_ext_size(e.length) + e.length;
+    previous = e.number;
+  }
+  if (!payload_.empty()) size += 1 + payload_.size();
+  return size;
+}
+
+bool operator==(const Message& a, const Message& b) {
+  if (a.type != b.type || a.code != b.code || a.message_id != b.message_id ||
+      !(a.token == b.token) || a.option_count() != b.option_count() ||
+      !std::ranges::equal(a.payload(), b.payload()))
+    return false;
+  for (std::size_t i = 0; i < a.option_count(); ++i) {
+    const OptionView x = a.option(i);
+    const OptionView y = b.option(i);
+    if (x.number != y.number || !std::ranges::equal(x.value, y.value)) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Wire codec.
+
+std::optional<ParseFailure> parse(std::span<const std::uint8_t> in, Message& out) {
+  if (in.size() < 4)
+    return ParseFailure{ParseError::TooShort, in.size(), std::nullopt, std::nullopt};
+  // §3: a message with an unknown version MUST be silently ignored, so its header fields are not
+  // reported (they would invite an RST).
+  if ((in[0] >> 6) != 1) return ParseFailure{ParseError::BadVersion, 0, std::nullopt, std::nullopt};
+
+  const auto type = static_cast<Type>((in[0] >> 4) & 3);
+  const std::size_t tkl = in[0] & 0x0f;
+  const Code code{in[1]};
+  const auto mid = static_cast<std::uint16_t>((in[2] << 8) | in[3]);
+  const auto fail = [&](ParseError e, std::size_t offset) {
+    return ParseFailure{e, offset, type, mid};
+  };
+
+  if (tkl > 8) return fail(ParseError::BadTokenLength, 0);
+  if (is_reserved_class(code)) return fail(ParseError::BadCodeClass, 1);
+  // §4.1: an Empty message is the 4-byte header only.
+  if (code.is_empty() && (tkl != 0 || in.size() != 4))
+    return fail(ParseError::BadEmptyMessage, tkl != 0 ? 0 : 4);
+  if (in.size() < 4 + tkl) return fail(ParseError::Truncated, 4);
+
+  out.clear();
+  out.type = type;
+  out.code = code;
+  out.message_id = mid;
+  out.token = Token(in.subspan(4, tkl));
+
+  std::size_t pos = 4 + tkl;
+  std::uint32_t number = 0;
+  while (pos < in.size()) {
+    const std::size_t start = pos;
+    const std::uint8_t head = in[pos++];
+    if (head == payload_marker) {
+      if (pos == in.size()) return fail(ParseError::EmptyPayloadAfterMarker, start);
+      out.set_payload(in.subspan(pos));
+      break;
+    }
+    const std::uint8_t delta_nibble = head >> 4;
+    const std::uint8_t length_nibble = head & 0x0f;
+    if (delta_nibble == 15 || length_nibble == 15)
+      return fail(ParseError::ReservedOptionNibble, start);
+    std::uint32_t delta = 0;
+    std::uint32_t length = 0;
+    if (!read_field(delta_nibble, in, pos, delta) || !read_field(length_nibble, in, pos, length))
+      return fail(ParseError::Truncated, pos);
+    number += delta;
+    if (number > 0xffff) return fail(ParseError::OptionNumberTooLarge, start);
+    if (in.size() - pos < length) return fail(ParseError::Truncated, pos);
+    if (out.option_count() == Message::max_options) return fail(ParseError::TooManyOptions, start);
+    out.add_option(static_cast<std::uint16_t>(number), in.subspan(pos, length));
+    pos += length;
+  }
+  return std::nullopt;
+}
+
+void serialize(const Message& msg, std::vector<std::uint8_t>& out) {
+  const std::size_t base = out.size();
+  out.resize(base + msg.wire_size());
+  write_message(msg, out.data() + base);
+}
+
+std::size_t serialize(const Message& msg, std::span<std::uint8_t> out) {
+  const std::size_t size = msg.wire_size();
+  if (out.size() < size) return 0;
+  return write_message(msg, out.data());
+}
+
+std::optional<std::uint16_t> first_unknown_critical_option(const Message& msg) {
+  for (std::size_t i = 0; i < msg.option_count(); ++i) {
+    const auto number = msg.option(i).number;
+    if (options::is_critical(number) && !options::is_known(number)) return number;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(ParseError e) {
+  switch (e) {
+    case ParseError::TooShort:
+      return "message shorter than the 4-byte header";
+    case ParseError::BadVersion:
+      return "unsupported CoAP version";
+    case ParseError::BadTokenLength:
+      return "token length 9-15 is reserved";
+    case ParseError::Truncated:
+      return "token or option runs past the end of the message";
+    case ParseError::ReservedOptionNibble:
+      return "option delta or length nibble 15 is reserved";
+    case ParseError::EmptyPayloadAfterMarker:
+      return "payload marker followed by an empty payload";
+    case ParseError::OptionNumberTooLarge:
+      return "option number above 65535";
+    case ParseError::BadEmptyMessage:
+      return "Empty message (0.00) with token, options or payload";
+    case ParseError::BadCodeClass:
+      return "reserved code class 1, 6 or 7";
+    case ParseError::TooManyOptions:
+      return "too many options";
+  }
+  return "unknown parse error";
+}
+
+}  // namespace drover::coap

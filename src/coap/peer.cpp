@@ -1,0 +1,62 @@
+#include "drover/coap/peer.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+namespace drover::coap {
+
+PeerAddress PeerAddress::v4(std::array<std::uint8_t, 4> addr, std::uint16_t port) {
+  PeerAddress a;
+  std::memcpy(a.ip.data(), addr.data(), 4);
+  a.port = port;
+  return a;
+}
+
+std::optional<PeerAddress> PeerAddress::parse(std::string_view text) {
+  PeerAddress a;
+  std::string host;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+    a.v6 = true;
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (port_text.empty() || port_text.size() > 5) return std::nullopt;
+  unsigned port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port > 65535) return std::nullopt;
+  a.port = static_cast<std::uint16_t>(port);
+  if (inet_pton(a.v6 ? AF_INET6 : AF_INET, host.c_str(), a.ip.data()) != 1) return std::nullopt;
+  return a;
+}
+
+std::string PeerAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(v6 ? AF_INET6 : AF_INET, ip.data(), buf, sizeof buf);
+  return v6 ? "[" + std::string(buf) + "]:" + std::to_string(port)
+            : std::string(buf) + ":" + std::to_string(port);
+}
+
+std::size_t PeerAddress::hash() const {
+  // FNV-1a over the significant bytes: cheap and good enough for hash-map keys.
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::uint8_t b) { h = (h ^ b) * 1099511628211ull; };
+  for (std::size_t i = 0; i < (v6 ? 16u : 4u); ++i) mix(ip[i]);
+  mix(static_cast<std::uint8_t>(port >> 8));
+  mix(static_cast<std::uint8_t>(port));
+  return static_cast<std::size_t>(h);
+}
+
+}  // namespace drover::coap
