@@ -1,0 +1,295 @@
+// `drover coap-server`: the demo CoAP server. `drover coap METHOD URI`: a CoAP client.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "coap_client_session.hpp"
+#include "coap_console.hpp"
+#include "coap_demo_server.hpp"
+#include "command.hpp"
+#include "drover/transport/asio.hpp"
+#include "drover/transport/coap_uri.hpp"
+
+namespace drover::apps {
+namespace {
+
+namespace asio = boost::asio;
+using transport::CoapUdpEndpoint;
+using transport::CoapUdpEndpointConfig;
+
+// Stops `io` on SIGINT/SIGTERM.
+void stop_on_signals(asio::signal_set& signals, asio::io_context& io, std::string_view who) {
+  signals.async_wait([&io, who](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log_line(who,
+             std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    io.stop();
+  });
+}
+
+// "127.0.0.1" / "::1" / "[::1]" plus a port.
+std::optional<coap::PeerAddress> bind_address(std::string text, std::uint16_t port) {
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  const bool v6 = text.find(':') != std::string::npos;
+  return coap::PeerAddress::parse((v6 ? "[" + text + "]" : text) + ":" + std::to_string(port));
+}
+
+// ------------------------------------------------------------------------------------------------
+// server
+struct ServerOptions {
+  std::uint16_t port = 5683;
+  std::string bind;
+  double duration = 0;
+  bool quiet = false;
+};
+
+int run_server(const ServerOptions& o) {
+  constexpr std::string_view who = "coap-server";
+  asio::io_context io;
+  CoapUdpEndpointConfig config;
+  config.socket.dual_stack = true;
+  CoapUdpEndpoint endpoint(io, config);
+  endpoint.set_error_handler([who](std::string_view what, std::error_code ec) {
+    log_line(who, std::string(what) + " error: " + ec.message());
+  });
+
+  std::error_code ec;
+  if (o.bind.empty()) {
+    coap::PeerAddress any6;  // [::] with IPv4 too; plain 0.0.0.0 where IPv6 is off
+    any6.v6 = true;
+    any6.port = o.port;
+    ec = endpoint.open(any6);
+    if (ec && ec != std::errc::address_in_use)
+      ec = endpoint.open(coap::PeerAddress::v4({0, 0, 0, 0}, o.port));
+  } else if (auto addr = bind_address(o.bind, o.port)) {
+    ec = endpoint.open(*addr);
+  } else {
+    log_line(who, "--bind: not an IP address: " + o.bind);
+    return 2;
+  }
+  if (ec) {
+    log_line(who, "cannot listen on port " + std::to_string(o.port) + ": " + ec.message());
+    return 1;
+  }
+
+  DemoCoapServer server(io, endpoint, !o.quiet);
+  log_line(who, "listening on " + endpoint.local_address().to_string() +
+                    " (resources: /test /large /counter /upload /.well-known/core)");
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  stop_on_signals(signals, io, who);
+  asio::steady_timer stop_timer(io);
+  if (o.duration > 0) {
+    stop_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(o.duration)));
+    stop_timer.async_wait([&io](const boost::system::error_code& e) {
+      if (!e) io.stop();
+    });
+  }
+  io.run();
+  const auto& s = endpoint.engine().stats();
+  log_line(who, "stopped: " + std::to_string(s.datagrams_received) + " datagrams in, " +
+                    std::to_string(s.datagrams_sent) + " out, " + std::to_string(s.malformed) +
+                    " malformed, " + std::to_string(endpoint.socket_stats().truncated) +
+                    " oversized");
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// client
+struct ClientOptions {
+  std::string method;
+  std::string uri;
+  std::string payload;
+  std::string payload_file;
+  std::string output;
+  int content_format = -1;
+  int accept = -1;
+  unsigned block_size = 0;
+  unsigned observe = 0;
+  double timeout = 30;
+  bool non = false;
+};
+
+std::optional<std::uint8_t> szx_of(unsigned block_size) {
+  for (std::uint8_t szx = 0; szx <= 6; ++szx)
+    if (block_size == (16u << szx)) return szx;
+  return std::nullopt;
+}
+
+int run_client(const ClientOptions& o) {
+  constexpr std::string_view who = "coap";
+  std::string error;
+  auto uri = transport::parse_coap_uri(o.uri, error);
+  if (!uri) {
+    log_line(who, o.uri + ": " + error);
+    return 2;
+  }
+  if (uri->scheme != "coap") {
+    log_line(who, uri->scheme + ":// is not supported yet (only coap://)");
+    return 2;
+  }
+  auto peer = transport::resolve(*uri, error);
+  if (!peer) {
+    log_line(who, error);
+    return 2;
+  }
+
+  coap::Message request;
+  const std::string& m = o.method;
+  request.code = m == "put"      ? coap::codes::Put
+                 : m == "post"   ? coap::codes::Post
+                 : m == "delete" ? coap::codes::Delete
+                                 : coap::codes::Get;
+  uri->apply_to(request);
+  if (!o.payload_file.empty()) {
+    std::ifstream in(o.payload_file, std::ios::binary);
+    if (!in) {
+      log_line(who, "cannot read " + o.payload_file);
+      return 2;
+    }
+    std::string body;
+    char chunk[4096];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0)
+      body.append(chunk, static_cast<std::size_t>(in.gcount()));
+    request.set_payload(body);
+  } else if (!o.payload.empty()) {
+    request.set_payload(o.payload);
+  }
+  if (o.content_format >= 0)
+    request.add_uint_option(coap::options::ContentFormat,
+                            static_cast<std::uint32_t>(o.content_format));
+  if (o.accept >= 0)
+    request.add_uint_option(coap::options::Accept, static_cast<std::uint32_t>(o.accept));
+
+  coap::RequestOptions options;
+  options.confirmable = !o.non;
+  const auto timeout =
+      std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(o.timeout));
+  options.timeout = timeout;
+  if (o.block_size != 0) {
+    options.block_szx = szx_of(o.block_size);
+    if (!options.block_szx) {
+      log_line(who, "--block-size must be one of 16, 32, 64, 128, 256, 512, 1024");
+      return 2;
+    }
+  }
+
+  asio::io_context io;
+  CoapUdpEndpointConfig config;
+  config.engine.request_timeout = timeout;
+  CoapUdpEndpoint endpoint(io, config);
+  endpoint.set_error_handler([who](std::string_view what, std::error_code ec) {
+    log_line(who, std::string(what) + " error: " + ec.message());
+  });
+  coap::PeerAddress local;  // the wildcard of the peer's family, any port
+  local.v6 = peer->v6;
+  if (auto ec = endpoint.open(local)) {
+    log_line(who, "cannot open a UDP socket: " + ec.message());
+    return 1;
+  }
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  stop_on_signals(signals, io, who);
+
+  std::ofstream file;
+  if (!o.output.empty()) {
+    file.open(o.output, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      log_line(who, "cannot write " + o.output);
+      return 2;
+    }
+  }
+  std::ostream& out = o.output.empty() ? std::cout : file;
+  auto print_payload = [&out](const coap::Message& msg) {
+    out.write(reinterpret_cast<const char*>(msg.payload().data()),
+              static_cast<std::streamsize>(msg.payload().size()));
+    if (&out == &std::cout && !msg.payload().empty() && msg.payload().back() != '\n') out << '\n';
+    out.flush();
+  };
+
+  const bool observe = m == "observe" || o.observe > 0;
+  if (observe) request.set_uint_option(coap::options::Observe, 0);
+  log_line(who, describe(request) + " -> " + peer->to_string());
+  CoapClientSession session(io, endpoint);
+  CoapOutcome outcome;
+  if (observe) {
+    const unsigned want = o.observe > 0 ? o.observe : 3;
+    unsigned seen = 0;
+    outcome = session.observe(
+        *peer, std::move(request), options, [&](const coap::Message& msg, bool notification) {
+          if (notification) ++seen;
+          log_line(who, (notification ? "notification " + std::to_string(seen) + "/" +
+                                            std::to_string(want) + ": "
+                                      : std::string()) +
+                            describe(msg));
+          print_payload(msg);
+          return seen < want;
+        });
+  } else {
+    outcome = session.call(*peer, std::move(request), options);
+    if (outcome.response) {
+      log_line(who, describe(*outcome.response));
+      print_payload(*outcome.response);
+    }
+  }
+  if (outcome.failure) {
+    log_line(who, "failed: " + *outcome.failure);
+    return 1;
+  }
+  return outcome.ok() ? 0 : 3;
+}
+
+const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ServerOptions>();
+  auto* cmd = app.add_subcommand("coap-server", "Run the demo CoAP server (UDP)");
+  cmd->footer(
+      "Resources: /test (GET PUT POST DELETE), /large (5000 bytes, Block2), /counter (observable, "
+      "+1 "
+      "per second), /upload (PUT/POST of any size, Block1), /.well-known/core.\n"
+      "Example: drover coap-server --port 5683 & coap-client-notls -m get coap://127.0.0.1/test");
+  cmd->add_option("-p,--port", o->port, "UDP port")->capture_default_str();
+  cmd->add_option("-b,--bind", o->bind, "Local IP address (default: all, IPv6 and IPv4)");
+  cmd->add_option("--duration", o->duration,
+                  "Stop after this many seconds (default: run until Ctrl-C)");
+  cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
+  cmd->callback([o, &exit_code] { exit_code = run_server(*o); });
+});
+
+const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ClientOptions>();
+  auto* cmd =
+      app.add_subcommand("coap", "Send one CoAP request (or observe) and print the response");
+  cmd->footer(
+      "The response body goes to stdout (or --output), the exchange log to stderr.\n"
+      "Exit status: 0 for a 2.xx response, 3 for another response code, 1 when no response came, 2 "
+      "for "
+      "bad arguments.\n"
+      "Examples:\n"
+      "  drover coap get coap://127.0.0.1:5683/large --block-size 64\n"
+      "  drover coap put coap://127.0.0.1/test --payload 'hello'\n"
+      "  drover coap observe coap://[::1]/counter --observe 5");
+  cmd->add_option("method", o->method, "get, put, post, delete or observe")
+      ->required()
+      ->check(CLI::IsMember({"get", "put", "post", "delete", "observe"}));
+  cmd->add_option("uri", o->uri, "coap://host[:port]/path[?query]")->required();
+  cmd->add_option("--payload", o->payload, "Request body (text)");
+  cmd->add_option("--payload-file", o->payload_file, "Request body read from a file")
+      ->excludes("--payload");
+  cmd->add_option("-o,--output", o->output,
+                  "Write the response body to this file instead of stdout");
+  cmd->add_option("--content-format", o->content_format,
+                  "Content-Format of the body (e.g. 0 text, 42 octets)");
+  cmd->add_option("--accept", o->accept, "Accept option (content format wanted)");
+  cmd->add_option("--block-size", o->block_size,
+                  "Block size for Block1/Block2 (16..1024, power of two)");
+  cmd->add_option("--observe", o->observe,
+                  "Observe: stop after this many notifications (observe: 3)");
+  cmd->add_option("--timeout", o->timeout, "Seconds to wait for the response")
+      ->capture_default_str();
+  cmd->add_flag("--non", o->non, "Send the request as non-confirmable (NON)");
+  cmd->callback([o, &exit_code] { exit_code = run_client(*o); });
+});
+
+}  // namespace
+}  // namespace drover::apps

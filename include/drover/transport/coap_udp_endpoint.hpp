@@ -1,0 +1,119 @@
+// CoAP over UDP on a Boost.Asio event loop: drives one sans-I/O coap::Engine with one UdpSocket.
+//
+// The loop, all on the io_context's thread (one io_context per thread; shard with SO_REUSEPORT):
+//   readable  -> recvmmsg batches -> engine.receive(peer, bytes, now) for each datagram
+//   timer     -> engine.on_timer(now)           (one steady_timer, armed at engine.next_expiry())
+//   then      -> engine.poll_event() to the EventHandler, engine.poll_transmit() -> one sendmmsg,
+//                rearm the timer.
+// Only this class touches the socket and the clock (steady_clock, the engine's Clock).
+//
+// Calls made on the endpoint (send_request, respond, notify ...) pass the current time to the
+// engine and schedule one flush for the loop's next turn, so many calls in a row leave in one
+// sendmmsg. Calls made from inside the EventHandler are flushed when the handler returns: a
+// response given synchronously in the handler is piggybacked on the ACK.
+//
+// Seam for other transports: the engine only ever sees PeerAddresses and datagrams. A DTLS
+// transport keeps this class's shape with a session table (PeerAddress -> DTLS session) between the
+// socket and the engine: received records are decrypted before engine.receive(), engine transmits
+// are encrypted before queue_send(), and handshakes run on the same socket and timer; a session
+// that ends calls engine.forget_peer(). CoAP over TCP (RFC 8323) is a stream transport: it would
+// get its own endpoint with one connection per peer, framing messages in and out of a
+// reliable-transport engine mode (no MIDs, no retransmission), keeping the same EventHandler and
+// calls.
+//
+// Errors never leave the loop as exceptions: socket errors and dropped datagrams are counted
+// (stats()) and passed to the ErrorHandler. The EventHandler must not throw (Asio would propagate
+// it out of run()) and must not destroy the endpoint (close() is fine).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <system_error>
+
+#include "drover/coap/engine.hpp"
+#include "drover/transport/udp_socket.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace drover::transport {
+
+struct CoapUdpEndpointConfig {
+  coap::EngineConfig engine;
+  UdpSocketOptions socket;
+  // Batches read per readiness wake-up before yielding to other work on the loop (fairness); when
+  // the socket still has data, reading continues on the loop's next turn.
+  std::size_t max_batches_per_wakeup = 8;
+  // Seed of the engine's token generator; nullopt draws one from std::random_device (production).
+  std::optional<std::uint64_t> random_seed;
+};
+
+struct CoapUdpEndpointStats {
+  std::uint64_t wakeups = 0;      // readiness notifications handled
+  std::uint64_t timer_fires = 0;  // engine.on_timer calls
+  std::uint64_t send_blocked =
+      0;  // times the socket buffer was full (sending resumed when writable)
+  std::uint64_t send_refused = 0;  // transmits the socket could not queue (e.g. family mismatch)
+};
+
+class CoapUdpEndpoint {
+ public:
+  // Called for every engine event. `event` may be moved from.
+  using EventHandler = std::function<void(CoapUdpEndpoint& endpoint, coap::Event& event)>;
+  // Called for socket errors: `what` names the operation ("receive", "send", ...).
+  using ErrorHandler = std::function<void(std::string_view what, std::error_code error)>;
+  // Chooses the local source address of datagrams to `peer` (needs a wildcard-bound socket);
+  // nullopt leaves the choice to the kernel.
+  using SourceSelector =
+      std::function<std::optional<coap::PeerAddress>(const coap::PeerAddress& peer)>;
+
+  explicit CoapUdpEndpoint(boost::asio::io_context& io, CoapUdpEndpointConfig config = {});
+  ~CoapUdpEndpoint();
+  CoapUdpEndpoint(const CoapUdpEndpoint&) = delete;
+  CoapUdpEndpoint& operator=(const CoapUdpEndpoint&) = delete;
+
+  void set_event_handler(EventHandler handler);
+  void set_error_handler(ErrorHandler handler);
+  void set_source_selector(SourceSelector selector);
+
+  // Binds the socket (see UdpSocket::open) and starts reading. Port 0 lets the OS choose.
+  std::error_code open(const coap::PeerAddress& local);
+  // Stops reading and timers and closes the socket; pending handlers are abandoned. The engine
+  // stays.
+  void close();
+  bool is_open() const;
+  coap::PeerAddress local_address() const;
+
+  // The engine calls, stamped with the current time and flushed on the loop's next turn.
+  coap::Result<coap::RequestId> send_request(const coap::PeerAddress& peer, coap::Message request,
+                                             const coap::RequestOptions& options = {});
+  coap::Result<std::optional<coap::ObserverId>> respond(coap::ExchangeId exchange,
+                                                        coap::Message response);
+  coap::Status accept(coap::ExchangeId exchange);
+  coap::Status drop(coap::ExchangeId exchange);
+  coap::Status notify(coap::ObserverId observer, coap::Message notification,
+                      const coap::NotifyOptions& options = {});
+  coap::Status remove_observer(coap::ObserverId observer);
+  coap::Status cancel(coap::RequestId request);
+  coap::Result<coap::RequestId> deregister(coap::RequestId observation);
+  coap::Status reregister(coap::RequestId observation);
+  coap::Result<coap::RequestId> ping(const coap::PeerAddress& peer);
+
+  // Direct access for anything else; call flush_soon() after calls that may produce output.
+  coap::Engine& engine();
+  const coap::Engine& engine() const;
+  void flush_soon();
+
+  const CoapUdpEndpointStats& stats() const;
+  const UdpSocketStats& socket_stats() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;  // shared with the pending Asio handlers, which outlive a close()
+};
+
+}  // namespace drover::transport

@@ -1,0 +1,36 @@
+// coap:// URIs (RFC 7252 §6): parsing into host, port, Uri-Path and Uri-Query, and resolving the
+// host.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drover/coap/message.hpp"
+#include "drover/coap/peer.hpp"
+
+namespace drover::transport {
+
+struct CoapUri {
+  std::string scheme;              // "coap", "coaps", "coap+tcp" or "coaps+tcp"
+  std::string host;                // without the brackets of an IPv6 literal
+  std::uint16_t port = 0;          // the scheme's default when the URI has none
+  std::vector<std::string> path;   // percent-decoded segments ("/a/b" -> {"a", "b"})
+  std::vector<std::string> query;  // percent-decoded '&'-separated items
+
+  // Adds the Uri-Path and Uri-Query options (RFC 7252 §6.4).
+  void apply_to(coap::Message& request) const;
+};
+
+// Parses `text`; on failure returns nullopt and says why in `error`.
+std::optional<CoapUri> parse_coap_uri(std::string_view text, std::string& error);
+
+// Resolves the host (an IP literal or a name, through getaddrinfo: this blocks, so it is meant for
+// command lines and configuration, not for the event loop). IPv4 results are preferred unless
+// `prefer_v6`. On failure returns nullopt and says why in `error`.
+std::optional<coap::PeerAddress> resolve(const CoapUri& uri, std::string& error,
+                                         bool prefer_v6 = false);
+
+}  // namespace drover::transport

@@ -1,0 +1,104 @@
+# Shared helpers of the CoAP interop scripts (sourced by tests/interop/test_*.sh, not a test itself).
+# Every script gets the drover binary as $1, talks only to 127.0.0.1 / ::1, bounds each command with
+# `timeout`, and kills what it started on exit.
+set -euo pipefail
+
+DROVER=${1:?usage: $0 path/to/drover}
+[[ -x $DROVER ]] || { echo "FAIL: $DROVER is not executable" >&2; exit 1; }
+for tool in coap-client-notls coap-server-notls python3; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (package libcoap3-bin / python3)" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d)
+PIDS=()
+PASSED=0
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+# Any unchecked command that fails ends the script with a message saying which.
+set -E
+trap 'fail "line $LINENO: \"$BASH_COMMAND\" exited with status $?"' ERR
+
+# Prints the logs of the servers started so far, then fails the script.
+fail() {
+  echo "FAIL: $*" >&2
+  local log
+  for log in "$WORK"/*.log; do
+    [[ -e $log ]] || continue
+    echo "---- $(basename "$log")" >&2
+    tail -n 40 "$log" >&2
+  done
+  exit 1
+}
+
+pass() {
+  echo "ok: $*"
+  PASSED=$((PASSED + 1))
+}
+
+# A UDP port that is free on 127.0.0.1 right now (the OS picks it).
+free_udp_port() {
+  python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+has_ipv6_loopback() {
+  grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
+}
+
+# start_drover_server NAME BIND: `drover coap-server` on BIND with a port the OS chooses; sets PORT and
+# LOG from its "listening on" line.
+start_drover_server() {
+  local name=$1 bind=$2 i line
+  start "$name" "$DROVER" coap-server --bind "$bind" --port 0
+  LOG=$WORK/$name.log
+  for i in $(seq 1 100); do
+    line=$(grep -m1 'listening on' "$LOG" || true)
+    if [[ -n $line ]]; then
+      PORT=$(sed -E 's/.*listening on .*:([0-9]+) .*/\1/' <<<"$line")
+      return 0
+    fi
+    kill -0 "$LAST_PID" 2>/dev/null || fail "drover coap-server --bind $bind exited"
+    sleep 0.1
+  done
+  fail "drover coap-server --bind $bind did not start"
+}
+
+# wait_for_coap URI [PID]: true once a GET on URI is answered (at most ~20 s); false at once when the
+# process PID has exited (e.g. it could not bind its port).
+wait_for_coap() {
+  local i
+  for i in $(seq 1 20); do
+    if [[ -n ${2:-} ]] && ! kill -0 "$2" 2>/dev/null; then return 1; fi
+    if [[ -n $(timeout 5 coap-client-notls -m get -B 1 "$1" 2>/dev/null) ]]; then return 0; fi
+  done
+  return 1
+}
+
+# start NAME COMMAND...: runs COMMAND in the background (bounded to 100 s), logging to $WORK/NAME.log;
+# its pid is in LAST_PID.
+start() {
+  local name=$1
+  shift
+  timeout 100 "$@" >"$WORK/$name.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# A coap-client-notls call: bounded by -B (libcoap's own wait) and by timeout.
+coap_client() {
+  timeout 20 coap-client-notls -B 10 "$@"
+}
+
+# A drover coap call.
+drover_coap() {
+  timeout 30 "$DROVER" coap "$@"
+}
+
+finish() {
+  echo "$PASSED passed, 0 failed"
+}
