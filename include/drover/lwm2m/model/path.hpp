@@ -25,7 +25,8 @@ class Path {
       : ids_{o, i, r, ri}, depth_(4) {}
 
   // Parses "/3/0/1", "3/0/1" and "/" ("" is root too). Rejects empty segments other than a
-  // trailing '/', non-digits, leading '+'/'-', values above max_id and more than 4 segments.
+  // trailing '/', non-digits, leading '+'/'-', leading zeros ("03": one spelling per path),
+  // values above max_id and more than 4 segments.
   static std::optional<Path> parse(std::string_view text);
 
   std::string to_string() const;  // "/3/0/1"; root is "/"

@@ -1,0 +1,58 @@
+#include "drover/lwm2m/model/builtin_objects.hpp"
+
+#include <algorithm>
+
+#include "lwm2m/model/builtin_tables.hpp"
+
+namespace drover::lwm2m {
+namespace {
+
+ObjectDef make_object(const detail::ObjectRow& row) {
+  ObjectDef def;
+  def.id = row.id;
+  def.name = row.name;
+  def.version = row.version;
+  def.urn = row.urn;
+  def.lwm2m_version = row.lwm2m_version;
+  def.multiple = row.multiple;
+  def.mandatory = row.mandatory;
+  def.resources.reserve(row.resources.size());
+  for (const auto& r : row.resources) {
+    def.resources.push_back(ResourceDef{r.id,
+                                        std::string(r.name),
+                                        r.operations,
+                                        r.multiple,
+                                        r.mandatory,
+                                        r.type,
+                                        std::string(r.range),
+                                        std::string(r.units),
+                                        {}});
+  }
+  std::sort(def.resources.begin(), def.resources.end(),
+            [](const ResourceDef& a, const ResourceDef& b) { return a.id < b.id; });
+  return def;
+}
+
+std::vector<ObjectDef> build() {
+  std::vector<ObjectDef> out;
+  for (auto rows : {detail::core_object_rows(), detail::ipso_object_rows()}) {
+    for (const auto& row : rows) out.push_back(make_object(row));
+  }
+  std::sort(out.begin(), out.end(), [](const ObjectDef& a, const ObjectDef& b) {
+    return std::pair{a.id, a.version} < std::pair{b.id, b.version};
+  });
+  return out;
+}
+
+}  // namespace
+
+const std::vector<ObjectDef>& builtin_objects() {
+  static const std::vector<ObjectDef> defs = build();
+  return defs;
+}
+
+void add_builtin_objects(ObjectRegistry& registry) {
+  for (const auto& def : builtin_objects()) registry.add(def);
+}
+
+}  // namespace drover::lwm2m

@@ -1,0 +1,238 @@
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <pugixml.hpp>
+#include <system_error>
+
+#include "drover/lwm2m/model/ddf.hpp"
+#include "lwm2m/model/text_util.hpp"
+
+namespace drover::lwm2m {
+namespace {
+
+// Thrown inside this file only; parse_ddf turns it into DdfResult::error.
+struct Failure {
+  std::string why;
+};
+
+[[noreturn]] void fail(std::string why) {
+  throw Failure{std::move(why)};
+}
+
+// A short quoted piece of file text for an error message, control characters masked so that a
+// hostile file cannot send terminal escapes through it.
+std::string excerpt(std::string_view s) {
+  constexpr std::size_t shown = 40;
+  std::string out = "\"";
+  for (char c : s.substr(0, shown)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+  if (s.size() > shown) out += "...";
+  return out + "\"";
+}
+
+// The element's own text (character data and CDATA), trimmed.
+std::string text_of(pugi::xml_node node) {
+  std::string out;
+  for (pugi::xml_node c : node.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+  }
+  return std::string(detail::trim(out));
+}
+
+// The only child element called `name`: null if absent, an error if repeated.
+pugi::xml_node only_child(pugi::xml_node parent, const char* name) {
+  pugi::xml_node found;
+  for (pugi::xml_node c : parent.children(name)) {
+    if (found) fail(std::string("<") + name + "> appears more than once");
+    found = c;
+  }
+  return found;
+}
+
+pugi::xml_node required_child(pugi::xml_node parent, const char* name) {
+  pugi::xml_node n = only_child(parent, name);
+  if (!n) fail(std::string("<") + name + "> is missing");
+  return n;
+}
+
+std::string required_text(pugi::xml_node parent, const char* name) {
+  return text_of(required_child(parent, name));
+}
+
+std::string optional_text(pugi::xml_node parent, const char* name) {
+  pugi::xml_node n = only_child(parent, name);
+  return n ? text_of(n) : std::string();
+}
+
+std::uint16_t parse_id(std::string_view text, const char* what) {
+  const auto v = detail::parse_decimal(text, max_id);
+  if (!v) fail(std::string(what) + " " + excerpt(text) + " is not a number in 0..65534");
+  return static_cast<std::uint16_t>(*v);
+}
+
+// One of two spellings of a yes/no column ("Multiple"/"Single", "Mandatory"/"Optional").
+bool parse_flag(pugi::xml_node parent, const char* name, std::string_view yes,
+                std::string_view no) {
+  const std::string text = required_text(parent, name);
+  if (detail::iequals(text, yes)) return true;
+  if (detail::iequals(text, no)) return false;
+  fail(std::string("<") + name + "> is " + excerpt(text) + ", expected " + std::string(yes) +
+       " or " + std::string(no));
+}
+
+Version parse_version(pugi::xml_node parent, const char* name) {
+  const std::string text = optional_text(parent, name);
+  if (text.empty()) return Version{1, 0};  // the element is optional in both schemas
+  const auto v = Version::parse(text);
+  if (!v) fail(std::string("<") + name + "> " + excerpt(text) + " is not a version like 1.1");
+  return *v;
+}
+
+ResourceDef parse_item(pugi::xml_node item, std::size_t index) {
+  ResourceDef r;
+  std::string where = "<Item> #" + std::to_string(index + 1);
+  try {
+    const pugi::xml_attribute id = item.attribute("ID");
+    if (!id) fail("no ID attribute");
+    r.id = parse_id(detail::trim(id.value()), "ID");
+    where = "resource " + std::to_string(r.id);
+    r.name = required_text(item, "Name");
+    const std::string ops = required_text(item, "Operations");
+    const auto parsed_ops = operations_from_string(ops);
+    if (!parsed_ops) fail("<Operations> " + excerpt(ops) + " is not one of R, W, RW, E or empty");
+    r.operations = *parsed_ops;
+    r.multiple = parse_flag(item, "MultipleInstances", "Multiple", "Single");
+    r.mandatory = parse_flag(item, "Mandatory", "Mandatory", "Optional");
+    const std::string type = required_text(item, "Type");
+    const auto parsed_type =
+        type.empty() ? std::optional(DataType::None) : data_type_from_string(type);
+    if (!parsed_type) fail("<Type> " + excerpt(type) + " is not an LwM2M data type");
+    r.type = *parsed_type;
+    r.range = optional_text(item, "RangeEnumeration");
+    r.units = optional_text(item, "Units");
+    r.description = optional_text(item, "Description");
+  } catch (const Failure& f) {
+    fail(where + ": " + f.why);
+  }
+  return r;
+}
+
+ObjectDef parse_object(pugi::xml_node object, std::size_t index, const DdfLimits& limits) {
+  ObjectDef def;
+  std::string where = "<Object> #" + std::to_string(index + 1);
+  try {
+    def.id = parse_id(required_text(object, "ObjectID"), "<ObjectID>");
+    where = "object " + std::to_string(def.id);
+    def.name = required_text(object, "Name");
+    def.version = parse_version(object, "ObjectVersion");
+    def.lwm2m_version = parse_version(object, "LWM2MVersion");
+    def.urn = optional_text(object, "ObjectURN");
+    def.multiple = parse_flag(object, "MultipleInstances", "Multiple", "Single");
+    def.mandatory = parse_flag(object, "Mandatory", "Mandatory", "Optional");
+    def.description = optional_text(object, "Description1");
+    def.description2 = optional_text(object, "Description2");
+    const pugi::xml_node resources = required_child(object, "Resources");
+    const auto items = resources.children("Item");
+    const auto count = static_cast<std::size_t>(std::distance(items.begin(), items.end()));
+    if (count > limits.max_resources_per_object) {
+      fail(std::to_string(count) + " resources, more than the limit of " +
+           std::to_string(limits.max_resources_per_object));
+    }
+    def.resources.reserve(count);
+    for (pugi::xml_node item : items)
+      def.resources.push_back(parse_item(item, def.resources.size()));
+    std::sort(def.resources.begin(), def.resources.end(),
+              [](const ResourceDef& a, const ResourceDef& b) { return a.id < b.id; });
+    const auto twice =
+        std::adjacent_find(def.resources.begin(), def.resources.end(),
+                           [](const ResourceDef& a, const ResourceDef& b) { return a.id == b.id; });
+    if (twice != def.resources.end())
+      fail("resource " + std::to_string(twice->id) + " is defined twice");
+  } catch (const Failure& f) {
+    fail(where + ": " + f.why);
+  }
+  return def;
+}
+
+// A DOCTYPE is how DTDs, entity declarations and external references get in: none belongs in a DDF.
+bool has_doctype(const pugi::xml_document& doc) {
+  return doc.find_node([](pugi::xml_node n) { return n.type() == pugi::node_doctype; });
+}
+
+std::string position(std::string_view xml, std::ptrdiff_t offset) {
+  const auto at = static_cast<std::size_t>(
+      std::clamp<std::ptrdiff_t>(offset, 0, static_cast<std::ptrdiff_t>(xml.size())));
+  const auto line =
+      1 + std::count(xml.begin(), xml.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  return "line " + std::to_string(line) + " (byte " + std::to_string(at) + ")";
+}
+
+std::vector<ObjectDef> parse_document(std::string_view xml, const DdfLimits& limits) {
+  if (xml.size() > limits.max_file_bytes) {
+    fail(std::to_string(xml.size()) + " bytes, more than the limit of " +
+         std::to_string(limits.max_file_bytes));
+  }
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed = doc.load_buffer(
+      xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_auto);
+  if (!parsed)
+    fail(std::string("malformed XML at ") + position(xml, parsed.offset) + ": " +
+         parsed.description());
+  if (has_doctype(doc)) fail("DOCTYPE declarations (DTDs, entities) are not allowed");
+  const pugi::xml_node root = doc.document_element();
+  if (std::string_view(root.name()) != "LWM2M") {
+    fail("not an LwM2M object definition: the root element is <" + std::string(root.name()) +
+         ">, not <LWM2M>");
+  }
+  const auto objects = root.children("Object");
+  const auto count = static_cast<std::size_t>(std::distance(objects.begin(), objects.end()));
+  if (count == 0) fail("no <Object> element");
+  if (count > limits.max_objects_per_file) {
+    fail(std::to_string(count) + " objects, more than the limit of " +
+         std::to_string(limits.max_objects_per_file));
+  }
+  std::vector<ObjectDef> out;
+  out.reserve(count);
+  for (pugi::xml_node object : objects) out.push_back(parse_object(object, out.size(), limits));
+  return out;
+}
+
+}  // namespace
+
+DdfResult parse_ddf(std::string_view xml, std::string_view source, const DdfLimits& limits) {
+  DdfResult result;
+  try {
+    result.objects = parse_document(xml, limits);
+  } catch (const Failure& f) {
+    result.error = std::string(source) + ": " + f.why;
+  }
+  return result;
+}
+
+DdfResult load_ddf_file(const std::filesystem::path& file, const DdfLimits& limits) {
+  const auto refuse = [&](const std::string& why) {
+    return DdfResult{{}, file.string() + ": " + why};
+  };
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return refuse(ec ? ec.message() : "not a regular file");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return refuse("cannot be opened");
+  // Read in chunks and stop past the limit: the size on disk may change under us.
+  std::string data;
+  std::array<char, 16384> chunk{};
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    data.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (data.size() > limits.max_file_bytes) {
+      return refuse("larger than the limit of " + std::to_string(limits.max_file_bytes) + " bytes");
+    }
+  }
+  if (in.bad()) return refuse("read error");
+  return parse_ddf(data, file.string(), limits);
+}
+
+}  // namespace drover::lwm2m
