@@ -16,7 +16,7 @@ namespace drover::lwm2m {
 enum class ContentFormat : std::uint16_t {
   Text = 0,
   LinkFormat = 40,
-  Opaque = 42,
+  OctetStream = 42,  // application/octet-stream
   Cbor = 60,
   SenmlJson = 110,
   SenmlCbor = 112,

@@ -1,0 +1,9 @@
+// OMA JSON (11543) decoder: never crashes on any input, and whatever it accepts re-encodes to a
+// payload that decodes to the same records.
+#include "format_roundtrip.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace drover::lwm2m;
+  return fuzzing::roundtrip(data, size, detail::decode_oma_json, detail::encode_oma_json,
+                            /*order_kept=*/true);
+}

@@ -1,0 +1,110 @@
+// Content-format names and numbers, and the dispatch to the per-format codecs.
+#include "drover/lwm2m/formats/content_format.hpp"
+
+#include "lwm2m/formats/format_codecs.hpp"
+
+namespace drover::lwm2m {
+namespace {
+
+FormatError link_format_is_not_a_record_format() {
+  return FormatError{
+      "application/link-format carries links, not resource values: use parse_link_format / "
+      "serialize_link_format (link_format.hpp)",
+      0, std::nullopt};
+}
+
+}  // namespace
+
+std::string_view to_string(ContentFormat format) {
+  switch (format) {
+    case ContentFormat::Text:
+      return "text/plain";
+    case ContentFormat::LinkFormat:
+      return "application/link-format";
+    case ContentFormat::OctetStream:
+      return "application/octet-stream";
+    case ContentFormat::Cbor:
+      return "application/cbor";
+    case ContentFormat::SenmlJson:
+      return "application/senml+json";
+    case ContentFormat::SenmlCbor:
+      return "application/senml+cbor";
+    case ContentFormat::Tlv:
+      return "application/vnd.oma.lwm2m+tlv";
+    case ContentFormat::OmaJson:
+      return "application/vnd.oma.lwm2m+json";
+    case ContentFormat::Lwm2mCbor:
+      return "application/vnd.oma.lwm2m+cbor";
+  }
+  return "unknown";
+}
+
+std::optional<ContentFormat> content_format_from_number(std::uint16_t number) {
+  const auto format = static_cast<ContentFormat>(number);
+  switch (format) {
+    case ContentFormat::Text:
+    case ContentFormat::LinkFormat:
+    case ContentFormat::OctetStream:
+    case ContentFormat::Cbor:
+    case ContentFormat::SenmlJson:
+    case ContentFormat::SenmlCbor:
+    case ContentFormat::Tlv:
+    case ContentFormat::OmaJson:
+    case ContentFormat::Lwm2mCbor:
+      return format;
+  }
+  return std::nullopt;
+}
+
+std::optional<FormatError> decode(ContentFormat format, std::span<const std::uint8_t> payload,
+                                  const Path& base, const DecodeOptions& options,
+                                  std::vector<Record>& out) {
+  switch (format) {
+    case ContentFormat::Text:
+      return detail::decode_text(payload, base, options, out);
+    case ContentFormat::OctetStream:
+      return detail::decode_opaque(payload, base, options, out);
+    case ContentFormat::Cbor:
+      return detail::decode_cbor(payload, base, options, out);
+    case ContentFormat::SenmlJson:
+      return detail::decode_senml_json(payload, base, options, out);
+    case ContentFormat::SenmlCbor:
+      return detail::decode_senml_cbor(payload, base, options, out);
+    case ContentFormat::Tlv:
+      return detail::decode_tlv(payload, base, options, out);
+    case ContentFormat::OmaJson:
+      return detail::decode_oma_json(payload, base, options, out);
+    case ContentFormat::Lwm2mCbor:
+      return detail::decode_lwm2m_cbor(payload, base, options, out);
+    case ContentFormat::LinkFormat:
+      break;
+  }
+  return link_format_is_not_a_record_format();
+}
+
+std::optional<FormatError> encode(ContentFormat format, std::span<const Record> records,
+                                  const Path& base, std::vector<std::uint8_t>& out) {
+  switch (format) {
+    case ContentFormat::Text:
+      return detail::encode_text(records, base, out);
+    case ContentFormat::OctetStream:
+      return detail::encode_opaque(records, base, out);
+    case ContentFormat::Cbor:
+      return detail::encode_cbor(records, base, out);
+    case ContentFormat::SenmlJson:
+      return detail::encode_senml_json(records, base, out);
+    case ContentFormat::SenmlCbor:
+      return detail::encode_senml_cbor(records, base, out);
+    case ContentFormat::Tlv:
+      return detail::encode_tlv(records, base, out);
+    case ContentFormat::OmaJson:
+      return detail::encode_oma_json(records, base, out);
+    case ContentFormat::Lwm2mCbor:
+      return detail::encode_lwm2m_cbor(records, base, out);
+    case ContentFormat::LinkFormat:
+      break;
+  }
+  return link_format_is_not_a_record_format();
+}
+
+}  // namespace drover::lwm2m

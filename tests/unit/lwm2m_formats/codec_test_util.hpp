@@ -1,0 +1,131 @@
+// Helpers for the CBOR- and JSON-based codec tests: hex and text payloads, and decode/encode
+// wrappers that fail the test on an unexpected error.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lwm2m/formats/format_codecs.hpp"
+#include "unit/lwm2m_formats/map_resolver.hpp"
+
+namespace drover::lwm2m::testing {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// "a1 83 03" -> {0xA1, 0x83, 0x03}; spaces are ignored.
+inline Bytes hex(std::string_view text) {
+  Bytes out;
+  int nibbles = 0;
+  unsigned acc = 0;
+  for (const char c : text) {
+    if (c == ' ') continue;
+    const unsigned digit = c >= 'a'   ? static_cast<unsigned>(c - 'a' + 10)
+                           : c >= 'A' ? static_cast<unsigned>(c - 'A' + 10)
+                                      : static_cast<unsigned>(c - '0');
+    acc = acc * 16 + digit;
+    if (++nibbles == 2) {
+      out.push_back(static_cast<std::uint8_t>(acc));
+      nibbles = 0;
+      acc = 0;
+    }
+  }
+  return out;
+}
+
+inline std::string to_hex(const Bytes& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const std::uint8_t b : bytes) {
+    if (!out.empty()) out += ' ';
+    out += digits[b >> 4];
+    out += digits[b & 0xF];
+  }
+  return out;
+}
+
+inline Bytes text_bytes(std::string_view text) {
+  return {text.begin(), text.end()};
+}
+
+inline std::string as_text(const Bytes& bytes) {
+  return {bytes.begin(), bytes.end()};
+}
+
+using DecodeFn = std::optional<FormatError> (*)(std::span<const std::uint8_t>, const Path&,
+                                                const DecodeOptions&, std::vector<Record>&);
+using EncodeFn = std::optional<FormatError> (*)(std::span<const Record>, const Path&,
+                                                std::vector<std::uint8_t>&);
+
+inline std::vector<Record> decode_ok(DecodeFn decode, const Bytes& payload, const Path& base = {},
+                                     const DecodeOptions& options = {}) {
+  std::vector<Record> records;
+  const auto error = decode(payload, base, options, records);
+  EXPECT_FALSE(error) << error->message << " at byte " << error->offset;
+  return records;
+}
+
+inline Bytes encode_ok(EncodeFn encode, const std::vector<Record>& records, const Path& base = {}) {
+  Bytes out;
+  const auto error = encode(records, base, out);
+  EXPECT_FALSE(error) << error->message;
+  return out;
+}
+
+// The error a decode must give; records already in `out` stay, none is added.
+inline FormatError decode_error(DecodeFn decode, const Bytes& payload, const Path& base = {},
+                                const DecodeOptions& options = {}) {
+  std::vector<Record> records{Record{Path(9, 9, 9), Value(std::int64_t{9}), std::nullopt}};
+  const auto error = decode(payload, base, options, records);
+  EXPECT_TRUE(error) << "decoded " << records.size() - 1 << " records";
+  EXPECT_EQ(records.size(), 1u);
+  return error.value_or(FormatError{});
+}
+
+inline Record rec(Path path, Value value = {}, std::optional<double> time = std::nullopt) {
+  return Record{path, std::move(value), time};
+}
+
+// Resource types of the Device object (3) and a few others the examples use.
+inline MapResolver example_types() {
+  MapResolver types;
+  for (const int id : {0, 1, 2, 3, 14, 15, 16})
+    types.set(3, static_cast<std::uint16_t>(id), DataType::String);
+  for (const int id : {6, 7, 8, 11})
+    types.set(3, static_cast<std::uint16_t>(id), DataType::Integer, true);
+  types.set(3, 9, DataType::Integer).set(3, 10, DataType::Integer).set(3, 13, DataType::Time);
+  types.set(1, 0, DataType::Integer).set(1, 1, DataType::Integer);
+  types.set(3311, 5850, DataType::Boolean).set(3311, 5851, DataType::Integer);
+  types.set(3303, 5700, DataType::Float);
+  types.set(5, 0, DataType::Opaque).set(5, 1, DataType::String);
+  types.set(4, 1, DataType::Objlnk).set(4, 2, DataType::Corelnk);
+  types.set(4, 3, DataType::UnsignedInteger).set(4, 4, DataType::Float);
+  return types;
+}
+
+// The records of the Core TS example "Read /3/0" (Device object instance).
+inline std::vector<Record> device_records() {
+  const auto i = [](std::int64_t v) { return Value(v); };
+  return {
+      rec(Path(3, 0, 0), Value("Open Mobile Alliance")),
+      rec(Path(3, 0, 1), Value("Lightweight M2M Client")),
+      rec(Path(3, 0, 2), Value("345000123")),
+      rec(Path(3, 0, 3), Value("1.0")),
+      rec(Path(3, 0, 6, 0), i(1)),
+      rec(Path(3, 0, 6, 1), i(5)),
+      rec(Path(3, 0, 7, 0), i(3800)),
+      rec(Path(3, 0, 7, 1), i(5000)),
+      rec(Path(3, 0, 8, 0), i(125)),
+      rec(Path(3, 0, 8, 1), i(900)),
+      rec(Path(3, 0, 9), i(100)),
+      rec(Path(3, 0, 10), i(15)),
+      rec(Path(3, 0, 11, 0), i(0)),
+      rec(Path(3, 0, 13), Value(Time{1367491215})),
+      rec(Path(3, 0, 14), Value("+02:00")),
+      rec(Path(3, 0, 16), Value("U")),
+  };
+}
+
+}  // namespace drover::lwm2m::testing
