@@ -25,6 +25,9 @@ endif()
 function(drover_library)
   cmake_parse_arguments(ARG "" "NAME;DIR" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${ARG_DIR}/*.cpp)
+  if(NOT sources)  # a layer not written yet
+    return()
+  endif()
   add_library(${ARG_NAME} STATIC ${sources})
   target_include_directories(${ARG_NAME} PUBLIC
     ${PROJECT_SOURCE_DIR}/include PRIVATE ${PROJECT_SOURCE_DIR}/src)

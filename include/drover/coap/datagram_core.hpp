@@ -1,0 +1,27 @@
+// The shape of every sans-I/O protocol core that talks in datagrams: the CoAP engine, the LwM2M
+// server and client. A driver (transport/, or a test with a fake clock) feeds it datagrams and the
+// time and takes datagrams and the next timer expiry out; the core owns no socket and no clock.
+#pragma once
+
+#include <optional>
+#include <span>
+
+#include "drover/coap/engine.hpp"
+
+namespace drover::coap {
+
+class DatagramCore {
+ public:
+  virtual ~DatagramCore() = default;
+  // One datagram from `peer`.
+  virtual void receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                       TimePoint now) = 0;
+  // Runs every timer due at `now`; calling it early is harmless.
+  virtual void on_timer(TimePoint now) = 0;
+  // The next datagram to send; `out.bytes` stays valid until the next non-const call.
+  virtual bool poll_transmit(Transmit& out) = 0;
+  // When on_timer should run next; nullopt when nothing is armed.
+  virtual std::optional<TimePoint> next_expiry() const = 0;
+};
+
+}  // namespace drover::coap
