@@ -1,11 +1,6 @@
-// CoAP over UDP on a Boost.Asio event loop: drives one sans-I/O coap::Engine with one UdpSocket.
-//
-// The loop, all on the io_context's thread (one io_context per thread; shard with SO_REUSEPORT):
-//   readable  -> recvmmsg batches -> engine.receive(peer, bytes, now) for each datagram
-//   timer     -> engine.on_timer(now)           (one steady_timer, armed at engine.next_expiry())
-//   then      -> engine.poll_event() to the EventHandler, engine.poll_transmit() -> one sendmmsg,
-//                rearm the timer.
-// Only this class touches the socket and the clock (steady_clock, the engine's Clock).
+// CoAP over UDP on a Boost.Asio event loop: one sans-I/O coap::Engine driven by a DatagramLoop
+// (see datagram_loop.hpp for the loop: batched reads, the timer, batched sends). This class adds
+// the engine's calls and hands its events to the EventHandler in the loop's after-input hook.
 //
 // Calls made on the endpoint (send_request, respond, notify ...) pass the current time to the
 // engine and schedule one flush for the loop's next turn, so many calls in a row leave in one
@@ -34,6 +29,7 @@
 #include <system_error>
 
 #include "drover/coap/engine.hpp"
+#include "drover/transport/datagram_loop.hpp"
 #include "drover/transport/udp_socket.hpp"
 
 namespace boost::asio {
@@ -52,24 +48,14 @@ struct CoapUdpEndpointConfig {
   std::optional<std::uint64_t> random_seed;
 };
 
-struct CoapUdpEndpointStats {
-  std::uint64_t wakeups = 0;      // readiness notifications handled
-  std::uint64_t timer_fires = 0;  // engine.on_timer calls
-  std::uint64_t send_blocked =
-      0;  // times the socket buffer was full (sending resumed when writable)
-  std::uint64_t send_refused = 0;  // transmits the socket could not queue (e.g. family mismatch)
-};
+using CoapUdpEndpointStats = DatagramLoopStats;
 
 class CoapUdpEndpoint {
  public:
   // Called for every engine event. `event` may be moved from.
   using EventHandler = std::function<void(CoapUdpEndpoint& endpoint, coap::Event& event)>;
-  // Called for socket errors: `what` names the operation ("receive", "send", ...).
-  using ErrorHandler = std::function<void(std::string_view what, std::error_code error)>;
-  // Chooses the local source address of datagrams to `peer` (needs a wildcard-bound socket);
-  // nullopt leaves the choice to the kernel.
-  using SourceSelector =
-      std::function<std::optional<coap::PeerAddress>(const coap::PeerAddress& peer)>;
+  using ErrorHandler = DatagramLoop::ErrorHandler;
+  using SourceSelector = DatagramLoop::SourceSelector;
 
   explicit CoapUdpEndpoint(boost::asio::io_context& io, CoapUdpEndpointConfig config = {});
   ~CoapUdpEndpoint();
@@ -113,7 +99,7 @@ class CoapUdpEndpoint {
 
  private:
   struct Impl;
-  std::shared_ptr<Impl> impl_;  // shared with the pending Asio handlers, which outlive a close()
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace drover::transport
