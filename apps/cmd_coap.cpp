@@ -7,6 +7,7 @@
 #include "coap_client_session.hpp"
 #include "coap_console.hpp"
 #include "coap_demo_server.hpp"
+#include "app_support.hpp"
 #include "command.hpp"
 #include "drover/transport/asio.hpp"
 #include "drover/transport/coap_uri.hpp"
@@ -26,14 +27,6 @@ void stop_on_signals(asio::signal_set& signals, asio::io_context& io, std::strin
              std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     io.stop();
   });
-}
-
-// "127.0.0.1" / "::1" / "[::1]" plus a port.
-std::optional<coap::PeerAddress> bind_address(std::string text, std::uint16_t port) {
-  if (text.size() > 2 && text.front() == '[' && text.back() == ']')
-    text = text.substr(1, text.size() - 2);
-  const bool v6 = text.find(':') != std::string::npos;
-  return coap::PeerAddress::parse((v6 ? "[" + text + "]" : text) + ":" + std::to_string(port));
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@
 #include "coap/block_transfers.hpp"
 #include "coap/dedup.hpp"
 #include "coap/observe_order.hpp"
-#include "coap/random.hpp"
+#include "drover/coap/random.hpp"
 #include "coap/reliability.hpp"
 #include "coap/timer_queue.hpp"
 #include "coap/transmit_queue.hpp"

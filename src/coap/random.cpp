@@ -1,4 +1,4 @@
-#include "coap/random.hpp"
+#include "drover/coap/random.hpp"
 
 #include <bit>
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "coap/random.hpp"
+#include "drover/coap/random.hpp"
 #include "drover/coap/engine.hpp"
 
 namespace drover::coap {

@@ -40,6 +40,7 @@
 
 #include "drover/coap/message.hpp"
 #include "drover/coap/peer.hpp"
+#include "drover/util/result.hpp"
 
 namespace drover::coap {
 
@@ -133,19 +134,7 @@ std::string_view to_string(Error);
 
 // A value or an Error (std::expected is C++23).
 template <typename T>
-class Result {
- public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error e) : v_(std::in_place_index<1>, e) {}                 // NOLINT
-  bool has_value() const { return v_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
-  const T& value() const { return std::get<0>(v_); }
-  const T& operator*() const { return value(); }
-  Error error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Error> v_;
-};
+using Result = drover::Result<T, Error>;
 struct Ok {};
 using Status = Result<Ok>;
 

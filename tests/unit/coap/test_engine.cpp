@@ -1,5 +1,5 @@
 // Engine: rejection of malformed and unexpected input, bounds, state cleanup, the random source.
-#include "coap/random.hpp"
+#include "drover/coap/random.hpp"
 #include "unit/coap/test_engine_harness.hpp"
 
 namespace drover::coap::testing {

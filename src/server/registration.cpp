@@ -1,0 +1,223 @@
+// The Registration interface (Register, Update, De-register on /rd) and Send (/dp).
+#include "drover/lwm2m/protocol/registration.hpp"
+
+#include <algorithm>
+
+#include "drover/lwm2m/formats/link_format.hpp"
+#include "drover/lwm2m/protocol/coap_mapping.hpp"
+#include "server/server_impl.hpp"
+
+namespace drover::server {
+namespace {
+
+using coap::codes::BadRequest;
+
+// Reads a Register/Update payload: empty, or link-format (Content-Format 40 or absent).
+// Returns the response code and message on failure.
+std::optional<std::pair<coap::Code, std::string>> read_objects(
+    const coap::Message& request, const lwm2m::LinkFormatLimits& limits,
+    lwm2m::RegistrationPayload& out) {
+  const auto cf = lwm2m::content_format_of(request);
+  if (cf.present && cf.format != lwm2m::ContentFormat::LinkFormat)
+    return std::pair{coap::codes::UnsupportedContentFormat,
+                     std::string("the object list must be application/link-format")};
+  std::vector<lwm2m::Link> links;
+  if (auto error = lwm2m::parse_link_format(request.payload_string(), links, limits))
+    return std::pair{BadRequest, "object list: " + error->message + " at offset " +
+                                     std::to_string(error->offset)};
+  if (auto error = lwm2m::parse_registration_links(links, out))
+    return std::pair{BadRequest, "object list: " + error->message};
+  return std::nullopt;
+}
+
+std::uint32_t clamp_lifetime(std::uint32_t lifetime, std::uint32_t minimum) {
+  return std::max(lifetime, minimum);
+}
+
+}  // namespace
+
+void Server::Impl::respond(coap::ExchangeId exchange, coap::Code code, TimePoint now,
+                           std::string_view diagnostic) {
+  coap::Message response;
+  response.code = code;
+  // RFC 7252 §5.5.2: a diagnostic payload, no Content-Format.
+  if (!diagnostic.empty()) response.set_payload(diagnostic);
+  (void)engine.respond(exchange, std::move(response), now);  // fails only if the exchange expired
+}
+
+void Server::Impl::on_request(const coap::RequestReceived& request, TimePoint now) {
+  std::string_view segments[3];
+  std::size_t count = 0;
+  request.request.for_each(coap::options::UriPath, [&](const coap::OptionView& segment) {
+    if (count < 3) segments[count] = segment.as_string();
+    ++count;
+  });
+  const coap::Code method = request.request.code;
+  if (count >= 1 && count <= 2 && segments[0] == "rd") {
+    if (count == 1) {
+      if (method != coap::codes::Post)
+        return respond(request.exchange, coap::codes::MethodNotAllowed, now);
+      return on_register(request, now);
+    }
+    const Registration* registration = store().find_by_location(segments[1]);
+    if (!registration)
+      return respond(request.exchange, coap::codes::NotFound, now, "unknown registration");
+    if (method == coap::codes::Post) return on_update(request, *registration, now);
+    if (method == coap::codes::Delete) return on_deregister(request, *registration, now);
+    return respond(request.exchange, coap::codes::MethodNotAllowed, now);
+  }
+  if (count == 1 && segments[0] == "dp") {
+    if (method != coap::codes::Post)
+      return respond(request.exchange, coap::codes::MethodNotAllowed, now);
+    return on_send(request, now);
+  }
+  respond(request.exchange, coap::codes::NotFound, now);
+}
+
+std::string Server::Impl::new_location() {
+  // 60 random bits as 12 base32 characters: unguessable, so a location is a capability for
+  // Update and De-register over NoSec.
+  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  for (;;) {
+    std::uint64_t bits = random.next_u64();
+    std::string location(12, 'a');
+    for (char& c : location) {
+      c = alphabet[bits & 31u];
+      bits >>= 5;
+    }
+    if (!store().find_by_location(location)) return location;
+  }
+}
+
+void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint now) {
+  lwm2m::RegisterParams params;
+  if (auto error = lwm2m::parse_register_query(request.request, params)) {
+    return respond(request.exchange,
+                   error->version_unsupported ? coap::codes::PreconditionFailed : BadRequest, now,
+                   error->message);
+  }
+  Registration registration;
+  if (auto error = read_objects(request.request, config.link_limits, registration.objects))
+    return respond(request.exchange, error->first, now, error->second);
+
+  const Registration* existing = store().find_by_endpoint(params.endpoint);
+  if (!existing && store().size() >= config.max_registrations) {
+    return respond(request.exchange, coap::codes::ServiceUnavailable, now,
+                   "server full: " + std::to_string(config.max_registrations) + " registrations");
+  }
+
+  registration.endpoint = std::move(params.endpoint);
+  registration.location = new_location();
+  registration.peer = request.peer;
+  registration.version = params.version.value_or(lwm2m::Lwm2mVersion::V1_0);
+  registration.lifetime =
+      clamp_lifetime(params.lifetime.value_or(lwm2m::default_lifetime), config.min_lifetime);
+  registration.binding = params.binding.value_or("U");
+  registration.queue_mode = params.queue_mode;
+  registration.sms = std::move(params.sms);
+  registration.registered_at = now;
+  registration.updated_at = now;
+  registration.expires_at = now + std::chrono::seconds(registration.lifetime);
+
+  // A Register of a known endpoint replaces its registration and everything that hung on it.
+  if (existing) {
+    Registration previous = *store().remove(registration.endpoint);
+    unschedule_expiry(previous);
+    const std::string location = previous.location;
+    events.emplace_back(Replaced{std::move(previous)});
+    end_session(location, registration.endpoint, ObservationEndReason::Replaced);
+  }
+
+  coap::Message response;
+  response.code = coap::codes::Created;
+  response.add_option(coap::options::LocationPath, "rd");
+  response.add_option(coap::options::LocationPath, registration.location);
+  (void)engine.respond(request.exchange, std::move(response), now);
+
+  schedule_expiry(registration);
+  const std::string location = registration.location;
+  const bool queue_mode = registration.queue_mode;
+  events.emplace_back(Registered{registration});
+  store().put(std::move(registration));
+  if (queue_mode) set_queue_mode(location, true, now);
+}
+
+void Server::Impl::on_update(const coap::RequestReceived& request, const Registration& current,
+                             TimePoint now) {
+  lwm2m::UpdateParams params;
+  if (auto error = lwm2m::parse_update_query(request.request, params))
+    return respond(request.exchange, BadRequest, now, error->message);
+  std::optional<lwm2m::RegistrationPayload> objects;
+  if (!request.request.payload().empty()) {
+    objects.emplace();
+    if (auto error = read_objects(request.request, config.link_limits, *objects))
+      return respond(request.exchange, error->first, now, error->second);
+  }
+
+  const std::string endpoint = current.endpoint;
+  const std::string location = current.location;
+  unschedule_expiry(current);
+  bool objects_changed = false;
+  store().update(endpoint, [&](Registration& r) {
+    if (params.lifetime) r.lifetime = clamp_lifetime(*params.lifetime, config.min_lifetime);
+    if (params.binding) r.binding = *params.binding;
+    // Q is a flag: only an Update that restates the binding or sends Q changes queue mode.
+    if (params.binding || params.queue_mode) r.queue_mode = params.queue_mode;
+    if (params.sms) r.sms = params.sms;
+    if (objects) {
+      objects_changed = *objects != r.objects;
+      r.objects = std::move(*objects);
+    }
+    // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
+    r.peer = request.peer;
+    r.updated_at = now;
+    r.expires_at = now + std::chrono::seconds(r.lifetime);
+  });
+  const Registration& updated = *store().find_by_endpoint(endpoint);
+  schedule_expiry(updated);
+  respond(request.exchange, coap::codes::Changed, now);
+
+  touch(location, now);  // Awake (if it slept), then the queued requests go out
+  set_queue_mode(location, updated.queue_mode, now);
+  events.emplace_back(Updated{*store().find_by_endpoint(endpoint), objects_changed});
+}
+
+void Server::Impl::on_deregister(const coap::RequestReceived& request, const Registration& current,
+                                 TimePoint now) {
+  respond(request.exchange, coap::codes::Deleted, now);
+  Registration removed = *store().remove(current.endpoint);
+  unschedule_expiry(removed);
+  const std::string location = removed.location;
+  const std::string endpoint = removed.endpoint;
+  events.emplace_back(Deregistered{std::move(removed)});
+  end_session(location, endpoint, ObservationEndReason::Deregistered);
+}
+
+void Server::Impl::on_send(const coap::RequestReceived& request, TimePoint now) {
+  const Registration* registration = store().find_by_peer(request.peer);
+  if (!registration)
+    return respond(request.exchange, coap::codes::NotFound, now,
+                   "no registration from this address");
+  const auto cf = lwm2m::content_format_of(request.request);
+  if (!cf.format || (*cf.format != lwm2m::ContentFormat::SenmlJson &&
+                     *cf.format != lwm2m::ContentFormat::SenmlCbor &&
+                     *cf.format != lwm2m::ContentFormat::Lwm2mCbor)) {
+    return respond(request.exchange, coap::codes::UnsupportedContentFormat, now,
+                   "Send takes SenML JSON, SenML CBOR or LwM2M CBOR");
+  }
+  const RegistrationTypes types(self.objects_, registration);
+  std::vector<lwm2m::Record> records;
+  lwm2m::DecodeOptions options;
+  options.types = &types;
+  options.now = wall_time();
+  if (auto error =
+          lwm2m::decode(*cf.format, request.request.payload(), lwm2m::Path(), options, records))
+    return respond(request.exchange, BadRequest, now, error->message);
+  respond(request.exchange, coap::codes::Changed, now);
+
+  const std::string location = registration->location;
+  events.emplace_back(SendReceived{registration->endpoint, *cf.format, std::move(records)});
+  touch(location, now);
+}
+
+}  // namespace drover::server

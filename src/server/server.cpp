@@ -1,0 +1,356 @@
+#include "drover/server/server.hpp"
+
+#include <algorithm>
+
+#include "drover/lwm2m/model/builtin_objects.hpp"
+#include "server/server_impl.hpp"
+
+namespace drover::server {
+
+std::string_view to_string(Error e) {
+  switch (e) {
+    case Error::UnknownEndpoint:
+      return "unknown endpoint";
+    case Error::UnknownObservation:
+      return "unknown observation";
+    case Error::InvalidPath:
+      return "path not valid for this operation";
+    case Error::InvalidArgument:
+      return "invalid argument";
+    case Error::UnsupportedFormat:
+      return "format cannot carry this operation";
+    case Error::EncodeFailed:
+      return "records could not be encoded";
+    case Error::QueueFull:
+      return "the client's request queue is full";
+    case Error::TooManyOperations:
+      return "too many operations";
+    case Error::TooManyObservations:
+      return "too many observations";
+    case Error::Busy:
+      return "CoAP engine busy towards this client";
+  }
+  return "?";
+}
+
+std::string_view to_string(OperationStatus s) {
+  switch (s) {
+    case OperationStatus::Success:
+      return "success";
+    case OperationStatus::BadRequest:
+      return "bad request";
+    case OperationStatus::Unauthorized:
+      return "unauthorized";
+    case OperationStatus::BadOption:
+      return "bad option";
+    case OperationStatus::Forbidden:
+      return "forbidden";
+    case OperationStatus::NotFound:
+      return "not found";
+    case OperationStatus::MethodNotAllowed:
+      return "method not allowed";
+    case OperationStatus::NotAcceptable:
+      return "not acceptable";
+    case OperationStatus::RequestEntityIncomplete:
+      return "request entity incomplete";
+    case OperationStatus::Conflict:
+      return "conflict";
+    case OperationStatus::PreconditionFailed:
+      return "precondition failed";
+    case OperationStatus::RequestEntityTooLarge:
+      return "request entity too large";
+    case OperationStatus::UnsupportedFormat:
+      return "unsupported content format";
+    case OperationStatus::ServerError:
+      return "client internal error";
+    case OperationStatus::OtherError:
+      return "error";
+    case OperationStatus::DecodeFailed:
+      return "undecodable payload";
+    case OperationStatus::Timeout:
+      return "timeout";
+    case OperationStatus::Reset:
+      return "reset";
+    case OperationStatus::TransferFailed:
+      return "block-wise transfer failed";
+    case OperationStatus::QueueTimeout:
+      return "client slept past the deadline";
+    case OperationStatus::ClientGone:
+      return "registration ended";
+  }
+  return "?";
+}
+
+OperationStatus status_of(coap::Code code) {
+  if (code.is_success()) return OperationStatus::Success;
+  if (code.cls() == 5) return OperationStatus::ServerError;
+  if (code.cls() != 4) return OperationStatus::OtherError;
+  switch (code.detail()) {
+    case 0:
+      return OperationStatus::BadRequest;
+    case 1:
+      return OperationStatus::Unauthorized;
+    case 2:
+      return OperationStatus::BadOption;
+    case 3:
+      return OperationStatus::Forbidden;
+    case 4:
+      return OperationStatus::NotFound;
+    case 5:
+      return OperationStatus::MethodNotAllowed;
+    case 6:
+      return OperationStatus::NotAcceptable;
+    case 8:
+      return OperationStatus::RequestEntityIncomplete;
+    case 9:
+      return OperationStatus::Conflict;
+    case 12:
+      return OperationStatus::PreconditionFailed;
+    case 13:
+      return OperationStatus::RequestEntityTooLarge;
+    case 15:
+      return OperationStatus::UnsupportedFormat;
+    default:
+      return OperationStatus::OtherError;
+  }
+}
+
+std::string_view to_string(ObservationEndReason r) {
+  switch (r) {
+    case ObservationEndReason::ClientEnded:
+      return "ended by the client";
+    case ObservationEndReason::Failed:
+      return "notification failed";
+    case ObservationEndReason::Replaced:
+      return "client registered again";
+    case ObservationEndReason::Deregistered:
+      return "client de-registered";
+    case ObservationEndReason::Expired:
+      return "registration expired";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Server::Impl::Impl(Server& server, ServerConfig cfg)
+    : self(server),
+      config(std::move(cfg)),
+      engine(config.engine, config.random_seed),
+      // A stream independent of the engine's, so locations reveal nothing about tokens.
+      random(config.random_seed ^ 0x6c6f636174696f6eull) {}
+
+Server::Server(ServerConfig config, std::unique_ptr<RegistrationStore> store)
+    : store_(store ? std::move(store) : make_in_memory_registration_store()),
+      impl_(std::make_unique<Impl>(*this, std::move(config))) {
+  lwm2m::add_builtin_objects(objects_);
+}
+
+Server::~Server() = default;
+
+void Server::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                     TimePoint now) {
+  impl_->last_now = now;
+  impl_->engine.receive(peer, datagram, now);
+  impl_->process_engine_events(now);
+}
+
+void Server::on_timer(TimePoint now) {
+  impl_->last_now = now;
+  impl_->engine.on_timer(now);
+  impl_->process_engine_events(now);
+  impl_->run_timers(now);
+}
+
+bool Server::poll_transmit(coap::Transmit& out) {
+  return impl_->engine.poll_transmit(out);
+}
+
+std::optional<TimePoint> Server::next_expiry() const {
+  const Impl& d = *impl_;
+  std::optional<TimePoint> next = d.engine.next_expiry();
+  auto earliest = [&next](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  if (!d.expiries.empty()) earliest(d.expiries.begin()->first);
+  if (!d.awake_ends.empty()) earliest(d.awake_ends.begin()->first);
+  if (!d.queue_deadlines.empty()) earliest(d.queue_deadlines.begin()->first);
+  // Input held back while the event queue was full: process it as soon as there is room.
+  if (d.held_back) earliest(d.last_now);
+  return next;
+}
+
+bool Server::poll_event(ServerEvent& out) {
+  if (impl_->events.empty()) return false;
+  out = std::move(impl_->events.front());
+  impl_->events.pop_front();
+  return true;
+}
+
+const Registration* Server::registration(std::string_view endpoint) const {
+  return store_->find_by_endpoint(endpoint);
+}
+
+bool Server::remove_registration(std::string_view endpoint) {
+  auto removed = store_->remove(endpoint);
+  if (!removed) return false;
+  impl_->unschedule_expiry(*removed);
+  const std::string location = removed->location;
+  const std::string name = removed->endpoint;
+  impl_->events.emplace_back(Deregistered{std::move(*removed)});
+  impl_->end_session(location, name, ObservationEndReason::Deregistered);
+  return true;
+}
+
+bool Server::is_awake(std::string_view endpoint) const {
+  const Registration* r = store_->find_by_endpoint(endpoint);
+  if (!r || !r->queue_mode) return r != nullptr;
+  const auto it = impl_->sessions.find(r->location);
+  return it != impl_->sessions.end() && it->second.awake_until.has_value();
+}
+
+ServerCounts Server::counts() const {
+  const Impl& d = *impl_;
+  return ServerCounts{
+      .registrations = store_->size(),
+      .operations = d.operations.size() - d.observation_count,
+      .queued = d.queued_count,
+      .observations = d.observation_count,
+      .pending_events = d.events.size(),
+      .timers = d.expiries.size() + d.awake_ends.size() + d.queue_deadlines.size(),
+  };
+}
+
+const coap::EngineStats& Server::engine_stats() const {
+  return impl_->engine.stats();
+}
+const ServerConfig& Server::config() const {
+  return impl_->config;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void Server::Impl::process_engine_events(TimePoint now) {
+  coap::Event event;
+  held_back = !room();
+  while (!held_back && engine.poll_event(event)) {
+    std::visit(
+        [&](auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, coap::RequestReceived>) {
+            on_request(e, now);
+          } else if constexpr (std::is_same_v<T, coap::ResponseReceived>) {
+            // Unknown ids are answers to active observation cancels: not reported.
+            if (const auto it = by_request.find(e.request); it != by_request.end())
+              on_response(it->second, e.response, now);
+          } else if constexpr (std::is_same_v<T, coap::NotificationReceived>) {
+            if (const auto it = by_request.find(e.request); it != by_request.end()) {
+              touch(operations.at(it->second).location, now);
+              on_notification(it->second, e.notification, e.last);
+            }
+          } else if constexpr (std::is_same_v<T, coap::RequestFailed>) {
+            if (const auto it = by_request.find(e.request); it != by_request.end())
+              on_failure(it->second, e.reason);
+          }
+          // PongReceived (no pings sent) and ObserverRemoved (the server observes nothing of
+          // the clients' own) do not concern the LwM2M server.
+        },
+        event);
+    held_back = !room();
+  }
+}
+
+void Server::Impl::run_timers(TimePoint now) {
+  while (room() && !queue_deadlines.empty() && queue_deadlines.begin()->first <= now) {
+    const OperationId id = queue_deadlines.begin()->second;
+    Operation op = take(id);
+    OperationResult result;
+    result.status = OperationStatus::QueueTimeout;
+    complete(id, std::move(op), std::move(result));
+  }
+  while (room() && !awake_ends.empty() && awake_ends.begin()->first <= now) {
+    const std::string location = awake_ends.begin()->second;
+    awake_ends.erase(awake_ends.begin());
+    const auto it = sessions.find(location);
+    const Registration* registration = store().find_by_location(location);
+    if (it == sessions.end() || !registration) continue;
+    it->second.awake_until.reset();
+    events.emplace_back(Sleeping{registration->endpoint});
+  }
+  while (room() && !expiries.empty() && expiries.begin()->first <= now) {
+    const std::string location = expiries.begin()->second;
+    expiries.erase(expiries.begin());
+    const Registration* registration = store().find_by_location(location);
+    if (!registration) continue;
+    Registration removed = *store().remove(registration->endpoint);
+    const std::string endpoint = removed.endpoint;
+    events.emplace_back(Expired{std::move(removed)});
+    end_session(location, endpoint, ObservationEndReason::Expired);
+  }
+}
+
+void Server::Impl::schedule_expiry(const Registration& registration) {
+  expiries.emplace(registration.expires_at + config.lifetime_grace, registration.location);
+}
+
+void Server::Impl::unschedule_expiry(const Registration& registration) {
+  expiries.erase({registration.expires_at + config.lifetime_grace, registration.location});
+}
+
+void Server::Impl::set_queue_mode(const std::string& location, bool queue_mode, TimePoint now) {
+  auto it = sessions.find(location);
+  if (!queue_mode) {
+    if (it == sessions.end()) return;
+    if (it->second.awake_until) awake_ends.erase({*it->second.awake_until, location});
+    it->second.awake_until.reset();
+    it->second.queue_mode = false;
+    // Queued requests can go now: the client listens all the time.
+    flush_queue(location, now);
+    if (it->second.empty()) sessions.erase(it);
+    return;
+  }
+  if (it == sessions.end()) it = sessions.emplace(location, Session{}).first;
+  it->second.queue_mode = true;
+  // The client just talked (Register or Update): its first awake window starts now.
+  if (!it->second.awake_until) {
+    it->second.awake_until = now + config.awake_time;
+    awake_ends.emplace(*it->second.awake_until, location);
+  }
+}
+
+void Server::Impl::touch(const std::string& location, TimePoint now) {
+  const auto it = sessions.find(location);
+  if (it == sessions.end() || !it->second.queue_mode) return;
+  Session& session = it->second;
+  if (session.awake_until) {
+    awake_ends.erase({*session.awake_until, location});
+  } else if (const Registration* r = store().find_by_location(location)) {
+    events.emplace_back(Awake{r->endpoint});
+  }
+  session.awake_until = now + config.awake_time;
+  awake_ends.emplace(*session.awake_until, location);
+  flush_queue(location, now);
+}
+
+void Server::Impl::end_session(const std::string& location, const std::string& endpoint,
+                               ObservationEndReason reason) {
+  const auto it = sessions.find(location);
+  if (it == sessions.end()) return;
+  if (it->second.awake_until) awake_ends.erase({*it->second.awake_until, location});
+  const std::vector<OperationId> ids = std::move(it->second.operations);
+  sessions.erase(it);
+  for (const OperationId id : ids) {
+    Operation op = take(id);
+    // The client is gone: nothing more is sent to it about these, later messages get RST.
+    if (op.request) (void)engine.cancel(*op.request);
+    if (op.established) {
+      events.emplace_back(ObservationEnded{id, endpoint, reason});
+    } else {
+      OperationResult result;
+      result.status = OperationStatus::ClientGone;
+      events.emplace_back(OperationCompleted{id, endpoint, std::move(result)});
+    }
+  }
+}
+
+}  // namespace drover::server

@@ -1,0 +1,155 @@
+// The Server's state, shared by its modules:
+//   server.cpp         DatagramCore, engine event dispatch, timers, sessions, registration end
+//   registration.cpp   the Registration interface (/rd) and Send (/dp)
+//   operations.cpp     DM and IR requests: building, queueing, sending, results
+//   payloads.cpp       format choice and response decoding
+#pragma once
+
+#include <deque>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "drover/coap/random.hpp"
+#include "drover/server/server.hpp"
+
+namespace drover::server {
+
+enum class OperationKind : std::uint8_t {
+  Read,
+  Discover,
+  Write,
+  WriteAttributes,
+  Execute,
+  Create,
+  Delete,
+  ReadComposite,
+  WriteComposite,
+  Observe,
+  ObserveComposite,
+};
+
+struct Operation {
+  OperationKind kind = OperationKind::Read;
+  std::string endpoint;
+  std::string location;  // the registration it belongs to
+  lwm2m::Path path;      // the request path (root for composite operations): the decoding base
+  std::optional<lwm2m::ContentFormat> accept;
+  std::optional<coap::RequestId> request;  // nullopt while queued
+  bool established = false;                // an observation the client accepted
+  TimePoint deadline{};                    // while queued
+  Duration timeout{};                      // for the response once sent
+  coap::Message message;                   // kept only while queued
+
+  bool is_observation() const {
+    return kind == OperationKind::Observe || kind == OperationKind::ObserveComposite;
+  }
+};
+
+// Runtime state of one registration, kept only while there is some: operations (queued, in
+// flight, observations) and, for queue-mode clients, the awake window.
+struct Session {
+  std::vector<OperationId> operations;   // in submission order; the queued ones are flushed in it
+  std::optional<TimePoint> awake_until;  // queue mode: set while awake
+  bool queue_mode = false;
+
+  bool empty() const { return operations.empty() && !queue_mode; }
+};
+
+// A registration's object versions first, then the registry's active definitions.
+class RegistrationTypes final : public lwm2m::TypeResolver {
+ public:
+  RegistrationTypes(const lwm2m::ObjectRegistry& objects, const Registration* registration)
+      : objects_(objects), registration_(registration) {}
+  std::optional<lwm2m::ResourceShape> lookup(std::uint16_t object_id,
+                                             std::uint16_t resource_id) const override;
+
+ private:
+  const lwm2m::ObjectRegistry& objects_;
+  const Registration* registration_;
+};
+
+struct Server::Impl {
+  Impl(Server& server, ServerConfig cfg);
+
+  Server& self;
+  ServerConfig config;
+  coap::Engine engine;
+  coap::Random random;  // registration locations
+  std::deque<ServerEvent> events;
+  TimePoint last_now{};    // of the latest receive/on_timer
+  bool held_back = false;  // engine events may wait: the event queue was full
+
+  std::unordered_map<std::string, Session> sessions;  // by location
+  std::unordered_map<OperationId, Operation> operations;
+  std::unordered_map<coap::RequestId, OperationId> by_request;
+  std::uint64_t next_operation = 1;
+  std::size_t observation_count = 0;
+  std::size_t queued_count = 0;
+
+  // Timers, ordered by time: registration ends (expires_at + grace), awake windows of queue-mode
+  // clients, deadlines of queued requests.
+  std::set<std::pair<TimePoint, std::string>> expiries;
+  std::set<std::pair<TimePoint, std::string>> awake_ends;
+  std::set<std::pair<TimePoint, OperationId>> queue_deadlines;
+
+  RegistrationStore& store() { return *self.store_; }
+  bool room() const { return events.size() < config.max_pending_events; }
+  double wall_time() const { return config.wall_clock ? config.wall_clock() : 0.0; }
+
+  // server.cpp
+  void process_engine_events(TimePoint now);
+  void run_timers(TimePoint now);
+  // A message came from the client of `location`: wake it (queue mode) and flush its queue.
+  void touch(const std::string& location, TimePoint now);
+  // Ends every operation and observation of a registration that is gone.
+  void end_session(const std::string& location, const std::string& endpoint,
+                   ObservationEndReason reason);
+  void schedule_expiry(const Registration& registration);
+  void unschedule_expiry(const Registration& registration);
+  void set_queue_mode(const std::string& location, bool queue_mode, TimePoint now);
+
+  // registration.cpp
+  void on_request(const coap::RequestReceived& request, TimePoint now);
+  void on_register(const coap::RequestReceived& request, TimePoint now);
+  void on_update(const coap::RequestReceived& request, const Registration& registration,
+                 TimePoint now);
+  void on_deregister(const coap::RequestReceived& request, const Registration& registration,
+                     TimePoint now);
+  void on_send(const coap::RequestReceived& request, TimePoint now);
+  std::string new_location();
+  void respond(coap::ExchangeId exchange, coap::Code code, TimePoint now,
+               std::string_view diagnostic = {});
+
+  // operations.cpp
+  Result<OperationId> submit(const Registration& registration, Operation op, coap::Message message,
+                             const RequestParams& params, TimePoint now);
+  // Sends a queued or new operation; false when the engine refused.
+  bool send(OperationId id, Operation& op, const coap::PeerAddress& peer, TimePoint now);
+  void flush_queue(const std::string& location, TimePoint now);
+  std::optional<Error> observation_room(const Registration& registration) const;
+  void on_response(OperationId id, const coap::Message& response, TimePoint now);
+  void on_notification(OperationId id, const coap::Message& notification, bool last);
+  void on_failure(OperationId id, coap::FailureReason reason);
+  // Removes an operation from every index; returns it.
+  Operation take(OperationId id);
+  void complete(OperationId id, Operation op, OperationResult result);
+};
+
+// payloads.cpp
+// The format for a payload of several values (see the header's format rules).
+lwm2m::ContentFormat multi_value_format(const Registration& registration);
+// The SenML (or LwM2M CBOR) format for composite operations.
+lwm2m::ContentFormat composite_format(const Registration& registration);
+// Decodes a Read/Observe/composite payload into `records`; the error text on failure.
+std::optional<std::string> decode_records(const coap::Message& message, const lwm2m::Path& base,
+                                          std::optional<lwm2m::ContentFormat> accept,
+                                          const lwm2m::TypeResolver& types, double now,
+                                          std::optional<lwm2m::ContentFormat>& format,
+                                          std::vector<lwm2m::Record>& records);
+// The printable text of an error payload, cut to a reasonable length.
+std::string diagnostic_of(const coap::Message& message);
+
+}  // namespace drover::server

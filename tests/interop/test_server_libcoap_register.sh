@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# libcoap's coap-client-notls as an LwM2M device against `drover server`: Register, Update,
+# De-register, and the errors for a bad Register and an unknown location.
+source "$(dirname "$0")/interop_lib.sh"
+
+# Port 0: the OS picks a free port, read back from the "listening on" line.
+start server "$DROVER" server --address 127.0.0.1 --coap-port 0
+SERVER_PID=$LAST_PID
+LOG=$WORK/server.log
+PORT=
+for i in $(seq 1 100); do
+  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
+  [[ -n $PORT ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
+  sleep 0.1
+done
+[[ -n $PORT ]] || fail "drover server did not start"
+URI=coap://127.0.0.1:$PORT
+
+# A libcoap request with its message trace (-v 6), which shows the response header and options.
+lwm2m_request() {
+  timeout 20 coap-client-notls -B 10 -v 6 "$@" 2>&1
+}
+
+# wait_log PATTERN: true once the server has logged a line matching PATTERN (at most ~5 s).
+wait_log() {
+  local i
+  for i in $(seq 1 50); do
+    grep -qE "$1" "$LOG" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Register
+out=$(lwm2m_request -m post -t 40 -e '</1/0>,</3/0>' "$URI/rd?ep=libcoap-dev&lt=60&lwm2m=1.1")
+grep -q 'c:2.01' <<<"$out" || fail "Register not answered 2.01: $out"
+location=$(sed -nE 's/.*Location-Path:rd, Location-Path:([a-z0-9]+).*/\1/p' <<<"$out" | head -1)
+[[ -n $location ]] || fail "no Location-Path rd/{id} in the answer: $out"
+wait_log "registered libcoap-dev at /rd/$location from 127.0.0.1:[0-9]+, lwm2m 1.1, lifetime 60 s.*objects: 1\(1\) 3\(1\)" ||
+  fail "registration of libcoap-dev not logged"
+pass "Register: 2.01, location rd/$location, logged"
+
+# Update with a new lifetime
+out=$(lwm2m_request -m post "$URI/rd/$location?lt=120")
+grep -q 'c:2.04' <<<"$out" || fail "Update not answered 2.04: $out"
+wait_log "updated libcoap-dev .*lifetime 120 s" || fail "update not logged"
+pass "Update: 2.04, logged"
+
+# De-register, then the location is gone
+out=$(lwm2m_request -m delete "$URI/rd/$location")
+grep -q 'c:2.02' <<<"$out" || fail "De-register not answered 2.02: $out"
+wait_log "deregistered libcoap-dev \(/rd/$location\)" || fail "de-registration not logged"
+out=$(lwm2m_request -m post "$URI/rd/$location")
+grep -q 'c:4.04' <<<"$out" || fail "Update after De-register not answered 4.04: $out"
+pass "De-register: 2.02, logged; the location answers 4.04 afterwards"
+
+# Bad Registers: no endpoint name (4.00), unsupported LwM2M version (4.12)
+out=$(lwm2m_request -m post -t 40 -e '</3/0>' "$URI/rd?lt=60")
+grep -q 'c:4.00' <<<"$out" || fail "Register without ep not answered 4.00: $out"
+out=$(lwm2m_request -m post -t 40 -e '</3/0>' "$URI/rd?ep=x&lwm2m=9.9")
+grep -q 'c:4.12' <<<"$out" || fail "Register with lwm2m=9.9 not answered 4.12: $out"
+pass "bad Registers: 4.00 without ep, 4.12 for lwm2m=9.9"
+
+kill -INT "$SERVER_PID"
+wait_log 'stopped: 0 registrations' || fail "drover server did not stop on SIGINT"
+pass "SIGINT stops the server"
+
+finish

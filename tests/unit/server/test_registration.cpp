@@ -1,0 +1,348 @@
+// The Registration interface: Register, Update, De-register, replacement, expiry, bounds.
+#include <set>
+
+#include "drover/server/registration_store.hpp"
+#include "server_harness.hpp"
+
+namespace drover::server::testing {
+namespace {
+
+TEST(ServerRegistration, RegisterStoresParametersAndObjects) {
+  Harness h;
+  const std::string location =
+      h.register_device("ep=dev1&lt=300&lwm2m=1.1&b=U&Q&sms=123456",
+                        "</lwm2m>;rt=\"oma.lwm2m\";ct=\"110 112\",</lwm2m/1/0>,</lwm2m/3>;ver=1.1,"
+                        "</lwm2m/3/0>,</lwm2m/5>");
+  ASSERT_EQ(location.size(), std::string("/rd/").size() + 12);
+  EXPECT_TRUE(location.starts_with("/rd/"));
+
+  auto registered = h.take_events<Registered>();
+  ASSERT_EQ(registered.size(), 1u);
+  const Registration& r = registered[0].registration;
+  EXPECT_EQ(r.endpoint, "dev1");
+  EXPECT_EQ("/rd/" + r.location, location);
+  EXPECT_EQ(r.peer, kDevice);
+  EXPECT_EQ(r.lifetime, 300u);
+  EXPECT_EQ(r.version, lwm2m::Lwm2mVersion::V1_1);
+  EXPECT_EQ(r.binding, "U");
+  EXPECT_TRUE(r.queue_mode);
+  EXPECT_EQ(r.sms, "123456");
+  EXPECT_FALSE(r.identity.has_value());
+  EXPECT_EQ(r.objects.root, "/lwm2m");
+  EXPECT_EQ(r.objects.content_formats, (std::vector<std::uint16_t>{110, 112}));
+  ASSERT_EQ(r.objects.objects.size(), 3u);
+  EXPECT_EQ(r.objects.objects[0].object_id, 1);
+  EXPECT_EQ(r.objects.objects[0].instances, std::vector<std::uint16_t>{0});
+  EXPECT_EQ(r.objects.objects[1].version, "1.1");
+  EXPECT_TRUE(r.objects.objects[2].instances.empty());
+  EXPECT_EQ(r.expires_at, h.now + 300s);
+  EXPECT_TRUE(r.announced(lwm2m::ContentFormat::SenmlCbor));
+  EXPECT_FALSE(r.announced(lwm2m::ContentFormat::Tlv));
+
+  ASSERT_NE(h.server.registration("dev1"), nullptr);
+  EXPECT_EQ(h.server.registrations().find_by_location(r.location)->endpoint, "dev1");
+  EXPECT_EQ(h.server.registrations().find_by_peer(kDevice)->endpoint, "dev1");
+  EXPECT_EQ(h.server.counts().registrations, 1u);
+}
+
+TEST(ServerRegistration, DefaultsForA10Client) {
+  Harness h;
+  h.register_device("ep=old&b=UQ", "</1/0>,</3/0>");
+  const Registration* r = h.server.registration("old");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->version, lwm2m::Lwm2mVersion::V1_0);
+  EXPECT_EQ(r->lifetime, lwm2m::default_lifetime);
+  EXPECT_EQ(r->binding, "UQ");
+  EXPECT_TRUE(r->queue_mode);
+  EXPECT_EQ(r->objects.root, "/");
+}
+
+TEST(ServerRegistration, LocationsAreDistinctAndUnpredictableAcrossSeeds) {
+  std::set<std::string> seen;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    ServerConfig config = test_config();
+    config.random_seed = seed;
+    Harness h(config);
+    for (int i = 0; i < 5; ++i) {
+      h.device_addr.port = static_cast<std::uint16_t>(41000 + i);
+      const std::string location = h.register_device("ep=dev" + std::to_string(i));
+      EXPECT_TRUE(seen.insert(location).second) << location;
+    }
+  }
+  EXPECT_EQ(seen.size(), 15u);
+}
+
+TEST(ServerRegistration, BadRegisterParameters) {
+  struct Case {
+    const char* query;
+    const char* payload;
+    coap::Code code;
+  };
+  const Case cases[] = {
+      {"lt=60&lwm2m=1.1", "</3/0>", coap::codes::BadRequest},         // no ep
+      {"ep=&lwm2m=1.1", "</3/0>", coap::codes::BadRequest},           // empty ep
+      {"ep=a&lt=abc", "</3/0>", coap::codes::BadRequest},             // bad lt
+      {"ep=a&lt=0", "</3/0>", coap::codes::BadRequest},               // zero lt
+      {"ep=a&ep=b", "</3/0>", coap::codes::BadRequest},               // repeated
+      {"ep=a&b=X", "</3/0>", coap::codes::BadRequest},                // bad binding
+      {"ep=a&lwm2m=2.0", "</3/0>", coap::codes::PreconditionFailed},  // unsupported version
+      {"ep=a&lwm2m=1.3", "</3/0>", coap::codes::PreconditionFailed},
+      {"ep=a", "</3/0", coap::codes::BadRequest},                        // broken link-format
+      {"ep=a", "</>;rt=\"oma.lwm2m\";ct=abc", coap::codes::BadRequest},  // bad ct
+  };
+  for (const Case& c : cases) {
+    Harness h;
+    auto response = h.device_request(request(coap::codes::Post, "/rd", c.query, c.payload));
+    EXPECT_EQ(response.code, c.code) << c.query << " " << c.payload;
+    EXPECT_FALSE(response.payload().empty()) << "a diagnostic payload says what is wrong";
+    EXPECT_EQ(h.server.counts().registrations, 0u);
+    EXPECT_TRUE(h.events.empty());
+  }
+}
+
+TEST(ServerRegistration, RegisterWithWrongContentFormatIs415) {
+  Harness h;
+  auto m = request(coap::codes::Post, "/rd", "ep=a");
+  m.set_payload("</3/0>");
+  m.add_uint_option(coap::options::ContentFormat, 0);
+  EXPECT_EQ(h.device_request(std::move(m)).code, coap::codes::UnsupportedContentFormat);
+}
+
+TEST(ServerRegistration, WrongMethodsAndPaths) {
+  Harness h;
+  EXPECT_EQ(h.device_request(request(coap::codes::Get, "/rd")).code, coap::codes::MethodNotAllowed);
+  EXPECT_EQ(h.device_request(request(coap::codes::Get, "/other")).code, coap::codes::NotFound);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, "/rd/unknown")).code,
+            coap::codes::NotFound);
+  EXPECT_EQ(h.device_request(request(coap::codes::Delete, "/rd/unknown")).code,
+            coap::codes::NotFound);
+  const std::string location = h.register_device();
+  EXPECT_EQ(h.device_request(request(coap::codes::Put, location)).code,
+            coap::codes::MethodNotAllowed);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location + "/x")).code,
+            coap::codes::NotFound);
+}
+
+TEST(ServerRegistration, UpdateChangesOnlyWhatIsSent) {
+  Harness h;
+  const std::string location = h.register_device();
+  h.events.clear();
+  const Registration before = *h.server.registration("dev1");
+
+  h.advance(100s);
+  auto response = h.device_request(request(coap::codes::Post, location));
+  EXPECT_EQ(response.code, coap::codes::Changed);
+  auto updated = h.take_events<Updated>();
+  ASSERT_EQ(updated.size(), 1u);
+  EXPECT_FALSE(updated[0].objects_changed);
+  EXPECT_EQ(updated[0].registration.lifetime, 300u);
+  EXPECT_EQ(updated[0].registration.objects, before.objects);
+  EXPECT_EQ(updated[0].registration.updated_at, h.now);
+  EXPECT_EQ(updated[0].registration.registered_at, before.registered_at);
+  EXPECT_EQ(updated[0].registration.expires_at, h.now + 300s);
+
+  response =
+      h.device_request(request(coap::codes::Post, location, "lt=600&b=U&sms=99", "</3/0>,</4/0>"));
+  EXPECT_EQ(response.code, coap::codes::Changed);
+  updated = h.take_events<Updated>();
+  ASSERT_EQ(updated.size(), 1u);
+  EXPECT_TRUE(updated[0].objects_changed);
+  const Registration& r = updated[0].registration;
+  EXPECT_EQ(r.lifetime, 600u);
+  EXPECT_EQ(r.sms, "99");
+  EXPECT_EQ(r.objects.objects.size(), 2u);
+  EXPECT_EQ(r.objects.root, "/");
+  EXPECT_EQ(r.location, before.location);
+}
+
+TEST(ServerRegistration, UpdateFromANewAddressMovesThePeer) {
+  Harness h;
+  const std::string location = h.register_device();
+  h.device_addr = coap::PeerAddress::loopback_v4(40001);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location)).code, coap::codes::Changed);
+  EXPECT_EQ(h.server.registration("dev1")->peer, h.device_addr);
+  EXPECT_EQ(h.server.registrations().find_by_peer(h.device_addr)->endpoint, "dev1");
+  EXPECT_EQ(h.server.registrations().find_by_peer(kDevice), nullptr);
+}
+
+TEST(ServerRegistration, BadUpdate) {
+  Harness h;
+  const std::string location = h.register_device();
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location, "lt=-1")).code,
+            coap::codes::BadRequest);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location, {}, "<3/0")).code,
+            coap::codes::BadRequest);
+  EXPECT_EQ(h.server.registration("dev1")->lifetime, 300u);
+}
+
+TEST(ServerRegistration, Deregister) {
+  Harness h;
+  const std::string location = h.register_device();
+  h.events.clear();
+  EXPECT_EQ(h.device_request(request(coap::codes::Delete, location)).code, coap::codes::Deleted);
+  auto gone = h.take_events<Deregistered>();
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].registration.endpoint, "dev1");
+  EXPECT_EQ(h.server.registration("dev1"), nullptr);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location)).code, coap::codes::NotFound);
+  EXPECT_EQ(h.device_request(request(coap::codes::Delete, location)).code, coap::codes::NotFound);
+  EXPECT_EQ(h.server.counts().timers, 0u);
+}
+
+TEST(ServerRegistration, SecondRegisterReplacesTheFirst) {
+  Harness h;
+  const std::string first = h.register_device();
+  h.events.clear();
+  const std::string second = h.register_device("ep=dev1&lt=120&lwm2m=1.2");
+  EXPECT_NE(first, second);
+  ASSERT_EQ(h.events.size(), 2u);
+  const auto* replaced = as<Replaced>(h.events[0]);
+  ASSERT_NE(replaced, nullptr);
+  EXPECT_EQ("/rd/" + replaced->previous.location, first);
+  const auto* registered = as<Registered>(h.events[1]);
+  ASSERT_NE(registered, nullptr);
+  EXPECT_EQ(registered->registration.version, lwm2m::Lwm2mVersion::V1_2);
+  EXPECT_EQ(h.server.counts().registrations, 1u);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, first)).code, coap::codes::NotFound);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, second)).code, coap::codes::Changed);
+  EXPECT_EQ(h.server.counts().timers, 1u) << "the old expiry timer is gone";
+}
+
+TEST(ServerRegistration, ExpiresAfterLifetimePlusGrace) {
+  ServerConfig config = test_config();
+  config.lifetime_grace = 10s;
+  Harness h(config);
+  const std::string location = h.register_device("ep=dev1&lt=60");
+  h.events.clear();
+  ASSERT_LE(h.server.next_expiry(), h.now + 70s);
+
+  h.advance(50s);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location)).code, coap::codes::Changed);
+  h.events.clear();
+  h.advance(69s);  // 50 + 69 < 50 + 60 + 10
+  EXPECT_TRUE(h.events.empty());
+  EXPECT_NE(h.server.registration("dev1"), nullptr);
+  h.advance(1s);
+  auto expired = h.take_events<Expired>();
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].registration.endpoint, "dev1");
+  EXPECT_EQ(h.server.registration("dev1"), nullptr);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location)).code, coap::codes::NotFound);
+}
+
+TEST(ServerRegistration, MinimumLifetime) {
+  ServerConfig config = test_config();
+  config.min_lifetime = 30;
+  Harness h(config);
+  h.register_device("ep=dev1&lt=1");
+  EXPECT_EQ(h.server.registration("dev1")->lifetime, 30u);
+}
+
+TEST(ServerRegistration, MaxRegistrationsAnswers503) {
+  ServerConfig config = test_config();
+  config.max_registrations = 2;
+  Harness h(config);
+  h.register_device("ep=a");
+  h.register_device("ep=b");
+  auto response = h.device_request(request(coap::codes::Post, "/rd", "ep=c", "</3/0>"));
+  EXPECT_EQ(response.code, coap::codes::ServiceUnavailable);
+  EXPECT_NE(response.payload_string().find("server full"), std::string::npos);
+  // Re-registering a known endpoint is still possible.
+  h.register_device("ep=a");
+  EXPECT_EQ(h.server.counts().registrations, 2u);
+}
+
+TEST(ServerRegistration, RemoveRegistrationFromTheServerSide) {
+  Harness h;
+  const std::string location = h.register_device();
+  h.events.clear();
+  EXPECT_TRUE(h.server.remove_registration("dev1"));
+  EXPECT_FALSE(h.server.remove_registration("dev1"));
+  EXPECT_EQ(h.take_events<Deregistered>().size(), 0u) << "events are only polled by pump";
+  h.pump();
+  EXPECT_EQ(h.take_events<Deregistered>().size(), 1u);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location)).code, coap::codes::NotFound);
+}
+
+TEST(ServerRegistration, RegistrationSizeIsSmall) {
+  // Per-registration memory, without the heap parts (object list) and the store's index nodes.
+  // Recorded so that growth is a conscious decision.
+  EXPECT_LE(sizeof(Registration), 320u) << sizeof(Registration);
+}
+
+TEST(InMemoryRegistrationStore, IndexesFollowChanges) {
+  auto store = make_in_memory_registration_store();
+  Registration a;
+  a.endpoint = "a";
+  a.location = "la";
+  a.peer = coap::PeerAddress::loopback_v4(1);
+  EXPECT_FALSE(store->put(a).has_value());
+  Registration b = a;
+  b.endpoint = "b";
+  b.location = "lb";
+  b.peer = coap::PeerAddress::loopback_v4(2);
+  store->put(b);
+  EXPECT_EQ(store->size(), 2u);
+
+  Registration a2 = a;
+  a2.location = "la2";
+  auto previous = store->put(a2);
+  ASSERT_TRUE(previous.has_value());
+  EXPECT_EQ(previous->location, "la");
+  EXPECT_EQ(store->find_by_location("la"), nullptr);
+  EXPECT_EQ(store->find_by_location("la2")->endpoint, "a");
+
+  EXPECT_TRUE(
+      store->update("b", [](Registration& r) { r.peer = coap::PeerAddress::loopback_v4(3); }));
+  EXPECT_EQ(store->find_by_peer(coap::PeerAddress::loopback_v4(2)), nullptr);
+  EXPECT_EQ(store->find_by_peer(coap::PeerAddress::loopback_v4(3))->endpoint, "b");
+  EXPECT_FALSE(store->update("zz", [](Registration&) {}));
+
+  EXPECT_TRUE(store->remove("b").has_value());
+  EXPECT_FALSE(store->remove("b").has_value());
+  EXPECT_EQ(store->find_by_peer(coap::PeerAddress::loopback_v4(3)), nullptr);
+  std::size_t visited = 0;
+  store->for_each([&](const Registration&) { ++visited; });
+  EXPECT_EQ(visited, 1u);
+}
+
+}  // namespace
+}  // namespace drover::server::testing
+
+namespace drover::server::testing {
+namespace {
+
+std::vector<std::uint8_t> register_datagram(std::string_view endpoint, std::uint16_t mid) {
+  coap::Message m = request(coap::codes::Post, "/rd", "ep=" + std::string(endpoint), "</3/0>");
+  m.type = coap::Type::Con;
+  m.message_id = mid;
+  const std::uint8_t token[] = {static_cast<std::uint8_t>(mid)};
+  m.token = coap::Token(token);
+  std::vector<std::uint8_t> out;
+  coap::serialize(m, out);
+  return out;
+}
+
+TEST(ServerBackpressure, InputWaitsWhileEventsAreNotDrained) {
+  ServerConfig config = test_config();
+  config.max_pending_events = 1;
+  Server server(config);
+  const TimePoint t0 = TimePoint{} + std::chrono::hours(1);
+  server.receive(coap::PeerAddress::loopback_v4(1), register_datagram("a", 1), t0);
+  server.receive(coap::PeerAddress::loopback_v4(2), register_datagram("b", 2), t0);
+  EXPECT_EQ(server.counts().registrations, 1u) << "the second Register waits in the engine";
+  EXPECT_EQ(server.counts().pending_events, 1u);
+  EXPECT_EQ(server.next_expiry(), t0) << "the driver is asked to come back at once";
+
+  ServerEvent e;
+  ASSERT_TRUE(server.poll_event(e));
+  EXPECT_EQ(as<Registered>(e)->registration.endpoint, "a");
+  EXPECT_FALSE(server.poll_event(e));
+  server.on_timer(t0);  // the driver calls it after draining: the waiting input is processed
+  ASSERT_TRUE(server.poll_event(e));
+  EXPECT_EQ(as<Registered>(e)->registration.endpoint, "b");
+  EXPECT_EQ(server.counts().registrations, 2u);
+}
+
+}  // namespace
+}  // namespace drover::server::testing
