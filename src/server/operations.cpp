@@ -62,7 +62,7 @@ std::optional<Path> created_path(const coap::Message& response, std::string_view
   return path;
 }
 
-Operation new_operation(OperationKind kind, const Path& path,
+Operation new_operation(lwm2m::Operation kind, const Path& path,
                         std::optional<ContentFormat> accept = std::nullopt) {
   Operation op;
   op.kind = kind;
@@ -183,10 +183,10 @@ void Server::Impl::on_response(OperationId id, const coap::Message& response, Ti
     result.diagnostic = diagnostic_of(response);
   } else {
     switch (op.kind) {
-      case OperationKind::Read:
-      case OperationKind::ReadComposite:
-      case OperationKind::Observe:
-      case OperationKind::ObserveComposite: {
+      case lwm2m::Operation::Read:
+      case lwm2m::Operation::ReadComposite:
+      case lwm2m::Operation::Observe:
+      case lwm2m::Operation::ObserveComposite: {
         const RegistrationTypes types(self.objects_, registration);
         if (auto error = decode_records(response, op.path, op.accept, types, wall_time(),
                                         result.format, result.records)) {
@@ -196,7 +196,7 @@ void Server::Impl::on_response(OperationId id, const coap::Message& response, Ti
         result.observing = op.is_observation() && response.has_option(coap::options::Observe);
         break;
       }
-      case OperationKind::Discover: {
+      case lwm2m::Operation::Discover: {
         const auto cf = lwm2m::content_format_of(response);
         if (cf.present && cf.format != ContentFormat::LinkFormat) {
           result.status = OperationStatus::DecodeFailed;
@@ -210,15 +210,16 @@ void Server::Impl::on_response(OperationId id, const coap::Message& response, Ti
         }
         break;
       }
-      case OperationKind::Create:
+      case lwm2m::Operation::Create:
         result.created = created_path(response, registration ? registration->objects.root : "/");
         if (!result.created && op.path.has_instance()) result.created = op.path;
         break;
-      case OperationKind::Write:
-      case OperationKind::WriteAttributes:
-      case OperationKind::Execute:
-      case OperationKind::Delete:
-      case OperationKind::WriteComposite:
+      case lwm2m::Operation::Write:
+      case lwm2m::Operation::WriteAttributes:
+      case lwm2m::Operation::Execute:
+      case lwm2m::Operation::Delete:
+      case lwm2m::Operation::WriteComposite:
+      case lwm2m::Operation::CancelObservation:  // active cancels are not tracked as operations
         break;
     }
   }
@@ -270,7 +271,7 @@ Result<OperationId> Server::read(std::string_view endpoint, const lwm2m::Path& p
   if (!path.has_object()) return Error::InvalidPath;
   auto m = make_request(coap::codes::Get, *r, path);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
-  return impl_->submit(*r, new_operation(OperationKind::Read, path, params.accept), std::move(m),
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Read, path, params.accept), std::move(m),
                        params, now);
 }
 
@@ -284,7 +285,7 @@ Result<OperationId> Server::discover(std::string_view endpoint, const lwm2m::Pat
   auto m = make_request(coap::codes::Get, *r, path);
   lwm2m::set_accept(m, ContentFormat::LinkFormat);
   if (depth) m.add_option(coap::options::UriQuery, "depth=" + std::to_string(*depth));
-  return impl_->submit(*r, new_operation(OperationKind::Discover, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Discover, path), std::move(m), params, now);
 }
 
 Result<OperationId> Server::write(std::string_view endpoint, const lwm2m::Path& path,
@@ -308,7 +309,7 @@ Result<OperationId> Server::write(std::string_view endpoint, const lwm2m::Path& 
   auto m =
       make_request(mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post, *r, path);
   if (!set_records(m, format, records, path)) return Error::EncodeFailed;
-  return impl_->submit(*r, new_operation(OperationKind::Write, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Write, path), std::move(m), params, now);
 }
 
 Result<OperationId> Server::write_attributes(std::string_view endpoint, const lwm2m::Path& path,
@@ -320,7 +321,7 @@ Result<OperationId> Server::write_attributes(std::string_view endpoint, const lw
   if (update.set.empty() && update.cleared.empty()) return Error::InvalidArgument;
   auto m = make_request(coap::codes::Put, *r, path);
   lwm2m::add_attribute_queries(update, m);
-  return impl_->submit(*r, new_operation(OperationKind::WriteAttributes, path), std::move(m),
+  return impl_->submit(*r, new_operation(lwm2m::Operation::WriteAttributes, path), std::move(m),
                        params, now);
 }
 
@@ -338,7 +339,7 @@ Result<OperationId> Server::execute(std::string_view endpoint, const lwm2m::Path
     lwm2m::set_content_format(m, ContentFormat::Text);
     m.set_payload(arguments);
   }
-  return impl_->submit(*r, new_operation(OperationKind::Execute, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Execute, path), std::move(m), params, now);
 }
 
 Result<OperationId> Server::create(std::string_view endpoint, std::uint16_t object_id,
@@ -366,7 +367,7 @@ Result<OperationId> Server::create(std::string_view endpoint, std::uint16_t obje
   if (!set_records(m, format, records, instance_id ? Path(object_id) : instance))
     return Error::EncodeFailed;
   const Path target = instance_id ? instance : Path(object_id);
-  return impl_->submit(*r, new_operation(OperationKind::Create, target), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Create, target), std::move(m), params, now);
 }
 
 Result<OperationId> Server::delete_(std::string_view endpoint, const lwm2m::Path& path,
@@ -376,7 +377,7 @@ Result<OperationId> Server::delete_(std::string_view endpoint, const lwm2m::Path
   if (path.level() != Path::Level::Instance && path.level() != Path::Level::ResourceInstance)
     return Error::InvalidPath;
   auto m = make_request(coap::codes::Delete, *r, path);
-  return impl_->submit(*r, new_operation(OperationKind::Delete, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Delete, path), std::move(m), params, now);
 }
 
 namespace {
@@ -406,7 +407,7 @@ Result<OperationId> Server::read_composite(std::string_view endpoint,
   coap::Message m;
   ContentFormat accept{};
   if (auto error = composite_fetch(*r, paths, params, m, accept)) return *error;
-  return impl_->submit(*r, new_operation(OperationKind::ReadComposite, Path(), accept),
+  return impl_->submit(*r, new_operation(lwm2m::Operation::ReadComposite, Path(), accept),
                        std::move(m), params, now);
 }
 
@@ -420,7 +421,7 @@ Result<OperationId> Server::write_composite(std::string_view endpoint,
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
   auto m = make_request(coap::codes::IPatch, *r, Path());
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;
-  return impl_->submit(*r, new_operation(OperationKind::WriteComposite, Path()), std::move(m),
+  return impl_->submit(*r, new_operation(lwm2m::Operation::WriteComposite, Path()), std::move(m),
                        params, now);
 }
 
@@ -445,7 +446,7 @@ Result<OperationId> Server::observe(std::string_view endpoint, const lwm2m::Path
   auto m = make_request(coap::codes::Get, *r, path);
   m.add_uint_option(coap::options::Observe, 0);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
-  return impl_->submit(*r, new_operation(OperationKind::Observe, path, params.accept), std::move(m),
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Observe, path, params.accept), std::move(m),
                        params, now);
 }
 
@@ -459,7 +460,7 @@ Result<OperationId> Server::observe_composite(std::string_view endpoint,
   ContentFormat accept{};
   if (auto error = composite_fetch(*r, paths, params, m, accept)) return *error;
   m.add_uint_option(coap::options::Observe, 0);
-  return impl_->submit(*r, new_operation(OperationKind::ObserveComposite, Path(), accept),
+  return impl_->submit(*r, new_operation(lwm2m::Operation::ObserveComposite, Path(), accept),
                        std::move(m), params, now);
 }
 

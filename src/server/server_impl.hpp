@@ -13,26 +13,13 @@
 #include <vector>
 
 #include "drover/coap/random.hpp"
+#include "drover/lwm2m/protocol/operation.hpp"
 #include "drover/server/server.hpp"
 
 namespace drover::server {
 
-enum class OperationKind : std::uint8_t {
-  Read,
-  Discover,
-  Write,
-  WriteAttributes,
-  Execute,
-  Create,
-  Delete,
-  ReadComposite,
-  WriteComposite,
-  Observe,
-  ObserveComposite,
-};
-
 struct Operation {
-  OperationKind kind = OperationKind::Read;
+  lwm2m::Operation kind = lwm2m::Operation::Read;
   std::string endpoint;
   std::string location;  // the registration it belongs to
   lwm2m::Path path;      // the request path (root for composite operations): the decoding base
@@ -44,7 +31,7 @@ struct Operation {
   coap::Message message;                   // kept only while queued
 
   bool is_observation() const {
-    return kind == OperationKind::Observe || kind == OperationKind::ObserveComposite;
+    return kind == lwm2m::Operation::Observe || kind == lwm2m::Operation::ObserveComposite;
   }
 };
 

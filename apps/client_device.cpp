@@ -1,0 +1,176 @@
+#include "client_device.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "coap_console.hpp"
+
+namespace drover::apps {
+
+namespace {
+
+std::int64_t wall_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+client::ClientConfig client_config(const DeviceOptions& o) {
+  client::ClientConfig c;
+  c.endpoint = o.endpoint;
+  c.version = o.version;
+  c.random_seed = o.seed;
+  const coap::PeerAddress server = o.server;
+  c.resolve = [server](std::string_view) { return server; };  // resolved once, up front
+  c.wall_clock = [] {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  return c;
+}
+
+// Text from a server (diagnostics, paths) is printed as is: paths and codes are ours to format.
+std::string describe(const client::ClientEvent& event) {
+  return std::visit(
+      [](const auto& e) -> std::string {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, client::Registered>) {
+          return "registered at /" + e.location;
+        } else if constexpr (std::is_same_v<T, client::RegistrationFailed>) {
+          std::string text = "registration failed (" + e.reason + ")";
+          if (e.final) return text + ", giving up";
+          return text + ", retrying in " +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::seconds>(e.retry_in).count()) +
+                 " s";
+        } else if constexpr (std::is_same_v<T, client::Updated>) {
+          return "registration updated";
+        } else if constexpr (std::is_same_v<T, client::Deregistered>) {
+          return "deregistered";
+        } else if constexpr (std::is_same_v<T, client::Disabled>) {
+          return "disabled by the server for " +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::seconds>(e.duration).count()) +
+                 " s";
+        } else if constexpr (std::is_same_v<T, client::Rebooting>) {
+          return "reboot requested (simulated: nothing happens)";
+        } else if constexpr (std::is_same_v<T, client::FactoryReset>) {
+          return "factory reset requested (simulated: nothing happens)";
+        } else if constexpr (std::is_same_v<T, client::RequestServed>) {
+          return std::string(lwm2m::to_string(e.operation)) + " " + e.path.to_string() + " -> " +
+                 e.code.to_string();
+        } else if constexpr (std::is_same_v<T, client::WriteApplied>) {
+          std::string paths;
+          for (const auto& p : e.paths) paths += (paths.empty() ? "" : " ") + p.to_string();
+          return "values changed by the server: " + (paths.empty() ? std::string("none") : paths);
+        } else if constexpr (std::is_same_v<T, client::SendCompleted>) {
+          return "send answered " +
+                 (e.code.is_empty() ? std::string("(timeout)") : e.code.to_string());
+        } else if constexpr (std::is_same_v<T, client::Sleeping>) {
+          return "queue mode: sleeping";
+        } else {
+          static_assert(std::is_same_v<T, client::Awake>);
+          return "queue mode: awake";
+        }
+      },
+      event);
+}
+
+}  // namespace
+
+SimulatedDevice::SimulatedDevice(boost::asio::io_context& io, DeviceOptions options)
+    : options_(std::move(options)),
+      client_(client_config(options_)),
+      loop_(io, client_),
+      random_(options_.seed) {
+  const auto now = transport::DatagramLoop::now();
+  client::DeviceInfo info;
+  info.serial_number = options_.endpoint;
+  info.supported_bindings = options_.version == lwm2m::Lwm2mVersion::V1_0 ? "UQ" : "U";
+  client::DeviceHooks hooks;
+  hooks.wall_clock = wall_seconds;
+  hooks.battery_level = [] { return std::optional<std::int64_t>(87); };
+  using client::Client;
+  (void)client_.add_object(3);
+  (void)client_.add_instance(3, 0, std::make_unique<client::Device>(info, hooks), now);
+  (void)client_.add_object(4);
+  (void)client_.add_instance(4, 0, client::make_connectivity_monitoring("127.0.0.1"), now);
+  (void)client_.add_object(6);
+  (void)client_.add_instance(6, 0, client::make_location(48.8566, 2.3522, wall_seconds()), now);
+  (void)client_.add_object(7);
+  (void)client_.add_instance(
+      7, 0, std::make_unique<client::ConnectivityStatistics>([this] { return client_.traffic(); }),
+      now);
+  (void)client_.add_object(3303);
+  (void)client_.add_instance(3303, 0, std::make_unique<client::TemperatureSensor>(temperature_),
+                             now);
+  (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
+  (void)client_.add_instance(3311, 0, client::make_light_control(), now);
+
+  client::ServerAccount account;
+  account.uri = options_.server_uri;
+  account.lifetime = options_.lifetime;
+  account.queue_mode = options_.queue_mode;
+  (void)client_.add_server(account, now);
+
+  loop_.set_error_handler([this](std::string_view what, std::error_code ec) {
+    log(std::string(what) + " error: " + ec.message());
+  });
+  loop_.set_after_input([this] { drain_events(); });
+}
+
+std::error_code SimulatedDevice::start() {
+  coap::PeerAddress local;  // any address, ephemeral port, the server's family
+  local.v6 = options_.server.v6;
+  if (auto ec = loop_.open(local)) return ec;
+  log("LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
+      loop_.local_address().to_string() + ", registering with " + options_.server_uri +
+      " (lifetime " + std::to_string(options_.lifetime) + " s" +
+      (options_.queue_mode ? ", queue mode)" : ")"));
+  const auto now = transport::DatagramLoop::now();
+  client_.start(now);
+  if (options_.send_interval > 0)
+    client_.set_send_schedule({lwm2m::Path(3303, 0, 5700)},
+                              std::chrono::duration_cast<coap::Duration>(
+                                  std::chrono::duration<double>(options_.send_interval)),
+                              now);
+  loop_.flush_soon();
+  return {};
+}
+
+void SimulatedDevice::sample() {
+  std::normal_distribution<double> step(0.0, 0.3);
+  temperature_ =
+      std::clamp(temperature_ + step(random_) + (21.0 - temperature_) * 0.05, -40.0, 85.0);
+  temperature_ = std::round(temperature_ * 10) / 10;  // one decimal, as a sensor reports
+  if (auto* sensor = client_.instance_as<client::TemperatureSensor>(3303, 0))
+    sensor->record(temperature_);
+  client_.value_changed(lwm2m::Path(3303, 0), transport::DatagramLoop::now());
+  loop_.flush_soon();
+}
+
+void SimulatedDevice::stop() {
+  client_.deregister(transport::DatagramLoop::now());
+  loop_.flush_soon();
+}
+
+bool SimulatedDevice::done() const {
+  return client_.idle();
+}
+
+void SimulatedDevice::close() {
+  loop_.close();
+}
+
+void SimulatedDevice::log(std::string_view text) const {
+  log_line(options_.endpoint, text);
+}
+
+void SimulatedDevice::drain_events() {
+  client::ClientEvent event;
+  while (client_.poll_event(event)) log(describe(event));
+}
+
+}  // namespace drover::apps

@@ -1,0 +1,181 @@
+// `drover client`: simulated LwM2M devices (CoAP over UDP, NoSec). Each registers with the server,
+// serves its objects (Device, Connectivity Monitoring, Location, Connectivity Statistics,
+// Temperature, Light Control), lets its temperature drift, and de-registers on SIGINT/SIGTERM.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app_support.hpp"
+#include "client_device.hpp"
+#include "coap_console.hpp"
+#include "command.hpp"
+#include "drover/transport/coap_uri.hpp"
+
+namespace drover::apps {
+namespace {
+
+namespace asio = boost::asio;
+
+struct ClientCommandOptions {
+  std::string endpoint;
+  std::string server;
+  std::uint32_t lifetime = 300;
+  unsigned count = 1;
+  bool queue_mode = false;
+  std::string lwm2m = "1.1";
+  double sample_interval = 5;
+  double send_interval = 0;
+  double duration = 0;
+  double stop_timeout = 10;
+};
+
+constexpr std::string_view who = "client";
+
+// Re-arms itself every `interval`, calling `tick`.
+void repeat(asio::steady_timer& timer, coap::Duration interval, std::function<void()> tick) {
+  timer.expires_after(interval);
+  timer.async_wait([&timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick();
+    repeat(timer, interval, tick);
+  });
+}
+
+coap::Duration seconds(double s) {
+  return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
+}
+
+int run_client(const ClientCommandOptions& o) {
+  std::string error;
+  const auto uri = transport::parse_coap_uri(o.server, error);
+  if (!uri) {
+    log_line(who, "--server: " + error);
+    return 2;
+  }
+  if (uri->scheme != "coap") {
+    log_line(who,
+             "--server: only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
+    return 2;
+  }
+  const auto server = transport::resolve(*uri, error);
+  if (!server) {
+    log_line(who, "--server: " + error);
+    return 2;
+  }
+  const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
+  if (!version) {
+    log_line(who, "--lwm2m: one of 1.0, 1.1, 1.2");
+    return 2;
+  }
+
+  asio::io_context io;
+  std::vector<std::unique_ptr<SimulatedDevice>> devices;
+  for (unsigned i = 0; i < o.count; ++i) {
+    DeviceOptions d;
+    d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
+    d.server_uri = o.server;
+    d.server = *server;
+    d.lifetime = o.lifetime;
+    d.queue_mode = o.queue_mode;
+    d.version = *version;
+    d.send_interval = o.send_interval;
+    d.seed = os_random_seed();
+    devices.push_back(std::make_unique<SimulatedDevice>(io, d));
+    if (const auto ec = devices.back()->start()) {
+      log_line(who, "cannot open a UDP socket for " + d.endpoint + ": " + ec.message());
+      return 1;
+    }
+  }
+
+  asio::steady_timer sampler(io);
+  repeat(sampler, seconds(o.sample_interval), [&devices] {
+    for (auto& d : devices) d->sample();
+  });
+
+  // Stopping: de-register every device, then leave once all are answered (or after a timeout,
+  // for a server that does not answer).
+  bool stopping = false;
+  asio::steady_timer done_check(io);
+  asio::steady_timer give_up(io);
+  const auto stop = [&] {
+    if (stopping) return;
+    stopping = true;
+    sampler.cancel();
+    for (auto& d : devices) d->stop();
+    repeat(done_check, std::chrono::milliseconds(20), [&] {
+      for (const auto& d : devices)
+        if (!d->done()) return;
+      log_line(who, "all devices de-registered");
+      io.stop();
+    });
+    give_up.expires_after(seconds(o.stop_timeout));
+    give_up.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      log_line(who, "de-registration not answered in time, exiting");
+      io.stop();
+    });
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log_line(who, std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                      ", de-registering");
+    stop();
+  });
+  asio::steady_timer duration(io);
+  if (o.duration > 0) {
+    duration.expires_after(seconds(o.duration));
+    duration.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) stop();
+    });
+  }
+  io.run();
+  for (auto& d : devices) d->close();
+  return 0;
+}
+
+const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ClientCommandOptions>();
+  auto* cmd =
+      app.add_subcommand("client", "Run simulated LwM2M client devices (CoAP over UDP, NoSec)");
+  cmd->footer(
+      "Each device serves Device (3), Connectivity Monitoring (4), Location (6), Connectivity\n"
+      "Statistics (7), Temperature (3303, drifting) and Light Control (3311) and logs one line "
+      "per\n"
+      "registration event and served request on stderr. SIGINT/SIGTERM de-register, then exit.\n"
+      "Example: drover client --endpoint dev --server coap://127.0.0.1:5683 --count 10");
+  cmd->add_option("--endpoint", o->endpoint,
+                  "Endpoint client name (NAME-0 ... NAME-<N-1> with --count)")
+      ->required();
+  cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT]")->required();
+  cmd->add_option("--lifetime", o->lifetime, "Registration lifetime in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 0xFFFFFFFFu));
+  cmd->add_option("--count", o->count, "Number of devices, each with its own socket")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10000u));
+  cmd->add_flag("--queue-mode", o->queue_mode, "Register in queue mode (Q)");
+  cmd->add_option("--lwm2m", o->lwm2m, "LwM2M version: 1.0, 1.1 or 1.2")->capture_default_str();
+  cmd->add_option("--sample-interval", o->sample_interval, "Seconds between temperature readings")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 86400.0));
+  cmd->add_option("--send-interval", o->send_interval,
+                  "Seconds between Sends (POST /dp) of the temperature (default: none)")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--duration", o->duration, "De-register and stop after this many seconds")
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--stop-timeout", o->stop_timeout,
+                  "Seconds to wait for de-registration answers when stopping")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->callback([o, &exit_code] { exit_code = run_client(*o); });
+});
+
+}  // namespace
+}  // namespace drover::apps

@@ -1,0 +1,314 @@
+// The LwM2M client core, sans-I/O: registration with one or more LwM2M servers, Device
+// Management and Information Reporting served from the application's objects, Send, queue mode.
+//
+// Client is a coap::DatagramCore owning its coap::Engine. A driver (transport::DatagramLoop, or a
+// test with a fake clock) feeds it datagrams and the time, sends what poll_transmit gives and calls
+// on_timer at next_expiry, which merges the engine's timers with the client's own (registration
+// updates, retries, notification periods, the send timer, queue-mode sleep). The application
+// drains ClientEvents with poll_event and calls the client with the current time.
+//
+//   Client client(config);
+//   client.add_object(3); client.add_instance(3, 0, std::make_unique<Device>(...), now);
+//   client.add_server({.uri = "coap://192.0.2.1:5683", .short_server_id = 1}, now);
+//   client.start(now);
+//   ... client.receive(peer, datagram, now) / client.on_timer(now), drain transmits and events
+//   client.deregister(now);  // on shutdown: Deregistered events follow, then idle() is true
+//
+// Decisions (LwM2M leaves them to the client):
+//  * Update timing: an Update goes out at lifetime - min(MAX_TRANSMIT_WAIT, lifetime / 2) after
+//    the last successful Register/Update (as Wakaama and Anjay do), MAX_TRANSMIT_WAIT derived from
+//    the engine's transmission parameters (93 s by default).
+//  * Response formats when the server sends no Accept: a single resource or resource instance
+//    value as text/plain (application/octet-stream for Opaque); anything else in
+//    ClientConfig::preferred_format, by default SenML CBOR for LwM2M 1.1 and 1.2 and TLV for 1.0.
+//    Accept is honoured for every format the formats layer has, except OMA JSON (11543), which
+//    only 1.0 clients may emit (4.06 otherwise). A format that cannot carry the answer (text/plain
+//    for an instance) is 4.06.
+//  * Registration failure: the LwM2M 1.1 retry procedure from the Server object (/1/x/14 and
+//    17-20, spec defaults 0 s, 5 attempts, 60 s doubling per attempt, 86400 s between sequences,
+//    1 sequence), then a final RegistrationFailed. No bootstrap fallback (no bootstrap client yet).
+//    A failed Update (4.04 or any error or timeout) starts a fresh Register at once.
+//  * Notification attributes: inherited object -> instance -> resource -> resource instance, then
+//    /1/x/2 and /1/x/3 for pmin/pmax. gt/lt/st apply to observations of one numeric value; by
+//    default gt fires on upward crossings and lt on downward ones, as in the Transport TS examples
+//    (ThresholdCrossing::Either fires on crossings in both directions). A reportable change
+//    before pmin is held and sent when pmin expires, unless the value went back to the last one
+//    notified. Observe-Composite uses the attributes of its query and the server defaults.
+//    Notifications are not stored while offline (/1/x/6 is kept but not acted on).
+//  * Queue mode: after awake_time without traffic with a server (and nothing in flight) the
+//    client sleeps towards it and drops its datagrams. It wakes for the Update before the lifetime
+//    runs out (an Update), and for a due notification or a Send, which go out directly.
+//  * Several servers are told apart by their address: two accounts must not share one.
+//  * Requests from an address that is no registered server are dropped unanswered, as are
+//    requests from a server whose Register has not succeeded yet.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "drover/client/object.hpp"
+#include "drover/client/standard_objects.hpp"
+#include "drover/coap/datagram_core.hpp"
+#include "drover/coap/engine.hpp"
+#include "drover/lwm2m/formats/content_format.hpp"
+#include "drover/lwm2m/model/path.hpp"
+#include "drover/lwm2m/model/registry.hpp"
+#include "drover/lwm2m/protocol/registration.hpp"
+#include "drover/lwm2m/protocol/operation.hpp"
+#include "drover/util/result.hpp"
+
+namespace drover::client {
+
+using coap::Duration;
+using coap::TimePoint;
+
+// Which threshold crossings fire a notification (see the file comment).
+enum class ThresholdCrossing : std::uint8_t { Directed, Either };
+
+struct ClientConfig {
+  coap::EngineConfig engine;
+  // Seeds the engine's tokens and message IDs. Production code seeds it from the OS.
+  std::uint64_t random_seed = 0;
+
+  std::string endpoint;  // ep
+  lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
+  // Format of answers that are not a single value, when the server sends no Accept; nullopt: SenML
+  // CBOR (1.1, 1.2) or TLV (1.0).
+  std::optional<lwm2m::ContentFormat> preferred_format;
+  lwm2m::ContentFormat send_format = lwm2m::ContentFormat::SenmlCbor;
+
+  // Queue mode: how long the client listens after its last exchange with a server
+  // (MAX_TRANSMIT_WAIT by default, as the Transport TS suggests).
+  Duration awake_time = std::chrono::seconds(93);
+  ThresholdCrossing threshold_crossing = ThresholdCrossing::Directed;
+
+  // Maps a server URI (/0/x/0) to an address. Null: only coap:// URIs with an IP literal host
+  // ("coap://192.0.2.1:5683", "coap://[::1]", default port 5683) are understood.
+  std::function<std::optional<coap::PeerAddress>(std::string_view uri)> resolve;
+  // Seconds since the epoch, for SenML times in Send. Null: Send carries no times.
+  std::function<double()> wall_clock;
+
+  // Bounds.
+  std::size_t max_servers = 8;
+  std::size_t max_observations_per_server = 64;     // more Observe requests are answered unobserved
+  std::size_t max_attribute_sets_per_server = 256;  // Write-Attributes past it: 5.03
+  std::size_t max_instances = 1024;                 // all objects; Create past it: 5.03
+  std::size_t max_pending_events = 1024;            // older events are dropped (counted)
+};
+
+// The initial values of a server account: its Security (/0) and Server (/1) instances.
+struct ServerAccount {
+  std::string uri;  // /0/x/0
+  std::uint16_t short_server_id = 1;
+  std::uint32_t lifetime = 86400;             // /1/x/1, seconds
+  std::string binding = "U";                  // /1/x/7
+  bool queue_mode = false;                    // registers with Q (1.1+) or binding "UQ" (1.0)
+  std::optional<std::uint32_t> default_pmin;  // /1/x/2
+  std::optional<std::uint32_t> default_pmax;  // /1/x/3
+  std::uint32_t disable_timeout = 86400;      // /1/x/5
+  bool mute_send = false;                     // /1/x/23
+  // The 1.1 registration retry parameters (/1/x/14, 17-20); the defaults are the spec's.
+  std::uint32_t initial_delay = 0;
+  std::uint32_t retry_count = 5;
+  std::uint32_t retry_timer = 60;
+  std::uint32_t sequence_delay = 86400;
+  std::uint32_t sequence_retry_count = 1;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Errors of the calls.
+enum class Error : std::uint8_t {
+  UnknownObject,  // no definition in objects(), or not added with add_object
+  UnknownInstance,
+  InstanceExists,
+  TooManyInstances,  // max_instances, or a second instance of a single-instance object
+  InvalidArgument,   // e.g. a server account without URI, a reserved ID, an unknown path
+  DuplicateServer,   // the short server ID is taken
+  TooManyServers,
+  UnknownServer,
+  NotRegistered,  // no registered server to talk to
+  Muted,          // Send is muted (/1/x/23) for every registered server
+  NothingToSend,  // none of the paths has a readable value
+  Busy,           // the CoAP engine refused (its bounds towards this server are reached)
+};
+std::string_view to_string(Error);
+
+template <typename T>
+using Result = drover::Result<T, Error>;
+using Status = Result<std::monostate>;
+
+// ---------------------------------------------------------------------------------------------
+// Events (drained with poll_event).
+
+struct Registered {
+  std::uint16_t ssid = 0;
+  std::string location;  // "rd/5a3f"
+};
+// A Register attempt failed. `final`: the retry procedure is exhausted and the client stops
+// trying this server; else the next attempt comes after `retry_in`.
+struct RegistrationFailed {
+  std::uint16_t ssid = 0;
+  coap::Code code;  // the error response; Empty on a timeout or when nothing could be sent
+  std::string reason;
+  bool final = false;
+  Duration retry_in{};
+};
+struct Updated {
+  std::uint16_t ssid = 0;
+};
+struct Deregistered {
+  std::uint16_t ssid = 0;
+};
+// Disable (/1/x/4) was executed: the client de-registered and waits `duration` to register again.
+struct Disabled {
+  std::uint16_t ssid = 0;
+  Duration duration{};
+};
+// Device Reboot (/3/0/4) / Factory Reset (/3/0/5) was executed and answered.
+struct Rebooting {};
+struct FactoryReset {};
+
+using lwm2m::Operation;
+
+// A server request was answered (for logs).
+struct RequestServed {
+  std::uint16_t ssid = 0;
+  Operation operation = Operation::Read;
+  lwm2m::Path path;  // the request path (root for composite operations)
+  coap::Code code;
+};
+// A server changed values: a Write, Write-Composite or Create succeeded. `paths` are the written
+// resources (or the created instance).
+struct WriteApplied {
+  std::uint16_t ssid = 0;
+  Operation operation = Operation::Write;
+  std::vector<lwm2m::Path> paths;
+};
+struct SendCompleted {
+  std::uint16_t ssid = 0;
+  coap::Code code;  // Empty on a timeout
+};
+// Queue mode: the client stopped listening to / woke up towards a server.
+struct Sleeping {
+  std::uint16_t ssid = 0;
+};
+struct Awake {
+  std::uint16_t ssid = 0;
+};
+
+using ClientEvent =
+    std::variant<Registered, RegistrationFailed, Updated, Deregistered, Disabled, Rebooting,
+                 FactoryReset, RequestServed, WriteApplied, SendCompleted, Sleeping, Awake>;
+
+enum class RegistrationState : std::uint8_t {
+  Idle,         // not started, or stopped by deregister()
+  Waiting,      // for the initial delay or the next retry
+  Registering,  // Register in flight
+  Registered,
+  Updating,       // registered, an Update in flight
+  Deregistering,  // De-register in flight
+  Disabled,       // Disable executed: waiting for the disable timeout
+  Failed,         // the retry procedure is exhausted
+};
+std::string_view to_string(RegistrationState);
+
+struct ClientStats {
+  std::uint64_t events_dropped = 0;            // past max_pending_events
+  std::uint64_t datagrams_dropped_asleep = 0;  // from a server while sleeping towards it
+  std::uint64_t requests_ignored = 0;          // from unknown or unregistered servers
+  std::uint64_t notifications_sent = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+class Client : public coap::DatagramCore {
+ public:
+  // The object registry starts with the built-in definitions, each object at the newest version
+  // its LwM2M version allows; objects 0 (Security) and 1 (Server) are present.
+  explicit Client(ClientConfig config);
+  ~Client() override;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // ---- coap::DatagramCore
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               TimePoint now) override;
+  void on_timer(TimePoint now) override;
+  bool poll_transmit(coap::Transmit& out) override;
+  std::optional<TimePoint> next_expiry() const override;
+
+  bool poll_event(ClientEvent& out);
+
+  // ---- Objects. Definitions come from objects() (built-in, or add DDF definitions there first).
+  // Serves object `object_id`; `factory` makes the instances that servers Create (null: Create
+  // is refused with 4.05).
+  using InstanceFactory = std::function<std::unique_ptr<ObjectInstance>(std::uint16_t instance_id)>;
+  Status add_object(std::uint16_t object_id, InstanceFactory factory = nullptr);
+  // Adds or removes an instance; registered servers get an Update with the new object list.
+  Status add_instance(std::uint16_t object_id, std::uint16_t instance_id,
+                      std::unique_ptr<ObjectInstance> instance, TimePoint now);
+  Status remove_instance(std::uint16_t object_id, std::uint16_t instance_id, TimePoint now);
+  ObjectInstance* instance(std::uint16_t object_id, std::uint16_t instance_id);
+  template <typename T>
+  T* instance_as(std::uint16_t object_id, std::uint16_t instance_id) {
+    return dynamic_cast<T*>(instance(object_id, instance_id));
+  }
+  lwm2m::ObjectRegistry& objects();
+
+  // Tells observations that values at or below `path` may have changed.
+  void value_changed(const lwm2m::Path& path, TimePoint now);
+  // Sets a resource (or resource instance) value through the instance's write, without the
+  // operation checks servers are subject to, then value_changed.
+  Status set_value(const lwm2m::Path& path, lwm2m::Value value, TimePoint now);
+  // Reads a resource as a server Read would (records at or below `path`).
+  Result<std::vector<lwm2m::Record>> read(const lwm2m::Path& path);
+
+  // ---- Server accounts and registration.
+  // Adds the Security and Server instances of an account (next free instance IDs). Registration
+  // starts with start(), or at once when the client is already started.
+  Status add_server(const ServerAccount& account, TimePoint now);
+  // Starts registering with every server account.
+  void start(TimePoint now);
+  // De-registers from every registered server and stops (Deregistered events follow; requests
+  // then pending are answered or time out). idle() tells when nothing is in flight any more.
+  void deregister(TimePoint now);
+  bool idle() const;
+  // Sends an Update now (all registered servers when `ssid` is absent).
+  Status trigger_update(std::optional<std::uint16_t> ssid, TimePoint now);
+  RegistrationState state(std::uint16_t ssid) const;
+  // The Location-Path of the registration ("rd/5a3f"), empty when not registered.
+  std::string location(std::uint16_t ssid) const;
+  std::vector<std::uint16_t> servers() const;
+
+  // ---- Send (POST /dp): the values at `paths` to one server or every registered one that has
+  // not muted Send (/1/x/23). Results come as SendCompleted events.
+  Status send(std::span<const lwm2m::Path> paths, TimePoint now,
+              std::optional<std::uint16_t> ssid = std::nullopt);
+  // Sends `paths` every `period` (zero: stop).
+  void set_send_schedule(std::vector<lwm2m::Path> paths, Duration period, TimePoint now);
+
+  // Queue mode: whether the client sleeps towards this server.
+  bool asleep(std::uint16_t ssid) const;
+
+  // Bytes and messages through the client, for Connectivity Statistics (/7).
+  Traffic traffic() const;
+  std::size_t observation_count() const;
+  const ClientStats& stats() const;
+  const coap::Engine& engine() const;
+  const ClientConfig& config() const;
+
+  struct Impl;  // opaque: src/client/client_impl.hpp
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drover::client

@@ -1,0 +1,196 @@
+// Internals of the LwM2M client core, one concern per file:
+//   client.cpp        public API, engine events, timers and the merged next expiry
+//   objects.cpp       the object store: instances, reads into records, writes, the object list
+//   registration.cpp  Register / Update / De-register, the retry procedure, Disable, queue mode
+//   dm.cpp            serving Device Management requests (Read ... Write-Composite)
+//   observe.cpp       observations, notification attributes and their firing rules
+//   send.cpp          Send (/dp), on demand and from the send timer
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "drover/client/client.hpp"
+#include "drover/lwm2m/protocol/attributes.hpp"
+
+namespace drover::client {
+
+struct ObjectEntry {
+  Client::InstanceFactory factory;
+  std::map<std::uint16_t, std::unique_ptr<ObjectInstance>> instances;
+};
+
+struct Observation {
+  coap::ObserverId observer;
+  std::vector<lwm2m::Path> paths;  // one for Observe, several for Observe-Composite
+  bool composite = false;
+  lwm2m::ContentFormat format = lwm2m::ContentFormat::SenmlCbor;
+  lwm2m::AttributeSet own;          // from the Observe request's query (LwM2M 1.2)
+  std::vector<lwm2m::Record> last;  // what the last notification carried
+  TimePoint last_notify{};
+  TimePoint last_eval{};
+  bool pending = false;         // a reportable change waits for pmin
+  bool eval_requested = false;  // a value may have changed; evaluated once epmin allows
+};
+
+// What a server was told in a Register or Update.
+struct Announced {
+  std::uint32_t lifetime = 0;
+  std::string binding;
+  bool queue_mode = false;
+  std::string links;
+  friend bool operator==(const Announced&, const Announced&) = default;
+};
+
+struct Account {
+  std::uint16_t ssid = 0;
+  std::uint16_t security_iid = 0;
+  std::uint16_t server_iid = 0;
+  std::optional<coap::PeerAddress> peer;
+  bool queue_mode = false;
+  RegistrationState state = RegistrationState::Idle;
+  std::vector<std::string> location;       // Location-Path segments of the registration
+  std::optional<coap::RequestId> request;  // Register, Update or De-register in flight
+  Announced told;                          // by the last successful Register/Update
+  Announced telling;                       // by the one in flight
+  bool update_wanted = false;              // asked while another request was in flight
+  bool stop_after_deregister = false;      // deregister() rather than Disable
+  TimePoint update_at{};                   // Registered: when the next Update is due
+  TimePoint next_attempt{};                // Waiting
+  TimePoint disabled_until{};              // Disabled
+  std::uint32_t attempt = 1;               // retry procedure: attempt within the sequence
+  std::uint32_t sequence = 1;
+  // Queue mode.
+  TimePoint last_traffic{};
+  bool asleep = false;
+  // Information reporting.
+  std::map<lwm2m::Path, lwm2m::AttributeSet> attributes;
+  std::vector<Observation> observations;
+
+  bool registered() const {
+    return state == RegistrationState::Registered || state == RegistrationState::Updating;
+  }
+};
+
+struct PendingRequest {
+  enum class Kind : std::uint8_t { Register, Update, Deregister, Send } kind;
+  std::uint16_t ssid = 0;
+};
+
+struct Client::Impl {
+  explicit Impl(ClientConfig c);
+
+  ClientConfig config;
+  coap::Engine engine;
+  lwm2m::ObjectRegistry registry;
+  std::map<std::uint16_t, ObjectEntry> objects;
+  std::size_t instance_count = 0;
+  std::map<std::uint16_t, Account> accounts;  // by short server ID
+  std::unordered_map<coap::RequestId, PendingRequest> pending;
+  std::deque<ClientEvent> events;
+  ClientStats stats;
+  Traffic traffic;
+  bool started = false;
+  TimePoint now{};  // the latest time given to any call
+  Duration max_transmit_wait{};
+  std::optional<TimePoint> client_due;  // the earliest of the client's own timers
+
+  // Send timer.
+  std::vector<lwm2m::Path> send_paths;
+  Duration send_period{};
+  TimePoint next_send{};
+
+  // ---- client.cpp
+  void push_event(ClientEvent event);
+  // Processes engine events, runs the client's due timers, and recomputes the next expiry. Every
+  // public call that may change state ends with it.
+  void settle(TimePoint t);
+  void process_engine_events();
+  void recompute_due();
+  Account* account_by_peer(const coap::PeerAddress& peer);
+  Account* account(std::uint16_t ssid);
+
+  // ---- objects.cpp
+  ObjectEntry* object(std::uint16_t oid);
+  ObjectInstance* find_instance(std::uint16_t oid, std::uint16_t iid);
+  const lwm2m::ObjectDef* definition(std::uint16_t oid) const;
+  // Reads `path` (object, instance, resource or resource instance; the root: every object but
+  // Security) the way a server Read does.
+  Outcome read_path(const lwm2m::Path& path, std::vector<lwm2m::Record>& out);
+  void read_instance(std::uint16_t oid, std::uint16_t iid, ObjectInstance& inst,
+                     std::vector<lwm2m::Record>& out);
+  Outcome read_resource(std::uint16_t oid, std::uint16_t iid, ObjectInstance& inst,
+                        const lwm2m::ResourceDef& def, std::optional<std::uint16_t> riid,
+                        std::vector<lwm2m::Record>& out);
+  // Writes already validated records below `path`: grouped per resource, Replace or Partial
+  // Update as the path level asks (see dm.cpp).
+  Outcome apply_write(const lwm2m::Path& path, std::span<const lwm2m::Record> records, bool replace,
+                      std::vector<lwm2m::Path>& written);
+  std::optional<std::uint16_t> free_instance_id(std::uint16_t oid) const;
+  std::string registration_links() const;
+  // The Server object values of an account.
+  std::optional<std::int64_t> server_integer(const Account& a, std::uint16_t rid);
+  std::optional<std::string> server_string(const Account& a, std::uint16_t rid);
+  std::optional<bool> server_bool(const Account& a, std::uint16_t rid);
+
+  // ---- registration.cpp
+  void begin_registration(Account& a, TimePoint t, Duration delay);
+  void attempt_register(Account& a, TimePoint t);
+  void registration_attempt_failed(Account& a, coap::Code code, std::string reason, TimePoint t);
+  void request_update(Account& a, TimePoint t);
+  void send_update(Account& a, TimePoint t);
+  void send_deregister(Account& a, TimePoint t);
+  void finish_deregister(Account& a);
+  void disable(Account& a, TimePoint t);
+  void objects_changed(TimePoint t);
+  void server_object_written(std::uint16_t server_iid, TimePoint t);
+  void on_registration_response(const PendingRequest& p, const coap::Message& response,
+                                TimePoint t);
+  void on_registration_failure(const PendingRequest& p, coap::FailureReason reason, TimePoint t);
+  void registration_timers(Account& a, TimePoint t);
+  std::optional<TimePoint> registration_due(const Account& a) const;
+  void wake(Account& a);
+  // Queue mode: registered with Q, awake, and nothing in flight towards the server.
+  bool may_sleep(const Account& a) const;
+  void note_traffic(const coap::PeerAddress& peer, TimePoint t);
+  Announced desired(const Account& a);
+
+  // ---- dm.cpp
+  void handle_request(coap::RequestReceived& request, TimePoint t);
+
+  // ---- observe.cpp
+  // Whether the server's observation table has room (else the Observe is answered without the
+  // Observe option: declined).
+  bool can_observe(const Account& a) const;
+  // Records an accepted observation whose first answer carried `records`.
+  void add_observation(Account& a, coap::ObserverId observer, std::vector<lwm2m::Path> paths,
+                       bool composite, lwm2m::ContentFormat format, const lwm2m::AttributeSet& own,
+                       std::vector<lwm2m::Record> records, TimePoint t);
+  void remove_observer(coap::ObserverId observer);
+  void clear_observations(Account& a);
+  void observations_changed(const lwm2m::Path& path, TimePoint t);
+  // Ends observations at or below a deleted instance with a 4.04 notification.
+  void observations_deleted(const lwm2m::Path& path, TimePoint t);
+  lwm2m::AttributeSet effective_attributes(const Account& a, const lwm2m::Path& path) const;
+  void observation_timers(Account& a, TimePoint t);
+  std::optional<TimePoint> observation_due(Account& a);  // reads the Server object's defaults
+
+  // ---- send.cpp
+  Status send(std::span<const lwm2m::Path> paths, TimePoint t, std::optional<std::uint16_t> ssid);
+  void on_send_result(const PendingRequest& p, coap::Code code);
+  void send_timer(TimePoint t);
+};
+
+// Helpers shared by the files.
+coap::Message error_response(coap::Code code, std::string_view diagnostic);
+bool is_numeric(const lwm2m::Value& v);
+double numeric_value(const lwm2m::Value& v);  // precondition: is_numeric
+// Reads the Location-Path or Uri-Path segments.
+std::string join_segments(const std::vector<std::string>& segments);
+
+}  // namespace drover::client

@@ -1,0 +1,187 @@
+// End-to-end harness: a server::Server and client::Client cores in one process, wired back to
+// back in memory, driven by a fake clock.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drover/client/client.hpp"
+#include "drover/server/server.hpp"
+
+namespace drover::e2e {
+
+using namespace std::chrono_literals;
+using coap::TimePoint;
+using lwm2m::ContentFormat;
+using lwm2m::Path;
+using lwm2m::Record;
+using lwm2m::Value;
+
+inline const coap::PeerAddress kClientAddr = coap::PeerAddress::loopback_v4(40000);
+inline const coap::PeerAddress kServerAddr = coap::PeerAddress::loopback_v4(5683);
+
+struct E2eOptions {
+  std::uint32_t lifetime = 600;
+  bool queue_mode = false;
+  lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
+};
+
+class E2e : public ::testing::Test {
+ protected:
+  explicit E2e(E2eOptions options = {}) : options_(options) {
+    server::ServerConfig sc;
+    sc.random_seed = 42;
+    server_ = std::make_unique<server::Server>(std::move(sc));
+    client::ClientConfig cc;
+    cc.endpoint = "dev1";
+    cc.random_seed = 7;
+    cc.version = options.version;
+    client_ = std::make_unique<client::Client>(std::move(cc));
+  }
+
+  void SetUp() override {
+    auto& c = *client_;
+    client::DeviceHooks hooks;
+    hooks.wall_clock = [] { return std::int64_t{1700000000}; };
+    ASSERT_TRUE(c.add_object(3).has_value());
+    ASSERT_TRUE(
+        c.add_instance(3, 0, std::make_unique<client::Device>(client::DeviceInfo{}, hooks), now)
+            .has_value());
+    ASSERT_TRUE(c.add_object(3303).has_value());
+    ASSERT_TRUE(c.add_instance(3303, 0, std::make_unique<client::TemperatureSensor>(20.0), now)
+                    .has_value());
+    ASSERT_TRUE(c.add_object(3311, [](std::uint16_t) {
+                   return std::make_unique<client::ValueInstance>();
+                 }).has_value());
+    ASSERT_TRUE(c.add_instance(3311, 0, client::make_light_control(), now).has_value());
+    client::ServerAccount account;
+    account.uri = "coap://127.0.0.1:5683";
+    account.lifetime = options_.lifetime;
+    account.queue_mode = options_.queue_mode;
+    ASSERT_TRUE(c.add_server(account, now).has_value());
+    c.start(now);
+    pump();
+    ASSERT_EQ(c.state(1), client::RegistrationState::Registered);
+    registered = take<server::Registered>();
+    client_events.clear();
+  }
+
+  // Moves datagrams both ways until quiet, then drains the server's events.
+  void pump() {
+    for (int round = 0; round < 1000; ++round) {
+      bool moved = false;
+      coap::Transmit tx;
+      while (client_->poll_transmit(tx)) {
+        moved = true;
+        std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
+        if (connected && tx.peer == kServerAddr) server_->receive(kClientAddr, bytes, now);
+      }
+      while (server_->poll_transmit(tx)) {
+        moved = true;
+        std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
+        if (connected && tx.peer == kClientAddr) client_->receive(kServerAddr, bytes, now);
+      }
+      server::ServerEvent ev;
+      while (server_->poll_event(ev)) {
+        moved = true;
+        events.push_back(std::move(ev));
+      }
+      client::ClientEvent cev;
+      while (client_->poll_event(cev)) client_events.push_back(std::move(cev));
+      if (!moved) return;
+    }
+    ADD_FAILURE() << "pump did not settle";
+  }
+
+  void advance(coap::Duration d) {
+    const TimePoint target = now + d;
+    for (int i = 0; i < 100000; ++i) {
+      auto next = client_->next_expiry();
+      const auto s = server_->next_expiry();
+      if (s && (!next || *s < *next)) next = s;
+      if (!next || *next > target) break;
+      now = std::max(now, *next);
+      client_->on_timer(now);
+      server_->on_timer(now);
+      pump();
+    }
+    now = target;
+    client_->on_timer(now);
+    server_->on_timer(now);
+    pump();
+  }
+
+  // Events of one type taken from the server's queue.
+  template <typename T>
+  std::vector<T> take() {
+    std::vector<T> out;
+    for (auto it = events.begin(); it != events.end();) {
+      if (auto* e = std::get_if<T>(&*it)) {
+        out.push_back(std::move(*e));
+        it = events.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+  template <typename T>
+  std::vector<T> take_client() {
+    std::vector<T> out;
+    for (auto it = client_events.begin(); it != client_events.end();) {
+      if (auto* e = std::get_if<T>(&*it)) {
+        out.push_back(std::move(*e));
+        it = client_events.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+
+  // The result of operation `id` (after pumping).
+  server::OperationResult result(const server::Result<server::OperationId>& id) {
+    EXPECT_TRUE(id.has_value()) << (id ? "" : std::string(server::to_string(id.error())));
+    if (!id) return {};
+    pump();
+    for (auto it = events.begin(); it != events.end(); ++it) {
+      if (auto* done = std::get_if<server::OperationCompleted>(&*it); done && done->id == *id) {
+        server::OperationResult r = std::move(done->result);
+        events.erase(it);
+        return r;
+      }
+    }
+    ADD_FAILURE() << "operation not completed";
+    return {};
+  }
+  std::vector<server::Notification> notifications(server::OperationId id) {
+    std::vector<server::Notification> out;
+    for (auto& n : take<server::Notification>())
+      if (n.observation == id) out.push_back(std::move(n));
+    return out;
+  }
+
+  void set_temperature(double v) {
+    client_->instance_as<client::TemperatureSensor>(3303, 0)->record(v);
+    client_->value_changed(Path(3303, 0, 5700), now);
+    pump();
+  }
+
+  server::Server& server() { return *server_; }
+  client::Client& client() { return *client_; }
+
+  E2eOptions options_;
+  TimePoint now = TimePoint{} + std::chrono::hours(1000);
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<client::Client> client_;
+  std::vector<server::ServerEvent> events;
+  std::vector<client::ClientEvent> client_events;
+  std::vector<server::Registered> registered;  // the Registered event of SetUp's Register
+  bool connected = true;                       // false: every datagram is lost
+};
+
+}  // namespace drover::e2e
