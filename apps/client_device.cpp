@@ -22,6 +22,7 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   c.endpoint = o.endpoint;
   c.version = o.version;
   c.random_seed = o.seed;
+  c.objects = o.objects;
   const coap::PeerAddress server = o.server;
   c.resolve = [server](std::string_view) { return server; };  // resolved once, up front
   c.wall_clock = [] {

@@ -27,6 +27,7 @@ struct DeviceOptions {
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
   double send_interval = 0;  // seconds; 0: no periodic Send
   std::uint64_t seed = 0;
+  std::shared_ptr<lwm2m::ObjectRegistry> objects;  // shared by every device of the process
 };
 
 class SimulatedDevice {

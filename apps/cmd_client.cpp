@@ -76,6 +76,7 @@ int run_client(const ClientCommandOptions& o) {
 
   asio::io_context io;
   std::vector<std::unique_ptr<SimulatedDevice>> devices;
+  const auto objects = client::make_object_registry(*version);
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
     d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
@@ -86,6 +87,7 @@ int run_client(const ClientCommandOptions& o) {
     d.version = *version;
     d.send_interval = o.send_interval;
     d.seed = os_random_seed();
+    d.objects = objects;
     devices.push_back(std::make_unique<SimulatedDevice>(io, d));
     if (const auto ec = devices.back()->start()) {
       log_line(who, "cannot open a UDP socket for " + d.endpoint + ": " + ec.message());

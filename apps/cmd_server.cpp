@@ -1,6 +1,6 @@
-// `drover server`: the LwM2M server on CoAP over UDP. It accepts registrations, Send and
-// notifications, and logs one line per registration, update, de-registration, expiry,
-// notification and Send on stdout.
+// `drover server`: the LwM2M server on CoAP over UDP, with its HTTP/JSON API (docs/http-api.md)
+// on the same event loop. It accepts registrations, Send and notifications, and logs one line per
+// registration, update, de-registration, expiry, notification and Send on stdout.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +15,8 @@
 
 #include "app_support.hpp"
 #include "command.hpp"
+#include "drover/http/api.hpp"
+#include "drover/http/http_server.hpp"
 #include "drover/lwm2m/model/ddf.hpp"
 #include "drover/server/server.hpp"
 #include "drover/transport/datagram_loop.hpp"
@@ -27,6 +29,8 @@ namespace asio = boost::asio;
 struct ServerCommandOptions {
   std::uint16_t coap_port = 5683;
   std::string address;
+  std::uint16_t http_port = 8080;
+  std::string http_address = "127.0.0.1";
   std::vector<std::string> models;
   double duration = 0;
 };
@@ -148,9 +152,15 @@ int run_server(const ServerCommandOptions& o) {
   loop.set_error_handler([](std::string_view what, std::error_code ec) {
     log(std::string(what) + " error: " + ec.message());
   });
-  loop.set_after_input([&core] {
+  // The HTTP API shares the loop's thread: the core is only ever touched from here.
+  http::Api api(core);
+  http::HttpServer http_server(io, api, [&loop] { loop.flush_soon(); });
+  loop.set_after_input([&core, &http_server] {
     server::ServerEvent event;
-    while (core.poll_event(event)) log_event(event);
+    while (core.poll_event(event)) {
+      log_event(event);
+      http_server.on_event(event);
+    }
   });
 
   std::error_code ec;
@@ -173,6 +183,22 @@ int run_server(const ServerCommandOptions& o) {
   }
   log("LwM2M server listening on coap://" + loop.local_address().to_string() + " (" +
       std::to_string(core.objects().size()) + " object definitions)");
+
+  boost::system::error_code address_error;
+  const auto http_address = asio::ip::make_address(o.http_address, address_error);
+  if (address_error) {
+    log("--http-address: not an IP address: " + o.http_address);
+    return 2;
+  }
+  if (auto http_error = http_server.open({http_address, o.http_port})) {
+    log("cannot listen on TCP port " + std::to_string(o.http_port) + ": " + http_error.message());
+    return 1;
+  }
+  const auto http_local = http_server.local_endpoint();
+  log("HTTP API on http://" +
+      (http_local.address().is_v6() ? "[" + http_local.address().to_string() + "]"
+                                     : http_local.address().to_string()) +
+      ":" + std::to_string(http_local.port()) + "/api/clients");
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](const boost::system::error_code& e, int signal) {
@@ -202,11 +228,16 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("server", "Run the LwM2M server (CoAP over UDP, NoSec)");
   cmd->footer(
       "Logs one line per registration, update, de-registration, expiry, notification and Send on "
-      "stdout.\n"
+      "stdout. The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
+      "docs/http-api.md.\n"
       "Example: drover server --coap-port 5683 --models ../lwm2m-registry");
   cmd->add_option("--coap-port", o->coap_port, "UDP port (0: the OS picks one)")
       ->capture_default_str();
   cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
+  cmd->add_option("--http-port", o->http_port, "TCP port of the HTTP API (0: the OS picks one)")
+      ->capture_default_str();
+  cmd->add_option("--http-address", o->http_address, "Local IP address of the HTTP API")
+      ->capture_default_str();
   cmd->add_option("--models", o->models, "Directories of DDF object definitions (*.xml) to load")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--duration", o->duration,

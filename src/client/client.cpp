@@ -128,14 +128,28 @@ std::string join_segments(const std::vector<std::string>& segments) {
 }
 
 // ---------------------------------------------------------------------------------------------
-Client::Impl::Impl(ClientConfig c)
-    : config(std::move(c)), engine(config.engine, config.random_seed) {
-  lwm2m::add_builtin_objects(registry);
-  // Each object at the newest version made for this enabler version or an older one.
-  const lwm2m::Version enabler = enabler_version(config.version);
-  for (const auto* def : registry.all()) {
-    if (def->lwm2m_version <= enabler) registry.choose(def->id, def->version);
+std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion version) {
+  auto registry = std::make_shared<lwm2m::ObjectRegistry>();
+  lwm2m::add_builtin_objects(*registry);
+  // Each object at the newest version made for this enabler version or an older one; when every
+  // version is newer (1.0 clients: no 1.0 definitions are built in), the oldest.
+  const lwm2m::Version enabler = enabler_version(version);
+  for (const auto* def : registry->all()) {
+    const auto versions = registry->versions(def->id);
+    if (def != versions.front()) continue;  // once per object
+    const lwm2m::ObjectDef* chosen = versions.front();
+    for (const auto* v : versions)
+      if (v->lwm2m_version <= enabler) chosen = v;
+    registry->choose(chosen->id, chosen->version);
   }
+  return registry;
+}
+
+Client::Impl::Impl(ClientConfig c)
+    : config(std::move(c)),
+      engine(config.engine, config.random_seed),
+      registry_owner(config.objects ? config.objects : make_object_registry(config.version)),
+      registry(*registry_owner) {
   objects[0] = ObjectEntry{};
   objects[1] = ObjectEntry{};
   max_transmit_wait = client::max_transmit_wait(config.engine);

@@ -87,7 +87,8 @@ struct Client::Impl {
 
   ClientConfig config;
   coap::Engine engine;
-  lwm2m::ObjectRegistry registry;
+  std::shared_ptr<lwm2m::ObjectRegistry> registry_owner;
+  lwm2m::ObjectRegistry& registry;
   std::map<std::uint16_t, ObjectEntry> objects;
   std::size_t instance_count = 0;
   std::map<std::uint16_t, Account> accounts;  // by short server ID

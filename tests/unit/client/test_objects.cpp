@@ -158,5 +158,23 @@ TEST(ClientObjects, TrafficIsCounted) {
   EXPECT_EQ(t.max_message_size, t.tx_bytes);
 }
 
+TEST(ObjectRegistrySharing, ClientsShareOneRegistryChosenForTheirVersion) {
+  const auto shared = make_object_registry(lwm2m::Lwm2mVersion::V1_0);
+  ASSERT_NE(shared->active(1), nullptr);
+  EXPECT_EQ(shared->active(1)->version, (lwm2m::Version{1, 1}));  // the oldest built in
+  EXPECT_EQ(make_object_registry(lwm2m::Lwm2mVersion::V1_1)->active(1)->version, (lwm2m::Version{1, 1}));
+  EXPECT_EQ(make_object_registry(lwm2m::Lwm2mVersion::V1_2)->active(1)->version, (lwm2m::Version{1, 2}));
+
+  ClientConfig config;
+  config.endpoint = "a";
+  config.version = lwm2m::Lwm2mVersion::V1_0;
+  config.objects = shared;
+  Client a(config);
+  config.endpoint = "b";
+  Client b(config);
+  EXPECT_EQ(&a.objects(), shared.get());
+  EXPECT_EQ(&b.objects(), shared.get());
+}
+
 }  // namespace
 }  // namespace drover::client::testing
