@@ -46,6 +46,29 @@ TEST_F(Lwm2m, ReadInEveryFormat) {
   }));
 }
 
+TEST_F(Lwm2m, InstancesInEveryRecordFormat) {
+  for (const auto format : {ContentFormat::SenmlJson, ContentFormat::SenmlCbor, ContentFormat::Tlv,
+                            ContentFormat::Lwm2mCbor}) {
+    SCOPED_TRACE(std::string(lwm2m::to_string(format)));
+    RequestParams p;
+    p.accept = format;
+    const auto device = result(server().read(ep, Path(3, 0), p, now));
+    EXPECT_EQ(device.status, OperationStatus::Success) << device.diagnostic;
+    EXPECT_EQ(device.format, format);
+    EXPECT_EQ(device.records, *client().read(Path(3, 0)));
+
+    const std::string colour = "colour-" + std::to_string(static_cast<int>(format));
+    const std::vector<Record> instance = {{Path(3311, 0, 5850), Value(true), std::nullopt},
+                                          {Path(3311, 0, 5706), Value(colour), std::nullopt}};
+    RequestParams w;
+    w.format = format;
+    EXPECT_EQ(result(server().write(ep, Path(3311, 0), instance, WriteMode::PartialUpdate, w, now))
+                  .status,
+              OperationStatus::Success);
+    EXPECT_EQ((*client().read(Path(3311, 0, 5706)))[0].value, Value(colour));
+  }
+}
+
 TEST_F(Lwm2m, ReadErrors) {
   EXPECT_EQ(result(server().read(ep, Path(3, 1), {}, now)).status, OperationStatus::NotFound);
   EXPECT_EQ(result(server().read(ep, Path(3, 0, 4), {}, now)).status,
