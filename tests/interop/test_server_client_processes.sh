@@ -3,7 +3,7 @@
 # register, send readings, and de-register when the client program gets SIGINT.
 source "$(dirname "$0")/interop_lib.sh"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0
+start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
 SERVER_PID=$LAST_PID
 LOG=$WORK/server.log
 PORT=
@@ -40,6 +40,16 @@ for n in 0 1 2; do
   wait_log "send from proc-$n .*3303/0/5700" || fail "no Send from proc-$n"
 done
 pass "each device sent its temperature (POST /dp)"
+
+HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
+[[ -n $HTTP ]] || fail "no HTTP API address in the server log"
+clients=$(timeout 10 curl -sS "$HTTP/api/clients")
+for n in 0 1 2; do
+  grep -q "\"proc-$n\"" <<<"$clients" || fail "GET /api/clients does not list proc-$n: $clients"
+done
+temperature=$(timeout 15 curl -sS "$HTTP/api/clients/proc-1/3303/0/5700")
+grep -qE '"path":"/3303/0/5700"' <<<"$temperature" || fail "Read through the HTTP API failed: $temperature"
+pass "the HTTP API lists the devices and reads /3303/0/5700 from one"
 
 kill -INT "$CLIENT_PID"
 for n in 0 1 2; do

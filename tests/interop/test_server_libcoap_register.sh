@@ -4,7 +4,7 @@
 source "$(dirname "$0")/interop_lib.sh"
 
 # Port 0: the OS picks a free port, read back from the "listening on" line.
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0
+start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
 SERVER_PID=$LAST_PID
 LOG=$WORK/server.log
 PORT=

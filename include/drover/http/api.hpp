@@ -1,0 +1,113 @@
+// The HTTP API of the LwM2M server, sans-I/O: a request (method, target, body) in, a response
+// (status, JSON body) out, or Pending when the answer waits for an LwM2M operation. Routes and
+// the JSON shapes are documented in docs/http-api.md.
+//
+// The Api calls the Server core directly, so it runs on the core's thread. The session layer
+// (HttpServer) hands every ServerEvent to on_event, which gives the response of a Pending request
+// when its OperationCompleted arrives. Requests to a sleeping queue-mode client are answered 202
+// with the operation id at once; their completion also comes out of on_event (no HTTP request
+// waits for it).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+#include "drover/coap/engine.hpp"
+#include "drover/lwm2m/model/path.hpp"
+#include "drover/server/server.hpp"
+
+namespace drover::http {
+
+struct ApiConfig {
+  std::size_t max_body_bytes = 1024 * 1024;
+  // Operations started through the API and not completed yet (waiting or 202); past it, 503.
+  std::size_t max_pending = 4096;
+  std::size_t default_page = 100;
+  std::size_t max_page = 1000;
+  // Bound on ?timeout= (seconds).
+  std::chrono::seconds max_timeout{600};
+};
+
+struct Request {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view target;  // origin form: "/api/clients?limit=10"
+  std::string_view body;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string body;  // JSON
+};
+
+// {"error":{"code":code,"message":message}}: every error answer of the API.
+Response error_response(unsigned status, std::string_view code, std::string_view message);
+
+// The response comes later from on_event, tagged with this operation.
+struct Pending {
+  server::OperationId id;
+};
+
+using Reply = std::variant<Response, Pending>;
+
+struct Completion {
+  server::OperationId id;
+  Response response;
+  bool queued = false;  // answered 202 earlier: no HTTP request waits for this one
+};
+
+class Api {
+ public:
+  explicit Api(server::Server& core, ApiConfig config = {});
+
+  Reply handle(const Request& request, coap::TimePoint now);
+  // Feed every event drained from the core (after handling it elsewhere as needed).
+  std::optional<Completion> on_event(const server::ServerEvent& event);
+
+  const ApiConfig& config() const { return config_; }
+  std::size_t pending() const { return pending_.size(); }
+  std::size_t observations() const { return observation_keys_.size(); }
+
+ private:
+  enum class Kind : std::uint8_t {
+    Read, Discover, Write, WriteAttributes, Execute, Create, Delete, ReadComposite,
+    WriteComposite, Observe
+  };
+  struct PendingOp {
+    Kind kind;
+    std::string endpoint;
+    lwm2m::Path path;
+    bool names = false;
+    bool queued = false;
+  };
+  struct Context;
+
+  Reply route(Context& c);
+  Reply clients(Context& c);
+  Reply client(Context& c, const std::string& endpoint);
+  Reply resource(Context& c, const std::string& endpoint, const lwm2m::Path& path,
+                 std::string_view action);
+  Reply composite(Context& c, const std::string& endpoint, std::string_view action);
+  Reply observe(Context& c, const std::string& endpoint, const lwm2m::Path& path);
+  Reply cancel(Context& c, const std::string& endpoint, const lwm2m::Path& path);
+  // Registers a started operation: Pending, or 202 for a sleeping client.
+  Reply started(Context& c, const server::Result<server::OperationId>& id, Kind kind,
+                const std::string& endpoint, const lwm2m::Path& path);
+  Response completed(const PendingOp& op, server::OperationId id,
+                     const server::OperationResult& result);
+  void forget_observation(server::OperationId id);
+
+  server::Server& core_;
+  ApiConfig config_;
+  std::unordered_map<server::OperationId, PendingOp> pending_;
+  // Observations started through the API, by "endpoint path", and back.
+  std::unordered_map<std::string, server::OperationId> observations_;
+  std::unordered_map<server::OperationId, std::string> observation_keys_;
+};
+
+}  // namespace drover::http

@@ -1,0 +1,68 @@
+// The HTTP/1.1 server of the API: Boost.Beast sessions on the io_context that runs the LwM2M
+// server's DatagramLoop, so that the Api (and through it the Server core) is used from one thread.
+//
+// Each connection reads one request at a time (keep-alive supported), bounded in header and body
+// size and in idle time; the Api answers at once or later, when on_event gets the operation's
+// completion. Connections past max_connections get a 503 and are closed.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <system_error>
+
+#include "drover/http/api.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace drover::http {
+
+struct HttpServerConfig {
+  std::size_t max_connections = 256;
+  std::size_t max_header_bytes = 16 * 1024;
+  // A connection that sends no complete request for this long is closed (not while its request
+  // waits for a device: the operation's own deadline bounds that).
+  std::chrono::seconds idle_timeout{30};
+};
+
+struct HttpServerStats {
+  std::uint64_t connections = 0;  // accepted
+  std::uint64_t rejected = 0;     // past max_connections
+  std::uint64_t requests = 0;
+};
+
+class HttpServer {
+ public:
+  // Runs after every request handled, so that the owner flushes what the Api asked of the core
+  // (DatagramLoop::flush_soon). `api` must outlive the server.
+  using AfterCall = std::function<void()>;
+
+  HttpServer(boost::asio::io_context& io, Api& api, AfterCall after_call,
+             HttpServerConfig config = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Listens and starts accepting. Port 0 lets the OS choose (see local_endpoint).
+  std::error_code open(const boost::asio::ip::tcp::endpoint& local);
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // Stops accepting; open connections end as their peers leave or time out.
+  void close();
+
+  // Every event drained from the Server core: answers the requests waiting for it.
+  void on_event(const server::ServerEvent& event);
+
+  std::size_t open_connections() const;
+  const HttpServerStats& stats() const;
+
+  struct Impl;  // shared with the sessions and pending handlers (public for the sessions' sake)
+
+ private:
+  std::shared_ptr<Impl> impl_;  // shared with the sessions and pending handlers
+};
+
+}  // namespace drover::http

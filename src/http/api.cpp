@@ -1,0 +1,541 @@
+#include "drover/http/api.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include "drover/http/json_values.hpp"
+#include "drover/lwm2m/protocol/attributes.hpp"
+
+namespace drover::http {
+
+namespace json = boost::json;
+using lwm2m::ContentFormat;
+using lwm2m::Path;
+using server::OperationStatus;
+
+Response error_response(unsigned status, std::string_view code, std::string_view message) {
+  json::object inner{{"code", code}, {"message", message}};
+  return {status, json::serialize(json::object{{"error", std::move(inner)}})};
+}
+
+namespace {
+
+Response error(unsigned status, std::string_view code, std::string_view message) {
+  return error_response(status, code, message);
+}
+
+Response ok(unsigned status, const json::value& body) { return {status, json::serialize(body)}; }
+
+// Refusals of the core: nothing was sent.
+Response error_of(server::Error e) {
+  const std::string message(server::to_string(e));
+  switch (e) {
+    case server::Error::UnknownEndpoint:
+      return error(404, "unknown_client", message);
+    case server::Error::UnknownObservation:
+      return error(404, "unknown_observation", message);
+    case server::Error::InvalidPath:
+      return error(400, "invalid_path", message);
+    case server::Error::InvalidArgument:
+      return error(400, "invalid_argument", message);
+    case server::Error::UnsupportedFormat:
+      return error(400, "unsupported_format", message);
+    case server::Error::EncodeFailed:
+      return error(400, "encode_failed", message);
+    case server::Error::QueueFull:
+      return error(429, "queue_full", message);
+    case server::Error::TooManyOperations:
+      return error(503, "too_many_operations", message);
+    case server::Error::TooManyObservations:
+      return error(503, "too_many_observations", message);
+    case server::Error::Busy:
+      return error(503, "busy", message);
+  }
+  return error(503, "busy", message);
+}
+
+struct StatusMapping {
+  OperationStatus status;
+  unsigned http;
+  std::string_view code;
+};
+// What the device (or its silence) answered, as HTTP: its 4.xx mirrored, the rest a gateway error.
+constexpr std::array<StatusMapping, 20> kStatusMap{{
+    {OperationStatus::BadRequest, 400, "device_bad_request"},
+    {OperationStatus::Unauthorized, 403, "device_unauthorized"},
+    {OperationStatus::BadOption, 400, "device_bad_option"},
+    {OperationStatus::Forbidden, 403, "device_forbidden"},
+    {OperationStatus::NotFound, 404, "device_not_found"},
+    {OperationStatus::MethodNotAllowed, 405, "device_method_not_allowed"},
+    {OperationStatus::NotAcceptable, 406, "device_not_acceptable"},
+    {OperationStatus::RequestEntityIncomplete, 400, "device_request_entity_incomplete"},
+    {OperationStatus::Conflict, 409, "device_conflict"},
+    {OperationStatus::PreconditionFailed, 412, "device_precondition_failed"},
+    {OperationStatus::RequestEntityTooLarge, 413, "device_request_entity_too_large"},
+    {OperationStatus::UnsupportedFormat, 415, "device_unsupported_format"},
+    {OperationStatus::ServerError, 502, "device_internal_error"},
+    {OperationStatus::OtherError, 502, "device_error"},
+    {OperationStatus::DecodeFailed, 502, "device_payload_invalid"},
+    {OperationStatus::Timeout, 504, "device_timeout"},
+    {OperationStatus::Reset, 502, "device_reset"},
+    {OperationStatus::TransferFailed, 502, "device_transfer_failed"},
+    {OperationStatus::QueueTimeout, 504, "device_asleep"},
+    {OperationStatus::ClientGone, 410, "client_gone"},
+}};
+
+Response error_of(const server::OperationResult& r) {
+  std::string message(server::to_string(r.status));
+  if (r.code != coap::Code{}) message += " (" + r.code.to_string() + ")";
+  if (!r.diagnostic.empty()) message += ": " + r.diagnostic;
+  for (const auto& m : kStatusMap)
+    if (m.status == r.status) return error(m.http, m.code, message);
+  return error(502, "device_error", message);
+}
+
+struct FormatName {
+  std::string_view name;
+  ContentFormat format;
+};
+constexpr std::array<FormatName, 9> kFormats{{
+    {"text", ContentFormat::Text},
+    {"link", ContentFormat::LinkFormat},
+    {"opaque", ContentFormat::OctetStream},
+    {"cbor", ContentFormat::Cbor},
+    {"senml-json", ContentFormat::SenmlJson},
+    {"senml-cbor", ContentFormat::SenmlCbor},
+    {"tlv", ContentFormat::Tlv},
+    {"oma-json", ContentFormat::OmaJson},
+    {"lwm2m-cbor", ContentFormat::Lwm2mCbor},
+}};
+
+std::optional<ContentFormat> format_from_name(std::string_view name) {
+  for (const auto& f : kFormats)
+    if (f.name == name) return f.format;
+  return std::nullopt;
+}
+
+std::optional<std::size_t> parse_size(std::string_view text) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+// One request being routed: its parsed URL and what the query options ask.
+struct Api::Context {
+  std::string_view method;
+  std::string_view body;
+  coap::TimePoint now;
+  boost::urls::url_view url;
+  server::RequestParams params;
+  bool names = false;
+
+  std::optional<std::string> query(std::string_view key) const {
+    auto it = url.params().find(key);
+    if (it == url.params().end()) return std::nullopt;
+    return std::string((*it).value);
+  }
+};
+
+Api::Api(server::Server& core, ApiConfig config) : core_(core), config_(config) {}
+
+Reply Api::handle(const Request& request, coap::TimePoint now) {
+  if (request.body.size() > config_.max_body_bytes)
+    return error(413, "body_too_large",
+                 "the body is larger than " + std::to_string(config_.max_body_bytes) + " bytes");
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
+  Context c{request.method, request.body, now, *url, {}, false};
+
+  // Query options shared by the operations.
+  if (auto f = c.query("format")) {
+    const auto format = format_from_name(*f);
+    if (!format) return error(400, "bad_format", "unknown format \"" + *f + "\"");
+    // Read-like operations take it as Accept, writes as the payload's Content-Format.
+    if (c.method == "GET")
+      c.params.accept = format;
+    else
+      c.params.format = format;
+  }
+  if (auto t = c.query("timeout")) {
+    double seconds = 0;
+    const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), seconds);
+    if (ec != std::errc{} || end != t->data() + t->size() || !std::isfinite(seconds) ||
+        seconds <= 0 || seconds > static_cast<double>(config_.max_timeout.count()))
+      return error(400, "bad_timeout",
+                   "timeout must be seconds in (0, " + std::to_string(config_.max_timeout.count()) +
+                       "]");
+    c.params.timeout =
+        std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(seconds));
+  }
+  if (auto n = c.query("names")) c.names = (*n == "1" || *n == "true");
+  return route(c);
+}
+
+Reply Api::route(Context& c) {
+  const auto segments = c.url.segments();
+  std::vector<std::string> s(segments.begin(), segments.end());
+  const Response unknown = error(404, "not_found", "no such route");
+  if (s.size() < 2 || s[0] != "api" || s[1] != "clients") return unknown;
+  if (s.size() == 2) return clients(c);
+  const std::string& endpoint = s[2];
+  if (s.size() == 3) return client(c, endpoint);
+  // Checked before an operation starts, so that every started one is tracked.
+  if (pending_.size() >= config_.max_pending)
+    return error(503, "too_many_pending", "too many API operations are waiting for a result");
+  if (s[3] == "composite") {
+    if (s.size() != 5) return unknown;
+    return composite(c, endpoint, s[4]);
+  }
+  // /{o}[/{i}[/{r}[/{ri}]]][/{action}]
+  std::string_view action;
+  std::size_t last = s.size();
+  if (s.size() > 4 && (s.back() == "discover" || s.back() == "execute" ||
+                       s.back() == "attributes" || s.back() == "observe")) {
+    action = s.back();
+    --last;
+  }
+  if (last - 3 > 4) return error(400, "invalid_path", "an LwM2M path has at most 4 levels");
+  std::string text;
+  for (std::size_t i = 3; i < last; ++i) text += "/" + s[i];
+  const auto path = Path::parse(text);
+  if (!path) return error(400, "invalid_path", "\"" + text + "\" is not an LwM2M path");
+  return resource(c, endpoint, *path, action);
+}
+
+namespace {
+
+std::int64_t unix_seconds(coap::TimePoint t, coap::TimePoint now,
+                          const std::function<double()>& wall_clock) {
+  // The core keeps steady-clock times; shown as wall-clock times relative to now.
+  const double age = std::chrono::duration<double>(now - t).count();
+  const double wall = wall_clock ? wall_clock() : std::chrono::duration<double>(
+                                                      now.time_since_epoch())
+                                                      .count();
+  return static_cast<std::int64_t>(std::floor(wall - age));
+}
+
+json::object client_json(const server::Registration& r, const server::Server& core,
+                         coap::TimePoint now) {
+  const auto& wall = core.config().wall_clock;
+  json::object o{
+      {"endpoint", r.endpoint},
+      {"location", "/rd/" + r.location},
+      {"address", r.peer.to_string()},
+      {"lifetime", r.lifetime},
+      {"binding", r.binding},
+      {"lwm2m_version", lwm2m::to_string(r.version)},
+      {"queue_mode", r.queue_mode},
+      {"awake", core.is_awake(r.endpoint)},
+      {"root", r.objects.root},
+      {"registered_at", unix_seconds(r.registered_at, now, wall)},
+      {"updated_at", unix_seconds(r.updated_at, now, wall)},
+      {"expires_at", unix_seconds(r.expires_at, now, wall)},
+  };
+  if (r.sms) o["sms"] = *r.sms;
+  json::array formats;
+  for (auto f : r.objects.content_formats) formats.push_back(f);
+  o["content_formats"] = std::move(formats);
+  json::array objects;
+  for (const auto& obj : r.objects.objects) {
+    json::object entry{{"id", obj.object_id}};
+    if (obj.version) entry["version"] = *obj.version;
+    json::array instances;
+    for (auto i : obj.instances) instances.push_back(i);
+    entry["instances"] = std::move(instances);
+    objects.push_back(std::move(entry));
+  }
+  o["objects"] = std::move(objects);
+  return o;
+}
+
+json::array records_json(const std::vector<lwm2m::Record>& records,
+                         const lwm2m::ObjectRegistry* names) {
+  json::array out;
+  for (const auto& r : records) out.push_back(record_to_json(r, names));
+  return out;
+}
+
+// The "values" array of a body, as records; a Response on error.
+std::variant<std::vector<lwm2m::Record>, Response> body_records(const json::value& body,
+                                                                const lwm2m::TypeResolver& types) {
+  const auto* object = body.if_object();
+  const auto* values = object ? object->if_contains("values") : nullptr;
+  if (!values || !values->is_array() || values->get_array().empty())
+    return error(400, "bad_body", "the body needs a non-empty \"values\" array");
+  std::vector<lwm2m::Record> records;
+  for (const auto& v : values->get_array()) {
+    std::string why;
+    auto record = record_from_json(v, types, why);
+    if (!record) return error(400, "bad_value", why);
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+std::variant<json::value, Response> parse_body(std::string_view body) {
+  json::parse_options options;
+  options.max_depth = 16;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec) return error(400, "bad_json", "the body is not valid JSON: " + ec.message());
+  return v;
+}
+
+}  // namespace
+
+Reply Api::clients(Context& c) {
+  if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+  std::size_t offset = 0;
+  std::size_t limit = config_.default_page;
+  if (auto o = c.query("offset")) {
+    auto n = parse_size(*o);
+    if (!n) return error(400, "bad_query", "offset must be a non-negative integer");
+    offset = *n;
+  }
+  if (auto l = c.query("limit")) {
+    auto n = parse_size(*l);
+    if (!n || *n == 0 || *n > config_.max_page)
+      return error(400, "bad_query",
+                   "limit must be an integer in [1, " + std::to_string(config_.max_page) + "]");
+    limit = *n;
+  }
+  const std::string filter = c.query("endpoint").value_or("");
+  std::vector<const server::Registration*> matching;
+  core_.registrations().for_each([&](const server::Registration& r) {
+    if (r.endpoint.find(filter) != std::string::npos) matching.push_back(&r);
+  });
+  // Sorted by endpoint so that pages are stable.
+  std::sort(matching.begin(), matching.end(),
+            [](const auto* a, const auto* b) { return a->endpoint < b->endpoint; });
+  json::array page;
+  for (std::size_t i = offset; i < matching.size() && i - offset < limit; ++i)
+    page.push_back(client_json(*matching[i], core_, c.now));
+  return ok(200, json::object{{"total", matching.size()},
+                              {"offset", offset},
+                              {"limit", limit},
+                              {"clients", std::move(page)}});
+}
+
+Reply Api::client(Context& c, const std::string& endpoint) {
+  if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+  const auto* r = core_.registration(endpoint);
+  if (!r) return error(404, "unknown_client", "no client registered as \"" + endpoint + "\"");
+  return ok(200, client_json(*r, core_, c.now));
+}
+
+Reply Api::resource(Context& c, const std::string& endpoint, const Path& path,
+                    std::string_view action) {
+  const auto& m = c.method;
+  if (action == "observe") {
+    if (m == "POST") return observe(c, endpoint, path);
+    if (m == "DELETE") return cancel(c, endpoint, path);
+    return error(405, "method_not_allowed", "use POST or DELETE");
+  }
+  if (action == "discover") {
+    if (m != "GET") return error(405, "method_not_allowed", "use GET");
+    std::optional<unsigned> depth;
+    if (auto d = c.query("depth")) {
+      auto n = parse_size(*d);
+      if (!n || *n > 3) return error(400, "bad_query", "depth must be 0..3");
+      depth = static_cast<unsigned>(*n);
+    }
+    return started(c, core_.discover(endpoint, path, depth, c.params, c.now), Kind::Discover,
+                   endpoint, path);
+  }
+  if (action == "execute") {
+    if (m != "POST") return error(405, "method_not_allowed", "use POST");
+    return started(c, core_.execute(endpoint, path, c.body, c.params, c.now), Kind::Execute,
+                   endpoint, path);
+  }
+  if (action == "attributes") {
+    if (m != "PUT") return error(405, "method_not_allowed", "use PUT");
+    // The query, minus the API's own options, read as LwM2M Uri-Query attributes.
+    coap::Message queries;
+    for (const auto& p : c.url.params()) {
+      if (p.key == "timeout") continue;
+      queries.add_uri_queries(p.has_value ? p.key + "=" + p.value : p.key);
+    }
+    lwm2m::AttributeUpdate update;
+    if (auto why = lwm2m::parse_attribute_queries(queries, update))
+      return error(400, "bad_attributes", *why);
+    if (update.set.empty() && update.cleared.empty())
+      return error(400, "bad_attributes", "no attribute to set or clear");
+    return started(c, core_.write_attributes(endpoint, path, update, c.params, c.now),
+                   Kind::WriteAttributes, endpoint, path);
+  }
+  if (m == "GET")
+    return started(c, core_.read(endpoint, path, c.params, c.now), Kind::Read, endpoint, path);
+  if (m == "DELETE")
+    return started(c, core_.delete_(endpoint, path, c.params, c.now), Kind::Delete, endpoint,
+                   path);
+  if (m != "PUT" && m != "POST")
+    return error(405, "method_not_allowed", "use GET, PUT, POST or DELETE");
+
+  auto body = parse_body(c.body);
+  if (auto* e = std::get_if<Response>(&body)) return *e;
+  auto records = body_records(std::get<json::value>(body), core_.objects());
+  if (auto* e = std::get_if<Response>(&records)) return *e;
+  const auto& values = std::get<std::vector<lwm2m::Record>>(records);
+
+  if (path.level() == Path::Level::Object) {
+    if (m != "POST") return error(405, "method_not_allowed", "create an instance with POST");
+    std::optional<std::uint16_t> instance;
+    if (const auto* i = std::get<json::value>(body).get_object().if_contains("instance")) {
+      const auto id = i->is_int64() ? i->get_int64() : -1;
+      if (id < 0 || id > lwm2m::max_id)
+        return error(400, "bad_body", "\"instance\" must be an integer 0..65534");
+      instance = static_cast<std::uint16_t>(id);
+    }
+    return started(c, core_.create(endpoint, path.object_id(), instance, values, c.params, c.now),
+                   Kind::Create, endpoint, path);
+  }
+  const auto mode = m == "PUT" ? server::WriteMode::Replace : server::WriteMode::PartialUpdate;
+  return started(c, core_.write(endpoint, path, values, mode, c.params, c.now), Kind::Write,
+                 endpoint, path);
+}
+
+Reply Api::composite(Context& c, const std::string& endpoint, std::string_view action) {
+  if (action != "read" && action != "write")
+    return error(404, "not_found", "composite operations are read and write");
+  if (c.method != "POST") return error(405, "method_not_allowed", "use POST");
+  auto body = parse_body(c.body);
+  if (auto* e = std::get_if<Response>(&body)) return *e;
+  const auto& v = std::get<json::value>(body);
+  if (action == "write") {
+    auto records = body_records(v, core_.objects());
+    if (auto* e = std::get_if<Response>(&records)) return *e;
+    return started(c,
+                   core_.write_composite(endpoint, std::get<std::vector<lwm2m::Record>>(records),
+                                         c.params, c.now),
+                   Kind::WriteComposite, endpoint, Path());
+  }
+  const auto* object = v.if_object();
+  const auto* list = object ? object->if_contains("paths") : nullptr;
+  if (!list || !list->is_array() || list->get_array().empty())
+    return error(400, "bad_body", "the body needs a non-empty \"paths\" array");
+  std::vector<Path> paths;
+  for (const auto& p : list->get_array()) {
+    std::optional<Path> path;
+    if (p.is_string()) path = Path::parse(p.get_string());
+    if (!path) return error(400, "invalid_path", "\"paths\" must hold LwM2M path strings");
+    paths.push_back(*path);
+  }
+  return started(c, core_.read_composite(endpoint, paths, c.params, c.now), Kind::ReadComposite,
+                 endpoint, Path());
+}
+
+Reply Api::observe(Context& c, const std::string& endpoint, const Path& path) {
+  const std::string key = endpoint + " " + path.to_string();
+  if (auto it = observations_.find(key); it != observations_.end())
+    return error(409, "already_observed",
+                 "observation " + std::to_string(it->second.value) + " already covers this path");
+  auto id = core_.observe(endpoint, path, c.params, c.now);
+  auto reply = started(c, id, Kind::Observe, endpoint, path);
+  if (id) {
+    observations_[key] = *id;
+    observation_keys_[*id] = key;
+  }
+  return reply;
+}
+
+Reply Api::cancel(Context& c, const std::string& endpoint, const Path& path) {
+  auto mode = server::CancelMode::Passive;
+  if (auto m = c.query("mode")) {
+    if (*m == "active")
+      mode = server::CancelMode::Active;
+    else if (*m != "passive")
+      return error(400, "bad_query", "mode must be passive or active");
+  }
+  auto it = observations_.find(endpoint + " " + path.to_string());
+  if (it == observations_.end())
+    return error(404, "unknown_observation", "no observation of this path through the API");
+  const auto id = it->second;
+  auto status = core_.cancel_observation(id, mode, c.now);
+  forget_observation(id);
+  if (!status) return error_of(status.error());
+  return ok(200, json::object{{"cancelled", id.value}});
+}
+
+Reply Api::started(Context& c, const server::Result<server::OperationId>& id, Kind kind,
+                   const std::string& endpoint, const Path& path) {
+  if (!id) return error_of(id.error());
+  const auto* r = core_.registration(endpoint);
+  const bool queued = r && r->queue_mode && !core_.is_awake(endpoint);
+  pending_[*id] = PendingOp{kind, endpoint, path, c.names, queued};
+  if (queued) return ok(202, json::object{{"id", (*id).value}, {"queued", true}});
+  return Pending{*id};
+}
+
+std::optional<Completion> Api::on_event(const server::ServerEvent& event) {
+  if (const auto* ended = std::get_if<server::ObservationEnded>(&event)) {
+    forget_observation(ended->observation);
+    return std::nullopt;
+  }
+  const auto* done = std::get_if<server::OperationCompleted>(&event);
+  if (!done) return std::nullopt;
+  auto it = pending_.find(done->id);
+  if (it == pending_.end()) return std::nullopt;
+  const PendingOp op = std::move(it->second);
+  pending_.erase(it);
+  if (op.kind == Kind::Observe && !done->result.observing) forget_observation(done->id);
+  return Completion{done->id, completed(op, done->id, done->result), op.queued};
+}
+
+Response Api::completed(const PendingOp& op, server::OperationId id,
+                        const server::OperationResult& result) {
+  if (result.status != OperationStatus::Success) return error_of(result);
+  json::object body{{"id", id.value}, {"code", result.code.to_string()}};
+  const lwm2m::ObjectRegistry* names = op.names ? &core_.objects() : nullptr;
+  switch (op.kind) {
+    case Kind::Read:
+    case Kind::ReadComposite:
+    case Kind::Observe:
+      if (result.format) body["format"] = lwm2m::to_string(*result.format);
+      body["values"] = records_json(result.records, names);
+      if (op.kind == Kind::Observe) body["observing"] = result.observing;
+      break;
+    case Kind::Discover: {
+      json::array links;
+      for (const auto& link : result.links) {
+        json::object attributes;
+        for (const auto& a : link.attributes) {
+          if (a.value)
+            attributes[a.name] = *a.value;
+          else
+            attributes[a.name] = nullptr;
+        }
+        links.push_back(json::object{{"target", link.target}, {"attributes", attributes}});
+      }
+      body["links"] = std::move(links);
+      break;
+    }
+    case Kind::Create:
+      if (result.created) body["created"] = result.created->to_string();
+      return ok(201, body);
+    case Kind::Write:
+    case Kind::WriteAttributes:
+    case Kind::Execute:
+    case Kind::Delete:
+    case Kind::WriteComposite:
+      break;
+  }
+  return ok(200, body);
+}
+
+void Api::forget_observation(server::OperationId id) {
+  auto it = observation_keys_.find(id);
+  if (it == observation_keys_.end()) return;
+  observations_.erase(it->second);
+  observation_keys_.erase(it);
+}
+
+}  // namespace drover::http

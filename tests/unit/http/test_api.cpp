@@ -1,0 +1,399 @@
+// Router-level tests of the HTTP API: every route, success and error paths, against a Server core
+// and a fake device with a fake clock.
+#include <gtest/gtest.h>
+
+#include "drover/lwm2m/protocol/coap_mapping.hpp"
+#include "unit/http/api_harness.hpp"
+
+namespace drover::http::testing {
+namespace {
+
+namespace json = boost::json;
+using server::testing::queries_of;
+using server::testing::request;
+
+struct HttpApi : ::testing::Test {
+  ApiHarness h;
+  void SetUp() override {
+    h.register_device();
+    h.events.clear();
+  }
+};
+
+TEST_F(HttpApi, ListsClientsSortedWithPagingAndFilter) {
+  h.register_device("ep=alpha&lt=60&lwm2m=1.0", "</3/0>");
+  h.register_device("ep=beta&lt=60&lwm2m=1.2", "</3/0>");
+  const auto all = body_of(h.call("GET", "/api/clients"));
+  EXPECT_EQ(all.at("total").to_number<std::uint64_t>(), 3u);
+  const auto& clients = all.at("clients").as_array();
+  ASSERT_EQ(clients.size(), 3u);
+  EXPECT_EQ(clients[0].at("endpoint").as_string(), "alpha");
+  EXPECT_EQ(clients[1].at("endpoint").as_string(), "beta");
+  EXPECT_EQ(clients[2].at("endpoint").as_string(), "dev1");
+
+  auto page = body_of(h.call("GET", "/api/clients?offset=1&limit=1"));
+  EXPECT_EQ(page.at("total").to_number<std::uint64_t>(), 3u);
+  ASSERT_EQ(page.at("clients").as_array().size(), 1u);
+  EXPECT_EQ(page.at("clients").at(0).at("endpoint").as_string(), "beta");
+
+  auto beyond = body_of(h.call("GET", "/api/clients?offset=10"));
+  EXPECT_TRUE(beyond.at("clients").as_array().empty());
+
+  auto filtered = body_of(h.call("GET", "/api/clients?endpoint=e"));
+  EXPECT_EQ(filtered.at("total").to_number<std::uint64_t>(), 2u);  // beta, dev1
+
+  for (auto bad : {"/api/clients?limit=0", "/api/clients?limit=100000", "/api/clients?offset=-1",
+                   "/api/clients?limit=x"}) {
+    auto r = h.call("GET", bad);
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_EQ(error_code(r), "bad_query") << bad;
+  }
+  EXPECT_EQ(h.call("DELETE", "/api/clients").status, 405u);
+}
+
+TEST_F(HttpApi, ClientDetails) {
+  auto r = h.call("GET", "/api/clients/dev1");
+  ASSERT_EQ(r.status, 200u);
+  auto c = body_of(r);
+  EXPECT_EQ(c.at("endpoint").as_string(), "dev1");
+  EXPECT_EQ(std::string(c.at("location").as_string()).rfind("/rd/", 0), 0u);
+  EXPECT_EQ(c.at("address").as_string(), "127.0.0.1:40000");
+  EXPECT_EQ(c.at("lifetime").as_int64(), 300);
+  EXPECT_EQ(c.at("binding").as_string(), "U");
+  EXPECT_EQ(c.at("lwm2m_version").as_string(), "1.1");
+  EXPECT_FALSE(c.at("queue_mode").as_bool());
+  EXPECT_TRUE(c.at("awake").as_bool());
+  EXPECT_EQ(c.at("content_formats"), json::parse("[110]"));
+  const auto& objects = c.at("objects").as_array();
+  ASSERT_EQ(objects.size(), 3u);
+  EXPECT_EQ(objects[2], json::parse(R"({"id":3303,"instances":[0,1]})"));
+  EXPECT_EQ(c.at("expires_at").as_int64() - c.at("updated_at").as_int64(), 300);
+
+  auto unknown = h.call("GET", "/api/clients/nobody");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(error_code(unknown), "unknown_client");
+  EXPECT_EQ(h.call("PUT", "/api/clients/dev1").status, 405u);
+  // Percent-encoded endpoint names are decoded.
+  h.register_device("ep=a b&lt=60", "</3/0>");
+  EXPECT_EQ(h.call("GET", "/api/clients/a%20b").status, 200u);
+}
+
+TEST_F(HttpApi, ObjectVersionsAreListed) {
+  h.register_device("ep=v&lt=60&lwm2m=1.1", "</3>;ver=1.1,</3/0>");
+  auto c = body_of(h.call("GET", "/api/clients/v"));
+  EXPECT_EQ(c.at("objects").at(0), json::parse(R"({"id":3,"version":"1.1","instances":[0]})"));
+}
+
+TEST_F(HttpApi, ReadWithFormatAndNames) {
+  auto id = h.start("GET", "/api/clients/dev1/3/0/0?format=text&names=1");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Get);
+  EXPECT_EQ(req.request.uri_path(), "/3/0/0");
+  EXPECT_EQ(req.request.uint_option(coap::options::Accept), 0u);
+  h.answer(req, coap::codes::Content, 0, "Drover");
+  auto r = h.finish(id);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto v = body_of(r);
+  EXPECT_EQ(v.at("code").as_string(), "2.05");
+  EXPECT_EQ(v.at("values"),
+            json::parse(R"([{"path":"/3/0/0","type":"string","value":"Drover",
+                             "name":"Manufacturer"}])"));
+}
+
+TEST_F(HttpApi, ReadErrors) {
+  // The device's 4.04.
+  auto id = h.start("GET", "/api/clients/dev1/3/0/99");
+  h.answer(h.take_request(), coap::codes::NotFound);
+  auto nf = h.finish(id);
+  EXPECT_EQ(nf.status, 404u);
+  EXPECT_EQ(error_code(nf), "device_not_found");
+
+  // No answer within ?timeout.
+  id = h.start("GET", "/api/clients/dev1/3/0/1?timeout=5");
+  h.take_request();
+  h.advance(6s);
+  auto timeout = h.finish(id);
+  EXPECT_EQ(timeout.status, 504u);
+  EXPECT_EQ(error_code(timeout), "device_timeout");
+
+  const std::pair<const char*, const char*> refused[] = {
+      {"/api/clients/nobody/3/0", "unknown_client"},
+      {"/api/clients/dev1/3/x", "invalid_path"},
+      {"/api/clients/dev1/3/00", "invalid_path"},
+      {"/api/clients/dev1/3/0/1/2/3", "invalid_path"},
+      {"/api/clients/dev1/65535", "invalid_path"},
+      {"/api/clients/dev1/3/0?format=xml", "bad_format"},
+      {"/api/clients/dev1/3/0?timeout=0", "bad_timeout"},
+      {"/api/clients/dev1/3/0?timeout=1e9", "bad_timeout"},
+      {"/api/clients/dev1/3/0?timeout=nan", "bad_timeout"},
+      {"/api/nothing", "not_found"},
+      {"/api/clients/dev1/composite/list", "not_found"},
+  };
+  for (auto [target, code] : refused) {
+    auto r = h.call("GET", target);
+    EXPECT_EQ(error_code(r), code) << target;
+    EXPECT_EQ(r.status, std::string_view(code) == "unknown_client" ||
+                                std::string_view(code) == "not_found"
+                            ? 404u
+                            : 400u)
+        << target;
+  }
+  EXPECT_EQ(error_code(h.call("GET", "not a path")), "bad_target");
+  EXPECT_TRUE(h.requests.empty());
+}
+
+TEST_F(HttpApi, Discover) {
+  auto id = h.start("GET", "/api/clients/dev1/3/0/discover?depth=1");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.uint_option(coap::options::Accept), 40u);
+  EXPECT_EQ(queries_of(req.request), std::vector<std::string>{"depth=1"});
+  h.answer(req, coap::codes::Content, 40, "</3/0>;pmin=10,</3/0/0>,</3/0/11>;dim=2");
+  auto r = h.finish(id);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(body_of(r).at("links"), json::parse(R"([
+      {"target":"/3/0","attributes":{"pmin":"10"}},
+      {"target":"/3/0/0","attributes":{}},
+      {"target":"/3/0/11","attributes":{"dim":"2"}}])"));
+  EXPECT_EQ(error_code(h.call("GET", "/api/clients/dev1/3/0/discover?depth=4")), "bad_query");
+  EXPECT_EQ(h.call("POST", "/api/clients/dev1/3/0/discover").status, 405u);
+}
+
+TEST_F(HttpApi, WriteReplaceAndPartialUpdate) {
+  // The type comes from the object model when left out.
+  auto id = h.start("PUT", "/api/clients/dev1/3/0/14", R"({"values":[{"path":"/3/0/14",
+      "value":"+02:00"}]})");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Put);
+  EXPECT_EQ(req.request.payload_string(), "+02:00");
+  h.answer(req, coap::codes::Changed);
+  auto r = h.finish(id);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(body_of(r).at("code").as_string(), "2.04");
+
+  id = h.start("POST", "/api/clients/dev1/3303/0", R"({"values":[
+      {"path":"/3303/0/5750","type":"string","value":"kitchen"},
+      {"path":"/3303/0/5701","type":"string","value":"Cel"}]})");
+  req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Post);
+  EXPECT_EQ(req.request.uint_option(coap::options::ContentFormat), 110u) << "announced SenML JSON";
+  h.answer(req, coap::codes::Changed);
+  EXPECT_EQ(h.finish(id).status, 200u);
+}
+
+TEST_F(HttpApi, WriteRefusesBadBodies) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"{", "bad_json"},
+      {"[1]", "bad_body"},
+      {R"({"values":[]})", "bad_body"},
+      {R"({"values":[1]})", "bad_value"},
+      {R"({"values":[{"path":"/3/0","value":1}]})", "bad_value"},
+      {R"({"values":[{"path":"/3/0/14","type":"integer","value":"x"}]})", "bad_value"},
+      {R"({"values":[{"path":"/3/0/14","type":"int","value":1}]})", "bad_value"},
+      {R"({"values":[{"path":"/9999/0/1","value":1}]})", "bad_value"},
+      {R"({"values":[{"path":"/3/0/15","value":"x"}]})", "invalid_argument"},
+  };
+  for (auto [body, code] : bad) {
+    auto r = h.call("PUT", "/api/clients/dev1/3/0/14", body);
+    EXPECT_EQ(r.status, 400u) << body;
+    EXPECT_EQ(error_code(r), code) << body;
+  }
+  std::string deep(100, '[');
+  EXPECT_EQ(error_code(h.call("PUT", "/api/clients/dev1/3/0/14", deep)), "bad_json");
+  EXPECT_EQ(h.call("PATCH", "/api/clients/dev1/3/0/14", "{}").status, 405u);
+  EXPECT_TRUE(h.requests.empty());
+}
+
+TEST_F(HttpApi, ExecuteWithArguments) {
+  auto id = h.start("POST", "/api/clients/dev1/3/0/4/execute", "0='now'");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Post);
+  EXPECT_EQ(req.request.uri_path(), "/3/0/4");
+  EXPECT_EQ(req.request.payload_string(), "0='now'");
+  h.answer(req, coap::codes::Changed);
+  EXPECT_EQ(h.finish(id).status, 200u);
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/3/0/execute")), "invalid_path");
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/3/0/4/execute", "\x01")),
+            "invalid_argument");
+  EXPECT_EQ(h.call("GET", "/api/clients/dev1/3/0/4/execute").status, 405u);
+}
+
+TEST_F(HttpApi, WriteAttributes) {
+  auto id = h.start("PUT", "/api/clients/dev1/3/0/9/attributes?pmin=10&pmax=60&gt&timeout=5");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Put);
+  EXPECT_EQ(queries_of(req.request), (std::vector<std::string>{"pmin=10", "pmax=60", "gt"}));
+  h.answer(req, coap::codes::Changed);
+  EXPECT_EQ(h.finish(id).status, 200u);
+  for (auto bad : {"/api/clients/dev1/3/0/9/attributes", "/api/clients/dev1/3/0/9/attributes?x=1",
+                   "/api/clients/dev1/3/0/9/attributes?pmin=-1"}) {
+    auto r = h.call("PUT", bad);
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_EQ(error_code(r), "bad_attributes") << bad;
+  }
+}
+
+TEST_F(HttpApi, CreateAndDelete) {
+  auto id = h.start("POST", "/api/clients/dev1/3303",
+                    R"({"instance":2,"values":[{"path":"/3303/2/5700","value":21.5}]})");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Post);
+  EXPECT_EQ(req.request.uri_path(), "/3303");
+  h.answer(req, coap::codes::Created);
+  auto created = h.finish(id);
+  EXPECT_EQ(created.status, 201u) << created.body;
+  EXPECT_EQ(body_of(created).at("created").as_string(), "/3303/2");
+
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/3303", R"({"instance":70000,
+      "values":[{"path":"/3303/2/5700","value":1.5}]})")),
+            "bad_body");
+  EXPECT_EQ(h.call("PUT", "/api/clients/dev1/3303", R"({"values":[{"path":"/3303/2/5700",
+      "value":1.5}]})")
+                .status,
+            405u);
+
+  id = h.start("DELETE", "/api/clients/dev1/3303/2");
+  req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Delete);
+  h.answer(req, coap::codes::Deleted);
+  EXPECT_EQ(h.finish(id).status, 200u);
+  EXPECT_EQ(error_code(h.call("DELETE", "/api/clients/dev1/3303")), "invalid_path");
+}
+
+TEST_F(HttpApi, CompositeReadAndWrite) {
+  auto id = h.start("POST", "/api/clients/dev1/composite/read?names=1",
+                    R"({"paths":["/3/0/0","/3303/0/5700"]})");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Fetch);
+  h.answer(req, coap::codes::Content, 110,
+           R"([{"n":"/3/0/0","vs":"Drover"},{"n":"/3303/0/5700","v":21.5}])");
+  auto r = h.finish(id);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const auto body = body_of(r);
+  const auto& values = body.at("values").as_array();
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(values[1].at("type").as_string(), "float");
+  EXPECT_EQ(values[1].at("name").as_string(), "Sensor Value");
+
+  id = h.start("POST", "/api/clients/dev1/composite/write",
+               R"({"values":[{"path":"/3/0/14","value":"+01:00"}]})");
+  req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::IPatch);
+  h.answer(req, coap::codes::Changed);
+  EXPECT_EQ(h.finish(id).status, 200u);
+
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/composite/read", R"({"paths":[]})")),
+            "bad_body");
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/composite/read", R"({"paths":[3]})")),
+            "invalid_path");
+  EXPECT_EQ(h.call("GET", "/api/clients/dev1/composite/read").status, 405u);
+}
+
+TEST_F(HttpApi, ObserveAndCancel) {
+  auto id = h.start("POST", "/api/clients/dev1/3303/0/5700/observe");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.uint_option(coap::options::Observe), 0u);
+  h.answer(req, coap::codes::Content, 0, "21.5", 1);
+  auto r = h.finish(id);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto v = body_of(r);
+  EXPECT_TRUE(v.at("observing").as_bool());
+  EXPECT_EQ(v.at("values").at(0).at("value").as_double(), 21.5);
+  EXPECT_EQ(h.api.observations(), 1u);
+
+  auto again = h.call("POST", "/api/clients/dev1/3303/0/5700/observe");
+  EXPECT_EQ(again.status, 409u);
+  EXPECT_EQ(error_code(again), "already_observed");
+  EXPECT_EQ(error_code(h.call("DELETE", "/api/clients/dev1/3303/0/5700/observe?mode=x")),
+            "bad_query");
+
+  auto cancelled = h.call("DELETE", "/api/clients/dev1/3303/0/5700/observe?mode=active");
+  EXPECT_EQ(cancelled.status, 200u);
+  EXPECT_EQ(body_of(cancelled).at("cancelled").to_number<std::uint64_t>(), id.value);
+  EXPECT_EQ(h.api.observations(), 0u);
+  auto none = h.call("DELETE", "/api/clients/dev1/3303/0/5700/observe");
+  EXPECT_EQ(none.status, 404u);
+  EXPECT_EQ(error_code(none), "unknown_observation");
+  EXPECT_EQ(h.call("GET", "/api/clients/dev1/3303/0/5700/observe").status, 405u);
+}
+
+TEST_F(HttpApi, ObservationEndsWithTheRegistration) {
+  auto id = h.start("POST", "/api/clients/dev1/3/0/9/observe");
+  h.answer(h.take_request(), coap::codes::Content, 0, "80", 1);
+  EXPECT_EQ(h.finish(id).status, 200u);
+  ASSERT_EQ(h.api.observations(), 1u);
+  h.server.remove_registration("dev1");
+  h.pump();
+  h.completion(id);
+  EXPECT_EQ(h.api.observations(), 0u);
+}
+
+TEST_F(HttpApi, RefusedObserveIsNotKept) {
+  auto id = h.start("POST", "/api/clients/dev1/3/0/9/observe");
+  h.answer(h.take_request(), coap::codes::NotFound);
+  EXPECT_EQ(h.finish(id).status, 404u);
+  EXPECT_EQ(h.api.observations(), 0u);
+}
+
+TEST(HttpApiQueueMode, SleepingClientGets202AndTheResultLater) {
+  server::ServerConfig config = server::testing::test_config();
+  config.awake_time = 30s;
+  ApiHarness h(config);
+  const auto location = h.register_device("ep=q1&lt=3600&lwm2m=1.1&Q", "</3/0>");
+  h.advance(31s);
+  ASSERT_FALSE(h.server.is_awake("q1"));
+  auto queued = h.call("GET", "/api/clients/dev1/3/0/0");
+  EXPECT_EQ(queued.status, 404u) << "not registered under that name";
+  queued = h.call("GET", "/api/clients/q1/3/0/0");
+  ASSERT_EQ(queued.status, 202u) << queued.body;
+  const server::OperationId id{body_of(queued).at("id").to_number<std::uint64_t>()};
+  EXPECT_FALSE(body_of(h.call("GET", "/api/clients/q1")).at("awake").as_bool());
+  h.pump();
+  EXPECT_TRUE(h.requests.empty());
+
+  // The client wakes up with an Update; the request goes out.
+  h.device_request(request(coap::codes::Post, location));
+  h.answer(h.take_request(), coap::codes::Content, 0, "ACME");
+  auto c = h.completion(id);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_TRUE(c->queued);
+  EXPECT_EQ(c->response.status, 200u);
+  EXPECT_EQ(h.api.pending(), 0u);
+}
+
+TEST(HttpApiBounds, BodySizeAndPendingOperations) {
+  ApiHarness h(server::testing::test_config(), ApiConfig{.max_body_bytes = 64, .max_pending = 1});
+  h.register_device();
+  auto big = h.call("PUT", "/api/clients/dev1/3/0/14", std::string(65, ' '));
+  EXPECT_EQ(big.status, 413u);
+  EXPECT_EQ(error_code(big), "body_too_large");
+  h.start("GET", "/api/clients/dev1/3/0/0");
+  auto busy = h.call("GET", "/api/clients/dev1/3/0/1");
+  EXPECT_EQ(busy.status, 503u);
+  EXPECT_EQ(error_code(busy), "too_many_pending");
+  EXPECT_EQ(h.call("GET", "/api/clients").status, 200u) << "registrations are still served";
+}
+
+TEST(HttpApiBounds, CoreRefusalsMapToStableCodes) {
+  server::ServerConfig config = server::testing::test_config();
+  config.max_operations = 1;
+  ApiHarness h(config);
+  h.register_device();
+  h.start("GET", "/api/clients/dev1/3/0/0");
+  auto r = h.call("GET", "/api/clients/dev1/3/0/1");
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(error_code(r), "too_many_operations");
+}
+
+TEST(HttpApiClientGone, PendingRequestEndsWhenTheClientDeregisters) {
+  ApiHarness h;
+  h.register_device();
+  auto id = h.start("GET", "/api/clients/dev1/3/0/0");
+  h.server.remove_registration("dev1");
+  h.pump();
+  auto r = h.finish(id);
+  EXPECT_EQ(r.status, 410u);
+  EXPECT_EQ(error_code(r), "client_gone");
+}
+
+}  // namespace
+}  // namespace drover::http::testing
