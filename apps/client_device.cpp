@@ -174,4 +174,54 @@ void SimulatedDevice::drain_events() {
   while (client_.poll_event(event)) log(describe(event));
 }
 
+DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds)
+    : io_(io), sampler_(io), done_check_(io), give_up_(io) {
+  const auto interval = std::chrono::duration_cast<coap::Duration>(
+      std::chrono::duration<double>(sample_interval_seconds));
+  every(sampler_, interval, [this] {
+    for (auto& d : devices_) d->sample();
+    return true;
+  });
+}
+
+std::error_code DeviceFleet::add(DeviceOptions options) {
+  devices_.push_back(std::make_unique<SimulatedDevice>(io_, std::move(options)));
+  return devices_.back()->start();
+}
+
+void DeviceFleet::stop(coap::Duration timeout, std::function<void(bool)> finished) {
+  if (finished_) return;  // already stopping
+  finished_ = std::move(finished);
+  sampler_.cancel();
+  for (auto& d : devices_) d->stop();
+  every(done_check_, std::chrono::milliseconds(20), [this] {
+    for (const auto& d : devices_)
+      if (!d->done()) return true;
+    give_up_.cancel();
+    finished_(true);
+    return false;
+  });
+  give_up_.expires_after(timeout);
+  give_up_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    done_check_.cancel();
+    finished_(false);
+  });
+}
+
+void DeviceFleet::close() {
+  sampler_.cancel();
+  done_check_.cancel();
+  give_up_.cancel();
+  for (auto& d : devices_) d->close();
+}
+
+void DeviceFleet::every(boost::asio::steady_timer& timer, coap::Duration interval,
+                        std::function<bool()> tick) {
+  timer.expires_after(interval);
+  timer.async_wait([this, &timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
+    if (!ec && tick()) every(timer, interval, tick);
+  });
+}
+
 }  // namespace drover::apps

@@ -3,6 +3,9 @@
 // what happens.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <random>
@@ -53,6 +56,30 @@ class SimulatedDevice {
   transport::DatagramLoop loop_;
   std::mt19937_64 random_;
   double temperature_ = 21.0;
+};
+
+// The simulated devices of one process: sampled on a timer, and stopped together by
+// de-registering every one (waiting at most a timeout for servers that do not answer).
+class DeviceFleet {
+ public:
+  DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds);
+
+  // Creates a device and starts registering it.
+  std::error_code add(DeviceOptions options);
+  // De-registers every device; `finished(all_answered)` runs once every De-register is answered,
+  // or when `timeout` has passed.
+  void stop(coap::Duration timeout, std::function<void(bool all_answered)> finished);
+  void close();
+
+ private:
+  void every(boost::asio::steady_timer& timer, coap::Duration interval, std::function<bool()> tick);
+
+  boost::asio::io_context& io_;
+  std::vector<std::unique_ptr<SimulatedDevice>> devices_;
+  boost::asio::steady_timer sampler_;
+  boost::asio::steady_timer done_check_;
+  boost::asio::steady_timer give_up_;
+  std::function<void(bool)> finished_;
 };
 
 }  // namespace drover::apps

@@ -37,16 +37,6 @@ struct ClientCommandOptions {
 
 constexpr std::string_view who = "client";
 
-// Re-arms itself every `interval`, calling `tick`.
-void repeat(asio::steady_timer& timer, coap::Duration interval, std::function<void()> tick) {
-  timer.expires_after(interval);
-  timer.async_wait([&timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
-    if (ec) return;
-    tick();
-    repeat(timer, interval, tick);
-  });
-}
-
 coap::Duration seconds(double s) {
   return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
 }
@@ -75,7 +65,7 @@ int run_client(const ClientCommandOptions& o) {
   }
 
   asio::io_context io;
-  std::vector<std::unique_ptr<SimulatedDevice>> devices;
+  DeviceFleet fleet(io, o.sample_interval);
   const auto objects = client::make_object_registry(*version);
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
@@ -88,38 +78,17 @@ int run_client(const ClientCommandOptions& o) {
     d.send_interval = o.send_interval;
     d.seed = os_random_seed();
     d.objects = objects;
-    devices.push_back(std::make_unique<SimulatedDevice>(io, d));
-    if (const auto ec = devices.back()->start()) {
-      log_line(who, "cannot open a UDP socket for " + d.endpoint + ": " + ec.message());
+    const std::string endpoint = d.endpoint;
+    if (const auto ec = fleet.add(std::move(d))) {
+      log_line(who, "cannot open a UDP socket for " + endpoint + ": " + ec.message());
       return 1;
     }
   }
 
-  asio::steady_timer sampler(io);
-  repeat(sampler, seconds(o.sample_interval), [&devices] {
-    for (auto& d : devices) d->sample();
-  });
-
-  // Stopping: de-register every device, then leave once all are answered (or after a timeout,
-  // for a server that does not answer).
-  bool stopping = false;
-  asio::steady_timer done_check(io);
-  asio::steady_timer give_up(io);
   const auto stop = [&] {
-    if (stopping) return;
-    stopping = true;
-    sampler.cancel();
-    for (auto& d : devices) d->stop();
-    repeat(done_check, std::chrono::milliseconds(20), [&] {
-      for (const auto& d : devices)
-        if (!d->done()) return;
-      log_line(who, "all devices de-registered");
-      io.stop();
-    });
-    give_up.expires_after(seconds(o.stop_timeout));
-    give_up.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      log_line(who, "de-registration not answered in time, exiting");
+    fleet.stop(seconds(o.stop_timeout), [&io](bool all_answered) {
+      log_line(who, all_answered ? "all devices de-registered"
+                                 : "de-registration not answered in time, exiting");
       io.stop();
     });
   };
@@ -138,7 +107,7 @@ int run_client(const ClientCommandOptions& o) {
     });
   }
   io.run();
-  for (auto& d : devices) d->close();
+  fleet.close();
   return 0;
 }
 

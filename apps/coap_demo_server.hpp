@@ -1,4 +1,4 @@
-// The demo CoAP server behind `drover coap-server` and `drover demo`:
+// The demo CoAP server behind `drover coap-server`:
 //   /test     GET, PUT (2.04, or 2.01 after DELETE), POST (2.01), DELETE: a stored text body
 //   /large    GET: a 5000-byte text served with Block2 (100 lines, see large_body())
 //   /counter  GET, observable: a counter incremented and notified every second
@@ -27,8 +27,6 @@ class DemoCoapServer {
   // 100 lines of 50 bytes: "line NNNN " then 39 times the letter 'a' + NNNN % 26, then '\n'.
   static std::string large_body();
 
-  void set_logging(bool log_requests) { log_ = log_requests; }
-
  private:
   void on_event(coap::Event& event);
   void on_request(coap::RequestReceived& req);
@@ -38,7 +36,7 @@ class DemoCoapServer {
   transport::CoapUdpEndpoint& endpoint_;
   boost::asio::steady_timer timer_;
   std::chrono::milliseconds tick_interval_;
-  bool log_;
+  const bool log_;
   std::optional<std::string> test_body_ = std::string("Hello from Drover");
   std::size_t last_upload_ = 0;
   std::uint64_t counter_ = 0;

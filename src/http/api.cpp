@@ -184,7 +184,21 @@ Reply Api::route(Context& c) {
   const auto segments = c.url.segments();
   std::vector<std::string> s(segments.begin(), segments.end());
   const Response unknown = error(404, "not_found", "no such route");
+  if (s.size() == 1 && s[0] == "metrics") {
+    if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+    return metrics();
+  }
+  if (s.size() == 2 && s[0] == "api" && s[1] == "events") {
+    if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+    return Subscribe{c.query("endpoint").value_or("")};
+  }
+  if (s.size() == 2 && s[0] == "api" && s[1] == "openapi.json") {
+    if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+    return Response{200, std::string(openapi_document())};
+  }
   if (s.size() < 2 || s[0] != "api" || s[1] != "clients") return unknown;
+  if (c.method != "GET" && c.method != "PUT" && c.method != "POST" && c.method != "DELETE")
+    return error(405, "method_not_allowed", "use GET, PUT, POST or DELETE");
   if (s.size() == 2) return clients(c);
   const std::string& endpoint = s[2];
   if (s.size() == 3) return client(c, endpoint);
@@ -467,7 +481,10 @@ Reply Api::cancel(Context& c, const std::string& endpoint, const Path& path) {
 
 Reply Api::started(Context& c, const server::Result<server::OperationId>& id, Kind kind,
                    const std::string& endpoint, const Path& path) {
-  if (!id) return error_of(id.error());
+  if (!id) {
+    ++operations_[static_cast<std::size_t>(kind)][kResults - 1];
+    return error_of(id.error());
+  }
   const auto* r = core_.registration(endpoint);
   const bool queued = r && r->queue_mode && !core_.is_awake(endpoint);
   pending_[*id] = PendingOp{kind, endpoint, path, c.names, queued};
@@ -480,12 +497,19 @@ std::optional<Completion> Api::on_event(const server::ServerEvent& event) {
     forget_observation(ended->observation);
     return std::nullopt;
   }
+  if (std::holds_alternative<server::Registered>(event)) ++registered_;
+  if (std::holds_alternative<server::Updated>(event)) ++updated_;
+  if (std::holds_alternative<server::Deregistered>(event)) ++deregistered_;
+  if (std::holds_alternative<server::Expired>(event)) ++expired_;
+  if (std::holds_alternative<server::Notification>(event)) ++notifications_;
+  if (std::holds_alternative<server::SendReceived>(event)) ++sends_;
   const auto* done = std::get_if<server::OperationCompleted>(&event);
   if (!done) return std::nullopt;
   auto it = pending_.find(done->id);
   if (it == pending_.end()) return std::nullopt;
   const PendingOp op = std::move(it->second);
   pending_.erase(it);
+  ++operations_[static_cast<std::size_t>(op.kind)][static_cast<std::size_t>(done->result.status)];
   if (op.kind == Kind::Observe && !done->result.observing) forget_observation(done->id);
   return Completion{done->id, completed(op, done->id, done->result), op.queued};
 }
@@ -529,6 +553,141 @@ Response Api::completed(const PendingOp& op, server::OperationId id,
       break;
   }
   return ok(200, body);
+}
+
+namespace {
+
+json::object endpoint_json(const server::Registration& r) {
+  return json::object{{"endpoint", r.endpoint}, {"location", "/rd/" + r.location}};
+}
+
+// Notification and Send data: the values in the API's JSON form, or why they could not be read.
+void add_records(json::object& o, std::optional<ContentFormat> format,
+                 const std::vector<lwm2m::Record>& records, const std::string& diagnostic) {
+  if (format) o["format"] = lwm2m::to_string(*format);
+  o["values"] = records_json(records, nullptr);
+  if (!diagnostic.empty()) o["diagnostic"] = diagnostic;
+}
+
+}  // namespace
+
+std::optional<StreamEvent> Api::stream_event(const server::ServerEvent& event,
+                                             const std::optional<Completion>& completion,
+                                             coap::TimePoint now) const {
+  return std::visit(
+      [&](const auto& e) -> std::optional<StreamEvent> {
+        using T = std::decay_t<decltype(e)>;
+        const auto make = [](std::string_view type, const std::string& endpoint,
+                             const json::object& data) {
+          return StreamEvent{type, endpoint, json::serialize(data)};
+        };
+        if constexpr (std::is_same_v<T, server::Registered>) {
+          return make("registration", e.registration.endpoint,
+                      client_json(e.registration, core_, now));
+        } else if constexpr (std::is_same_v<T, server::Updated>) {
+          auto data = client_json(e.registration, core_, now);
+          data["objects_changed"] = e.objects_changed;
+          return make("update", e.registration.endpoint, data);
+        } else if constexpr (std::is_same_v<T, server::Deregistered>) {
+          return make("deregistration", e.registration.endpoint, endpoint_json(e.registration));
+        } else if constexpr (std::is_same_v<T, server::Expired>) {
+          return make("expiry", e.registration.endpoint, endpoint_json(e.registration));
+        } else if constexpr (std::is_same_v<T, server::Sleeping>) {
+          return make("sleeping", e.endpoint, json::object{{"endpoint", e.endpoint}});
+        } else if constexpr (std::is_same_v<T, server::Awake>) {
+          return make("awake", e.endpoint, json::object{{"endpoint", e.endpoint}});
+        } else if constexpr (std::is_same_v<T, server::Notification>) {
+          json::object data{{"endpoint", e.endpoint},
+                            {"observation", e.observation.value},
+                            {"code", e.code.to_string()}};
+          add_records(data, e.format, e.records, e.diagnostic);
+          return make("notification", e.endpoint, data);
+        } else if constexpr (std::is_same_v<T, server::SendReceived>) {
+          json::object data{{"endpoint", e.endpoint}};
+          add_records(data, e.format, e.records, {});
+          return make("send", e.endpoint, data);
+        } else if constexpr (std::is_same_v<T, server::OperationCompleted>) {
+          // Only results nobody waits for: those of operations answered 202.
+          if (!completion || !completion->queued) return std::nullopt;
+          json::object data{{"endpoint", e.endpoint},
+                            {"id", e.id.value},
+                            {"status", completion->response.status},
+                            {"response", json::parse(completion->response.body)}};
+          return make("result", e.endpoint, data);
+        } else {
+          // Replaced (a Registered follows) and ObservationEnded are not streamed.
+          return std::nullopt;
+        }
+      },
+      event);
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 10> kKindNames{
+    "read",    "discover", "write",          "write_attributes", "execute",
+    "create",  "delete",   "read_composite", "write_composite",  "observe"};
+
+void metric_header(std::string& out, std::string_view name, std::string_view type,
+                   std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            std::uint64_t value) {
+  metric_header(out, name, type, help);
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+}  // namespace
+
+Response Api::metrics() const {
+  static_assert(static_cast<std::size_t>(OperationStatus::ClientGone) + 2 == kResults);
+  const auto counts = core_.counts();
+  std::string out;
+  metric(out, "drover_registrations", "gauge", "Clients registered now.", counts.registrations);
+  metric_header(out, "drover_registration_events_total", "counter",
+                "Registration interface events: register, update, deregister, expire.");
+  for (const auto& [name, n] : {std::pair<std::string_view, std::uint64_t>{"register", registered_},
+                                {"update", updated_},
+                                {"deregister", deregistered_},
+                                {"expire", expired_}})
+    out.append("drover_registration_events_total{event=\"")
+        .append(name)
+        .append("\"} ")
+        .append(std::to_string(n))
+        .append("\n");
+  metric(out, "drover_observations", "gauge", "Observations established or pending.",
+         counts.observations);
+  metric(out, "drover_queued_requests", "gauge",
+         "Requests and observations waiting for a sleeping client.", counts.queued);
+  metric(out, "drover_operations_in_flight", "gauge",
+         "Operations in flight or queued in the server core.", counts.operations);
+  metric(out, "drover_api_pending_operations", "gauge",
+         "Operations started through the API and not completed yet.", pending_.size());
+  metric_header(out, "drover_api_operations_total", "counter",
+                "Operations started through the HTTP API, by operation and result (refused: the "
+                "server did not send it).");
+  for (std::size_t k = 0; k < kKinds; ++k) {
+    for (std::size_t r = 0; r < kResults; ++r) {
+      if (operations_[k][r] == 0) continue;
+      std::string result(r + 1 == kResults ? "refused"
+                                           : server::to_string(static_cast<OperationStatus>(r)));
+      std::replace(result.begin(), result.end(), ' ', '_');  // "not found" -> not_found
+      out.append("drover_api_operations_total{operation=\"")
+          .append(kKindNames[k])
+          .append("\",result=\"")
+          .append(result)
+          .append("\"} ")
+          .append(std::to_string(operations_[k][r]))
+          .append("\n");
+    }
+  }
+  metric(out, "drover_notifications_total", "counter", "Notifications received.",
+         notifications_);
+  metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", sends_);
+  return Response{200, std::move(out), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 void Api::forget_observation(server::OperationId id) {

@@ -4,8 +4,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "drover/transport/datagram_loop.hpp"
 
@@ -39,6 +41,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // Requests waiting for an operation's completion: this keeps their sessions alive (bounded by
   // ApiConfig::max_pending, each ended by its operation's deadline).
   std::unordered_map<server::OperationId, std::shared_ptr<Session>> waiting;
+  // Open event streams (bounded by max_connections), by a number of their own.
+  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> streams;
+  std::uint64_t next_stream = 0;
 };
 
 namespace {
@@ -47,7 +52,7 @@ bhttp::response<bhttp::string_body> to_http(const Response& r, unsigned version,
                                             bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
   res.set(bhttp::field::server, "drover");
-  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::content_type, r.content_type);
   res.set(bhttp::field::cache_control, "no-store");
   res.keep_alive(keep_alive);
   res.body() = r.body;
@@ -76,6 +81,29 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  // Queues an event frame on a stream; false when its buffer is full (the caller drops it).
+  bool push(std::string_view frame) {
+    if (!events_->push(frame)) return false;
+    if (!writing_) write_events();
+    return true;
+  }
+  const std::string& stream_filter() const { return filter_; }
+  std::size_t buffered() const { return events_->size(); }
+  std::string peer() const {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    return ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+
+  // Leaves the server's stream table and closes the connection.
+  void end_stream() {
+    if (!stream_id_) return;
+    auto self = shared_from_this();  // the table may hold the last reference
+    server_->streams.erase(*stream_id_);
+    stream_id_.reset();
+    close();
+  }
+
   void answer(const Response& r) {
     response_ = to_http(r, version_, keep_alive_);
     stream_.expires_after(server_->config.idle_timeout);
@@ -102,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto reply = server_->api.handle({req.method_string(), req.target(), req.body()},
                                      transport::DatagramLoop::now());
     if (server_->after_call) server_->after_call();
+    if (auto* subscribe = std::get_if<Subscribe>(&reply)) return start_stream(subscribe->endpoint);
     if (auto* pending = std::get_if<Pending>(&reply)) {
       // The device's answer (or its deadline) ends the wait, not the idle timer.
       stream_.expires_never();
@@ -109,6 +138,42 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     answer(std::get<Response>(reply));
+  }
+
+  void start_stream(std::string filter) {
+    filter_ = std::move(filter);
+    events_.emplace(server_->config.max_event_buffer_bytes);
+    stream_id_ = server_->next_stream++;
+    server_->streams[*stream_id_] = shared_from_this();
+    ++server_->stats.streams;
+    stream_.expires_never();  // events come when they come
+    // The header goes out with the first write; a comment line flushes it at once.
+    out_ = "HTTP/1.1 200 OK\r\nServer: drover\r\nContent-Type: text/event-stream\r\n"
+           "Cache-Control: no-store\r\nConnection: keep-alive\r\n\r\n: drover events\n\n";
+    write(std::move(out_));
+    watch_peer();
+  }
+
+  // A stream's client sends nothing more; a read ending (close or error) ends the stream.
+  void watch_peer() {
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->end_stream();
+                              self->watch_peer();
+                            });
+  }
+
+  void write_events() { write(events_->take()); }
+
+  void write(std::string bytes) {
+    writing_ = true;
+    out_ = std::move(bytes);
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->end_stream();
+                        if (!self->events_->empty()) self->write_events();
+                      });
   }
 
   void on_write(beast::error_code ec) {
@@ -129,6 +194,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bhttp::response<bhttp::string_body> response_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  // Event stream state.
+  std::optional<std::uint64_t> stream_id_;
+  std::string filter_;
+  std::optional<EventBuffer> events_;
+  std::string out_;  // being written
+  bool writing_ = false;
+  std::array<char, 256> discard_{};
 };
 
 }  // namespace
@@ -192,10 +264,17 @@ void HttpServer::close() {
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
   impl_->waiting.clear();
+  auto streams = std::move(impl_->streams);
+  impl_->streams.clear();
+  for (auto& [id, session] : streams) session->end_stream();
 }
 
 void HttpServer::on_event(const server::ServerEvent& event) {
   auto completion = impl_->api.on_event(event);
+  if (!impl_->streams.empty()) {
+    if (auto e = impl_->api.stream_event(event, completion, transport::DatagramLoop::now()))
+      publish(*e);
+  }
   if (!completion) return;
   auto it = impl_->waiting.find(completion->id);
   if (it == impl_->waiting.end()) return;
@@ -204,7 +283,27 @@ void HttpServer::on_event(const server::ServerEvent& event) {
   session->answer(completion->response);
 }
 
+void HttpServer::publish(const StreamEvent& event) {
+  const std::string frame = sse_frame(event);
+  std::vector<std::shared_ptr<Session>> full;
+  for (auto& [id, session] : impl_->streams) {
+    const auto& filter = session->stream_filter();
+    if (!filter.empty() && filter != event.endpoint) continue;
+    if (!session->push(frame)) full.push_back(session);
+  }
+  for (auto& session : full) {
+    ++impl_->stats.streams_dropped;
+    if (impl_->config.log)
+      impl_->config.log("event stream to " + session->peer() + " closed: " +
+                        std::to_string(session->buffered()) +
+                        " bytes of events not yet read, the buffer is full (the client reads "
+                        "too slowly)");
+    session->end_stream();
+  }
+}
+
 std::size_t HttpServer::open_connections() const { return impl_->connections; }
+std::size_t HttpServer::open_streams() const { return impl_->streams.size(); }
 const HttpServerStats& HttpServer::stats() const { return impl_->stats; }
 
 }  // namespace drover::http

@@ -6,10 +6,16 @@
 // (HttpServer) hands every ServerEvent to on_event, which gives the response of a Pending request
 // when its OperationCompleted arrives. Requests to a sleeping queue-mode client are answered 202
 // with the operation id at once; their completion also comes out of on_event (no HTTP request
-// waits for it).
+// waits for it) and goes to the event stream.
+//
+// GET /api/events answers Subscribe: the session layer keeps the connection as a Server-Sent
+// Events stream and writes to it what stream_event makes of every server event. GET /metrics
+// gives the counters below in the Prometheus text format.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -19,6 +25,7 @@
 #include <variant>
 
 #include "drover/coap/engine.hpp"
+#include "drover/http/event_stream.hpp"
 #include "drover/lwm2m/model/path.hpp"
 #include "drover/server/server.hpp"
 
@@ -42,8 +49,12 @@ struct Request {
 
 struct Response {
   unsigned status = 200;
-  std::string body;  // JSON
+  std::string body;
+  std::string_view content_type = "application/json";  // a static string
 };
+
+// The OpenAPI 3 description of every route (GET /api/openapi.json).
+std::string_view openapi_document();
 
 // {"error":{"code":code,"message":message}}: every error answer of the API.
 Response error_response(unsigned status, std::string_view code, std::string_view message);
@@ -53,7 +64,12 @@ struct Pending {
   server::OperationId id;
 };
 
-using Reply = std::variant<Response, Pending>;
+// GET /api/events: the connection becomes an event stream of `endpoint`'s events (all when empty).
+struct Subscribe {
+  std::string endpoint;
+};
+
+using Reply = std::variant<Response, Pending, Subscribe>;
 
 struct Completion {
   server::OperationId id;
@@ -68,6 +84,11 @@ class Api {
   Reply handle(const Request& request, coap::TimePoint now);
   // Feed every event drained from the core (after handling it elsewhere as needed).
   std::optional<Completion> on_event(const server::ServerEvent& event);
+  // What the event stream shows of `event`; `completion` is what on_event returned for it (a
+  // queued operation's result is streamed). Nullopt: nothing to stream.
+  std::optional<StreamEvent> stream_event(const server::ServerEvent& event,
+                                          const std::optional<Completion>& completion,
+                                          coap::TimePoint now) const;
 
   const ApiConfig& config() const { return config_; }
   std::size_t pending() const { return pending_.size(); }
@@ -78,6 +99,9 @@ class Api {
     Read, Discover, Write, WriteAttributes, Execute, Create, Delete, ReadComposite,
     WriteComposite, Observe
   };
+  static constexpr std::size_t kKinds = 10;
+  // OperationStatus values, then one for refusals by the core (nothing sent).
+  static constexpr std::size_t kResults = 22;
   struct PendingOp {
     Kind kind;
     std::string endpoint;
@@ -88,6 +112,7 @@ class Api {
   struct Context;
 
   Reply route(Context& c);
+  Response metrics() const;
   Reply clients(Context& c);
   Reply client(Context& c, const std::string& endpoint);
   Reply resource(Context& c, const std::string& endpoint, const lwm2m::Path& path,
@@ -108,6 +133,14 @@ class Api {
   // Observations started through the API, by "endpoint path", and back.
   std::unordered_map<std::string, server::OperationId> observations_;
   std::unordered_map<server::OperationId, std::string> observation_keys_;
+  // For /metrics: operations started through the API by kind and result, and reports received.
+  std::array<std::array<std::uint64_t, kResults>, kKinds> operations_{};
+  std::uint64_t registered_ = 0;
+  std::uint64_t updated_ = 0;
+  std::uint64_t deregistered_ = 0;
+  std::uint64_t expired_ = 0;
+  std::uint64_t notifications_ = 0;
+  std::uint64_t sends_ = 0;
 };
 
 }  // namespace drover::http

@@ -4,6 +4,11 @@
 // Each connection reads one request at a time (keep-alive supported), bounded in header and body
 // size and in idle time; the Api answers at once or later, when on_event gets the operation's
 // completion. Connections past max_connections get a 503 and are closed.
+//
+// GET /api/events turns a connection into a Server-Sent Events stream (text/event-stream) that
+// gets every server event handed to on_event, as the Api formats it. Each stream buffers at most
+// max_event_buffer_bytes not yet written; a stream whose client reads slower is closed, and `log`
+// says so.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <system_error>
 
 #include "drover/http/api.hpp"
@@ -27,12 +33,17 @@ struct HttpServerConfig {
   // A connection that sends no complete request for this long is closed (not while its request
   // waits for a device: the operation's own deadline bounds that).
   std::chrono::seconds idle_timeout{30};
+  std::size_t max_event_buffer_bytes = 256 * 1024;  // per event stream
+  // Operational messages (a dropped event stream); null: not logged.
+  std::function<void(std::string_view)> log;
 };
 
 struct HttpServerStats {
   std::uint64_t connections = 0;  // accepted
   std::uint64_t rejected = 0;     // past max_connections
   std::uint64_t requests = 0;
+  std::uint64_t streams = 0;          // event streams opened
+  std::uint64_t streams_dropped = 0;  // closed because their buffer was full
 };
 
 class HttpServer {
@@ -57,11 +68,14 @@ class HttpServer {
   void on_event(const server::ServerEvent& event);
 
   std::size_t open_connections() const;
+  std::size_t open_streams() const;
   const HttpServerStats& stats() const;
 
   struct Impl;  // shared with the sessions and pending handlers (public for the sessions' sake)
 
  private:
+  void publish(const StreamEvent& event);
+
   std::shared_ptr<Impl> impl_;  // shared with the sessions and pending handlers
 };
 

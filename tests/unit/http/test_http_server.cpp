@@ -2,7 +2,10 @@
 // bounded with run_for; the LwM2M side is the in-memory fake device.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
+#include <functional>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -136,10 +139,100 @@ TEST_F(HttpOverLoopback, OversizedBodyIs413) {
   EXPECT_TRUE(h.requests.empty());
 }
 
+// A client of GET /api/events: everything it reads is appended to `received`.
+struct EventStreamClient {
+  explicit EventStreamClient(asio::io_context& io) : stream(io) {}
+
+  // Sends the request and runs `io` until the server has the stream.
+  void open(asio::io_context& io, HttpServer& http, std::string_view query) {
+    stream.connect(http.local_endpoint());
+    asio::write(stream, asio::buffer("GET /api/events" + std::string(query) +
+                                     " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    read();
+    for (int i = 0; i < 50 && http.open_streams() == 0; ++i)
+      io.run_for(std::chrono::milliseconds(100));
+  }
+
+  void read() {
+    stream.async_read_some(asio::buffer(chunk), [this](beast::error_code ec, std::size_t n) {
+      received.append(chunk.data(), n);
+      if (ec)
+        ended = true;
+      else
+        read();
+    });
+  }
+
+  beast::tcp_stream stream;
+  std::string received;
+  std::array<char, 4096> chunk{};
+  bool ended = false;
+};
+
+TEST_F(HttpOverLoopback, EventStreamDeliversTheEventsOfItsEndpoint) {
+  EventStreamClient client(io);
+  client.open(io, http, "?endpoint=dev1");
+  const std::string& received = client.received;
+  ASSERT_EQ(http.open_streams(), 1u);
+
+  h.register_device("ep=other&lt=60", "</3/0>");  // filtered out
+  ASSERT_TRUE(h.server.remove_registration("dev1"));
+  h.pump();
+  for (const auto& ev : h.events) http.on_event(ev);
+  h.events.clear();
+  for (int i = 0; i < 50 && received.find("event: deregistration") == std::string::npos; ++i)
+    io.run_for(std::chrono::milliseconds(100));
+
+  EXPECT_EQ(received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << received;
+  EXPECT_NE(received.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(received.find("event: deregistration\ndata: {\"endpoint\":\"dev1\",\"location\":\"/rd/"),
+            std::string::npos)
+      << received;
+  EXPECT_EQ(received.find("other"), std::string::npos) << "another endpoint's event leaked";
+  EXPECT_EQ(http.stats().streams, 1u);
+
+  // The client leaves: the stream ends on the server too.
+  client.stream.socket().shutdown(tcp::socket::shutdown_both);
+  for (int i = 0; i < 50 && http.open_streams() != 0; ++i)
+    io.run_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(http.open_streams(), 0u);
+}
+
+TEST(HttpServerBounds, SlowEventStreamIsDroppedWhenItsBufferIsFull) {
+  ApiHarness h;
+  asio::io_context io;
+  std::vector<std::string> logged;
+  HttpServerConfig config;
+  config.max_event_buffer_bytes = 2048;
+  config.log = [&logged](std::string_view line) { logged.emplace_back(line); };
+  HttpServer http{io, h.api, {}, config};
+  ASSERT_FALSE(http.open({asio::ip::make_address("127.0.0.1"), 0}));
+  EventStreamClient client(io);
+  client.open(io, http, "");
+  ASSERT_EQ(http.open_streams(), 1u);
+
+  // Events come faster than the loop gets to write them: the buffer fills.
+  for (int i = 0; i < 20 && http.open_streams() == 1; ++i) {
+    h.register_device("ep=dev" + std::to_string(i) + "&lt=60", "</3/0>");
+    for (const auto& ev : h.events) http.on_event(ev);
+    h.events.clear();
+  }
+  EXPECT_EQ(http.open_streams(), 0u);
+  EXPECT_EQ(http.stats().streams_dropped, 1u);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("the buffer is full"), std::string::npos) << logged[0];
+  // The client sees the connection end.
+  for (int i = 0; i < 50 && !client.ended; ++i) io.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(client.ended);
+  EXPECT_EQ(http.open_connections(), 0u);
+}
+
 TEST(HttpServerBounds, ConnectionsPastTheBoundGet503) {
   ApiHarness h;
   asio::io_context io;
-  HttpServer http{io, h.api, {}, HttpServerConfig{.max_connections = 1}};
+  HttpServerConfig config;
+  config.max_connections = 1;
+  HttpServer http{io, h.api, {}, config};
   ASSERT_FALSE(http.open({asio::ip::make_address("127.0.0.1"), 0}));
   // The first connection stays open without a request; the second is refused.
   beast::tcp_stream first(io);

@@ -1,0 +1,240 @@
+#include "server_runtime.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "app_support.hpp"
+#include "drover/lwm2m/model/ddf.hpp"
+
+namespace drover::apps {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Client-supplied text, with control characters masked: it must not drive the terminal.
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string describe(const server::Registration& r) {
+  std::string objects;
+  for (const auto& o : r.objects.objects) {
+    if (!objects.empty()) objects += ' ';
+    objects += std::to_string(o.object_id);
+    if (o.version) objects += "@" + printable(*o.version);
+    if (!o.instances.empty()) objects += "(" + std::to_string(o.instances.size()) + ")";
+  }
+  return printable(r.endpoint) + " at /rd/" + r.location + " from " + r.peer.to_string() +
+         ", lwm2m " + std::string(lwm2m::to_string(r.version)) + ", lifetime " +
+         std::to_string(r.lifetime) + " s, binding " + printable(r.binding) +
+         (r.queue_mode ? " (queue mode)" : "") +
+         ", objects: " + (objects.empty() ? "none" : objects);
+}
+
+std::string describe(const std::vector<lwm2m::Record>& records) {
+  constexpr std::size_t shown = 8;
+  std::string out;
+  for (std::size_t i = 0; i < records.size() && i < shown; ++i) {
+    if (!out.empty()) out += ", ";
+    out += records[i].path.to_string() + "=" + printable(records[i].value.debug_string());
+  }
+  if (records.size() > shown) out += ", ... (" + std::to_string(records.size()) + " values)";
+  return out.empty() ? "no values" : out;
+}
+
+}  // namespace
+
+// "[HH:MM:SS.mmm] text" on stdout, flushed: the log is read live (and by tests) through a pipe.
+void server_log(std::string_view text) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm local{};
+  localtime_r(&secs, &local);
+  char stamp[16];
+  std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d.%03d", local.tm_hour, local.tm_min,
+                local.tm_sec, static_cast<int>(millis));
+  std::cout << '[' << stamp << "] " << text << std::endl;
+}
+
+void log_server_event(const server::ServerEvent& event) {
+  std::visit(
+      [](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, server::Registered>) {
+          server_log("registered " + describe(e.registration));
+        } else if constexpr (std::is_same_v<T, server::Updated>) {
+          server_log("updated " + describe(e.registration) +
+                     (e.objects_changed ? " (new object list)" : ""));
+        } else if constexpr (std::is_same_v<T, server::Deregistered>) {
+          server_log("deregistered " + printable(e.registration.endpoint) + " (/rd/" +
+                     e.registration.location + ")");
+        } else if constexpr (std::is_same_v<T, server::Expired>) {
+          server_log("expired " + printable(e.registration.endpoint) + " (/rd/" +
+                     e.registration.location + "): no update within its lifetime");
+        } else if constexpr (std::is_same_v<T, server::Replaced>) {
+          server_log("replaced " + printable(e.previous.endpoint) + " (/rd/" + e.previous.location +
+                     "): the client registered again");
+        } else if constexpr (std::is_same_v<T, server::Sleeping>) {
+          server_log("sleeping " + printable(e.endpoint));
+        } else if constexpr (std::is_same_v<T, server::Awake>) {
+          server_log("awake " + printable(e.endpoint));
+        } else if constexpr (std::is_same_v<T, server::Notification>) {
+          server_log("notification from " + printable(e.endpoint) + " #" +
+                     std::to_string(e.observation.value) + ": " + e.code.to_string() + " " +
+                     (e.diagnostic.empty() ? describe(e.records) : printable(e.diagnostic)));
+        } else if constexpr (std::is_same_v<T, server::SendReceived>) {
+          server_log("send from " + printable(e.endpoint) + " (" +
+                     std::string(lwm2m::to_string(e.format)) + "): " + describe(e.records));
+        } else if constexpr (std::is_same_v<T, server::OperationCompleted>) {
+          server_log("operation #" + std::to_string(e.id.value) + " on " + printable(e.endpoint) +
+                     ": " + std::string(server::to_string(e.result.status)));
+        } else if constexpr (std::is_same_v<T, server::ObservationEnded>) {
+          server_log("observation #" + std::to_string(e.observation.value) + " of " +
+                     printable(e.endpoint) + " ended: " + std::string(server::to_string(e.reason)));
+        }
+      },
+      event);
+}
+
+namespace {
+
+server::ServerConfig server_config() {
+  server::ServerConfig config;
+  config.random_seed = os_random_seed();
+  config.wall_clock = [] {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  return config;
+}
+
+transport::DatagramLoopConfig loop_config() {
+  transport::DatagramLoopConfig config;
+  config.socket.dual_stack = true;
+  return config;
+}
+
+}  // namespace
+
+ServerRuntime::ServerRuntime(asio::io_context& io)
+    : io_(io),
+      core_(server_config()),
+      loop_(io, core_, loop_config()),
+      api_(core_),
+      http_(
+          io, api_, [this] { loop_.flush_soon(); },
+          http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
+      signals_(io, SIGINT, SIGTERM),
+      stop_timer_(io) {
+  loop_.set_error_handler([](std::string_view what, std::error_code ec) {
+    server_log(std::string(what) + " error: " + ec.message());
+  });
+  loop_.set_after_input([this] {
+    server::ServerEvent event;
+    while (core_.poll_event(event)) {
+      log_server_event(event);
+      http_.on_event(event);
+    }
+  });
+}
+
+int ServerRuntime::load_models(const std::vector<std::string>& directories) {
+  for (const auto& dir : directories) {
+    const auto report = lwm2m::load_ddf_directory(dir, core_.objects());
+    if (!report.error.empty()) {
+      server_log("--models " + dir + ": " + report.error);
+      return 2;
+    }
+    server_log("models from " + dir + ": " + std::to_string(report.added) + " added, " +
+               std::to_string(report.rejected.size()) + " rejected");
+    for (const auto& rejected : report.rejected)
+      server_log("  rejected " + rejected.file.string() + ": " + rejected.reason);
+  }
+  return 0;
+}
+
+int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {
+  std::error_code ec;
+  if (address.empty()) {
+    coap::PeerAddress any6;  // [::] with IPv4 too; plain 0.0.0.0 where IPv6 is off
+    any6.v6 = true;
+    any6.port = port;
+    ec = loop_.open(any6);
+    if (ec && ec != std::errc::address_in_use)
+      ec = loop_.open(coap::PeerAddress::v4({0, 0, 0, 0}, port));
+  } else if (auto addr = bind_address(address, port)) {
+    ec = loop_.open(*addr);
+  } else {
+    server_log("--address: not an IP address: " + address);
+    return 2;
+  }
+  if (ec) {
+    server_log("cannot listen on UDP port " + std::to_string(port) + ": " + ec.message());
+    return 1;
+  }
+  server_log("LwM2M server listening on coap://" + loop_.local_address().to_string() + " (" +
+             std::to_string(core_.objects().size()) + " object definitions)");
+  return 0;
+}
+
+int ServerRuntime::open_http(const std::string& address, std::uint16_t port) {
+  boost::system::error_code address_error;
+  const auto http_address = asio::ip::make_address(address, address_error);
+  if (address_error) {
+    server_log("--http-address: not an IP address: " + address);
+    return 2;
+  }
+  if (auto ec = http_.open({http_address, port})) {
+    server_log("cannot listen on TCP port " + std::to_string(port) + ": " + ec.message());
+    return 1;
+  }
+  server_log("HTTP API on " + http_base_url() +
+             "/api/clients (events: /api/events, metrics: "
+             "/metrics)");
+  return 0;
+}
+
+std::string ServerRuntime::http_base_url() const {
+  const auto local = http_.local_endpoint();
+  const auto address = local.address().to_string();
+  return "http://" + (local.address().is_v6() ? "[" + address + "]" : address) + ":" +
+         std::to_string(local.port());
+}
+
+void ServerRuntime::stop_on_signal(double duration, std::function<void()> on_stop) {
+  auto stop = std::make_shared<std::function<void()>>(std::move(on_stop));
+  signals_.async_wait([stop](const boost::system::error_code& e, int signal) {
+    if (e) return;
+    server_log(std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    (*stop)();
+  });
+  if (duration > 0) {
+    stop_timer_.expires_after(
+        std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(duration)));
+    stop_timer_.async_wait([this, stop](const boost::system::error_code& e) {
+      if (e) return;
+      signals_.cancel();
+      (*stop)();
+    });
+  }
+}
+
+void ServerRuntime::log_stopped() const {
+  const auto& stats = core_.engine_stats();
+  server_log("stopped: " + std::to_string(core_.counts().registrations) + " registrations, " +
+             std::to_string(stats.datagrams_received) + " datagrams in, " +
+             std::to_string(stats.datagrams_sent) + " out, " + std::to_string(stats.malformed) +
+             " malformed");
+}
+
+}  // namespace drover::apps

@@ -1,0 +1,139 @@
+// The OpenAPI 3 document of the HTTP API, served at GET /api/openapi.json. It mirrors
+// docs/http-api.md; a test checks that its routes and the router's are the same.
+#include "drover/http/api.hpp"
+
+namespace drover::http {
+
+namespace {
+
+constexpr std::string_view kDocument = R"json({
+"openapi": "3.0.3",
+"info": {"title": "Drover LwM2M server HTTP API", "version": "1",
+  "description": "The JSON API of `drover server` (docs/http-api.md). Device operations wait for the device's answer; a sleeping queue-mode client's request is answered 202 and its result comes on the event stream."},
+"paths": {
+  "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
+    "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+  "/metrics": {"get": {"summary": "Counters and gauges in the Prometheus text format", "operationId": "metrics",
+    "responses": {"200": {"description": "Prometheus text", "content": {"text/plain": {}}}}}},
+  "/api/events": {"get": {"summary": "Server-Sent Events: registration, update, deregistration, expiry, sleeping, awake, notification, send, result",
+    "operationId": "events",
+    "parameters": [{"name": "endpoint", "in": "query", "required": false, "schema": {"type": "string"}, "description": "only this client's events"}],
+    "responses": {"200": {"description": "an endless text/event-stream", "content": {"text/event-stream": {}}}}}},
+  "/api/clients": {"get": {"summary": "List registrations, sorted by endpoint", "operationId": "listClients",
+    "parameters": [
+      {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+      {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+      {"name": "endpoint", "in": "query", "schema": {"type": "string"}, "description": "substring filter"}],
+    "responses": {"200": {"description": "a page of clients", "content": {"application/json": {"schema": {"type": "object",
+      "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+        "clients": {"type": "array", "items": {"$ref": "#/components/schemas/Client"}}}}}}},
+      "400": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}],
+    "get": {"summary": "One registration", "operationId": "getClient",
+      "responses": {"200": {"description": "the client", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Client"}}}},
+        "404": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/{path}": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/path"},
+      {"$ref": "#/components/parameters/format"}, {"$ref": "#/components/parameters/timeout"}],
+    "get": {"summary": "Read", "operationId": "read", "parameters": [{"$ref": "#/components/parameters/names"}],
+      "responses": {"200": {"$ref": "#/components/responses/Values"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}},
+    "put": {"summary": "Write (replace)", "operationId": "writeReplace",
+      "requestBody": {"$ref": "#/components/requestBodies/Values"},
+      "responses": {"200": {"$ref": "#/components/responses/Done"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}},
+    "post": {"summary": "Write (partial update) on an instance or resource; Create on an object (optional \"instance\" in the body)",
+      "operationId": "writeUpdateOrCreate",
+      "requestBody": {"$ref": "#/components/requestBodies/Values"},
+      "responses": {"200": {"$ref": "#/components/responses/Done"}, "201": {"description": "created", "content": {"application/json": {"schema": {"type": "object",
+          "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "created": {"type": "string"}}}}}},
+        "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}},
+    "delete": {"summary": "Delete an instance or resource instance", "operationId": "delete",
+      "responses": {"200": {"$ref": "#/components/responses/Done"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/{path}/discover": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/path"}, {"$ref": "#/components/parameters/timeout"}],
+    "get": {"summary": "Discover", "operationId": "discover",
+      "parameters": [{"name": "depth", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 3}}],
+      "responses": {"200": {"description": "links", "content": {"application/json": {"schema": {"type": "object",
+          "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "links": {"type": "array", "items": {"type": "object",
+            "properties": {"target": {"type": "string"}, "attributes": {"type": "object", "additionalProperties": {"type": "string", "nullable": true}}}}}}}}}},
+        "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/{path}/execute": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/path"}, {"$ref": "#/components/parameters/timeout"}],
+    "post": {"summary": "Execute", "operationId": "execute",
+      "requestBody": {"required": false, "content": {"text/plain": {"schema": {"type": "string", "example": "0='x',1"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Done"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/{path}/attributes": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/path"}, {"$ref": "#/components/parameters/timeout"}],
+    "put": {"summary": "Write-Attributes: the query holds the attributes (pmin=10&pmax=60&gt=25; a bare name clears it)", "operationId": "writeAttributes",
+      "responses": {"200": {"$ref": "#/components/responses/Done"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/{path}/observe": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/path"}],
+    "post": {"summary": "Observe; notifications come on /api/events", "operationId": "observe",
+      "parameters": [{"$ref": "#/components/parameters/format"}, {"$ref": "#/components/parameters/timeout"}],
+      "responses": {"200": {"$ref": "#/components/responses/Values"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}},
+    "delete": {"summary": "Cancel the observation started through the API on this path", "operationId": "cancelObservation",
+      "parameters": [{"name": "mode", "in": "query", "schema": {"type": "string", "enum": ["passive", "active"], "default": "passive"}}],
+      "responses": {"200": {"description": "cancelled", "content": {"application/json": {"schema": {"type": "object", "properties": {"cancelled": {"type": "integer"}}}}}},
+        "default": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/composite/read": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/format"}, {"$ref": "#/components/parameters/timeout"}],
+    "post": {"summary": "Read-Composite", "operationId": "readComposite",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["paths"],
+        "properties": {"paths": {"type": "array", "items": {"type": "string", "example": "/3/0/0"}}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Values"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}}},
+  "/api/clients/{endpoint}/composite/write": {
+    "parameters": [{"$ref": "#/components/parameters/endpoint"}, {"$ref": "#/components/parameters/format"}, {"$ref": "#/components/parameters/timeout"}],
+    "post": {"summary": "Write-Composite", "operationId": "writeComposite",
+      "requestBody": {"$ref": "#/components/requestBodies/Values"},
+      "responses": {"200": {"$ref": "#/components/responses/Done"}, "202": {"$ref": "#/components/responses/Queued"}, "default": {"$ref": "#/components/responses/Error"}}}}
+},
+"components": {
+  "parameters": {
+    "endpoint": {"name": "endpoint", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the endpoint client name, percent-encoded"},
+    "path": {"name": "path", "in": "path", "required": true, "schema": {"type": "string", "example": "3/0/1"},
+      "description": "an LwM2M path of 1 to 4 numeric segments separated by slashes"},
+    "format": {"name": "format", "in": "query", "schema": {"type": "string",
+      "enum": ["text", "opaque", "cbor", "tlv", "senml-json", "senml-cbor", "lwm2m-cbor", "oma-json", "link"]},
+      "description": "on GET the format asked of the device, else the format of the payload sent"},
+    "timeout": {"name": "timeout", "in": "query", "schema": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 600, "default": 93},
+      "description": "deadline of the operation in seconds, queue included"},
+    "names": {"name": "names", "in": "query", "schema": {"type": "string", "enum": ["1", "true"]}, "description": "add name and units of each resource"}},
+  "requestBodies": {
+    "Values": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["values"],
+      "properties": {"instance": {"type": "integer", "minimum": 0, "maximum": 65534},
+        "values": {"type": "array", "items": {"$ref": "#/components/schemas/Value"}}}}}}}},
+  "responses": {
+    "Values": {"description": "the values read", "content": {"application/json": {"schema": {"type": "object",
+      "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "format": {"type": "string"}, "observing": {"type": "boolean"},
+        "values": {"type": "array", "items": {"$ref": "#/components/schemas/Value"}}}}}}},
+    "Done": {"description": "the device's success code", "content": {"application/json": {"schema": {"type": "object",
+      "properties": {"id": {"type": "integer"}, "code": {"type": "string"}}}}}},
+    "Queued": {"description": "the client is asleep: queued, the result comes on /api/events as a result event", "content": {"application/json": {"schema": {"type": "object",
+      "properties": {"id": {"type": "integer"}, "queued": {"type": "boolean"}}}}}},
+    "Error": {"description": "an error (docs/http-api.md lists the codes)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+  "schemas": {
+    "Value": {"type": "object", "required": ["path", "value"], "properties": {
+      "path": {"type": "string", "example": "/3/0/0"},
+      "type": {"type": "string", "enum": ["string", "integer", "unsigned", "float", "boolean", "opaque", "time", "objlnk", "corelnk", "none"]},
+      "value": {"description": "string, number, boolean, base64 (opaque), \"o:i\" (objlnk) or null"},
+      "time": {"type": "number"}, "name": {"type": "string"}, "units": {"type": "string"}}},
+    "Client": {"type": "object", "properties": {
+      "endpoint": {"type": "string"}, "location": {"type": "string"}, "address": {"type": "string"},
+      "lifetime": {"type": "integer"}, "binding": {"type": "string"}, "lwm2m_version": {"type": "string"},
+      "queue_mode": {"type": "boolean"}, "awake": {"type": "boolean"}, "root": {"type": "string"}, "sms": {"type": "string"},
+      "registered_at": {"type": "integer"}, "updated_at": {"type": "integer"}, "expires_at": {"type": "integer"},
+      "content_formats": {"type": "array", "items": {"type": "integer"}},
+      "objects": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "version": {"type": "string"},
+        "instances": {"type": "array", "items": {"type": "integer"}}}}}}},
+    "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+      "code": {"type": "string"}, "message": {"type": "string"}}}}}}
+}
+})json";
+
+}  // namespace
+
+std::string_view openapi_document() {
+  return kDocument;
+}
+
+}  // namespace drover::http
