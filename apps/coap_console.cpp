@@ -7,7 +7,7 @@
 
 namespace drover::apps {
 
-void log_line(std::string_view who, std::string_view text) {
+std::string clock_stamp() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
   const auto millis =
@@ -17,7 +17,11 @@ void log_line(std::string_view who, std::string_view text) {
   char stamp[32];
   std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d.%03d", local.tm_hour, local.tm_min,
                 local.tm_sec, static_cast<int>(millis));
-  std::cerr << '[' << stamp << "] " << who << ": " << text << '\n' << std::flush;
+  return stamp;
+}
+
+void log_line(std::string_view who, std::string_view text) {
+  std::cerr << '[' << clock_stamp() << "] " << who << ": " << text << '\n' << std::flush;
 }
 
 std::string code_name(coap::Code code) {

@@ -9,6 +9,9 @@
 
 namespace drover::apps {
 
+// The local time as "HH:MM:SS.mmm", the stamp of every log line.
+std::string clock_stamp();
+
 // Writes "[HH:MM:SS.mmm] <who>: <text>" to stderr (local time), so that stdout carries only
 // payloads.
 void log_line(std::string_view who, std::string_view text);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app_support.hpp"
+#include "coap_console.hpp"
 #include "drover/lwm2m/model/ddf.hpp"
 
 namespace drover::apps {
@@ -54,16 +55,7 @@ std::string describe(const std::vector<lwm2m::Record>& records) {
 
 // "[HH:MM:SS.mmm] text" on stdout, flushed: the log is read live (and by tests) through a pipe.
 void server_log(std::string_view text) {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm local{};
-  localtime_r(&secs, &local);
-  char stamp[16];
-  std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d.%03d", local.tm_hour, local.tm_min,
-                local.tm_sec, static_cast<int>(millis));
-  std::cout << '[' << stamp << "] " << text << std::endl;
+  std::cout << '[' << clock_stamp() << "] " << text << std::endl;
 }
 
 void log_server_event(const server::ServerEvent& event) {
