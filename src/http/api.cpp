@@ -196,6 +196,10 @@ Reply Api::route(Context& c) {
     if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
     return Response{200, std::string(openapi_document())};
   }
+  if (s.size() >= 2 && s.size() <= 3 && s[0] == "api" && s[1] == "models") {
+    if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+    return models(c, s.size() == 3 ? std::string_view(s[2]) : std::string_view());
+  }
   if (s.size() < 2 || s[0] != "api" || s[1] != "clients") return unknown;
   if (c.method != "GET" && c.method != "PUT" && c.method != "POST" && c.method != "DELETE")
     return error(405, "method_not_allowed", "use GET, PUT, POST or DELETE");
@@ -415,6 +419,66 @@ Reply Api::resource(Context& c, const std::string& endpoint, const Path& path,
   const auto mode = m == "PUT" ? server::WriteMode::Replace : server::WriteMode::PartialUpdate;
   return started(c, core_.write(endpoint, path, values, mode, c.params, c.now), Kind::Write,
                  endpoint, path);
+}
+
+namespace {
+
+json::object model_summary(const lwm2m::ObjectDef& d) {
+  return json::object{{"id", d.id},
+                      {"version", d.version.to_string()},
+                      {"name", d.name},
+                      {"lwm2m", d.lwm2m_version.to_string()},
+                      {"multiple", d.multiple},
+                      {"mandatory", d.mandatory}};
+}
+
+json::object model_json(const lwm2m::ObjectDef& d) {
+  auto o = model_summary(d);
+  o["urn"] = d.urn;
+  o["description"] = d.description;
+  json::array resources;
+  for (const auto& r : d.resources)
+    resources.push_back(json::object{
+        {"id", r.id},
+        {"name", r.name},
+        {"operations", lwm2m::to_string(r.operations)},
+        {"multiple", r.multiple},
+        {"mandatory", r.mandatory},
+        // A DDF leaves <Type> empty for Execute resources.
+        {"type", r.type == lwm2m::DataType::None ? std::string_view() : lwm2m::to_string(r.type)},
+        {"range", r.range},
+        {"units", r.units},
+        {"description", r.description}});
+  o["resources"] = std::move(resources);
+  return o;
+}
+
+}  // namespace
+
+Response Api::models(const Context& c, std::string_view id) const {
+  const auto& registry = core_.objects();
+  if (id.empty()) {
+    json::array list;
+    for (const auto* d : registry.all()) list.push_back(model_summary(*d));  // by ID, version
+    return ok(200, list);
+  }
+  const auto object_id = parse_size(id);
+  if (!object_id || *object_id > lwm2m::max_id)
+    return error(400, "bad_object_id", "the object ID must be an integer 0..65534");
+  const auto oid = static_cast<std::uint16_t>(*object_id);
+  const lwm2m::ObjectDef* def = nullptr;
+  if (auto v = c.query("version")) {
+    const auto version = lwm2m::Version::parse(*v);
+    if (!version) return error(400, "bad_version", "version must be \"major.minor\"");
+    def = registry.find(oid, *version);
+    if (!def && registry.active(oid))
+      return error(404, "unknown_version",
+                   "object " + std::to_string(oid) + " has no version " + version->to_string());
+  } else {
+    def = registry.active(oid);
+  }
+  if (!def) return error(404, "unknown_object", "no model of object " + std::to_string(oid));
+  return ok(200, model_json(*def));
 }
 
 Reply Api::composite(Context& c, const std::string& endpoint, std::string_view action) {

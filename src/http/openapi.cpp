@@ -19,6 +19,15 @@ constexpr std::string_view kDocument = R"json({
     "operationId": "events",
     "parameters": [{"name": "endpoint", "in": "query", "required": false, "schema": {"type": "string"}, "description": "only this client's events"}],
     "responses": {"200": {"description": "an endless text/event-stream", "content": {"text/event-stream": {}}}}}},
+  "/api/models": {"get": {"summary": "Every object definition the server knows, sorted by ID then version", "operationId": "listModels",
+    "responses": {"200": {"description": "the definitions", "content": {"application/json": {"schema": {"type": "array",
+      "items": {"$ref": "#/components/schemas/ModelSummary"}}}}}}}},
+  "/api/models/{id}": {
+    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 65534}, "description": "the object ID"}],
+    "get": {"summary": "One object definition with its resources: the active version, or the one asked", "operationId": "getModel",
+      "parameters": [{"name": "version", "in": "query", "required": false, "schema": {"type": "string", "example": "1.0"}, "description": "the object version"}],
+      "responses": {"200": {"description": "the definition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Model"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
   "/api/clients": {"get": {"summary": "List registrations, sorted by endpoint", "operationId": "listClients",
     "parameters": [
       {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
@@ -125,6 +134,16 @@ constexpr std::string_view kDocument = R"json({
       "content_formats": {"type": "array", "items": {"type": "integer"}},
       "objects": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "version": {"type": "string"},
         "instances": {"type": "array", "items": {"type": "integer"}}}}}}},
+    "ModelSummary": {"type": "object", "properties": {
+      "id": {"type": "integer"}, "version": {"type": "string"}, "name": {"type": "string"}, "lwm2m": {"type": "string"},
+      "multiple": {"type": "boolean"}, "mandatory": {"type": "boolean"}}},
+    "Model": {"allOf": [{"$ref": "#/components/schemas/ModelSummary"}, {"type": "object", "properties": {
+      "urn": {"type": "string"}, "description": {"type": "string"},
+      "resources": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "operations": {"type": "string", "enum": ["R", "W", "RW", "E", ""]},
+        "multiple": {"type": "boolean"}, "mandatory": {"type": "boolean"},
+        "type": {"type": "string", "description": "as in a DDF: String, Integer, Unsigned Integer, Float, Boolean, Opaque, Time, Objlnk, Corelnk; empty for Execute"},
+        "range": {"type": "string"}, "units": {"type": "string"}, "description": {"type": "string"}}}}}}]},
     "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
       "code": {"type": "string"}, "message": {"type": "string"}}}}}}
 }

@@ -115,6 +115,8 @@ class Api {
   Response metrics() const;
   Reply clients(Context& c);
   Reply client(Context& c, const std::string& endpoint);
+  // GET /api/models (id empty) and GET /api/models/{id}[?version=]: the server's object models.
+  Response models(const Context& c, std::string_view id) const;
   Reply resource(Context& c, const std::string& endpoint, const lwm2m::Path& path,
                  std::string_view action);
   Reply composite(Context& c, const std::string& endpoint, std::string_view action);

@@ -2,6 +2,9 @@
 // and a fake device with a fake clock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
 #include "unit/http/api_harness.hpp"
 
@@ -393,6 +396,91 @@ TEST(HttpApiClientGone, PendingRequestEndsWhenTheClientDeregisters) {
   auto r = h.finish(id);
   EXPECT_EQ(r.status, 410u);
   EXPECT_EQ(error_code(r), "client_gone");
+}
+
+TEST(HttpApiModels, ListsEveryDefinitionSortedByIdThenVersion) {
+  ApiHarness h;
+  lwm2m::ObjectDef custom;
+  custom.id = 10250;
+  custom.name = "Custom";
+  custom.version = {2, 0};
+  custom.resources = {{0, "Level", lwm2m::Operations::RW, false, true, lwm2m::DataType::Float,
+                       "0..1", "", ""}};
+  ASSERT_EQ(h.server.objects().add(custom), lwm2m::ObjectRegistry::AddResult::Added);
+
+  auto r = h.call("GET", "/api/models");
+  ASSERT_EQ(r.status, 200u);
+  const auto list = body_of(r).as_array();
+  EXPECT_EQ(list.size(), h.server.objects().size());
+  for (std::size_t i = 1; i < list.size(); ++i) {
+    const auto a = list[i - 1].at("id").to_number<int>();
+    const auto b = list[i].at("id").to_number<int>();
+    ASSERT_LE(a, b);
+    if (a == b) {
+      EXPECT_LT(*lwm2m::Version::parse(list[i - 1].at("version").as_string()),
+                *lwm2m::Version::parse(list[i].at("version").as_string()));
+    }
+  }
+  EXPECT_NE(std::find(list.begin(), list.end(),
+                      json::parse(R"({"id":3,"version":"1.1","name":"Device","lwm2m":"1.1",)"
+                                  R"("multiple":false,"mandatory":true})")),
+            list.end());
+  EXPECT_EQ(list.back(), json::parse(R"({"id":10250,"version":"2.0","name":"Custom",)"
+                                     R"("lwm2m":"1.0","multiple":false,"mandatory":false})"));
+  EXPECT_EQ(h.call("POST", "/api/models").status, 405u);
+}
+
+TEST(HttpApiModels, OneModelActiveOrAskedVersion) {
+  ApiHarness h;
+  auto active = body_of(h.call("GET", "/api/models/3"));
+  EXPECT_EQ(active.at("version").as_string(), "1.2");  // the newest, nothing chosen
+  EXPECT_EQ(active.at("name").as_string(), "Device");
+  EXPECT_EQ(active.at("urn").as_string(), "urn:oma:lwm2m:oma:3:1.2");
+  const auto& resources = active.at("resources").as_array();
+  const auto* def = h.server.objects().find(3, {1, 2});
+  ASSERT_NE(def, nullptr);
+  ASSERT_EQ(resources.size(), def->resources.size());
+  const auto resource = [&](const json::array& list, int id) {
+    for (const auto& x : list)
+      if (x.at("id").to_number<int>() == id) return x.as_object();
+    ADD_FAILURE() << "no resource " << id;
+    return json::object{};
+  };
+  auto battery = resource(resources, 9);
+  battery.erase("description");
+  EXPECT_EQ(json::value(battery),
+            json::parse(R"({"id":9,"name":"Battery Level","operations":"R","multiple":false,)"
+                        R"("mandatory":false,"type":"Integer","range":"0..100","units":"/100"})"));
+  const auto reboot = resource(resources, 4);
+  EXPECT_EQ(reboot.at("operations").as_string(), "E");
+  EXPECT_EQ(reboot.at("type").as_string(), "");
+  EXPECT_TRUE(reboot.at("mandatory").as_bool());
+
+  auto v11 = body_of(h.call("GET", "/api/models/3?version=1.1"));
+  EXPECT_EQ(v11.at("version").as_string(), "1.1");
+  EXPECT_EQ(resource(v11.at("resources").as_array(), 9).at("units").as_string(), "%");
+
+  // The chosen version is the active one.
+  ASSERT_TRUE(h.server.objects().choose(3, {1, 1}));
+  EXPECT_EQ(body_of(h.call("GET", "/api/models/3")).at("version").as_string(), "1.1");
+}
+
+TEST(HttpApiModels, UnknownAndMalformed) {
+  ApiHarness h;
+  for (auto [target, status, code] :
+       {std::tuple{"/api/models/9999", 404u, "unknown_object"},
+        std::tuple{"/api/models/9999?version=1.0", 404u, "unknown_object"},
+        std::tuple{"/api/models/3?version=9.9", 404u, "unknown_version"},
+        std::tuple{"/api/models/x", 400u, "bad_object_id"},
+        std::tuple{"/api/models/-3", 400u, "bad_object_id"},
+        std::tuple{"/api/models/65535", 400u, "bad_object_id"},
+        std::tuple{"/api/models/3?version=1.x", 400u, "bad_version"},
+        std::tuple{"/api/models/3?version=", 400u, "bad_version"},
+        std::tuple{"/api/models/3/0", 404u, "not_found"}}) {
+    auto r = h.call("GET", target);
+    EXPECT_EQ(r.status, status) << target;
+    EXPECT_EQ(error_code(r), code) << target;
+  }
 }
 
 }  // namespace
