@@ -1,0 +1,124 @@
+// `drover bench`: the load generator. Simulated LwM2M clients (one socket for all of them, each
+// with its own 127.x.y.z address) load an in-process server on loopback; every scenario prints its
+// throughput, latency percentiles, failures and timeouts, and its ratio to the ideal responder
+// measured in the same run. `drover bench memory` reports the server's RSS per registered client.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "drover/loadgen/scenarios.hpp"
+
+namespace drover::apps {
+namespace {
+
+using loadgen::BenchConfig;
+using loadgen::Scenario;
+
+std::string micros(std::uint64_t ns) {
+  char text[32];
+  if (ns >= 10000000)
+    std::snprintf(text, sizeof text, "%.0f ms", static_cast<double>(ns) / 1e6);
+  else if (ns >= 1000000)
+    std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(ns) / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.0f us", static_cast<double>(ns) / 1e3);
+  return text;
+}
+
+void print_report(const loadgen::BenchReport& report, const BenchConfig& c) {
+  std::printf("drover bench: %u clients, window %zu, %.1f s per phase, server on CPU %d, load on CPU %d\n",
+              c.clients, c.window, c.duration, c.server_cpu, c.load_cpu);
+  std::printf("%-14s %10s %8s %10s %7s %9s %9s %9s %8s %8s\n", "scenario", "ops", "seconds",
+              "ops/s", "ratio", "p50", "p99", "p99.9", "failed", "timeouts");
+  for (const auto& r : report.rows) {
+    char ratio[16] = "-";
+    if (report.ideal_rate && *report.ideal_rate > 0)
+      std::snprintf(ratio, sizeof ratio, "%.2f", r.rate() / *report.ideal_rate);
+    std::printf("%-14s %10llu %8.2f %10.0f %7s %9s %9s %9s %8llu %8llu\n", r.name.c_str(),
+                static_cast<unsigned long long>(r.succeeded), r.seconds, r.rate(), ratio,
+                micros(r.latency.quantile(0.5)).c_str(), micros(r.latency.quantile(0.99)).c_str(),
+                micros(r.latency.quantile(0.999)).c_str(), static_cast<unsigned long long>(r.failed),
+                static_cast<unsigned long long>(r.timed_out));
+  }
+  for (const auto& n : report.notes) std::printf("note: %s\n", n.c_str());
+  std::fflush(stdout);
+}
+
+void print_memory(const loadgen::MemoryReport& report) {
+  std::printf("%12s %12s %14s %16s\n", "clients", "registered", "server RSS", "bytes/client");
+  const std::uint64_t base = report.steps.empty() ? 0 : report.steps[0].rss_bytes;
+  for (const auto& s : report.steps) {
+    char per[32] = "-";
+    if (s.clients > 0 && s.rss_bytes >= base)
+      std::snprintf(per, sizeof per, "%.0f", static_cast<double>(s.rss_bytes - base) / s.clients);
+    std::printf("%12u %12llu %11.1f MiB %16s\n", s.clients,
+                static_cast<unsigned long long>(s.registered),
+                static_cast<double>(s.rss_bytes) / (1024.0 * 1024.0), per);
+  }
+  for (const auto& n : report.notes) std::printf("note: %s\n", n.c_str());
+  std::fflush(stdout);
+}
+
+const RegisterCommand registered([](CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "bench",
+      "Load generator: simulated clients against an in-process server on loopback. Scenarios: "
+      "ideal register update read notify send mixed (several, or 'all'), or 'memory'");
+  struct Options {
+    std::vector<std::string> scenarios{"all"};
+    BenchConfig config;
+    std::vector<std::uint32_t> memory_steps{100000, 1000000};
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("scenario", o->scenarios,
+                  "ideal, register, update, read, notify, send, mixed, all, or memory")
+      ->capture_default_str();
+  cmd->add_option("--clients", o->config.clients, "simulated clients (each its own address)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 4000000u));
+  cmd->add_option("--window", o->config.window, "requests in flight at most")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
+  cmd->add_option("--duration", o->config.duration, "seconds per measured phase")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--rate", o->config.rate, "cap on requests per second (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--load-factor", o->config.load_factor,
+                  "update: the second phase's rate as a fraction of the first's")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 1.0));
+  cmd->add_option("--server-cpu", o->config.server_cpu, "CPU for the server thread (-1: any)")
+      ->capture_default_str();
+  cmd->add_option("--load-cpu", o->config.load_cpu, "CPU for the load generator (-1: any)")
+      ->capture_default_str();
+  cmd->add_option("--memory-steps", o->memory_steps, "memory: registered clients at each reading")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 4000000u));
+  cmd->callback([o, &exit_code] {
+    if (o->scenarios.size() == 1 && o->scenarios[0] == "memory") {
+      print_memory(loadgen::run_memory(o->memory_steps, o->config));
+      return;
+    }
+    std::vector<Scenario> list;
+    for (const auto& name : o->scenarios) {
+      if (name == "all") {
+        list.assign(std::begin(loadgen::all_scenarios), std::end(loadgen::all_scenarios));
+      } else if (auto s = loadgen::scenario_from_string(name)) {
+        list.push_back(*s);
+      } else {
+        std::fprintf(stderr, "bench: unknown scenario '%s'\n", name.c_str());
+        exit_code = 2;
+        return;
+      }
+    }
+    const auto report = loadgen::run_bench(list, o->config);
+    print_report(report, o->config);
+    if (report.rows.empty()) exit_code = 1;
+  });
+});
+
+}  // namespace
+}  // namespace drover::apps

@@ -1,0 +1,286 @@
+#include "drover/loadgen/drivers.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "drover/transport/asio.hpp"
+#include "drover/transport/datagram_loop.hpp"
+
+namespace drover::loadgen {
+
+namespace asio = boost::asio;
+
+bool pin_to_cpu(int cpu) {
+  if (cpu < 0) return true;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<unsigned>(cpu), &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+std::uint64_t resident_bytes(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) != 0) continue;
+    std::istringstream fields(line.substr(6));
+    std::uint64_t kib = 0;
+    fields >> kib;
+    return kib * 1024;
+  }
+  return 0;
+}
+
+namespace {
+
+transport::UdpSocketOptions bench_socket_options(bool packet_info) {
+  transport::UdpSocketOptions o;
+  o.packet_info = packet_info;
+  o.batch_size = 64;
+  o.receive_buffer_bytes = kBenchSocketBuffer;
+  o.send_buffer_bytes = kBenchSocketBuffer;
+  return o;
+}
+
+// Waits for `events` on `fd` until `deadline` (at most `cap`); false on timeout.
+bool wait_fd(int fd, short events, std::optional<TimePoint> deadline, Duration cap) {
+  auto wait = cap;
+  if (deadline) wait = std::min(wait, std::max(Duration::zero(), *deadline - coap::Clock::now()));
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+  timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  pollfd p{fd, events, 0};
+  return ::ppoll(&p, 1, &ts, nullptr) > 0;
+}
+
+void flush_all(transport::UdpSocket& socket) {
+  for (;;) {
+    const auto r = socket.flush();
+    if (!r.would_block) return;
+    wait_fd(socket.native_handle(), POLLOUT, std::nullopt, std::chrono::milliseconds(1));
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// LoadDriver
+
+class LoadDriver::SocketSink final : public Fleet::Sink {
+ public:
+  explicit SocketSink(LoadDriver& driver) : driver_(driver) {}
+  void send(std::uint32_t client, const coap::PeerAddress& to,
+            std::span<const std::uint8_t> bytes) override {
+    auto& socket = driver_.socket_;
+    if (socket.send_queue_full()) flush_all(socket);
+    const auto source = driver_.fleet_.address_of(client, driver_.port_);
+    (void)socket.queue_send(to, bytes, &source);  // counted in the socket's stats when refused
+  }
+
+ private:
+  LoadDriver& driver_;
+};
+
+LoadDriver::LoadDriver(FleetConfig fleet, std::size_t window)
+    : sink_(std::make_unique<SocketSink>(*this)),
+      fleet_(std::move(fleet), *sink_),
+      workload_(window) {}
+
+LoadDriver::~LoadDriver() = default;
+
+std::error_code LoadDriver::open() {
+  if (auto ec = socket_.open(coap::PeerAddress::v4({0, 0, 0, 0}, 0), bench_socket_options(true)))
+    return ec;
+  port_ = socket_.local_address().port;
+  return {};
+}
+
+void LoadDriver::flush() { flush_all(socket_); }
+
+void LoadDriver::receive_all(TimePoint now) {
+  for (int round = 0; round < 16; ++round) {
+    std::span<const transport::ReceivedDatagram> batch;
+    if (socket_.receive(batch) || batch.empty()) return;
+    for (const auto& d : batch) {
+      if (!d.local) continue;
+      if (const auto client = fleet_.client_at(*d.local))
+        fleet_.receive(*client, d.peer, d.bytes, now);
+    }
+    flush();
+    if (batch.size() < socket_.options().batch_size) return;
+  }
+}
+
+void LoadDriver::wait_until(std::optional<TimePoint> deadline) {
+  // Short cap: stop() is seen within it, and a late rate step costs at most that much.
+  wait_fd(socket_.native_handle(), POLLIN, deadline, std::chrono::milliseconds(5));
+}
+
+std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
+                                         const PhaseHook& on_start, const PhaseHook& on_end) {
+  std::vector<PhaseResult> results;
+  for (std::size_t index = 0; index < phases.size() && !stop_.load(); ++index) {
+    const Phase& phase = phases[index];
+    if (on_start) on_start(index, phase);
+    fleet_.reset_stats();
+    workload_.begin(phase, coap::Clock::now());
+    PhaseResult result;
+    result.name = phase.name;
+    bool measured = false;
+    while (!stop_.load()) {
+      const auto now = coap::Clock::now();
+      receive_all(now);
+      if (const auto next = fleet_.next_expiry(); next && *next <= now) fleet_.on_timer(now);
+      const auto state = workload_.pump(fleet_, now);
+      flush();
+      if (!measured && state != Workload::State::Running) {
+        measured = true;
+        result.seconds =
+            std::chrono::duration<double>(workload_.measured_end() - workload_.started()).count();
+        for (std::size_t op = 0; op < op_count; ++op)
+          result.succeeded[op] = fleet_.stats().ops[op].succeeded;
+      }
+      if (state == Workload::State::Done) break;
+      auto deadline = workload_.next_due(fleet_);
+      if (const auto next = fleet_.next_expiry(); next && (!deadline || *next < *deadline))
+        deadline = next;
+      wait_until(deadline);
+    }
+    result.stats = fleet_.stats();
+    if (on_end) on_end(index, phase);
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServerHost
+
+struct ServerHost::Impl {
+  explicit Impl(ServerHostConfig cfg)
+      : config(std::move(cfg)), core(config.server), loop(io, core, loop_config()) {
+    loop.set_after_input([this] {
+      server::ServerEvent event;
+      const auto now = transport::DatagramLoop::now();
+      while (core.poll_event(event))
+        if (handler) handler(core, event, now);
+    });
+  }
+
+  static transport::DatagramLoopConfig loop_config() {
+    transport::DatagramLoopConfig c;
+    c.socket = bench_socket_options(false);
+    return c;
+  }
+
+  ServerHostConfig config;
+  asio::io_context io;
+  server::Server core;
+  transport::DatagramLoop loop;
+  EventHandler handler;
+  std::thread thread;
+};
+
+ServerHost::ServerHost(ServerHostConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+ServerHost::~ServerHost() { stop(); }
+
+void ServerHost::set_event_handler(EventHandler handler) { impl_->handler = std::move(handler); }
+
+std::error_code ServerHost::start() {
+  if (auto ec = impl_->loop.open(impl_->config.address)) return ec;
+  address_ = impl_->loop.local_address();
+  impl_->thread = std::thread([impl = impl_.get()] {
+    pin_to_cpu(impl->config.cpu);
+    auto guard = asio::make_work_guard(impl->io);
+    impl->io.run();
+  });
+  return {};
+}
+
+void ServerHost::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->io.stop();
+  impl_->thread.join();
+  impl_->loop.close();
+}
+
+void ServerHost::call(const std::function<void(server::Server&, TimePoint)>& fn) {
+  std::promise<void> done;
+  asio::post(impl_->io, [&] {
+    fn(impl_->core, transport::DatagramLoop::now());
+    impl_->loop.flush_soon();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void ServerHost::after(Duration delay, std::function<void(server::Server&, TimePoint)> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
+  timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (ec) return;
+    fn(impl_->core, transport::DatagramLoop::now());
+    impl_->loop.flush_soon();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// IdealResponder
+
+IdealResponder::IdealResponder() = default;
+IdealResponder::~IdealResponder() { stop(); }
+
+std::error_code IdealResponder::start(const coap::PeerAddress& address, int cpu) {
+  if (auto ec = socket_.open(address, bench_socket_options(false))) return ec;
+  address_ = socket_.local_address();
+  cpu_ = cpu;
+  stop_.store(false);
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void IdealResponder::stop() {
+  if (!thread_.joinable()) return;
+  stop_.store(true);
+  thread_.join();
+  socket_.close();
+}
+
+void IdealResponder::run() {
+  pin_to_cpu(cpu_);
+  std::uint8_t reply[12];
+  while (!stop_.load()) {
+    if (!wait_fd(socket_.native_handle(), POLLIN, std::nullopt, std::chrono::milliseconds(5)))
+      continue;
+    for (;;) {
+      std::span<const transport::ReceivedDatagram> batch;
+      if (socket_.receive(batch) || batch.empty()) break;
+      std::uint64_t n = 0;
+      for (const auto& d : batch) {
+        const auto& b = d.bytes;
+        if (b.size() < 4 || (b[0] >> 4) != 0x4) continue;  // version 1, CON
+        const std::size_t tkl = b[0] & 0x0f;
+        if (tkl > 8 || b.size() < 4 + tkl) continue;
+        const bool request = b[1] != 0 && (b[1] >> 5) == 0;
+        const std::size_t keep = request ? tkl : 0;
+        reply[0] = static_cast<std::uint8_t>(0x60 | keep);  // version 1, ACK
+        reply[1] = request ? 0x44 : 0x00;                   // 2.04 Changed, or an empty ACK
+        reply[2] = b[2];
+        reply[3] = b[3];
+        std::copy_n(b.begin() + 4, keep, reply + 4);
+        if (socket_.send_queue_full()) flush_all(socket_);
+        (void)socket_.queue_send(d.peer, {reply, 4 + keep});
+        ++n;
+      }
+      flush_all(socket_);
+      answered_.fetch_add(n, std::memory_order_relaxed);
+      if (batch.size() < socket_.options().batch_size) break;
+    }
+  }
+}
+
+}  // namespace drover::loadgen

@@ -1,0 +1,446 @@
+#include "drover/loadgen/scenarios.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace drover::loadgen {
+namespace {
+
+using lwm2m::Path;
+
+Duration seconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+std::uint64_t nanoseconds(Duration d) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+}
+
+Path observed_path(std::uint32_t client) { return Path(3303, static_cast<std::uint16_t>(client % 4), 5700); }
+
+// Server-initiated Reads of /3/0, `window` in flight, clients in turn.
+struct ReadDriver {
+  bool active = false;
+  std::size_t window = 0;
+  std::uint32_t clients = 0;
+  std::uint32_t cursor = 0;
+  std::string prefix;
+  std::unordered_map<std::uint64_t, TimePoint> pending;
+  std::uint64_t succeeded = 0, failed = 0, timed_out = 0, refused = 0;
+  Histogram latency;
+
+  void start(std::size_t w, std::uint32_t n, std::string endpoint_prefix) {
+    active = true;
+    window = w;
+    clients = n;
+    prefix = std::move(endpoint_prefix);
+    succeeded = failed = timed_out = refused = 0;
+    latency.clear();
+  }
+
+  void fill(server::Server& s, TimePoint now) {
+    while (active && clients > 0 && pending.size() < window) {
+      const auto id = s.read(endpoint_name(prefix, cursor), Path(3, 0), {}, now);
+      cursor = cursor + 1 == clients ? 0 : cursor + 1;
+      if (!id) {  // a bound of the server: try again on the next completion
+        ++refused;
+        return;
+      }
+      pending.emplace(id.value().value, now);
+    }
+  }
+
+  // True when `done` was one of these reads.
+  bool complete(server::Server& s, const server::OperationCompleted& done, TimePoint now) {
+    const auto it = pending.find(done.id.value);
+    if (it == pending.end()) return false;
+    if (active) {
+      if (done.result.status == server::OperationStatus::Success && !done.result.records.empty()) {
+        ++succeeded;
+        latency.record(nanoseconds(now - it->second));
+      } else if (done.result.status == server::OperationStatus::Timeout) {
+        ++timed_out;
+      } else {
+        ++failed;
+      }
+    }
+    pending.erase(it);
+    fill(s, now);
+    return true;
+  }
+};
+
+// What the benchmark does on the server thread.
+struct ServerSide {
+  std::string prefix;
+  bool observe_on_register = false;
+  std::unordered_set<std::uint64_t> observations;
+  std::uint64_t observe_failures = 0;
+  std::uint64_t notifications_decoded = 0;
+  std::uint64_t notifications_undecoded = 0;
+  ReadDriver reads;
+
+  void on_event(server::Server& s, server::ServerEvent& event, TimePoint now) {
+    if (auto* r = std::get_if<server::Registered>(&event)) {
+      if (!observe_on_register) return;
+      const auto client = client_of_endpoint(prefix, r->registration.endpoint);
+      if (!client) return;
+      if (auto id = s.observe(r->registration.endpoint, observed_path(*client), {}, now))
+        observations.insert(id.value().value);
+      else
+        ++observe_failures;
+    } else if (auto* n = std::get_if<server::Notification>(&event)) {
+      if (n->records.empty())
+        ++notifications_undecoded;
+      else
+        ++notifications_decoded;
+    } else if (auto* done = std::get_if<server::OperationCompleted>(&event)) {
+      if (reads.complete(s, *done, now)) return;
+      if (observations.count(done->id.value) && !done->result.observing) {
+        observations.erase(done->id.value);
+        ++observe_failures;
+      }
+    }
+  }
+};
+
+Row row_of(const std::string& name, const PhaseResult& r, Op op) {
+  const OpStats& s = r.stats.of(op);
+  Row row;
+  row.name = name;
+  row.seconds = r.seconds;
+  row.succeeded = r.succeeded[static_cast<std::size_t>(op)];
+  row.failed = s.error_code + s.reset;
+  row.timed_out = s.timed_out;
+  row.latency = s.latency;
+  return row;
+}
+
+Phase timed(std::string name, double duration, double rate, std::array<unsigned, op_count> weights) {
+  Phase p;
+  p.kind = Phase::Kind::Timed;
+  p.name = std::move(name);
+  p.duration = seconds(duration);
+  p.rate = rate;
+  p.weights = weights;
+  return p;
+}
+
+std::array<unsigned, op_count> only(Op op) {
+  std::array<unsigned, op_count> w{};
+  w[static_cast<std::size_t>(op)] = 1;
+  return w;
+}
+
+Phase register_all(double limit, std::uint32_t clients = 0, double rate = 0) {
+  Phase p;
+  p.kind = Phase::Kind::RegisterAll;
+  p.name = "register";
+  p.limit = seconds(limit);
+  p.clients = clients;
+  p.rate = rate;
+  return p;
+}
+
+FleetConfig fleet_config(const BenchConfig& config, const coap::PeerAddress& server) {
+  FleetConfig f;
+  f.clients = config.clients;
+  f.server = server;
+  return f;
+}
+
+bool wants(const std::vector<Scenario>& list, Scenario s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+void note_failures(BenchReport& report, const Row& row) {
+  if (row.failed + row.timed_out > 0)
+    report.notes.push_back(row.name + ": " + std::to_string(row.failed) + " failed, " +
+                           std::to_string(row.timed_out) + " timed out");
+}
+
+void run_ideal(const BenchConfig& config, BenchReport& report) {
+  IdealResponder responder;
+  if (auto ec = responder.start(coap::PeerAddress::loopback_v4(0), config.server_cpu)) {
+    report.notes.push_back("ideal: cannot bind: " + ec.message());
+    return;
+  }
+  LoadDriver driver(fleet_config(config, responder.address()), config.window);
+  if (auto ec = driver.open()) {
+    report.notes.push_back("ideal: cannot bind the fleet's socket: " + ec.message());
+    return;
+  }
+  driver.fleet().assume_registered("ideal");
+  pin_to_cpu(config.load_cpu);
+  const auto results = driver.run({timed("ideal", config.duration, config.rate, only(Op::Update))});
+  responder.stop();
+  if (results.empty()) return;
+  Row row = row_of("ideal", results[0], Op::Update);
+  report.ideal_rate = row.rate();
+  note_failures(report, row);
+  report.rows.push_back(std::move(row));
+}
+
+}  // namespace
+
+std::string_view to_string(Scenario s) {
+  switch (s) {
+    case Scenario::Ideal:
+      return "ideal";
+    case Scenario::Register:
+      return "register";
+    case Scenario::Update:
+      return "update";
+    case Scenario::Read:
+      return "read";
+    case Scenario::Notify:
+      return "notify";
+    case Scenario::Send:
+      return "send";
+    case Scenario::Mixed:
+      return "mixed";
+  }
+  return "?";
+}
+
+std::optional<Scenario> scenario_from_string(std::string_view text) {
+  for (Scenario s : all_scenarios)
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
+server::ServerConfig bench_server_config(std::uint32_t clients) {
+  server::ServerConfig c;
+  c.random_seed = 0x5eed;
+  const std::size_t n = std::size_t{clients} + 1024;
+  c.max_registrations = n;
+  c.max_observations = n;
+  c.max_observations_per_client = 4;
+  c.max_operations = 65536;
+  c.max_pending_events = 65536;
+  c.engine.max_peers = n;
+  c.engine.max_observations = n;
+  c.engine.max_exchanges = 65536;
+  c.engine.max_pending_transmits = 65536;
+  c.engine.max_pending_events = 65536;
+  c.engine.max_dedup_entries = std::size_t{1} << 22;
+  return c;
+}
+
+BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig& config) {
+  BenchReport report;
+  if (wants(scenarios, Scenario::Ideal)) run_ideal(config, report);
+  const bool any_server = std::any_of(scenarios.begin(), scenarios.end(),
+                                      [](Scenario s) { return s != Scenario::Ideal; });
+  if (!any_server) return report;
+
+  ServerHostConfig host_config;
+  host_config.server = bench_server_config(config.clients);
+  host_config.cpu = config.server_cpu;
+  ServerHost host(std::move(host_config));
+  ServerSide side;  // touched only on the server thread, or while it waits in call()
+  side.prefix = FleetConfig{}.endpoint_prefix;
+  side.observe_on_register = wants(scenarios, Scenario::Notify) || wants(scenarios, Scenario::Mixed);
+  host.set_event_handler([&side](server::Server& s, server::ServerEvent& e, TimePoint now) {
+    side.on_event(s, e, now);
+  });
+  if (auto ec = host.start()) {
+    report.notes.push_back("server: cannot bind: " + ec.message());
+    return report;
+  }
+  LoadDriver driver(fleet_config(config, host.address()), config.window);
+  if (auto ec = driver.open()) {
+    report.notes.push_back("fleet: cannot bind: " + ec.message());
+    return report;
+  }
+  pin_to_cpu(config.load_cpu);
+  auto run_one = [&](const Phase& phase, const LoadDriver::PhaseHook& on_start = {},
+                     const LoadDriver::PhaseHook& on_end = {}) {
+    auto results = driver.run({phase}, on_start, on_end);
+    return results.empty() ? PhaseResult{} : std::move(results[0]);
+  };
+
+  {
+    Row row = row_of("register", run_one(register_all(config.registration_limit, 0, config.rate)),
+                     Op::Register);
+    note_failures(report, row);
+    if (wants(scenarios, Scenario::Register)) report.rows.push_back(row);
+    if (driver.fleet().registered_count() < config.clients)
+      report.notes.push_back("only " + std::to_string(driver.fleet().registered_count()) + " of " +
+                             std::to_string(config.clients) + " clients registered");
+  }
+
+  if (wants(scenarios, Scenario::Update)) {
+    Row full = row_of("update", run_one(timed("update", config.duration, config.rate, only(Op::Update))),
+                      Op::Update);
+    note_failures(report, full);
+    const double partial_rate = full.rate() * config.load_factor;
+    report.rows.push_back(full);
+    if (partial_rate > 0) {
+      const std::string name =
+          "update@" + std::to_string(static_cast<int>(config.load_factor * 100 + 0.5)) + "%";
+      Row partial = row_of(name, run_one(timed(name, config.duration, partial_rate, only(Op::Update))),
+                           Op::Update);
+      note_failures(report, partial);
+      report.rows.push_back(std::move(partial));
+    }
+  }
+
+  const std::uint32_t registered = driver.fleet().registered_count();
+  auto start_reads = [&](std::size_t, const Phase&) {
+    host.call([&](server::Server& s, TimePoint now) {
+      side.reads.start(config.window, registered == config.clients ? config.clients : 0, side.prefix);
+      side.reads.fill(s, now);
+    });
+  };
+  auto stop_reads = [&](std::size_t, const Phase&) {
+    host.call([&](server::Server&, TimePoint) { side.reads.active = false; });
+  };
+  auto read_row = [&](const std::string& name, const PhaseResult& r) {
+    Row row;
+    host.call([&](server::Server&, TimePoint) {
+      row.name = name;
+      row.seconds = r.seconds;
+      row.succeeded = side.reads.succeeded;
+      row.failed = side.reads.failed;
+      row.timed_out = side.reads.timed_out;
+      row.latency = side.reads.latency;
+    });
+    return row;
+  };
+
+  if (wants(scenarios, Scenario::Read)) {
+    Phase idle;
+    idle.kind = Phase::Kind::Idle;
+    idle.name = "read";
+    idle.duration = seconds(config.duration);
+    Row row = read_row("read", run_one(idle, start_reads, stop_reads));
+    if (registered < config.clients) report.notes.push_back("read: skipped, not every client registered");
+    note_failures(report, row);
+    report.rows.push_back(std::move(row));
+  }
+
+  if (side.observe_on_register) {
+    Phase observed;
+    observed.kind = Phase::Kind::AwaitObserved;
+    observed.name = "observe";
+    observed.limit = seconds(config.registration_limit);
+    run_one(observed);
+    if (driver.fleet().observed_count() < registered)
+      report.notes.push_back("only " + std::to_string(driver.fleet().observed_count()) +
+                             " clients observed");
+  }
+
+  if (wants(scenarios, Scenario::Notify)) {
+    std::uint64_t decoded_before = 0, decoded_after = 0;
+    host.call([&](server::Server&, TimePoint) { decoded_before = side.notifications_decoded; });
+    Row row = row_of("notify", run_one(timed("notify", config.duration, config.rate, only(Op::Notify))),
+                     Op::Notify);
+    host.call([&](server::Server&, TimePoint) { decoded_after = side.notifications_decoded; });
+    note_failures(report, row);
+    report.notes.push_back("notify: the server decoded " + std::to_string(decoded_after - decoded_before) +
+                           " notifications into records");
+    report.rows.push_back(std::move(row));
+  }
+
+  if (wants(scenarios, Scenario::Send)) {
+    Row row = row_of("send", run_one(timed("send", config.duration, config.rate, only(Op::Send))), Op::Send);
+    note_failures(report, row);
+    report.rows.push_back(std::move(row));
+  }
+
+  if (wants(scenarios, Scenario::Mixed)) {
+    std::array<unsigned, op_count> mix{};
+    mix[static_cast<std::size_t>(Op::Update)] = 1;
+    mix[static_cast<std::size_t>(Op::Send)] = 1;
+    mix[static_cast<std::size_t>(Op::Notify)] = 2;
+    const PhaseResult r = run_one(timed("mixed", config.duration, config.rate, mix), start_reads, stop_reads);
+    for (Op op : {Op::Update, Op::Send, Op::Notify}) {
+      Row row = row_of("mixed/" + std::string(to_string(op)), r, op);
+      note_failures(report, row);
+      report.rows.push_back(std::move(row));
+    }
+    Row reads = read_row("mixed/read", r);
+    note_failures(report, reads);
+    report.rows.push_back(std::move(reads));
+  }
+
+  host.call([&](server::Server& s, TimePoint) {
+    const auto& st = s.engine_stats();
+    if (st.dropped_overload > 0)
+      report.notes.push_back("server: " + std::to_string(st.dropped_overload) +
+                             " datagrams dropped at a bound");
+  });
+  host.stop();
+  return report;
+}
+
+MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConfig& config) {
+  MemoryReport report;
+  const std::uint32_t largest = steps.empty() ? 0 : *std::max_element(steps.begin(), steps.end());
+  int to_parent[2], to_child[2];
+  if (::pipe(to_parent) != 0 || ::pipe(to_child) != 0) {
+    report.notes.push_back("pipe failed");
+    return report;
+  }
+  const pid_t child = ::fork();
+  if (child < 0) {
+    report.notes.push_back("fork failed");
+    return report;
+  }
+  if (child == 0) {
+    ::close(to_parent[0]);
+    ::close(to_child[1]);
+    ServerHostConfig host_config;
+    host_config.server = bench_server_config(largest);
+    host_config.cpu = config.server_cpu;
+    ServerHost host(std::move(host_config));
+    std::uint16_t port = 0;
+    if (!host.start()) port = host.address().port;
+    (void)!::write(to_parent[1], &port, sizeof port);
+    char byte;
+    while (::read(to_child[0], &byte, 1) > 0) {
+    }  // until the parent closes its end (or dies)
+    host.stop();
+    ::_exit(0);
+  }
+  ::close(to_parent[1]);
+  ::close(to_child[0]);
+  std::uint16_t port = 0;
+  if (::read(to_parent[0], &port, sizeof port) != sizeof port || port == 0) {
+    report.notes.push_back("the server process did not start");
+  } else {
+    BenchConfig c = config;
+    c.clients = largest;
+    LoadDriver driver(fleet_config(c, coap::PeerAddress::loopback_v4(port)), config.window);
+    if (auto ec = driver.open()) {
+      report.notes.push_back("fleet: cannot bind: " + ec.message());
+    } else {
+      pin_to_cpu(config.load_cpu);
+      const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(500)); };
+      settle();
+      report.steps.push_back({0, resident_bytes(child), 0});
+      std::uint64_t registered = 0;
+      for (const std::uint32_t n : steps) {
+        if (n == 0) continue;
+        const auto r = driver.run({register_all(config.registration_limit, n)});
+        if (!r.empty()) registered += r[0].stats.of(Op::Register).succeeded;
+        settle();
+        report.steps.push_back({n, resident_bytes(child), registered});
+      }
+    }
+  }
+  ::close(to_child[1]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(to_parent[0]);
+  return report;
+}
+
+}  // namespace drover::loadgen
