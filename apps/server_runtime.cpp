@@ -27,7 +27,7 @@ std::string printable(std::string_view text) {
 
 std::string describe(const server::Registration& r) {
   std::string objects;
-  for (const auto& o : r.objects.objects) {
+  for (const auto& o : r.objects->objects) {
     if (!objects.empty()) objects += ' ';
     objects += std::to_string(o.object_id);
     if (o.version) objects += "@" + printable(*o.version);

@@ -253,17 +253,17 @@ json::object client_json(const server::Registration& r, const server::Server& co
       {"lwm2m_version", lwm2m::to_string(r.version)},
       {"queue_mode", r.queue_mode},
       {"awake", core.is_awake(r.endpoint)},
-      {"root", r.objects.root},
+      {"root", r.objects->root},
       {"registered_at", unix_seconds(r.registered_at, now, wall)},
       {"updated_at", unix_seconds(r.updated_at, now, wall)},
       {"expires_at", unix_seconds(r.expires_at, now, wall)},
   };
   if (r.sms) o["sms"] = *r.sms;
   json::array formats;
-  for (auto f : r.objects.content_formats) formats.push_back(f);
+  for (auto f : r.objects->content_formats) formats.push_back(f);
   o["content_formats"] = std::move(formats);
   json::array objects;
-  for (const auto& obj : r.objects.objects) {
+  for (const auto& obj : r.objects->objects) {
     json::object entry{{"id", obj.object_id}};
     if (obj.version) entry["version"] = *obj.version;
     json::array instances;

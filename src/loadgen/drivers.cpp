@@ -195,6 +195,7 @@ std::error_code ServerHost::start() {
   if (auto ec = impl_->loop.open(impl_->config.address)) return ec;
   address_ = impl_->loop.local_address();
   impl_->thread = std::thread([impl = impl_.get()] {
+    pthread_setname_np(pthread_self(), "bench-server");  // for profiles
     pin_to_cpu(impl->config.cpu);
     auto guard = asio::make_work_guard(impl->io);
     impl->io.run();
@@ -251,6 +252,7 @@ void IdealResponder::stop() {
 }
 
 void IdealResponder::run() {
+  pthread_setname_np(pthread_self(), "bench-ideal");
   pin_to_cpu(cpu_);
   std::uint8_t reply[12];
   while (!stop_.load()) {

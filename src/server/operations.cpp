@@ -16,7 +16,7 @@ using lwm2m::Record;
 coap::Message make_request(coap::Code code, const Registration& registration, const Path& path) {
   coap::Message m;
   m.code = code;
-  lwm2m::set_path(m, path, registration.objects.root);
+  lwm2m::set_path(m, path, registration.objects->root);
   return m;
 }
 
@@ -211,7 +211,7 @@ void Server::Impl::on_response(OperationId id, const coap::Message& response, Ti
         break;
       }
       case lwm2m::Operation::Create:
-        result.created = created_path(response, registration ? registration->objects.root : "/");
+        result.created = created_path(response, registration ? registration->objects->root : "/");
         if (!result.created && op.path.has_instance()) result.created = op.path;
         break;
       case lwm2m::Operation::Write:

@@ -12,29 +12,45 @@ namespace {
 
 using coap::codes::BadRequest;
 
-// Reads a Register/Update payload: empty, or link-format (Content-Format 40 or absent).
-// Returns the response code and message on failure.
-std::optional<std::pair<coap::Code, std::string>> read_objects(
-    const coap::Message& request, const lwm2m::LinkFormatLimits& limits,
-    lwm2m::RegistrationPayload& out) {
-  const auto cf = lwm2m::content_format_of(request);
-  if (cf.present && cf.format != lwm2m::ContentFormat::LinkFormat)
-    return std::pair{coap::codes::UnsupportedContentFormat,
-                     std::string("the object list must be application/link-format")};
-  std::vector<lwm2m::Link> links;
-  if (auto error = lwm2m::parse_link_format(request.payload_string(), links, limits))
-    return std::pair{BadRequest, "object list: " + error->message + " at offset " +
-                                     std::to_string(error->offset)};
-  if (auto error = lwm2m::parse_registration_links(links, out))
-    return std::pair{BadRequest, "object list: " + error->message};
-  return std::nullopt;
-}
-
 std::uint32_t clamp_lifetime(std::uint32_t lifetime, std::uint32_t minimum) {
   return std::max(lifetime, minimum);
 }
 
 }  // namespace
+
+std::shared_ptr<const lwm2m::RegistrationPayload> ObjectListCache::find(std::string_view text) const {
+  const auto it = by_text_.find(text);
+  return it == by_text_.end() ? nullptr : it->second;
+}
+
+void ObjectListCache::add(std::string_view text,
+                          std::shared_ptr<const lwm2m::RegistrationPayload> payload) {
+  if (by_text_.size() >= sweep_at_) {
+    std::erase_if(by_text_, [](const auto& entry) { return entry.second.use_count() == 1; });
+    sweep_at_ = std::max<std::size_t>(64, by_text_.size() * 2);
+  }
+  by_text_.emplace(std::string(text), std::move(payload));
+}
+
+std::optional<std::pair<coap::Code, std::string>> Server::Impl::read_objects(
+    const coap::Message& request, std::shared_ptr<const lwm2m::RegistrationPayload>& out) {
+  const auto cf = lwm2m::content_format_of(request);
+  if (cf.present && cf.format != lwm2m::ContentFormat::LinkFormat)
+    return std::pair{coap::codes::UnsupportedContentFormat,
+                     std::string("the object list must be application/link-format")};
+  const std::string_view text = request.payload_string();
+  if ((out = object_lists.find(text))) return std::nullopt;
+  std::vector<lwm2m::Link> links;
+  if (auto error = lwm2m::parse_link_format(text, links, config.link_limits))
+    return std::pair{BadRequest, "object list: " + error->message + " at offset " +
+                                     std::to_string(error->offset)};
+  auto payload = std::make_shared<lwm2m::RegistrationPayload>();
+  if (auto error = lwm2m::parse_registration_links(links, *payload))
+    return std::pair{BadRequest, "object list: " + error->message};
+  out = std::move(payload);
+  object_lists.add(text, out);
+  return std::nullopt;
+}
 
 void Server::Impl::respond(coap::ExchangeId exchange, coap::Code code, TimePoint now,
                            std::string_view diagnostic) {
@@ -97,7 +113,7 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
                    error->message);
   }
   Registration registration;
-  if (auto error = read_objects(request.request, config.link_limits, registration.objects))
+  if (auto error = read_objects(request.request, registration.objects))
     return respond(request.exchange, error->first, now, error->second);
 
   const Registration* existing = store().find_by_endpoint(params.endpoint);
@@ -122,7 +138,6 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
   // A Register of a known endpoint replaces its registration and everything that hung on it.
   if (existing) {
     Registration previous = *store().remove(registration.endpoint);
-    unschedule_expiry(previous);
     const std::string location = previous.location;
     events.emplace_back(Replaced{std::move(previous)});
     end_session(location, registration.endpoint, ObservationEndReason::Replaced);
@@ -147,16 +162,15 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
   lwm2m::UpdateParams params;
   if (auto error = lwm2m::parse_update_query(request.request, params))
     return respond(request.exchange, BadRequest, now, error->message);
-  std::optional<lwm2m::RegistrationPayload> objects;
+  std::shared_ptr<const lwm2m::RegistrationPayload> objects;
   if (!request.request.payload().empty()) {
-    objects.emplace();
-    if (auto error = read_objects(request.request, config.link_limits, *objects))
+    if (auto error = read_objects(request.request, objects))
       return respond(request.exchange, error->first, now, error->second);
   }
 
   const std::string endpoint = current.endpoint;
   const std::string location = current.location;
-  unschedule_expiry(current);
+  const TimePoint previous_expiry = current.expires_at;
   bool objects_changed = false;
   store().update(endpoint, [&](Registration& r) {
     if (params.lifetime) r.lifetime = clamp_lifetime(*params.lifetime, config.min_lifetime);
@@ -165,8 +179,8 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
     if (params.binding || params.queue_mode) r.queue_mode = params.queue_mode;
     if (params.sms) r.sms = params.sms;
     if (objects) {
-      objects_changed = *objects != r.objects;
-      r.objects = std::move(*objects);
+      objects_changed = objects != r.objects && *objects != *r.objects;
+      r.objects = std::move(objects);
     }
     // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
     r.peer = request.peer;
@@ -174,7 +188,9 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
     r.expires_at = now + std::chrono::seconds(r.lifetime);
   });
   const Registration& updated = *store().find_by_endpoint(endpoint);
-  schedule_expiry(updated);
+  // The entry already scheduled is pushed again when it comes due; only a shorter lifetime needs
+  // an earlier one.
+  if (updated.expires_at < previous_expiry) schedule_expiry(updated);
   respond(request.exchange, coap::codes::Changed, now);
 
   touch(location, now);  // Awake (if it slept), then the queued requests go out
@@ -186,7 +202,6 @@ void Server::Impl::on_deregister(const coap::RequestReceived& request, const Reg
                                  TimePoint now) {
   respond(request.exchange, coap::codes::Deleted, now);
   Registration removed = *store().remove(current.endpoint);
-  unschedule_expiry(removed);
   const std::string location = removed.location;
   const std::string endpoint = removed.endpoint;
   events.emplace_back(Deregistered{std::move(removed)});

@@ -1,13 +1,20 @@
 #include "drover/server/registration_store.hpp"
 
 #include <algorithm>
-#include <unordered_map>
+#include <array>
+#include <limits>
+#include <vector>
 
 namespace drover::server {
 
+const std::shared_ptr<const lwm2m::RegistrationPayload>& empty_registration_payload() {
+  static const auto empty = std::make_shared<const lwm2m::RegistrationPayload>();
+  return empty;
+}
+
 const lwm2m::RegisteredObject* Registration::object(std::uint16_t object_id) const {
   // parse_registration_links sorts objects by ID.
-  const auto& list = objects.objects;
+  const auto& list = objects->objects;
   const auto it = std::lower_bound(
       list.begin(), list.end(), object_id,
       [](const lwm2m::RegisteredObject& o, std::uint16_t id) { return o.object_id < id; });
@@ -15,85 +22,219 @@ const lwm2m::RegisteredObject* Registration::object(std::uint16_t object_id) con
 }
 
 bool Registration::announced(lwm2m::ContentFormat format) const {
-  const auto& list = objects.content_formats;
+  const auto& list = objects->content_formats;
   return std::find(list.begin(), list.end(), static_cast<std::uint16_t>(format)) != list.end();
 }
 
 namespace {
 
-// Heterogeneous lookup by string_view, so finds do not build a std::string.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
+// An open-addressing index from a key to a slot number. The keys live in the slots, so an entry is
+// the slot number and 32 bits of the key's hash (which spare most visits to the slot). Linear
+// probing with backward-shift deletion: no tombstones, so lookups stay short under churn.
+class SlotIndex {
+ public:
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+  // The slot whose key has `hash` and satisfies `matches(slot)`, or kNone.
+  template <typename Matches>
+  std::uint32_t find(std::size_t hash, Matches&& matches) const {
+    if (table_.empty()) return kNone;
+    const auto h = static_cast<std::uint32_t>(hash);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = table_[i];
+      if (e.slot == kNone) return kNone;
+      if (e.hash == h && matches(e.slot)) return e.slot;
+    }
   }
+
+  // Adds `slot` under `hash` (the caller has checked that the key is not present).
+  void insert(std::size_t hash, std::uint32_t slot) {
+    if ((size_ + 1) * 4 > table_.size() * 3) grow();
+    place({static_cast<std::uint32_t>(hash), slot});
+    ++size_;
+  }
+
+  // Points the entry of the key `matches` finds at `slot` instead.
+  template <typename Matches>
+  void replace(std::size_t hash, Matches&& matches, std::uint32_t slot) {
+    const auto h = static_cast<std::uint32_t>(hash);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Entry& e = table_[i];
+      if (e.slot == kNone) return;
+      if (e.hash == h && matches(e.slot)) {
+        e.slot = slot;
+        return;
+      }
+    }
+  }
+
+  // Removes the entry of `slot` under `hash`, if there is one.
+  void erase(std::size_t hash, std::uint32_t slot) {
+    if (table_.empty()) return;
+    const auto h = static_cast<std::uint32_t>(hash);
+    std::size_t i = h & mask_;
+    for (;; i = (i + 1) & mask_) {
+      if (table_[i].slot == kNone) return;
+      if (table_[i].slot == slot && table_[i].hash == h) break;
+    }
+    // Backward shift: move later entries of the probe run into the hole where they may live.
+    for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+      if (table_[j].slot == kNone) break;
+      const std::size_t home = table_[j].hash & mask_;
+      if (((j - home) & mask_) >= ((j - i) & mask_)) {
+        table_[i] = table_[j];
+        i = j;
+      }
+    }
+    table_[i] = Entry{};
+    --size_;
+  }
+
+ private:
+  struct Entry {
+    std::uint32_t hash = 0;
+    std::uint32_t slot = kNone;
+  };
+
+  void place(Entry entry) {
+    for (std::size_t i = entry.hash & mask_;; i = (i + 1) & mask_) {
+      if (table_[i].slot == kNone) {
+        table_[i] = entry;
+        return;
+      }
+    }
+  }
+
+  void grow() {
+    std::vector<Entry> old = std::move(table_);
+    table_.assign(std::max<std::size_t>(16, old.size() * 2), Entry{});
+    mask_ = table_.size() - 1;
+    for (const Entry& e : old)
+      if (e.slot != kNone) place(e);
+  }
+
+  std::vector<Entry> table_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
 };
 
+std::size_t hash_text(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+// Registrations in fixed chunks of slots (stable addresses, no copy when growing), a free list, and
+// three SlotIndexes. A registration costs its own size plus about 40 bytes of index.
 class InMemoryRegistrationStore final : public RegistrationStore {
  public:
   std::optional<Registration> put(Registration registration) override {
     std::optional<Registration> previous = remove(registration.endpoint);
-    by_location_.emplace(registration.location, registration.endpoint);
-    by_peer_[registration.peer] = registration.endpoint;
-    std::string key = registration.endpoint;
-    by_endpoint_.emplace(std::move(key), std::move(registration));
+    const std::uint32_t slot = allocate();
+    Registration& r = at(slot) = std::move(registration);
+    by_endpoint_.insert(hash_text(r.endpoint), slot);
+    by_location_.insert(hash_text(r.location), slot);
+    index_peer(slot);
+    ++size_;
     return previous;
   }
 
   bool update(std::string_view endpoint,
               const std::function<void(Registration&)>& change) override {
-    const auto it = by_endpoint_.find(endpoint);
-    if (it == by_endpoint_.end()) return false;
-    const coap::PeerAddress old_peer = it->second.peer;
-    change(it->second);
-    if (it->second.peer != old_peer) {
-      unindex_peer(old_peer, it->first);
-      by_peer_[it->second.peer] = it->first;
+    const std::uint32_t slot = find_endpoint(endpoint);
+    if (slot == SlotIndex::kNone) return false;
+    Registration& r = at(slot);
+    const coap::PeerAddress old_peer = r.peer;
+    change(r);
+    if (r.peer != old_peer) {
+      unindex_peer(old_peer, slot);
+      index_peer(slot);
     }
     return true;
   }
 
   std::optional<Registration> remove(std::string_view endpoint) override {
-    const auto it = by_endpoint_.find(endpoint);
-    if (it == by_endpoint_.end()) return std::nullopt;
-    Registration removed = std::move(it->second);
-    by_endpoint_.erase(it);
-    by_location_.erase(removed.location);
-    unindex_peer(removed.peer, removed.endpoint);
+    const std::uint32_t slot = find_endpoint(endpoint);
+    if (slot == SlotIndex::kNone) return std::nullopt;
+    Registration& r = at(slot);
+    by_endpoint_.erase(hash_text(r.endpoint), slot);
+    by_location_.erase(hash_text(r.location), slot);
+    unindex_peer(r.peer, slot);
+    Registration removed = std::move(r);
+    r = Registration{};  // an empty endpoint marks a free slot
+    free_.push_back(slot);
+    --size_;
     return removed;
   }
 
   const Registration* find_by_endpoint(std::string_view endpoint) const override {
-    const auto it = by_endpoint_.find(endpoint);
-    return it == by_endpoint_.end() ? nullptr : &it->second;
+    return pointer(find_endpoint(endpoint));
   }
 
   const Registration* find_by_location(std::string_view location) const override {
-    const auto it = by_location_.find(location);
-    return it == by_location_.end() ? nullptr : find_by_endpoint(it->second);
+    return pointer(by_location_.find(hash_text(location), [&](std::uint32_t slot) {
+      return at(slot).location == location;
+    }));
   }
 
   const Registration* find_by_peer(const coap::PeerAddress& peer) const override {
-    const auto it = by_peer_.find(peer);
-    return it == by_peer_.end() ? nullptr : find_by_endpoint(it->second);
+    return pointer(find_peer(peer));
   }
 
-  std::size_t size() const override { return by_endpoint_.size(); }
+  std::size_t size() const override { return size_; }
 
   void for_each(const std::function<void(const Registration&)>& visit) const override {
-    for (const auto& [endpoint, registration] : by_endpoint_) visit(registration);
+    for (std::uint32_t slot = 0; slot < slots_; ++slot)
+      if (!at(slot).endpoint.empty()) visit(at(slot));
   }
 
  private:
-  // The peer index keeps the newest endpoint per address: only drop it if it still points here.
-  void unindex_peer(const coap::PeerAddress& peer, std::string_view endpoint) {
-    const auto it = by_peer_.find(peer);
-    if (it != by_peer_.end() && it->second == endpoint) by_peer_.erase(it);
+  static constexpr std::uint32_t kChunk = 4096;
+  using Chunk = std::array<Registration, kChunk>;
+
+  Registration& at(std::uint32_t slot) { return (*chunks_[slot / kChunk])[slot % kChunk]; }
+  const Registration& at(std::uint32_t slot) const {
+    return (*chunks_[slot / kChunk])[slot % kChunk];
+  }
+  const Registration* pointer(std::uint32_t slot) const {
+    return slot == SlotIndex::kNone ? nullptr : &at(slot);
   }
 
-  std::unordered_map<std::string, Registration, StringHash, std::equal_to<>> by_endpoint_;
-  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> by_location_;
-  std::unordered_map<coap::PeerAddress, std::string> by_peer_;
+  std::uint32_t allocate() {
+    if (!free_.empty()) {
+      const std::uint32_t slot = free_.back();
+      free_.pop_back();
+      return slot;
+    }
+    if (slots_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
+    return slots_++;
+  }
+
+  std::uint32_t find_endpoint(std::string_view endpoint) const {
+    return by_endpoint_.find(hash_text(endpoint),
+                             [&](std::uint32_t slot) { return at(slot).endpoint == endpoint; });
+  }
+  std::uint32_t find_peer(const coap::PeerAddress& peer) const {
+    return by_peer_.find(peer.hash(), [&](std::uint32_t slot) { return at(slot).peer == peer; });
+  }
+
+  // The peer index keeps the newest registration per address (several endpoints may share one
+  // behind a NAT); an older one sharing the address is no longer found by it.
+  void index_peer(std::uint32_t slot) {
+    const coap::PeerAddress& peer = at(slot).peer;
+    if (find_peer(peer) == SlotIndex::kNone)
+      by_peer_.insert(peer.hash(), slot);
+    else
+      by_peer_.replace(peer.hash(), [&](std::uint32_t s) { return at(s).peer == peer; }, slot);
+  }
+  // Drops the entry of `slot` under `peer` (its address before a change), if it still has one.
+  void unindex_peer(const coap::PeerAddress& peer, std::uint32_t slot) {
+    by_peer_.erase(peer.hash(), slot);
+  }
+
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::uint32_t slots_ = 0;  // slots ever handed out
+  std::vector<std::uint32_t> free_;
+  std::size_t size_ = 0;
+  SlotIndex by_endpoint_;
+  SlotIndex by_location_;
+  SlotIndex by_peer_;
 };
 
 }  // namespace

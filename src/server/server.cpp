@@ -172,7 +172,7 @@ std::optional<TimePoint> Server::next_expiry() const {
   auto earliest = [&next](TimePoint t) {
     if (!next || t < *next) next = t;
   };
-  if (!d.expiries.empty()) earliest(d.expiries.begin()->first);
+  if (!d.expiries.empty()) earliest(d.expiries.front().due);
   if (!d.awake_ends.empty()) earliest(d.awake_ends.begin()->first);
   if (!d.queue_deadlines.empty()) earliest(d.queue_deadlines.begin()->first);
   // Input held back while the event queue was full: process it as soon as there is room.
@@ -194,7 +194,6 @@ const Registration* Server::registration(std::string_view endpoint) const {
 bool Server::remove_registration(std::string_view endpoint) {
   auto removed = store_->remove(endpoint);
   if (!removed) return false;
-  impl_->unschedule_expiry(*removed);
   const std::string location = removed->location;
   const std::string name = removed->endpoint;
   impl_->events.emplace_back(Deregistered{std::move(*removed)});
@@ -217,7 +216,8 @@ ServerCounts Server::counts() const {
       .queued = d.queued_count,
       .observations = d.observation_count,
       .pending_events = d.events.size(),
-      .timers = d.expiries.size() + d.awake_ends.size() + d.queue_deadlines.size(),
+      .timers = store_->size() + d.awake_ends.size() + d.queue_deadlines.size(),
+      .expiry_entries = d.expiries.size(),
   };
 }
 
@@ -277,11 +277,16 @@ void Server::Impl::run_timers(TimePoint now) {
     it->second.awake_until.reset();
     events.emplace_back(Sleeping{registration->endpoint});
   }
-  while (room() && !expiries.empty() && expiries.begin()->first <= now) {
-    const std::string location = expiries.begin()->second;
-    expiries.erase(expiries.begin());
+  while (room() && !expiries.empty() && expiries.front().due <= now) {
+    std::pop_heap(expiries.begin(), expiries.end(), std::greater<>{});
+    const std::string location = std::move(expiries.back().location);
+    expiries.pop_back();
     const Registration* registration = store().find_by_location(location);
-    if (!registration) continue;
+    if (!registration) continue;  // ended meanwhile
+    if (registration->expires_at + config.lifetime_grace > now) {  // updated meanwhile
+      schedule_expiry(*registration);
+      continue;
+    }
     Registration removed = *store().remove(registration->endpoint);
     const std::string endpoint = removed.endpoint;
     events.emplace_back(Expired{std::move(removed)});
@@ -290,11 +295,19 @@ void Server::Impl::run_timers(TimePoint now) {
 }
 
 void Server::Impl::schedule_expiry(const Registration& registration) {
-  expiries.emplace(registration.expires_at + config.lifetime_grace, registration.location);
+  // Entries of ended registrations may pile up under churn (Register after Register): past
+  // twice the live ones, start again from the store.
+  if (expiries.size() >= 2 * store().size() + 1024) rebuild_expiries();
+  expiries.push_back({registration.expires_at + config.lifetime_grace, registration.location});
+  std::push_heap(expiries.begin(), expiries.end(), std::greater<>{});
 }
 
-void Server::Impl::unschedule_expiry(const Registration& registration) {
-  expiries.erase({registration.expires_at + config.lifetime_grace, registration.location});
+void Server::Impl::rebuild_expiries() {
+  expiries.clear();
+  store().for_each([&](const Registration& r) {
+    expiries.push_back({r.expires_at + config.lifetime_grace, r.location});
+  });
+  std::make_heap(expiries.begin(), expiries.end(), std::greater<>{});
 }
 
 void Server::Impl::set_queue_mode(const std::string& location, bool queue_mode, TimePoint now) {

@@ -58,6 +58,28 @@ class RegistrationTypes final : public lwm2m::TypeResolver {
   const Registration* registration_;
 };
 
+// Object lists by the link-format text they were read from: a fleet of one product registers
+// with the same text, so one parse and one copy serve every client. Entries no registration uses
+// any more are dropped whenever the table has doubled since the last sweep.
+class ObjectListCache {
+ public:
+  std::shared_ptr<const lwm2m::RegistrationPayload> find(std::string_view text) const;
+  void add(std::string_view text, std::shared_ptr<const lwm2m::RegistrationPayload> payload);
+  std::size_t size() const { return by_text_.size(); }
+
+ private:
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, std::shared_ptr<const lwm2m::RegistrationPayload>, TextHash,
+                     std::equal_to<>>
+      by_text_;
+  std::size_t sweep_at_ = 64;
+};
+
 struct Server::Impl {
   Impl(Server& server, ServerConfig cfg);
 
@@ -65,6 +87,7 @@ struct Server::Impl {
   ServerConfig config;
   coap::Engine engine;
   coap::Random random;  // registration locations
+  ObjectListCache object_lists;
   std::deque<ServerEvent> events;
   TimePoint last_now{};    // of the latest receive/on_timer
   bool held_back = false;  // engine events may wait: the event queue was full
@@ -76,9 +99,19 @@ struct Server::Impl {
   std::size_t observation_count = 0;
   std::size_t queued_count = 0;
 
-  // Timers, ordered by time: registration ends (expires_at + grace), awake windows of queue-mode
-  // clients, deadlines of queued requests.
-  std::set<std::pair<TimePoint, std::string>> expiries;
+  // Registration ends (expires_at + grace) as a min-heap by time, pushed once per registration:
+  // an Update only moves the registration's expires_at, and an entry that comes due early is
+  // pushed again for the registration's own time, so Updates do no timer work. Entries of
+  // registrations that ended are dropped when they come due, or all at once when they outnumber
+  // the live ones (rebuild_expiries).
+  struct Expiry {
+    TimePoint due;
+    std::string location;
+    friend bool operator>(const Expiry& a, const Expiry& b) { return a.due > b.due; }
+  };
+  std::vector<Expiry> expiries;
+  // Timers, ordered by time: awake windows of queue-mode clients, deadlines of queued requests.
+
   std::set<std::pair<TimePoint, std::string>> awake_ends;
   std::set<std::pair<TimePoint, OperationId>> queue_deadlines;
 
@@ -95,7 +128,7 @@ struct Server::Impl {
   void end_session(const std::string& location, const std::string& endpoint,
                    ObservationEndReason reason);
   void schedule_expiry(const Registration& registration);
-  void unschedule_expiry(const Registration& registration);
+  void rebuild_expiries();
   void set_queue_mode(const std::string& location, bool queue_mode, TimePoint now);
 
   // registration.cpp
@@ -107,6 +140,10 @@ struct Server::Impl {
                      TimePoint now);
   void on_send(const coap::RequestReceived& request, TimePoint now);
   std::string new_location();
+  // Reads a Register/Update payload (empty, or link-format); the response code and message on
+  // failure.
+  std::optional<std::pair<coap::Code, std::string>> read_objects(
+      const coap::Message& request, std::shared_ptr<const lwm2m::RegistrationPayload>& out);
   void respond(coap::ExchangeId exchange, coap::Code code, TimePoint now,
                std::string_view diagnostic = {});
 

@@ -22,8 +22,12 @@
 
 namespace drover::server {
 
-// sizeof(Registration) is 320 bytes (g++ 12, x86-64); with a five-object list and the in-memory
-// store's three indexes a registration takes about 1.4 KB of heap (measured in a release build).
+// The object list of a registration that announced none.
+const std::shared_ptr<const lwm2m::RegistrationPayload>& empty_registration_payload();
+
+// What a registration costs is measured by `drover bench memory` (docs/benchmarks.md): the struct,
+// an endpoint name longer than 15 characters, and about 40 bytes of the in-memory store's indexes;
+// object lists are shared.
 struct Registration {
   std::string endpoint;  // ep, unique per server
   std::string location;  // the registration ID: the client's Location-Path is "rd/{location}"
@@ -35,7 +39,9 @@ struct Registration {
   std::string binding = "U";                         // b as sent (1.0 may include Q)
   bool queue_mode = false;                           // Q (or a Q in a 1.0 binding)
   std::optional<std::string> sms;
-  lwm2m::RegistrationPayload objects;  // alternate root, announced ct, objects and instances
+  // Alternate root, announced ct, objects and instances. Immutable and shared: clients that
+  // announce the same list (a fleet of one product) share one copy. Never null.
+  std::shared_ptr<const lwm2m::RegistrationPayload> objects = empty_registration_payload();
   coap::TimePoint registered_at{};     // the Register
   coap::TimePoint updated_at{};        // the last Register or Update
   // updated_at + lifetime: the server ends the registration lifetime_grace (ServerConfig) later.

@@ -260,7 +260,11 @@ struct ServerCounts {
   std::size_t queued = 0;        // requests and observations waiting for a sleeping client
   std::size_t observations = 0;  // established, or waiting for the first answer
   std::size_t pending_events = 0;
+  // Armed timers: one expiry per registration, awake windows, deadlines of queued requests.
   std::size_t timers = 0;
+  // Entries of the expiry heap, those of registrations that ended included (bounded: see
+  // ServerConfig's note on timers).
+  std::size_t expiry_entries = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ TEST(Fleet, RegistersEveryClientWithItsObjects) {
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->version, lwm2m::Lwm2mVersion::V1_1);
   EXPECT_EQ(r->peer, h.fleet.address_of(49, kFleetPort));
-  ASSERT_EQ(r->objects.objects.size(), 4u);  // 1, 3, 4, 3303
-  EXPECT_EQ(r->objects.objects.back().instances.size(), 4u);
+  ASSERT_EQ(r->objects->objects.size(), 4u);  // 1, 3, 4, 3303
+  EXPECT_EQ(r->objects->objects.back().instances.size(), 4u);
   const auto& s = h.fleet.stats().of(Op::Register);
   EXPECT_EQ(s.started, 50u);
   EXPECT_EQ(s.succeeded, 50u);

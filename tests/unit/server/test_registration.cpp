@@ -1,4 +1,6 @@
 // The Registration interface: Register, Update, De-register, replacement, expiry, bounds.
+#include <map>
+#include <random>
 #include <set>
 
 #include "drover/server/registration_store.hpp"
@@ -28,13 +30,13 @@ TEST(ServerRegistration, RegisterStoresParametersAndObjects) {
   EXPECT_TRUE(r.queue_mode);
   EXPECT_EQ(r.sms, "123456");
   EXPECT_FALSE(r.identity.has_value());
-  EXPECT_EQ(r.objects.root, "/lwm2m");
-  EXPECT_EQ(r.objects.content_formats, (std::vector<std::uint16_t>{110, 112}));
-  ASSERT_EQ(r.objects.objects.size(), 3u);
-  EXPECT_EQ(r.objects.objects[0].object_id, 1);
-  EXPECT_EQ(r.objects.objects[0].instances, std::vector<std::uint16_t>{0});
-  EXPECT_EQ(r.objects.objects[1].version, "1.1");
-  EXPECT_TRUE(r.objects.objects[2].instances.empty());
+  EXPECT_EQ(r.objects->root, "/lwm2m");
+  EXPECT_EQ(r.objects->content_formats, (std::vector<std::uint16_t>{110, 112}));
+  ASSERT_EQ(r.objects->objects.size(), 3u);
+  EXPECT_EQ(r.objects->objects[0].object_id, 1);
+  EXPECT_EQ(r.objects->objects[0].instances, std::vector<std::uint16_t>{0});
+  EXPECT_EQ(r.objects->objects[1].version, "1.1");
+  EXPECT_TRUE(r.objects->objects[2].instances.empty());
   EXPECT_EQ(r.expires_at, h.now + 300s);
   EXPECT_TRUE(r.announced(lwm2m::ContentFormat::SenmlCbor));
   EXPECT_FALSE(r.announced(lwm2m::ContentFormat::Tlv));
@@ -54,7 +56,7 @@ TEST(ServerRegistration, DefaultsForA10Client) {
   EXPECT_EQ(r->lifetime, lwm2m::default_lifetime);
   EXPECT_EQ(r->binding, "UQ");
   EXPECT_TRUE(r->queue_mode);
-  EXPECT_EQ(r->objects.root, "/");
+  EXPECT_EQ(r->objects->root, "/");
 }
 
 TEST(ServerRegistration, LocationsAreDistinctAndUnpredictableAcrossSeeds) {
@@ -150,8 +152,8 @@ TEST(ServerRegistration, UpdateChangesOnlyWhatIsSent) {
   const Registration& r = updated[0].registration;
   EXPECT_EQ(r.lifetime, 600u);
   EXPECT_EQ(r.sms, "99");
-  EXPECT_EQ(r.objects.objects.size(), 2u);
-  EXPECT_EQ(r.objects.root, "/");
+  EXPECT_EQ(r.objects->objects.size(), 2u);
+  EXPECT_EQ(r.objects->root, "/");
   EXPECT_EQ(r.location, before.location);
 }
 
@@ -267,7 +269,56 @@ TEST(ServerRegistration, RemoveRegistrationFromTheServerSide) {
 TEST(ServerRegistration, RegistrationSizeIsSmall) {
   // Per-registration memory, without the heap parts (object list) and the store's index nodes.
   // Recorded so that growth is a conscious decision.
-  EXPECT_LE(sizeof(Registration), 320u) << sizeof(Registration);
+  EXPECT_LE(sizeof(Registration), 256u) << sizeof(Registration);
+}
+
+TEST(ServerRegistration, ShorterLifetimeInAnUpdateExpiresSooner) {
+  ServerConfig config = test_config();
+  config.lifetime_grace = 10s;
+  Harness h(config);
+  const std::string location = h.register_device("ep=dev1&lt=600");
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location, "lt=60")).code,
+            coap::codes::Changed);
+  h.events.clear();
+  h.advance(69s);
+  EXPECT_NE(h.server.registration("dev1"), nullptr);
+  h.advance(1s);
+  EXPECT_EQ(h.take_events<Expired>().size(), 1u);
+  EXPECT_EQ(h.server.registration("dev1"), nullptr);
+  h.advance(600s);  // the entry scheduled for the first lifetime finds nothing
+  EXPECT_TRUE(h.events.empty());
+}
+
+TEST(ServerRegistration, ReRegistrationChurnKeepsExpiryEntriesBounded) {
+  ServerConfig config = test_config();
+  config.lifetime_grace = 10s;
+  Harness h(config);
+  for (int i = 0; i < 3000; ++i) h.register_device("ep=dev1&lt=60");
+  EXPECT_EQ(h.server.counts().registrations, 1u);
+  EXPECT_EQ(h.server.counts().timers, 1u);
+  EXPECT_LE(h.server.counts().expiry_entries, 2u * 1u + 1024u + 1u);
+  h.events.clear();
+  h.advance(70s);
+  ASSERT_EQ(h.take_events<Expired>().size(), 1u) << "exactly the live registration expires";
+  EXPECT_EQ(h.server.counts().registrations, 0u);
+  h.advance(1s);
+  EXPECT_EQ(h.server.counts().expiry_entries, 0u) << "the stale entries were due as well";
+}
+
+TEST(ServerRegistration, ClientsWithTheSameObjectListShareIt) {
+  Harness h;
+  h.register_device("ep=dev1");
+  h.device_addr = coap::PeerAddress::loopback_v4(40001);
+  h.register_device("ep=dev2");
+  h.device_addr = coap::PeerAddress::loopback_v4(40002);
+  h.register_device("ep=dev3", "</1/0>,</3/0>");
+  const auto* a = h.server.registration("dev1");
+  const auto* b = h.server.registration("dev2");
+  const auto* c = h.server.registration("dev3");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(a->objects.get(), b->objects.get());
+  EXPECT_NE(a->objects.get(), c->objects.get());
+  EXPECT_EQ(c->objects->objects.size(), 2u);
 }
 
 TEST(InMemoryRegistrationStore, IndexesFollowChanges) {
@@ -304,6 +355,82 @@ TEST(InMemoryRegistrationStore, IndexesFollowChanges) {
   std::size_t visited = 0;
   store->for_each([&](const Registration&) { ++visited; });
   EXPECT_EQ(visited, 1u);
+}
+
+// Random puts, updates and removals over a few hundred endpoints sharing a few dozen addresses,
+// checked against a plain model after every step.
+TEST(InMemoryRegistrationStore, RandomOperationsMatchAModel) {
+  auto store = make_in_memory_registration_store();
+  struct Model {
+    std::string location;
+    std::uint16_t port;
+  };
+  std::map<std::string, Model> model;
+  std::map<std::uint16_t, std::string> newest_at;  // address -> endpoint whose entry it is
+  std::mt19937 rng(7);
+  int next_location = 0;
+  const auto check = [&] {
+    ASSERT_EQ(store->size(), model.size());
+    for (const auto& [endpoint, m] : model) {
+      const auto* r = store->find_by_endpoint(endpoint);
+      ASSERT_NE(r, nullptr) << endpoint;
+      EXPECT_EQ(r->location, m.location);
+      EXPECT_EQ(r->peer.port, m.port);
+      ASSERT_NE(store->find_by_location(m.location), nullptr);
+      EXPECT_EQ(store->find_by_location(m.location)->endpoint, endpoint);
+    }
+    for (std::uint16_t port = 1; port <= 40; ++port) {
+      const auto* r = store->find_by_peer(coap::PeerAddress::loopback_v4(port));
+      const auto it = newest_at.find(port);
+      if (it == newest_at.end()) {
+        EXPECT_EQ(r, nullptr) << port;
+      } else {
+        ASSERT_NE(r, nullptr) << port;
+        EXPECT_EQ(r->endpoint, it->second);
+      }
+    }
+  };
+  const auto drop_peer_entry = [&](const std::string& endpoint, std::uint16_t port) {
+    const auto it = newest_at.find(port);
+    if (it != newest_at.end() && it->second == endpoint) newest_at.erase(it);
+  };
+  for (int step = 0; step < 20000; ++step) {
+    const std::string endpoint = "ep" + std::to_string(rng() % 300);
+    const auto port = static_cast<std::uint16_t>(1 + rng() % 40);
+    const auto existing = model.find(endpoint);
+    switch (rng() % 3) {
+      case 0: {
+        Registration r;
+        r.endpoint = endpoint;
+        r.location = "l" + std::to_string(next_location++);
+        r.peer = coap::PeerAddress::loopback_v4(port);
+        const auto previous = store->put(r);
+        EXPECT_EQ(previous.has_value(), existing != model.end());
+        if (existing != model.end()) drop_peer_entry(endpoint, existing->second.port);
+        model[endpoint] = {r.location, port};
+        newest_at[port] = endpoint;
+        break;
+      }
+      case 1:
+        EXPECT_EQ(store->update(endpoint, [&](Registration& r) { r.peer.port = port; }),
+                  existing != model.end());
+        if (existing != model.end() && existing->second.port != port) {
+          drop_peer_entry(endpoint, existing->second.port);
+          existing->second.port = port;
+          newest_at[port] = endpoint;
+        }
+        break;
+      default:
+        EXPECT_EQ(store->remove(endpoint).has_value(), existing != model.end());
+        if (existing != model.end()) {
+          drop_peer_entry(endpoint, existing->second.port);
+          model.erase(existing);
+        }
+        break;
+    }
+    if (step % 97 == 0) check();
+  }
+  check();
 }
 
 }  // namespace
