@@ -91,11 +91,14 @@ const RegisterCommand register_demo([](CLI::App& app, int& exit_code) {
   cmd->footer(
       "Everything listens on 127.0.0.1. The devices (demo-0 ...) serve Device, Connectivity "
       "Monitoring, Location, Connectivity Statistics, Temperature and Light Control; try the "
-      "printed curl commands. Ctrl-C de-registers the devices and stops.");
+      "printed curl commands. Ctrl-C de-registers the devices and stops. The ports can also be "
+      "set in the environment: DROVER_COAP_PORT, DROVER_HTTP_PORT (an option given wins).");
   cmd->add_option("--coap-port", o->coap_port, "UDP port of the LwM2M server (0: the OS picks)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("DROVER_COAP_PORT");
   cmd->add_option("--http-port", o->http_port, "TCP port of the HTTP API (0: the OS picks)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("DROVER_HTTP_PORT");
   cmd->add_option("--devices", o->devices, "Number of simulated devices")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000u));

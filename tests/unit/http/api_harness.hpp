@@ -45,7 +45,7 @@ struct ApiHarness : Harness {
   std::optional<Completion> completion(server::OperationId id) {
     std::optional<Completion> out;
     for (const auto& e : events) {
-      if (auto c = api.on_event(e); c && c->id == id) out = std::move(c);
+      if (auto c = api.on_event(e, now); c && c->id == id) out = std::move(c);
     }
     events.clear();
     return out;
