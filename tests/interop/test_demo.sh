@@ -22,8 +22,7 @@ wait_log() {
 
 # started LOG PID: waits for the demo's startup lines and sets HTTP to its API's base URL.
 started() {
-  wait_log "$1" "$2" 'HTTP API on http://127\.0\.0\.1:[0-9]+/api/clients' || fail "drover demo did not start"
-  HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$1")
+  wait_http_api "$1" "$2"
   grep -qE 'LwM2M server listening on coap://127\.0\.0\.1:[0-9]+ ' "$1" || fail "no CoAP address"
   grep -q "curl $HTTP/api/clients" "$1" || fail "the demo does not print the API's URL"
 }

@@ -38,14 +38,7 @@ echo '<LWM2M><Object>not finished' >"$MODELS/broken.xml"
 start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --models "$MODELS"
 SERVER_PID=$LAST_PID
 LOG=$WORK/server.log
-HTTP=
-for i in $(seq 1 100); do
-  HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
-  [[ -n $HTTP ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
-  sleep 0.1
-done
-[[ -n $HTTP ]] || fail "drover server did not start"
+wait_http_api "$LOG" "$SERVER_PID"
 grep -q "models from $MODELS: 1 added, 1 rejected" "$LOG" || fail "the load is not reported"
 grep -q "rejected $MODELS/broken.xml: " "$LOG" || fail "the broken file is not named"
 pass "drover server --models loads the folder and says what it rejected"

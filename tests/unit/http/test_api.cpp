@@ -329,14 +329,8 @@ TEST_F(HttpApi, ObserveAndCancel) {
 TEST_F(HttpApi, PassiveCancelForgetsTheObservationAndTheNextNotificationIsReset) {
   auto id = h.start("POST", "/api/clients/dev1/3303/0/5700/observe");
   auto req = h.take_request();
-  coap::Message first;
-  first.code = coap::codes::Content;
-  first.add_uint_option(coap::options::Observe, 1);
-  first.add_uint_option(coap::options::ContentFormat, 0);
-  first.set_payload(std::string_view("21.5"));
-  auto observer = h.device.respond(req.exchange, std::move(first), h.now);
-  ASSERT_TRUE(observer.has_value() && observer.value().has_value());
-  h.pump();
+  const auto observer = h.accept_observe(req, "21.5");
+  ASSERT_TRUE(observer.has_value());
   EXPECT_EQ(h.finish(id).status, 200u);
   const auto sent = h.to_device.size();
 
@@ -348,12 +342,7 @@ TEST_F(HttpApi, PassiveCancelForgetsTheObservationAndTheNextNotificationIsReset)
   h.pump();
   EXPECT_EQ(h.to_device.size(), sent) << "nothing is sent on a passive cancel";
 
-  coap::Message note;
-  note.code = coap::codes::Content;
-  note.add_uint_option(coap::options::ContentFormat, 0);
-  note.set_payload(std::string_view("22"));
-  ASSERT_TRUE(h.device.notify(*observer.value(), std::move(note), h.now).has_value());
-  h.pump();
+  h.notify_text(*observer, "22");
   EXPECT_TRUE(h.take_events<server::Notification>().empty());
   ASSERT_GT(h.to_device.size(), sent);
   EXPECT_EQ(h.to_device.back().type, coap::Type::Rst) << "the client learns it on its next notification";
