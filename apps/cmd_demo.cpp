@@ -40,6 +40,8 @@ void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned
             << http << "/api/clients/" << first << "/3311/0/5850\n"
             << "  curl -X POST " << http << "/api/clients/" << first << "/3303/0/5700/observe\n"
             << "  curl -N " << http << "/api/events          # live events\n"
+            << "  curl -N '" << http << "/api/events?endpoint=" << first
+            << "&coap=1'   # its CoAP messages\n"
             << "  curl " << http << "/metrics\n"
             << "The API is described in docs/http-api.md and " << http
             << "/api/openapi.json. Press Ctrl-C to stop.\n"
