@@ -40,6 +40,8 @@ void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned
             << http << "/api/clients/" << first << "/3311/0/5850\n"
             << "  curl -X POST " << http << "/api/clients/" << first << "/3303/0/5700/observe\n"
             << "  curl -N " << http << "/api/events          # live events\n"
+            << "  curl -N '" << http << "/api/events?endpoint=" << first
+            << "&coap=1'   # its CoAP messages\n"
             << "  curl " << http << "/metrics\n"
             << "The API is described in docs/http-api.md and " << http
             << "/api/openapi.json. Press Ctrl-C to stop.\n"
@@ -91,11 +93,14 @@ const RegisterCommand register_demo([](CLI::App& app, int& exit_code) {
   cmd->footer(
       "Everything listens on 127.0.0.1. The devices (demo-0 ...) serve Device, Connectivity "
       "Monitoring, Location, Connectivity Statistics, Temperature and Light Control; try the "
-      "printed curl commands. Ctrl-C de-registers the devices and stops.");
+      "printed curl commands. Ctrl-C de-registers the devices and stops. The ports can also be "
+      "set in the environment: DROVER_COAP_PORT, DROVER_HTTP_PORT (an option given wins).");
   cmd->add_option("--coap-port", o->coap_port, "UDP port of the LwM2M server (0: the OS picks)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("DROVER_COAP_PORT");
   cmd->add_option("--http-port", o->http_port, "TCP port of the HTTP API (0: the OS picks)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("DROVER_HTTP_PORT");
   cmd->add_option("--devices", o->devices, "Number of simulated devices")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000u));

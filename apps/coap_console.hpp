@@ -16,9 +16,6 @@ std::string clock_stamp();
 // payloads.
 void log_line(std::string_view who, std::string_view text);
 
-// "2.05 Content"; the code alone for codes without a registered name.
-std::string code_name(coap::Code code);
-
 // A one-line summary: code, notable options (Observe, Block1/2, Content-Format, ETag,
 // Location-Path) and the payload size with a printable preview.
 std::string describe(const coap::Message& msg);

@@ -121,13 +121,14 @@ transport::DatagramLoopConfig loop_config() {
 ServerRuntime::ServerRuntime(asio::io_context& io)
     : io_(io),
       core_(server_config()),
-      loop_(io, core_, loop_config()),
+      tap_(core_),
+      loop_(io, tap_, loop_config()),
       api_(core_),
       http_(
           io, api_, [this] { loop_.flush_soon(); },
           http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
-      signals_(io, SIGINT, SIGTERM),
       stop_timer_(io) {
+  http_.set_message_tap(&tap_);
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
     server_log(std::string(what) + " error: " + ec.message());
   });
@@ -205,7 +206,8 @@ std::string ServerRuntime::http_base_url() const {
 
 void ServerRuntime::stop_on_signal(double duration, std::function<void()> on_stop) {
   auto stop = std::make_shared<std::function<void()>>(std::move(on_stop));
-  signals_.async_wait([stop](const boost::system::error_code& e, int signal) {
+  signals_.emplace(io_, SIGINT, SIGTERM);
+  signals_->async_wait([stop](const boost::system::error_code& e, int signal) {
     if (e) return;
     server_log(std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     (*stop)();
@@ -215,7 +217,7 @@ void ServerRuntime::stop_on_signal(double duration, std::function<void()> on_sto
         std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(duration)));
     stop_timer_.async_wait([this, stop](const boost::system::error_code& e) {
       if (e) return;
-      signals_.cancel();
+      signals_->cancel();
       (*stop)();
     });
   }

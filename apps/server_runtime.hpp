@@ -1,6 +1,7 @@
-// What `drover server` and `drover demo` share: the LwM2M server core on a DatagramLoop, its HTTP
-// API on the same io_context (so the core is only touched from one thread), the log of every
-// server event, and stopping on SIGINT/SIGTERM or after a duration.
+// What `drover server` and `drover demo` share: the LwM2M server core on a DatagramLoop (through
+// the MessageTap of the event stream's CoAP log), its HTTP API on the same io_context (so the
+// core is only touched from one thread), the log of every server event, and stopping on
+// SIGINT/SIGTERM or after a duration.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -8,12 +9,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
+#include "drover/http/message_log.hpp"
 #include "drover/server/server.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
@@ -38,7 +41,8 @@ class ServerRuntime {
   int open_coap(const std::string& address, std::uint16_t port);
   int open_http(const std::string& address, std::uint16_t port);
 
-  // Runs `on_stop` at the first SIGINT/SIGTERM, or after `duration` seconds when positive.
+  // Runs `on_stop` at the first SIGINT/SIGTERM (caught from this call on), or after `duration`
+  // seconds when positive.
   void stop_on_signal(double duration, std::function<void()> on_stop);
   // Logs the closing summary.
   void log_stopped() const;
@@ -47,14 +51,16 @@ class ServerRuntime {
   coap::PeerAddress coap_address() const { return loop_.local_address(); }
   // "http://127.0.0.1:8080"
   std::string http_base_url() const;
+  boost::asio::ip::tcp::endpoint http_endpoint() const { return http_.local_endpoint(); }
 
  private:
   boost::asio::io_context& io_;
   server::Server core_;
+  http::MessageTap tap_;
   transport::DatagramLoop loop_;
   http::Api api_;
   http::HttpServer http_;
-  boost::asio::signal_set signals_;
+  std::optional<boost::asio::signal_set> signals_;
   boost::asio::steady_timer stop_timer_;
 };
 

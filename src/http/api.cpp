@@ -120,6 +120,9 @@ std::optional<ContentFormat> format_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+// Query options of the API itself, not passed on to the device (Write-Attributes takes the rest).
+constexpr std::array<std::string_view, 3> kApiOptions{"format", "timeout", "names"};
+
 std::optional<std::size_t> parse_size(std::string_view text) {
   std::size_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -142,6 +145,11 @@ struct Api::Context {
     auto it = url.params().find(key);
     if (it == url.params().end()) return std::nullopt;
     return std::string((*it).value);
+  }
+  // An on/off option: "1" or "true" is on.
+  bool flag(std::string_view key) const {
+    const auto v = query(key);
+    return v && (*v == "1" || *v == "true");
   }
 };
 
@@ -176,7 +184,7 @@ Reply Api::handle(const Request& request, coap::TimePoint now) {
     c.params.timeout =
         std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(seconds));
   }
-  if (auto n = c.query("names")) c.names = (*n == "1" || *n == "true");
+  c.names = c.flag("names");
   return route(c);
 }
 
@@ -190,7 +198,10 @@ Reply Api::route(Context& c) {
   }
   if (s.size() == 2 && s[0] == "api" && s[1] == "events") {
     if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
-    return Subscribe{c.query("endpoint").value_or("")};
+    Subscribe subscribe{c.query("endpoint").value_or(""), c.names, c.flag("coap")};
+    if (subscribe.coap && subscribe.endpoint.empty())
+      return error(400, "bad_query", "coap=1 logs the messages of one client: add endpoint=");
+    return subscribe;
   }
   if (s.size() == 2 && s[0] == "api" && s[1] == "openapi.json") {
     if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
@@ -355,7 +366,7 @@ Reply Api::resource(Context& c, const std::string& endpoint, const Path& path,
   const auto& m = c.method;
   if (action == "observe") {
     if (m == "POST") return observe(c, endpoint, path);
-    if (m == "DELETE") return cancel(c, endpoint, path);
+    if (m == "DELETE") return cancel(c, endpoint, endpoint + " " + path.to_string());
     return error(405, "method_not_allowed", "use POST or DELETE");
   }
   if (action == "discover") {
@@ -379,7 +390,7 @@ Reply Api::resource(Context& c, const std::string& endpoint, const Path& path,
     // The query, minus the API's own options, read as LwM2M Uri-Query attributes.
     coap::Message queries;
     for (const auto& p : c.url.params()) {
-      if (p.key == "timeout") continue;
+      if (std::find(kApiOptions.begin(), kApiOptions.end(), p.key) != kApiOptions.end()) continue;
       queries.add_uri_queries(p.has_value ? p.key + "=" + p.value : p.key);
     }
     lwm2m::AttributeUpdate update;
@@ -481,10 +492,46 @@ Response Api::models(const Context& c, std::string_view id) const {
   return ok(200, model_json(*def));
 }
 
+namespace {
+
+// The "paths" array of a composite body, as LwM2M paths; a Response on error.
+std::variant<std::vector<Path>, Response> body_paths(const json::value& body) {
+  const auto* object = body.if_object();
+  const auto* list = object ? object->if_contains("paths") : nullptr;
+  if (!list || !list->is_array() || list->get_array().empty())
+    return error(400, "bad_body", "the body needs a non-empty \"paths\" array");
+  std::vector<Path> paths;
+  for (const auto& p : list->get_array()) {
+    std::optional<Path> path;
+    if (p.is_string()) path = Path::parse(p.get_string());
+    if (!path) return error(400, "invalid_path", "\"paths\" must hold LwM2M path strings");
+    paths.push_back(*path);
+  }
+  return paths;
+}
+
+// What identifies an observation started through the API: the client and its path, or its set
+// of paths (in any order) for a composite one.
+std::string observation_key(std::string_view endpoint, const Path& path,
+                            std::span<const Path> paths) {
+  std::string key(endpoint);
+  if (paths.empty()) return key + " " + path.to_string();
+  std::vector<Path> sorted(paths.begin(), paths.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  key += " composite";
+  for (const auto& p : sorted) key += " " + p.to_string();
+  return key;
+}
+
+}  // namespace
+
 Reply Api::composite(Context& c, const std::string& endpoint, std::string_view action) {
-  if (action != "read" && action != "write")
-    return error(404, "not_found", "composite operations are read and write");
-  if (c.method != "POST") return error(405, "method_not_allowed", "use POST");
+  if (action != "read" && action != "write" && action != "observe")
+    return error(404, "not_found", "composite operations are read, write and observe");
+  if (action == "observe" ? c.method != "POST" && c.method != "DELETE" : c.method != "POST")
+    return error(405, "method_not_allowed",
+                 action == "observe" ? "use POST or DELETE" : "use POST");
   auto body = parse_body(c.body);
   if (auto* e = std::get_if<Response>(&body)) return *e;
   const auto& v = std::get<json::value>(body);
@@ -496,28 +543,28 @@ Reply Api::composite(Context& c, const std::string& endpoint, std::string_view a
                                          c.params, c.now),
                    Kind::WriteComposite, endpoint, Path());
   }
-  const auto* object = v.if_object();
-  const auto* list = object ? object->if_contains("paths") : nullptr;
-  if (!list || !list->is_array() || list->get_array().empty())
-    return error(400, "bad_body", "the body needs a non-empty \"paths\" array");
-  std::vector<Path> paths;
-  for (const auto& p : list->get_array()) {
-    std::optional<Path> path;
-    if (p.is_string()) path = Path::parse(p.get_string());
-    if (!path) return error(400, "invalid_path", "\"paths\" must hold LwM2M path strings");
-    paths.push_back(*path);
+  auto parsed = body_paths(v);
+  if (auto* e = std::get_if<Response>(&parsed)) return *e;
+  const auto& paths = std::get<std::vector<Path>>(parsed);
+  if (action == "observe") {
+    if (c.method == "DELETE") return cancel(c, endpoint, observation_key(endpoint, Path(), paths));
+    return observe(c, endpoint, Path(), paths);
   }
   return started(c, core_.read_composite(endpoint, paths, c.params, c.now), Kind::ReadComposite,
                  endpoint, Path());
 }
 
-Reply Api::observe(Context& c, const std::string& endpoint, const Path& path) {
-  const std::string key = endpoint + " " + path.to_string();
+Reply Api::observe(Context& c, const std::string& endpoint, const Path& path,
+                   std::span<const Path> paths) {
+  const std::string key = observation_key(endpoint, path, paths);
   if (auto it = observations_.find(key); it != observations_.end())
     return error(409, "already_observed",
-                 "observation " + std::to_string(it->second.value) + " already covers this path");
-  auto id = core_.observe(endpoint, path, c.params, c.now);
-  auto reply = started(c, id, Kind::Observe, endpoint, path);
+                 "observation " + std::to_string(it->second.value) + " already covers " +
+                     (paths.empty() ? "this path" : "these paths"));
+  const bool composite = !paths.empty();
+  auto id = composite ? core_.observe_composite(endpoint, paths, c.params, c.now)
+                      : core_.observe(endpoint, path, c.params, c.now);
+  auto reply = started(c, id, composite ? Kind::ObserveComposite : Kind::Observe, endpoint, path);
   if (id) {
     observations_[key] = *id;
     observation_keys_[*id] = key;
@@ -525,7 +572,7 @@ Reply Api::observe(Context& c, const std::string& endpoint, const Path& path) {
   return reply;
 }
 
-Reply Api::cancel(Context& c, const std::string& endpoint, const Path& path) {
+Reply Api::cancel(Context& c, const std::string& endpoint, const std::string& key) {
   auto mode = server::CancelMode::Passive;
   if (auto m = c.query("mode")) {
     if (*m == "active")
@@ -533,10 +580,18 @@ Reply Api::cancel(Context& c, const std::string& endpoint, const Path& path) {
     else if (*m != "passive")
       return error(400, "bad_query", "mode must be passive or active");
   }
-  auto it = observations_.find(endpoint + " " + path.to_string());
+  if (!core_.registration(endpoint))
+    return error(404, "unknown_client", "no client registered as \"" + endpoint + "\"");
+  auto it = observations_.find(key);
   if (it == observations_.end())
-    return error(404, "unknown_observation", "no observation of this path through the API");
+    return error(404, "unknown_observation", "no observation started through the API matches");
   const auto id = it->second;
+  if (auto p = pending_.find(id); p != pending_.end()) {
+    // Its HTTP request waits for the first answer, which a cancel would never give.
+    if (!p->second.queued)
+      return error(409, "observe_pending", "the observe is not answered yet: cancel it after");
+    pending_.erase(p);  // queued for a sleeping client: nobody waits for it
+  }
   auto status = core_.cancel_observation(id, mode, c.now);
   forget_observation(id);
   if (!status) return error_of(status.error());
@@ -551,12 +606,12 @@ Reply Api::started(Context& c, const server::Result<server::OperationId>& id, Ki
   }
   const auto* r = core_.registration(endpoint);
   const bool queued = r && r->queue_mode && !core_.is_awake(endpoint);
-  pending_[*id] = PendingOp{kind, endpoint, path, c.names, queued};
+  pending_[*id] = PendingOp{kind, endpoint, path, c.now, c.names, queued};
   if (queued) return ok(202, json::object{{"id", (*id).value}, {"queued", true}});
   return Pending{*id};
 }
 
-std::optional<Completion> Api::on_event(const server::ServerEvent& event) {
+std::optional<Completion> Api::on_event(const server::ServerEvent& event, coap::TimePoint now) {
   if (const auto* ended = std::get_if<server::ObservationEnded>(&event)) {
     forget_observation(ended->observation);
     return std::nullopt;
@@ -574,7 +629,14 @@ std::optional<Completion> Api::on_event(const server::ServerEvent& event) {
   const PendingOp op = std::move(it->second);
   pending_.erase(it);
   ++operations_[static_cast<std::size_t>(op.kind)][static_cast<std::size_t>(done->result.status)];
-  if (op.kind == Kind::Observe && !done->result.observing) forget_observation(done->id);
+  auto& latency = latency_[static_cast<std::size_t>(op.kind)];
+  const double seconds = std::max(0.0, std::chrono::duration<double>(now - op.started).count());
+  const auto bucket = std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds);
+  ++latency.buckets[static_cast<std::size_t>(bucket - kLatencyBounds.begin())];
+  latency.sum += seconds;
+  ++latency.count;
+  const bool observe = op.kind == Kind::Observe || op.kind == Kind::ObserveComposite;
+  if (observe && !done->result.observing) forget_observation(done->id);
   return Completion{done->id, completed(op, done->id, done->result), op.queued};
 }
 
@@ -587,9 +649,11 @@ Response Api::completed(const PendingOp& op, server::OperationId id,
     case Kind::Read:
     case Kind::ReadComposite:
     case Kind::Observe:
+    case Kind::ObserveComposite:
       if (result.format) body["format"] = lwm2m::to_string(*result.format);
       body["values"] = records_json(result.records, names);
-      if (op.kind == Kind::Observe) body["observing"] = result.observing;
+      if (op.kind == Kind::Observe || op.kind == Kind::ObserveComposite)
+        body["observing"] = result.observing;
       break;
     case Kind::Discover: {
       json::array links;
@@ -627,9 +691,10 @@ json::object endpoint_json(const server::Registration& r) {
 
 // Notification and Send data: the values in the API's JSON form, or why they could not be read.
 void add_records(json::object& o, std::optional<ContentFormat> format,
-                 const std::vector<lwm2m::Record>& records, const std::string& diagnostic) {
+                 const std::vector<lwm2m::Record>& records, const std::string& diagnostic,
+                 const lwm2m::ObjectRegistry* names) {
   if (format) o["format"] = lwm2m::to_string(*format);
-  o["values"] = records_json(records, nullptr);
+  o["values"] = records_json(records, names);
   if (!diagnostic.empty()) o["diagnostic"] = diagnostic;
 }
 
@@ -637,7 +702,8 @@ void add_records(json::object& o, std::optional<ContentFormat> format,
 
 std::optional<StreamEvent> Api::stream_event(const server::ServerEvent& event,
                                              const std::optional<Completion>& completion,
-                                             coap::TimePoint now) const {
+                                             coap::TimePoint now, bool names) const {
+  const lwm2m::ObjectRegistry* registry = names ? &core_.objects() : nullptr;
   return std::visit(
       [&](const auto& e) -> std::optional<StreamEvent> {
         using T = std::decay_t<decltype(e)>;
@@ -664,11 +730,11 @@ std::optional<StreamEvent> Api::stream_event(const server::ServerEvent& event,
           json::object data{{"endpoint", e.endpoint},
                             {"observation", e.observation.value},
                             {"code", e.code.to_string()}};
-          add_records(data, e.format, e.records, e.diagnostic);
+          add_records(data, e.format, e.records, e.diagnostic, registry);
           return make("notification", e.endpoint, data);
         } else if constexpr (std::is_same_v<T, server::SendReceived>) {
           json::object data{{"endpoint", e.endpoint}};
-          add_records(data, e.format, e.records, {});
+          add_records(data, e.format, e.records, {}, registry);
           return make("send", e.endpoint, data);
         } else if constexpr (std::is_same_v<T, server::OperationCompleted>) {
           // Only results nobody waits for: those of operations answered 202.
@@ -688,9 +754,10 @@ std::optional<StreamEvent> Api::stream_event(const server::ServerEvent& event,
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kKindNames{
-    "read",    "discover", "write",          "write_attributes", "execute",
-    "create",  "delete",   "read_composite", "write_composite",  "observe"};
+constexpr std::array<std::string_view, 11> kKindNames{
+    "read",           "discover",        "write",   "write_attributes",
+    "execute",        "create",          "delete",  "read_composite",
+    "write_composite", "observe",        "observe_composite"};
 
 void metric_header(std::string& out, std::string_view name, std::string_view type,
                    std::string_view help) {
@@ -702,6 +769,13 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
             std::uint64_t value) {
   metric_header(out, name, type, help);
   out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+// Shortest text that reads back as `v` (Prometheus takes Go float syntax: "0.25", "1e-05").
+std::string number(double v) {
+  std::array<char, 32> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
+  return ec == std::errc{} ? std::string(buffer.data(), end) : std::string("NaN");
 }
 
 }  // namespace
@@ -747,6 +821,35 @@ Response Api::metrics() const {
           .append(std::to_string(operations_[k][r]))
           .append("\n");
     }
+  }
+  metric_header(out, "drover_api_operation_duration_seconds", "histogram",
+                "Time from the API call to the operation's completion (the device's answer, a "
+                "timeout, or the end of the registration), queue included, by operation.");
+  for (std::size_t k = 0; k < kKinds; ++k) {
+    const auto& h = latency_[k];
+    const std::string label = "operation=\"" + std::string(kKindNames[k]) + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < h.buckets.size(); ++b) {
+      cumulative += h.buckets[b];
+      const std::string le = b < kLatencyBounds.size() ? number(kLatencyBounds[b]) : "+Inf";
+      out.append("drover_api_operation_duration_seconds_bucket{")
+          .append(label)
+          .append(",le=\"")
+          .append(le)
+          .append("\"} ")
+          .append(std::to_string(cumulative))
+          .append("\n");
+    }
+    out.append("drover_api_operation_duration_seconds_sum{")
+        .append(label)
+        .append("} ")
+        .append(number(h.sum))
+        .append("\n");
+    out.append("drover_api_operation_duration_seconds_count{")
+        .append(label)
+        .append("} ")
+        .append(std::to_string(h.count))
+        .append("\n");
   }
   metric(out, "drover_notifications_total", "counter", "Notifications received.",
          notifications_);

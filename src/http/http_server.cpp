@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "drover/http/message_log.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
 namespace drover::http {
@@ -29,6 +30,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       : io(io_context), acceptor(io_context), api(a), after_call(std::move(after)), config(c) {}
 
   void accept();
+  // Pushes to every stream `frame_for` gives a frame (non-null); ends those whose buffer is full.
+  void deliver(const std::function<const std::string*(const Session&)>& frame_for);
+  // A server event to the streams that take it.
+  void publish(const server::ServerEvent& event, const std::optional<Completion>& completion,
+               coap::TimePoint now);
+  // A datagram of the message log to the coap=1 streams of its endpoint.
+  void publish_message(const StreamEvent& event);
+  // Logs an exception caught from the Api (`what` happened when it was thrown).
+  void internal_error(std::string_view what, std::string_view reason);
 
   asio::io_context& io;
   tcp::acceptor acceptor;
@@ -44,6 +54,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // Open event streams (bounded by max_connections), by a number of their own.
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> streams;
   std::uint64_t next_stream = 0;
+  MessageTap* tap = nullptr;
 };
 
 namespace {
@@ -88,6 +99,8 @@ class Session : public std::enable_shared_from_this<Session> {
     return true;
   }
   const std::string& stream_filter() const { return filter_; }
+  bool wants_names() const { return names_; }
+  bool wants_coap() const { return coap_; }
   std::size_t buffered() const { return events_->size(); }
   std::string peer() const {
     beast::error_code ec;
@@ -101,6 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto self = shared_from_this();  // the table may hold the last reference
     server_->streams.erase(*stream_id_);
     stream_id_.reset();
+    if (coap_ && server_->tap) server_->tap->unwatch(filter_);
     close();
   }
 
@@ -121,16 +135,32 @@ class Session : public std::enable_shared_from_this<Session> {
                         ? error_response(413, "body_too_large", "the body is too large")
                         : error_response(431, "header_too_large", "the header is too large"));
     }
-    if (ec == bhttp::error::end_of_stream || ec) return close();
+    // Not HTTP (a bad start line, header or chunk): say so, then close. A peer that left or went
+    // quiet mid-request (end of stream, partial message, timeout) gets nothing.
+    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+        !server_->closed) {
+      ++server_->stats.bad_requests;
+      keep_alive_ = false;
+      return answer(error_response(400, "bad_request", "not an HTTP/1.1 request: " + ec.message()));
+    }
+    if (ec) return close();
     if (server_->closed) return close();
     const auto& req = parser_->get();
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     ++server_->stats.requests;
-    auto reply = server_->api.handle({req.method_string(), req.target(), req.body()},
-                                     transport::DatagramLoop::now());
+    Reply reply;
+    try {
+      reply = server_->api.handle({req.method_string(), req.target(), req.body()},
+                                  transport::DatagramLoop::now());
+    } catch (const std::exception& e) {
+      server_->internal_error(std::string(req.method_string()) + " " + std::string(req.target()),
+                              e.what());
+      reply = error_response(500, "internal_error", "the server failed to handle the request");
+    }
     if (server_->after_call) server_->after_call();
-    if (auto* subscribe = std::get_if<Subscribe>(&reply)) return start_stream(subscribe->endpoint);
+    if (auto* subscribe = std::get_if<Subscribe>(&reply)) return start_stream(*subscribe);
     if (auto* pending = std::get_if<Pending>(&reply)) {
       // The device's answer (or its deadline) ends the wait, not the idle timer.
       stream_.expires_never();
@@ -140,8 +170,13 @@ class Session : public std::enable_shared_from_this<Session> {
     answer(std::get<Response>(reply));
   }
 
-  void start_stream(std::string filter) {
-    filter_ = std::move(filter);
+  void start_stream(const Subscribe& subscribe) {
+    if (subscribe.coap && !server_->tap)
+      return answer(error_response(501, "no_message_log", "this server has no CoAP message log"));
+    filter_ = subscribe.endpoint;
+    names_ = subscribe.names;
+    coap_ = subscribe.coap;
+    if (coap_) server_->tap->watch(filter_);
     events_.emplace(server_->config.max_event_buffer_bytes);
     stream_id_ = server_->next_stream++;
     server_->streams[*stream_id_] = shared_from_this();
@@ -197,6 +232,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Event stream state.
   std::optional<std::uint64_t> stream_id_;
   std::string filter_;
+  bool names_ = false;
+  bool coap_ = false;
   std::optional<EventBuffer> events_;
   std::string out_;  // being written
   bool writing_ = false;
@@ -235,7 +272,10 @@ HttpServer::HttpServer(asio::io_context& io, Api& api, AfterCall after_call,
                        HttpServerConfig config)
     : impl_(std::make_shared<Impl>(io, api, std::move(after_call), config)) {}
 
-HttpServer::~HttpServer() { close(); }
+HttpServer::~HttpServer() {
+  close();
+  set_message_tap(nullptr);
+}
 
 std::error_code HttpServer::open(const tcp::endpoint& local) {
   beast::error_code ec;
@@ -269,37 +309,102 @@ void HttpServer::close() {
   for (auto& [id, session] : streams) session->end_stream();
 }
 
+void HttpServer::Impl::deliver(
+    const std::function<const std::string*(const Session&)>& frame_for) {
+  std::vector<std::shared_ptr<Session>> full;
+  for (auto& [id, session] : streams) {
+    const std::string* frame = frame_for(*session);
+    if (frame && !session->push(*frame)) full.push_back(session);
+  }
+  for (auto& session : full) {
+    ++stats.streams_dropped;
+    if (config.log)
+      config.log("event stream to " + session->peer() + " closed: " +
+                 std::to_string(session->buffered()) +
+                 " bytes of events not yet read, the buffer is full (the client reads too "
+                 "slowly)");
+    session->end_stream();
+  }
+}
+
+void HttpServer::Impl::publish(const server::ServerEvent& event,
+                               const std::optional<Completion>& completion, coap::TimePoint now) {
+  // Formatted at most twice, with and without names, and only for the streams that take it.
+  struct Variant {
+    bool made = false;
+    std::optional<StreamEvent> event;
+    std::string frame;
+  };
+  std::array<Variant, 2> variants;
+  deliver([&](const Session& s) -> const std::string* {
+    auto& v = variants[s.wants_names() ? 1 : 0];
+    if (!v.made) {
+      v.made = true;
+      v.event = api.stream_event(event, completion, now, s.wants_names());
+      if (v.event) v.frame = sse_frame(*v.event);
+    }
+    if (!v.event) return nullptr;
+    const auto& filter = s.stream_filter();
+    return filter.empty() || filter == v.event->endpoint ? &v.frame : nullptr;
+  });
+}
+
+void HttpServer::Impl::publish_message(const StreamEvent& event) {
+  const std::string frame = sse_frame(event);
+  deliver([&](const Session& s) -> const std::string* {
+    return s.wants_coap() && s.stream_filter() == event.endpoint ? &frame : nullptr;
+  });
+}
+
+void HttpServer::Impl::internal_error(std::string_view what, std::string_view reason) {
+  ++stats.internal_errors;
+  if (config.log)
+    config.log("internal error in the HTTP API (" + std::string(what) + "): " + std::string(reason));
+}
+
 void HttpServer::on_event(const server::ServerEvent& event) {
-  auto completion = impl_->api.on_event(event);
-  if (!impl_->streams.empty()) {
-    if (auto e = impl_->api.stream_event(event, completion, transport::DatagramLoop::now()))
-      publish(*e);
+  auto& d = *impl_;
+  const auto now = transport::DatagramLoop::now();
+  const auto* done = std::get_if<server::OperationCompleted>(&event);
+  std::optional<Completion> completion;
+  try {
+    completion = d.api.on_event(event, now);
+  } catch (const std::exception& e) {
+    d.internal_error("server event", e.what());
+    // A request waiting for this operation still gets an answer.
+    if (done)
+      completion = Completion{
+          done->id, error_response(500, "internal_error", "the server failed to give the result")};
+  }
+  if (!d.streams.empty()) {
+    try {
+      d.publish(event, completion, now);
+    } catch (const std::exception& e) {
+      d.internal_error("event stream", e.what());
+    }
   }
   if (!completion) return;
-  auto it = impl_->waiting.find(completion->id);
-  if (it == impl_->waiting.end()) return;
+  auto it = d.waiting.find(completion->id);
+  if (it == d.waiting.end()) return;
   auto session = std::move(it->second);
-  impl_->waiting.erase(it);
+  d.waiting.erase(it);
   session->answer(completion->response);
 }
 
-void HttpServer::publish(const StreamEvent& event) {
-  const std::string frame = sse_frame(event);
-  std::vector<std::shared_ptr<Session>> full;
-  for (auto& [id, session] : impl_->streams) {
-    const auto& filter = session->stream_filter();
-    if (!filter.empty() && filter != event.endpoint) continue;
-    if (!session->push(frame)) full.push_back(session);
-  }
-  for (auto& session : full) {
-    ++impl_->stats.streams_dropped;
-    if (impl_->config.log)
-      impl_->config.log("event stream to " + session->peer() + " closed: " +
-                        std::to_string(session->buffered()) +
-                        " bytes of events not yet read, the buffer is full (the client reads "
-                        "too slowly)");
-    session->end_stream();
-  }
+void HttpServer::set_message_tap(MessageTap* tap) {
+  if (impl_->tap) impl_->tap->set_sink({});
+  impl_->tap = tap;
+  if (!tap) return;
+  // Called from inside the transport's drain, where nothing may throw.
+  tap->set_sink([weak = std::weak_ptr<Impl>(impl_)](const StreamEvent& event) {
+    auto impl = weak.lock();
+    if (!impl) return;
+    try {
+      impl->publish_message(event);
+    } catch (const std::exception& e) {
+      impl->internal_error("message log", e.what());
+    }
+  });
 }
 
 std::size_t HttpServer::open_connections() const { return impl_->connections; }

@@ -89,6 +89,20 @@ start() {
   PIDS+=("$LAST_PID")
 }
 
+# wait_http_api LOG PID: waits (~10 s) for the "HTTP API on URL/api/clients" line of a drover server
+# or demo on 127.0.0.1 and sets HTTP to its base URL; fails when PID exits first.
+wait_http_api() {
+  local i
+  HTTP=
+  for i in $(seq 1 100); do
+    HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$1")
+    [[ -n $HTTP ]] && return 0
+    kill -0 "$2" 2>/dev/null || fail "the server exited before its HTTP API was up"
+    sleep 0.1
+  done
+  fail "no HTTP API after 10 s"
+}
+
 # A coap-client-notls call: bounded by -B (libcoap's own wait) and by timeout.
 coap_client() {
   timeout 20 coap-client-notls -B 10 "$@"

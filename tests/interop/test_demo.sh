@@ -1,61 +1,93 @@
 #!/usr/bin/env bash
-# `drover demo`: the server, its HTTP API and the simulated devices in one process. The devices
-# register, the API lists them and reads from one, /metrics and /api/events answer, and SIGINT
-# de-registers them and exits with 0.
+# `drover demo`: the server, its HTTP API and the simulated devices in one process.
+#  1. The README's run command, taken from README.md and run as written (the drover under test in
+#     place of the path it names, the install and build steps before it left out: the test runs
+#     after the build); only the ports are moved, through the environment the demo documents. It
+#     starts, its devices register, the API lists them, and SIGINT stops it cleanly.
+#  2. With faster devices: a Read through the API, /metrics, and the devices' Sends on
+#     /api/events with its endpoint filter.
 source "$(dirname "$0")/interop_lib.sh"
 
-start demo "$DROVER" demo --coap-port 0 --http-port 0 --devices 3 --sample-interval 0.2 --send-interval 0.5
-DEMO_PID=$LAST_PID
-LOG=$WORK/demo.log
-
-# wait_log PATTERN [COUNT]: true once the log has COUNT (default 1) lines matching PATTERN (~10 s).
+# wait_log LOG PID PATTERN [COUNT]: true once LOG has COUNT (default 1) lines matching PATTERN
+# (~10 s); false at once when PID has exited.
 wait_log() {
   local i
   for i in $(seq 1 100); do
-    (($(grep -cE "$1" "$LOG" || true) >= ${2:-1})) && return 0
-    kill -0 "$DEMO_PID" 2>/dev/null || return 1
+    (($(grep -cE "$3" "$1" || true) >= ${4:-1})) && return 0
+    kill -0 "$2" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1
 }
 
-wait_log 'HTTP API on http://127\.0\.0\.1:[0-9]+/api/clients' || fail "drover demo did not start"
-HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
-grep -qE 'LwM2M server listening on coap://127\.0\.0\.1:[0-9]+ ' "$LOG" || fail "no CoAP address"
-grep -q "curl $HTTP/api/clients" "$LOG" || fail "the demo does not print the API's URL"
+# started LOG PID: waits for the demo's startup lines and sets HTTP to its API's base URL.
+started() {
+  wait_http_api "$1" "$2"
+  grep -qE 'LwM2M server listening on coap://127\.0\.0\.1:[0-9]+ ' "$1" || fail "no CoAP address"
+  grep -q "curl $HTTP/api/clients" "$1" || fail "the demo does not print the API's URL"
+}
+
+# stops LOG PID: SIGINT de-registers every device and ends the demo with status 0.
+stops() {
+  local status=0 n
+  kill -INT "$2"
+  timeout 15 tail --pid="$2" -f /dev/null || fail "drover demo did not exit after SIGINT"
+  wait "$2" || status=$?
+  ((status == 0)) || fail "drover demo exited with status $status after SIGINT"
+  for n in 0 1 2; do
+    grep -qE "deregistered demo-$n \(/rd/" "$1" || fail "demo-$n did not de-register"
+  done
+  grep -q 'stopped: 0 registrations' "$1" || fail "registrations left at exit"
+}
+
+# ---- 1. The README's command.
+README=${DROVER_SOURCE_DIR:?the source tree, to read README.md}/README.md
+[[ -f $README ]] || fail "no README.md in $DROVER_SOURCE_DIR"
+# The run command is the line of a sh block that ends with the drover demo invocation.
+mapfile -t commands < <(awk '/^```/ { block = !block && /^```sh/; next } block && /drover demo/' "$README")
+((${#commands[@]} == 1)) ||
+  fail "README.md should have one run command with 'drover demo' in a sh block, found ${#commands[@]}: ${commands[*]}"
+run=${commands[0]##*&& }  # after the install and build steps
+read -ra words <<<"$run"
+[[ ${words[0]:-} =~ (^|/)drover$ && ${words[1]:-} == demo ]] ||
+  fail "the README's run command does not end with drover demo: ${commands[0]}"
+echo "README run command: $run"
+export DROVER_COAP_PORT=0 DROVER_HTTP_PORT=0  # the OS picks free ports; the line stays as written
+start readme "$DROVER" "${words[@]:1}"
+README_PID=$LAST_PID
+unset DROVER_COAP_PORT DROVER_HTTP_PORT
+LOG=$WORK/readme.log
+started "$LOG" "$README_PID"
 for n in 0 1 2; do
-  wait_log "registered demo-$n at /rd/[a-z0-9]+ from 127\.0\.0\.1:[0-9]+" ||
+  wait_log "$LOG" "$README_PID" "registered demo-$n at /rd/[a-z0-9]+ from 127\.0\.0\.1:[0-9]+" ||
     fail "demo-$n did not register"
 done
-pass "drover demo starts the server, its HTTP API and three registered devices"
-
 clients=$(timeout 10 curl -sS "$HTTP/api/clients")
 grep -q '"total":3' <<<"$clients" || fail "GET /api/clients: $clients"
 for n in 0 1 2; do
   grep -q "\"endpoint\":\"demo-$n\"" <<<"$clients" || fail "GET /api/clients misses demo-$n"
 done
+stops "$LOG" "$README_PID"
+pass "the README's run command starts the demo, its devices register, the API lists them, SIGINT stops it"
+
+# ---- 2. Faster devices: a Read, /metrics, Sends on the event stream.
+start demo "$DROVER" demo --coap-port 0 --http-port 0 --devices 3 --sample-interval 0.2 --send-interval 0.5
+DEMO_PID=$LAST_PID
+LOG=$WORK/demo.log
+started "$LOG" "$DEMO_PID"
+for n in 0 1 2; do
+  wait_log "$LOG" "$DEMO_PID" "registered demo-$n at /rd/" || fail "demo-$n did not register"
+done
 manufacturer=$(timeout 15 curl -sS "$HTTP/api/clients/demo-1/3/0/0")
 grep -q '"path":"/3/0/0","type":"string"' <<<"$manufacturer" ||
   fail "Read through the HTTP API failed: $manufacturer"
-pass "the HTTP API lists the devices and reads /3/0/0 from one"
-
 metrics=$(timeout 10 curl -sS "$HTTP/metrics")
 grep -qx 'drover_registrations 3' <<<"$metrics" || fail "GET /metrics: $metrics"
 events=$(timeout 3 curl -sSN "$HTTP/api/events?endpoint=demo-2" || true)
 grep -q '^event: send$' <<<"$events" || fail "no Send event on /api/events: $events"
 grep -q '"endpoint":"demo-2"' <<<"$events" || fail "event of the wrong device: $events"
 if grep -qE '"endpoint":"demo-[01]"' <<<"$events"; then fail "the endpoint filter leaks"; fi
-pass "/metrics counts the registrations, /api/events streams a device's Sends"
-
-kill -INT "$DEMO_PID"
-status=0
-timeout 15 tail --pid="$DEMO_PID" -f /dev/null || fail "drover demo did not exit after SIGINT"
-wait "$DEMO_PID" || status=$?
-((status == 0)) || fail "drover demo exited with status $status after SIGINT"
-for n in 0 1 2; do
-  grep -qE "deregistered demo-$n \(/rd/" "$LOG" || fail "demo-$n did not de-register"
-done
-grep -q 'stopped: 0 registrations' "$LOG" || fail "registrations left at exit"
-pass "SIGINT de-registers the devices and stops with status 0"
+stops "$LOG" "$DEMO_PID"
+pass "the demo's devices answer Reads, /metrics counts them, /api/events streams their Sends"
 
 finish

@@ -41,8 +41,7 @@ for n in 0 1 2; do
 done
 pass "each device sent its temperature (POST /dp)"
 
-HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
-[[ -n $HTTP ]] || fail "no HTTP API address in the server log"
+wait_http_api "$LOG" "$SERVER_PID"
 clients=$(timeout 10 curl -sS "$HTTP/api/clients")
 for n in 0 1 2; do
   grep -q "\"proc-$n\"" <<<"$clients" || fail "GET /api/clients does not list proc-$n: $clients"

@@ -9,8 +9,9 @@
 // waits for it) and goes to the event stream.
 //
 // GET /api/events answers Subscribe: the session layer keeps the connection as a Server-Sent
-// Events stream and writes to it what stream_event makes of every server event. GET /metrics
-// gives the counters below in the Prometheus text format.
+// Events stream and writes to it what stream_event makes of every server event (and, with
+// coap=1, the CoAP message log of one client: see message_log.hpp). GET /metrics gives the
+// counters below in the Prometheus text format, with latency histograms of the operations.
 #pragma once
 
 #include <array>
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,6 +69,8 @@ struct Pending {
 // GET /api/events: the connection becomes an event stream of `endpoint`'s events (all when empty).
 struct Subscribe {
   std::string endpoint;
+  bool names = false;  // notification and send values carry name and units (?names=1)
+  bool coap = false;   // also the CoAP messages of `endpoint` (?coap=1; needs an endpoint)
 };
 
 using Reply = std::variant<Response, Pending, Subscribe>;
@@ -82,13 +86,15 @@ class Api {
   explicit Api(server::Server& core, ApiConfig config = {});
 
   Reply handle(const Request& request, coap::TimePoint now);
-  // Feed every event drained from the core (after handling it elsewhere as needed).
-  std::optional<Completion> on_event(const server::ServerEvent& event);
+  // Feed every event drained from the core (after handling it elsewhere as needed), with the
+  // time it was drained (an operation's latency ends there).
+  std::optional<Completion> on_event(const server::ServerEvent& event, coap::TimePoint now);
   // What the event stream shows of `event`; `completion` is what on_event returned for it (a
-  // queued operation's result is streamed). Nullopt: nothing to stream.
+  // queued operation's result is streamed). `names`: values with name and units. Nullopt:
+  // nothing to stream.
   std::optional<StreamEvent> stream_event(const server::ServerEvent& event,
                                           const std::optional<Completion>& completion,
-                                          coap::TimePoint now) const;
+                                          coap::TimePoint now, bool names = false) const;
 
   const ApiConfig& config() const { return config_; }
   std::size_t pending() const { return pending_.size(); }
@@ -97,15 +103,24 @@ class Api {
  private:
   enum class Kind : std::uint8_t {
     Read, Discover, Write, WriteAttributes, Execute, Create, Delete, ReadComposite,
-    WriteComposite, Observe
+    WriteComposite, Observe, ObserveComposite
   };
-  static constexpr std::size_t kKinds = 10;
+  static constexpr std::size_t kKinds = 11;
+  // Upper bounds (seconds) of the latency histograms' buckets, +Inf left out.
+  static constexpr std::array<double, 14> kLatencyBounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                         1,     2.5,  5,     10,   30,  60,   120};
+  struct Latency {
+    std::array<std::uint64_t, kLatencyBounds.size() + 1> buckets{};  // not cumulative; last: +Inf
+    double sum = 0;                                                  // seconds
+    std::uint64_t count = 0;
+  };
   // OperationStatus values, then one for refusals by the core (nothing sent).
   static constexpr std::size_t kResults = 22;
   struct PendingOp {
     Kind kind;
     std::string endpoint;
     lwm2m::Path path;
+    coap::TimePoint started;
     bool names = false;
     bool queued = false;
   };
@@ -120,8 +135,11 @@ class Api {
   Reply resource(Context& c, const std::string& endpoint, const lwm2m::Path& path,
                  std::string_view action);
   Reply composite(Context& c, const std::string& endpoint, std::string_view action);
-  Reply observe(Context& c, const std::string& endpoint, const lwm2m::Path& path);
-  Reply cancel(Context& c, const std::string& endpoint, const lwm2m::Path& path);
+  // Observe and its cancel, of one path or (`paths`) composite: the API keeps one observation per
+  // client and path, or set of paths.
+  Reply observe(Context& c, const std::string& endpoint, const lwm2m::Path& path,
+                std::span<const lwm2m::Path> paths = {});
+  Reply cancel(Context& c, const std::string& endpoint, const std::string& key);
   // Registers a started operation: Pending, or 202 for a sleeping client.
   Reply started(Context& c, const server::Result<server::OperationId>& id, Kind kind,
                 const std::string& endpoint, const lwm2m::Path& path);
@@ -137,6 +155,8 @@ class Api {
   std::unordered_map<server::OperationId, std::string> observation_keys_;
   // For /metrics: operations started through the API by kind and result, and reports received.
   std::array<std::array<std::uint64_t, kResults>, kKinds> operations_{};
+  // From the call to the completion, of every operation the server sent or queued, by kind.
+  std::array<Latency, kKinds> latency_{};
   std::uint64_t registered_ = 0;
   std::uint64_t updated_ = 0;
   std::uint64_t deregistered_ = 0;

@@ -3,10 +3,13 @@
 //
 // Each connection reads one request at a time (keep-alive supported), bounded in header and body
 // size and in idle time; the Api answers at once or later, when on_event gets the operation's
-// completion. Connections past max_connections get a 503 and are closed.
+// completion. Connections past max_connections get a 503 and are closed; a request that is not
+// HTTP gets a 400 and the connection is closed. An exception out of the Api (a defect: bad input
+// is answered, never thrown) gives a 500 and a log line, and the server carries on.
 //
 // GET /api/events turns a connection into a Server-Sent Events stream (text/event-stream) that
-// gets every server event handed to on_event, as the Api formats it. Each stream buffers at most
+// gets every server event handed to on_event, as the Api formats it, and with coap=1 the message
+// log of its endpoint from the MessageTap (set_message_tap). Each stream buffers at most
 // max_event_buffer_bytes not yet written; a stream whose client reads slower is closed, and `log`
 // says so.
 #pragma once
@@ -27,6 +30,8 @@ class io_context;
 
 namespace drover::http {
 
+class MessageTap;
+
 struct HttpServerConfig {
   std::size_t max_connections = 256;
   std::size_t max_header_bytes = 16 * 1024;
@@ -34,7 +39,7 @@ struct HttpServerConfig {
   // waits for a device: the operation's own deadline bounds that).
   std::chrono::seconds idle_timeout{30};
   std::size_t max_event_buffer_bytes = 256 * 1024;  // per event stream
-  // Operational messages (a dropped event stream); null: not logged.
+  // Operational messages (a dropped event stream, an internal error); null: not logged.
   std::function<void(std::string_view)> log;
 };
 
@@ -44,6 +49,8 @@ struct HttpServerStats {
   std::uint64_t requests = 0;
   std::uint64_t streams = 0;          // event streams opened
   std::uint64_t streams_dropped = 0;  // closed because their buffer was full
+  std::uint64_t bad_requests = 0;     // not HTTP: answered 400 and closed
+  std::uint64_t internal_errors = 0;  // exceptions caught (answered 500 when a request waited)
 };
 
 class HttpServer {
@@ -66,6 +73,9 @@ class HttpServer {
 
   // Every event drained from the Server core: answers the requests waiting for it.
   void on_event(const server::ServerEvent& event);
+  // The source of the coap=1 message log (it must outlive the server); null: streams asking for
+  // it are answered 501. The server is the tap's sink and watches the endpoints of such streams.
+  void set_message_tap(MessageTap* tap);
 
   std::size_t open_connections() const;
   std::size_t open_streams() const;
@@ -74,8 +84,6 @@ class HttpServer {
   struct Impl;  // shared with the sessions and pending handlers (public for the sessions' sake)
 
  private:
-  void publish(const StreamEvent& event);
-
   std::shared_ptr<Impl> impl_;  // shared with the sessions and pending handlers
 };
 

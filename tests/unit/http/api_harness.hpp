@@ -45,10 +45,36 @@ struct ApiHarness : Harness {
   std::optional<Completion> completion(server::OperationId id) {
     std::optional<Completion> out;
     for (const auto& e : events) {
-      if (auto c = api.on_event(e); c && c->id == id) out = std::move(c);
+      if (auto c = api.on_event(e, now); c && c->id == id) out = std::move(c);
     }
     events.clear();
     return out;
+  }
+
+  // The device accepts the observation request `r` with a first text/plain value; the observer
+  // to notify (nullopt, and a test failure, if the engine refused).
+  std::optional<coap::ObserverId> accept_observe(const coap::RequestReceived& r,
+                                                 std::string_view text) {
+    coap::Message first;
+    first.code = coap::codes::Content;
+    first.add_uint_option(coap::options::Observe, 1);
+    first.add_uint_option(coap::options::ContentFormat, 0);
+    first.set_payload(text);
+    auto observer = device.respond(r.exchange, std::move(first), now);
+    EXPECT_TRUE(observer.has_value() && observer.value().has_value());
+    pump();
+    if (!observer.has_value()) return std::nullopt;
+    return observer.value();
+  }
+
+  // The device notifies a text/plain value.
+  void notify_text(coap::ObserverId observer, std::string_view text) {
+    coap::Message note;
+    note.code = coap::codes::Content;
+    note.add_uint_option(coap::options::ContentFormat, 0);
+    note.set_payload(text);
+    EXPECT_TRUE(device.notify(observer, std::move(note), now).has_value());
+    pump();
   }
 
   Response finish(server::OperationId id) {

@@ -227,7 +227,14 @@ TEST_F(HttpApi, WriteAttributes) {
   EXPECT_EQ(queries_of(req.request), (std::vector<std::string>{"pmin=10", "pmax=60", "gt"}));
   h.answer(req, coap::codes::Changed);
   EXPECT_EQ(h.finish(id).status, 200u);
+  // The API's own options are not attributes.
+  id = h.start("PUT", "/api/clients/dev1/3/0/9/attributes?format=text&pmax=30&names=1");
+  req = h.take_request();
+  EXPECT_EQ(queries_of(req.request), std::vector<std::string>{"pmax=30"});
+  h.answer(req, coap::codes::Changed);
+  EXPECT_EQ(h.finish(id).status, 200u);
   for (auto bad : {"/api/clients/dev1/3/0/9/attributes", "/api/clients/dev1/3/0/9/attributes?x=1",
+                   "/api/clients/dev1/3/0/9/attributes?timeout=5&names=1",
                    "/api/clients/dev1/3/0/9/attributes?pmin=-1"}) {
     auto r = h.call("PUT", bad);
     EXPECT_EQ(r.status, 400u) << bad;
@@ -319,6 +326,101 @@ TEST_F(HttpApi, ObserveAndCancel) {
   EXPECT_EQ(h.call("GET", "/api/clients/dev1/3303/0/5700/observe").status, 405u);
 }
 
+TEST_F(HttpApi, PassiveCancelForgetsTheObservationAndTheNextNotificationIsReset) {
+  auto id = h.start("POST", "/api/clients/dev1/3303/0/5700/observe");
+  auto req = h.take_request();
+  const auto observer = h.accept_observe(req, "21.5");
+  ASSERT_TRUE(observer.has_value());
+  EXPECT_EQ(h.finish(id).status, 200u);
+  const auto sent = h.to_device.size();
+
+  auto cancelled = h.call("DELETE", "/api/clients/dev1/3303/0/5700/observe");  // passive
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  EXPECT_EQ(body_of(cancelled).at("cancelled").to_number<std::uint64_t>(), id.value);
+  EXPECT_EQ(h.api.observations(), 0u);
+  EXPECT_EQ(h.server.counts().observations, 0u);
+  h.pump();
+  EXPECT_EQ(h.to_device.size(), sent) << "nothing is sent on a passive cancel";
+
+  h.notify_text(*observer, "22");
+  EXPECT_TRUE(h.take_events<server::Notification>().empty());
+  ASSERT_GT(h.to_device.size(), sent);
+  EXPECT_EQ(h.to_device.back().type, coap::Type::Rst) << "the client learns it on its next notification";
+  // Observable again.
+  EXPECT_NE(h.api.handle({"POST", "/api/clients/dev1/3303/0/5700/observe", ""}, h.now).index(), 0u);
+}
+
+TEST_F(HttpApi, CancelWaitsForTheObserveAnswer) {
+  h.start("POST", "/api/clients/dev1/3303/0/5700/observe");
+  auto r = h.call("DELETE", "/api/clients/dev1/3303/0/5700/observe");
+  EXPECT_EQ(r.status, 409u);
+  EXPECT_EQ(error_code(r), "observe_pending");
+  auto unknown = h.call("DELETE", "/api/clients/nobody/3303/0/5700/observe");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(error_code(unknown), "unknown_client");
+}
+
+TEST_F(HttpApi, ObserveCompositeAndCancel) {
+  auto id = h.start("POST", "/api/clients/dev1/composite/observe?names=1",
+                    R"({"paths":["/3303/0/5700","/3/0/9"]})");
+  auto req = h.take_request();
+  EXPECT_EQ(req.request.code, coap::codes::Fetch);
+  EXPECT_EQ(req.request.uint_option(coap::options::Observe), 0u);
+  EXPECT_EQ(req.request.uri_path(), "/");
+  h.answer(req, coap::codes::Content, 110, R"([{"n":"/3303/0/5700","v":21.5},{"n":"/3/0/9","v":80}])",
+           1);
+  auto r = h.finish(id);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  auto v = body_of(r);
+  EXPECT_TRUE(v.at("observing").as_bool());
+  ASSERT_EQ(v.at("values").as_array().size(), 2u);
+  EXPECT_EQ(v.at("values").at(1).at("name").as_string(), "Battery Level");
+  EXPECT_EQ(h.api.observations(), 1u);
+
+  // The same set of paths, in another order, is the same observation.
+  auto again = h.call("POST", "/api/clients/dev1/composite/observe",
+                      R"({"paths":["/3/0/9","/3303/0/5700"]})");
+  EXPECT_EQ(again.status, 409u);
+  EXPECT_EQ(error_code(again), "already_observed");
+  auto other = h.call("DELETE", "/api/clients/dev1/composite/observe", R"({"paths":["/3/0/9"]})");
+  EXPECT_EQ(other.status, 404u);
+  EXPECT_EQ(error_code(other), "unknown_observation");
+  EXPECT_EQ(error_code(h.call("DELETE", "/api/clients/dev1/composite/observe", "{")), "bad_json");
+  EXPECT_EQ(error_code(h.call("DELETE", "/api/clients/dev1/composite/observe?mode=x",
+                              R"({"paths":["/3/0/9"]})")),
+            "bad_query");
+
+  const auto sent = h.to_device.size();
+  auto cancelled = h.call("DELETE", "/api/clients/dev1/composite/observe?mode=active",
+                          R"({"paths":["/3/0/9","/3303/0/5700","/3/0/9"]})");
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  EXPECT_EQ(body_of(cancelled).at("cancelled").to_number<std::uint64_t>(), id.value);
+  EXPECT_EQ(h.api.observations(), 0u);
+  h.pump();
+  ASSERT_FALSE(h.requests.empty()) << "an active cancel tells the client";
+  auto deregister = h.take_request();
+  EXPECT_EQ(deregister.request.code, coap::codes::Fetch);
+  EXPECT_EQ(deregister.request.uint_option(coap::options::Observe), 1u);
+  EXPECT_GT(h.to_device.size(), sent);
+  h.answer(deregister, coap::codes::Content, 110, R"([{"n":"/3/0/9","v":80}])");
+  EXPECT_TRUE(h.events.empty()) << "the answer to an active cancel is not reported";
+
+  // Passive, on a new one.
+  id = h.start("POST", "/api/clients/dev1/composite/observe", R"({"paths":["/3/0/9"]})");
+  h.answer(h.take_request(), coap::codes::Content, 110, R"([{"n":"/3/0/9","v":80}])", 1);
+  EXPECT_EQ(h.finish(id).status, 200u);
+  auto passive = h.call("DELETE", "/api/clients/dev1/composite/observe", R"({"paths":["/3/0/9"]})");
+  EXPECT_EQ(passive.status, 200u);
+  EXPECT_EQ(h.server.counts().observations, 0u);
+
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/composite/observe", R"({"paths":[]})")),
+            "bad_body");
+  EXPECT_EQ(h.call("GET", "/api/clients/dev1/composite/observe").status, 405u);
+  EXPECT_EQ(error_code(h.call("POST", "/api/clients/nobody/composite/observe",
+                              R"({"paths":["/3/0/9"]})")),
+            "unknown_client");
+}
+
 TEST_F(HttpApi, ObservationEndsWithTheRegistration) {
   auto id = h.start("POST", "/api/clients/dev1/3/0/9/observe");
   h.answer(h.take_request(), coap::codes::Content, 0, "80", 1);
@@ -335,6 +437,53 @@ TEST_F(HttpApi, RefusedObserveIsNotKept) {
   h.answer(h.take_request(), coap::codes::NotFound);
   EXPECT_EQ(h.finish(id).status, 404u);
   EXPECT_EQ(h.api.observations(), 0u);
+}
+
+TEST_F(HttpApi, HostileInputIsAnsweredNeverThrown) {
+  const std::vector<std::string> targets{
+      "/api/clients/dev1/3/0/0",        "/api/clients/dev1/3303",
+      "/api/clients/dev1/3/0/14",       "/api/clients/dev1/composite/read",
+      "/api/clients/dev1/composite/observe", "/api/clients/dev1/composite/write",
+      "/api/clients/dev1/3/0/9/attributes?pmin=1e400&gt=nan",
+      "/api/clients/dev1/3/0/9/attributes?pmin&pmin=2&%00=1",
+      "/api/clients/dev1/3/0/4/execute?timeout=-0",
+      "/api/clients/%ZZ",               "/api/clients/dev1/%2F3/0",
+      "/api/clients/dev1/3/0/0?format=&names=%FF&timeout=1e-300",
+      "/api/events?endpoint=%00&coap=1", "/api/models/3?version=99999999999.1",
+      "//api//clients",                 "*",
+      "http://example.com/api/clients", "/api/clients?offset=99999999999999999999999",
+  };
+  const std::vector<std::string> bodies{
+      "",
+      "null",
+      R"({"values":{}})",
+      R"({"values":[{"path":"/3/0/14","value":{"x":1}}]})",
+      R"({"values":[{"path":"/3/0/14","type":"time","value":1e300}]})",
+      R"({"values":[{"path":"/3/0/9","type":"unsigned","value":-1}]})",
+      R"({"values":[{"path":"/3/0/9","type":"integer","value":18446744073709551615}]})",
+      R"({"values":[{"path":"/3/0/9","type":"opaque","value":"%%%"}]})",
+      R"({"values":[{"path":"/3/0/9","type":"objlnk","value":"99999:1"}]})",
+      R"({"values":[{"path":"/3/0/9","value":1,"time":"x"}]})",
+      R"({"instance":1e30,"values":[{"path":"/3303/1/5700","value":1}]})",
+      R"({"instance":18446744073709551615,"values":[{"path":"/3303/1/5700","value":1}]})",
+      R"({"paths":[null,{},"/3/0/0"]})",
+      R"({"paths":["/65536"]})",
+      "\xff\xfe{",
+      std::string(200, '{'),
+  };
+  for (const auto& target : targets)
+    for (const auto* method : {"GET", "PUT", "POST", "DELETE"})
+      for (const auto& body : bodies) {
+        Reply reply;
+        ASSERT_NO_THROW(reply = h.api.handle({method, target, body}, h.now))
+            << method << " " << target << " " << body;
+        if (const auto* r = std::get_if<Response>(&reply)) {
+          // 503 "busy" is fine: the fake device answers nothing, so requests pile up.
+          EXPECT_NE(r->status, 500u) << method << " " << target << " " << body << ": " << r->body;
+        }
+        h.pump();
+        h.requests.clear();
+      }
 }
 
 TEST(HttpApiQueueMode, SleepingClientGets202AndTheResultLater) {

@@ -2,6 +2,10 @@
 // what the Api streams for each server event, and GET /metrics.
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <map>
+#include <sstream>
+
 #include "drover/http/event_stream.hpp"
 #include "unit/http/api_harness.hpp"
 
@@ -33,11 +37,11 @@ struct Events : ::testing::Test {
   ApiHarness h;
 
   // Every event the Api streams for what the harness drained, after on_event as HttpServer does.
-  std::vector<std::pair<std::string, json::value>> drain() {
+  std::vector<std::pair<std::string, json::value>> drain(bool names = false) {
     std::vector<std::pair<std::string, json::value>> out;
     for (const auto& e : h.events) {
-      const auto completion = h.api.on_event(e);
-      if (auto s = h.api.stream_event(e, completion, h.now))
+      const auto completion = h.api.on_event(e, h.now);
+      if (auto s = h.api.stream_event(e, completion, h.now, names))
         out.emplace_back(std::string(s->type), json::parse(s->data));
     }
     h.events.clear();
@@ -52,6 +56,15 @@ TEST_F(Events, RouteSubscribesWithAnOptionalEndpointFilter) {
   auto one = h.api.handle({"GET", "/api/events?endpoint=dev%201", ""}, h.now);
   ASSERT_TRUE(std::holds_alternative<Subscribe>(one));
   EXPECT_EQ(std::get<Subscribe>(one).endpoint, "dev 1");
+  EXPECT_FALSE(std::get<Subscribe>(one).names);
+  EXPECT_FALSE(std::get<Subscribe>(one).coap);
+  auto options = h.api.handle({"GET", "/api/events?endpoint=dev1&coap=1&names=true", ""}, h.now);
+  ASSERT_TRUE(std::holds_alternative<Subscribe>(options));
+  EXPECT_TRUE(std::get<Subscribe>(options).names);
+  EXPECT_TRUE(std::get<Subscribe>(options).coap);
+  auto everyone = h.call("GET", "/api/events?coap=1");
+  EXPECT_EQ(everyone.status, 400u) << "the message log is of one client";
+  EXPECT_EQ(error_code(everyone), "bad_query");
   EXPECT_EQ(h.call("POST", "/api/events").status, 405u);
 }
 
@@ -90,22 +103,11 @@ TEST_F(Events, NotificationsAndSendCarryDecodedValues) {
   drain();
   auto id = h.start("POST", "/api/clients/dev1/3303/0/5700/observe");
   auto req = h.take_request();
-  coap::Message first;
-  first.code = coap::codes::Content;
-  first.add_uint_option(coap::options::Observe, 1);
-  first.add_uint_option(coap::options::ContentFormat, 0);
-  first.set_payload(std::string_view("21.5"));
-  auto observer = h.device.respond(req.exchange, std::move(first), h.now);
-  ASSERT_TRUE(observer.has_value() && observer.value().has_value());
-  h.pump();
+  const auto observer = h.accept_observe(req, "21.5");
+  ASSERT_TRUE(observer.has_value());
   EXPECT_TRUE(drain().empty()) << "the observe's own answer goes to its HTTP request";
 
-  coap::Message note;
-  note.code = coap::codes::Content;
-  note.add_uint_option(coap::options::ContentFormat, 0);
-  note.set_payload(std::string_view("22.25"));
-  ASSERT_TRUE(h.device.notify(*observer.value(), std::move(note), h.now).has_value());
-  h.pump();
+  h.notify_text(*observer, "22.25");
   auto events = drain();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].first, "notification");
@@ -130,6 +132,39 @@ TEST_F(Events, NotificationsAndSendCarryDecodedValues) {
   EXPECT_EQ(sent.at("time").to_number<double>(), 1700000000.0);
 }
 
+TEST_F(Events, NamesAndUnitsOnRequest) {
+  h.register_device();
+  drain();
+  coap::Message send;
+  send.code = coap::codes::Post;
+  send.set_uri_path("/dp");
+  send.add_uint_option(coap::options::ContentFormat, 110);
+  send.set_payload(std::string_view(R"([{"n":"/3303/0/5700","v":23.5},{"n":"/3/0/9","v":80}])"));
+  EXPECT_EQ(h.device_request(send).code, coap::codes::Changed);
+  const auto events = h.events;
+  auto plain = drain();
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_FALSE(plain[0].second.at("values").at(0).as_object().contains("name"));
+  h.events = events;
+  auto named = drain(true);
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].second.at("values"), json::parse(R"([
+      {"path":"/3303/0/5700","type":"float","value":23.5,"name":"Sensor Value"},
+      {"path":"/3/0/9","type":"integer","value":80,"name":"Battery Level","units":"/100"}])"));
+
+  // A notification too.
+  auto id = h.start("POST", "/api/clients/dev1/3/0/9/observe");
+  auto req = h.take_request();
+  const auto observer = h.accept_observe(req, "80");
+  ASSERT_TRUE(observer.has_value());
+  drain();
+  h.notify_text(*observer, "79");
+  named = drain(true);
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].second.at("observation").to_number<std::uint64_t>(), id.value);
+  EXPECT_EQ(named[0].second.at("values").at(0).at("name").as_string(), "Battery Level");
+}
+
 TEST(EventsQueueMode, QueuedResultIsStreamedAndSleepAwakeToo) {
   server::ServerConfig config = server::testing::test_config();
   config.awake_time = 30s;
@@ -139,7 +174,7 @@ TEST(EventsQueueMode, QueuedResultIsStreamedAndSleepAwakeToo) {
   const auto stream = [&h] {
     std::vector<StreamEvent> out;
     for (const auto& e : h.events) {
-      const auto completion = h.api.on_event(e);
+      const auto completion = h.api.on_event(e, h.now);
       if (auto s = h.api.stream_event(e, completion, h.now)) out.push_back(std::move(*s));
     }
     h.events.clear();
@@ -202,6 +237,162 @@ TEST_F(Events, MetricsCountOperationsByResultInPrometheusText) {
   EXPECT_TRUE(has("drover_notifications_total 0"));
   EXPECT_TRUE(has("drover_sends_total 0"));
   EXPECT_EQ(h.call("DELETE", "/metrics").status, 405u);
+}
+
+// The Prometheus text format 0.0.4, read strictly: every line is a HELP, a TYPE or a sample
+// `name{label="value",...} number`.
+struct Metrics {
+  struct Sample {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    double value = 0;
+  };
+  std::map<std::string, std::string> types;
+  std::vector<Sample> samples;
+
+  static Metrics parse(const std::string& text) {
+    Metrics m;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("# HELP ", 0) == 0) continue;
+      if (line.rfind("# TYPE ", 0) == 0) {
+        std::istringstream t(line.substr(7));
+        std::string name, type;
+        t >> name >> type;
+        EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << line;
+        m.types[name] = type;
+        continue;
+      }
+      Sample s;
+      const auto brace = line.find('{');
+      const auto space = line.rfind(' ');
+      require(space == std::string::npos, line);
+      std::size_t name_end = brace != std::string::npos ? brace : space;
+      s.name = line.substr(0, name_end);
+      if (brace != std::string::npos) {
+        const auto close = line.find('}', brace);
+        require(close == std::string::npos || close + 1 != space, line);
+        std::string labels = line.substr(brace + 1, close - brace - 1);
+        std::size_t pos = 0;
+        while (pos < labels.size()) {
+          const auto eq = labels.find("=\"", pos);
+          const auto end = labels.find('"', eq + 2);
+          require(eq == std::string::npos || end == std::string::npos, line);
+          s.labels[labels.substr(pos, eq - pos)] = labels.substr(eq + 2, end - eq - 2);
+          pos = end + 1;
+          if (pos < labels.size()) {
+            EXPECT_EQ(labels[pos], ',') << line;
+            ++pos;
+          }
+        }
+      }
+      const std::string value = line.substr(space + 1);
+      std::size_t used = 0;
+      s.value = std::stod(value, &used);
+      EXPECT_EQ(used, value.size()) << line;
+      m.samples.push_back(std::move(s));
+    }
+    return m;
+  }
+
+  static void require(bool failed, const std::string& line) {
+    if (failed) throw std::runtime_error("not Prometheus text: " + line);
+  }
+
+  std::optional<double> value(std::string_view name,
+                              const std::map<std::string, std::string>& labels = {}) const {
+    for (const auto& s : samples)
+      if (s.name == name && s.labels == labels) return s.value;
+    return std::nullopt;
+  }
+};
+
+TEST_F(Events, LatencyHistogramsByOperation) {
+  h.register_device();
+  drain();
+  // One answered at once, one after 2 s, one timed out after 5 s (seen a second later).
+  h.start("GET", "/api/clients/dev1/3/0/0");
+  h.answer(h.take_request(), coap::codes::Content, 0, "ACME");
+  drain();
+  h.start("GET", "/api/clients/dev1/3/0/1");
+  auto slow = h.take_request();
+  h.advance(2s);
+  h.answer(slow, coap::codes::Content, 0, "X1");
+  drain();
+  h.start("GET", "/api/clients/dev1/3/0/2?timeout=5");
+  h.take_request();
+  h.advance(6s);
+  drain();
+  h.start("POST", "/api/clients/dev1/3/0/4/execute");
+  h.answer(h.take_request(), coap::codes::Changed);
+  drain();
+
+  const auto r = h.call("GET", "/metrics");
+  ASSERT_EQ(r.status, 200u);
+  const auto m = Metrics::parse(r.body);
+  const std::string family = "drover_api_operation_duration_seconds";
+  EXPECT_EQ(m.types.at(family), "histogram");
+  const auto bucket = [&](std::string_view op, std::string_view le) {
+    return m.value(family + "_bucket", {{"operation", std::string(op)}, {"le", std::string(le)}});
+  };
+  EXPECT_EQ(bucket("read", "0.005"), 1.0);
+  EXPECT_EQ(bucket("read", "1"), 1.0);
+  EXPECT_EQ(bucket("read", "2.5"), 2.0);
+  EXPECT_EQ(bucket("read", "5"), 2.0);
+  EXPECT_EQ(bucket("read", "10"), 3.0);
+  EXPECT_EQ(bucket("read", "+Inf"), 3.0);
+  EXPECT_EQ(m.value(family + "_count", {{"operation", "read"}}), 3.0);
+  const auto sum = m.value(family + "_sum", {{"operation", "read"}});
+  ASSERT_TRUE(sum.has_value());
+  EXPECT_GE(*sum, 7.0);
+  EXPECT_LE(*sum, 8.5);
+  EXPECT_EQ(m.value(family + "_count", {{"operation", "execute"}}), 1.0);
+  EXPECT_EQ(m.value(family + "_count", {{"operation", "observe_composite"}}), 0.0);
+
+  // Buckets are cumulative, end with +Inf equal to the count, for every operation.
+  std::map<std::string, std::vector<std::pair<double, double>>> buckets;
+  for (const auto& s : m.samples)
+    if (s.name == family + "_bucket") {
+      const auto& le = s.labels.at("le");
+      buckets[s.labels.at("operation")].emplace_back(
+          le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le), s.value);
+    }
+  EXPECT_EQ(buckets.size(), 11u);
+  for (const auto& [op, list] : buckets) {
+    ASSERT_FALSE(list.empty());
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      EXPECT_LT(list[i - 1].first, list[i].first) << op;
+      EXPECT_LE(list[i - 1].second, list[i].second) << op;
+    }
+    EXPECT_EQ(list.back().first, std::numeric_limits<double>::infinity()) << op;
+    EXPECT_EQ(m.value(family + "_count", {{"operation", op}}), list.back().second) << op;
+  }
+}
+
+TEST(MetricsQueueMode, QueueDepthAndOperationsInFlight) {
+  server::ServerConfig config = server::testing::test_config();
+  config.awake_time = 30s;
+  ApiHarness h(config);
+  const auto location = h.register_device("ep=q1&lt=3600&lwm2m=1.1&Q", "</3/0>");
+  h.register_device();
+  h.advance(31s);
+  const auto gauges = [&h] {
+    const auto m = Metrics::parse(h.call("GET", "/metrics").body);
+    EXPECT_EQ(m.types.at("drover_queued_requests"), "gauge");
+    EXPECT_EQ(m.types.at("drover_operations_in_flight"), "gauge");
+    return std::pair{m.value("drover_queued_requests").value_or(-1),
+                     m.value("drover_operations_in_flight").value_or(-1)};
+  };
+  EXPECT_EQ(gauges(), std::pair(0.0, 0.0));
+  ASSERT_EQ(h.call("GET", "/api/clients/q1/3/0/0").status, 202u);
+  ASSERT_EQ(h.call("GET", "/api/clients/q1/3/0/1").status, 202u);
+  h.start("GET", "/api/clients/dev1/3/0/0");  // sent, not answered
+  EXPECT_EQ(gauges(), std::pair(2.0, 3.0));
+  h.events.clear();
+  // The client wakes up: both go out.
+  h.device_request(request(coap::codes::Post, location));
+  EXPECT_EQ(gauges(), std::pair(0.0, 3.0));
 }
 
 }  // namespace

@@ -256,5 +256,98 @@ TEST(HttpServerBounds, ConnectionsPastTheBoundGet503) {
   EXPECT_EQ(http.stats().rejected, 1u);
 }
 
+// Writes `bytes` on a new connection (then ends its side when `leave`) and reads until the
+// server closes it.
+std::string raw_exchange(asio::io_context& io, const tcp::endpoint& to, std::string bytes,
+                         bool leave = false) {
+  EventStreamClient client(io);
+  client.stream.connect(to);
+  asio::write(client.stream, asio::buffer(bytes));
+  if (leave) client.stream.socket().shutdown(tcp::socket::shutdown_send);
+  client.read();
+  for (int i = 0; i < 50 && !client.ended; ++i) io.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(client.ended) << "the server did not close the connection";
+  return client.received;
+}
+
+TEST_F(HttpOverLoopback, RequestThatIsNotHttpGets400ThenTheConnectionCloses) {
+  for (std::string junk : {"NOT HTTP AT ALL\r\n\r\n", "GET /api/clients HTTP/9.9\r\n\r\n",
+                           "GET /api/clients HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+                           "GET /api/clients HTTP/1.1\r\nBad Header\r\n\r\n"}) {
+    const auto received = raw_exchange(io, endpoint, junk);
+    EXPECT_EQ(received.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << junk << "\n" << received;
+    EXPECT_NE(received.find("Connection: close"), std::string::npos) << received;
+    EXPECT_NE(received.find("\"code\":\"bad_request\""), std::string::npos) << received;
+  }
+  EXPECT_EQ(http.stats().bad_requests, 4u);
+  EXPECT_EQ(http.stats().requests, 0u);
+  // A peer that leaves mid-request gets nothing, and the server carries on.
+  EXPECT_EQ(raw_exchange(io, endpoint, "GET /api/cli", true), "");
+  Exchange e;
+  beast::tcp_stream stream(io);
+  exchange(stream, endpoint, get("/api/clients"), e, std::make_shared<beast::flat_buffer>());
+  run_until(e);
+  EXPECT_EQ(e.response.result_int(), 200u);
+}
+
+TEST_F(HttpOverLoopback, CoapLogNeedsAMessageTap) {
+  const auto received = raw_exchange(
+      io, endpoint, "GET /api/events?endpoint=dev1&coap=1 HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(received.rfind("HTTP/1.1 501 Not Implemented\r\n", 0), 0u) << received;
+  EXPECT_EQ(http.open_streams(), 0u);
+}
+
+TEST(HttpServerFaults, AnExceptionInTheApiIs500AndALogLineNotTheEnd) {
+  // The wall clock is the application's code; here it fails once asked to.
+  auto explode = std::make_shared<bool>(false);
+  server::ServerConfig config = server::testing::test_config();
+  config.wall_clock = [explode]() -> double {
+    if (*explode) throw std::runtime_error("clock unavailable");
+    return 1.7e9;
+  };
+  ApiHarness h(config);
+  h.register_device();
+  h.events.clear();
+  asio::io_context io;
+  std::vector<std::string> logged;
+  HttpServerConfig http_config;
+  http_config.log = [&logged](std::string_view line) { logged.emplace_back(line); };
+  HttpServer http{io, h.api, {}, http_config};
+  ASSERT_FALSE(http.open({asio::ip::make_address("127.0.0.1"), 0}));
+  EventStreamClient events(io);
+  events.open(io, http, "");
+  ASSERT_EQ(http.open_streams(), 1u);
+  *explode = true;
+
+  beast::tcp_stream stream(io);
+  auto buffer = std::make_shared<beast::flat_buffer>();
+  Exchange failed;
+  exchange(stream, http.local_endpoint(), HttpOverLoopback::get("/api/clients/dev1"), failed,
+           buffer);
+  for (int i = 0; i < 50 && !failed.done; ++i) io.run_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(failed.done);
+  EXPECT_EQ(failed.response.result_int(), 500u);
+  EXPECT_EQ(error_code(Response{500, failed.response.body()}), "internal_error");
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("GET /api/clients/dev1"), std::string::npos) << logged[0];
+  EXPECT_NE(logged[0].find("clock unavailable"), std::string::npos) << logged[0];
+
+  // An event that cannot be formatted is logged and skipped; the stream stays.
+  h.register_device("ep=dev2&lt=60", "</3/0>");
+  for (const auto& ev : h.events) http.on_event(ev);
+  h.events.clear();
+  EXPECT_EQ(logged.size(), 2u);
+  EXPECT_EQ(http.open_streams(), 1u);
+  EXPECT_EQ(http.stats().internal_errors, 2u);
+
+  // The same connection goes on.
+  *explode = false;
+  Exchange next;
+  exchange(stream, http.local_endpoint(), HttpOverLoopback::get("/api/clients/dev1"), next, buffer);
+  for (int i = 0; i < 50 && !next.done; ++i) io.run_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(next.done);
+  EXPECT_EQ(next.response.result_int(), 200u);
+}
+
 }  // namespace
 }  // namespace drover::http::testing

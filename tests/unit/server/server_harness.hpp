@@ -62,13 +62,16 @@ struct Harness {
   std::vector<coap::Event> device_events;       // everything else the device got
   std::vector<coap::Message> to_device;         // every datagram the server sent
   bool drop_to_device = false;                  // simulate a sleeping device
+  // What the datagrams go through on the server side (a core wrapping `server`); null: `server`.
+  coap::DatagramCore* front = nullptr;
 
   // Exchanges datagrams until both sides are quiet, then drains events.
   void pump() {
     for (int round = 0; round < 100; ++round) {
       bool moved = false;
+      coap::DatagramCore& wire = front ? *front : server;
       coap::Transmit t;
-      while (server.poll_transmit(t)) {
+      while (wire.poll_transmit(t)) {
         moved = true;
         std::vector<std::uint8_t> bytes(t.bytes.begin(), t.bytes.end());
         coap::Message m;
@@ -79,7 +82,7 @@ struct Harness {
       while (device.poll_transmit(t)) {
         moved = true;
         std::vector<std::uint8_t> bytes(t.bytes.begin(), t.bytes.end());
-        server.receive(device_addr, bytes, now);
+        wire.receive(device_addr, bytes, now);
       }
       coap::Event e;
       while (device.poll_event(e)) {
