@@ -21,11 +21,13 @@ struct ServerCommandOptions {
   std::string http_address = "127.0.0.1";
   std::vector<std::string> models;
   double duration = 0;
+  std::string log_events = "all";
 };
 
 int run_server(const ServerCommandOptions& o) {
   asio::io_context io;
   ServerRuntime runtime(io);
+  runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
   if (int code = runtime.open_http(o.http_address, o.http_port)) return code;
@@ -40,7 +42,8 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("server", "Run the LwM2M server (CoAP over UDP, NoSec)");
   cmd->footer(
       "Logs one line per registration, update, de-registration, expiry, notification and Send on "
-      "stdout. The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
+      "stdout (with many devices, --log-events registrations keeps to the registration lifecycle). "
+      "The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
       "docs/http-api.md.\n"
       "Example: drover server --coap-port 5683 --models ../lwm2m-registry");
   cmd->add_option("--coap-port", o->coap_port, "UDP port (0: the OS picks one)")
@@ -52,6 +55,11 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--models", o->models, "Directories of DDF object definitions (*.xml) to load")
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--log-events", o->log_events,
+                  "Server events logged: all, registrations (Register, De-register, expiry, "
+                  "sleeping/awake) or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "registrations", "none"}));
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   cmd->callback([o, &exit_code] { exit_code = run_server(*o); });

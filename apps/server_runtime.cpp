@@ -118,6 +118,33 @@ transport::DatagramLoopConfig loop_config() {
 
 }  // namespace
 
+std::optional<EventLog> event_log_from_string(std::string_view text) {
+  if (text == "all") return EventLog::All;
+  if (text == "registrations") return EventLog::Registrations;
+  if (text == "none") return EventLog::None;
+  return std::nullopt;
+}
+
+namespace {
+
+bool logged(EventLog log, const server::ServerEvent& event) {
+  switch (log) {
+    case EventLog::All:
+      return true;
+    case EventLog::None:
+      return false;
+    case EventLog::Registrations:
+      return !std::holds_alternative<server::Updated>(event) &&
+             !std::holds_alternative<server::Notification>(event) &&
+             !std::holds_alternative<server::SendReceived>(event) &&
+             !std::holds_alternative<server::OperationCompleted>(event) &&
+             !std::holds_alternative<server::ObservationEnded>(event);
+  }
+  return true;
+}
+
+}  // namespace
+
 ServerRuntime::ServerRuntime(asio::io_context& io)
     : io_(io),
       core_(server_config()),
@@ -135,7 +162,7 @@ ServerRuntime::ServerRuntime(asio::io_context& io)
   loop_.set_after_input([this] {
     server::ServerEvent event;
     while (core_.poll_event(event)) {
-      log_server_event(event);
+      if (logged(event_log_, event)) log_server_event(event);
       http_.on_event(event);
     }
   });

@@ -28,6 +28,12 @@ void server_log(std::string_view text);
 // One line per registration, update, de-registration, expiry, notification, Send ...
 void log_server_event(const server::ServerEvent& event);
 
+// Which server events are logged: all of them, those of the registration lifecycle (Register,
+// De-register, expiry, replacement, sleeping, awake: what a fleet of a million devices can afford),
+// or none.
+enum class EventLog : std::uint8_t { All, Registrations, None };
+std::optional<EventLog> event_log_from_string(std::string_view);
+
 class ServerRuntime {
  public:
   explicit ServerRuntime(boost::asio::io_context& io);
@@ -46,6 +52,7 @@ class ServerRuntime {
   void stop_on_signal(double duration, std::function<void()> on_stop);
   // Logs the closing summary.
   void log_stopped() const;
+  void set_event_log(EventLog log) { event_log_ = log; }
 
   server::Server& core() { return core_; }
   coap::PeerAddress coap_address() const { return loop_.local_address(); }
@@ -55,6 +62,7 @@ class ServerRuntime {
 
  private:
   boost::asio::io_context& io_;
+  EventLog event_log_ = EventLog::All;
   server::Server core_;
   http::MessageTap tap_;
   transport::DatagramLoop loop_;
