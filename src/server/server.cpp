@@ -29,6 +29,8 @@ std::string_view to_string(Error e) {
       return "too many observations";
     case Error::Busy:
       return "CoAP engine busy towards this client";
+    case Error::UnsupportedByVersion:
+      return "the client's LwM2M version lacks this operation";
   }
   return "?";
 }
@@ -61,8 +63,20 @@ std::string_view to_string(OperationStatus s) {
       return "request entity too large";
     case OperationStatus::UnsupportedFormat:
       return "unsupported content format";
-    case OperationStatus::ServerError:
+    case OperationStatus::InternalServerError:
       return "client internal error";
+    case OperationStatus::NotImplemented:
+      return "not implemented";
+    case OperationStatus::BadGateway:
+      return "bad gateway";
+    case OperationStatus::ServiceUnavailable:
+      return "service unavailable";
+    case OperationStatus::GatewayTimeout:
+      return "gateway timeout";
+    case OperationStatus::ProxyingNotSupported:
+      return "proxying not supported";
+    case OperationStatus::ServerError:
+      return "server error";
     case OperationStatus::OtherError:
       return "error";
     case OperationStatus::DecodeFailed:
@@ -83,7 +97,24 @@ std::string_view to_string(OperationStatus s) {
 
 OperationStatus status_of(coap::Code code) {
   if (code.is_success()) return OperationStatus::Success;
-  if (code.cls() == 5) return OperationStatus::ServerError;
+  if (code.cls() == 5) {
+    switch (code.detail()) {
+      case 0:
+        return OperationStatus::InternalServerError;
+      case 1:
+        return OperationStatus::NotImplemented;
+      case 2:
+        return OperationStatus::BadGateway;
+      case 3:
+        return OperationStatus::ServiceUnavailable;
+      case 4:
+        return OperationStatus::GatewayTimeout;
+      case 5:
+        return OperationStatus::ProxyingNotSupported;
+      default:
+        return OperationStatus::ServerError;
+    }
+  }
   if (code.cls() != 4) return OperationStatus::OtherError;
   switch (code.detail()) {
     case 0:
@@ -113,6 +144,13 @@ OperationStatus status_of(coap::Code code) {
     default:
       return OperationStatus::OtherError;
   }
+}
+
+drover::Result<lwm2m::ValueTree, lwm2m::TreeError> OperationResult::value_tree(
+    const lwm2m::TypeResolver* types) const {
+  lwm2m::ValueTree tree;
+  if (auto error = lwm2m::records_to_tree(records, tree, types)) return std::move(*error);
+  return tree;
 }
 
 std::string_view to_string(ObservationEndReason r) {

@@ -101,7 +101,7 @@ class Api {
   };
   static constexpr std::size_t kKinds = 10;
   // OperationStatus values, then one for refusals by the core (nothing sent).
-  static constexpr std::size_t kResults = 22;
+  static constexpr std::size_t kResults = 28;
   struct PendingOp {
     Kind kind;
     std::string endpoint;
