@@ -32,6 +32,12 @@ using lwm2m::Path;
 using lwm2m::Record;
 using lwm2m::Value;
 
+using server::Error;
+using server::OperationStatus;
+using server::RequestParams;
+using server::WriteMode;
+
+inline constexpr std::string_view ep = "dev1";  // the client's endpoint name
 inline const coap::PeerAddress kClientAddr = coap::PeerAddress::loopback_v4(40000);
 inline const coap::PeerAddress kServerAddr = coap::PeerAddress::loopback_v4(5683);
 
@@ -49,7 +55,7 @@ class E2e : public ::testing::Test {
     sc.random_seed = 42;
     server_ = std::make_unique<server::Server>(std::move(sc));
     client::ClientConfig cc;
-    cc.endpoint = "dev1";
+    cc.endpoint = std::string(ep);
     cc.random_seed = 7;
     cc.version = options.version;
     if (options.send_format) cc.send_format = *options.send_format;

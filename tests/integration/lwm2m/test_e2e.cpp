@@ -7,12 +7,6 @@
 namespace drover::e2e {
 namespace {
 
-using server::OperationStatus;
-using server::RequestParams;
-using server::WriteMode;
-
-constexpr std::string_view ep = "dev1";
-
 class Lwm2m : public E2e {};
 
 TEST_F(Lwm2m, RegistrationIsSeenByTheServer) {

@@ -7,9 +7,7 @@ namespace drover::e2e {
 namespace {
 
 using lwm2m::Attribute;
-using server::OperationStatus;
 
-constexpr std::string_view ep = "dev1";
 const Path kSensor(3303, 0, 5700);
 
 class Attributes : public E2e {

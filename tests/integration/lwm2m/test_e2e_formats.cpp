@@ -7,13 +7,6 @@
 namespace drover::e2e {
 namespace {
 
-using server::Error;
-using server::OperationStatus;
-using server::RequestParams;
-using server::WriteMode;
-
-constexpr std::string_view ep = "dev1";
-
 bool is_record_format(ContentFormat f) {
   return f == ContentFormat::Tlv || f == ContentFormat::SenmlJson || f == ContentFormat::SenmlCbor ||
          f == ContentFormat::Lwm2mCbor || f == ContentFormat::OmaJson;
@@ -65,6 +58,12 @@ class Formats : public E2e, public ::testing::WithParamInterface<ContentFormat> 
     p.format = GetParam();
     return p;
   }
+  // Whether the format can answer a Read or Observe of `path` here: single-value formats carry
+  // one value, octet-stream only an Opaque one (none is readable here).
+  bool carries_answer(const Path& path) const {
+    return is_record_format(format()) ||
+           (path.has_resource() && format() != ContentFormat::OctetStream);
+  }
   // A small number that differs per format, so that each run writes values of its own (within
   // the ranges of the resources written: ACL 0..31, Dimmer 0..100).
   std::int64_t tag() const { return static_cast<std::int64_t>(GetParam()) % 31; }
@@ -84,10 +83,7 @@ TEST_P(AllFormats, ReadOfObjectInstanceResourceAndResourceInstance) {
   for (const Path& path : {Path(3303), Path(3303, 0), Path(3303, 0, 5700), Path(3, 0, 11, 0)}) {
     SCOPED_TRACE(path.to_string());
     const auto r = result(server().read(ep, path, accept(), now));
-    // Single-value formats carry one value; octet-stream only Opaque ones (none here).
-    const bool carries = is_record_format(format()) ||
-                         (path.has_resource() && format() != ContentFormat::OctetStream);
-    if (!carries) {
+    if (!carries_answer(path)) {
       EXPECT_EQ(r.status, OperationStatus::NotAcceptable);
       continue;
     }
@@ -230,9 +226,7 @@ TEST_P(AllFormats, ObserveAnsweredInTheAcceptedFormat) {
     SCOPED_TRACE(path.to_string());
     const auto id = server().observe(ep, path, accept(), now);
     const auto first = result(id);
-    const bool carries = is_record_format(format()) ||
-                         (path.has_resource() && format() != ContentFormat::OctetStream);
-    if (!carries) {
+    if (!carries_answer(path)) {
       EXPECT_EQ(first.status, OperationStatus::NotAcceptable);
       continue;
     }

@@ -8,13 +8,6 @@
 namespace drover::e2e {
 namespace {
 
-using server::Error;
-using server::OperationStatus;
-using server::RequestParams;
-using server::WriteMode;
-
-constexpr std::string_view ep = "dev1";
-
 // Links of a Discover answer counted by level: objects, instances, resources, resource instances.
 using LinkLevels = std::array<std::size_t, 4>;
 LinkLevels levels(const std::vector<lwm2m::Link>& links) {
