@@ -37,6 +37,10 @@ struct ClientCommandOptions {
 
 constexpr std::string_view who = "client";
 
+// Files the process needs besides the devices' sockets (one each): standard streams, the event
+// loop's epoll and timer descriptors, the signal pipe, and some slack for libraries.
+constexpr std::uint64_t reserved_files = 64;
+
 coap::Duration seconds(double s) {
   return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
 }
@@ -61,6 +65,17 @@ int run_client(const ClientCommandOptions& o) {
   const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
   if (!version) {
     log_line(who, "--lwm2m: one of 1.0, 1.1, 1.2");
+    return 2;
+  }
+
+  const OpenFileLimit files = raise_open_file_limit();
+  const std::uint64_t fit = files.soft > reserved_files ? files.soft - reserved_files : 0;
+  if (o.count > fit) {
+    log_line(who, "--count " + std::to_string(o.count) + ": each device needs a socket, and this " +
+                      "process may open " + std::to_string(files.soft) +
+                      " files (RLIMIT_NOFILE, hard limit " + std::to_string(files.hard) + "); " +
+                      std::to_string(fit) + " devices fit. Raise the limit (ulimit -Hn) or " +
+                      "run fewer devices per process");
     return 2;
   }
 
@@ -128,9 +143,12 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   cmd->add_option("--lifetime", o->lifetime, "Registration lifetime in seconds")
       ->capture_default_str()
       ->check(CLI::Range(1u, 0xFFFFFFFFu));
-  cmd->add_option("--count", o->count, "Number of devices, each with its own socket")
+  cmd->add_option("--count", o->count,
+                  "Number of devices, each with its own socket: at most the open-file limit "
+                  "(RLIMIT_NOFILE, raised to its hard limit) less " +
+                      std::to_string(reserved_files))
       ->capture_default_str()
-      ->check(CLI::Range(1u, 10000u));
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--queue-mode", o->queue_mode, "Register in queue mode (Q)");
   cmd->add_option("--lwm2m", o->lwm2m, "LwM2M version: 1.0, 1.1 or 1.2")->capture_default_str();
   cmd->add_option("--sample-interval", o->sample_interval, "Seconds between temperature readings")

@@ -275,8 +275,15 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
     return records[0].value.type() == lwm2m::DataType::Opaque ? ContentFormat::OctetStream
                                                               : ContentFormat::Text;
   if (c_.config.preferred_format) return *c_.config.preferred_format;
-  return c_.config.version == lwm2m::Lwm2mVersion::V1_0 ? ContentFormat::Tlv
-                                                        : ContentFormat::SenmlCbor;
+  switch (c_.config.version) {
+    case lwm2m::Lwm2mVersion::V1_0:
+      return ContentFormat::Tlv;
+    case lwm2m::Lwm2mVersion::V1_1:
+      return ContentFormat::SenmlCbor;
+    case lwm2m::Lwm2mVersion::V1_2:
+      break;
+  }
+  return ContentFormat::Lwm2mCbor;
 }
 
 std::optional<coap::ObserverId> DmRequest::answer_content(Operation op, const Path& path,

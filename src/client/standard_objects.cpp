@@ -107,9 +107,10 @@ Outcome Device::write(std::uint16_t rid, const lwm2m::ResourceNode& value, bool)
 
 Outcome Device::execute(std::uint16_t rid, std::string_view) {
   switch (rid) {
-    case 4:
+    case 4:  // the Client reports Rebooting / FactoryReset on Ok
+      return hooks_.reboot ? hooks_.reboot() : Outcome::Ok;
     case 5:
-      return Outcome::Ok;  // the Client reports Rebooting / FactoryReset
+      return hooks_.factory_reset ? hooks_.factory_reset() : Outcome::Ok;
     case 12:
       clear_error_codes();
       return Outcome::Ok;

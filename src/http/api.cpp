@@ -56,6 +56,8 @@ Response error_of(server::Error e) {
       return error(503, "too_many_observations", message);
     case server::Error::Busy:
       return error(503, "busy", message);
+    case server::Error::UnsupportedByVersion:
+      return error(400, "unsupported_by_version", message);
   }
   return error(503, "busy", message);
 }
@@ -66,7 +68,7 @@ struct StatusMapping {
   std::string_view code;
 };
 // What the device (or its silence) answered, as HTTP: its 4.xx mirrored, the rest a gateway error.
-constexpr std::array<StatusMapping, 20> kStatusMap{{
+constexpr std::array<StatusMapping, 26> kStatusMap{{
     {OperationStatus::BadRequest, 400, "device_bad_request"},
     {OperationStatus::Unauthorized, 403, "device_unauthorized"},
     {OperationStatus::BadOption, 400, "device_bad_option"},
@@ -79,7 +81,13 @@ constexpr std::array<StatusMapping, 20> kStatusMap{{
     {OperationStatus::PreconditionFailed, 412, "device_precondition_failed"},
     {OperationStatus::RequestEntityTooLarge, 413, "device_request_entity_too_large"},
     {OperationStatus::UnsupportedFormat, 415, "device_unsupported_format"},
-    {OperationStatus::ServerError, 502, "device_internal_error"},
+    {OperationStatus::InternalServerError, 502, "device_internal_error"},
+    {OperationStatus::NotImplemented, 502, "device_not_implemented"},
+    {OperationStatus::BadGateway, 502, "device_bad_gateway"},
+    {OperationStatus::ServiceUnavailable, 502, "device_service_unavailable"},
+    {OperationStatus::GatewayTimeout, 502, "device_gateway_timeout"},
+    {OperationStatus::ProxyingNotSupported, 502, "device_proxying_not_supported"},
+    {OperationStatus::ServerError, 502, "device_server_error"},
     {OperationStatus::OtherError, 502, "device_error"},
     {OperationStatus::DecodeFailed, 502, "device_payload_invalid"},
     {OperationStatus::Timeout, 504, "device_timeout"},

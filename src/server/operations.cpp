@@ -282,6 +282,7 @@ Result<OperationId> Server::discover(std::string_view endpoint, const lwm2m::Pat
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object() || path.has_resource_instance()) return Error::InvalidPath;
   if (depth && *depth > 3) return Error::InvalidArgument;
+  if (depth && r->version < lwm2m::Lwm2mVersion::V1_2) return Error::UnsupportedByVersion;
   auto m = make_request(coap::codes::Get, *r, path);
   lwm2m::set_accept(m, ContentFormat::LinkFormat);
   if (depth) m.add_option(coap::options::UriQuery, "depth=" + std::to_string(*depth));
@@ -386,10 +387,11 @@ namespace {
 std::optional<Error> composite_fetch(const Registration& r, std::span<const Path> paths,
                                      const RequestParams& params, coap::Message& m,
                                      ContentFormat& accept) {
+  if (r.version < lwm2m::Lwm2mVersion::V1_1) return Error::UnsupportedByVersion;
   if (paths.empty()) return Error::InvalidArgument;
   const ContentFormat format = params.format.value_or(composite_format(r));
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
-  accept = params.accept.value_or(format);
+  accept = params.accept.value_or(params.format ? format : composite_values_format(r));
   m = make_request(coap::codes::Fetch, r, Path());
   const auto records = path_records(paths);
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;
@@ -416,8 +418,9 @@ Result<OperationId> Server::write_composite(std::string_view endpoint,
                                             const RequestParams& params, TimePoint now) {
   const Registration* r = store_->find_by_endpoint(endpoint);
   if (!r) return Error::UnknownEndpoint;
+  if (r->version < lwm2m::Lwm2mVersion::V1_1) return Error::UnsupportedByVersion;
   if (records.empty()) return Error::InvalidArgument;
-  const ContentFormat format = params.format.value_or(composite_format(*r));
+  const ContentFormat format = params.format.value_or(composite_values_format(*r));
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
   auto m = make_request(coap::codes::IPatch, *r, Path());
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;

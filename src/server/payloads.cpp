@@ -24,10 +24,17 @@ std::optional<lwm2m::ResourceShape> RegistrationTypes::lookup(std::uint16_t obje
   return objects_.lookup(object_id, resource_id);
 }
 
+namespace {
+
+bool lwm2m_cbor_client(const Registration& registration) {
+  return registration.version == lwm2m::Lwm2mVersion::V1_2 &&
+         registration.announced(ContentFormat::Lwm2mCbor);
+}
+
+}  // namespace
+
 ContentFormat multi_value_format(const Registration& registration) {
-  if (registration.version == lwm2m::Lwm2mVersion::V1_2 &&
-      registration.announced(ContentFormat::Lwm2mCbor))
-    return ContentFormat::Lwm2mCbor;
+  if (lwm2m_cbor_client(registration)) return ContentFormat::Lwm2mCbor;
   if (registration.version != lwm2m::Lwm2mVersion::V1_0) {
     if (registration.announced(ContentFormat::SenmlCbor)) return ContentFormat::SenmlCbor;
     if (registration.announced(ContentFormat::SenmlJson)) return ContentFormat::SenmlJson;
@@ -40,6 +47,11 @@ ContentFormat composite_format(const Registration& registration) {
       !registration.announced(ContentFormat::SenmlCbor))
     return ContentFormat::SenmlJson;
   return ContentFormat::SenmlCbor;
+}
+
+ContentFormat composite_values_format(const Registration& registration) {
+  return lwm2m_cbor_client(registration) ? ContentFormat::Lwm2mCbor
+                                         : composite_format(registration);
 }
 
 std::optional<std::string> decode_records(const coap::Message& message, const lwm2m::Path& base,

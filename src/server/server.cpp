@@ -29,6 +29,8 @@ std::string_view to_string(Error e) {
       return "too many observations";
     case Error::Busy:
       return "CoAP engine busy towards this client";
+    case Error::UnsupportedByVersion:
+      return "the client's LwM2M version lacks this operation";
   }
   return "?";
 }
@@ -61,8 +63,20 @@ std::string_view to_string(OperationStatus s) {
       return "request entity too large";
     case OperationStatus::UnsupportedFormat:
       return "unsupported content format";
-    case OperationStatus::ServerError:
+    case OperationStatus::InternalServerError:
       return "client internal error";
+    case OperationStatus::NotImplemented:
+      return "not implemented";
+    case OperationStatus::BadGateway:
+      return "bad gateway";
+    case OperationStatus::ServiceUnavailable:
+      return "service unavailable";
+    case OperationStatus::GatewayTimeout:
+      return "gateway timeout";
+    case OperationStatus::ProxyingNotSupported:
+      return "proxying not supported";
+    case OperationStatus::ServerError:
+      return "server error";
     case OperationStatus::OtherError:
       return "error";
     case OperationStatus::DecodeFailed:
@@ -81,38 +95,44 @@ std::string_view to_string(OperationStatus s) {
   return "?";
 }
 
+namespace {
+
+namespace codes = coap::codes;
+constexpr std::pair<coap::Code, OperationStatus> kStatusOfCode[] = {
+    {codes::BadRequest, OperationStatus::BadRequest},
+    {codes::Unauthorized, OperationStatus::Unauthorized},
+    {codes::BadOption, OperationStatus::BadOption},
+    {codes::Forbidden, OperationStatus::Forbidden},
+    {codes::NotFound, OperationStatus::NotFound},
+    {codes::MethodNotAllowed, OperationStatus::MethodNotAllowed},
+    {codes::NotAcceptable, OperationStatus::NotAcceptable},
+    {codes::RequestEntityIncomplete, OperationStatus::RequestEntityIncomplete},
+    {codes::Conflict, OperationStatus::Conflict},
+    {codes::PreconditionFailed, OperationStatus::PreconditionFailed},
+    {codes::RequestEntityTooLarge, OperationStatus::RequestEntityTooLarge},
+    {codes::UnsupportedContentFormat, OperationStatus::UnsupportedFormat},
+    {codes::InternalServerError, OperationStatus::InternalServerError},
+    {codes::NotImplemented, OperationStatus::NotImplemented},
+    {codes::BadGateway, OperationStatus::BadGateway},
+    {codes::ServiceUnavailable, OperationStatus::ServiceUnavailable},
+    {codes::GatewayTimeout, OperationStatus::GatewayTimeout},
+    {coap::Code(5, 5), OperationStatus::ProxyingNotSupported},
+};
+
+}  // namespace
+
 OperationStatus status_of(coap::Code code) {
   if (code.is_success()) return OperationStatus::Success;
-  if (code.cls() == 5) return OperationStatus::ServerError;
-  if (code.cls() != 4) return OperationStatus::OtherError;
-  switch (code.detail()) {
-    case 0:
-      return OperationStatus::BadRequest;
-    case 1:
-      return OperationStatus::Unauthorized;
-    case 2:
-      return OperationStatus::BadOption;
-    case 3:
-      return OperationStatus::Forbidden;
-    case 4:
-      return OperationStatus::NotFound;
-    case 5:
-      return OperationStatus::MethodNotAllowed;
-    case 6:
-      return OperationStatus::NotAcceptable;
-    case 8:
-      return OperationStatus::RequestEntityIncomplete;
-    case 9:
-      return OperationStatus::Conflict;
-    case 12:
-      return OperationStatus::PreconditionFailed;
-    case 13:
-      return OperationStatus::RequestEntityTooLarge;
-    case 15:
-      return OperationStatus::UnsupportedFormat;
-    default:
-      return OperationStatus::OtherError;
-  }
+  for (const auto& [c, status] : kStatusOfCode)
+    if (c == code) return status;
+  return code.cls() == 5 ? OperationStatus::ServerError : OperationStatus::OtherError;
+}
+
+drover::Result<lwm2m::ValueTree, lwm2m::TreeError> OperationResult::value_tree(
+    const lwm2m::TypeResolver* types) const {
+  lwm2m::ValueTree tree;
+  if (auto error = lwm2m::records_to_tree(records, tree, types)) return std::move(*error);
+  return tree;
 }
 
 std::string_view to_string(ObservationEndReason r) {

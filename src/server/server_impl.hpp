@@ -165,8 +165,11 @@ struct Server::Impl {
 // payloads.cpp
 // The format for a payload of several values (see the header's format rules).
 lwm2m::ContentFormat multi_value_format(const Registration& registration);
-// The SenML (or LwM2M CBOR) format for composite operations.
+// The SenML format of the path list of composite reads.
 lwm2m::ContentFormat composite_format(const Registration& registration);
+// The format of composite values (Write-Composite, composite answers): LwM2M CBOR for 1.2
+// clients that announced it, else composite_format.
+lwm2m::ContentFormat composite_values_format(const Registration& registration);
 // Decodes a Read/Observe/composite payload into `records`; the error text on failure.
 std::optional<std::string> decode_records(const coap::Message& message, const lwm2m::Path& base,
                                           std::optional<lwm2m::ContentFormat> accept,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # libcoap's coap-client-notls as an LwM2M device against `drover server`: Register, Update,
-# De-register, and the errors for a bad Register and an unknown location.
+# De-register, and the errors for a bad Register and an unknown location; the server's log and its
+# HTTP API listing (/api/clients) show each step.
 source "$(dirname "$0")/interop_lib.sh"
+command -v curl >/dev/null || fail "curl not found"
 
 # Port 0: the OS picks a free port, read back from the "listening on" line.
 start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
@@ -16,6 +18,13 @@ for i in $(seq 1 100); do
 done
 [[ -n $PORT ]] || fail "drover server did not start"
 URI=coap://127.0.0.1:$PORT
+HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
+[[ -n $HTTP ]] || fail "no HTTP API address in the server log"
+
+# api GET-PATH: the HTTP status and body of a GET on the server's HTTP API, as "STATUS BODY".
+api() {
+  timeout 10 curl -sS -w ' %{http_code}' "$HTTP$1" | sed -E 's/^(.*) ([0-9]{3})$/\2 \1/'
+}
 
 # A libcoap request with its message trace (-v 6), which shows the response header and options.
 lwm2m_request() {
@@ -41,11 +50,22 @@ wait_log "registered libcoap-dev at /rd/$location from 127.0.0.1:[0-9]+, lwm2m 1
   fail "registration of libcoap-dev not logged"
 pass "Register: 2.01, location rd/$location, logged"
 
+listing=$(api /api/clients)
+grep -q '"endpoint":"libcoap-dev"' <<<"$listing" || fail "GET /api/clients does not list libcoap-dev: $listing"
+client=$(api /api/clients/libcoap-dev)
+[[ $client == 200\ * ]] || fail "GET /api/clients/libcoap-dev: $client"
+for field in "\"location\":\"/rd/$location\"" '"lifetime":60' '"lwm2m_version":"1.1"' \
+  '"objects":\[\{"id":1,"instances":\[0\]\},\{"id":3,"instances":\[0\]\}\]'; do
+  grep -qE "$field" <<<"$client" || fail "the HTTP API's registration lacks $field: $client"
+done
+pass "the HTTP API lists libcoap-dev with its location, lifetime, version and objects"
+
 # Update with a new lifetime
 out=$(lwm2m_request -m post "$URI/rd/$location?lt=120")
 grep -q 'c:2.04' <<<"$out" || fail "Update not answered 2.04: $out"
 wait_log "updated libcoap-dev .*lifetime 120 s" || fail "update not logged"
-pass "Update: 2.04, logged"
+grep -q '"lifetime":120' <<<"$(api /api/clients/libcoap-dev)" || fail "the HTTP API does not show lifetime 120"
+pass "Update: 2.04, logged, the new lifetime listed"
 
 # De-register, then the location is gone
 out=$(lwm2m_request -m delete "$URI/rd/$location")
@@ -53,7 +73,10 @@ grep -q 'c:2.02' <<<"$out" || fail "De-register not answered 2.02: $out"
 wait_log "deregistered libcoap-dev \(/rd/$location\)" || fail "de-registration not logged"
 out=$(lwm2m_request -m post "$URI/rd/$location")
 grep -q 'c:4.04' <<<"$out" || fail "Update after De-register not answered 4.04: $out"
-pass "De-register: 2.02, logged; the location answers 4.04 afterwards"
+gone=$(api /api/clients/libcoap-dev)
+[[ $gone == 404\ * ]] && grep -q unknown_client <<<"$gone" || fail "libcoap-dev still known to the HTTP API: $gone"
+grep -q '"total":0' <<<"$(api /api/clients)" || fail "the HTTP API still lists registrations"
+pass "De-register: 2.02, logged, gone from the HTTP API; the location answers 4.04 afterwards"
 
 # Bad Registers: no endpoint name (4.00), unsupported LwM2M version (4.12)
 out=$(lwm2m_request -m post -t 40 -e '</3/0>' "$URI/rd?lt=60")

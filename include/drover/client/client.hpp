@@ -20,7 +20,8 @@
 //    the engine's transmission parameters (93 s by default).
 //  * Response formats when the server sends no Accept: a single resource or resource instance
 //    value as text/plain (application/octet-stream for Opaque); anything else in
-//    ClientConfig::preferred_format, by default SenML CBOR for LwM2M 1.1 and 1.2 and TLV for 1.0.
+//    ClientConfig::preferred_format, by default TLV for LwM2M 1.0, SenML CBOR for 1.1 and LwM2M
+//    CBOR for 1.2.
 //    Accept is honoured for every format the formats layer has, except OMA JSON (11543), which
 //    only 1.0 clients may emit (4.06 otherwise). A format that cannot carry the answer (text/plain
 //    for an instance) is 4.06.
@@ -81,8 +82,8 @@ struct ClientConfig {
 
   std::string endpoint;  // ep
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
-  // Format of answers that are not a single value, when the server sends no Accept; nullopt: SenML
-  // CBOR (1.1, 1.2) or TLV (1.0).
+  // Format of answers that are not a single value, when the server sends no Accept; nullopt: TLV
+  // (1.0), SenML CBOR (1.1) or LwM2M CBOR (1.2).
   std::optional<lwm2m::ContentFormat> preferred_format;
   lwm2m::ContentFormat send_format = lwm2m::ContentFormat::SenmlCbor;
   // Object definitions. Clients in one process (a simulator's devices) share one registry from

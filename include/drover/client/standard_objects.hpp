@@ -31,10 +31,16 @@ struct DeviceHooks {
   std::function<std::optional<std::int64_t>()> battery_level;
   // Seconds since the epoch (/3/0/13 Current Time); null: the resource is absent.
   std::function<std::int64_t()> wall_clock;
+  // Reboot (/3/0/4) and Factory Reset (/3/0/5), called when a server executes them and before
+  // the answer goes out; the Outcome is the answer (e.g. Unavailable: 5.03). Schedule the action
+  // here rather than doing it, so that the 2.04 reaches the server. Null: Ok.
+  std::function<Outcome()> reboot;
+  std::function<Outcome()> factory_reset;
 };
 
-// Reboot (/3/0/4) and Factory Reset (/3/0/5) answer Ok: the Client then reports Rebooting /
-// FactoryReset events and the application acts after the response went out.
+// Reboot (/3/0/4) and Factory Reset (/3/0/5) answer what their hooks say (Ok without one); on Ok
+// the Client reports Rebooting / FactoryReset events once the answer is out, where the application
+// may act instead of in the hooks.
 class Device : public ObjectInstance {
  public:
   explicit Device(DeviceInfo info, DeviceHooks hooks = {});

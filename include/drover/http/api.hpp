@@ -115,7 +115,7 @@ class Api {
     std::uint64_t count = 0;
   };
   // OperationStatus values, then one for refusals by the core (nothing sent).
-  static constexpr std::size_t kResults = 22;
+  static constexpr std::size_t kResults = 28;
   struct PendingOp {
     Kind kind;
     std::string endpoint;

@@ -13,13 +13,19 @@
 //
 // Format choice when RequestParams leaves it open:
 //  * responses (Read, Observe): no Accept is sent and the client answers in its preferred format;
-//    every LwM2M format is decoded. Composite operations ask for their request's SenML format.
+//    every LwM2M format is decoded. Composite operations ask for LwM2M CBOR when a 1.2 client
+//    announced it, else for their request's SenML format.
 //  * a single value (a resource or resource instance written with one record): text/plain, or
 //    application/octet-stream for Opaque values.
-//  * several values (instances, multiple resources, Create, composite): LwM2M CBOR when a 1.2
-//    client announced it, else SenML CBOR, else SenML JSON when announced in ct=; otherwise TLV,
-//    which 1.0 clients must support and 1.1 clients that announce nothing in practice do.
-//    Composite operations need SenML: SenML CBOR unless only SenML JSON was announced.
+//  * several values (instances, multiple resources, Create, Write-Composite): LwM2M CBOR when a
+//    1.2 client announced it, else SenML CBOR, else SenML JSON when announced in ct=; otherwise
+//    TLV, which 1.0 clients must support and 1.1 clients that announce nothing in practice do
+//    (Write-Composite needs SenML or LwM2M CBOR: SenML CBOR unless only SenML JSON was announced).
+//  * the path list of Read-/Observe-Composite: SenML CBOR unless only SenML JSON was announced.
+//
+// Versions: operations the client's LwM2M version lacks are refused with
+// Error::UnsupportedByVersion: composite operations (1.1) for 1.0 clients, Discover with depth
+// (1.2) for 1.0 and 1.1 clients. Send (1.1) is accepted from any registered client.
 //
 // Queue mode: a client registered with Q is awake for ServerConfig::awake_time after every
 // message from it. Requests to a sleeping client wait in its queue (bounded) and go out when it
@@ -50,6 +56,7 @@
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "drover/lwm2m/model/path.hpp"
 #include "drover/lwm2m/model/registry.hpp"
+#include "drover/lwm2m/model/tree.hpp"
 #include "drover/lwm2m/model/value.hpp"
 #include "drover/lwm2m/protocol/attributes.hpp"
 #include "drover/server/registration_store.hpp"
@@ -121,6 +128,9 @@ enum class Error : std::uint8_t {
   TooManyOperations,    // max_operations reached
   TooManyObservations,  // max_observations or max_observations_per_client reached
   Busy,                 // the CoAP engine refused (its bounds towards this peer are reached)
+  // The client's LwM2M version lacks the operation: composite operations need 1.1, Discover
+  // with depth 1.2.
+  UnsupportedByVersion,
 };
 std::string_view to_string(Error);
 
@@ -166,7 +176,13 @@ enum class OperationStatus : std::uint8_t {
   PreconditionFailed,       // 4.12
   RequestEntityTooLarge,    // 4.13
   UnsupportedFormat,        // 4.15
-  ServerError,              // 5.xx
+  InternalServerError,      // 5.00
+  NotImplemented,           // 5.01
+  BadGateway,               // 5.02
+  ServiceUnavailable,       // 5.03
+  GatewayTimeout,           // 5.04
+  ProxyingNotSupported,     // 5.05
+  ServerError,              // any other 5.xx
   OtherError,               // any other non-2.xx code
   DecodeFailed,             // 2.xx, but the payload could not be decoded (`diagnostic` says why)
   Timeout,                  // no response before the deadline, or no ACK after the retransmissions
@@ -187,6 +203,11 @@ struct OperationResult {
   std::optional<lwm2m::Path> created;          // Create: the new instance (Location-Path)
   bool observing = false;  // Observe: the client accepted; Notification events follow
   std::string diagnostic;  // error payload text, or why decoding failed
+
+  // `records` as a value tree (objects -> instances -> resources). `types` (e.g.
+  // Server::objects()) tells an empty multiple resource from a single one without value.
+  drover::Result<lwm2m::ValueTree, lwm2m::TreeError> value_tree(
+      const lwm2m::TypeResolver* types = nullptr) const;
 };
 
 // ---------------------------------------------------------------------------------------------

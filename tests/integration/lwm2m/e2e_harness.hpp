@@ -6,11 +6,22 @@
 
 #include <chrono>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "drover/client/client.hpp"
+#include "drover/lwm2m/protocol/coap_mapping.hpp"
 #include "drover/server/server.hpp"
+
+// Readable gtest messages for the model's values.
+namespace drover::lwm2m {
+inline void PrintTo(const Value& v, std::ostream* os) { *os << v.debug_string(); }
+inline void PrintTo(const Record& r, std::ostream* os) {
+  *os << r.path.to_string() << "=" << r.value.debug_string();
+}
+inline void PrintTo(ContentFormat f, std::ostream* os) { *os << to_string(f); }
+}  // namespace drover::lwm2m
 
 namespace drover::e2e {
 
@@ -21,6 +32,12 @@ using lwm2m::Path;
 using lwm2m::Record;
 using lwm2m::Value;
 
+using server::Error;
+using server::OperationStatus;
+using server::RequestParams;
+using server::WriteMode;
+
+inline constexpr std::string_view ep = "dev1";  // the client's endpoint name
 inline const coap::PeerAddress kClientAddr = coap::PeerAddress::loopback_v4(40000);
 inline const coap::PeerAddress kServerAddr = coap::PeerAddress::loopback_v4(5683);
 
@@ -28,6 +45,7 @@ struct E2eOptions {
   std::uint32_t lifetime = 600;
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
+  std::optional<ContentFormat> send_format = std::nullopt;  // else the client's default (SenML CBOR)
 };
 
 class E2e : public ::testing::Test {
@@ -37,9 +55,10 @@ class E2e : public ::testing::Test {
     sc.random_seed = 42;
     server_ = std::make_unique<server::Server>(std::move(sc));
     client::ClientConfig cc;
-    cc.endpoint = "dev1";
+    cc.endpoint = std::string(ep);
     cc.random_seed = 7;
     cc.version = options.version;
+    if (options.send_format) cc.send_format = *options.send_format;
     client_ = std::make_unique<client::Client>(std::move(cc));
   }
 
@@ -58,6 +77,27 @@ class E2e : public ::testing::Test {
                    return std::make_unique<client::ValueInstance>();
                  }).has_value());
     ASSERT_TRUE(c.add_instance(3311, 0, client::make_light_control(), now).has_value());
+    // Access Control (2): ACL (/2/0/2) is a writable multiple resource.
+    auto acl = std::make_unique<client::ValueInstance>();
+    acl->set(0, Value(std::int64_t{3311}));
+    acl->set(1, Value(std::int64_t{0}));
+    acl->set(2, 1, Value(std::int64_t{15}));
+    acl->set(3, Value(std::int64_t{1}));
+    ASSERT_TRUE(c.add_object(2).has_value());
+    ASSERT_TRUE(c.add_instance(2, 0, std::move(acl), now).has_value());
+    // Firmware Update (5): Package (/5/0/0) is an Opaque write-only resource, Update (/5/0/2) an
+    // executable whose arguments are kept in `executed`.
+    auto firmware = std::make_unique<client::ValueInstance>();
+    firmware->set(1, Value(""));
+    firmware->set(3, Value(std::int64_t{0}));
+    firmware->set(5, Value(std::int64_t{0}));
+    firmware->set(9, Value(std::int64_t{2}));
+    firmware->set_executable(2, [this](std::string_view arguments) {
+      executed.emplace_back(arguments);
+      return client::Outcome::Ok;
+    });
+    ASSERT_TRUE(c.add_object(5).has_value());
+    ASSERT_TRUE(c.add_instance(5, 0, std::move(firmware), now).has_value());
     client::ServerAccount account;
     account.uri = "coap://127.0.0.1:5683";
     account.lifetime = options_.lifetime;
@@ -83,6 +123,8 @@ class E2e : public ::testing::Test {
       while (server_->poll_transmit(tx)) {
         moved = true;
         std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
+        coap::Message m;
+        if (!coap::parse(bytes, m)) to_client.push_back(std::move(m));
         if (connected && tx.peer == kClientAddr) client_->receive(kServerAddr, bytes, now);
       }
       server::ServerEvent ev;
@@ -165,6 +207,19 @@ class E2e : public ::testing::Test {
     return out;
   }
 
+  // The Content-Format of the latest request the server sent (nullopt: none, or no option).
+  std::optional<ContentFormat> last_request_format() const {
+    for (auto it = to_client.rbegin(); it != to_client.rend(); ++it)
+      if (it->code.is_request()) return lwm2m::content_format_of(*it).format;
+    return std::nullopt;
+  }
+  // The client's own view of `path` (records as a server Read would get them).
+  std::vector<Record> client_read(const Path& path) {
+    const auto records = client_->read(path);
+    EXPECT_TRUE(records.has_value()) << path.to_string();
+    return records ? *records : std::vector<Record>{};
+  }
+
   void set_temperature(double v) {
     client_->instance_as<client::TemperatureSensor>(3303, 0)->record(v);
     client_->value_changed(Path(3303, 0, 5700), now);
@@ -182,6 +237,8 @@ class E2e : public ::testing::Test {
   std::vector<client::ClientEvent> client_events;
   std::vector<server::Registered> registered;  // the Registered event of SetUp's Register
   bool connected = true;                       // false: every datagram is lost
+  std::vector<coap::Message> to_client;        // every message the server sent
+  std::vector<std::string> executed;           // arguments of each Execute of /5/0/2
 };
 
 }  // namespace drover::e2e

@@ -370,6 +370,39 @@ TEST_F(Dm, ExecuteRunsAndReportsDeviceActions) {
   EXPECT_EQ(value_at(Path(3303, 0, 5602)), Value(15.0));
 }
 
+// Device hooks decide the answer to Reboot / Factory Reset; the events follow an Ok only.
+TEST(DmDeviceHooks, RebootAndFactoryResetHooks) {
+  ClientHarness h;
+  int reboots = 0;
+  Outcome factory_reset = Outcome::Unavailable;
+  DeviceHooks hooks;
+  hooks.reboot = [&] {
+    ++reboots;
+    return Outcome::Ok;
+  };
+  hooks.factory_reset = [&] { return factory_reset; };
+  ASSERT_TRUE(h.client.add_object(3).has_value());
+  ASSERT_TRUE(h.client.add_instance(3, 0, std::make_unique<Device>(DeviceInfo{}, hooks), h.now)
+                  .has_value());
+  h.add_account();
+  h.register_client();
+  h.client_events();
+
+  EXPECT_EQ(h.call(request(codes::Post, "/3/0/4")).code, codes::Changed);
+  EXPECT_EQ(reboots, 1);
+  EXPECT_EQ(h.events_of<Rebooting>().size(), 1u);
+  EXPECT_EQ(h.call(request(codes::Post, "/3/0/5")).code, codes::ServiceUnavailable);
+  EXPECT_TRUE(h.events_of<FactoryReset>().empty()) << "refused by the hook: no event";
+  factory_reset = Outcome::Ok;
+  EXPECT_EQ(h.call(request(codes::Post, "/3/0/5")).code, codes::Changed);
+  EXPECT_EQ(h.events_of<FactoryReset>().size(), 1u);
+  // Malformed arguments never reach the hook.
+  Message bad = request(codes::Post, "/3/0/4");
+  bad.set_payload("x");
+  EXPECT_EQ(h.call(bad).code, codes::BadRequest);
+  EXPECT_EQ(reboots, 1);
+}
+
 TEST_F(Dm, ExecuteErrors) {
   EXPECT_EQ(h.call(request(codes::Post, "/3/0/0")).code, codes::MethodNotAllowed);  // not E
   EXPECT_EQ(h.call(request(codes::Post, "/3/0/999")).code, codes::NotFound);

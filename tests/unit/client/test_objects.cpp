@@ -66,6 +66,27 @@ TEST(StandardObjects, DeviceErrorCodesAndClock) {
   EXPECT_EQ(node.value, Value(std::int64_t{100}));  // clamped to 0..100
 }
 
+TEST(StandardObjects, DeviceRebootAndFactoryResetHooks) {
+  Device plain(DeviceInfo{});
+  EXPECT_EQ(plain.execute(4, ""), Outcome::Ok);
+  EXPECT_EQ(plain.execute(5, ""), Outcome::Ok);
+  std::vector<std::string> calls;
+  DeviceHooks hooks;
+  hooks.reboot = [&] {
+    calls.emplace_back("reboot");
+    return Outcome::Ok;
+  };
+  hooks.factory_reset = [&] {
+    calls.emplace_back("factory reset");
+    return Outcome::InternalError;
+  };
+  Device device(DeviceInfo{}, hooks);
+  EXPECT_EQ(device.execute(4, ""), Outcome::Ok);
+  EXPECT_EQ(device.execute(5, ""), Outcome::InternalError);
+  EXPECT_EQ(device.execute(12, ""), Outcome::Ok);  // Reset Error Code: no hook
+  EXPECT_EQ(calls, (std::vector<std::string>{"reboot", "factory reset"}));
+}
+
 TEST(StandardObjects, ConnectivityStatisticsCountsFromStart) {
   Traffic traffic;
   ConnectivityStatistics stats([&] { return traffic; });

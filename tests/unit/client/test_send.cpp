@@ -83,6 +83,62 @@ TEST_F(Send, ScheduleSendsPeriodically) {
   EXPECT_FALSE(h.has_request());
 }
 
+TEST_F(Send, MutedScheduleSendsNothingUntilUnmuted) {
+  h.client.set_send_schedule({Path(3303, 0, 5700)}, 60s, h.now);
+  const auto mute = [&](bool on) {
+    Message m = request(codes::Put, "/1/0/23");
+    lwm2m::set_content_format(m, ContentFormat::Text);
+    m.set_payload(on ? "1" : "0");
+    ASSERT_EQ(h.call(m).code, codes::Changed);
+  };
+  mute(true);
+  h.advance(200s);  // three periods
+  EXPECT_FALSE(h.has_request()) << "Mute Send holds the timer's Sends back";
+  EXPECT_TRUE(h.events_of<SendCompleted>().empty());
+  mute(false);
+  h.advance(40s);  // the next period after unmuting
+  auto post = h.next_request();
+  EXPECT_EQ(post.request.uri_path(), "/dp");
+  h.respond(post, codes::Changed);
+  EXPECT_EQ(h.events_of<SendCompleted>().size(), 1u);
+  EXPECT_FALSE(h.has_request()) << "periods missed while muted are not sent afterwards";
+}
+
+// Send in each format the client may be configured with.
+class SendFormat : public ::testing::TestWithParam<ContentFormat> {};
+
+TEST_P(SendFormat, PostsTheConfiguredFormat) {
+  ClientConfig config = test_config();
+  config.send_format = GetParam();
+  ClientHarness h(config);
+  ASSERT_TRUE(h.client.add_object(3303).has_value());
+  ASSERT_TRUE(h.client.add_instance(3303, 0, std::make_unique<TemperatureSensor>(4.5), h.now)
+                  .has_value());
+  h.add_account();
+  h.register_client();
+  const std::vector<Path> paths = {Path(3303, 0, 5700), Path(3303, 0, 5701)};
+  ASSERT_TRUE(h.client.send(paths, h.now).has_value());
+  h.pump();
+  const auto post = h.next_request();
+  EXPECT_EQ(post.request.uri_path(), "/dp");
+  EXPECT_EQ(lwm2m::content_format_of(post.request).format, GetParam());
+  std::vector<Record> records;
+  lwm2m::DecodeOptions options;
+  options.types = &h.client.objects();
+  ASSERT_FALSE(lwm2m::decode(GetParam(), post.request.payload(), Path(), options, records));
+  EXPECT_EQ(records, (std::vector<Record>{{Path(3303, 0, 5700), Value(4.5), std::nullopt},
+                                          {Path(3303, 0, 5701), Value("Cel"), std::nullopt}}));
+  h.respond(post, codes::Changed);
+  EXPECT_EQ(h.events_of<SendCompleted>().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, SendFormat,
+                         ::testing::Values(ContentFormat::SenmlJson, ContentFormat::SenmlCbor,
+                                           ContentFormat::Lwm2mCbor),
+                         [](const auto& param_info) {
+                           return std::to_string(static_cast<unsigned>(param_info.param));
+                         });
+
 TEST_F(Send, TimeoutIsReported) {
   h.server().connected = false;
   const std::vector<Path> paths = {Path(3303, 0, 5700)};

@@ -146,7 +146,8 @@ TEST_F(HttpApi, ReadErrors) {
 }
 
 TEST_F(HttpApi, Discover) {
-  auto id = h.start("GET", "/api/clients/dev1/3/0/discover?depth=1");
+  h.register_device("ep=dev12&lt=60&lwm2m=1.2", "</3/0>");
+  auto id = h.start("GET", "/api/clients/dev12/3/0/discover?depth=1");
   auto req = h.take_request();
   EXPECT_EQ(req.request.uint_option(coap::options::Accept), 40u);
   EXPECT_EQ(queries_of(req.request), std::vector<std::string>{"depth=1"});
@@ -159,6 +160,30 @@ TEST_F(HttpApi, Discover) {
       {"target":"/3/0/11","attributes":{"dim":"2"}}])"));
   EXPECT_EQ(error_code(h.call("GET", "/api/clients/dev1/3/0/discover?depth=4")), "bad_query");
   EXPECT_EQ(h.call("POST", "/api/clients/dev1/3/0/discover").status, 405u);
+  // depth is LwM2M 1.2: refused for the 1.1 client.
+  const auto old = h.call("GET", "/api/clients/dev1/3/0/discover?depth=1");
+  EXPECT_EQ(old.status, 400u);
+  EXPECT_EQ(error_code(old), "unsupported_by_version");
+}
+
+TEST_F(HttpApi, DeviceServerErrorsKeepTheirCode) {
+  const std::pair<coap::Code, const char*> answers[] = {
+      {coap::codes::InternalServerError, "device_internal_error"},
+      {coap::codes::NotImplemented, "device_not_implemented"},
+      {coap::codes::BadGateway, "device_bad_gateway"},
+      {coap::codes::ServiceUnavailable, "device_service_unavailable"},
+      {coap::codes::GatewayTimeout, "device_gateway_timeout"},
+      {coap::Code(5, 5), "device_proxying_not_supported"},
+      {coap::Code(5, 9), "device_server_error"},
+  };
+  for (const auto& [code, name] : answers) {
+    auto id = h.start("GET", "/api/clients/dev1/3/0/1");
+    h.answer(h.take_request(), code);
+    const auto r = h.finish(id);
+    EXPECT_EQ(r.status, 502u) << name;
+    EXPECT_EQ(error_code(r), name);
+    EXPECT_NE(r.body.find(code.to_string()), std::string::npos) << r.body;
+  }
 }
 
 TEST_F(HttpApi, WriteReplaceAndPartialUpdate) {

@@ -65,6 +65,32 @@ TEST_F(Operations, ReadSendsGetAndDecodesWithTheObjectModel) {
   EXPECT_EQ(h.server.counts().operations, 0u);
 }
 
+TEST_F(Operations, ResultAsValueTree) {
+  auto id = ok(h.server.read("dev1", Path(3, 0), {}, h.now));
+  // Error Code (/3/0/11) is a multiple resource: its instances nest under it.
+  const std::vector<Record> device = {{Path(3, 0, 0), Value("ACME"), {}},
+                                      {Path(3, 0, 11, 0), Value(std::int64_t{2}), {}},
+                                      {Path(3, 0, 11, 1), Value(std::int64_t{5}), {}}};
+  h.answer_bytes(h.take_request(), coap::codes::Content, 11542,
+                 encoded(ContentFormat::Tlv, device, Path(3, 0)));
+  const OperationResult r = h.result_of(*id);
+  ASSERT_EQ(r.status, OperationStatus::Success);
+  const auto tree = r.value_tree(&h.server.objects());
+  ASSERT_TRUE(tree.has_value()) << tree.error().to_string();
+  const auto& resources = tree.value().objects.at(3).instances.at(0).resources;
+  EXPECT_EQ(resources.at(0).value, Value("ACME"));
+  EXPECT_TRUE(resources.at(11).multiple);
+  EXPECT_EQ(resources.at(11).instances,
+            (std::map<std::uint16_t, Value>{{0, Value(std::int64_t{2})}, {1, Value(std::int64_t{5})}}));
+  EXPECT_EQ(lwm2m::tree_to_records(*tree), device);
+
+  // Records that do not form a tree (a value above resource level) say why.
+  OperationResult bad;
+  bad.records = {{Path(3, 0), Value("x"), {}}};
+  EXPECT_FALSE(bad.value_tree().has_value());
+  EXPECT_EQ(bad.value_tree().error().path, Path(3, 0));
+}
+
 TEST_F(Operations, ReadWithAcceptAndPlainTextWithoutContentFormat) {
   RequestParams params;
   params.accept = ContentFormat::SenmlJson;
@@ -110,7 +136,15 @@ TEST_F(Operations, ReadErrorsAndUndecodablePayloads) {
       {coap::codes::MethodNotAllowed, OperationStatus::MethodNotAllowed},
       {coap::codes::NotAcceptable, OperationStatus::NotAcceptable},
       {coap::codes::UnsupportedContentFormat, OperationStatus::UnsupportedFormat},
-      {coap::codes::InternalServerError, OperationStatus::ServerError},
+      {coap::codes::InternalServerError, OperationStatus::InternalServerError},
+      {coap::codes::NotImplemented, OperationStatus::NotImplemented},
+      {coap::codes::BadGateway, OperationStatus::BadGateway},
+      {coap::codes::ServiceUnavailable, OperationStatus::ServiceUnavailable},
+      {coap::codes::GatewayTimeout, OperationStatus::GatewayTimeout},
+      {coap::Code(5, 5), OperationStatus::ProxyingNotSupported},
+      {coap::Code(5, 6), OperationStatus::ServerError},
+      {coap::Code(5, 31), OperationStatus::ServerError},
+      {coap::Code(4, 7), OperationStatus::OtherError},
   };
   for (const auto& [code, status] : mapping) {
     id = ok(h.server.read("dev1", Path(3, 0), {}, h.now));
@@ -166,8 +200,12 @@ TEST_F(Operations, CallsThatFailUpFront) {
   EXPECT_TRUE(h.requests.empty()) << "nothing was sent";
 }
 
-TEST_F(Operations, DiscoverSendsAcceptLinkFormatAndDepth) {
-  auto id = ok(h.server.discover("dev1", Path(3), 1, {}, h.now));
+TEST(OperationsDiscover, SendsAcceptLinkFormatAndDepth) {
+  Harness h;
+  h.register_device("ep=dev1&lt=300&lwm2m=1.2", "</1/0>,</3/0>");
+  auto id = h.server.discover("dev1", Path(3), 1, {}, h.now);
+  ASSERT_TRUE(id.has_value());
+  h.pump();
   auto req = h.take_request();
   EXPECT_EQ(req.request.code, coap::codes::Get);
   EXPECT_EQ(req.request.uri_path(), "/3");
@@ -181,11 +219,62 @@ TEST_F(Operations, DiscoverSendsAcceptLinkFormatAndDepth) {
   EXPECT_EQ(r.links[1].pmin(), 10u);
   EXPECT_EQ(r.links[3].dim(), 2);
 
-  id = ok(h.server.discover("dev1", Path(3, 0), std::nullopt, {}, h.now));
+  id = h.server.discover("dev1", Path(3, 0), std::nullopt, {}, h.now);
+  ASSERT_TRUE(id.has_value());
+  h.pump();
   req = h.take_request();
   EXPECT_TRUE(queries_of(req.request).empty());
   h.answer(req, coap::codes::Content, 40, "</3/0");
   EXPECT_EQ(h.result_of(*id).status, OperationStatus::DecodeFailed);
+}
+
+// Operations a client's LwM2M version lacks are refused before anything is sent.
+TEST(OperationsVersion, RefusedWhenTheVersionLacksThem) {
+  const std::vector<Path> paths = {Path(3, 0, 0)};
+  const std::vector<Record> values = {{Path(3, 0, 14), Value("+01"), {}}};
+
+  Harness v10;
+  v10.register_device("ep=old", "</1/0>,</3/0>");
+  EXPECT_EQ(v10.server.read_composite("old", paths, {}, v10.now).error(),
+            Error::UnsupportedByVersion);
+  EXPECT_EQ(v10.server.write_composite("old", values, {}, v10.now).error(),
+            Error::UnsupportedByVersion);
+  EXPECT_EQ(v10.server.observe_composite("old", paths, {}, v10.now).error(),
+            Error::UnsupportedByVersion);
+  EXPECT_EQ(v10.server.discover("old", Path(3), 1, {}, v10.now).error(),
+            Error::UnsupportedByVersion);
+  // What 1.0 has goes out.
+  EXPECT_TRUE(v10.server.discover("old", Path(3), std::nullopt, {}, v10.now).has_value());
+  v10.pump();
+  EXPECT_EQ(v10.requests.size(), 1u);
+
+  Harness v11;
+  v11.register_device();
+  for (unsigned depth = 0; depth <= 3; ++depth)
+    EXPECT_EQ(v11.server.discover("dev1", Path(3, 0), depth, {}, v11.now).error(),
+              Error::UnsupportedByVersion);
+  EXPECT_TRUE(v11.server.read_composite("dev1", paths, {}, v11.now).has_value());
+  v11.pump();
+  EXPECT_EQ(v11.requests.size(), 1u);
+}
+
+// A 1.2 client that announced LwM2M CBOR gets it for composite values; the path list stays SenML.
+TEST(OperationsVersion, Lwm2mCborForComposite12Clients) {
+  Harness h;
+  h.register_device("ep=new&lwm2m=1.2", "</>;rt=\"oma.lwm2m\";ct=\"112 11544\",</3/0>");
+  const std::vector<Path> paths = {Path(3, 0, 0)};
+  ASSERT_TRUE(h.server.read_composite("new", paths, {}, h.now).has_value());
+  h.pump();
+  auto req = h.take_request();
+  EXPECT_EQ(format_of(req.request), ContentFormat::SenmlCbor);
+  EXPECT_EQ(req.request.uint_option(coap::options::Accept), 11544u);
+  h.answer(req, coap::codes::NotFound);  // NSTART 1: the next request waits for this one
+  const std::vector<Record> values = {{Path(3, 0, 14), Value("+01"), {}}};
+  ASSERT_TRUE(h.server.write_composite("new", values, {}, h.now).has_value());
+  h.pump();
+  req = h.take_request();
+  EXPECT_EQ(format_of(req.request), ContentFormat::Lwm2mCbor);
+  EXPECT_EQ(decoded(ContentFormat::Lwm2mCbor, req.request.payload(), Path()), values);
 }
 
 TEST_F(Operations, WriteSingleValuesAsTextOrOpaque) {

@@ -1,4 +1,6 @@
 // Information Reporting: Observe, notifications, cancellation, Observe-Composite, and Send (/dp).
+#include <algorithm>
+
 #include "drover/lwm2m/formats/content_format.hpp"
 #include "server_harness.hpp"
 
@@ -138,6 +140,41 @@ TEST_F(Reporting, ObservationEndsOnExpiry) {
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].reason, ObservationEndReason::Expired);
   EXPECT_EQ(ended[0].observation, id);
+}
+
+// RFC 7641 §3.4: a notification older than the newest one seen is not delivered.
+TEST_F(Reporting, OutOfOrderNotificationIsDropped) {
+  const OperationId id = establish().first;
+  h.events.clear();
+  const auto get = std::find_if(h.to_device.begin(), h.to_device.end(), [](const coap::Message& m) {
+    return m.code == coap::codes::Get && m.uint_option(coap::options::Observe) == 0u;
+  });
+  ASSERT_NE(get, h.to_device.end());
+  const coap::Token token = get->token;
+  // NON notifications crafted on the wire, so that their sequence numbers can go backwards.
+  const auto deliver = [&](std::uint16_t mid, std::uint32_t sequence, std::string_view text) {
+    coap::Message m;
+    m.type = coap::Type::Non;
+    m.code = coap::codes::Content;
+    m.message_id = mid;
+    m.token = token;
+    m.add_uint_option(coap::options::Observe, sequence);
+    m.add_uint_option(coap::options::ContentFormat, 0);
+    m.set_payload(text);
+    std::vector<std::uint8_t> bytes;
+    coap::serialize(m, bytes);
+    h.server.receive(kDevice, bytes, h.now);
+    h.pump();
+  };
+  deliver(0x7001, 10, "23");
+  deliver(0x7002, 5, "99");  // older than 10, within 128 s
+  deliver(0x7003, 11, "24");
+  const auto notes = h.take_events<Notification>();
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].observation, id);
+  EXPECT_EQ(notes[0].records.at(0).value, Value(23.0));
+  EXPECT_EQ(notes[1].records.at(0).value, Value(24.0));
+  EXPECT_EQ(h.server.counts().observations, 1u);
 }
 
 TEST_F(Reporting, ClientEndsTheObservationWithAnError) {

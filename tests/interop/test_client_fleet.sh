@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `drover client --count N` as a fleet: 300 simulated devices, each with its own socket, register
+# with a real `drover server` over loopback and de-register on SIGINT. The client raises its soft
+# open-file limit to the hard one, and refuses a count that cannot fit with a clear message.
+source "$(dirname "$0")/interop_lib.sh"
+command -v curl >/dev/null || fail "curl not found"
+
+COUNT=300
+(($(ulimit -Hn) >= COUNT + 64)) || fail "the hard open-file limit ($(ulimit -Hn)) is below $((COUNT + 64))"
+
+# A count that cannot fit under the limit is refused before any socket is opened.
+out=$( (ulimit -n 100 && timeout 10 "$DROVER" client --endpoint x --server coap://127.0.0.1:9 --count 200) 2>&1) &&
+  fail "--count 200 under a limit of 100 files was accepted: $out"
+grep -q 'may open 100 files (RLIMIT_NOFILE, hard limit 100); 36 devices fit' <<<"$out" ||
+  fail "no clear message for a count that does not fit: $out"
+pass "--count 200 with 100 open files allowed: refused, saying how many fit"
+
+start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
+SERVER_PID=$LAST_PID
+LOG=$WORK/server.log
+PORT=
+HTTP=
+for i in $(seq 1 100); do
+  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
+  HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
+  [[ -n $PORT && -n $HTTP ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
+  sleep 0.1
+done
+[[ -n $PORT && -n $HTTP ]] || fail "drover server did not start"
+
+# registered_count: the number of registrations the HTTP API lists.
+registered_count() {
+  timeout 10 curl -sS "$HTTP/api/clients?limit=1" | sed -nE 's/.*"total":([0-9]+).*/\1/p'
+}
+# wait_count N: true once the server lists N registrations (at most ~30 s).
+wait_count() {
+  local i n
+  for i in $(seq 1 150); do
+    n=$(registered_count)
+    [[ $n == "$1" ]] && return 0
+    sleep 0.2
+  done
+  echo "the server lists ${n:-?} registrations, not $1" >&2
+  return 1
+}
+
+# A soft limit below what the fleet needs: the client raises it to the hard limit itself.
+(ulimit -Sn 128 && exec timeout 100 "$DROVER" client --endpoint fleet --server "coap://127.0.0.1:$PORT" \
+  --count "$COUNT" --lifetime 120 --sample-interval 10) >"$WORK/client.log" 2>&1 &
+CLIENT_PID=$!
+PIDS+=("$CLIENT_PID")
+
+wait_count "$COUNT" || fail "not all $COUNT devices registered"
+for n in 0 $((COUNT / 2)) $((COUNT - 1)); do
+  timeout 10 curl -sS "$HTTP/api/clients/fleet-$n" | grep -q "\"endpoint\":\"fleet-$n\"" ||
+    fail "fleet-$n is not listed"
+done
+(($(grep -c 'registered fleet-[0-9]* at /rd/' "$LOG") == COUNT)) || fail "the server did not log $COUNT registrations"
+pass "$COUNT devices of one drover client process registered with drover server"
+
+kill -INT "$CLIENT_PID"
+wait_count 0 || fail "the devices did not all de-register on SIGINT"
+timeout 30 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not exit after SIGINT"
+grep -q 'all devices de-registered' "$WORK/client.log" || fail "the client did not report the de-registrations"
+pass "SIGINT de-registers all $COUNT devices and the client exits"
+
+kill -INT "$SERVER_PID"
+timeout 15 tail --pid="$SERVER_PID" -f /dev/null || fail "drover server did not stop on SIGINT"
+pass "server stopped"
+
+finish
