@@ -35,10 +35,14 @@ void print_report(const loadgen::BenchReport& report, const BenchConfig& c) {
     char ratio[16] = "-";
     if (report.ideal_rate && *report.ideal_rate > 0)
       std::snprintf(ratio, sizeof ratio, "%.2f", r.rate() / *report.ideal_rate);
+    // NON notifications get no answer: no latency.
+    const auto latency = [&](double q) {
+      return r.latency.count() == 0 ? std::string("-") : micros(r.latency.quantile(q));
+    };
     std::printf("%-14s %10llu %8.2f %10.0f %7s %9s %9s %9s %8llu %8llu\n", r.name.c_str(),
                 static_cast<unsigned long long>(r.succeeded), r.seconds, r.rate(), ratio,
-                micros(r.latency.quantile(0.5)).c_str(), micros(r.latency.quantile(0.99)).c_str(),
-                micros(r.latency.quantile(0.999)).c_str(), static_cast<unsigned long long>(r.failed),
+                latency(0.5).c_str(), latency(0.99).c_str(), latency(0.999).c_str(),
+                static_cast<unsigned long long>(r.failed),
                 static_cast<unsigned long long>(r.timed_out));
   }
   for (const auto& n : report.notes) std::printf("note: %s\n", n.c_str());

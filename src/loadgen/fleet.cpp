@@ -151,6 +151,14 @@ bool Fleet::start(Op op, std::uint32_t client, TimePoint now) {
     case Op::Notify:
       if (!c.observed) return false;
       ++c.observe_seq;
+      if (!config_.confirmable_notifications) {
+        c.notify_mid = c.next_mid++;
+        ++stats_.of(op).started;
+        ++stats_.of(op).unconfirmed;
+        build_request(client, c, Op::Notify, coap::Type::Non, c.notify_mid);
+        send_message(client, config_.server);
+        return true;
+      }
       break;
   }
   c.pending = true;
@@ -166,14 +174,15 @@ bool Fleet::start(Op op, std::uint32_t client, TimePoint now) {
   return true;
 }
 
-void Fleet::build_request(std::uint32_t client, const Client& c) {
+void Fleet::build_request(std::uint32_t client, const Client& c, Op op, coap::Type type,
+                          std::uint16_t mid) {
   out_.clear();
-  out_.type = coap::Type::Con;
-  out_.message_id = c.pending_mid;
-  const std::uint8_t token[2] = {static_cast<std::uint8_t>(c.pending_mid >> 8),
-                                 static_cast<std::uint8_t>(c.pending_mid)};
+  out_.type = type;
+  out_.message_id = mid;
+  const std::uint8_t token[2] = {static_cast<std::uint8_t>(mid >> 8),
+                                 static_cast<std::uint8_t>(mid)};
   const std::string_view location(c.location.data(), c.location_size);
-  switch (c.pending_op) {
+  switch (op) {
     case Op::Register: {
       out_.token = coap::Token(token);
       out_.code = codes::Post;
@@ -196,7 +205,7 @@ void Fleet::build_request(std::uint32_t client, const Client& c) {
     case Op::Update:
     case Op::Deregister:
       out_.token = coap::Token(token);
-      out_.code = c.pending_op == Op::Update ? codes::Post : codes::Delete;
+      out_.code = op == Op::Update ? codes::Post : codes::Delete;
       out_.add_option(options::UriPath, "rd");
       out_.add_option(options::UriPath, location);
       break;
@@ -225,7 +234,7 @@ void Fleet::send_message(std::uint32_t client, const coap::PeerAddress& to) {
 }
 
 void Fleet::transmit(std::uint32_t client, Client& c) {
-  build_request(client, c);
+  build_request(client, c, c.pending_op, coap::Type::Con, c.pending_mid);
   send_message(client, config_.server);
 }
 
@@ -349,6 +358,11 @@ void Fleet::receive(std::uint32_t client, const coap::PeerAddress& from,
       }
       return complete(client, c, in_.code, now);
     case coap::Type::Rst:
+      if (c.observed && in_.message_id == c.notify_mid && !config_.confirmable_notifications) {
+        ++stats_.of(Op::Notify).reset;
+        set_observed(c, false);  // the observer is gone
+        return;
+      }
       if (answers_pending) {
         ++stats_.of(c.pending_op).reset;
         if (c.pending_op == Op::Notify) set_observed(c, false);  // the observer is gone

@@ -131,8 +131,11 @@ std::optional<TimePoint> Workload::next_due(const Fleet& fleet) const {
       end = start_ + phase_.duration;
       break;
   }
-  if (issues && phase_.rate > 0 && fleet.in_flight() < window_)
+  if (issues && fleet.in_flight() < window_) {
+    // Room in the window: the next rate step, or at once (NON messages never fill the window).
+    if (phase_.rate <= 0) return TimePoint{};  // due at once
     return std::min(end, start_ + seconds(static_cast<double>(issued_) / phase_.rate));
+  }
   return end;
 }
 

@@ -56,6 +56,10 @@ struct FleetConfig {
   std::string object_links = "</1/0>,</3/0>,</4/0>,</3303/0>,</3303/1>,</3303/2>,</3303/3>";
   Duration ack_timeout = std::chrono::seconds(2);
   unsigned max_retransmit = 4;
+  // Notifications are NON by default, as servers' observers mostly get them (RFC 7641 §4.5): they
+  // leave nothing in flight, and the server's count of decoded notifications is the measure. CON
+  // notifications complete on their ACK like requests.
+  bool confirmable_notifications = false;
 };
 
 struct OpStats {
@@ -65,6 +69,7 @@ struct OpStats {
   std::uint64_t timed_out = 0;      // no answer after the retransmissions
   std::uint64_t reset = 0;          // RST
   std::uint64_t retransmitted = 0;  // datagrams sent again
+  std::uint64_t unconfirmed = 0;    // NON messages sent (no answer expected)
   Histogram latency;                // first transmission to answer, nanoseconds (successes)
 };
 
@@ -131,6 +136,7 @@ class Fleet {
     std::uint8_t location_size = 0;
     std::uint16_t next_mid = 0;
     std::uint16_t pending_mid = 0;
+    std::uint16_t notify_mid = 0;  // of the last NON notification, to match the server's RST
     std::uint32_t observe_seq = 0;
     std::array<std::uint8_t, 8> observe_token{};
     std::uint8_t observe_token_size = 0;
@@ -149,7 +155,8 @@ class Fleet {
   };
 
   void transmit(std::uint32_t client, Client& c);
-  void build_request(std::uint32_t client, const Client& c);
+  void build_request(std::uint32_t client, const Client& c, Op op, coap::Type type,
+                     std::uint16_t mid);
   void arm(std::uint32_t client, const Client& c, TimePoint now);
   void complete(std::uint32_t client, Client& c, coap::Code code, TimePoint now);
   void end_pending(Client& c);

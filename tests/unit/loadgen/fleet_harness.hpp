@@ -32,10 +32,11 @@ struct Collector : Fleet::Sink {
   }
 };
 
-inline FleetConfig fleet_config(std::uint32_t clients) {
+inline FleetConfig fleet_config(std::uint32_t clients, bool confirmable_notifications = false) {
   FleetConfig c;
   c.clients = clients;
   c.server = kServer;
+  c.confirmable_notifications = confirmable_notifications;
   return c;
 }
 
@@ -46,7 +47,8 @@ inline server::ServerConfig server_config() {
 }
 
 struct FleetHarness {
-  explicit FleetHarness(std::uint32_t clients) : fleet(fleet_config(clients), sink), server(server_config()) {}
+  explicit FleetHarness(std::uint32_t clients, bool confirmable_notifications = false)
+      : fleet(fleet_config(clients, confirmable_notifications), sink), server(server_config()) {}
 
   TimePoint now = TimePoint{} + std::chrono::hours(10);
   Collector sink;

@@ -81,7 +81,7 @@ TEST(Fleet, UpdatesSendsAndDeregistrations) {
 }
 
 TEST(Fleet, AnswersReadObserveAndWrite) {
-  FleetHarness h(3);
+  FleetHarness h(3, /*confirmable_notifications=*/true);
   Workload w(4);
   h.run(w, register_all());
   h.events.clear();
@@ -130,6 +130,31 @@ TEST(Fleet, AnswersReadObserveAndWrite) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].result.status, OperationStatus::Success);
   EXPECT_EQ(h.fleet.stats().writes_served, 1u);
+}
+
+TEST(Fleet, NonNotificationsReachTheServerAndStopAfterItsReset) {
+  FleetHarness h(2);
+  Workload w(4);
+  h.run(w, register_all());
+  auto observation = h.server.observe("bench-0000001", Path(3303, 1, 5700), {}, h.now);
+  ASSERT_TRUE(observation.has_value());
+  h.pump();
+  ASSERT_TRUE(h.fleet.observed(1));
+  h.events.clear();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.fleet.start(Op::Notify, 1, h.now));
+  EXPECT_EQ(h.fleet.in_flight(), 0u) << "NON notifications leave nothing in flight";
+  h.pump();
+  const auto notes = h.take<server::Notification>();
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[2].records.at(0).path, Path(3303, 1, 5700));
+  EXPECT_EQ(h.fleet.stats().of(Op::Notify).unconfirmed, 3u);
+
+  ASSERT_TRUE(h.server.cancel_observation(*observation, server::CancelMode::Passive, h.now).has_value());
+  ASSERT_TRUE(h.fleet.start(Op::Notify, 1, h.now));
+  h.pump();
+  EXPECT_FALSE(h.fleet.observed(1)) << "the server's RST ends the observation";
+  EXPECT_EQ(h.fleet.stats().of(Op::Notify).reset, 1u);
+  EXPECT_FALSE(h.fleet.start(Op::Notify, 1, h.now));
 }
 
 TEST(Fleet, RefusesWhatItDoesNotHave) {
@@ -211,11 +236,12 @@ TEST(Workload, TimedPhaseHonoursRateMixAndDuration) {
   timed.weights[static_cast<std::size_t>(Op::Notify)] = 1;
   h.run(w, timed, 1ms);
   const auto& s = h.fleet.stats();
-  const auto total = s.of(Op::Update).succeeded + s.of(Op::Send).succeeded + s.of(Op::Notify).succeeded;
+  const auto total = s.of(Op::Update).succeeded + s.of(Op::Send).succeeded + s.of(Op::Notify).unconfirmed;
   EXPECT_NEAR(static_cast<double>(total), 1000.0, 2.0);
   EXPECT_NEAR(static_cast<double>(s.of(Op::Update).succeeded), 500.0, 2.0);
   EXPECT_NEAR(static_cast<double>(s.of(Op::Send).succeeded), 250.0, 2.0);
-  EXPECT_NEAR(static_cast<double>(s.of(Op::Notify).succeeded), 250.0, 2.0);
+  EXPECT_NEAR(static_cast<double>(s.of(Op::Notify).unconfirmed), 250.0, 2.0);
+  EXPECT_NEAR(static_cast<double>(h.take<server::Notification>().size()), 250.0, 2.0);
   EXPECT_EQ(s.of(Op::Register).started, 0u);
   EXPECT_EQ(w.measured_end() - w.started(), 2s);
 }
