@@ -10,7 +10,7 @@ FormatError link_format_is_not_a_record_format() {
   return FormatError{
       "application/link-format carries links, not resource values: use parse_link_format / "
       "serialize_link_format (link_format.hpp)",
-      0, std::nullopt};
+      0, std::nullopt, FormatErrorKind::Unsupported};
 }
 
 }  // namespace
@@ -35,6 +35,28 @@ std::string_view to_string(ContentFormat format) {
       return "application/vnd.oma.lwm2m+json";
     case ContentFormat::Lwm2mCbor:
       return "application/vnd.oma.lwm2m+cbor";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(FormatErrorKind kind) {
+  switch (kind) {
+    case FormatErrorKind::Malformed:
+      return "malformed";
+    case FormatErrorKind::Truncated:
+      return "truncated";
+    case FormatErrorKind::TypeMismatch:
+      return "type mismatch";
+    case FormatErrorKind::InvalidPath:
+      return "invalid path";
+    case FormatErrorKind::OutsideRequest:
+      return "outside the request";
+    case FormatErrorKind::Duplicate:
+      return "duplicate";
+    case FormatErrorKind::LimitExceeded:
+      return "limit exceeded";
+    case FormatErrorKind::Unsupported:
+      return "unsupported";
   }
   return "unknown";
 }

@@ -15,7 +15,7 @@ std::optional<FormatError> check_single_value_path(const Path& base, std::string
   return FormatError{std::string(format) +
                          " carries a single resource or resource instance value, not " +
                          base.to_string(),
-                     0, base};
+                     0, base, FormatErrorKind::Unsupported};
 }
 
 std::optional<FormatError> single_record(std::span<const Record> records, const Path& base,
@@ -24,15 +24,16 @@ std::optional<FormatError> single_record(std::span<const Record> records, const 
   if (records.size() != 1) {
     return FormatError{
         std::string(format) + " encodes exactly one value, got " + std::to_string(records.size()),
-        0, base};
+        0, base, FormatErrorKind::Unsupported};
   }
   if (records[0].path != base) {
     return FormatError{std::string(format) + " value is for " + records[0].path.to_string() +
                            ", not the request path " + base.to_string(),
-                       0, records[0].path};
+                       0, records[0].path, FormatErrorKind::OutsideRequest};
   }
   if (records[0].value.is_none()) {
-    return FormatError{std::string(format) + " has no value to encode", 0, base};
+    return FormatError{std::string(format) + " has no value to encode", 0, base,
+                       FormatErrorKind::Unsupported};
   }
   record = &records[0];
   return std::nullopt;
