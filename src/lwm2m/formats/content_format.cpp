@@ -81,6 +81,12 @@ std::optional<ContentFormat> content_format_from_number(std::uint16_t number) {
 std::optional<FormatError> decode(ContentFormat format, std::span<const std::uint8_t> payload,
                                   const Path& base, const DecodeOptions& options,
                                   std::vector<Record>& out) {
+  // Records are placed below the request path: a reserved ID there would reach them.
+  if (base.has_reserved_id()) {
+    return FormatError{std::string(to_string(format)) + ": the request path " + base.to_string() +
+                           " holds the reserved ID 65535",
+                       0, base, FormatErrorKind::InvalidPath};
+  }
   switch (format) {
     case ContentFormat::Text:
       return detail::decode_text(payload, base, options, out);

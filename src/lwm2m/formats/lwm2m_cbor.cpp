@@ -12,6 +12,7 @@
 
 #include "lwm2m/formats/cbor_value.hpp"
 #include "lwm2m/formats/format_codecs.hpp"
+#include "lwm2m/formats/record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -247,14 +248,10 @@ std::optional<FormatError> decode_lwm2m_cbor(std::span<const std::uint8_t> paylo
 
 std::optional<FormatError> encode_lwm2m_cbor(std::span<const Record> records, const Path& base,
                                              std::vector<std::uint8_t>& out) {
+  if (auto error = check_record_paths(records, base, format_name)) return error;
   std::vector<const Record*> ordered;
   ordered.reserve(records.size());
   for (const Record& r : records) {
-    if (!base.is_prefix_of(r.path)) {
-      return cbor_error(ErrorKind::OutsideRequest, 0,
-                        r.path.to_string() + " lies outside the request path " + base.to_string(),
-                        r.path);
-    }
     if (r.path.is_root()) {
       return cbor_error(ErrorKind::Unsupported, 0, "the root path has no key", r.path);
     }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "lwm2m/formats/base64.hpp"
+#include "lwm2m/formats/record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -189,12 +190,8 @@ std::optional<FormatError> SenmlDecoder::add(SenmlFields& fields) {
 
 std::optional<FormatError> check_senml_records(std::span<const Record> records, const Path& base,
                                                std::string_view format) {
+  if (auto error = check_record_paths(records, base, format)) return error;
   for (const Record& r : records) {
-    if (!base.is_prefix_of(r.path)) {
-      return record_error(ErrorKind::OutsideRequest, format, 0,
-                          r.path.to_string() + " lies outside the request path " + base.to_string(),
-                          r.path);
-    }
     if (!r.value.is_none() && !r.path.has_resource()) {
       return record_error(ErrorKind::InvalidPath, format, 0,
                           "cannot encode a value for " + r.path.to_string(), r.path);

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "lwm2m/formats/record_checks.hpp"
+
 namespace drover::lwm2m::detail {
 
 DataType resolve_type(const DecodeOptions& options, const Path& path, DataType fallback) {
@@ -21,6 +23,7 @@ std::optional<FormatError> check_single_value_path(const Path& base, std::string
 std::optional<FormatError> single_record(std::span<const Record> records, const Path& base,
                                          std::string_view format, const Record*& record) {
   if (auto error = check_single_value_path(base, format)) return error;
+  if (auto error = check_record_paths(records, base, format)) return error;
   if (records.size() != 1) {
     return FormatError{
         std::string(format) + " encodes exactly one value, got " + std::to_string(records.size()),

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "lwm2m/formats/format_codecs.hpp"
+#include "lwm2m/formats/record_checks.hpp"
 #include "lwm2m/formats/single_value.hpp"
 #include "lwm2m/formats/utf8.hpp"
 
@@ -486,16 +487,10 @@ std::optional<FormatError> encode_tlv(std::span<const Record> records, const Pat
   if (!base.has_object()) {
     return tlv_error(ErrorKind::Unsupported, 0, "the request path must name an object", base);
   }
+  if (auto error = check_record_paths(records, base, "TLV")) return error;
   std::vector<const Record*> sorted;
   sorted.reserve(records.size());
-  for (const Record& r : records) {
-    if (!base.is_prefix_of(r.path)) {
-      return tlv_error(ErrorKind::OutsideRequest, 0,
-                       r.path.to_string() + " lies outside the request path " + base.to_string(),
-                       r.path);
-    }
-    sorted.push_back(&r);
-  }
+  for (const Record& r : records) sorted.push_back(&r);
   const auto by_path = [](const Record* a, const Record* b) { return a->path < b->path; };
   if (!std::is_sorted(sorted.begin(), sorted.end(), by_path))
     std::stable_sort(sorted.begin(), sorted.end(), by_path);

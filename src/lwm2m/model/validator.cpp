@@ -31,11 +31,9 @@ class Checker {
   // Every path met, in any order. `given_multiple` is the shape the data gave a resource path
   // (depth >= 3): true for resource instances, false for a single value, nullopt if unknown.
   void visit(const Path& path, const Value& value, std::optional<bool> given_multiple) {
-    for (std::size_t i = 0; i < path.depth(); ++i) {
-      if (path[i] == reserved_id) {
-        report(path, Problem::Kind::ReservedId, "ID 65535 is reserved");
-        return;
-      }
+    if (path.has_reserved_id()) {
+      report(path, Problem::Kind::ReservedId, "ID 65535 is reserved");
+      return;
     }
     if (!path.has_resource() && !value.is_none()) {
       report(path, Problem::Kind::ValueAboveResource, "a value belongs to a resource path");

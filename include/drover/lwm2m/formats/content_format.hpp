@@ -71,7 +71,9 @@ std::optional<FormatError> decode(ContentFormat format, std::span<const std::uin
                                   const Path& base, const DecodeOptions& options,
                                   std::vector<Record>& out);
 
-// Encodes `records` (all at or below `base`) in `format`, appended to `out`.
+// Encodes `records` (all at or below `base`) in `format`, appended to `out`; nothing is appended
+// on error. Every encoder refuses a path holding the reserved ID 65535 (InvalidPath), as every
+// decoder does, and records outside `base` (OutsideRequest).
 std::optional<FormatError> encode(ContentFormat format, std::span<const Record> records,
                                   const Path& base, std::vector<std::uint8_t>& out);
 
