@@ -105,7 +105,10 @@ class Checker {
   }
 
   void check_value(const Path& path, const ResourceDef& resource, const Value& value) {
-    if (value.type() == resource.type) return;
+    if (value.type() == resource.type) {
+      check_range(path, resource, value);
+      return;
+    }
     if (resource.type == DataType::None) {
       report(path, Problem::Kind::TypeMismatch,
              describe(resource) + " holds no value (operations \"" +
@@ -115,6 +118,20 @@ class Checker {
     report(path, Problem::Kind::TypeMismatch,
            describe(resource) + " is " + std::string(to_string(resource.type)) + ", given " +
                std::string(to_string(value.type())) + " " + shown(value));
+  }
+
+  void check_range(const Path& path, const ResourceDef& resource, const Value& value) {
+    if (resource.range.empty()) return;
+    auto it = ranges_.find(&resource);
+    if (it == ranges_.end())
+      it = ranges_.emplace(&resource, parse_range(resource.range, resource.type)).first;
+    const auto& range = it->second.range;
+    if (!range || range->contains(value)) return;
+    const std::string given = range->measure == ValueRange::Measure::Length
+                                  ? std::to_string(*value_length(value)) + " bytes"
+                                  : shown(value);
+    report(path, Problem::Kind::OutOfRange,
+           describe(resource) + " is outside its range \"" + resource.range + "\", given " + given);
   }
 
   void check_mandatory(const Path& instance_path, const std::set<std::uint16_t>& present) {
@@ -134,6 +151,7 @@ class Checker {
   const ValidationOptions& options_;
   std::map<Path, std::set<std::uint16_t>> instances_;  // instance path -> resource IDs given
   std::map<std::pair<Path, Problem::Kind>, Problem> problems_;
+  std::map<const ResourceDef*, RangeParse> ranges_;  // parsed once per resource and check
 };
 
 }  // namespace
