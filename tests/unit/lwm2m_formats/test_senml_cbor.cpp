@@ -180,13 +180,9 @@ Bytes object_link_example(std::string_view null_link) {
 }
 
 TEST(SenmlCbor, DecodesTheObjectLinkExample) {
-  const auto types = testing::example_types();
-  EXPECT_EQ(decode(object_link_example("65535:65535"), {}, &types), testing::object_link_records());
-  const auto error = decode_error(object_link_example("FFFF:FFFF"), {}, &types);
-  EXPECT_EQ(error.kind, FormatErrorKind::TypeMismatch);
-  EXPECT_EQ(error.path, Path(66, 1, 2));
-  EXPECT_EQ(decode(encode(testing::object_link_records()), {}, &types),
-            testing::object_link_records());
+  testing::check_object_link_example(detail::decode_senml_cbor, detail::encode_senml_cbor,
+                                     object_link_example("65535:65535"),
+                                     object_link_example("FFFF:FFFF"));
 }
 
 // Core TS 1.1 §7.4.4 Table 7.4.4-5 in SenML CBOR: the whole path as base name.
