@@ -282,14 +282,27 @@ class Crosscheck : public ::testing::Test {
     return text;
   }
 
-  // What the independent decoder makes of the payload our codec writes for `records`.
-  std::string seen_by_python(testing::EncodeFn encode, const std::vector<Record>& records,
-                             std::string_view file) {
-    const Bytes payload = testing::encode_ok(encode, records);
-    const auto path = dir_.write(file, std::string(payload.begin(), payload.end()));
-    std::string line = run("decode " + path.string());
-    if (!line.empty() && line.back() == '\n') line.pop_back();
-    return line;
+  // One payload our codec writes: the file's extension says JSON (".json") or CBOR.
+  struct Payload {
+    testing::EncodeFn encode;
+    std::vector<Record> records;
+    std::string_view extension;
+  };
+
+  // What the independent decoder makes of each payload, one line each, in one Python run.
+  std::vector<std::string> seen_by_python(const std::vector<Payload>& payloads) {
+    std::string files;
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      const Bytes bytes = testing::encode_ok(payloads[i].encode, payloads[i].records);
+      const auto file =
+          dir_.write("payload" + std::to_string(i) + std::string(payloads[i].extension),
+                     std::string(bytes.begin(), bytes.end()));
+      files += " " + file.string();
+    }
+    std::vector<std::string> lines;
+    std::istringstream output(run("decode" + files));
+    for (std::string line; std::getline(output, line);) lines.push_back(line);
+    return lines;
   }
 
   Bytes written_by_python(std::string_view file) {
@@ -386,68 +399,70 @@ class Crosscheck : public ::testing::Test {
 
 TEST_F(Crosscheck, PythonReadsOurSingleCborValues) {
   const Path path(3, 0, 13);
-  const auto single = [&](Value v) {
-    return seen_by_python(
-        [](std::span<const Record> r, const Path&, std::vector<std::uint8_t>& out) {
-          return detail::encode_cbor(r, r.front().path, out);
-        },
-        {rec(path, std::move(v))}, "value.cbor");
+  const testing::EncodeFn at_record = [](std::span<const Record> r, const Path&,
+                                         std::vector<std::uint8_t>& out) {
+    return detail::encode_cbor(r, r.front().path, out);
   };
-  EXPECT_EQ(single(Value(Time{1700000000})), "1(1700000000)");
-  EXPECT_EQ(single(Value(1.5)), "1.5");
-  EXPECT_EQ(single(Value(0.1)), "0.1");
-  EXPECT_EQ(single(Value(std::numeric_limits<double>::quiet_NaN())), "NaN");
-  EXPECT_EQ(single(Value(-std::numeric_limits<double>::infinity())), "-Infinity");
-  EXPECT_EQ(single(Value(std::numeric_limits<std::uint64_t>::max())), "18446744073709551615");
-  EXPECT_EQ(single(Value(std::numeric_limits<std::int64_t>::min())), "-9223372036854775808");
-  EXPECT_EQ(single(Value(Opaque{0x00, 0xFF})), "h'00ff'");
-  EXPECT_EQ(single(Value(Objlnk{3, 0})), "\"3:0\"");
-  EXPECT_EQ(single(Value("caf\xc3\xa9")), "\"caf\xc3\xa9\"");
+  std::vector<Payload> payloads;
+  for (Value v : {Value(Time{1700000000}), Value(1.5), Value(0.1),
+                  Value(std::numeric_limits<double>::quiet_NaN()),
+                  Value(-std::numeric_limits<double>::infinity()),
+                  Value(std::numeric_limits<std::uint64_t>::max()),
+                  Value(std::numeric_limits<std::int64_t>::min()), Value(Opaque{0x00, 0xFF}),
+                  Value(Objlnk{3, 0}), Value("caf\xc3\xa9")}) {
+    payloads.push_back({at_record, {rec(path, std::move(v))}, ".cbor"});
+  }
+  EXPECT_EQ(seen_by_python(payloads),
+            (std::vector<std::string>{"1(1700000000)", "1.5", "0.1", "NaN", "-Infinity",
+                                      "18446744073709551615", "-9223372036854775808", "h'00ff'",
+                                      "\"3:0\"", "\"caf\xc3\xa9\""}));
 }
 
 TEST_F(Crosscheck, PythonReadsOurSenmlCbor) {
   const Path temperature(3303, 0, 5700);
-  EXPECT_EQ(seen_by_python(detail::encode_senml_cbor,
-                           {rec(temperature, Value(20.5), 1700000000.0),
-                            rec(temperature, Value(21.0), 1700000010.0)},
-                           "senml.cbor"),
-            R"([{-2:"/3303/0/",-3:1700000000,0:"5700",2:20.5},{0:"5700",2:21.0,6:10}])");
   EXPECT_EQ(seen_by_python(
-                detail::encode_senml_cbor,
-                {rec(Path(5, 0, 0), Value(Opaque{1, 2})), rec(Path(4, 0, 1), Value(Objlnk{3, 0})),
-                 rec(Path(3311, 0, 5850), Value(true)), rec(Path(1, 0, 1))},
-                "senml.cbor"),
-            R"([{0:"/5/0/0",8:h'0102'},{0:"/4/0/1","vlo":"3:0"},{0:"/3311/0/5850",4:true},)"
-            R"({0:"/1/0/1"}])");
+                {{detail::encode_senml_cbor,
+                  {rec(temperature, Value(20.5), 1700000000.0),
+                   rec(temperature, Value(21.0), 1700000010.0)},
+                  ".cbor"},
+                 {detail::encode_senml_cbor,
+                  {rec(Path(5, 0, 0), Value(Opaque{1, 2})), rec(Path(4, 0, 1), Value(Objlnk{3, 0})),
+                   rec(Path(3311, 0, 5850), Value(true)), rec(Path(1, 0, 1))},
+                  ".cbor"}}),
+            (std::vector<std::string>{
+                R"([{-2:"/3303/0/",-3:1700000000,0:"5700",2:20.5},{0:"5700",2:21.0,6:10}])",
+                R"([{0:"/5/0/0",8:h'0102'},{0:"/4/0/1","vlo":"3:0"},{0:"/3311/0/5850",4:true},)"
+                R"({0:"/1/0/1"}])"}));
 }
 
 TEST_F(Crosscheck, PythonReadsOurLwm2mCbor) {
-  EXPECT_EQ(seen_by_python(detail::encode_lwm2m_cbor,
-                           {rec(Path(3, 0, 0), Value("Open Mobile Alliance")),
-                            rec(Path(3, 0, 9), Value(std::int64_t{100})),
-                            rec(Path(1, 0, 1), Value(std::int64_t{86400}))},
-                           "lwm2m.cbor"),
-            R"({[3,0]:{0:"Open Mobile Alliance",9:100},[1,0,1]:86400})");
-  EXPECT_EQ(
-      seen_by_python(detail::encode_lwm2m_cbor,
-                     {rec(Path(3, 0, 13), Value(Time{1700000000})), rec(Path(1, 0))}, "lwm2m.cbor"),
-      R"({[3,0,13]:1(1700000000),[1,0]:null})");
+  EXPECT_EQ(seen_by_python({{detail::encode_lwm2m_cbor,
+                             {rec(Path(3, 0, 0), Value("Open Mobile Alliance")),
+                              rec(Path(3, 0, 9), Value(std::int64_t{100})),
+                              rec(Path(1, 0, 1), Value(std::int64_t{86400}))},
+                             ".cbor"},
+                            {detail::encode_lwm2m_cbor,
+                             {rec(Path(3, 0, 13), Value(Time{1700000000})), rec(Path(1, 0))},
+                             ".cbor"}}),
+            (std::vector<std::string>{R"({[3,0]:{0:"Open Mobile Alliance",9:100},[1,0,1]:86400})",
+                                      R"({[3,0,13]:1(1700000000),[1,0]:null})"}));
 }
 
 TEST_F(Crosscheck, PythonReadsOurJsonFormats) {
-  EXPECT_EQ(seen_by_python(detail::encode_senml_json,
-                           {rec(Path(5, 0, 1), Value("caf\xc3\xa9 \xf0\x9f\x98\x80\n\x01")),
-                            rec(Path(5, 0, 0), Value(Opaque{0xFB, 0xFF})),
-                            rec(Path(3303, 0, 5700), Value(1e300), 1700000000.5)},
-                           "senml.json"),
-            "[{\"n\":\"/5/0/1\",\"vs\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\\n\\u0001\"},"
-            "{\"n\":\"/5/0/0\",\"vd\":\"-_8\"},"
-            "{\"n\":\"/3303/0/5700\",\"v\":1e+300,\"t\":1700000000.5}]");
-  EXPECT_EQ(seen_by_python(detail::encode_oma_json,
-                           {rec(Path(3, 0, 9), Value(std::int64_t{100})),
-                            rec(Path(5, 0, 0), Value(Opaque{0xFB, 0xFF}))},
-                           "oma.json"),
-            R"({"bn":"/","e":[{"n":"3/0/9","v":100},{"n":"5/0/0","sv":"+/8="}]})");
+  EXPECT_EQ(seen_by_python({{detail::encode_senml_json,
+                             {rec(Path(5, 0, 1), Value("caf\xc3\xa9 \xf0\x9f\x98\x80\n\x01")),
+                              rec(Path(5, 0, 0), Value(Opaque{0xFB, 0xFF})),
+                              rec(Path(3303, 0, 5700), Value(1e300), 1700000000.5)},
+                             ".json"},
+                            {detail::encode_oma_json,
+                             {rec(Path(3, 0, 9), Value(std::int64_t{100})),
+                              rec(Path(5, 0, 0), Value(Opaque{0xFB, 0xFF}))},
+                             ".json"}}),
+            (std::vector<std::string>{
+                "[{\"n\":\"/5/0/1\",\"vs\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\\n\\u0001\"},"
+                "{\"n\":\"/5/0/0\",\"vd\":\"-_8\"},"
+                "{\"n\":\"/3303/0/5700\",\"v\":1e+300,\"t\":1700000000.5}]",
+                R"({"bn":"/","e":[{"n":"3/0/9","v":100},{"n":"5/0/0","sv":"+/8="}]})"}));
 }
 
 TEST_F(Crosscheck, WeReadWhatPythonWrites) {
