@@ -199,8 +199,9 @@ TEST(TlvFormat, AccessControlObjectGoldenBytes) {
   EXPECT_EQ(decode_ok(payload, Path(2), with(core_types())), records);
 }
 
-// Core TS TLV example "Multiple Object Instances", case of a Server object with one instance:
-// Read /1 still wraps it in an Object Instance entry. Lifetime 86400 takes 4 bytes.
+// Core TS TLV example "Multiple Object Instances", case of a Server object with one instance
+// (LwM2M 1.0 TS §6.4.3.2 C; the 1.1 Core TS keeps the examples under §7.4.3): Read /1 still wraps
+// it in an Object Instance entry. Lifetime 86400 takes 4 bytes.
 TEST(TlvFormat, ServerObjectGoldenBytes) {
   const Bytes payload = hex("08 00 0F  C1 00 01  C4 01 00 01 51 80  C1 06 01  C1 07 55");
   MapResolver types;
@@ -217,7 +218,8 @@ TEST(TlvFormat, ServerObjectGoldenBytes) {
 }
 
 // The objects of the Core TS TLV examples "Request on an Object Instance containing an Object
-// Link Resource": 65 links to instances of 66, which link to 67 or hold the null link.
+// Link Resource" (LwM2M 1.0 TS §6.4.3.3, 1.1 Core TS §7.4.3): 65 links to instances of 66, which
+// link to 67 or hold the null link.
 const MapResolver& object_link_types() {
   static const MapResolver types = [] {
     MapResolver t;
