@@ -26,7 +26,8 @@ std::optional<FormatError> decode_cbor(std::span<const std::uint8_t> payload, co
   }
   Value value;
   if (auto why = to_value(wire, lookup_type(options, base), value)) {
-    return FormatError{std::string(format_name) + ": " + base.to_string() + ": " + *why, 0, base};
+    return FormatError{std::string(format_name) + ": " + base.to_string() + ": " + *why, 0, base,
+                       FormatErrorKind::TypeMismatch};
   }
   out.push_back(Record{base, std::move(value), std::nullopt});
   return std::nullopt;
@@ -38,7 +39,8 @@ std::optional<FormatError> encode_cbor(std::span<const Record> records, const Pa
   if (auto error = single_record(records, base, format_name, record)) return error;
   if (!has_valid_text(record->value)) {
     return FormatError{
-        std::string(format_name) + ": " + base.to_string() + ": text is not valid UTF-8", 0, base};
+        std::string(format_name) + ": " + base.to_string() + ": text is not valid UTF-8", 0, base,
+        FormatErrorKind::Malformed};
   }
   CborWriter writer(out);
   write_cbor_value(writer, record->value);

@@ -113,8 +113,8 @@ double half_to_double(std::uint16_t half) {
 
 }  // namespace
 
-FormatError CborReader::error(std::size_t at, std::string message) const {
-  return FormatError{std::move(message), at, std::nullopt};
+FormatError CborReader::error(std::size_t at, std::string message, FormatErrorKind kind) const {
+  return FormatError{std::move(message), at, std::nullopt, kind};
 }
 
 std::optional<FormatError> CborReader::expect_end() const {
@@ -123,7 +123,8 @@ std::optional<FormatError> CborReader::expect_end() const {
 }
 
 std::optional<FormatError> CborReader::read_head(std::size_t at, Head& head) const {
-  if (at >= in_.size()) return error(at, "unexpected end of the CBOR input");
+  if (at >= in_.size())
+    return error(at, "unexpected end of the CBOR input", FormatErrorKind::Truncated);
   const std::uint8_t initial = in_[at];
   head = Head{};
   head.major = static_cast<std::uint8_t>(initial >> 5);
@@ -133,7 +134,8 @@ std::optional<FormatError> CborReader::read_head(std::size_t at, Head& head) con
     head.argument = head.info;
   } else if (head.info <= 27) {
     const std::size_t n = std::size_t{1} << (head.info - 24);
-    if (in_.size() - at - 1 < n) return error(at, "CBOR item head runs past the end of the input");
+    if (in_.size() - at - 1 < n)
+      return error(at, "CBOR item head runs past the end of the input", FormatErrorKind::Truncated);
     for (std::size_t k = 1; k <= n; ++k) head.argument = (head.argument << 8) | in_[at + k];
     head.size += n;
     if (head.major == major_simple && head.info == 24 && head.argument < 32) {
@@ -223,8 +225,10 @@ std::optional<FormatError> CborReader::read_string(std::uint8_t major, std::stri
     }
     const std::size_t start = p + chunk.size;
     if (chunk.argument > in_.size() - start) {
-      return error(p, "string of " + std::to_string(chunk.argument) +
-                          " bytes runs past the end of the input");
+      return error(
+          p,
+          "string of " + std::to_string(chunk.argument) + " bytes runs past the end of the input",
+          FormatErrorKind::Truncated);
     }
     const auto data = in_.subspan(start, static_cast<std::size_t>(chunk.argument));
     if (major == major_text) {
@@ -294,7 +298,8 @@ std::optional<FormatError> CborReader::enter(std::uint8_t major, CborContainer& 
   Head head;
   if (auto e = expect(wanted, type_name(wanted), head)) return e;
   if (depth_ >= max_depth_) {
-    return error(pos_, "CBOR nesting deeper than " + std::to_string(max_depth_) + " levels");
+    return error(pos_, "CBOR nesting deeper than " + std::to_string(max_depth_) + " levels",
+                 FormatErrorKind::LimitExceeded);
   }
   container = CborContainer{head.indefinite, head.indefinite ? 0 : head.argument};
   if (!head.indefinite) {
@@ -302,8 +307,10 @@ std::optional<FormatError> CborReader::enter(std::uint8_t major, CborContainer& 
     const std::uint64_t left = in_.size() - pos_ - head.size;
     const std::uint64_t per_entry = major == major_map ? 2 : 1;
     if (head.argument > left / per_entry) {
-      return error(pos_, std::string(type_name(wanted)) + " of " + std::to_string(head.argument) +
-                             " entries cannot fit in the " + std::to_string(left) + " bytes left");
+      return error(pos_,
+                   std::string(type_name(wanted)) + " of " + std::to_string(head.argument) +
+                       " entries cannot fit in the " + std::to_string(left) + " bytes left",
+                   FormatErrorKind::Truncated);
     }
   }
   ++depth_;

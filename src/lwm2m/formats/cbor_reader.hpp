@@ -96,7 +96,8 @@ class CborReader {
   std::optional<FormatError> read_string(std::uint8_t major, std::string* text,
                                          std::vector<std::uint8_t>* bytes);
   std::optional<FormatError> enter(std::uint8_t major, CborContainer& container);
-  FormatError error(std::size_t at, std::string message) const;
+  FormatError error(std::size_t at, std::string message,
+                    FormatErrorKind kind = FormatErrorKind::Malformed) const;
 
   std::span<const std::uint8_t> in_;
   std::size_t pos_ = 0;

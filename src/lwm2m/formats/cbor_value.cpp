@@ -27,7 +27,7 @@ std::optional<FormatError> read_cbor_value(CborReader& reader, WireValue& out) {
       break;
   }
   return FormatError{"expected a resource value (number, string, byte string or boolean)",
-                     reader.offset(), std::nullopt};
+                     reader.offset(), std::nullopt, FormatErrorKind::Malformed};
 }
 
 void write_cbor_value(CborWriter& writer, const Value& value) {

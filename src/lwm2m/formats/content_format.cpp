@@ -10,7 +10,7 @@ FormatError link_format_is_not_a_record_format() {
   return FormatError{
       "application/link-format carries links, not resource values: use parse_link_format / "
       "serialize_link_format (link_format.hpp)",
-      0, std::nullopt};
+      0, std::nullopt, FormatErrorKind::Unsupported};
 }
 
 }  // namespace
@@ -39,6 +39,28 @@ std::string_view to_string(ContentFormat format) {
   return "unknown";
 }
 
+std::string_view to_string(FormatErrorKind kind) {
+  switch (kind) {
+    case FormatErrorKind::Malformed:
+      return "malformed";
+    case FormatErrorKind::Truncated:
+      return "truncated";
+    case FormatErrorKind::TypeMismatch:
+      return "type mismatch";
+    case FormatErrorKind::InvalidPath:
+      return "invalid path";
+    case FormatErrorKind::OutsideRequest:
+      return "outside the request";
+    case FormatErrorKind::Duplicate:
+      return "duplicate";
+    case FormatErrorKind::LimitExceeded:
+      return "limit exceeded";
+    case FormatErrorKind::Unsupported:
+      return "unsupported";
+  }
+  return "unknown";
+}
+
 std::optional<ContentFormat> content_format_from_number(std::uint16_t number) {
   const auto format = static_cast<ContentFormat>(number);
   switch (format) {
@@ -59,6 +81,12 @@ std::optional<ContentFormat> content_format_from_number(std::uint16_t number) {
 std::optional<FormatError> decode(ContentFormat format, std::span<const std::uint8_t> payload,
                                   const Path& base, const DecodeOptions& options,
                                   std::vector<Record>& out) {
+  // Records are placed below the request path: a reserved ID there would reach them.
+  if (base.has_reserved_id()) {
+    return FormatError{std::string(to_string(format)) + ": the request path " + base.to_string() +
+                           " holds the reserved ID 65535",
+                       0, base, FormatErrorKind::InvalidPath};
+  }
   switch (format) {
     case ContentFormat::Text:
       return detail::decode_text(payload, base, options, out);

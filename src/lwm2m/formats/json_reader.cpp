@@ -38,8 +38,10 @@ JsonReader::JsonReader(std::string_view text, std::size_t max_depth, std::size_t
       max_depth_(std::min(max_depth, max_supported_depth)),
       offset_base_(offset_base) {}
 
-FormatError JsonReader::error(std::size_t at, std::string message) const {
-  return FormatError{std::move(message), offset_base_ + at, std::nullopt};
+FormatError JsonReader::error(std::size_t at, std::string message, FormatErrorKind kind) const {
+  // Whatever was expected where the text ends, the text is cut short.
+  if (kind == FormatErrorKind::Malformed && at >= text_.size()) kind = FormatErrorKind::Truncated;
+  return FormatError{std::move(message), offset_base_ + at, std::nullopt, kind};
 }
 
 void JsonReader::skip_whitespace() {
@@ -52,7 +54,8 @@ void JsonReader::skip_whitespace() {
 
 std::optional<FormatError> JsonReader::peek(JsonType& type) {
   skip_whitespace();
-  if (pos_ == text_.size()) return error(pos_, "unexpected end of the JSON input");
+  if (pos_ == text_.size())
+    return error(pos_, "unexpected end of the JSON input", FormatErrorKind::Truncated);
   const char c = text_[pos_];
   switch (c) {
     case 'n':
@@ -151,14 +154,14 @@ std::optional<FormatError> JsonReader::read_number(Number& out) {
   double d = 0;
   const auto result = std::from_chars(first, last, d);
   if (result.ec != std::errc{} || result.ptr != last) {
-    return error(start, "number out of the range of a double");
+    return error(start, "number out of the range of a double", FormatErrorKind::Unsupported);
   }
   out = Number::of(d);
   return std::nullopt;
 }
 
 std::optional<FormatError> JsonReader::read_hex4(std::size_t at, std::uint32_t& out) const {
-  if (text_.size() - at < 4) return error(at, "truncated \\u escape");
+  if (text_.size() - at < 4) return error(at, "truncated \\u escape", FormatErrorKind::Truncated);
   out = 0;
   for (std::size_t k = 0; k < 4; ++k) {
     const char c = text_[at + k];
@@ -198,14 +201,15 @@ std::optional<FormatError> JsonReader::scan_string(std::string* out) {
     const std::string_view raw = text_.substr(run, p - run);
     if (const auto bad = find_invalid_utf8(raw)) return error(run + *bad, "invalid UTF-8");
     if (out != nullptr) out->append(raw);
-    if (p == text_.size()) return error(start, "unterminated string");
+    if (p == text_.size()) return error(start, "unterminated string", FormatErrorKind::Truncated);
     const char c = text_[p];
     if (c == '"') {
       pos_ = p + 1;
       return std::nullopt;
     }
     if (c != '\\') return error(p, "unescaped control character in a string");
-    if (p + 1 == text_.size()) return error(start, "unterminated string");
+    if (p + 1 == text_.size())
+      return error(start, "unterminated string", FormatErrorKind::Truncated);
     const char e = text_[p + 1];
     p += 2;
     char simple = 0;
@@ -262,7 +266,8 @@ std::optional<FormatError> JsonReader::open(char bracket) {
     return error(pos_, bracket == '[' ? "expected an array" : "expected an object");
   }
   if (depth_ >= max_depth_) {
-    return error(pos_, "JSON nesting deeper than " + std::to_string(max_depth_) + " levels");
+    return error(pos_, "JSON nesting deeper than " + std::to_string(max_depth_) + " levels",
+                 FormatErrorKind::LimitExceeded);
   }
   ++depth_;
   first_ |= std::uint64_t{1} << (depth_ - 1);
@@ -280,7 +285,7 @@ std::optional<FormatError> JsonReader::begin_object() {
 
 std::optional<FormatError> JsonReader::next_element(bool& more) {
   skip_whitespace();
-  if (pos_ == text_.size()) return error(pos_, "unterminated array");
+  if (pos_ == text_.size()) return error(pos_, "unterminated array", FormatErrorKind::Truncated);
   const std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
   if (text_[pos_] == ']') {
     ++pos_;
@@ -301,7 +306,7 @@ std::optional<FormatError> JsonReader::next_element(bool& more) {
 
 std::optional<FormatError> JsonReader::next_member(bool& more, std::string& key) {
   skip_whitespace();
-  if (pos_ == text_.size()) return error(pos_, "unterminated object");
+  if (pos_ == text_.size()) return error(pos_, "unterminated object", FormatErrorKind::Truncated);
   const std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
   if (text_[pos_] == '}') {
     ++pos_;

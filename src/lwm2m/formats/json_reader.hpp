@@ -56,7 +56,8 @@ class JsonReader {
 
  private:
   void skip_whitespace();
-  FormatError error(std::size_t at, std::string message) const;
+  FormatError error(std::size_t at, std::string message,
+                    FormatErrorKind kind = FormatErrorKind::Malformed) const;
   // Reads a string into `out`, or only checks it when `out` is null.
   std::optional<FormatError> scan_string(std::string* out);
   std::optional<FormatError> open(char bracket);

@@ -64,8 +64,11 @@ bool conventionally_quoted(std::string_view name) {
   return false;
 }
 
-FormatError link_error(std::size_t offset, std::string message) {
-  return FormatError{"link-format: " + std::move(message), offset, std::nullopt};
+using ErrorKind = FormatErrorKind;
+
+FormatError link_error(std::size_t offset, std::string message,
+                       ErrorKind kind = ErrorKind::Malformed) {
+  return FormatError{"link-format: " + std::move(message), offset, std::nullopt, kind};
 }
 
 class Parser {
@@ -76,7 +79,8 @@ class Parser {
     skip_space();
     while (pos_ < s_.size()) {
       if (links.size() == limits_.max_links) {
-        return link_error(pos_, "more than " + std::to_string(limits_.max_links) + " links");
+        return link_error(pos_, "more than " + std::to_string(limits_.max_links) + " links",
+                          ErrorKind::LimitExceeded);
       }
       Link link;
       if (auto error = parse_link(link)) return error;
@@ -86,7 +90,8 @@ class Parser {
       if (s_[pos_] != ',') return link_error(pos_, "expected ',' or the end after a link");
       ++pos_;
       skip_space();
-      if (pos_ == s_.size()) return link_error(pos_, "expected a link after ','");
+      if (pos_ == s_.size())
+        return link_error(pos_, "expected a link after ','", ErrorKind::Truncated);
     }
     return std::nullopt;
   }
@@ -100,9 +105,11 @@ class Parser {
     if (s_[pos_] != '<') return link_error(pos_, "expected '<' starting a link");
     const std::size_t start = ++pos_;
     while (pos_ < s_.size() && is_target_char(s_[pos_])) ++pos_;
-    if (pos_ == s_.size()) return link_error(start - 1, "unterminated link target");
+    if (pos_ == s_.size())
+      return link_error(start - 1, "unterminated link target", ErrorKind::Truncated);
     if (s_[pos_] != '>') return link_error(pos_, "invalid character in link target");
-    if (pos_ - start > limits_.max_target_length) return link_error(start, "link target too long");
+    if (pos_ - start > limits_.max_target_length)
+      return link_error(start, "link target too long", ErrorKind::LimitExceeded);
     link.target.assign(s_.substr(start, pos_ - start));
     ++pos_;
     while (true) {
@@ -115,8 +122,10 @@ class Parser {
       ++pos_;
       skip_space();
       if (link.attributes.size() == limits_.max_attributes_per_link) {
-        return link_error(pos_, "more than " + std::to_string(limits_.max_attributes_per_link) +
-                                    " parameters in one link");
+        return link_error(pos_,
+                          "more than " + std::to_string(limits_.max_attributes_per_link) +
+                              " parameters in one link",
+                          ErrorKind::LimitExceeded);
       }
       LinkAttribute attribute;
       if (auto error = parse_attribute(attribute)) return error;
@@ -127,9 +136,12 @@ class Parser {
   std::optional<FormatError> parse_attribute(LinkAttribute& attribute) {
     const std::size_t start = pos_;
     while (pos_ < s_.size() && is_name_char(s_[pos_])) ++pos_;
-    if (pos_ == start) return link_error(pos_, "expected a parameter name");
+    if (pos_ == start) {
+      return link_error(pos_, "expected a parameter name",
+                        pos_ == s_.size() ? ErrorKind::Truncated : ErrorKind::Malformed);
+    }
     if (pos_ - start > limits_.max_value_length)
-      return link_error(start, "parameter name too long");
+      return link_error(start, "parameter name too long", ErrorKind::LimitExceeded);
     attribute.name.assign(s_.substr(start, pos_ - start));
     if (pos_ == s_.size() || s_[pos_] != '=') return std::nullopt;  // bare parameter
     ++pos_;
@@ -139,11 +151,14 @@ class Parser {
     } else {
       const std::size_t value_start = pos_;
       while (pos_ < s_.size() && is_ptoken_char(s_[pos_])) ++pos_;
-      if (pos_ == value_start) return link_error(pos_, "expected a value after '='");
+      if (pos_ == value_start) {
+        return link_error(pos_, "expected a value after '='",
+                          pos_ == s_.size() ? ErrorKind::Truncated : ErrorKind::Malformed);
+      }
       value.assign(s_.substr(value_start, pos_ - value_start));
     }
     if (value.size() > limits_.max_value_length)
-      return link_error(start, "parameter value too long");
+      return link_error(start, "parameter value too long", ErrorKind::LimitExceeded);
     attribute.value = std::move(value);
     return std::nullopt;
   }
@@ -162,10 +177,10 @@ class Parser {
       }
       if (!is_quotable(s_[pos_])) return link_error(pos_, "control character in quoted string");
       if (value.size() == limits_.max_value_length)
-        return link_error(open, "parameter value too long");
+        return link_error(open, "parameter value too long", ErrorKind::LimitExceeded);
       value += s_[pos_++];
     }
-    return link_error(open, "unterminated quoted string");
+    return link_error(open, "unterminated quoted string", ErrorKind::Truncated);
   }
 
   std::string_view s_;
@@ -176,17 +191,19 @@ class Parser {
 std::optional<FormatError> append_link(const Link& link, std::string& out) {
   for (const char c : link.target) {
     if (!is_target_char(c))
-      return link_error(0, "link target \"" + link.target + "\" cannot be written");
+      return link_error(0, "link target \"" + link.target + "\" cannot be written",
+                        ErrorKind::Unsupported);
   }
   out += '<';
   out += link.target;
   out += '>';
   for (const auto& attribute : link.attributes) {
     if (attribute.name.empty())
-      return link_error(0, "empty parameter name on <" + link.target + ">");
+      return link_error(0, "empty parameter name on <" + link.target + ">", ErrorKind::Unsupported);
     for (const char c : attribute.name) {
       if (!is_name_char(c))
-        return link_error(0, "invalid parameter name \"" + attribute.name + "\"");
+        return link_error(0, "invalid parameter name \"" + attribute.name + "\"",
+                          ErrorKind::Unsupported);
     }
     out += ';';
     out += attribute.name;
@@ -195,7 +212,8 @@ std::optional<FormatError> append_link(const Link& link, std::string& out) {
     bool quote = v.empty() || conventionally_quoted(attribute.name);
     for (const char c : v) {
       if (!is_quotable(c))
-        return link_error(0, "control character in the value of " + attribute.name);
+        return link_error(0, "control character in the value of " + attribute.name,
+                          ErrorKind::Unsupported);
       quote = quote || !is_ptoken_char(c);
     }
     out += '=';

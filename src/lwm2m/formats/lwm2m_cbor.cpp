@@ -12,15 +12,19 @@
 
 #include "lwm2m/formats/cbor_value.hpp"
 #include "lwm2m/formats/format_codecs.hpp"
+#include "lwm2m/formats/record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
 
 constexpr std::string_view format_name = "LwM2M CBOR";
 
-FormatError cbor_error(std::size_t offset, std::string message,
+using ErrorKind = FormatErrorKind;
+
+FormatError cbor_error(ErrorKind kind, std::size_t offset, std::string message,
                        std::optional<Path> path = std::nullopt) {
-  return FormatError{std::string(format_name) + ": " + std::move(message), offset, std::move(path)};
+  return FormatError{std::string(format_name) + ": " + std::move(message), offset, std::move(path),
+                     kind};
 }
 
 FormatError prefixed(FormatError error) {
@@ -56,8 +60,8 @@ class Decoder {
     if (auto e = reader_.peek(type)) return prefixed(*e);
     if (type == CborType::Unsigned) return id(path, at);
     if (type != CborType::Array) {
-      return cbor_error(at, "a key must be an ID or an array of IDs under " + path.to_string(),
-                        path);
+      return cbor_error(ErrorKind::Malformed, at,
+                        "a key must be an ID or an array of IDs under " + path.to_string(), path);
     }
     CborContainer ids;
     if (auto e = reader_.enter_array(ids)) return prefixed(*e);
@@ -69,7 +73,9 @@ class Decoder {
       empty = false;
       if (auto e = id(path, reader_.offset())) return e;
     }
-    if (empty) return cbor_error(at, "empty array key under " + path.to_string(), path);
+    if (empty)
+      return cbor_error(ErrorKind::Malformed, at, "empty array key under " + path.to_string(),
+                        path);
     return std::nullopt;
   }
 
@@ -78,11 +84,12 @@ class Decoder {
     if (auto e = reader_.read_integer(n)) return prefixed(*e);
     if (n.kind != Number::Kind::Signed || n.i < 0 || n.i > max_id) {
       return cbor_error(
-          at, "invalid ID under " + path.to_string() + " (0.." + std::to_string(max_id) + ")",
-          path);
+          ErrorKind::InvalidPath, at,
+          "invalid ID under " + path.to_string() + " (0.." + std::to_string(max_id) + ")", path);
     }
     if (path.depth() == 4) {
-      return cbor_error(at, "path deeper than a resource instance: " + path.to_string(), path);
+      return cbor_error(ErrorKind::InvalidPath, at,
+                        "path deeper than a resource instance: " + path.to_string(), path);
     }
     path = path.child(static_cast<std::uint16_t>(n.i));
     return std::nullopt;
@@ -102,8 +109,8 @@ class Decoder {
       if (auto e = reader_.peek(type)) return prefixed(*e);
       if (type == CborType::Map) {
         if (path.depth() == 4) {
-          return cbor_error(at, "nothing lies below the resource instance " + path.to_string(),
-                            path);
+          return cbor_error(ErrorKind::InvalidPath, at,
+                            "nothing lies below the resource instance " + path.to_string(), path);
         }
         CborContainer child;
         if (auto e = reader_.enter_map(child)) return prefixed(*e);
@@ -115,7 +122,8 @@ class Decoder {
         if (auto e = reader_.read_null()) return prefixed(*e);
       } else {
         if (!path.has_resource()) {
-          return cbor_error(at, "a value needs a resource path, not " + path.to_string(), path);
+          return cbor_error(ErrorKind::InvalidPath, at,
+                            "a value needs a resource path, not " + path.to_string(), path);
         }
         WireValue wire;
         if (auto e = read_cbor_value(reader_, wire)) {
@@ -124,7 +132,7 @@ class Decoder {
           return error;
         }
         if (auto why = to_value(wire, lookup_type(options_, path), record.value)) {
-          return cbor_error(at, path.to_string() + ": " + *why, path);
+          return cbor_error(ErrorKind::TypeMismatch, at, path.to_string() + ": " + *why, path);
         }
       }
       if (auto e = add(std::move(record), at)) return e;
@@ -134,11 +142,13 @@ class Decoder {
   std::optional<FormatError> add(Record record, std::size_t at) {
     if (!base_.is_prefix_of(record.path)) {
       return cbor_error(
-          at, record.path.to_string() + " lies outside the request path " + base_.to_string(),
+          ErrorKind::OutsideRequest, at,
+          record.path.to_string() + " lies outside the request path " + base_.to_string(),
           record.path);
     }
     if (offsets_.size() >= options_.max_records) {
-      return cbor_error(at, "more than " + std::to_string(options_.max_records) + " records",
+      return cbor_error(ErrorKind::LimitExceeded, at,
+                        "more than " + std::to_string(options_.max_records) + " records",
                         record.path);
     }
     out_.push_back(std::move(record));
@@ -158,7 +168,7 @@ class Decoder {
       const std::size_t a = order[k - 1];
       const std::size_t b = order[k];
       if (path_of(a).is_prefix_of(path_of(b))) {
-        return cbor_error(std::max(offsets_[a], offsets_[b]),
+        return cbor_error(ErrorKind::Duplicate, std::max(offsets_[a], offsets_[b]),
                           "duplicate entries for " + path_of(b).to_string(), path_of(b));
       }
     }
@@ -238,19 +248,20 @@ std::optional<FormatError> decode_lwm2m_cbor(std::span<const std::uint8_t> paylo
 
 std::optional<FormatError> encode_lwm2m_cbor(std::span<const Record> records, const Path& base,
                                              std::vector<std::uint8_t>& out) {
+  if (auto error = check_record_paths(records, base, format_name)) return error;
   std::vector<const Record*> ordered;
   ordered.reserve(records.size());
   for (const Record& r : records) {
-    if (!base.is_prefix_of(r.path)) {
-      return cbor_error(
-          0, r.path.to_string() + " lies outside the request path " + base.to_string(), r.path);
+    if (r.path.is_root()) {
+      return cbor_error(ErrorKind::Unsupported, 0, "the root path has no key", r.path);
     }
-    if (r.path.is_root()) return cbor_error(0, "the root path has no key", r.path);
     if (!r.value.is_none() && !r.path.has_resource()) {
-      return cbor_error(0, "cannot encode a value for " + r.path.to_string(), r.path);
+      return cbor_error(ErrorKind::InvalidPath, 0,
+                        "cannot encode a value for " + r.path.to_string(), r.path);
     }
     if (!has_valid_text(r.value)) {
-      return cbor_error(0, r.path.to_string() + ": text is not valid UTF-8", r.path);
+      return cbor_error(ErrorKind::Malformed, 0, r.path.to_string() + ": text is not valid UTF-8",
+                        r.path);
     }
     ordered.push_back(&r);
   }
@@ -259,7 +270,8 @@ std::optional<FormatError> encode_lwm2m_cbor(std::span<const Record> records, co
             [](const Record* a, const Record* b) { return a->path < b->path; });
   for (std::size_t k = 1; k < sorted.size(); ++k) {
     if (sorted[k - 1]->path.is_prefix_of(sorted[k]->path)) {
-      return cbor_error(0, "duplicate records for " + sorted[k]->path.to_string(), sorted[k]->path);
+      return cbor_error(ErrorKind::Duplicate, 0,
+                        "duplicate records for " + sorted[k]->path.to_string(), sorted[k]->path);
     }
   }
   CborWriter w(out);

@@ -26,7 +26,8 @@ FormatError prefixed(FormatError error) {
 }
 
 FormatError duplicate(std::size_t at) {
-  return FormatError{std::string(format_name) + ": member repeated in an object", at, std::nullopt};
+  return FormatError{std::string(format_name) + ": member repeated in an object", at, std::nullopt,
+                     FormatErrorKind::Duplicate};
 }
 
 SenmlLabel entry_label(std::string_view key) {
@@ -191,7 +192,7 @@ std::optional<FormatError> write_value(JsonWriter& w, const Record& record) {
       if (!std::isfinite(value.get<double>())) {
         return FormatError{std::string(format_name) + " cannot carry the Float value " +
                                value.debug_string() + " of " + record.path.to_string(),
-                           0, record.path};
+                           0, record.path, FormatErrorKind::Unsupported};
       }
       w.key("v");
       w.floating(value.get<double>());

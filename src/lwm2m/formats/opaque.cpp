@@ -12,7 +12,7 @@ constexpr std::string_view format_name = "application/octet-stream";
 FormatError not_opaque(const Path& path, DataType type) {
   return FormatError{std::string(format_name) + " carries only Opaque values; " + path.to_string() +
                          " is " + std::string(to_string(type)),
-                     0, path};
+                     0, path, FormatErrorKind::Unsupported};
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ std::optional<FormatError> parse_registration_links(std::span<const Link> links,
     if (root_link != nullptr) {
       return FormatError{"registration: more than one link with rt=\"oma.lwm2m\" (<" +
                              root_link->target + "> and <" + link.target + ">)",
-                         0, std::nullopt};
+                         0, std::nullopt, FormatErrorKind::Duplicate};
     }
     root_link = &link;
   }
@@ -83,7 +83,7 @@ std::optional<FormatError> parse_registration_links(std::span<const Link> links,
       auto formats = root_link->content_formats();
       if (!formats) {
         return FormatError{"registration: invalid ct on <" + root_link->target + ">", 0,
-                           std::nullopt};
+                           std::nullopt, FormatErrorKind::Malformed};
       }
       result.content_formats = std::move(*formats);
     }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "lwm2m/formats/base64.hpp"
+#include "lwm2m/formats/record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -33,9 +34,12 @@ bool is_value_label(SenmlLabel label) {
          label == SenmlLabel::ObjlnkValue;
 }
 
-FormatError record_error(std::string_view format, std::size_t offset, std::string message,
-                         std::optional<Path> path = std::nullopt) {
-  return FormatError{std::string(format) + ": " + std::move(message), offset, std::move(path)};
+using ErrorKind = FormatErrorKind;
+
+FormatError record_error(ErrorKind kind, std::string_view format, std::size_t offset,
+                         std::string message, std::optional<Path> path = std::nullopt) {
+  return FormatError{std::string(format) + ": " + std::move(message), offset, std::move(path),
+                     kind};
 }
 
 // bt + t (either may be absent, not both), resolved against `now` when below 2^28.
@@ -111,14 +115,18 @@ std::optional<FormatError> SenmlFields::note(SenmlLabel label, std::size_t at,
                                              std::string_view format) {
   if (label == SenmlLabel::Ignored) return std::nullopt;
   if (label == SenmlLabel::MustUnderstand) {
-    return record_error(format, at, "unknown label ending in '_' (must be understood)");
+    return record_error(ErrorKind::Malformed, format, at,
+                        "unknown label ending in '_' (must be understood)");
   }
   if (label == SenmlLabel::Unsupported) {
-    return record_error(format, at, "base value, base sum and sum are not supported by LwM2M");
+    return record_error(ErrorKind::Unsupported, format, at,
+                        "base value, base sum and sum are not supported by LwM2M");
   }
   const std::uint32_t bit = std::uint32_t{1} << static_cast<unsigned>(label);
-  if ((seen_ & bit) != 0) return record_error(format, at, "label repeated in a record");
-  if (is_value_label(label) && value) return record_error(format, at, "more than one value");
+  if ((seen_ & bit) != 0)
+    return record_error(ErrorKind::Duplicate, format, at, "label repeated in a record");
+  if (is_value_label(label) && value)
+    return record_error(ErrorKind::Duplicate, format, at, "more than one value");
   seen_ |= bit;
   return std::nullopt;
 }
@@ -128,13 +136,15 @@ std::optional<FormatError> SenmlDecoder::add(SenmlFields& fields) {
   if (fields.base_time) base_time_ = fields.base_time;
   name_ = base_name_;
   if (fields.name) name_ += *fields.name;
-  if (name_.empty()) return record_error(format_, fields.offset, "record without a name");
+  if (name_.empty())
+    return record_error(ErrorKind::InvalidPath, format_, fields.offset, "record without a name");
   const auto path = Path::parse(name_);
   if (!path) {
-    return record_error(format_, fields.offset, "name \"" + name_ + "\" is not an LwM2M path");
+    return record_error(ErrorKind::InvalidPath, format_, fields.offset,
+                        "name \"" + name_ + "\" is not an LwM2M path");
   }
   if (!base_.is_prefix_of(*path)) {
-    return record_error(format_, fields.offset,
+    return record_error(ErrorKind::OutsideRequest, format_, fields.offset,
                         path->to_string() + " lies outside the request path " + base_.to_string(),
                         *path);
   }
@@ -142,13 +152,14 @@ std::optional<FormatError> SenmlDecoder::add(SenmlFields& fields) {
   if (fields.time || base_time_) {
     double t = 0;
     if (auto why = resolve_time(base_time_, fields.time, options_.now, t)) {
-      return record_error(format_, fields.offset, path->to_string() + ": " + *why, *path);
+      return record_error(ErrorKind::Malformed, format_, fields.offset,
+                          path->to_string() + ": " + *why, *path);
     }
     record.time = t;
   }
   if (fields.value) {
     if (!path->has_resource()) {
-      return record_error(format_, fields.offset,
+      return record_error(ErrorKind::InvalidPath, format_, fields.offset,
                           "a value needs a resource path, not " + path->to_string(), *path);
     }
     const auto type = lookup_type(options_, *path);
@@ -157,18 +168,19 @@ std::optional<FormatError> SenmlDecoder::add(SenmlFields& fields) {
       auto bytes = base64_decode(fields.value->text, false);
       if (!bytes) bytes = base64_decode(fields.value->text, true);
       if (!bytes) {
-        return record_error(format_, fields.offset,
+        return record_error(ErrorKind::Malformed, format_, fields.offset,
                             path->to_string() + ": Opaque value is not base64", *path);
       }
       fields.value->kind = WireValue::Kind::Bytes;
       fields.value->bytes = std::move(*bytes);
     }
     if (auto why = to_value(*fields.value, type, record.value)) {
-      return record_error(format_, fields.offset, path->to_string() + ": " + *why, *path);
+      return record_error(ErrorKind::TypeMismatch, format_, fields.offset,
+                          path->to_string() + ": " + *why, *path);
     }
   }
   if (added_ >= options_.max_records) {
-    return record_error(format_, fields.offset,
+    return record_error(ErrorKind::LimitExceeded, format_, fields.offset,
                         "more than " + std::to_string(options_.max_records) + " records", *path);
   }
   out_.push_back(std::move(record));
@@ -178,20 +190,19 @@ std::optional<FormatError> SenmlDecoder::add(SenmlFields& fields) {
 
 std::optional<FormatError> check_senml_records(std::span<const Record> records, const Path& base,
                                                std::string_view format) {
+  if (auto error = check_record_paths(records, base, format)) return error;
   for (const Record& r : records) {
-    if (!base.is_prefix_of(r.path)) {
-      return record_error(format, 0,
-                          r.path.to_string() + " lies outside the request path " + base.to_string(),
-                          r.path);
-    }
     if (!r.value.is_none() && !r.path.has_resource()) {
-      return record_error(format, 0, "cannot encode a value for " + r.path.to_string(), r.path);
+      return record_error(ErrorKind::InvalidPath, format, 0,
+                          "cannot encode a value for " + r.path.to_string(), r.path);
     }
     if (r.time && !std::isfinite(*r.time)) {
-      return record_error(format, 0, r.path.to_string() + ": time is not finite", r.path);
+      return record_error(ErrorKind::Unsupported, format, 0,
+                          r.path.to_string() + ": time is not finite", r.path);
     }
     if (!has_valid_text(r.value)) {
-      return record_error(format, 0, r.path.to_string() + ": text is not valid UTF-8", r.path);
+      return record_error(ErrorKind::Malformed, format, 0,
+                          r.path.to_string() + ": text is not valid UTF-8", r.path);
     }
   }
   return std::nullopt;

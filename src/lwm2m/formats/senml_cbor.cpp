@@ -31,7 +31,8 @@ std::optional<FormatError> read_label(CborReader& reader, std::string& scratch, 
     label = senml_label(scratch);
     return std::nullopt;
   }
-  return FormatError{"a label must be an integer or a text string", reader.offset(), std::nullopt};
+  return FormatError{"a label must be an integer or a text string", reader.offset(), std::nullopt,
+                     FormatErrorKind::Malformed};
 }
 
 std::optional<FormatError> read_time(CborReader& reader, std::optional<double>& out) {

@@ -55,7 +55,8 @@ std::optional<FormatError> read_field(JsonReader& reader, SenmlLabel label, Senm
       if (auto e = reader.read_string(text)) return e;
       auto bytes = base64_decode(text, true);
       if (!bytes) bytes = base64_decode(text, false);
-      if (!bytes) return FormatError{"\"vd\" is not base64", at, std::nullopt};
+      if (!bytes)
+        return FormatError{"\"vd\" is not base64", at, std::nullopt, FormatErrorKind::Malformed};
       auto& value = fields.value.emplace();
       value.kind = WireValue::Kind::Bytes;
       value.bytes = std::move(*bytes);
@@ -129,7 +130,7 @@ std::optional<FormatError> write_value(JsonWriter& w, const Record& record) {
       if (!std::isfinite(value.get<double>())) {
         return FormatError{std::string(format_name) + " cannot carry the Float value " +
                                value.debug_string() + " of " + record.path.to_string(),
-                           0, record.path};
+                           0, record.path, FormatErrorKind::Unsupported};
       }
       w.floating(value.get<double>());
       break;

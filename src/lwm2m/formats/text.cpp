@@ -14,12 +14,13 @@ namespace {
 
 constexpr std::string_view format_name = "text/plain";
 
-FormatError bad_text(const Path& base, DataType type, std::size_t offset,
-                     std::string_view why = {}) {
+// Text that is no value of `type`; Malformed when it is not even text (UTF-8) or base64.
+FormatError bad_text(const Path& base, DataType type, std::size_t offset, std::string_view why = {},
+                     FormatErrorKind kind = FormatErrorKind::TypeMismatch) {
   std::string message =
       "text/plain: invalid " + std::string(to_string(type)) + " value for " + base.to_string();
   if (!why.empty()) message += std::string(": ") + std::string(why);
-  return FormatError{std::move(message), offset, base};
+  return FormatError{std::move(message), offset, base, kind};
 }
 
 std::optional<std::uint16_t> parse_id(std::string_view text, std::size_t* error_at) {
@@ -34,7 +35,8 @@ std::optional<FormatError> parse_value(std::string_view text, DataType type, con
   switch (type) {
     case DataType::String:
     case DataType::Corelnk:
-      if (const auto bad = find_invalid_utf8(text)) return bad_text(base, type, *bad, "not UTF-8");
+      if (const auto bad = find_invalid_utf8(text))
+        return bad_text(base, type, *bad, "not UTF-8", FormatErrorKind::Malformed);
       if (type == DataType::String) {
         value = Value(std::string(text));
       } else {
@@ -86,7 +88,7 @@ std::optional<FormatError> parse_value(std::string_view text, DataType type, con
       // Base64 per the Core TS; the URL-safe alphabet is accepted too since SenML uses it.
       auto bytes = base64_decode(text, false);
       if (!bytes) bytes = base64_decode(text, true);
-      if (!bytes) return bad_text(base, type, 0, "not base64");
+      if (!bytes) return bad_text(base, type, 0, "not base64", FormatErrorKind::Malformed);
       value = Value(std::move(*bytes));
       return std::nullopt;
     }
@@ -94,7 +96,7 @@ std::optional<FormatError> parse_value(std::string_view text, DataType type, con
       break;
   }
   return FormatError{"text/plain: " + base.to_string() + " has no value type (executable resource)",
-                     0, base};
+                     0, base, FormatErrorKind::TypeMismatch};
 }
 
 }  // namespace
@@ -149,7 +151,7 @@ std::optional<FormatError> encode_text(std::span<const Record> records, const Pa
       if (!std::isfinite(d)) {
         return FormatError{"text/plain cannot represent the Float value " + v.debug_string() +
                                " of " + base.to_string(),
-                           0, base};
+                           0, base, FormatErrorKind::Unsupported};
       }
       append_double(text, d);
       break;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "lwm2m/formats/format_codecs.hpp"
+#include "lwm2m/formats/record_checks.hpp"
 #include "lwm2m/formats/single_value.hpp"
 #include "lwm2m/formats/utf8.hpp"
 
@@ -58,9 +59,11 @@ std::string kind_name(Kind kind) {
 
 constexpr std::size_t max_value_length = 0xFFFFFF;  // 24-bit length field
 
-FormatError tlv_error(std::size_t offset, std::string message,
+using ErrorKind = FormatErrorKind;
+
+FormatError tlv_error(ErrorKind kind, std::size_t offset, std::string message,
                       std::optional<Path> path = std::nullopt) {
-  return FormatError{"TLV: " + std::move(message), offset, std::move(path)};
+  return FormatError{"TLV: " + std::move(message), offset, std::move(path), kind};
 }
 
 // Value lengths the Core TS allows for Integer, Unsigned Integer and Time.
@@ -92,7 +95,13 @@ std::optional<FormatError> read_entry(std::span<const std::uint8_t> in, std::siz
   const std::uint8_t type = in[pos];
   const std::size_t id_size = (type & 0x20u) != 0 ? 2 : 1;
   const std::size_t length_size = (type >> 3) & 0x03u;
-  if (end - pos < 1 + id_size + length_size) return tlv_error(pos, "truncated entry header");
+  // Running past the payload is a cut-short input; past a container, a wrong container length.
+  const auto overrun = [&](std::size_t needed, std::size_t from) {
+    return needed > in.size() - from ? ErrorKind::Truncated : ErrorKind::Malformed;
+  };
+  if (end - pos < 1 + id_size + length_size) {
+    return tlv_error(overrun(1 + id_size + length_size, pos), pos, "truncated entry header");
+  }
   std::size_t p = pos + 1;
   const auto id = static_cast<std::uint16_t>(read_big_endian(in.subspan(p, id_size)));
   p += id_size;
@@ -102,9 +111,10 @@ std::optional<FormatError> read_entry(std::span<const std::uint8_t> in, std::siz
                        : static_cast<std::size_t>(read_big_endian(in.subspan(p, length_size)));
   p += length_size;
   if (length > end - p) {
-    return tlv_error(pos, "value length " + std::to_string(length) + " runs " +
-                              std::to_string(length - (end - p)) +
-                              " bytes past the end of its container");
+    return tlv_error(overrun(length, p), pos,
+                     "value length " + std::to_string(length) + " runs " +
+                         std::to_string(length - (end - p)) +
+                         " bytes past the end of its container");
   }
   entry = Entry{static_cast<Kind>(type >> 6), id, pos, p, length};
   return std::nullopt;
@@ -117,7 +127,9 @@ class Decoder {
       : in_(in), base_(base), options_(options), out_(out), first_(out.size()) {}
 
   std::optional<FormatError> run() {
-    if (!base_.has_object()) return tlv_error(0, "the request path must name an object", base_);
+    if (!base_.has_object()) {
+      return tlv_error(ErrorKind::Unsupported, 0, "the request path must name an object", base_);
+    }
     auto error = entries(0, in_.size(), std::nullopt);
     if (!error) error = check_unique();
     if (error) out_.erase(out_.begin() + static_cast<std::ptrdiff_t>(first_), out_.end());
@@ -138,13 +150,13 @@ class Decoder {
       Path path;
       if (parent) {
         if (parent->depth() + 1 != depth) {
-          return tlv_error(pos, kind_name(entry.kind) + " entry inside " + parent->to_string(),
-                           *parent);
+          return tlv_error(ErrorKind::Malformed, pos,
+                           kind_name(entry.kind) + " entry inside " + parent->to_string(), *parent);
         }
         path = parent->child(entry.id);
       } else {
         if (depth - 1 > base_.depth()) {
-          return tlv_error(pos,
+          return tlv_error(ErrorKind::Malformed, pos,
                            kind_name(entry.kind) + " entry needs a deeper request path than " +
                                base_.to_string(),
                            base_);
@@ -152,12 +164,14 @@ class Decoder {
         path = base_.truncated(depth - 1).child(entry.id);
       }
       if (entry.id == reserved_id)
-        return tlv_error(pos, "reserved ID 65535 in " + path.to_string(), path);
+        return tlv_error(ErrorKind::InvalidPath, pos, "reserved ID 65535 in " + path.to_string(),
+                         path);
       // Entries above the request path are wrappers leading to it; everything else lies below it.
       const bool wrapper = path.depth() < base_.depth();
       if (wrapper ? !path.is_prefix_of(base_) : !base_.is_prefix_of(path)) {
-        return tlv_error(
-            pos, path.to_string() + " lies outside the request path " + base_.to_string(), path);
+        return tlv_error(ErrorKind::OutsideRequest, pos,
+                         path.to_string() + " lies outside the request path " + base_.to_string(),
+                         path);
       }
       if (auto error = entry_body(entry, path, wrapper)) return error;
       pos = entry.end();
@@ -175,7 +189,7 @@ class Decoder {
       case Kind::ResourceInstance: {
         if (wrapper) {
           return tlv_error(
-              entry.offset,
+              ErrorKind::OutsideRequest, entry.offset,
               "value for " + path.to_string() + " where " + base_.to_string() + " was requested",
               path);
         }
@@ -193,7 +207,7 @@ class Decoder {
     const std::size_t n = bytes.size();
     const DataType type = resolve_type(options_, path, DataType::Opaque);
     const auto bad_length = [&](std::string_view expected) {
-      return tlv_error(entry.offset,
+      return tlv_error(ErrorKind::TypeMismatch, entry.offset,
                        std::string(to_string(type)) + " value of " + path.to_string() +
                            " must be " + std::string(expected) + " bytes long, not " +
                            std::to_string(n),
@@ -204,7 +218,8 @@ class Decoder {
       case DataType::Corelnk: {
         std::string text(bytes.begin(), bytes.end());
         if (const auto bad = find_invalid_utf8(text)) {
-          return tlv_error(entry.value_offset + *bad, "invalid UTF-8 in " + path.to_string(), path);
+          return tlv_error(ErrorKind::Malformed, entry.value_offset + *bad,
+                           "invalid UTF-8 in " + path.to_string(), path);
         }
         value = type == DataType::String ? Value(std::move(text)) : Value(Corelnk{std::move(text)});
         return std::nullopt;
@@ -235,7 +250,7 @@ class Decoder {
       case DataType::Boolean:
         if (n != 1) return bad_length("1");
         if (bytes[0] > 1) {
-          return tlv_error(entry.value_offset,
+          return tlv_error(ErrorKind::TypeMismatch, entry.value_offset,
                            "Boolean value of " + path.to_string() + " must be 0 or 1", path);
         }
         value = Value(bytes[0] == 1);
@@ -251,13 +266,14 @@ class Decoder {
       case DataType::None:
         break;
     }
-    return tlv_error(entry.offset, path.to_string() + " has no value type (executable resource)",
-                     path);
+    return tlv_error(ErrorKind::TypeMismatch, entry.offset,
+                     path.to_string() + " has no value type (executable resource)", path);
   }
 
   std::optional<FormatError> add(Record record, std::size_t offset) {
     if (out_.size() - first_ >= options_.max_records) {
-      return tlv_error(offset, "more than " + std::to_string(options_.max_records) + " records",
+      return tlv_error(ErrorKind::LimitExceeded, offset,
+                       "more than " + std::to_string(options_.max_records) + " records",
                        record.path);
     }
     out_.push_back(std::move(record));
@@ -278,7 +294,7 @@ class Decoder {
       const std::size_t a = order[k - 1];
       const std::size_t b = order[k];
       if (path_of(a).is_prefix_of(path_of(b))) {
-        return tlv_error(std::max(offsets_[a], offsets_[b]),
+        return tlv_error(ErrorKind::Duplicate, std::max(offsets_[a], offsets_[b]),
                          "duplicate entries for " + path_of(b).to_string(), path_of(b));
       }
     }
@@ -411,8 +427,10 @@ class Encoder {
     const bool none = record.value.is_none();
     const std::size_t depth = record.path.depth();
     if (none ? depth == 4 : depth == 2) {
+      // TLV has no empty resource instance; a value above a resource has no entry either.
       return tlv_error(
-          0, (none ? "no value for " : "cannot encode a value for ") + record.path.to_string(),
+          none ? ErrorKind::Unsupported : ErrorKind::InvalidPath, 0,
+          (none ? "no value for " : "cannot encode a value for ") + record.path.to_string(),
           record.path);
     }
     kind = depth == 2   ? Kind::ObjectInstance
@@ -428,8 +446,8 @@ class Encoder {
                                            const Path& path) {
     const std::size_t length = out_.size() - start;
     if (length > max_value_length) {
-      return tlv_error(0, path.to_string() + " is longer than the 16 MiB a TLV entry can hold",
-                       path);
+      return tlv_error(ErrorKind::LimitExceeded, 0,
+                       path.to_string() + " is longer than the 16 MiB a TLV entry can hold", path);
     }
     std::array<std::uint8_t, 6> header{};
     std::size_t n = 1;
@@ -466,22 +484,20 @@ std::optional<FormatError> decode_tlv(std::span<const std::uint8_t> payload, con
 
 std::optional<FormatError> encode_tlv(std::span<const Record> records, const Path& base,
                                       std::vector<std::uint8_t>& out) {
-  if (!base.has_object()) return tlv_error(0, "the request path must name an object", base);
+  if (!base.has_object()) {
+    return tlv_error(ErrorKind::Unsupported, 0, "the request path must name an object", base);
+  }
+  if (auto error = check_record_paths(records, base, "TLV")) return error;
   std::vector<const Record*> sorted;
   sorted.reserve(records.size());
-  for (const Record& r : records) {
-    if (!base.is_prefix_of(r.path)) {
-      return tlv_error(0, r.path.to_string() + " lies outside the request path " + base.to_string(),
-                       r.path);
-    }
-    sorted.push_back(&r);
-  }
+  for (const Record& r : records) sorted.push_back(&r);
   const auto by_path = [](const Record* a, const Record* b) { return a->path < b->path; };
   if (!std::is_sorted(sorted.begin(), sorted.end(), by_path))
     std::stable_sort(sorted.begin(), sorted.end(), by_path);
   for (std::size_t k = 1; k < sorted.size(); ++k) {
     if (sorted[k - 1]->path.is_prefix_of(sorted[k]->path)) {
-      return tlv_error(0, "duplicate records for " + sorted[k]->path.to_string(), sorted[k]->path);
+      return tlv_error(ErrorKind::Duplicate, 0,
+                       "duplicate records for " + sorted[k]->path.to_string(), sorted[k]->path);
     }
   }
   if (sorted.empty()) return std::nullopt;
@@ -493,7 +509,8 @@ std::optional<FormatError> encode_tlv(std::span<const Record> records, const Pat
   const std::size_t depth = base.depth();
   if (first.path.depth() == 1) {  // an object without instances: empty payload
     if (first.value.is_none()) return std::nullopt;
-    return tlv_error(0, "cannot encode a value for " + first.path.to_string(), first.path);
+    return tlv_error(ErrorKind::InvalidPath, 0,
+                     "cannot encode a value for " + first.path.to_string(), first.path);
   }
   const std::size_t start_depth = depth >= 3                              ? depth - 1
                                   : depth == 2 && first.path.depth() == 2 ? 1

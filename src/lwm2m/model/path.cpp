@@ -63,6 +63,10 @@ Path Path::truncated(std::size_t depth) const {
   return p;
 }
 
+bool Path::has_reserved_id() const {
+  return std::find(ids_, ids_ + depth_, reserved_id) != ids_ + depth_;
+}
+
 bool Path::is_prefix_of(const Path& other) const {
   return depth_ <= other.depth_ && std::equal(ids_, ids_ + depth_, other.ids_);
 }

@@ -31,11 +31,9 @@ class Checker {
   // Every path met, in any order. `given_multiple` is the shape the data gave a resource path
   // (depth >= 3): true for resource instances, false for a single value, nullopt if unknown.
   void visit(const Path& path, const Value& value, std::optional<bool> given_multiple) {
-    for (std::size_t i = 0; i < path.depth(); ++i) {
-      if (path[i] == reserved_id) {
-        report(path, Problem::Kind::ReservedId, "ID 65535 is reserved");
-        return;
-      }
+    if (path.has_reserved_id()) {
+      report(path, Problem::Kind::ReservedId, "ID 65535 is reserved");
+      return;
     }
     if (!path.has_resource() && !value.is_none()) {
       report(path, Problem::Kind::ValueAboveResource, "a value belongs to a resource path");
@@ -107,7 +105,10 @@ class Checker {
   }
 
   void check_value(const Path& path, const ResourceDef& resource, const Value& value) {
-    if (value.type() == resource.type) return;
+    if (value.type() == resource.type) {
+      check_range(path, resource, value);
+      return;
+    }
     if (resource.type == DataType::None) {
       report(path, Problem::Kind::TypeMismatch,
              describe(resource) + " holds no value (operations \"" +
@@ -117,6 +118,20 @@ class Checker {
     report(path, Problem::Kind::TypeMismatch,
            describe(resource) + " is " + std::string(to_string(resource.type)) + ", given " +
                std::string(to_string(value.type())) + " " + shown(value));
+  }
+
+  void check_range(const Path& path, const ResourceDef& resource, const Value& value) {
+    if (resource.range.empty()) return;
+    auto it = ranges_.find(&resource);
+    if (it == ranges_.end())
+      it = ranges_.emplace(&resource, parse_range(resource.range, resource.type)).first;
+    const auto& range = it->second.range;
+    if (!range || range->contains(value)) return;
+    const std::string given = range->measure == ValueRange::Measure::Length
+                                  ? std::to_string(*value_length(value)) + " bytes"
+                                  : shown(value);
+    report(path, Problem::Kind::OutOfRange,
+           describe(resource) + " is outside its range \"" + resource.range + "\", given " + given);
   }
 
   void check_mandatory(const Path& instance_path, const std::set<std::uint16_t>& present) {
@@ -136,6 +151,7 @@ class Checker {
   const ValidationOptions& options_;
   std::map<Path, std::set<std::uint16_t>> instances_;  // instance path -> resource IDs given
   std::map<std::pair<Path, Problem::Kind>, Problem> problems_;
+  std::map<const ResourceDef*, RangeParse> ranges_;  // parsed once per resource and check
 };
 
 }  // namespace

@@ -102,6 +102,14 @@ inline MapResolver example_types() {
   types.set(5, 0, DataType::Opaque).set(5, 1, DataType::String);
   types.set(4, 1, DataType::Objlnk).set(4, 2, DataType::Corelnk);
   types.set(4, 3, DataType::UnsignedInteger).set(4, 4, DataType::Float);
+  types.set(3308, 5900, DataType::Float);
+  // The objects of the Core TS SenML examples: 72 (a sensor with history), and 65, 66, 67 whose
+  // object links chain them.
+  types.set(72, 2, DataType::Float);
+  types.set(65, 0, DataType::Objlnk, true).set(65, 1, DataType::String);
+  types.set(65, 2, DataType::Integer);
+  types.set(66, 0, DataType::String).set(66, 1, DataType::String).set(66, 2, DataType::Objlnk);
+  types.set(67, 0, DataType::String).set(67, 1, DataType::String);
   return types;
 }
 
@@ -126,6 +134,67 @@ inline std::vector<Record> device_records() {
       rec(Path(3, 0, 14), Value("+02:00")),
       rec(Path(3, 0, 16), Value("U")),
   };
+}
+
+// The records of Core TS 1.1 §7.4.4 Table 7.4.4-3 (a historical notification of /72/1/2): base
+// time 25462634 with values 5, 30 and 50 s before it. A time below 2^28 is relative to now
+// (RFC 8428 §4.5.3), so the decoder adds `now`.
+inline std::vector<Record> historical_records(double now) {
+  const Path sensor(72, 1, 2);
+  return {rec(sensor, Value(22.4), now + 25462629), rec(sensor, Value(22.9), now + 25462604),
+          rec(sensor, Value(24.1), now + 25462584)};
+}
+
+// The records of Core TS 1.1 §7.4.4 Table 7.4.4-4 (Read "/" of objects 65, 66 and 67, linked by
+// object links; 66/1 holds the null link).
+inline std::vector<Record> object_link_records() {
+  return {
+      rec(Path(65, 0, 0, 0), Value(Objlnk{66, 0})),
+      rec(Path(65, 0, 0, 1), Value(Objlnk{66, 1})),
+      rec(Path(65, 0, 1), Value("8613800755500")),
+      rec(Path(65, 0, 2), Value(std::int64_t{1})),
+      rec(Path(66, 0, 0), Value("myService1")),
+      rec(Path(66, 0, 1), Value("Internet.15.234")),
+      rec(Path(66, 0, 2), Value(Objlnk{67, 0})),
+      rec(Path(66, 1, 0), Value("myService2")),
+      rec(Path(66, 1, 1), Value("Internet.15.235")),
+      rec(Path(66, 1, 2), Value(Objlnk{65535, 65535})),
+      rec(Path(67, 0, 0), Value("85.76.76.84")),
+      rec(Path(67, 0, 1), Value("85.76.255.255")),
+  };
+}
+
+// Checks a SenML codec against Table 7.4.4-4: `example` (with the null link "65535:65535") gives
+// the records, `erratum` (the spec's own "FFFF:FFFF") is refused for that resource, and the
+// codec's own encoding of the records reads back the same.
+inline void check_object_link_example(DecodeFn decode, EncodeFn encode, const Bytes& example,
+                                      const Bytes& erratum) {
+  const auto types = example_types();
+  DecodeOptions options;
+  options.types = &types;
+  EXPECT_EQ(decode_ok(decode, example, {}, options), object_link_records());
+  const auto error = decode_error(decode, erratum, {}, options);
+  EXPECT_EQ(error.kind, FormatErrorKind::TypeMismatch);
+  EXPECT_EQ(error.path, Path(66, 1, 2));
+  EXPECT_EQ(decode_ok(decode, encode_ok(encode, object_link_records()), {}, options),
+            object_link_records());
+}
+
+// Core TS 1.1 §7.4.4 Tables 7.4.4-6 and 7.4.4-7: a Read-Composite request and its answer.
+inline std::vector<Record> composite_request_records() {
+  return {rec(Path(3, 0, 0)), rec(Path(3, 0, 9)), rec(Path(1, 0, 1))};
+}
+
+inline std::vector<Record> composite_response_records() {
+  return {rec(Path(3, 0, 0), Value("Open Mobile Alliance")),
+          rec(Path(3, 0, 9), Value(std::int64_t{95})),
+          rec(Path(1, 0, 1), Value(std::int64_t{86400}))};
+}
+
+// Core TS 1.1 §7.4.4 Table 7.4.4-8: a Write-Composite of light controls and a set point.
+inline std::vector<Record> write_composite_records() {
+  return {rec(Path(3311, 0, 5850), Value(false)), rec(Path(3311, 1, 5850), Value(false)),
+          rec(Path(3311, 2, 5851), Value(std::int64_t{20})), rec(Path(3308, 0, 5900), Value(18.0))};
 }
 
 }  // namespace drover::lwm2m::testing

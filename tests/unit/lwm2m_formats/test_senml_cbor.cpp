@@ -100,6 +100,125 @@ TEST(SenmlCbor, DecodesTheDeviceReadExample) {
   EXPECT_EQ(decode(device_example(), Path(3, 0), &types), testing::device_records());
 }
 
+// Core TS 1.1 §7.4.4 Table 7.4.4-3 in SenML CBOR (§7.4.5 uses the same records): the historical
+// representation of /72/1/2. 22.4, 22.9 and 24.1 need doubles; the times are small integers.
+Bytes historical_example() {
+  return cat({hex("83 a5 21"), txt("/72/"), hex("22 1a 01 84 87 6a 00"), txt("1/2"),
+              hex("02 fb 40 36 66 66 66 66 66 66 06 24"),  // 22.4, t -5
+              hex("a3 00"), txt("1/2"), hex("02 fb 40 36 e6 66 66 66 66 66 06 38 1d"),    // -30
+              hex("a3 00"), txt("1/2"), hex("02 fb 40 38 19 99 99 99 99 9a 06 38 31")});  // -50
+}
+
+TEST(SenmlCbor, DecodesTheHistoricalExample) {
+  const auto types = testing::example_types();
+  const double now = 1700000000;
+  EXPECT_EQ(decode(historical_example(), Path(72), &types, now), testing::historical_records(now));
+  // Our smaller form: the instance as base name, the first (now absolute) time as base time.
+  const Bytes ours = cat({hex("83 a4 21"), txt("/72/1/"), hex("22 1a 66 d8 78 65 00"), txt("2"),
+                          hex("02 fb 40 36 66 66 66 66 66 66"),  // no t: the base time itself
+                          hex("a3 00"), txt("2"), hex("02 fb 40 36 e6 66 66 66 66 66 06 38 18"),
+                          hex("a3 00"), txt("2"), hex("02 fb 40 38 19 99 99 99 99 9a 06 38 2c")});
+  EXPECT_EQ(testing::to_hex(encode(testing::historical_records(now), Path(72))),
+            testing::to_hex(ours));
+  EXPECT_EQ(decode(ours, Path(72), &types), testing::historical_records(now));
+}
+
+// Core TS 1.1 §7.4.4 Table 7.4.4-4 in SenML CBOR: object links under base name "/", with the
+// null link written "65535:65535" (the spec's "FFFF:FFFF" is an erratum: object links are
+// decimal; that text is refused).
+Bytes object_link_example(std::string_view null_link) {
+  const Bytes vlo = txt("vlo");
+  return cat({hex("8c a3 21"),
+              txt("/"),
+              hex("00"),
+              txt("65/0/0/0"),
+              vlo,
+              txt("66:0"),
+              hex("a2 00"),
+              txt("65/0/0/1"),
+              vlo,
+              txt("66:1"),
+              hex("a2 00"),
+              txt("65/0/1"),
+              hex("03"),
+              txt("8613800755500"),
+              hex("a2 00"),
+              txt("65/0/2"),
+              hex("02 01"),
+              hex("a2 00"),
+              txt("66/0/0"),
+              hex("03"),
+              txt("myService1"),
+              hex("a2 00"),
+              txt("66/0/1"),
+              hex("03"),
+              txt("Internet.15.234"),
+              hex("a2 00"),
+              txt("66/0/2"),
+              vlo,
+              txt("67:0"),
+              hex("a2 00"),
+              txt("66/1/0"),
+              hex("03"),
+              txt("myService2"),
+              hex("a2 00"),
+              txt("66/1/1"),
+              hex("03"),
+              txt("Internet.15.235"),
+              hex("a2 00"),
+              txt("66/1/2"),
+              vlo,
+              txt(null_link),
+              hex("a2 00"),
+              txt("67/0/0"),
+              hex("03"),
+              txt("85.76.76.84"),
+              hex("a2 00"),
+              txt("67/0/1"),
+              hex("03"),
+              txt("85.76.255.255")});
+}
+
+TEST(SenmlCbor, DecodesTheObjectLinkExample) {
+  testing::check_object_link_example(detail::decode_senml_cbor, detail::encode_senml_cbor,
+                                     object_link_example("65535:65535"),
+                                     object_link_example("FFFF:FFFF"));
+}
+
+// Core TS 1.1 §7.4.4 Table 7.4.4-5 in SenML CBOR: the whole path as base name.
+TEST(SenmlCbor, DecodesTheSingleResourceExample) {
+  const auto types = testing::example_types();
+  const Bytes example = cat(
+      {hex("81 a2 21"), txt("/3/0/0"), hex("03 74"), testing::text_bytes("Open Mobile Alliance")});
+  EXPECT_EQ(decode(example, Path(3, 0, 0), &types),
+            (std::vector<Record>{rec(Path(3, 0, 0), Value("Open Mobile Alliance"))}));
+}
+
+// Core TS 1.1 §7.4.4 Tables 7.4.4-6 and 7.4.4-7 in SenML CBOR, byte for byte both ways.
+TEST(SenmlCbor, CompositeReadExamplesByteForByte) {
+  const auto types = testing::example_types();
+  const Bytes request = cat(
+      {hex("83 a1 00"), txt("/3/0/0"), hex("a1 00"), txt("/3/0/9"), hex("a1 00"), txt("/1/0/1")});
+  const Bytes response =
+      cat({hex("83 a2 00"), txt("/3/0/0"), hex("03 74"),
+           testing::text_bytes("Open Mobile Alliance"), hex("a2 00"), txt("/3/0/9"),
+           hex("02 18 5f a2 00"), txt("/1/0/1"), hex("02 1a 00 01 51 80")});
+  EXPECT_EQ(decode(request), testing::composite_request_records());
+  EXPECT_EQ(encode(testing::composite_request_records()), request);
+  EXPECT_EQ(decode(response, {}, &types), testing::composite_response_records());
+  EXPECT_EQ(encode(testing::composite_response_records()), response);
+}
+
+// Core TS 1.1 §7.4.4 Table 7.4.4-8 in SenML CBOR: the integer 18 of the Float resource
+// /3308/0/5900 reads as 18.0.
+TEST(SenmlCbor, DecodesTheWriteCompositeExample) {
+  const auto types = testing::example_types();
+  const Bytes example = cat({hex("84 a2 00"), txt("/3311/0/5850"), hex("04 f4 a2 00"),
+                             txt("/3311/1/5850"), hex("04 f4 a2 00"), txt("/3311/2/5851"),
+                             hex("02 14 a2 00"), txt("/3308/0/5900"), hex("02 12")});
+  EXPECT_EQ(decode(example, {}, &types), testing::write_composite_records());
+}
+
 TEST(SenmlCbor, CompositeRequestsCarryNamesOnly) {
   const Bytes request = cat({hex("82 a1 00"), txt("/3/0/0"), hex("a1 00"), txt("/1/0/1")});
   const std::vector<Record> records{rec(Path(3, 0, 0)), rec(Path(1, 0, 1))};

@@ -199,6 +199,85 @@ TEST(TlvFormat, AccessControlObjectGoldenBytes) {
   EXPECT_EQ(decode_ok(payload, Path(2), with(core_types())), records);
 }
 
+// Core TS TLV example "Multiple Object Instances", case of a Server object with one instance
+// (LwM2M 1.0 TS §6.4.3.2 C; the 1.1 Core TS keeps the examples under §7.4.3): Read /1 still wraps
+// it in an Object Instance entry. Lifetime 86400 takes 4 bytes.
+TEST(TlvFormat, ServerObjectGoldenBytes) {
+  const Bytes payload = hex("08 00 0F  C1 00 01  C4 01 00 01 51 80  C1 06 01  C1 07 55");
+  MapResolver types;
+  types.set(1, 0, DataType::Integer).set(1, 1, DataType::Integer);
+  types.set(1, 6, DataType::Boolean).set(1, 7, DataType::String);
+  const std::vector<Record> records{
+      rec(Path(1, 0, 0), Value(std::int64_t{1})),      // Short Server ID
+      rec(Path(1, 0, 1), Value(std::int64_t{86400})),  // Lifetime
+      rec(Path(1, 0, 6), Value(true)),                 // Notification Storing
+      rec(Path(1, 0, 7), Value("U")),                  // Binding
+  };
+  EXPECT_EQ(encode_ok(records, Path(1)), payload);
+  EXPECT_EQ(decode_ok(payload, Path(1), with(types)), records);
+}
+
+// The objects of the Core TS TLV examples "Request on an Object Instance containing an Object
+// Link Resource" (LwM2M 1.0 TS §6.4.3.3, 1.1 Core TS §7.4.3): 65 links to instances of 66, which
+// link to 67 or hold the null link.
+const MapResolver& object_link_types() {
+  static const MapResolver types = [] {
+    MapResolver t;
+    t.set(65, 0, DataType::Objlnk, true).set(65, 1, DataType::String);
+    t.set(65, 2, DataType::Integer);
+    t.set(66, 0, DataType::String).set(66, 1, DataType::String).set(66, 2, DataType::Objlnk);
+    return t;
+  }();
+  return types;
+}
+
+// Example 1: Read /65/0, a multiple Objlnk resource (two 4-byte links) beside a String and a
+// 4-byte Integer.
+TEST(TlvFormat, ObjectLinkExample1GoldenBytes) {
+  const Bytes payload = concat({
+      hex("88 00 0C  44 00 00 42 00 00  44 01 00 42 00 01"),  // 0: {66:0, 66:1}
+      hex("C8 01 0D"), text_bytes("8613800755500"),           // 1
+      hex("C4 02 12 34 56 78"),                               // 2: 0x12345678
+  });
+  const std::vector<Record> records{
+      rec(Path(65, 0, 0, 0), Value(Objlnk{66, 0})),
+      rec(Path(65, 0, 0, 1), Value(Objlnk{66, 1})),
+      rec(Path(65, 0, 1), Value("8613800755500")),
+      rec(Path(65, 0, 2), Value(std::int64_t{0x12345678})),
+  };
+  EXPECT_EQ(encode_ok(records, Path(65, 0)), payload);
+  EXPECT_EQ(decode_ok(payload, Path(65, 0), with(object_link_types())), records);
+}
+
+// Example 2: Read /66, two instances whose resource 2 links to 67:0 and is the null link
+// 65535:65535 (FF FF FF FF).
+TEST(TlvFormat, ObjectLinkExample2GoldenBytes) {
+  const Bytes payload = concat({
+      hex("08 00 26"),
+      hex("C8 00 0B"),
+      text_bytes("myService 1"),
+      hex("C8 01 0F"),
+      text_bytes("Internet.15.234"),
+      hex("C4 02 00 43 00 00"),
+      hex("08 01 26"),
+      hex("C8 00 0B"),
+      text_bytes("myService 2"),
+      hex("C8 01 0F"),
+      text_bytes("Internet.15.235"),
+      hex("C4 02 FF FF FF FF"),
+  });
+  const std::vector<Record> records{
+      rec(Path(66, 0, 0), Value("myService 1")),
+      rec(Path(66, 0, 1), Value("Internet.15.234")),
+      rec(Path(66, 0, 2), Value(Objlnk{67, 0})),
+      rec(Path(66, 1, 0), Value("myService 2")),
+      rec(Path(66, 1, 1), Value("Internet.15.235")),
+      rec(Path(66, 1, 2), Value(Objlnk{65535, 65535})),
+  };
+  EXPECT_EQ(encode_ok(records, Path(66)), payload);
+  EXPECT_EQ(decode_ok(payload, Path(66), with(object_link_types())), records);
+}
+
 TEST(TlvFormat, SingleResourceHasNoWrapper) {
   const Bytes payload = concat({hex("C8 00 14"), text_bytes("Open Mobile Alliance")});
   const std::vector<Record> records{rec(Path(3, 0, 0), Value("Open Mobile Alliance"))};

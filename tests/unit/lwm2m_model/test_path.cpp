@@ -28,6 +28,17 @@ TEST(Path, RejectsMalformedText) {
   }
 }
 
+TEST(Path, SaysWhetherASegmentIsReserved) {
+  EXPECT_FALSE(Path().has_reserved_id());
+  EXPECT_FALSE(Path(65534, 65534, 65534, 65534).has_reserved_id());
+  EXPECT_TRUE(Path(65535).has_reserved_id());
+  EXPECT_TRUE(Path(3, 65535).has_reserved_id());
+  EXPECT_TRUE(Path(3, 0, 65535).has_reserved_id());
+  EXPECT_TRUE(Path(3, 0, 1, 65535).has_reserved_id());
+  // Only the segments in use count.
+  EXPECT_FALSE(Path(3, 0, 1, 65535).truncated(3).has_reserved_id());
+}
+
 TEST(Path, PrintsCanonically) {
   EXPECT_EQ(Path().to_string(), "/");
   EXPECT_EQ(Path(3).to_string(), "/3");

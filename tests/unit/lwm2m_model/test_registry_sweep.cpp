@@ -1,7 +1,10 @@
 // Loads the whole OMA registry (../shared/lwm2m-registry beside the checkout).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "drover/lwm2m/model/ddf.hpp"
+#include "drover/lwm2m/model/range.hpp"
 #include "unit/lwm2m_model/registry_dir.hpp"
 
 namespace drover::lwm2m {
@@ -81,6 +84,45 @@ TEST_F(RegistrySweep, SpotChecks) {
   EXPECT_EQ(registry_->newest(4)->version, (Version{1, 3}));
   EXPECT_EQ(registry_->find(5, {1, 0})->lwm2m_version, (Version{1, 0}));
   EXPECT_EQ(registry_->newest(3)->urn, "urn:oma:lwm2m:oma:3:1.2");
+}
+
+// Every <RangeEnumeration> of the registry either parses into a range the validator checks or is
+// skipped for a stated reason; the counts pin down which forms are read.
+TEST_F(RegistrySweep, EveryRangeParsesOrIsKnowinglySkipped) {
+  std::map<RangeSkip, std::size_t> counts;
+  std::map<ValueRange::Measure, std::size_t> measures;
+  std::size_t resources = 0;
+  for (const ObjectDef* def : registry_->all()) {
+    for (const ResourceDef& r : def->resources) {
+      ++resources;
+      const RangeParse result = parse_range(r.range, r.type);
+      ++counts[result.skip];
+      EXPECT_EQ(result.range.has_value(), result.skip == RangeSkip::None) << r.range;
+      if (result.range) {
+        ++measures[result.range->measure];
+        EXPECT_FALSE(result.range->allowed.empty()) << r.range;
+      }
+      // What is skipped as prose is prose indeed: no digit-only interval hides in it.
+      if (result.skip == RangeSkip::Prose) {
+        EXPECT_EQ(r.range.find(".."), std::string::npos)
+            << "object " << def->id << " resource " << r.id << ": " << r.range;
+      }
+    }
+  }
+  std::size_t given = 0;
+  for (const auto& [skip, n] : counts) {
+    if (skip != RangeSkip::Empty) given += n;
+  }
+  // Over the registry's distinct (object, version) definitions:
+  EXPECT_EQ(resources, 4506u);
+  EXPECT_EQ(given, 875u);  // resources with a range
+  EXPECT_EQ(counts[RangeSkip::None], 822u);
+  EXPECT_EQ(measures[ValueRange::Measure::Value], 721u);   // numbers: "0..100", "0,1,2", ...
+  EXPECT_EQ(measures[ValueRange::Measure::Length], 101u);  // "0..255 bytes", "16,32,48", ...
+  EXPECT_EQ(counts[RangeSkip::NotApplicable], 3u);  // a Boolean "0..65535"; "1 bytes" Integers
+  EXPECT_EQ(counts[RangeSkip::LoneNumber], 26u);    // "255", "64", "6 bytes"
+  EXPECT_EQ(counts[RangeSkip::Reversed], 1u);       // "-30..-120"
+  EXPECT_EQ(counts[RangeSkip::Prose], 23u);  // "8 bit", "2 Instances", "[1:4]", "ON;OFF", ...
 }
 
 }  // namespace

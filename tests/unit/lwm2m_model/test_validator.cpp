@@ -67,6 +67,45 @@ TEST_F(ValidatorTest, ReservedIdsAndMisplacedValues) {
                "/3/65535/0: ID 65535 is reserved"}));
 }
 
+TEST_F(ValidatorTest, ValuesOutsideTheirRange) {
+  // Battery Level 0..100, Available Power Sources 0..7 per instance, Fractional Timestamp 0..1,
+  // the Security object's Server URI at most 255 bytes (1.1: "0..255 bytes").
+  registry_.choose(0, {1, 1});
+  const std::vector<Record> inside = {
+      rec("/3/0/9", std::int64_t{100}),     rec("/3/0/6/0", std::int64_t{0}),
+      rec("/3/0/6/1", std::int64_t{7}),     rec("/3303/0/6050", 0.25),
+      rec("/0/0/0", std::string(255, 'u')), rec("/0/0/10", std::int64_t{65534}),
+  };
+  EXPECT_EQ(problems(inside), Strings{});
+  EXPECT_EQ(
+      problems({rec("/3/0/9", std::int64_t{101}), rec("/3/0/6/0", std::int64_t{1}),
+                rec("/3/0/6/1", std::int64_t{-1}), rec("/3303/0/6050", 1.5),
+                rec("/0/0/0", std::string(256, 'u')), rec("/0/0/10", std::int64_t{0})}),
+      (Strings{"/0/0/0: resource 0 (LWM2M Server URI) is outside its range \"0..255 bytes\", "
+               "given 256 bytes",
+               "/0/0/10: resource 10 (Short Server ID) is outside its range \"1..65534\", "
+               "given 0",
+               "/3/0/6/1: resource 6 (Available Power Sources) is outside its range \"0..7\", "
+               "given -1",
+               "/3/0/9: resource 9 (Battery Level) is outside its range \"0..100\", given 101",
+               "/3303/0/6050: resource 6050 (Fractional Timestamp) is outside its range "
+               "\"0..1\", given 1.5"}));
+  const auto found = Validator(registry_).check(std::vector{rec("/3/0/9", std::int64_t{-5})});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].kind, Problem::Kind::OutOfRange);
+  EXPECT_EQ(found[0].path, Path(3, 0, 9));
+}
+
+TEST_F(ValidatorTest, RangesOfUnreadFormsAreNotChecked) {
+  // The Security object's SMS Binding Key Parameters have the range "6" (exactly six bytes, or
+  // at most six?): not guessed, so any length passes. A value of another type is a type
+  // mismatch, not a range problem.
+  registry_.choose(0, {1, 1});
+  EXPECT_EQ(problems({rec("/0/0/7", Opaque(9))}), Strings{});
+  EXPECT_EQ(problems({rec("/3/0/9", "full")}),
+            Strings{"/3/0/9: resource 9 (Battery Level) is Integer, given String \"full\""});
+}
+
 TEST_F(ValidatorTest, SingleInstanceObject) {
   EXPECT_EQ(problems({rec("/3/0/0", "a"), rec("/3/1/0", "b"), rec("/1/0/1", std::int64_t{1}),
                       rec("/1/1/1", std::int64_t{1})}),

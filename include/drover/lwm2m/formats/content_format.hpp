@@ -27,12 +27,31 @@ enum class ContentFormat : std::uint16_t {
 std::string_view to_string(ContentFormat);  // "text/plain", "application/vnd.oma.lwm2m+tlv", ...
 std::optional<ContentFormat> content_format_from_number(std::uint16_t);
 
+// What kind of failure a FormatError is, so that callers can answer with a CoAP code without
+// reading the message. A decoder's errors are the peer's fault: 4.00 Bad Request, except
+// LimitExceeded (4.13 Request Entity Too Large) and Unsupported (4.15 Unsupported Content-Format).
+// An encoder's Unsupported means another format may carry the data (4.06 Not Acceptable); its
+// other kinds are the caller's own inconsistent records (5.00).
+enum class FormatErrorKind : std::uint8_t {
+  Malformed,       // not well-formed: syntax, structure, bad UTF-8 or base64, an unknown "_" label
+  Truncated,       // the input ends inside an item, or a length runs past the end
+  TypeMismatch,    // a value that does not fit its resource's type (kind, range, length, Execute)
+  InvalidPath,     // a name that is no LwM2M path, a reserved ID 65535, a value above a resource
+  OutsideRequest,  // a record not at or below the request path
+  Duplicate,       // a path given twice (or a value and entries below it), a repeated label
+  LimitExceeded,   // more records, nesting, links, attributes or bytes than the limits allow
+  Unsupported,     // well-formed, but not carried here: the request path or a value the format
+                   // cannot hold (NaN in JSON), SenML sums, link-format through decode/encode
+};
+std::string_view to_string(FormatErrorKind);  // "malformed", "truncated", ...
+
 // A decoding or encoding failure: what went wrong, the byte offset in the input where it was
-// found (decoders), and the path concerned when known.
+// found (decoders), the path concerned when known, and its kind.
 struct FormatError {
   std::string message;
   std::size_t offset = 0;
   std::optional<Path> path;
+  FormatErrorKind kind = FormatErrorKind::Malformed;
 };
 
 struct DecodeOptions {
@@ -52,7 +71,9 @@ std::optional<FormatError> decode(ContentFormat format, std::span<const std::uin
                                   const Path& base, const DecodeOptions& options,
                                   std::vector<Record>& out);
 
-// Encodes `records` (all at or below `base`) in `format`, appended to `out`.
+// Encodes `records` (all at or below `base`) in `format`, appended to `out`; nothing is appended
+// on error. Every encoder refuses a path holding the reserved ID 65535 (InvalidPath), as every
+// decoder does, and records outside `base` (OutsideRequest).
 std::optional<FormatError> encode(ContentFormat format, std::span<const Record> records,
                                   const Path& base, std::vector<std::uint8_t>& out);
 

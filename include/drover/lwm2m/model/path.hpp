@@ -9,7 +9,8 @@
 
 namespace drover::lwm2m {
 
-// IDs run 0..65534; 65535 is reserved (RFC-style "MAX_ID") and never a valid path segment.
+// IDs run 0..65534; 65535 (MAX_ID) is reserved and never a valid path segment: the Core TS
+// reserves it for object, instance, resource and resource instance IDs alike.
 inline constexpr std::uint16_t max_id = 65534;
 inline constexpr std::uint16_t reserved_id = 65535;
 
@@ -52,6 +53,9 @@ class Path {
   Path child(std::uint16_t id) const;
   // The first `depth` segments.
   Path truncated(std::size_t depth) const;
+
+  // True if a segment is the reserved ID 65535. parse() never yields one; the constructors can.
+  bool has_reserved_id() const;
 
   // True if `other` equals this path or lies below it ("/3" is a prefix of "/3/0/1").
   bool is_prefix_of(const Path& other) const;

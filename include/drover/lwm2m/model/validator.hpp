@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "drover/lwm2m/model/path.hpp"
+#include "drover/lwm2m/model/range.hpp"
 #include "drover/lwm2m/model/registry.hpp"
 #include "drover/lwm2m/model/tree.hpp"
 #include "drover/lwm2m/model/value.hpp"
@@ -29,6 +30,7 @@ struct Problem {
     UnknownObject,       // no definition for the object ID
     UnknownResource,     // the object's (active) definition has no such resource
     TypeMismatch,        // value type differs from the resource's type (or Execute given a value)
+    OutOfRange,          // a value (or a String/Opaque length) outside the resource's range
     NotMultiple,         // a single resource given resource instances
     NotSingle,           // a multiple resource given a single value
     TooManyInstances,    // a single-instance object given more than one instance
@@ -42,6 +44,7 @@ struct Problem {
 };
 
 // Validates against the active version of each object in `registry` (ObjectRegistry::active).
+// Ranges are checked in the forms parse_range reads; a range in another form is not checked.
 // Problems come sorted by path; each (path, kind) is reported once.
 class Validator {
  public:
