@@ -72,29 +72,13 @@ void sort_unique(std::vector<Record>& records) {
                 records.end());
 }
 
-// The numeric bounds of a <RangeEnumeration> such as "0..100" or "1-65534"; nullopt for anything
-// else (enumerations, string lengths such as "0..255 bytes").
-std::optional<std::pair<double, double>> numeric_range(std::string_view range) {
-  std::size_t split = range.find("..");
-  std::size_t width = 2;
-  if (split == std::string_view::npos) {
-    split = range.find('-', 1);  // "1-65534"; a leading '-' is a sign
-    width = 1;
-  }
-  if (split == std::string_view::npos) return std::nullopt;
-  const auto low = lwm2m::detail::parse_double(range.substr(0, split));
-  const auto high = lwm2m::detail::parse_double(range.substr(split + width));
-  if (!low || !high) return std::nullopt;
-  return std::pair{*low, *high};
-}
-
 struct Refusal {
   Code code;
   std::string diagnostic;
 };
 
 // Checks written records against the model: types and shapes, writability, mandatory resources
-// (Create), and the declared ranges of numbers. Writing a non-writable resource is 4.05, unknown
+// (Create), and the declared ranges of values. Writing a non-writable resource is 4.05, unknown
 // objects or resources 4.04 (4.00 on Create), anything else 4.00.
 std::optional<Refusal> check_records(const lwm2m::ObjectRegistry& registry,
                                      std::span<const Record> records, bool create) {
@@ -114,15 +98,6 @@ std::optional<Refusal> check_records(const lwm2m::ObjectRegistry& registry,
     else if (!create && (any(Kind::UnknownObject) || any(Kind::UnknownResource)))
       code = codes::NotFound;
     return Refusal{code, problems.front().to_string()};
-  }
-  for (const auto& r : records) {
-    if (!is_numeric(r.value) || r.value.type() == lwm2m::DataType::Time) continue;
-    const auto* def = registry.active(r.path.object_id())->resource(r.path.resource_id());
-    const auto range = numeric_range(def->range);
-    const double v = numeric_value(r.value);
-    if (range && (v < range->first || v > range->second))
-      return Refusal{codes::BadRequest, r.path.to_string() + ": " + r.value.debug_string() +
-                                            " is outside " + def->range};
   }
   return std::nullopt;
 }
