@@ -251,16 +251,13 @@ bool Engine::Impl::absorb_block1(const PeerAddress& peer, Message& request, Bloc
       reply_code(peer, request, codes::RequestEntityIncomplete, now);
       return true;
     case ServerTransfers::Block1Outcome::TooLarge:
-      reply_code(
-          peer, request, codes::RequestEntityTooLarge, now,
-          static_cast<std::uint32_t>(std::min<std::size_t>(config.max_body_size, UINT32_MAX)));
+      reply_code(peer, request, codes::RequestEntityTooLarge, now, body_limit());
       return true;
     case ServerTransfers::Block1Outcome::BadBlock:
       reply_code(peer, request, codes::BadRequest, now);
       return true;
     case ServerTransfers::Block1Outcome::Busy:
-      ++stats.dropped_overload;
-      reply_code(peer, request, codes::ServiceUnavailable, now);
+      reply_overloaded(peer, request, now);
       return true;
   }
   return true;

@@ -31,7 +31,8 @@ std::optional<ObserverId> Engine::Impl::register_observer(ServerExchange& ex, Me
   if (auto it = observer_by_token.find(key); it != observer_by_token.end()) {
     obs = &observers.at(it->second);  // re-registration (§4.1): the same observer, numbers go on
   } else {
-    if (observers.size() >= config.max_observers) {
+    if (observers.size() >= config.max_observers ||
+        peers.at(ex.peer).observers >= config.max_observers_per_peer) {
       ++stats.dropped_overload;
       response.remove_option(options::Observe);  // §4.1: answered, but not added to the list
       return std::nullopt;
