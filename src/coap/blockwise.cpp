@@ -125,7 +125,9 @@ bool Engine::Impl::continue_download(ClientRequest& req, bool on_transfer_token,
       transfer_failed(req, FailureReason::BlockTransfer, now);
       return true;
     }
-    if (!transfer_room()) {
+    // Each Block2 request repeats a FETCH body (it selects what is read), so it must fit a block.
+    if (!transfer_room() || (req.request.code == codes::Fetch &&
+                             req.request.payload().size() > BlockOption::size_of(req.szx))) {
       transfer_failed(req, FailureReason::Resources, now);
       return true;
     }

@@ -77,8 +77,8 @@ void Engine::Impl::submit(ClientRequest& req, TimePoint now, bool front) {
 void Engine::Impl::follow_up(ClientRequest& req, TimePoint now) {
   if (req.holds_slot)
     send_current(req, now);
-  else
-    submit(req, now, true);
+  else if (req.out != ClientRequest::Out::Queued)  // already waiting (e.g. a re-registration):
+    submit(req, now, true);  // its turn sends what is current then, composed at that time
 }
 
 void Engine::Impl::compose(const ClientRequest& req, Message& out) const {

@@ -116,7 +116,8 @@ void Engine::Impl::remove_observer(ObserverId id, std::optional<ObserverRemovalR
   if (it == observers.end()) return;
   Observer& obs = it->second;
   MidOwner owner{MidOwner::Kind::Observer, id.value};
-  if (obs.rel.waiting()) unindex_mid(obs.peer, obs.con_mid, owner);
+  // Also after the retransmissions gave up (no longer waiting): a late ACK must match nothing.
+  unindex_mid(obs.peer, obs.con_mid, owner);
   if (obs.non_mid) unindex_mid(obs.peer, *obs.non_mid, owner);
   observer_by_token.erase(TokenKey(obs.peer, obs.token));
   if (report) push_event(ObserverRemoved{id, obs.peer, *report});

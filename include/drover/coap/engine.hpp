@@ -184,7 +184,8 @@ enum class FailureReason : std::uint8_t {
                   // its datagrams was larger than the transport's receive buffer
   BlockTransfer,  // the peer broke a block-wise transfer (wrong block, changed ETag, missing Block1
                   // echo)
-  Resources,      // a bound was reached while continuing the request (e.g. max_block_transfers)
+  Resources,      // a bound was reached while continuing the request (max_block_transfers; a
+                  // FETCH body larger than a block cannot be repeated in Block2 requests)
   BadResponse,    // the response carried an unrecognized critical option (RFC 7252 §5.4.1); a CON
                   // or NON one was answered with RST
   RequestTooLarge,  // 4.13 with a Size1 below the request body: the peer takes no body this large

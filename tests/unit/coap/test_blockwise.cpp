@@ -323,6 +323,22 @@ TEST(Blockwise, RequestBodyAboveTheLimitIsRefused) {
   EXPECT_EQ(r.error(), Error::BodyTooLarge);
 }
 
+TEST(Blockwise, LargeFetchBodyCannotBeRepeatedForBlock2) {
+  Link link;
+  answering_server(link, codes::Content, body_of(3000));
+  Message fetch = put_request("/composite", body_of(1500));  // goes out in Block1 blocks
+  fetch.code = codes::Fetch;
+  auto id = link.client.send_request(kServerAddr, std::move(fetch), link.now);
+  ASSERT_TRUE(id);
+  link.run();
+  auto failed = only<RequestFailed>(link.client_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].request, *id);
+  EXPECT_EQ(failed[0].reason, FailureReason::Resources);
+  for (const auto& m : link.sent_by(true)) EXPECT_LE(m.payload().size(), 1024u);
+  EXPECT_EQ(link.client.counts().block_transfers, 0u);
+}
+
 TEST(Blockwise, ChangedETagBreaksTheDownload) {
   Engine client({}, 1);
   TimePoint now = start_time();
