@@ -9,22 +9,26 @@
 //   // drain transmits again after such calls, then arm a timer for engine.next_expiry()
 //
 // Inside, one concern per module (src/coap/):
-//   engine.cpp           public API, input dispatch, timers, peers and MIDs, MID/token indexes
+//   engine.cpp           public API, input dispatch, timers, peers and MIDs, MID/token indexes,
+//                        ACK/RST routing, dedup admission
 //   exchange_client.cpp  client requests: tokens, NSTART queueing, deadlines, response matching
-//   exchange_server.cpp  server exchanges: piggybacked or separate responses, expiry
+//   exchange_server.cpp  server exchanges: admission (4.02/4.13/5.03), piggybacked or separate
+//                        responses, expiry
 //   observe.cpp          the server's observer registry; the client's RFC 7641 3.4 ordering
 //   blockwise.cpp        Block1/Block2 in both roles; block_transfers.cpp: the server's store
 //   reliability.cpp      CON retransmission with randomised exponential back-off
 //   dedup.cpp            duplicate detection by (peer, MID), replaying the cached reply
 //   random.cpp           tokens and jitter (ChaCha20)
 //   timer_queue.hpp      the timer heap; transmit_queue.cpp: the ring of outgoing datagrams
-// A datagram goes up through them: dedup -> ACK/RST matching -> block-wise reassembly ->
-// observe bookkeeping -> an event. A call like respond() goes down: observe -> block-wise
-// slicing -> piggybacked or separate -> retransmission state -> the output ring.
+//   message.cpp          the codec and the option table (screen_options: RFC 7252 §5.4)
+// A datagram goes up through them: option screening -> dedup -> ACK/RST matching -> block-wise
+// reassembly -> observe bookkeeping -> an event. A call like respond() goes down: observe ->
+// block-wise slicing -> piggybacked or separate -> retransmission state -> the output ring.
 //
-// Every table is bounded by EngineConfig; when a bound is reached the call fails with an Error
-// (or the input is dropped and counted in EngineStats), never by growing. All state expires:
-// after the last exchange is done and EXCHANGE_LIFETIME has passed, counts() is back to zero.
+// Every table is bounded by EngineConfig, in total and per peer; when a bound is reached the call
+// fails with an Error (or the input is dropped and counted in EngineStats, or a request gets 5.03),
+// never by growing. All state expires: after the last exchange is done and EXCHANGE_LIFETIME has
+// passed, counts() is back to zero.
 #pragma once
 
 #include <chrono>
