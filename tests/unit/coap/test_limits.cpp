@@ -15,6 +15,22 @@ Message con_get(std::uint16_t mid, std::string_view path = "/r") {
   return m;
 }
 
+// Answers every request waiting with 2.05 and a body of `size` (accepting an observation when
+// `observe`), and takes what goes out; returns how many observers were registered.
+std::size_t answer_all(Engine& e, TimePoint now, std::size_t size = 0, bool observe = false) {
+  std::size_t observers = 0;
+  for (auto& r : only<RequestReceived>(events_of(e))) {
+    Message resp;
+    resp.code = codes::Content;
+    resp.set_payload(body_of(size));
+    if (observe) resp.add_uint_option(options::Observe, 0);
+    auto result = e.respond(r.exchange, std::move(resp), now);
+    EXPECT_TRUE(result);
+    if (result && *result) ++observers;
+  }
+  return observers;
+}
+
 TEST(PerPeerLimits, ExchangesOfOnePeerAreCappedWithServiceUnavailableAndMaxAge) {
   EngineConfig c;
   c.max_exchanges_per_peer = 3;
@@ -62,19 +78,12 @@ TEST(PerPeerLimits, DedupEntriesOfOnePeerAreCapped) {
   Engine e(c, 1);
   TimePoint now = start_time();
   // NON requests, answered at once: only their dedup entries stay (NON_LIFETIME).
-  auto answer_all = [&] {
-    for (auto& r : only<RequestReceived>(events_of(e))) {
-      Message resp;
-      resp.code = codes::Content;
-      ASSERT_TRUE(e.respond(r.exchange, std::move(resp), now));
-    }
-    drain(e);
-  };
   for (std::uint16_t mid = 1; mid <= 6; ++mid) {
     Message m = con_get(mid);
     m.type = Type::Non;
     e.receive(kGreedy, to_bytes(m), now);
-    answer_all();
+    answer_all(e, now);
+    drain(e);
   }
   EXPECT_EQ(e.counts().dedup_entries, 4u);
   EXPECT_EQ(e.stats().dropped_overload, 2u);
@@ -100,20 +109,6 @@ Message observe_get(std::uint16_t mid, std::string_view path) {
   return m;
 }
 
-// Answers every request with 2.05 and Observe (accepting every observation it can).
-std::size_t accept_all(Engine& e, TimePoint now) {
-  std::size_t observers = 0;
-  for (auto& r : only<RequestReceived>(events_of(e))) {
-    Message resp;
-    resp.code = codes::Content;
-    resp.add_uint_option(options::Observe, 0);
-    auto result = e.respond(r.exchange, std::move(resp), now);
-    EXPECT_TRUE(result);
-    if (result && *result) ++observers;
-  }
-  return observers;
-}
-
 TEST(PerPeerLimits, ObserversOfOnePeerAreCappedTheRequestIsStillAnswered) {
   EngineConfig c;
   c.max_observers_per_peer = 2;
@@ -121,7 +116,7 @@ TEST(PerPeerLimits, ObserversOfOnePeerAreCappedTheRequestIsStillAnswered) {
   TimePoint now = start_time();
   for (std::uint16_t mid = 1; mid <= 3; ++mid)
     e.receive(kGreedy, to_bytes(observe_get(mid, "/o" + std::to_string(mid))), now);
-  EXPECT_EQ(accept_all(e, now), 2u);
+  EXPECT_EQ(answer_all(e, now, 0, true), 2u);
   auto sent = drain(e);
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_TRUE(sent[1].msg.has_option(options::Observe));
@@ -129,7 +124,7 @@ TEST(PerPeerLimits, ObserversOfOnePeerAreCappedTheRequestIsStillAnswered) {
   EXPECT_EQ(sent[2].msg.code, codes::Content);
 
   e.receive(kOther, to_bytes(observe_get(1, "/o1")), now);
-  EXPECT_EQ(accept_all(e, now), 1u);
+  EXPECT_EQ(answer_all(e, now, 0, true), 1u);
   EXPECT_EQ(e.counts().observers, 3u);
 }
 
@@ -169,12 +164,7 @@ TEST(PerPeerLimits, CachedBodiesOfOnePeerReplaceItsOwnOldest) {
   TimePoint now = start_time();
   // Each answer is a 3000-byte body: its first block goes out, the body is cached for the rest.
   auto answer_large = [&] {
-    for (auto& r : only<RequestReceived>(events_of(e))) {
-      Message resp;
-      resp.code = codes::Content;
-      resp.set_payload(body_of(3000));
-      ASSERT_TRUE(e.respond(r.exchange, std::move(resp), now));
-    }
+    answer_all(e, now, 3000);
     drain(e);
   };
   e.receive(kOther, to_bytes(con_get(1, "/other")), now);
