@@ -274,7 +274,7 @@ struct EngineStats {
   std::uint64_t retransmissions = 0;      // CON messages sent again
   std::uint64_t unmatched = 0;            // ACK/RST/responses matching nothing
   std::uint64_t stale_notifications = 0;  // dropped by the RFC 7641 §3.4 ordering rule
-  std::uint64_t dropped_overload = 0;     // inputs dropped because a bound was reached
+  std::uint64_t dropped_overload = 0;     // inputs dropped (or refused with 5.03) at a bound
 };
 
 // ---------------------------------------------------------------------------------------------------------
