@@ -42,24 +42,26 @@ ServerTransfers::Block1Outcome ServerTransfers::offer_block1(const PeerAddress& 
                                                              bool room, TimePoint now) {
   Key k{peer, key};
   if (block.num == 0) {
-    uploads_.erase(k);  // a new upload of the same request restarts it
+    if (auto old = uploads_.find(k); old != uploads_.end())
+      erase(uploads_, old);  // a new upload of the same request restarts it
     if (size1 && *size1 > max_body_size_) return Block1Outcome::TooLarge;
-    if (!room) return Block1Outcome::Busy;
+    if (!room || size_of(peer) >= max_per_peer_) return Block1Outcome::Busy;
     uploads_.emplace(k, Upload{{}, now});
+    count(peer, +1);
   }
   auto it = uploads_.find(k);
   if (it == uploads_.end()) return Block1Outcome::Incomplete;
   Upload& up = it->second;
   if (block.offset() != up.body.size()) {
-    uploads_.erase(it);
+    erase(uploads_, it);
     return Block1Outcome::Incomplete;
   }
   if (block.more && payload.size() != block.size()) {
-    uploads_.erase(it);
+    erase(uploads_, it);
     return Block1Outcome::BadBlock;
   }
   if (up.body.size() + payload.size() > max_body_size_) {
-    uploads_.erase(it);
+    erase(uploads_, it);
     return Block1Outcome::TooLarge;
   }
   up.body.insert(up.body.end(), payload.begin(), payload.end());
@@ -69,7 +71,9 @@ ServerTransfers::Block1Outcome ServerTransfers::offer_block1(const PeerAddress& 
 
 std::vector<std::uint8_t> ServerTransfers::take_body(const PeerAddress& peer, std::uint64_t key) {
   auto node = uploads_.extract(Key{peer, key});
-  return node ? std::move(node.mapped().body) : std::vector<std::uint8_t>{};
+  if (!node) return {};
+  count(peer, -1);
+  return std::move(node.mapped().body);
 }
 
 void ServerTransfers::store_response(const PeerAddress& peer, std::uint64_t key, Message response,
@@ -79,14 +83,18 @@ void ServerTransfers::store_response(const PeerAddress& peer, std::uint64_t key,
     it->second = Cached{std::move(response), now + lifetime_};
     return;
   }
-  if (!room) {
-    auto oldest = std::min_element(
-        responses_.begin(), responses_.end(),
-        [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; });
+  const bool peer_full = size_of(peer) >= max_per_peer_;
+  if (!room || peer_full) {
+    auto oldest = responses_.end();
+    for (auto c = responses_.begin(); c != responses_.end(); ++c)
+      if ((!peer_full || c->first.peer == peer) &&
+          (oldest == responses_.end() || c->second.expires < oldest->second.expires))
+        oldest = c;
     if (oldest == responses_.end()) return;
-    responses_.erase(oldest);
+    erase(responses_, oldest);
   }
   responses_.emplace(k, Cached{std::move(response), now + lifetime_});
+  count(peer, +1);
 }
 
 const Message* ServerTransfers::find_response(const PeerAddress& peer, std::uint64_t key) const {
@@ -95,12 +103,36 @@ const Message* ServerTransfers::find_response(const PeerAddress& peer, std::uint
 }
 
 void ServerTransfers::erase_response(const PeerAddress& peer, std::uint64_t key) {
-  responses_.erase(Key{peer, key});
+  if (auto it = responses_.find(Key{peer, key}); it != responses_.end()) erase(responses_, it);
+}
+
+template <typename Map>
+void ServerTransfers::erase(Map& map, typename Map::iterator it) {
+  count(it->first.peer, -1);
+  map.erase(it);
+}
+
+void ServerTransfers::count(const PeerAddress& peer, int delta) {
+  auto it = per_peer_.try_emplace(peer, 0).first;
+  it->second = static_cast<std::size_t>(static_cast<long>(it->second) + delta);
+  if (it->second == 0) per_peer_.erase(it);
+}
+
+std::size_t ServerTransfers::size_of(const PeerAddress& peer) const {
+  auto it = per_peer_.find(peer);
+  return it == per_peer_.end() ? 0 : it->second;
 }
 
 void ServerTransfers::expire(TimePoint now) {
-  std::erase_if(uploads_, [now](const auto& kv) { return kv.second.expires <= now; });
-  std::erase_if(responses_, [now](const auto& kv) { return kv.second.expires <= now; });
+  auto expire_in = [this, now](auto& map) {
+    for (auto it = map.begin(); it != map.end();) {
+      auto next = std::next(it);
+      if (it->second.expires <= now) erase(map, it);
+      it = next;
+    }
+  };
+  expire_in(uploads_);
+  expire_in(responses_);
 }
 
 std::optional<TimePoint> ServerTransfers::next_expiry() const {
@@ -116,6 +148,7 @@ std::optional<TimePoint> ServerTransfers::next_expiry() const {
 void ServerTransfers::forget_peer(const PeerAddress& peer) {
   std::erase_if(uploads_, [&](const auto& kv) { return kv.first.peer == peer; });
   std::erase_if(responses_, [&](const auto& kv) { return kv.first.peer == peer; });
+  per_peer_.erase(peer);
 }
 
 }  // namespace drover::coap

@@ -3,8 +3,9 @@
 //
 // Both are keyed by (peer, transfer key), the transfer key identifying "the same request" across
 // its blocks: a hash of the code and of all options but the block-wise, size and Observe ones.
-// Bodies are bounded by max_body_size; the number of transfers by the caller, which passes `room`
-// (the engine shares max_block_transfers with client downloads). Idle transfers expire.
+// Bodies are bounded by max_body_size; the number of transfers per peer by max_per_peer, and in
+// total by the caller, which passes `room` (the engine shares max_block_transfers with client
+// downloads). Idle transfers expire.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,8 @@ std::uint64_t transfer_key(const Message& request, bool with_fetch_payload);
 
 class ServerTransfers {
  public:
-  ServerTransfers(std::size_t max_body_size, Duration lifetime)
-      : max_body_size_(max_body_size), lifetime_(lifetime) {}
+  ServerTransfers(std::size_t max_body_size, std::size_t max_per_peer, Duration lifetime)
+      : max_body_size_(max_body_size), max_per_peer_(max_per_peer), lifetime_(lifetime) {}
 
   enum class Block1Outcome : std::uint8_t {
     Continue,    // stored; answer 2.31 Continue
@@ -33,7 +34,7 @@ class ServerTransfers {
     Incomplete,  // 4.08: a block out of order or no transfer started
     TooLarge,    // 4.13: past max_body_size (the transfer is dropped)
     BadBlock,    // 4.00: a non-final block whose payload is not exactly the block size
-    Busy,        // no room for a new transfer (5.03)
+    Busy,        // no room for a new transfer, in total or for this peer (5.03)
   };
   Block1Outcome offer_block1(const PeerAddress& peer, std::uint64_t key, const BlockOption& block,
                              std::optional<std::uint32_t> size1,
@@ -42,7 +43,8 @@ class ServerTransfers {
   std::vector<std::uint8_t> take_body(const PeerAddress& peer, std::uint64_t key);
 
   // Keeps `response` (its whole body) to answer follow-up Block2 requests. Without room, the
-  // oldest cached body makes way; failing that, nothing is kept (follow-ups reach the application).
+  // oldest cached body makes way (the peer's own oldest when the peer is at max_per_peer); failing
+  // that, nothing is kept (follow-ups reach the application).
   void store_response(const PeerAddress& peer, std::uint64_t key, Message response, bool room,
                       TimePoint now);
   const Message* find_response(const PeerAddress& peer, std::uint64_t key) const;
@@ -51,6 +53,7 @@ class ServerTransfers {
   void expire(TimePoint now);
   std::optional<TimePoint> next_expiry() const;
   std::size_t size() const { return uploads_.size() + responses_.size(); }
+  std::size_t size_of(const PeerAddress& peer) const;
   void forget_peer(const PeerAddress& peer);
 
  private:
@@ -71,10 +74,16 @@ class ServerTransfers {
     TimePoint expires;
   };
 
+  template <typename Map>
+  void erase(Map& map, typename Map::iterator it);
+  void count(const PeerAddress& peer, int delta);
+
   std::size_t max_body_size_;
+  std::size_t max_per_peer_;
   Duration lifetime_;
   std::unordered_map<Key, Upload, KeyHash> uploads_;
   std::unordered_map<Key, Cached, KeyHash> responses_;
+  std::unordered_map<PeerAddress, std::size_t> per_peer_;  // uploads + responses of each peer
 };
 
 }  // namespace drover::coap

@@ -125,7 +125,9 @@ bool Engine::Impl::continue_download(ClientRequest& req, bool on_transfer_token,
       transfer_failed(req, FailureReason::BlockTransfer, now);
       return true;
     }
-    if (!transfer_room()) {
+    // Each Block2 request repeats a FETCH body (it selects what is read), so it must fit a block.
+    if (!transfer_room() || (req.request.code == codes::Fetch &&
+                             req.request.payload().size() > BlockOption::size_of(req.szx))) {
       transfer_failed(req, FailureReason::Resources, now);
       return true;
     }
@@ -251,16 +253,13 @@ bool Engine::Impl::absorb_block1(const PeerAddress& peer, Message& request, Bloc
       reply_code(peer, request, codes::RequestEntityIncomplete, now);
       return true;
     case ServerTransfers::Block1Outcome::TooLarge:
-      reply_code(
-          peer, request, codes::RequestEntityTooLarge, now,
-          static_cast<std::uint32_t>(std::min<std::size_t>(config.max_body_size, UINT32_MAX)));
+      reply_code(peer, request, codes::RequestEntityTooLarge, now, body_limit());
       return true;
     case ServerTransfers::Block1Outcome::BadBlock:
       reply_code(peer, request, codes::BadRequest, now);
       return true;
     case ServerTransfers::Block1Outcome::Busy:
-      ++stats.dropped_overload;
-      reply_code(peer, request, codes::ServiceUnavailable, now);
+      reply_overloaded(peer, request, now);
       return true;
   }
   return true;

@@ -12,6 +12,12 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
     return Outcome::Duplicate;
   }
   if (entries_.size() >= max_entries_) return Outcome::Full;
+  auto& of_peer = per_peer_[key.peer];
+  if (of_peer >= max_per_peer_) {
+    if (of_peer == 0) per_peer_.erase(key.peer);
+    return Outcome::Full;
+  }
+  ++of_peer;
   entries_.emplace(key, Entry{});
   if (confirmable)
     con_fifo_.push_back({key, now + con_lifetime_});
@@ -27,7 +33,10 @@ void DedupCache::set_reply(const MidKey& key, std::span<const std::uint8_t> repl
 
 void DedupCache::expire_fifo(std::deque<Pending>& fifo, TimePoint now) {
   while (!fifo.empty() && fifo.front().expires <= now) {
-    entries_.erase(fifo.front().key);
+    const MidKey& key = fifo.front().key;
+    entries_.erase(key);
+    if (auto it = per_peer_.find(key.peer); it != per_peer_.end() && --it->second == 0)
+      per_peer_.erase(it);
     fifo.pop_front();
   }
 }
@@ -44,7 +53,13 @@ std::optional<TimePoint> DedupCache::next_expiry() const {
   return t;
 }
 
+std::size_t DedupCache::size_of(const PeerAddress& peer) const {
+  auto it = per_peer_.find(peer);
+  return it == per_peer_.end() ? 0 : it->second;
+}
+
 void DedupCache::forget_peer(const PeerAddress& peer) {
+  per_peer_.erase(peer);
   auto other_peer = [&](const Pending& p) { return !(p.key.peer == peer); };
   for (auto* fifo : {&con_fifo_, &non_fifo_}) {
     for (const auto& p : *fifo)

@@ -4,6 +4,11 @@
 // keeps the reply sent for that message (empty ACK, piggybacked response, RST) so that a duplicate
 // CON gets the same reply again instead of being processed twice. Entries of one lifetime expire in
 // arrival order, so two FIFOs replace a timer per entry.
+//
+// Bounded in total and per peer. At a bound a new message gets no entry and must be dropped: it
+// cannot be processed without one (its duplicates would be processed again), and answering a
+// flood message by message costs a send each. The dropped CON is retransmitted and gets in once
+// the peer's older entries expire, so a peer past its share is slowed down, not cut off.
 #pragma once
 
 #include <chrono>
@@ -31,11 +36,16 @@ class DedupCache {
  public:
   enum class Outcome : std::uint8_t { New, Duplicate, Full };
 
-  DedupCache(std::size_t max_entries, Duration con_lifetime, Duration non_lifetime)
-      : max_entries_(max_entries), con_lifetime_(con_lifetime), non_lifetime_(non_lifetime) {}
+  DedupCache(std::size_t max_entries, std::size_t max_per_peer, Duration con_lifetime,
+             Duration non_lifetime)
+      : max_entries_(max_entries),
+        max_per_peer_(max_per_peer),
+        con_lifetime_(con_lifetime),
+        non_lifetime_(non_lifetime) {}
 
   // Records the arrival of (peer, MID). For a Duplicate, `cached_reply` is the stored reply (empty
-  // when none was sent yet, e.g. the request is still with the application).
+  // when none was sent yet, e.g. the request is still with the application). Full: no room, in
+  // total or for this peer.
   Outcome check(const MidKey& key, bool confirmable, TimePoint now,
                 std::span<const std::uint8_t>& cached_reply);
 
@@ -45,6 +55,7 @@ class DedupCache {
   void expire(TimePoint now);
   std::optional<TimePoint> next_expiry() const;
   std::size_t size() const { return entries_.size(); }
+  std::size_t size_of(const PeerAddress& peer) const;
   void forget_peer(const PeerAddress& peer);
 
  private:
@@ -58,11 +69,13 @@ class DedupCache {
   void expire_fifo(std::deque<Pending>& fifo, TimePoint now);
 
   std::size_t max_entries_;
+  std::size_t max_per_peer_;
   Duration con_lifetime_;
   Duration non_lifetime_;
   std::unordered_map<MidKey, Entry, MidKeyHash> entries_;
   std::deque<Pending> con_fifo_;
   std::deque<Pending> non_fifo_;
+  std::unordered_map<PeerAddress, std::size_t> per_peer_;
 };
 
 }  // namespace drover::coap

@@ -42,11 +42,15 @@ std::string_view to_string(FailureReason r) {
     case FailureReason::Reset:
       return "reset by peer";
     case FailureReason::BodyTooLarge:
-      return "response body too large";
+      return "response too large";
     case FailureReason::BlockTransfer:
       return "block-wise transfer broken by peer";
     case FailureReason::Resources:
       return "out of resources";
+    case FailureReason::BadResponse:
+      return "response with an unrecognized critical option";
+    case FailureReason::RequestTooLarge:
+      return "request body too large for the peer";
   }
   return "?";
 }
@@ -78,6 +82,11 @@ void Engine::receive(const PeerAddress& peer, std::span<const std::uint8_t> data
                      TimePoint now) {
   impl_->see(now);
   impl_->receive(peer, datagram, now);
+}
+void Engine::receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                               TimePoint now) {
+  impl_->see(now);
+  impl_->receive_truncated(peer, prefix, now);
 }
 void Engine::on_timer(TimePoint now) {
   impl_->see(now);
@@ -182,8 +191,10 @@ Engine::Impl::Impl(EngineConfig cfg, std::uint64_t seed)
     : config(std::move(cfg)),
       random(seed),
       tx(config.max_pending_transmits),
-      dedup(config.max_dedup_entries, config.exchange_lifetime, config.non_lifetime),
-      transfers(config.max_body_size, config.block_transfer_lifetime) {
+      dedup(config.max_dedup_entries, config.max_dedup_entries_per_peer, config.exchange_lifetime,
+            config.non_lifetime),
+      transfers(config.max_body_size, config.max_block_transfers_per_peer,
+                config.block_transfer_lifetime) {
   config.block_szx = std::min(config.block_szx, BlockOption::max_szx);
 }
 
@@ -197,6 +208,7 @@ void Engine::Impl::receive(const PeerAddress& peer, std::span<const std::uint8_t
       send_empty(peer, Type::Rst, *failure->message_id);
     return;
   }
+  in_bad_option = screen_options(in);
   switch (in.type) {
     case Type::Con:
     case Type::Non:
@@ -222,6 +234,25 @@ void Engine::Impl::receive(const PeerAddress& peer, std::span<const std::uint8_t
       else
         ++stats.malformed;
       break;
+  }
+  maybe_compact_timers();
+}
+
+void Engine::Impl::receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                                     TimePoint now) {
+  ++stats.datagrams_received;
+  ++stats.truncated;
+  std::optional<std::size_t> payload_offset;
+  if (auto failure = parse_prefix(prefix, in, payload_offset)) {
+    // Not even the header and token: nothing to answer but the RST of a CON (§4.2).
+    if (failure->type == Type::Con && failure->message_id)
+      send_empty(peer, Type::Rst, *failure->message_id);
+    return;
+  }
+  if (in.code.is_request() && (in.type == Type::Con || in.type == Type::Non)) {
+    on_truncated_request(peer, prefix.size(), payload_offset, now);
+  } else if (in.code.is_response()) {
+    on_truncated_response(peer, now);
   }
   maybe_compact_timers();
 }
@@ -477,6 +508,22 @@ void Engine::Impl::send_cached_reply(const PeerAddress& peer, std::uint16_t repl
 void Engine::Impl::send_cached_empty(const PeerAddress& peer, Type type, std::uint16_t mid) {
   make_empty(scratch, type, mid);
   send_cached_reply(peer, mid, scratch);
+}
+
+bool Engine::Impl::first_copy(const PeerAddress& peer, TimePoint now) {
+  std::span<const std::uint8_t> cached;
+  switch (dedup.check(MidKey{peer, in.message_id}, in.type == Type::Con, now, cached)) {
+    case DedupCache::Outcome::Duplicate:
+      ++stats.duplicates;
+      if (in.type == Type::Con && !cached.empty()) send_bytes(peer, cached);  // replay the reply
+      return false;
+    case DedupCache::Outcome::Full:
+      ++stats.dropped_overload;
+      return false;
+    case DedupCache::Outcome::New:
+      break;
+  }
+  return true;
 }
 
 }  // namespace drover::coap

@@ -9,6 +9,7 @@
 //   blockwise.cpp        Block1/Block2 in both roles
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -116,6 +117,7 @@ struct ServerExchange {
   bool ack_sent = false;          // the empty ACK went out: the response will be separate
   bool responded = false;         // a separate CON response is waiting for its ACK
   bool observe_register = false;  // GET/FETCH with Observe=0
+  bool size2_requested = false;   // the request carried Size2: the response tells the body size
   std::uint64_t transfer_key = 0;
   std::optional<BlockOption> block1;  // Block1 of the last block of a reassembled request
   std::optional<BlockOption> block2;  // Block2 asked for by the request
@@ -170,13 +172,17 @@ struct Engine::Impl {
     if (now > latest) latest = now;
   }
 
-  Message in;                       // the datagram being handled
+  Message in;  // the datagram being handled
+  // The first unrecognized critical option of `in` (screen_options), if any.
+  std::optional<std::uint16_t> in_bad_option;
   Message scratch;                  // messages being built
   std::vector<std::uint8_t> wire;   // serialized replies that also go into the dedup cache
   std::vector<std::uint8_t> slice;  // the block cut out of a response body
 
   // ---- engine.cpp: plumbing
   void receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram, TimePoint now);
+  void receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         TimePoint now);
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_expiry() const;
   bool timer_live(const TimerQueue<TimePoint>::Entry& e) const;
@@ -194,6 +200,12 @@ struct Engine::Impl {
   // Sends `msg` and stores it as the dedup reply of the incoming (peer, reply_to_mid).
   void send_cached_reply(const PeerAddress& peer, std::uint16_t reply_to_mid, const Message& msg);
   void send_cached_empty(const PeerAddress& peer, Type type, std::uint16_t mid);
+  // Records the CON/NON `in` in the dedup cache. False when it is a duplicate (its cached reply is
+  // replayed) or there is no room for it (dropped and counted).
+  bool first_copy(const PeerAddress& peer, TimePoint now);
+  std::uint32_t body_limit() const {  // Size1 of a 4.13: the largest body we take
+    return static_cast<std::uint32_t>(std::min<std::size_t>(config.max_body_size, UINT32_MAX));
+  }
   void push_event(Event ev) { events.push_back(std::move(ev)); }
   bool event_room() const { return events.size() < config.max_pending_events; }
   std::uint64_t new_id() { return next_id++; }
@@ -228,19 +240,35 @@ struct Engine::Impl {
   void on_response(ClientRequest& req, bool on_transfer_token, TimePoint now);
   // A complete (reassembled) response or notification.
   void deliver(ClientRequest& req, Message&& msg, TimePoint now);
+  // The request whose current message the ACK `in` answers (by MID, and token but for a ping).
+  ClientRequest* acked_request(const PeerAddress& peer);
   void on_piggybacked_response(const PeerAddress& peer, TimePoint now);
   void on_separate_response(const PeerAddress& peer, TimePoint now);
+  // `in` is a response whose datagram was cut short by the transport.
+  void on_truncated_response(const PeerAddress& peer, TimePoint now);
+  // Client: handles a 4.13 answering the current message (RFC 7959 §2.9.3); true when consumed
+  // (the upload restarts with smaller blocks, or the request failed).
+  bool request_too_large(ClientRequest& req, TimePoint now);
   Status cancel(RequestId id, TimePoint now);
   Result<RequestId> deregister(RequestId id, TimePoint now);
   Status reregister(RequestId id, TimePoint now);
 
   // ---- exchange_server.cpp
+  // The checks every incoming request passes first (event room, a peer entry, dedup); false when
+  // it was dealt with here.
+  bool admit_request(const PeerAddress& peer, TimePoint now);
   void on_request(const PeerAddress& peer, TimePoint now);
+  // `in` is a request whose datagram was cut short: 4.13 (`capacity` is the datagram size the
+  // transport takes; `payload_offset` where the payload would start, if the options were whole).
+  void on_truncated_request(const PeerAddress& peer, std::size_t capacity,
+                            std::optional<std::size_t> payload_offset, TimePoint now);
   // Sends `reply` (code/options/payload set) as the answer to the request `in` carried, now.
   void reply_to_request(const PeerAddress& peer, const Message& request, Message& reply,
                         TimePoint now);
   void reply_code(const PeerAddress& peer, const Message& request, Code code, TimePoint now,
                   std::optional<std::uint32_t> size1 = std::nullopt);
+  // 5.03 Service Unavailable with Max-Age: a request refused because a bound was reached.
+  void reply_overloaded(const PeerAddress& peer, const Message& request, TimePoint now);
   Result<std::optional<ObserverId>> respond(ExchangeId id, Message response, TimePoint now);
   Status accept(ExchangeId id);
   Status drop(ExchangeId id, TimePoint now);

@@ -77,8 +77,8 @@ void Engine::Impl::submit(ClientRequest& req, TimePoint now, bool front) {
 void Engine::Impl::follow_up(ClientRequest& req, TimePoint now) {
   if (req.holds_slot)
     send_current(req, now);
-  else
-    submit(req, now, true);
+  else if (req.out != ClientRequest::Out::Queued)  // already waiting (e.g. a re-registration):
+    submit(req, now, true);  // its turn sends what is current then, composed at that time
 }
 
 void Engine::Impl::compose(const ClientRequest& req, Message& out) const {
@@ -232,24 +232,33 @@ void Engine::Impl::on_request_deadline(RequestId id, TimePoint now) {
 // ---------------------------------------------------------------------------------------------------------
 // Responses.
 
+ClientRequest* Engine::Impl::acked_request(const PeerAddress& peer) {
+  auto it = mids.find(MidKey{peer, in.message_id});
+  if (it == mids.end() || it->second.kind != MidOwner::Kind::Request) return nullptr;
+  ClientRequest& req = requests.at(RequestId{it->second.id});
+  if (req.kind == ClientRequest::Kind::Ping) return &req;
+  // §5.3.2: a piggybacked response must match MID and token.
+  const Token& expected = req.current_on_transfer_token ? *req.transfer_token : req.token;
+  return in.token == expected ? &req : nullptr;
+}
+
 void Engine::Impl::on_piggybacked_response(const PeerAddress& peer, TimePoint now) {
   if (!event_room()) {  // our retransmission will fetch it again
     ++stats.dropped_overload;
     return;
   }
-  auto it = mids.find(MidKey{peer, in.message_id});
-  if (it == mids.end() || it->second.kind != MidOwner::Kind::Request) {
+  ClientRequest* acked = acked_request(peer);
+  if (acked == nullptr) {
     ++stats.unmatched;
     return;
   }
-  ClientRequest& req = requests.at(RequestId{it->second.id});
+  ClientRequest& req = *acked;
   if (req.kind == ClientRequest::Kind::Ping) {
     on_request_ack(req, now);
     return;
   }
-  const Token& expected = req.current_on_transfer_token ? *req.transfer_token : req.token;
-  if (!(in.token == expected)) {  // §5.3.2: a piggybacked response must match MID and token
-    ++stats.unmatched;
+  if (in_bad_option) {  // §5.4.1: rejected; an ACK is rejected by ignoring it (§4.2)
+    fail_request(req.id, FailureReason::BadResponse, now);
     return;
   }
   on_response(req, req.current_on_transfer_token, now);
@@ -260,19 +269,18 @@ void Engine::Impl::on_separate_response(const PeerAddress& peer, TimePoint now) 
     ++stats.dropped_overload;
     return;
   }
-  std::span<const std::uint8_t> cached;
-  switch (dedup.check(MidKey{peer, in.message_id}, in.type == Type::Con, now, cached)) {
-    case DedupCache::Outcome::Duplicate:
-      ++stats.duplicates;
-      if (in.type == Type::Con && !cached.empty()) send_bytes(peer, cached);
-      return;
-    case DedupCache::Outcome::Full:
-      ++stats.dropped_overload;
-      return;
-    case DedupCache::Outcome::New:
-      break;
-  }
+  if (!first_copy(peer, now)) return;
   auto t = tokens.find(TokenKey(peer, in.token));
+  if (in_bad_option) {
+    // §5.4.1: a CON response is rejected with RST (§4.2); so is a NON one (§4.3 allows it), which
+    // also ends an observation at the server (RFC 7641 §3.6) as this one ends here.
+    send_cached_empty(peer, Type::Rst, in.message_id);
+    if (t == tokens.end())
+      ++stats.unmatched;
+    else
+      fail_request(t->second, FailureReason::BadResponse, now);
+    return;
+  }
   if (t == tokens.end()) {
     ++stats.unmatched;
     if (in.has_option(options::Observe))
@@ -288,6 +296,49 @@ void Engine::Impl::on_separate_response(const PeerAddress& peer, TimePoint now) 
   on_response(req, on_transfer, now);
 }
 
+void Engine::Impl::on_truncated_response(const PeerAddress& peer, TimePoint now) {
+  if (in.type == Type::Rst) return;
+  if (!event_room()) {  // unacknowledged: it comes again
+    ++stats.dropped_overload;
+    return;
+  }
+  // The peer would only send the same datagram again: the request it answers fails now rather than
+  // at its deadline. A NON notification of an established observation may be lost like any NON.
+  std::optional<RequestId> id;
+  if (in.type == Type::Ack) {
+    if (ClientRequest* req = acked_request(peer); req && req->kind != ClientRequest::Kind::Ping)
+      id = req->id;
+  } else {
+    if (in.type == Type::Con) send_empty(peer, Type::Rst, in.message_id);
+    if (auto t = tokens.find(TokenKey(peer, in.token)); t != tokens.end()) {
+      if (in.type == Type::Non && requests.at(t->second).observing) return;
+      id = t->second;
+    }
+  }
+  if (id)
+    fail_request(*id, FailureReason::BodyTooLarge, now);
+  else
+    ++stats.unmatched;
+}
+
+bool Engine::Impl::request_too_large(ClientRequest& req, TimePoint now) {
+  const std::size_t body = req.request.payload().size();
+  if (body == 0) return false;
+  if (auto size1 = in.uint_option(options::Size1); size1 && *size1 < body) {
+    fail_request(req.id, FailureReason::RequestTooLarge, now);
+    return true;
+  }
+  // A smaller SZX in Block1 asks for smaller blocks: the upload starts again with them. Each
+  // restart lowers the block size, so this ends.
+  BlockOption hint;
+  if (!req.upload || read_block(in, options::Block1, hint) != BlockRead::Valid ||
+      hint.szx >= req.upload->block.szx)
+    return false;
+  req.upload->block = BlockOption{0, true, hint.szx};
+  follow_up(req, now);
+  return true;
+}
+
 void Engine::Impl::on_response(ClientRequest& req, bool on_transfer_token, TimePoint now) {
   RequestId id = req.id;
   bool answers_current = (req.out == ClientRequest::Out::AwaitingAck ||
@@ -297,7 +348,10 @@ void Engine::Impl::on_response(ClientRequest& req, bool on_transfer_token, TimeP
   if (answers_current) settle_current(req);
 
   bool consumed = false;
-  if (req.upload && answers_current && !on_transfer_token) consumed = continue_upload(req, now);
+  if (answers_current && !on_transfer_token && in.code == codes::RequestEntityTooLarge)
+    consumed = request_too_large(req, now);
+  if (!consumed && req.upload && answers_current && !on_transfer_token)
+    consumed = continue_upload(req, now);
   if (!consumed && !on_transfer_token && req.kind == ClientRequest::Kind::Observe &&
       in.has_option(options::Observe) && !fresh_notification(req, in, now))
     consumed = true;  // stale: dropped

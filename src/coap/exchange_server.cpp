@@ -7,27 +7,20 @@
 
 namespace drover::coap {
 
-void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
+bool Engine::Impl::admit_request(const PeerAddress& peer, TimePoint now) {
   // Inputs dropped for lack of room must not leave a dedup entry behind: the peer's retransmission
   // would then be taken for a duplicate and ignored.
   if (!event_room() || ensure_peer(peer, now) == nullptr) {
     ++stats.dropped_overload;
-    return;
+    return false;
   }
-  std::span<const std::uint8_t> cached;
-  switch (dedup.check(MidKey{peer, in.message_id}, in.type == Type::Con, now, cached)) {
-    case DedupCache::Outcome::Duplicate:
-      ++stats.duplicates;
-      if (in.type == Type::Con && !cached.empty()) send_bytes(peer, cached);  // replay the reply
-      return;
-    case DedupCache::Outcome::Full:
-      ++stats.dropped_overload;
-      return;
-    case DedupCache::Outcome::New:
-      break;
-  }
-  if (first_unknown_critical_option(in)) {
-    reply_code(peer, in, codes::BadOption, now);  // §5.4.1
+  return first_copy(peer, now);
+}
+
+void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
+  if (!admit_request(peer, now)) return;
+  if (in_bad_option) {
+    reply_code(peer, in, codes::BadOption, now);  // §5.4.1, CON or NON
     return;
   }
   BlockOption block1, block2;
@@ -41,18 +34,21 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   if (r2 == BlockRead::Valid && block2.num > 0 && r1 == BlockRead::Absent &&
       serve_cached_block(peer, in, now))
     return;
+  // A request that would open an exchange (a whole one, or the last block of one) needs room for
+  // it first, so that the last block of an upload is refused before its body is taken.
+  if (r1 != BlockRead::Valid || !block1.more) {
+    if (requests.size() + exchanges.size() >= config.max_exchanges ||
+        peers.at(peer).exchanges >= config.max_exchanges_per_peer) {
+      reply_overloaded(peer, in, now);
+      return;
+    }
+  }
   std::optional<BlockOption> last_block1;
   if (r1 == BlockRead::Valid) {
     if (absorb_block1(peer, in, block1, now)) return;
     last_block1 = block1;
   } else if (in.payload().size() > config.max_body_size) {
-    reply_code(peer, in, codes::RequestEntityTooLarge, now,
-               static_cast<std::uint32_t>(std::min<std::size_t>(config.max_body_size, UINT32_MAX)));
-    return;
-  }
-  if (requests.size() + exchanges.size() >= config.max_exchanges) {
-    ++stats.dropped_overload;
-    reply_code(peer, in, codes::ServiceUnavailable, now);
+    reply_code(peer, in, codes::RequestEntityTooLarge, now, body_limit());
     return;
   }
 
@@ -64,6 +60,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   ex.request_mid = in.message_id;
   ex.confirmable = in.type == Type::Con;
   ex.observe_register = is_observe_registration(in);
+  ex.size2_requested = in.has_option(options::Size2);
   ex.transfer_key = transfer_key(in, true);
   ex.block1 = last_block1;
   if (r2 == BlockRead::Valid) ex.block2 = block2;
@@ -77,6 +74,26 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   // Block-wise transfer is the engine's business: the application sees whole bodies.
   in.remove_option(options::Block2);
   push_event(RequestReceived{id, peer, std::move(in)});
+}
+
+void Engine::Impl::on_truncated_request(const PeerAddress& peer, std::size_t capacity,
+                                        std::optional<std::size_t> payload_offset, TimePoint now) {
+  if (!admit_request(peer, now)) return;
+  scratch.clear();
+  scratch.code = codes::RequestEntityTooLarge;
+  scratch.set_uint_option(options::Size1, body_limit());
+  // RFC 7959 §2.9.3: to a Block1 request, a smaller SZX in Block1 says which block size to try;
+  // the largest that fits the buffer after this request's header and options.
+  BlockOption block1;
+  if (payload_offset && read_block(in, options::Block1, block1) == BlockRead::Valid &&
+      block1.szx > 0) {
+    const std::size_t room = capacity - *payload_offset;
+    auto szx = std::min<std::uint8_t>(static_cast<std::uint8_t>(block1.szx - 1), config.block_szx);
+    while (szx > 0 && BlockOption::size_of(szx) > room) --szx;
+    if (BlockOption::size_of(szx) <= room)
+      write_block(scratch, options::Block1, BlockOption{0, false, szx});
+  }
+  reply_to_request(peer, in, scratch, now);
 }
 
 void Engine::Impl::reply_to_request(const PeerAddress& peer, const Message& request, Message& reply,
@@ -101,6 +118,21 @@ void Engine::Impl::reply_code(const PeerAddress& peer, const Message& request, C
   reply_to_request(peer, request, scratch, now);
 }
 
+void Engine::Impl::reply_overloaded(const PeerAddress& peer, const Message& request,
+                                    TimePoint now) {
+  // RFC 7252 §5.9.3.4: 5.03 says the refusal is temporary and Max-Age when to try again. Better
+  // than dropping: a CON would be retransmitted MAX_RETRANSMIT times into the same bound, while
+  // the answer is cached and replayed to the retransmissions at no further cost.
+  ++stats.dropped_overload;
+  scratch.clear();
+  scratch.code = codes::ServiceUnavailable;
+  scratch.set_uint_option(
+      options::MaxAge,
+      static_cast<std::uint32_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(config.overload_max_age).count()));
+  reply_to_request(peer, request, scratch, now);
+}
+
 Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message response,
                                                         TimePoint now) {
   auto it = exchanges.find(id);
@@ -122,6 +154,10 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
   }
   if (ex.block1)
     write_block(response, options::Block1, BlockOption{ex.block1->num, false, ex.block1->szx});
+  // RFC 7959 §4: Size2 in a request (value 0) asks for the size of the body; slicing adds it too.
+  if (ex.size2_requested && !response.has_option(options::Size2))
+    response.set_uint_option(options::Size2, static_cast<std::uint32_t>(std::min<std::size_t>(
+                                                 response.payload().size(), UINT32_MAX)));
   if (!slice_response(ex.peer, ex.transfer_key, ex.block2, response, now)) {
     // The requested block lies past the end of the body.
     if (observer) remove_observer(*observer, std::nullopt, now);

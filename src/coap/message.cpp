@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <stdexcept>
 
 namespace drover::coap {
@@ -115,33 +116,43 @@ std::string Code::to_string() const {
           static_cast<char>('0' + d % 10)};
 }
 
+namespace {
+using options::Format;
+// Sorted by number. Lengths and repeatability as the defining RFCs give them.
+constexpr options::Spec option_specs[] = {
+    {options::IfMatch, Format::Opaque, 0, 8, true, true},
+    {options::UriHost, Format::String, 1, 255, false, false},
+    {options::ETag, Format::Opaque, 1, 8, true, false},
+    {options::IfNoneMatch, Format::Empty, 0, 0, false, false},
+    {options::Observe, Format::Uint, 0, 3, false, false},
+    {options::UriPort, Format::Uint, 0, 2, false, false},
+    {options::LocationPath, Format::String, 0, 255, true, true},
+    {options::Oscore, Format::Opaque, 0, 255, false, false},
+    {options::UriPath, Format::String, 0, 255, true, true},
+    {options::ContentFormat, Format::Uint, 0, 2, false, false},
+    {options::MaxAge, Format::Uint, 0, 4, false, false},
+    {options::UriQuery, Format::String, 0, 255, true, true},
+    {options::Accept, Format::Uint, 0, 2, false, false},
+    {options::LocationQuery, Format::String, 0, 255, true, true},
+    {options::Block2, Format::Uint, 0, 3, false, false},
+    {options::Block1, Format::Uint, 0, 3, false, false},
+    {options::Size2, Format::Uint, 0, 4, false, false},
+    {options::ProxyUri, Format::String, 1, 1034, false, false},
+    {options::ProxyScheme, Format::String, 1, 255, false, false},
+    {options::Size1, Format::Uint, 0, 4, false, false},
+    {options::NoResponse, Format::Uint, 0, 1, false, false},
+};
+}  // namespace
+
+const options::Spec* options::spec(std::uint16_t number) {
+  const auto* end = std::end(option_specs);
+  const auto* it = std::lower_bound(std::begin(option_specs), end, number,
+                                    [](const Spec& s, std::uint16_t n) { return s.number < n; });
+  return it != end && it->number == number ? it : nullptr;
+}
+
 bool options::is_known(std::uint16_t number) {
-  switch (number) {
-    case IfMatch:
-    case UriHost:
-    case ETag:
-    case IfNoneMatch:
-    case Observe:
-    case UriPort:
-    case LocationPath:
-    case Oscore:
-    case UriPath:
-    case ContentFormat:
-    case MaxAge:
-    case UriQuery:
-    case Accept:
-    case LocationQuery:
-    case Block2:
-    case Block1:
-    case Size2:
-    case ProxyUri:
-    case ProxyScheme:
-    case Size1:
-    case NoResponse:
-      return true;
-    default:
-      return false;
-  }
+  return spec(number) != nullptr;
 }
 
 Token::Token(std::span<const std::uint8_t> bytes) {
@@ -229,17 +240,19 @@ void Message::add_uint_option(std::uint16_t number, std::uint32_t value) {
 }
 
 void Message::remove_option(std::uint16_t number) {
-  // Drop each value's bytes too, so that repeated set_uint_option() on a reused Message stays
+  for (std::size_t i = options_.size(); i-- > 0;)
+    if (options_[i].number == number) remove_option_at(i);
+}
+
+void Message::remove_option_at(std::size_t index) {
+  // Drop the value's bytes too, so that repeated set_uint_option() on a reused Message stays
   // bounded.
-  for (std::size_t i = options_.size(); i-- > 0;) {
-    const Entry e = options_[i];
-    if (e.number != number) continue;
-    const auto first = storage_.begin() + static_cast<std::ptrdiff_t>(e.offset);
-    storage_.erase(first, first + static_cast<std::ptrdiff_t>(e.length));
-    for (auto& other : options_)
-      if (other.offset > e.offset) other.offset -= e.length;
-    options_.erase(options_.begin() + static_cast<std::ptrdiff_t>(i));
-  }
+  const Entry e = options_[index];
+  const auto first = storage_.begin() + static_cast<std::ptrdiff_t>(e.offset);
+  storage_.erase(first, first + static_cast<std::ptrdiff_t>(e.length));
+  for (auto& other : options_)
+    if (other.offset > e.offset) other.offset -= e.length;
+  options_.erase(options_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
 void Message::set_uint_option(std::uint16_t number, std::uint32_t value) {
@@ -346,7 +359,14 @@ bool operator==(const Message& a, const Message& b) {
 // ---------------------------------------------------------------------------------------------------------
 // Wire codec.
 
-std::optional<ParseFailure> parse(std::span<const std::uint8_t> in, Message& out) {
+namespace {
+
+// The decoder behind parse() and parse_prefix(). With `cut`, the input ends where the transport cut
+// the datagram: an option running past the end ends the decoding instead of failing it, and the
+// payload is located (payload_offset) but not kept.
+std::optional<ParseFailure> decode(std::span<const std::uint8_t> in, Message& out, bool cut,
+                                   std::optional<std::size_t>& payload_offset) {
+  payload_offset.reset();
   if (in.size() < 4)
     return ParseFailure{ParseError::TooShort, in.size(), std::nullopt, std::nullopt};
   // §3: a message with an unknown version MUST be silently ignored, so its header fields are not
@@ -364,7 +384,7 @@ std::optional<ParseFailure> parse(std::span<const std::uint8_t> in, Message& out
   if (tkl > 8) return fail(ParseError::BadTokenLength, 0);
   if (is_reserved_class(code)) return fail(ParseError::BadCodeClass, 1);
   // §4.1: an Empty message is the 4-byte header only.
-  if (code.is_empty() && (tkl != 0 || in.size() != 4))
+  if (code.is_empty() && (tkl != 0 || in.size() != 4 || cut))
     return fail(ParseError::BadEmptyMessage, tkl != 0 ? 0 : 4);
   if (in.size() < 4 + tkl) return fail(ParseError::Truncated, 4);
 
@@ -380,6 +400,8 @@ std::optional<ParseFailure> parse(std::span<const std::uint8_t> in, Message& out
     const std::size_t start = pos;
     const std::uint8_t head = in[pos++];
     if (head == payload_marker) {
+      payload_offset = pos;
+      if (cut) break;
       if (pos == in.size()) return fail(ParseError::EmptyPayloadAfterMarker, start);
       out.set_payload(in.subspan(pos));
       break;
@@ -390,16 +412,33 @@ std::optional<ParseFailure> parse(std::span<const std::uint8_t> in, Message& out
       return fail(ParseError::ReservedOptionNibble, start);
     std::uint32_t delta = 0;
     std::uint32_t length = 0;
-    if (!read_field(delta_nibble, in, pos, delta) || !read_field(length_nibble, in, pos, length))
+    if (!read_field(delta_nibble, in, pos, delta) || !read_field(length_nibble, in, pos, length)) {
+      if (cut) break;
       return fail(ParseError::Truncated, pos);
+    }
     number += delta;
     if (number > 0xffff) return fail(ParseError::OptionNumberTooLarge, start);
-    if (in.size() - pos < length) return fail(ParseError::Truncated, pos);
+    if (in.size() - pos < length) {
+      if (cut) break;
+      return fail(ParseError::Truncated, pos);
+    }
     if (out.option_count() == Message::max_options) return fail(ParseError::TooManyOptions, start);
     out.add_option(static_cast<std::uint16_t>(number), in.subspan(pos, length));
     pos += length;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ParseFailure> parse(std::span<const std::uint8_t> in, Message& out) {
+  std::optional<std::size_t> payload_offset;
+  return decode(in, out, false, payload_offset);
+}
+
+std::optional<ParseFailure> parse_prefix(std::span<const std::uint8_t> in, Message& out,
+                                         std::optional<std::size_t>& payload_offset) {
+  return decode(in, out, true, payload_offset);
 }
 
 void serialize(const Message& msg, std::vector<std::uint8_t>& out) {
@@ -414,10 +453,27 @@ std::size_t serialize(const Message& msg, std::span<std::uint8_t> out) {
   return write_message(msg, out.data());
 }
 
-std::optional<std::uint16_t> first_unknown_critical_option(const Message& msg) {
-  for (std::size_t i = 0; i < msg.option_count(); ++i) {
-    const auto number = msg.option(i).number;
-    if (options::is_critical(number) && !options::is_known(number)) return number;
+std::optional<std::uint16_t> screen_options(Message& msg) {
+  const bool response = !msg.code.is_request();
+  std::size_t occurrence = 0;  // of the current number, counted in the message as received
+  std::optional<std::uint16_t> previous;
+  for (std::size_t i = 0; i < msg.option_count();) {
+    const OptionView o = msg.option(i);
+    occurrence = previous == o.number ? occurrence + 1 : 0;
+    previous = o.number;
+    const options::Spec* spec = options::spec(o.number);
+    bool unrecognized = spec == nullptr;
+    if (spec != nullptr) {
+      const bool repeatable = response ? spec->repeatable_in_response : spec->repeatable;
+      unrecognized = o.value.size() < spec->min_length || o.value.size() > spec->max_length ||
+                     (occurrence > 0 && !repeatable);
+    }
+    if (unrecognized && options::is_critical(o.number)) return o.number;
+    if (unrecognized && spec != nullptr) {
+      msg.remove_option_at(i);  // an elective option to ignore
+      continue;
+    }
+    ++i;
   }
   return std::nullopt;
 }

@@ -31,7 +31,8 @@ std::optional<ObserverId> Engine::Impl::register_observer(ServerExchange& ex, Me
   if (auto it = observer_by_token.find(key); it != observer_by_token.end()) {
     obs = &observers.at(it->second);  // re-registration (§4.1): the same observer, numbers go on
   } else {
-    if (observers.size() >= config.max_observers) {
+    if (observers.size() >= config.max_observers ||
+        peers.at(ex.peer).observers >= config.max_observers_per_peer) {
       ++stats.dropped_overload;
       response.remove_option(options::Observe);  // §4.1: answered, but not added to the list
       return std::nullopt;
@@ -115,7 +116,8 @@ void Engine::Impl::remove_observer(ObserverId id, std::optional<ObserverRemovalR
   if (it == observers.end()) return;
   Observer& obs = it->second;
   MidOwner owner{MidOwner::Kind::Observer, id.value};
-  if (obs.rel.waiting()) unindex_mid(obs.peer, obs.con_mid, owner);
+  // Also after the retransmissions gave up (no longer waiting): a late ACK must match nothing.
+  unindex_mid(obs.peer, obs.con_mid, owner);
   if (obs.non_mid) unindex_mid(obs.peer, *obs.non_mid, owner);
   observer_by_token.erase(TokenKey(obs.peer, obs.token));
   if (report) push_event(ObserverRemoved{id, obs.peer, *report});

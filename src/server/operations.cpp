@@ -77,9 +77,12 @@ OperationStatus status_of(coap::FailureReason reason) {
       return OperationStatus::Timeout;
     case coap::FailureReason::Reset:
       return OperationStatus::Reset;
+    case coap::FailureReason::RequestTooLarge:
+      return OperationStatus::RequestEntityTooLarge;
     case coap::FailureReason::BodyTooLarge:
     case coap::FailureReason::BlockTransfer:
     case coap::FailureReason::Resources:
+    case coap::FailureReason::BadResponse:
       return OperationStatus::TransferFailed;
   }
   return OperationStatus::TransferFailed;

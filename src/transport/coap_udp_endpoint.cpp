@@ -19,6 +19,10 @@ class EngineCore final : public coap::DatagramCore {
                coap::TimePoint now) override {
     engine_.receive(peer, datagram, now);
   }
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         coap::TimePoint now) override {
+    engine_.receive_truncated(peer, prefix, now);
+  }
   void on_timer(coap::TimePoint now) override { engine_.on_timer(now); }
   bool poll_transmit(coap::Transmit& out) override { return engine_.poll_transmit(out); }
   std::optional<coap::TimePoint> next_expiry() const override { return engine_.next_expiry(); }

@@ -80,7 +80,12 @@ struct DatagramLoop::Impl : std::enable_shared_from_this<Impl> {
         break;
       }
       const auto t = now();
-      for (const auto& d : batch) core.receive(d.peer, d.bytes, t);
+      for (const auto& d : batch) {
+        if (d.truncated)
+          core.receive_truncated(d.peer, d.bytes, t);
+        else
+          core.receive(d.peer, d.bytes, t);
+      }
       pump();  // between batches, so the core's bounded queues drain as input arrives
       if (!socket.is_open()) return;  // the hook closed the loop
       more = batch.size() == config.socket.batch_size;

@@ -232,10 +232,7 @@ std::error_code UdpSocket::receive(std::span<const ReceivedDatagram>& batch) {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
     msghdr& h = r.msgs[i].msg_hdr;
-    if ((h.msg_flags & MSG_TRUNC) != 0) {
-      ++stats_.truncated;
-      continue;
-    }
+    const bool truncated = (h.msg_flags & MSG_TRUNC) != 0;
     auto peer = from_sockaddr(r.addrs[i], h.msg_namelen);
     if (!peer) {
       ++stats_.receive_errors;
@@ -244,7 +241,9 @@ std::error_code UdpSocket::receive(std::span<const ReceivedDatagram>& batch) {
     ReceivedDatagram& d = buf_->received[kept++];
     d.peer = *peer;
     d.local = options_.packet_info ? destination_of(h) : std::nullopt;
-    d.bytes = {r.slot(i, size), r.msgs[i].msg_len};
+    d.bytes = {r.slot(i, size), std::min<std::size_t>(r.msgs[i].msg_len, size)};
+    d.truncated = truncated;
+    if (truncated) ++stats_.truncated;
   }
   stats_.received += kept;
   batch = {buf_->received.data(), kept};

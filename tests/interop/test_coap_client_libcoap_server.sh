@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `drover coap` against libcoap's coap-server-notls: GET, observe, NON, block-wise PUT and GET both ways
-# (on /example_data), dynamic resources (PUT/DELETE), a timeout, IPv6.
+# (on /example_data), dynamic resources (PUT/POST/DELETE), a timeout, IPv6.
 source "$(dirname "$0")/interop_lib.sh"
 
 # coap-server-notls -d: PUT may create up to 5 resources. It does not fail on a taken UDP port, so the
@@ -61,6 +61,21 @@ status=0
 drover_coap get "$URI/drover-dyn" >/dev/null 2>"$WORK/gone.err" || status=$?
 ((status == 3)) && grep -q '4.04 Not Found' "$WORK/gone.err" || fail "GET after DELETE: status $status"
 pass "PUT/GET/DELETE of a dynamic resource"
+
+# POST: libcoap's server (-d) creates a resource at an unknown path (2.01 Created, Location-Path),
+# changes it on the next POST (2.04), and allows no POST on its own resources (4.05, exit status 3).
+drover_coap post "$URI/drover-post" --payload "posted by drover" 2>"$WORK/post.err" ||
+  fail "POST /drover-post failed: $(cat "$WORK/post.err")"
+grep -q '2.01 Created, Location-Path drover-post' "$WORK/post.err" || fail "POST /drover-post: $(cat "$WORK/post.err")"
+[[ $(drover_coap get "$URI/drover-post") == "posted by drover" ]] || fail "GET after POST"
+drover_coap post "$URI/drover-post" --payload "posted again" 2>"$WORK/post2.err" || fail "second POST failed"
+grep -q '2.04 Changed' "$WORK/post2.err" || fail "second POST was not 2.04 Changed: $(cat "$WORK/post2.err")"
+[[ $(drover_coap get "$URI/drover-post") == "posted again" ]] || fail "GET after the second POST"
+drover_coap delete "$URI/drover-post" 2>/dev/null || fail "DELETE /drover-post failed"
+status=0
+drover_coap post "$URI/time" --payload "x" >/dev/null 2>"$WORK/post405.err" || status=$?
+((status == 3)) && grep -q '4.05 Method Not Allowed' "$WORK/post405.err" || fail "POST /time: status $status"
+pass "POST creates and changes a resource, 4.05 where POST is not allowed"
 
 # Nobody listening: a clear failure with exit status 1 once --timeout passes.
 status=0

@@ -30,12 +30,20 @@ coap_client -m get "$URI/test" >/dev/null 2>&1 || true
 grep -q 'GET /test -> 4.04 Not Found' "$LOG" || fail "GET after DELETE not answered 4.04"
 pass "DELETE /test"
 
-# Observe /counter for 3 seconds: the first response and notifications, then libcoap deregisters.
+# Observe /counter for 3 seconds: the first response and notifications, then libcoap deregisters
+# (GET with Observe=1 before it exits) and Drover's observer for it is gone.
 coap_client -m get -s 3 -w -o "$WORK/observe.txt" "$URI/counter" >/dev/null
 count=$(grep -c '^[0-9][0-9]*$' "$WORK/observe.txt" || true)
 ((count >= 3)) || fail "observe /counter: $count values (want >= 3): $(tr '\n' ' ' <"$WORK/observe.txt")"
-grep -q 'GET /counter, Observe 0 -> .*(observing)' "$LOG" || fail "observation not accepted"
+observer=$(sed -nE 's/.* ([0-9.]+:[0-9]+) GET \/counter, Observe 0 -> .*\(observing\)$/\1/p' "$LOG" | head -n 1)
+[[ -n $observer ]] || fail "observation not accepted"
 pass "observe /counter ($count values)"
+for i in $(seq 1 50); do
+  grep -qE "observer $observer removed: (deregistered|reset by observer)" "$LOG" && break
+  ((i < 50)) || fail "the observer $observer was not removed after coap-client ended"
+  sleep 0.1
+done
+pass "observer $observer removed when coap-client -s ended"
 
 # Block2: GET /large in 64-byte blocks; the body is 100 lines "line NNNN " + 39 letters.
 expected=$WORK/large.expected

@@ -16,6 +16,12 @@ class DatagramCore {
   // One datagram from `peer`.
   virtual void receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram,
                        TimePoint now) = 0;
+  // The start of a datagram from `peer` that did not fit the driver's receive buffer (see
+  // Engine::receive_truncated). A core that does not override it drops such datagrams.
+  virtual void receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                                 TimePoint now) {
+    (void)peer, (void)prefix, (void)now;
+  }
   // Runs every timer due at `now`; calling it early is harmless.
   virtual void on_timer(TimePoint now) = 0;
   // The next datagram to send; `out.bytes` stays valid until the next non-const call.

@@ -9,22 +9,26 @@
 //   // drain transmits again after such calls, then arm a timer for engine.next_expiry()
 //
 // Inside, one concern per module (src/coap/):
-//   engine.cpp           public API, input dispatch, timers, peers and MIDs, MID/token indexes
+//   engine.cpp           public API, input dispatch, timers, peers and MIDs, MID/token indexes,
+//                        ACK/RST routing, dedup admission
 //   exchange_client.cpp  client requests: tokens, NSTART queueing, deadlines, response matching
-//   exchange_server.cpp  server exchanges: piggybacked or separate responses, expiry
+//   exchange_server.cpp  server exchanges: admission (4.02/4.13/5.03), piggybacked or separate
+//                        responses, expiry
 //   observe.cpp          the server's observer registry; the client's RFC 7641 3.4 ordering
 //   blockwise.cpp        Block1/Block2 in both roles; block_transfers.cpp: the server's store
 //   reliability.cpp      CON retransmission with randomised exponential back-off
 //   dedup.cpp            duplicate detection by (peer, MID), replaying the cached reply
 //   random.cpp           tokens and jitter (ChaCha20)
 //   timer_queue.hpp      the timer heap; transmit_queue.cpp: the ring of outgoing datagrams
-// A datagram goes up through them: dedup -> ACK/RST matching -> block-wise reassembly ->
-// observe bookkeeping -> an event. A call like respond() goes down: observe -> block-wise
-// slicing -> piggybacked or separate -> retransmission state -> the output ring.
+//   message.cpp          the codec and the option table (screen_options: RFC 7252 §5.4)
+// A datagram goes up through them: option screening -> dedup -> ACK/RST matching -> block-wise
+// reassembly -> observe bookkeeping -> an event. A call like respond() goes down: observe ->
+// block-wise slicing -> piggybacked or separate -> retransmission state -> the output ring.
 //
-// Every table is bounded by EngineConfig; when a bound is reached the call fails with an Error
-// (or the input is dropped and counted in EngineStats), never by growing. All state expires:
-// after the last exchange is done and EXCHANGE_LIFETIME has passed, counts() is back to zero.
+// Every table is bounded by EngineConfig, in total and per peer; when a bound is reached the call
+// fails with an Error (or the input is dropped and counted in EngineStats, or a request gets 5.03),
+// never by growing. All state expires: after the last exchange is done and EXCHANGE_LIFETIME has
+// passed, counts() is back to zero.
 #pragma once
 
 #include <chrono>
@@ -99,6 +103,17 @@ struct EngineConfig {
   // Events not yet taken by poll_event. When reached, incoming requests and responses are dropped
   // (unacknowledged, so the peer retransmits); events of the engine's own timers still queue.
   std::size_t max_pending_events = 4096;
+
+  // Each peer's share of the tables its input fills, so that one peer cannot take them all from
+  // the others. Past a share: a dedup entry is not made (the datagram is dropped and counted, as at
+  // the total bound); a request that would open an exchange or a block-wise transfer gets 5.03
+  // Service Unavailable with Max-Age = overload_max_age; an observation is answered but not
+  // registered (RFC 7641 §4.1); a Block2 body to cache replaces the peer's oldest one.
+  std::size_t max_exchanges_per_peer = 256;       // server exchanges
+  std::size_t max_dedup_entries_per_peer = 4096;  // about 16 CON/s sustained over EXCHANGE_LIFETIME
+  std::size_t max_observers_per_peer = 1024;
+  std::size_t max_block_transfers_per_peer = 4;  // Block1 reassemblies + Block2 body caches
+  Duration overload_max_age = std::chrono::seconds(10);
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -169,10 +184,16 @@ struct NotificationReceived {
 enum class FailureReason : std::uint8_t {
   Timeout,        // no ACK after MAX_RETRANSMIT retransmissions, or no response before the deadline
   Reset,          // the peer answered with RST
-  BodyTooLarge,   // the (Block2) response body exceeded max_body_size
+  BodyTooLarge,   // the response did not fit: its (Block2) body exceeded max_body_size, or one of
+                  // its datagrams was larger than the transport's receive buffer
   BlockTransfer,  // the peer broke a block-wise transfer (wrong block, changed ETag, missing Block1
                   // echo)
-  Resources,      // a bound was reached while continuing the request (e.g. max_block_transfers)
+  Resources,      // a bound was reached while continuing the request (max_block_transfers; a
+                  // FETCH body larger than a block cannot be repeated in Block2 requests)
+  BadResponse,    // the response carried an unrecognized critical option (RFC 7252 §5.4.1); a CON
+                  // or NON one was answered with RST
+  RequestTooLarge,  // 4.13 with a Size1 below the request body: the peer takes no body this large
+                    // (RFC 7959 §2.9.3)
 };
 std::string_view to_string(FailureReason);
 
@@ -248,11 +269,12 @@ struct EngineStats {
   std::uint64_t datagrams_received = 0;
   std::uint64_t datagrams_sent = 0;
   std::uint64_t malformed = 0;            // undecodable datagrams (a CON among them got RST)
+  std::uint64_t truncated = 0;            // datagrams the transport cut short (receive_truncated)
   std::uint64_t duplicates = 0;           // by (peer, MID), answered from the cache or ignored
   std::uint64_t retransmissions = 0;      // CON messages sent again
   std::uint64_t unmatched = 0;            // ACK/RST/responses matching nothing
   std::uint64_t stale_notifications = 0;  // dropped by the RFC 7641 §3.4 ordering rule
-  std::uint64_t dropped_overload = 0;     // inputs dropped because a bound was reached
+  std::uint64_t dropped_overload = 0;     // inputs dropped (or refused with 5.03) at a bound
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -271,6 +293,13 @@ class Engine {
   // ---- Input
   // One UDP datagram from `peer`.
   void receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram, TimePoint now);
+  // The start of a datagram from `peer` that was longer than the transport's receive buffer (the
+  // rest is lost). A request whose header and token are there gets 4.13 Request Entity Too Large
+  // with Size1 = max_body_size (and, for a Block1 request, Block1 with a block size that fits the
+  // buffer: RFC 7959 §2.9.3); another CON gets RST (and fails the request it answers, with
+  // BodyTooLarge); anything else is dropped. All are counted in EngineStats::truncated.
+  void receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         TimePoint now);
   // Runs every timer due at `now`. Calling it early or more often is harmless.
   void on_timer(TimePoint now);
 
@@ -305,7 +334,8 @@ class Engine {
 
   // ---- Server role
   // Answers a RequestReceived (code, options, payload of `response`; the engine sets the rest and
-  // adds Block1/Block2/Size2 as needed). Piggybacked in the ACK when the ACK has not gone out yet,
+  // adds Block1/Block2/Size2 as needed: Size2 whenever the body is sliced, or the request asked
+  // with Size2, RFC 7959 §4). Piggybacked in the ACK when the ACK has not gone out yet,
   // else a separate response. Returns the new ObserverId when this response accepted an
   // observation.
   Result<std::optional<ObserverId>> respond(ExchangeId exchange, Message response, TimePoint now);

@@ -69,7 +69,7 @@ inline constexpr Code ServiceUnavailable{5, 3};
 inline constexpr Code GatewayTimeout{5, 4};
 }  // namespace codes
 
-// Option numbers (RFC 7252 §5.10, RFC 7641, RFC 7959, RFC 8613, RFC 9175).
+// Option numbers (RFC 7252 §5.10, RFC 7641, RFC 7959, RFC 7967, RFC 8613).
 namespace options {
 inline constexpr std::uint16_t IfMatch = 1;
 inline constexpr std::uint16_t UriHost = 3;
@@ -95,7 +95,24 @@ inline constexpr std::uint16_t NoResponse = 258;
 
 // RFC 7252 §5.4.1: odd option numbers are critical.
 constexpr bool is_critical(std::uint16_t number) { return (number & 1) != 0; }
-// True for the options this implementation understands (used to answer 4.02 Bad Option).
+
+// RFC 7252 §3.2 option value formats.
+enum class Format : std::uint8_t { Empty, Opaque, Uint, String };
+
+// What the defining RFC says about a known option (the table of RFC 7252 §5.10, and RFC 7641 §2,
+// RFC 7959 §2.1 and §4, RFC 7967 §2, RFC 8613 §2).
+struct Spec {
+  std::uint16_t number;
+  Format format;
+  std::uint16_t min_length;  // bytes
+  std::uint16_t max_length;
+  bool repeatable;              // in a request
+  bool repeatable_in_response;  // differs only for ETag (§5.10.6.1: once in a response)
+};
+
+// The spec of a known option; nullptr for an option this implementation does not know.
+const Spec* spec(std::uint16_t number);
+// True for the options this implementation understands (others are unrecognized: §5.4.1).
 bool is_known(std::uint16_t number);
 }  // namespace options
 
@@ -171,6 +188,7 @@ class Message {
   void add_option(std::uint16_t number, std::string_view value);
   void add_uint_option(std::uint16_t number, std::uint32_t value);  // minimal-length encoding
   void remove_option(std::uint16_t number);                          // all instances
+  void remove_option_at(std::size_t index);                          // the index-th option
   void set_uint_option(std::uint16_t number, std::uint32_t value);   // replace all instances
 
   std::size_t option_count() const { return options_.size(); }
@@ -222,13 +240,25 @@ class Message {
 // Reports as much as it could read so the caller can RST a malformed CON (§4.2).
 std::optional<ParseFailure> parse(std::span<const std::uint8_t> bytes, Message& out);
 
+// Decodes the start of a datagram that the transport cut short (it did not fit the receive
+// buffer): the header, the token and every option that ends before the cut. The payload is not
+// kept; `payload_offset` is where it starts when its marker lies before the cut, else nullopt.
+// Fails like parse() on what is there, and with Truncated when the token itself is cut.
+std::optional<ParseFailure> parse_prefix(std::span<const std::uint8_t> bytes, Message& out,
+                                         std::optional<std::size_t>& payload_offset);
+
 // Appends the wire form of `msg` to `out`.
 void serialize(const Message& msg, std::vector<std::uint8_t>& out);
 
 // Writes the wire form into `out`; returns the number of bytes written, or 0 if `out` is too small.
 std::size_t serialize(const Message& msg, std::span<std::uint8_t> out);
 
-// The first unknown critical option of a request (for 4.02 Bad Option), if any.
-std::optional<std::uint16_t> first_unknown_critical_option(const Message& msg);
+// Applies RFC 7252 §5.4 to the options of a received message. An option is unrecognized when it
+// is unknown, when its length lies outside its spec's range (§5.4.3), or when it repeats an option
+// that may occur once (every occurrence after the first, §5.4.5). Known options unrecognized this
+// way are removed when elective (they MUST be ignored); unknown elective ones are kept for the
+// application, which may know them. Returns the first unrecognized critical option, if any: it
+// makes a request 4.02 Bad Option and a response rejected (§5.4.1).
+std::optional<std::uint16_t> screen_options(Message& msg);
 
 }  // namespace drover::coap

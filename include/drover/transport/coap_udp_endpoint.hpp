@@ -40,6 +40,8 @@ namespace drover::transport {
 
 struct CoapUdpEndpointConfig {
   coap::EngineConfig engine;
+  // A datagram longer than socket.max_datagram_size reaches the engine cut short, through
+  // Engine::receive_truncated (a request gets 4.13 Request Entity Too Large).
   UdpSocketOptions socket;
   // Batches read per readiness wake-up before yielding to other work on the loop (fairness); when
   // the socket still has data, reading continues on the loop's next turn.

@@ -3,6 +3,7 @@
 //
 // All on the io_context's thread (one io_context per thread; shard with SO_REUSEPORT):
 //   readable -> recvmmsg batches -> core.receive(peer, bytes, now) for each datagram
+//               (core.receive_truncated for one longer than the socket's max_datagram_size)
 //   timer    -> core.on_timer(now)              (one steady_timer, armed at core.next_expiry())
 //   then     -> the after-input hook (the owner drains the core's events and makes new calls),
 //               core.poll_transmit() -> sendmmsg, rearm the timer.

@@ -7,8 +7,10 @@
 // the largest CoAP message this project sends (a 1024-byte block plus header, token and options;
 // RFC 7252 §4.6 asks for messages of at most 1152 bytes when the path MTU is unknown) and any
 // datagram that fits an Ethernet MTU (1472 bytes of UDP payload), with room for large option sets.
-// A longer datagram is truncated by the kernel; the socket detects that (MSG_TRUNC), drops it and
-// counts it in UdpSocketStats::truncated, since a cut CoAP message must not be parsed.
+// A longer datagram is truncated by the kernel; the socket detects that (MSG_TRUNC), counts it in
+// UdpSocketStats::truncated and hands its first max_datagram_size bytes on marked `truncated`:
+// such a prefix must not be parsed as a whole message, but its header still lets the receiver
+// answer (CoAP: 4.13 Request Entity Too Large, see coap::Engine::receive_truncated).
 #pragma once
 
 #include <cstddef>
@@ -42,12 +44,13 @@ struct ReceivedDatagram {
   coap::PeerAddress peer;                  // the source
   std::optional<coap::PeerAddress> local;  // the destination (port 0), when packet_info is on
   std::span<const std::uint8_t> bytes;
+  bool truncated = false;  // the datagram was longer: `bytes` is its first max_datagram_size bytes
 };
 
 struct UdpSocketStats {
-  std::uint64_t received = 0;
+  std::uint64_t received = 0;  // including the truncated ones
   std::uint64_t sent = 0;
-  std::uint64_t truncated = 0;     // received datagrams longer than max_datagram_size, dropped
+  std::uint64_t truncated = 0;     // received datagrams longer than max_datagram_size (cut)
   std::uint64_t send_dropped = 0;  // datagrams the kernel refused (see FlushResult::error)
   std::uint64_t receive_errors = 0;
 };

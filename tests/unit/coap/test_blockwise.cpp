@@ -323,6 +323,22 @@ TEST(Blockwise, RequestBodyAboveTheLimitIsRefused) {
   EXPECT_EQ(r.error(), Error::BodyTooLarge);
 }
 
+TEST(Blockwise, LargeFetchBodyCannotBeRepeatedForBlock2) {
+  Link link;
+  answering_server(link, codes::Content, body_of(3000));
+  Message fetch = put_request("/composite", body_of(1500));  // goes out in Block1 blocks
+  fetch.code = codes::Fetch;
+  auto id = link.client.send_request(kServerAddr, std::move(fetch), link.now);
+  ASSERT_TRUE(id);
+  link.run();
+  auto failed = only<RequestFailed>(link.client_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].request, *id);
+  EXPECT_EQ(failed[0].reason, FailureReason::Resources);
+  for (const auto& m : link.sent_by(true)) EXPECT_LE(m.payload().size(), 1024u);
+  EXPECT_EQ(link.client.counts().block_transfers, 0u);
+}
+
 TEST(Blockwise, ChangedETagBreaksTheDownload) {
   Engine client({}, 1);
   TimePoint now = start_time();
@@ -387,6 +403,139 @@ TEST(Blockwise, FollowUpWithoutCacheIsAnsweredFromTheApplication) {
   EXPECT_EQ(b.num, 2u);
   EXPECT_FALSE(b.more);
   EXPECT_EQ(payload_of(sent[0].msg), std::vector<std::uint8_t>(body.begin() + 2048, body.end()));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 4.13 Request Entity Too Large answering the client (RFC 7959 §2.9.3), Size2 asked by the client.
+
+TEST(Blockwise, TooLargeWithSmallerBlock1RestartsTheUploadWithThoseBlocks) {
+  Link link;
+  answering_server(link, codes::Changed, {});
+  // The server's transport takes datagrams of 300 bytes: longer ones arrive cut.
+  link.deliver = [&link](bool from_client, const Message& m) {
+    if (!from_client || m.wire_size() <= 300) return true;
+    auto bytes = to_bytes(m);
+    bytes.resize(300);
+    link.server.receive_truncated(kClientAddr, bytes, link.now);
+    return false;
+  };
+  auto body = body_of(3000);
+  auto id = link.client.send_request(kServerAddr, put_request("/up", body), link.now);
+  ASSERT_TRUE(id);
+  link.run();
+
+  auto requests = only<RequestReceived>(link.server_events);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(payload_of(requests[0].request), body);
+  auto responses = only<ResponseReceived>(link.client_events);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].request, *id);
+  EXPECT_EQ(responses[0].response.code, codes::Changed);
+
+  auto from_client = link.sent_by(true);
+  ASSERT_EQ(from_client.size(), 1u + (3000 + 255) / 256);
+  EXPECT_EQ(block_of(from_client[0], options::Block1).szx, 6);
+  BlockOption restart = block_of(from_client[1], options::Block1);
+  EXPECT_EQ(restart.num, 0u);  // from the start, in 256-byte blocks
+  EXPECT_EQ(restart.szx, 4);
+  EXPECT_EQ(from_client[1].uint_option(options::Size1), 3000u);
+  EXPECT_EQ(link.sent_by(false)[0].code, codes::RequestEntityTooLarge);
+}
+
+// A client engine with one Block1 upload of 3000 bytes in flight, and its first block.
+struct Upload {
+  Engine client{{}, 1};
+  RequestId id;
+  Message block;
+  Upload() {
+    auto r = client.send_request(kServerAddr, put_request("/up", body_of(3000)), start_time());
+    EXPECT_TRUE(r);
+    if (r) id = *r;
+    auto sent = drain(client);
+    EXPECT_EQ(sent.size(), 1u);
+    if (!sent.empty()) block = sent[0].msg;
+  }
+  std::vector<Sent> answer(Message reply) {
+    reply.type = Type::Ack;
+    reply.message_id = block.message_id;
+    reply.token = block.token;
+    client.receive(kServerAddr, to_bytes(reply), start_time());
+    return drain(client);
+  }
+};
+
+TEST(Blockwise, TooLargeWithoutASmallerBlockIsTheAnswer) {
+  Upload up;
+  Message reply = make_message(Type::Ack, codes::RequestEntityTooLarge, 0);
+  write_block(reply, options::Block1, BlockOption{0, false, 6});  // not smaller: no restart
+  EXPECT_TRUE(up.answer(reply).empty());
+  auto responses = only<ResponseReceived>(events_of(up.client));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].response.code, codes::RequestEntityTooLarge);
+}
+
+TEST(Blockwise, TooLargeWithSize1BelowTheBodyFails) {
+  Upload up;
+  Message reply = make_message(Type::Ack, codes::RequestEntityTooLarge, 0);
+  reply.set_uint_option(options::Size1, 2999);
+  write_block(reply, options::Block1, BlockOption{0, false, 2});  // no use: the body is too large
+  EXPECT_TRUE(up.answer(reply).empty());
+  auto failed = only<RequestFailed>(events_of(up.client));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].request, up.id);
+  EXPECT_EQ(failed[0].reason, FailureReason::RequestTooLarge);
+  EXPECT_EQ(up.client.counts().client_requests, 0u);
+}
+
+TEST(Blockwise, BodyAboveTheServerLimitFailsTheRequest) {
+  EngineConfig server_config;
+  server_config.max_body_size = 200;
+  Link link({}, server_config);
+  answering_server(link, codes::Changed, {});
+  // One without blocks (past max_body_size at once) and one with (its Size1 is too large).
+  auto small = link.client.send_request(kServerAddr, put_request("/a", body_of(500)), link.now);
+  auto large = link.client.send_request(kServerAddr, put_request("/b", body_of(3000)), link.now);
+  ASSERT_TRUE(small && large);
+  link.run();
+  auto failed = only<RequestFailed>(link.client_events);
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0].request, *small);
+  EXPECT_EQ(failed[0].reason, FailureReason::RequestTooLarge);
+  EXPECT_EQ(failed[1].request, *large);
+  EXPECT_EQ(failed[1].reason, FailureReason::RequestTooLarge);
+  EXPECT_TRUE(only<RequestReceived>(link.server_events).empty());
+}
+
+TEST(Blockwise, Size2InARequestGetsTheBodySize) {
+  Link link;
+  answering_server(link, codes::Content, body_of(300));  // fits one block
+  Message get = get_request("/r");
+  get.add_uint_option(options::Size2, 0);
+  ASSERT_TRUE(link.client.send_request(kServerAddr, std::move(get), link.now));
+  ASSERT_TRUE(link.client.send_request(kServerAddr, get_request("/r"), link.now));
+  link.run();
+  auto from_server = link.sent_by(false);
+  ASSERT_EQ(from_server.size(), 2u);
+  EXPECT_EQ(from_server[0].uint_option(options::Size2), 300u);
+  EXPECT_FALSE(from_server[0].has_option(options::Block2));
+  EXPECT_FALSE(from_server[1].has_option(options::Size2));  // not asked
+  auto responses = only<ResponseReceived>(link.client_events);
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].response.uint_option(options::Size2), 300u);
+}
+
+TEST(Blockwise, Size2InARequestForALargeBodyIsInTheFirstBlock) {
+  Link link;
+  answering_server(link, codes::Content, body_of(5000));
+  Message get = get_request("/r");
+  get.add_uint_option(options::Size2, 0);
+  ASSERT_TRUE(link.client.send_request(kServerAddr, std::move(get), link.now));
+  link.run();
+  auto from_server = link.sent_by(false);
+  ASSERT_FALSE(from_server.empty());
+  EXPECT_EQ(block_of(from_server[0], options::Block2).num, 0u);
+  EXPECT_EQ(from_server[0].uint_option(options::Size2), 5000u);
+  ASSERT_EQ(only<ResponseReceived>(link.client_events).size(), 1u);
 }
 
 }  // namespace

@@ -387,6 +387,13 @@ TEST(CoapMessage, RemoveAndSetOptions) {
   EXPECT_EQ(msg.uint_option(options::Observe), 7u);
   EXPECT_EQ(msg.find(options::ETag)->as_string(), "aaa");
   EXPECT_EQ(msg.find(options::UriQuery)->as_string(), "c");
+  // One instance by index; the values after it stay intact.
+  msg.add_option(options::UriPath, "p1");
+  msg.add_option(options::UriPath, "p2");
+  msg.remove_option_at(2);  // p1: ETag, Observe, Uri-Path p1, Uri-Path p2, Uri-Query
+  EXPECT_EQ(msg.uri_path(), "/p2");
+  EXPECT_EQ(msg.find(options::UriQuery)->as_string(), "c");
+  EXPECT_EQ(msg.uint_option(options::Observe), 7u);
 }
 
 TEST(CoapMessage, RepeatedSetUintDoesNotGrowStorage) {
@@ -433,22 +440,6 @@ TEST(CoapMessage, UriPathAndQueries) {
   EXPECT_EQ(queries, (std::vector<std::string>{"ep=node1", "lt=300", "b"}));
   msg.add_uri_queries("");
   EXPECT_EQ(msg.option_count(), 3u);
-}
-
-TEST(CoapMessage, UnknownCriticalOption) {
-  Message msg;
-  msg.code = codes::Get;
-  msg.set_uri_path("/3/0");
-  msg.add_uint_option(options::Block2, 2);
-  msg.add_option(2048, "elective, ignored");
-  EXPECT_FALSE(first_unknown_critical_option(msg).has_value());
-  msg.add_option(2049, "x");
-  msg.add_option(13, "y");
-  EXPECT_EQ(first_unknown_critical_option(msg), 13);
-  EXPECT_TRUE(options::is_known(options::NoResponse));
-  EXPECT_FALSE(options::is_known(2));
-  EXPECT_TRUE(options::is_critical(options::UriPath));
-  EXPECT_FALSE(options::is_critical(options::Observe));
 }
 
 TEST(CoapMessage, SerializeIntoSpan) {

@@ -1,4 +1,5 @@
 // Observe (RFC 7641) through the engine, both roles.
+#include "coap/block_option.hpp"
 #include "unit/coap/test_engine_harness.hpp"
 
 namespace drover::coap::testing {
@@ -174,6 +175,68 @@ TEST(Observe, UnacknowledgedConNotificationRemovesTheObserver) {
   EXPECT_EQ(o.link.server.counts().observers, 0u);
   // The client saw the notification once, though it was retransmitted four times.
   EXPECT_EQ(only<NotificationReceived>(o.link.client_events).size(), 1u);
+  // An ACK arriving after the server gave up matches nothing.
+  auto notifications = o.link.sent_by(false);
+  ASSERT_FALSE(notifications.empty());
+  const std::uint16_t mid = notifications.back().message_id;
+  o.link.server.receive(kClientAddr, to_bytes(make_message(Type::Ack, codes::Empty, mid)),
+                        o.link.now);
+  EXPECT_EQ(o.link.server.stats().unmatched, 1u);
+  EXPECT_TRUE(drain(o.link.server).empty());
+}
+
+TEST(Observe, NotificationDownloadWhileTheReregistrationWaitsIsQueuedOnce) {
+  Engine client({}, 1);  // NSTART 1
+  TimePoint now = start_time();
+  auto obs = client.send_request(kServerAddr, observe_request("/obs"), now);
+  ASSERT_TRUE(obs);
+  auto sent = drain(client);
+  ASSERT_EQ(sent.size(), 1u);
+  const Message reg = sent[0].msg;
+  Message accepted = make_message(Type::Ack, codes::Content, reg.message_id);
+  accepted.token = reg.token;
+  accepted.add_uint_option(options::Observe, 1);
+  client.receive(kServerAddr, to_bytes(accepted), now);
+  ASSERT_EQ(only<ResponseReceived>(events_of(client)).size(), 1u);
+
+  ASSERT_TRUE(client.send_request(kServerAddr, get_request("/other"), now));  // takes the slot
+  const Message other = drain(client).at(0).msg;
+  ASSERT_TRUE(client.reregister(*obs, now));
+  EXPECT_TRUE(drain(client).empty());
+  EXPECT_EQ(client.counts().queued_requests, 1u);
+
+  // A notification in blocks: fetching the rest waits in the re-registration's place in line.
+  Message first_block = make_message(Type::Non, codes::Content, 0x100);
+  first_block.token = reg.token;
+  first_block.add_uint_option(options::Observe, 2);
+  write_block(first_block, options::Block2, BlockOption{0, true, 2});
+  first_block.set_payload(body_of(64));
+  client.receive(kServerAddr, to_bytes(first_block), now);
+  EXPECT_EQ(client.counts().queued_requests, 1u);
+
+  Message answer = make_message(Type::Ack, codes::Content, other.message_id);
+  answer.token = other.token;
+  client.receive(kServerAddr, to_bytes(answer), now);  // frees the slot
+  auto follow_up = drain(client);
+  ASSERT_EQ(follow_up.size(), 1u);
+  BlockOption asked;
+  ASSERT_EQ(read_block(follow_up[0].msg, options::Block2, asked), BlockRead::Valid);
+  EXPECT_EQ(asked.num, 1u);
+  EXPECT_EQ(client.counts().queued_requests, 0u);
+
+  Message last_block = make_message(Type::Ack, codes::Content, follow_up[0].msg.message_id);
+  last_block.token = follow_up[0].msg.token;
+  write_block(last_block, options::Block2, BlockOption{1, false, 2});
+  last_block.set_payload(body_of(10));
+  client.receive(kServerAddr, to_bytes(last_block), now);
+  auto notifications = only<NotificationReceived>(events_of(client));
+  ASSERT_EQ(notifications.size(), 1u);
+  EXPECT_EQ(notifications[0].notification.payload().size(), 74u);
+  EXPECT_TRUE(drain(client).empty());
+  EXPECT_EQ(client.counts().queued_requests, 0u);
+  ASSERT_TRUE(client.cancel(*obs));
+  EXPECT_EQ(client.counts().client_requests, 0u);
+  EXPECT_EQ(client.counts().queued_requests, 0u);
 }
 
 TEST(Observe, NewerNotificationReplacesAnUnacknowledgedOne) {

@@ -10,6 +10,7 @@
 
 #include "drover/transport/asio.hpp"
 #include "drover/transport/coap_udp_endpoint.hpp"
+#include "drover/transport/udp_socket.hpp"
 
 namespace drover::transport {
 namespace {
@@ -47,7 +48,8 @@ struct EchoServer {
   CoapUdpEndpoint endpoint;
   std::size_t last_put = 0;
 
-  explicit EchoServer(boost::asio::io_context& io) : endpoint(io, test_config(1)) {
+  explicit EchoServer(boost::asio::io_context& io, CoapUdpEndpointConfig config = test_config(1))
+      : endpoint(io, std::move(config)) {
     endpoint.set_event_handler([this](CoapUdpEndpoint& ep, coap::Event& ev) {
       auto* req = std::get_if<coap::RequestReceived>(&ev);
       if (req == nullptr) return;
@@ -288,6 +290,77 @@ TEST(CoapUdpEndpoint, ReportsSocketErrorsToTheErrorHandler) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].rfind("send: ", 0), 0u);
   EXPECT_EQ(endpoint.stats().send_refused, 1u);
+}
+
+// A server whose socket takes datagrams of at most 300 bytes.
+CoapUdpEndpointConfig small_buffer_config() {
+  CoapUdpEndpointConfig c = test_config(8);
+  c.socket.max_datagram_size = 300;
+  return c;
+}
+
+TEST(CoapUdpEndpoint, OversizeBlockGetsTooLargeAndTheUploadRestartsWithSmallerBlocks) {
+  boost::asio::io_context io;
+  EchoServer server(io, small_buffer_config());
+  Client client(io);
+  // 1024-byte blocks do not fit the server's 300-byte buffer: the first one arrives cut, the
+  // server answers 4.13 with a Block1 size that fits, and the client starts over with it.
+  ASSERT_TRUE(client.endpoint.send_request(server.address(),
+                                           request(coap::codes::Put, "/up", body_of(3000))));
+  io.run_for(kDeadline);
+  ASSERT_EQ(client.events.size(), 1u);
+  auto* put = std::get_if<coap::ResponseReceived>(&client.events[0]);
+  ASSERT_NE(put, nullptr);
+  EXPECT_EQ(put->response.code, coap::codes::Changed);
+  EXPECT_EQ(server.last_put, 3000u);
+  EXPECT_EQ(server.endpoint.socket_stats().truncated, 1u);
+  EXPECT_EQ(server.endpoint.engine().stats().truncated, 1u);
+}
+
+TEST(CoapUdpEndpoint, TruncatedDatagramsGetTooLargeOrReset) {
+  boost::asio::io_context io;
+  EchoServer server(io, small_buffer_config());
+  UdpSocket peer;
+  ASSERT_FALSE(peer.open(PeerAddress::loopback_v4(0)));
+
+  Message post = request(coap::codes::Post, "/a", body_of(600));
+  post.type = coap::Type::Con;
+  post.message_id = 0x1234;
+  post.token = coap::Token(std::vector<std::uint8_t>{7, 7});
+  Message response;  // a CON response nobody asked for, also too long
+  response.type = coap::Type::Con;
+  response.code = coap::codes::Content;
+  response.message_id = 0x4321;
+  response.set_payload(body_of(600));
+  for (const Message* m : {&post, &response}) {
+    std::vector<std::uint8_t> bytes;
+    serialize(*m, bytes);
+    ASSERT_FALSE(peer.queue_send(server.address(), bytes));
+  }
+  ASSERT_EQ(peer.flush().sent, 2u);
+
+  std::vector<Message> answers;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (answers.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(10ms);
+    std::span<const ReceivedDatagram> batch;
+    ASSERT_FALSE(peer.receive(batch));
+    for (const auto& d : batch) {
+      Message m;
+      ASSERT_FALSE(parse(d.bytes, m).has_value());
+      answers.push_back(std::move(m));
+    }
+  }
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].type, coap::Type::Ack);
+  EXPECT_EQ(answers[0].message_id, 0x1234);
+  EXPECT_EQ(answers[0].token, post.token);
+  EXPECT_EQ(answers[0].code, coap::codes::RequestEntityTooLarge);
+  EXPECT_EQ(answers[0].uint_option(coap::options::Size1),
+            server.endpoint.engine().config().max_body_size);
+  EXPECT_EQ(answers[1].type, coap::Type::Rst);
+  EXPECT_EQ(answers[1].message_id, 0x4321);
+  EXPECT_EQ(server.endpoint.engine().stats().truncated, 2u);
 }
 
 }  // namespace

@@ -40,6 +40,10 @@ class FakeCore final : public coap::DatagramCore {
       EXPECT_TRUE(send(peer, bytes));
     }
   }
+  void receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         TimePoint) override {
+    truncated.push_back({peer, std::string(prefix.begin(), prefix.end())});
+  }
   void on_timer(TimePoint now) override {
     if (expiry && now >= *expiry) {
       fired_at.push_back(now);
@@ -66,6 +70,7 @@ class FakeCore final : public coap::DatagramCore {
   bool echo = false;
   std::optional<TimePoint> expiry;
   std::vector<Datagram> received;
+  std::vector<Datagram> truncated;
   std::vector<TimePoint> fired_at;
   std::size_t polled = 0;
 
@@ -250,6 +255,26 @@ TEST(DatagramLoop, SourceSelectorPicksTheSourceAddress) {
   ASSERT_EQ(b.core.received.size(), 1u);
   EXPECT_EQ(b.core.received[0].peer,
             PeerAddress::v4({127, 0, 0, 7}, wildcard.local_address().port));
+}
+
+TEST(DatagramLoop, DatagramsLongerThanTheBufferGoToReceiveTruncated) {
+  boost::asio::io_context io;
+  DatagramLoopConfig small;
+  small.socket.max_datagram_size = 32;
+  Node a(io);
+  Node b(io, small);
+  b.done = [&] { return b.core.received.size() + b.core.truncated.size() == 2; };
+  ASSERT_TRUE(a.core.send(b.address(), std::string(40, 'L')));
+  ASSERT_TRUE(a.core.send(b.address(), "short"));
+  a.loop.flush_soon();
+  io.run_for(kDeadline);
+
+  ASSERT_EQ(b.core.truncated.size(), 1u);
+  EXPECT_EQ(b.core.truncated[0].bytes, std::string(32, 'L'));
+  EXPECT_EQ(b.core.truncated[0].peer, a.address());
+  ASSERT_EQ(b.core.received.size(), 1u);
+  EXPECT_EQ(b.core.received[0].bytes, "short");
+  EXPECT_EQ(b.loop.socket_stats().truncated, 1u);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ struct Received {
   PeerAddress peer;
   std::optional<PeerAddress> local;
   std::string text;
+  bool truncated = false;
 };
 
 std::span<const std::uint8_t> bytes_of(std::string_view s) {
@@ -35,7 +36,7 @@ std::vector<Received> receive_n(UdpSocket& socket, std::size_t count,
     EXPECT_FALSE(socket.receive(batch));
     if (max_batch != nullptr) *max_batch = std::max(*max_batch, batch.size());
     for (const auto& d : batch)
-      out.push_back({d.peer, d.local, std::string(d.bytes.begin(), d.bytes.end())});
+      out.push_back({d.peer, d.local, std::string(d.bytes.begin(), d.bytes.end()), d.truncated});
   }
   return out;
 }
@@ -178,21 +179,26 @@ TEST(UdpSocket, SendsFromAChosenLocalSourceAddress) {
   EXPECT_EQ(*back[0].local, source9);
 }
 
-TEST(UdpSocket, DropsAndCountsTruncatedDatagrams) {
+TEST(UdpSocket, MarksAndCountsTruncatedDatagrams) {
   UdpSocket receiver, sender;
   UdpSocketOptions small;
   small.max_datagram_size = 64;
   ASSERT_FALSE(receiver.open(PeerAddress::loopback_v4(0), small));
   ASSERT_FALSE(sender.open(PeerAddress::loopback_v4(0)));
-  ASSERT_FALSE(sender.queue_send(receiver.local_address(), bytes_of(std::string(65, 'x'))));
+  ASSERT_FALSE(sender.queue_send(receiver.local_address(),
+                                 bytes_of(std::string(64, 'x') + std::string(36, 'z'))));
   ASSERT_FALSE(sender.queue_send(receiver.local_address(), bytes_of(std::string(64, 'y'))));
   EXPECT_EQ(sender.flush().sent, 2u);
 
-  auto got = receive_n(receiver, 1);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].text, std::string(64, 'y'));
+  // The long one comes as its first 64 bytes, marked; the one that fits exactly is whole.
+  auto got = receive_n(receiver, 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].text, std::string(64, 'x'));
+  EXPECT_TRUE(got[0].truncated);
+  EXPECT_EQ(got[1].text, std::string(64, 'y'));
+  EXPECT_FALSE(got[1].truncated);
   EXPECT_EQ(receiver.stats().truncated, 1u);
-  EXPECT_EQ(receiver.stats().received, 1u);
+  EXPECT_EQ(receiver.stats().received, 2u);
 }
 
 TEST(UdpSocket, QueueSendRefusesWhatCannotBeSent) {
