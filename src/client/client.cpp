@@ -230,22 +230,35 @@ void Client::Impl::recompute_due() {
 Client::Client(ClientConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Client::~Client() = default;
 
+bool Client::Impl::hears(const coap::PeerAddress& peer, std::size_t size, TimePoint t) {
+  now = std::max(now, t);
+  if (Account* a = account_by_peer(peer)) {
+    if (a->asleep) {  // a sleeping radio hears nothing
+      ++stats.datagrams_dropped_asleep;
+      settle(t);
+      return false;
+    }
+    a->last_traffic = t;
+  }
+  traffic.rx_bytes += size;
+  ++traffic.rx_messages;
+  traffic.max_message_size = std::max<std::uint64_t>(traffic.max_message_size, size);
+  return true;
+}
+
 void Client::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                      TimePoint now) {
   Impl& c = *impl_;
-  c.now = std::max(c.now, now);
-  if (Account* a = c.account_by_peer(peer)) {
-    if (a->asleep) {  // a sleeping radio hears nothing
-      ++c.stats.datagrams_dropped_asleep;
-      c.settle(now);
-      return;
-    }
-    a->last_traffic = now;
-  }
-  c.traffic.rx_bytes += datagram.size();
-  ++c.traffic.rx_messages;
-  c.traffic.max_message_size = std::max<std::uint64_t>(c.traffic.max_message_size, datagram.size());
+  if (!c.hears(peer, datagram.size(), now)) return;
   c.engine.receive(peer, datagram, now);
+  c.settle(now);
+}
+
+void Client::receive_truncated(const coap::PeerAddress& peer,
+                               std::span<const std::uint8_t> prefix, TimePoint now) {
+  Impl& c = *impl_;
+  if (!c.hears(peer, prefix.size(), now)) return;
+  c.engine.receive_truncated(peer, prefix, now);
   c.settle(now);
 }
 

@@ -111,6 +111,8 @@ struct Client::Impl {
   // Processes engine events, runs the client's due timers, and recomputes the next expiry. Every
   // public call that may change state ends with it.
   void settle(TimePoint t);
+  // Counts a datagram from `peer` as traffic; false (counted as dropped) while its account sleeps.
+  bool hears(const coap::PeerAddress& peer, std::size_t size, TimePoint t);
   void process_engine_events();
   void recompute_due();
   Account* account_by_peer(const coap::PeerAddress& peer);

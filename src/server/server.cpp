@@ -175,6 +175,13 @@ void Server::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t
   impl_->process_engine_events(now);
 }
 
+void Server::receive_truncated(const coap::PeerAddress& peer,
+                               std::span<const std::uint8_t> prefix, TimePoint now) {
+  impl_->last_now = now;
+  impl_->engine.receive_truncated(peer, prefix, now);
+  impl_->process_engine_events(now);
+}
+
 void Server::on_timer(TimePoint now) {
   impl_->last_now = now;
   impl_->engine.on_timer(now);

@@ -248,6 +248,8 @@ class Client : public coap::DatagramCore {
   // ---- coap::DatagramCore
   void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                TimePoint now) override;
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         TimePoint now) override;
   void on_timer(TimePoint now) override;
   bool poll_transmit(coap::Transmit& out) override;
   std::optional<TimePoint> next_expiry() const override;

@@ -48,6 +48,10 @@ class MessageTap : public coap::DatagramCore {
   // ---- coap::DatagramCore: the Server core's, logged for watched clients.
   void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                coap::TimePoint now) override;
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         coap::TimePoint now) override {
+    core_.receive_truncated(peer, prefix, now);
+  }
   void on_timer(coap::TimePoint now) override { core_.on_timer(now); }
   bool poll_transmit(coap::Transmit& out) override;
   std::optional<coap::TimePoint> next_expiry() const override { return core_.next_expiry(); }

@@ -630,3 +630,30 @@ TEST_F(Dm10, InstancesDefaultToTlvAndOmaJsonIsAllowed) {
 
 }  // namespace
 }  // namespace drover::client::testing
+
+namespace drover::client::testing {
+namespace {
+
+// A Write the transport cut short reaches the engine: the client answers 4.13 with Size1 instead
+// of dropping it, so the server can retry in blocks.
+TEST_F(Dm, TruncatedWriteIsAnsweredRequestEntityTooLarge) {
+  Message m;
+  m.type = coap::Type::Con;
+  m.code = codes::Put;
+  m.message_id = 0x1717;
+  m.set_uri_path("/3/0/14");
+  m.set_payload(std::string(5000, '+'));
+  std::vector<std::uint8_t> bytes;
+  coap::serialize(m, bytes);
+  h.client.receive_truncated(kServerAddr, std::span(bytes).first(400), h.now);
+  coap::Transmit t;
+  ASSERT_TRUE(h.client.poll_transmit(t));
+  Message reply;
+  ASSERT_FALSE(coap::parse(t.bytes, reply).has_value());
+  EXPECT_EQ(reply.message_id, 0x1717);
+  EXPECT_EQ(reply.code, codes::RequestEntityTooLarge);
+  EXPECT_TRUE(reply.uint_option(coap::options::Size1).has_value());
+}
+
+}  // namespace
+}  // namespace drover::client::testing

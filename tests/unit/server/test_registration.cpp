@@ -473,3 +473,31 @@ TEST(ServerBackpressure, InputWaitsWhileEventsAreNotDrained) {
 
 }  // namespace
 }  // namespace drover::server::testing
+
+namespace drover::server::testing {
+namespace {
+
+// A datagram the transport cut short reaches the engine: a request is answered 4.13 with Size1.
+TEST(ServerInput, TruncatedRequestIsAnsweredRequestEntityTooLarge) {
+  Harness h;
+  coap::Message m = request(coap::codes::Post, "/dp");
+  m.type = coap::Type::Con;
+  m.message_id = 0x4242;
+  m.set_payload(std::string(3000, 'x'));
+  std::vector<std::uint8_t> bytes;
+  coap::serialize(m, bytes);
+  h.server.receive_truncated(kDevice, std::span(bytes).first(300), h.now);
+  coap::Transmit t;
+  ASSERT_TRUE(h.server.poll_transmit(t));
+  EXPECT_EQ(t.peer, kDevice);
+  coap::Message reply;
+  ASSERT_FALSE(coap::parse(t.bytes, reply).has_value());
+  EXPECT_EQ(reply.type, coap::Type::Ack);
+  EXPECT_EQ(reply.message_id, 0x4242);
+  EXPECT_EQ(reply.code, coap::codes::RequestEntityTooLarge);
+  EXPECT_TRUE(reply.uint_option(coap::options::Size1).has_value());
+  EXPECT_EQ(h.server.engine_stats().truncated, 1u);
+}
+
+}  // namespace
+}  // namespace drover::server::testing
