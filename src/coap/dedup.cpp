@@ -4,52 +4,80 @@
 
 namespace drover::coap {
 
+DedupCache::DedupCache(std::size_t max_entries, std::size_t max_per_peer, Duration con_lifetime,
+                       Duration non_lifetime)
+    : max_entries_(std::max<std::size_t>(1, std::min<std::size_t>(max_entries, ~kNonRing))),
+      max_per_peer_(max_per_peer),
+      lifetime_{con_lifetime, non_lifetime} {}
+
 DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimePoint now,
                                       std::span<const std::uint8_t>& cached_reply) {
   expire(now);
-  if (auto it = entries_.find(key); it != entries_.end()) {
-    cached_reply = it->second.reply;
+  const std::size_t hash = MidKeyHash{}(key);
+  if (const std::uint32_t found = find(key, hash); found != kEmpty) {
+    const Entry& e = entry(found);
+    cached_reply = e.overflow.empty() ? std::span<const std::uint8_t>(e.reply.data(), e.reply_size)
+                                      : std::span<const std::uint8_t>(e.overflow);
     return Outcome::Duplicate;
   }
-  if (entries_.size() >= max_entries_) return Outcome::Full;
-  auto& of_peer = per_peer_[key.peer];
-  if (of_peer >= max_per_peer_) {
-    if (of_peer == 0) per_peer_.erase(key.peer);
-    return Outcome::Full;
+  auto of_peer = per_peer_.find(key.peer);
+  if (of_peer != per_peer_.end() && of_peer->second >= max_per_peer_) return Outcome::Full;
+  if (max_per_peer_ == 0) return Outcome::Full;
+
+  if (rings_[0].size + rings_[1].size >= max_entries_) {
+    Ring& oldest = ring_with_oldest();
+    if (oldest.front().live) ++evicted_;
+    pop_front(oldest);
+    of_peer = per_peer_.find(key.peer);  // the eviction may have released this peer's count
   }
-  ++of_peer;
-  entries_.emplace(key, Entry{});
-  if (confirmable)
-    con_fifo_.push_back({key, now + con_lifetime_});
+  const unsigned r = confirmable ? 0 : 1;
+  Ring& ring = rings_[r];
+  if (ring.size == ring.slots.size()) {  // full: double the buffer, oldest first at 0
+    std::vector<Entry> grown(std::min(max_entries_, std::max<std::size_t>(16, ring.slots.size() * 2)));
+    for (std::size_t i = 0; i < ring.size; ++i) grown[i] = std::move(ring.at(i));
+    ring.slots = std::move(grown);
+    ring.head = 0;
+    rebuild_index();
+  }
+  const std::size_t position = (ring.head + ring.size) % ring.slots.size();
+  ++ring.size;
+  Entry& e = ring.slots[position];
+  e.key = key;
+  e.expires = now + lifetime_[r];
+  e.reply_size = 0;
+  // Indexed before it is live: an index rebuild on the way must not add it twice.
+  index_insert(hash, static_cast<std::uint32_t>(position) | (r == 1 ? kNonRing : 0u));
+  e.live = true;
+  ++live_;
+  if (of_peer == per_peer_.end())
+    per_peer_.emplace(key.peer, 1);
   else
-    non_fifo_.push_back({key, now + non_lifetime_});
+    ++of_peer->second;
   return Outcome::New;
 }
 
 void DedupCache::set_reply(const MidKey& key, std::span<const std::uint8_t> reply) {
-  if (auto it = entries_.find(key); it != entries_.end())
-    it->second.reply.assign(reply.begin(), reply.end());
-}
-
-void DedupCache::expire_fifo(std::deque<Pending>& fifo, TimePoint now) {
-  while (!fifo.empty() && fifo.front().expires <= now) {
-    const MidKey& key = fifo.front().key;
-    entries_.erase(key);
-    if (auto it = per_peer_.find(key.peer); it != per_peer_.end() && --it->second == 0)
-      per_peer_.erase(it);
-    fifo.pop_front();
+  const std::uint32_t found = find(key, MidKeyHash{}(key));
+  if (found == kEmpty) return;
+  Entry& e = entry(found);
+  if (reply.size() <= kInlineReply) {
+    std::copy(reply.begin(), reply.end(), e.reply.begin());
+    e.reply_size = static_cast<std::uint8_t>(reply.size());
+    e.overflow.clear();
+  } else {
+    e.overflow.assign(reply.begin(), reply.end());
   }
 }
 
 void DedupCache::expire(TimePoint now) {
-  expire_fifo(con_fifo_, now);
-  expire_fifo(non_fifo_, now);
+  for (Ring& ring : rings_)
+    while (ring.size > 0 && (!ring.front().live || ring.front().expires <= now)) pop_front(ring);
 }
 
 std::optional<TimePoint> DedupCache::next_expiry() const {
   std::optional<TimePoint> t;
-  if (!con_fifo_.empty()) t = con_fifo_.front().expires;
-  if (!non_fifo_.empty() && (!t || non_fifo_.front().expires < *t)) t = non_fifo_.front().expires;
+  for (const Ring& ring : rings_)
+    if (ring.size > 0 && (!t || ring.front().expires < *t)) t = ring.front().expires;
   return t;
 }
 
@@ -59,12 +87,115 @@ std::size_t DedupCache::size_of(const PeerAddress& peer) const {
 }
 
 void DedupCache::forget_peer(const PeerAddress& peer) {
+  for (Ring& ring : rings_) {
+    for (std::size_t i = 0; i < ring.size; ++i) {
+      Entry& e = ring.at(i);
+      if (!e.live || !(e.key.peer == peer)) continue;
+      const auto position = static_cast<std::uint32_t>((ring.head + i) % ring.slots.size());
+      index_erase(MidKeyHash{}(e.key), position | (&ring == &rings_[1] ? kNonRing : 0u));
+      e.live = false;  // popped when it reaches the front
+      --live_;
+    }
+  }
   per_peer_.erase(peer);
-  auto other_peer = [&](const Pending& p) { return !(p.key.peer == peer); };
-  for (auto* fifo : {&con_fifo_, &non_fifo_}) {
-    for (const auto& p : *fifo)
-      if (!other_peer(p)) entries_.erase(p.key);
-    std::erase_if(*fifo, [&](const Pending& p) { return !other_peer(p); });
+}
+
+DedupCache::Ring& DedupCache::ring_with_oldest() {
+  if (rings_[0].size == 0) return rings_[1];
+  if (rings_[1].size == 0) return rings_[0];
+  return rings_[1].front().expires - lifetime_[1] < rings_[0].front().expires - lifetime_[0]
+             ? rings_[1]
+             : rings_[0];
+}
+
+void DedupCache::pop_front(Ring& ring) {
+  Entry& e = ring.slots[ring.head];
+  if (e.live) {
+    const auto handle =
+        static_cast<std::uint32_t>(ring.head) | (&ring == &rings_[1] ? kNonRing : 0u);
+    index_erase(MidKeyHash{}(e.key), handle);
+    release_peer(e.key.peer);
+    e.live = false;
+    --live_;
+  }
+  if (!e.overflow.empty()) std::vector<std::uint8_t>().swap(e.overflow);
+  ring.head = (ring.head + 1) % ring.slots.size();
+  --ring.size;
+}
+
+void DedupCache::release_peer(const PeerAddress& peer) {
+  if (auto it = per_peer_.find(peer); it != per_peer_.end() && --it->second == 0)
+    per_peer_.erase(it);
+}
+
+// ---- The index: linear probing over (hash, handle) pairs, backward-shift deletion.
+
+std::uint32_t DedupCache::find(const MidKey& key, std::size_t hash) const {
+  if (index_.empty()) return kEmpty;
+  const auto h = static_cast<std::uint32_t>(hash);
+  for (std::size_t i = h & index_mask_;; i = (i + 1) & index_mask_) {
+    const IndexEntry& slot = index_[i];
+    if (slot.handle == kEmpty) return kEmpty;
+    if (slot.hash == h && entry(slot.handle).key == key) return slot.handle;
+  }
+}
+
+void DedupCache::index_insert(std::size_t hash, std::uint32_t handle) {
+  if ((index_size_ + 1) * 2 > index_.size()) grow_index();
+  const auto h = static_cast<std::uint32_t>(hash);
+  for (std::size_t i = h & index_mask_;; i = (i + 1) & index_mask_) {
+    if (index_[i].handle == kEmpty) {
+      index_[i] = {h, handle};
+      ++index_size_;
+      return;
+    }
+  }
+}
+
+void DedupCache::index_erase(std::size_t hash, std::uint32_t handle) {
+  if (index_.empty()) return;
+  const auto h = static_cast<std::uint32_t>(hash);
+  std::size_t i = h & index_mask_;
+  for (;; i = (i + 1) & index_mask_) {
+    if (index_[i].handle == kEmpty) return;
+    if (index_[i].handle == handle) break;
+  }
+  for (std::size_t j = (i + 1) & index_mask_;; j = (j + 1) & index_mask_) {
+    if (index_[j].handle == kEmpty) break;
+    const std::size_t home = index_[j].hash & index_mask_;
+    if (((j - home) & index_mask_) >= ((j - i) & index_mask_)) {
+      index_[i] = index_[j];
+      i = j;
+    }
+  }
+  index_[i] = IndexEntry{};
+  --index_size_;
+}
+
+void DedupCache::grow_index() {
+  index_.assign(std::max<std::size_t>(32, index_.size() * 2), IndexEntry{});
+  index_mask_ = index_.size() - 1;
+  rebuild_index();
+}
+
+void DedupCache::rebuild_index() {
+  std::fill(index_.begin(), index_.end(), IndexEntry{});
+  index_size_ = 0;
+  for (unsigned r = 0; r < 2; ++r) {
+    Ring& ring = rings_[r];
+    for (std::size_t i = 0; i < ring.size; ++i) {
+      const std::size_t position = (ring.head + i) % ring.slots.size();
+      const Entry& e = ring.slots[position];
+      if (!e.live) continue;
+      const auto h = static_cast<std::uint32_t>(MidKeyHash{}(e.key));
+      for (std::size_t k = h & index_mask_;; k = (k + 1) & index_mask_) {
+        if (index_[k].handle == kEmpty) {
+          index_[k] = {h, static_cast<std::uint32_t>(position) | (r == 1 ? kNonRing : 0u)};
+          ++index_size_;
+          break;
+        }
+      }
+    }
   }
 }
 

@@ -80,15 +80,18 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 void Engine::receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram,
                      TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   impl_->receive(peer, datagram, now);
 }
 void Engine::receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
                                TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   impl_->receive_truncated(peer, prefix, now);
 }
 void Engine::on_timer(TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   impl_->on_timer(now);
 }
@@ -112,50 +115,61 @@ std::optional<TimePoint> Engine::next_expiry() const {
 
 Result<RequestId> Engine::send_request(const PeerAddress& peer, Message request, TimePoint now,
                                        const RequestOptions& options) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   auto kind = Impl::is_observe_registration(request) ? ClientRequest::Kind::Observe
                                                      : ClientRequest::Kind::Normal;
   return impl_->start_request(peer, std::move(request), now, options, kind, std::nullopt);
 }
 Status Engine::cancel(RequestId request) {
+  const Impl::CollectIdlePeers collect{*impl_};
   return impl_->cancel(request, impl_->latest);
 }
 Result<RequestId> Engine::deregister(RequestId observation, TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   return impl_->deregister(observation, now);
 }
 Status Engine::reregister(RequestId observation, TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   return impl_->reregister(observation, now);
 }
 Result<RequestId> Engine::ping(const PeerAddress& peer, TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   return impl_->start_request(peer, Message{}, now, {}, ClientRequest::Kind::Ping, std::nullopt);
 }
 
 Result<std::optional<ObserverId>> Engine::respond(ExchangeId exchange, Message response,
                                                   TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   return impl_->respond(exchange, std::move(response), now);
 }
 Status Engine::accept(ExchangeId exchange, TimePoint now) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   return impl_->accept(exchange);
 }
 Status Engine::drop(ExchangeId exchange) {
+  const Impl::CollectIdlePeers collect{*impl_};
   return impl_->drop(exchange, impl_->latest);
 }
 Status Engine::notify(ObserverId observer, Message notification, TimePoint now,
                       const NotifyOptions& options) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->see(now);
   return impl_->notify(observer, std::move(notification), now, options);
 }
 Status Engine::remove_observer(ObserverId observer) {
+  const Impl::CollectIdlePeers collect{*impl_};
   if (!impl_->observers.contains(observer)) return Error::UnknownObserver;
   impl_->remove_observer(observer, std::nullopt, impl_->latest);
   return Ok{};
 }
 void Engine::forget_peer(const PeerAddress& peer) {
+  const Impl::CollectIdlePeers collect{*impl_};
   impl_->forget_peer(peer, impl_->latest);
 }
 
@@ -174,7 +188,10 @@ EngineCounts Engine::counts() const {
   c.block_transfers = m.transfers.size() + m.client_downloads;
   c.pending_transmits = m.tx.size();
   c.pending_events = m.events.size();
-  c.timers = m.timers.size();
+  const auto live = [&m](const auto& e) { return m.timer_live(e); };
+  c.timers = m.timers.count_live(live) +
+             static_cast<std::size_t>(
+                 std::count_if(m.deferred_timers.begin(), m.deferred_timers.end(), live));
   return c;
 }
 const EngineStats& Engine::stats() const {
@@ -303,6 +320,7 @@ void Engine::Impl::on_rst(const PeerAddress& peer, std::uint16_t mid, TimePoint 
 void Engine::Impl::on_timer(TimePoint now) {
   dedup.expire(now);
   transfers.expire(now);
+  arm_deferred_timers();
   while (auto e = timers.pop_due(now)) {
     if (!timer_live(*e)) continue;
     switch (e->kind) {
@@ -354,7 +372,9 @@ bool Engine::Impl::timer_live(const TimerQueue<TimePoint>::Entry& e) const {
     }
     case TimerKind::PeerExpiry: {
       auto it = peer_by_serial.find(e.id);
-      return it != peer_by_serial.end() && peers.at(it->second).gc_at == e.at;
+      if (it == peer_by_serial.end()) return false;
+      const auto p = peers.find(it->second);
+      return p != peers.end() && p->second.gc_at == e.at;
     }
   }
   return false;
@@ -368,7 +388,14 @@ void Engine::Impl::maybe_compact_timers() {
     timers.compact([this](const auto& e) { return timer_live(e); });
 }
 
+void Engine::Impl::arm_deferred_timers() const {
+  for (const auto& e : deferred_timers)
+    if (timer_live(e)) timers.schedule(e.at, e.kind, e.id);
+  deferred_timers.clear();
+}
+
 std::optional<TimePoint> Engine::Impl::next_expiry() const {
+  arm_deferred_timers();
   std::optional<TimePoint> t = timers.earliest();
   for (auto other : {dedup.next_expiry(), transfers.next_expiry()})
     if (other && (!t || *other < *t)) t = other;
@@ -376,51 +403,70 @@ std::optional<TimePoint> Engine::Impl::next_expiry() const {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Peers. A peer is kept while anything refers to it, and for EXCHANGE_LIFETIME after its last MID
-// was used, so that a MID is never reused toward it within that time (RFC 7252 §4.4).
+// Peers (see Peer for what keeps one).
 
 Peer* Engine::Impl::find_peer(const PeerAddress& peer) {
   auto it = peers.find(peer);
   return it == peers.end() ? nullptr : &it->second;
 }
 
-Peer* Engine::Impl::ensure_peer(const PeerAddress& peer, TimePoint now) {
+Peer* Engine::Impl::ensure_peer(const PeerAddress& peer, TimePoint) {
   if (Peer* p = find_peer(peer)) return p;
   if (peers.size() >= config.max_peers) return nullptr;
-  Peer& p = peers[peer];
-  p.serial = new_id();
+  Peer& p = peer_nodes.emplace(peers, peer)->second;
   p.next_mid = static_cast<std::uint16_t>(random.next_u32());
-  p.last_used = now;
-  p.gc_at = now + config.exchange_lifetime;
-  peer_by_serial.emplace(p.serial, peer);
-  timers.schedule(p.gc_at, TimerKind::PeerExpiry, p.serial);
+  idle_candidates.push_back(peer);  // in case nothing comes to hold it
   return &p;
 }
 
 std::uint16_t Engine::Impl::allocate_mid(const PeerAddress& peer, TimePoint now) {
   Peer& p = peers.at(peer);
-  p.last_used = now;
+  p.mids_until = now + config.exchange_lifetime;
+  if (p.gc_at == kNever) arm_peer_timer(peer, p, p.mids_until);
   return p.next_mid++;
 }
 
+void Engine::Impl::arm_peer_timer(const PeerAddress& address, Peer& p, TimePoint at) {
+  if (p.serial == 0) {
+    p.serial = new_id();
+    peer_by_serial.emplace(p.serial, address);
+  }
+  p.gc_at = at;
+  timers.schedule(at, TimerKind::PeerExpiry, p.serial);
+}
+
 void Engine::Impl::on_peer_timer(std::uint64_t serial, TimePoint now) {
-  PeerAddress addr = peer_by_serial.at(serial);
+  const PeerAddress addr = peer_by_serial.at(serial);
   Peer& p = peers.at(addr);
-  bool busy = p.requests != 0 || p.exchanges != 0 || p.observers != 0;
-  if (!busy && p.last_used + config.exchange_lifetime <= now) {
-    peer_by_serial.erase(serial);
-    peers.erase(addr);
+  p.gc_at = kNever;
+  if (!p.busy() && p.mids_until <= now) {
+    idle_candidates.push_back(addr);
     return;
   }
-  p.gc_at = busy ? now + config.exchange_lifetime : p.last_used + config.exchange_lifetime;
-  timers.schedule(p.gc_at, TimerKind::PeerExpiry, serial);
+  // Still in use, or its MIDs are still remembered: look again when they need not be.
+  arm_peer_timer(addr, p, p.busy() ? now + config.exchange_lifetime : p.mids_until);
 }
 
 void Engine::Impl::release_peer_ref(const PeerAddress& peer, std::size_t Peer::*counter,
-                                    TimePoint now) {
+                                    TimePoint) {
   Peer& p = peers.at(peer);
-  --(p.*counter);
-  if (now > p.last_used) p.last_used = now;
+  if (--(p.*counter) == 0 && !p.busy()) idle_candidates.push_back(peer);
+}
+
+void Engine::Impl::collect_idle_peers() {
+  for (const PeerAddress& peer : idle_candidates) {
+    const auto it = peers.find(peer);
+    if (it == peers.end()) continue;
+    const Peer& p = it->second;
+    if (p.busy() || p.in_flight != 0 || !p.queue.empty() || p.mids_until > latest) continue;
+    erase_peer(it);
+  }
+  idle_candidates.clear();
+}
+
+void Engine::Impl::erase_peer(std::unordered_map<PeerAddress, Peer>::iterator it) {
+  if (it->second.serial != 0) peer_by_serial.erase(it->second.serial);
+  peer_nodes.erase(peers, it);
 }
 
 void Engine::Impl::forget_peer(const PeerAddress& peer, TimePoint now) {
@@ -444,10 +490,7 @@ void Engine::Impl::forget_peer(const PeerAddress& peer, TimePoint now) {
   for (ObserverId id : obs) remove_observer(id, ObserverRemovalReason::Reset, now);
   dedup.forget_peer(peer);
   transfers.forget_peer(peer);
-  if (Peer* p = find_peer(peer)) {
-    peer_by_serial.erase(p->serial);
-    peers.erase(peer);
-  }
+  if (auto it = peers.find(peer); it != peers.end()) erase_peer(it);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -512,7 +555,9 @@ void Engine::Impl::send_cached_empty(const PeerAddress& peer, Type type, std::ui
 
 bool Engine::Impl::first_copy(const PeerAddress& peer, TimePoint now) {
   std::span<const std::uint8_t> cached;
-  switch (dedup.check(MidKey{peer, in.message_id}, in.type == Type::Con, now, cached)) {
+  const auto outcome = dedup.check(MidKey{peer, in.message_id}, in.type == Type::Con, now, cached);
+  stats.dedup_evicted = dedup.evicted();
+  switch (outcome) {
     case DedupCache::Outcome::Duplicate:
       ++stats.duplicates;
       if (in.type == Type::Con && !cached.empty()) send_bytes(peer, cached);  // replay the reply

@@ -19,6 +19,7 @@
 #include "coap/block_option.hpp"
 #include "coap/block_transfers.hpp"
 #include "coap/dedup.hpp"
+#include "coap/node_pool.hpp"
 #include "coap/observe_order.hpp"
 #include "drover/coap/random.hpp"
 #include "coap/reliability.hpp"
@@ -52,16 +53,21 @@ struct MidOwner {
   friend bool operator==(const MidOwner&, const MidOwner&) = default;
 };
 
+// A peer is kept while anything refers to it, and until EXCHANGE_LIFETIME after the last MID
+// this engine chose towards it, so that no MID is reused within that time (RFC 7252 §4.4). A peer
+// that only sends requests answered in its own MIDs (piggybacked) is gone with its last exchange:
+// a server of a million clients keeps state only for those in the middle of something.
 struct Peer {
-  std::uint64_t serial = 0;
+  std::uint64_t serial = 0;  // names it in its expiry timer; 0 until one is armed
   std::uint16_t next_mid = 0;
-  unsigned in_flight = 0;       // requests holding an NSTART slot
-  std::deque<RequestId> queue;  // requests waiting for a slot
-  std::size_t requests = 0;     // client requests (any state) to this peer
-  std::size_t exchanges = 0;    // server exchanges from this peer
-  std::size_t observers = 0;    // observers at this peer
-  TimePoint last_used{};        // last MID allocation or release of state
-  TimePoint gc_at = kNever;
+  unsigned in_flight = 0;          // requests holding an NSTART slot
+  std::vector<RequestId> queue;    // requests waiting for a slot, oldest first (bounded)
+  std::size_t requests = 0;        // client requests (any state) to this peer
+  std::size_t exchanges = 0;       // server exchanges from this peer
+  std::size_t observers = 0;       // observers at this peer
+  TimePoint mids_until{};          // MIDs chosen towards it are remembered until then
+  TimePoint gc_at = kNever;        // the armed expiry timer
+  bool busy() const { return requests != 0 || exchanges != 0 || observers != 0; }
 };
 
 // Client side of a Block1 upload: the block being sent.
@@ -148,7 +154,10 @@ struct Engine::Impl {
   EngineConfig config;
   Random random;
   EngineStats stats;
-  TimerQueue<TimePoint> timers;
+  // Timers of new server exchanges wait here until someone asks for the next expiry (or runs
+  // the timers): most exchanges are answered before that, and need none in the heap at all.
+  mutable TimerQueue<TimePoint> timers;
+  mutable std::vector<TimerQueue<TimePoint>::Entry> deferred_timers;
   TransmitQueue tx;
   std::deque<Event> events;
   DedupCache dedup;
@@ -156,7 +165,10 @@ struct Engine::Impl {
   std::size_t client_downloads = 0;  // Block2Download in progress (share max_block_transfers)
 
   std::unordered_map<PeerAddress, Peer> peers;
-  std::unordered_map<std::uint64_t, PeerAddress> peer_by_serial;
+  NodePool<std::unordered_map<PeerAddress, Peer>> peer_nodes;
+  std::unordered_map<std::uint64_t, PeerAddress> peer_by_serial;  // peers with an expiry timer
+  // Peers that may hold nothing any more, erased (if so) when the current public call ends.
+  std::vector<PeerAddress> idle_candidates;
   std::unordered_map<MidKey, MidOwner, MidKeyHash> mids;
   std::unordered_map<TokenKey, RequestId, TokenKeyHash> tokens;
   std::unordered_map<RequestId, ClientRequest> requests;
@@ -186,12 +198,29 @@ struct Engine::Impl {
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_expiry() const;
   bool timer_live(const TimerQueue<TimePoint>::Entry& e) const;
+  void schedule_deferred(TimePoint at, TimerKind kind, std::uint64_t id) {
+    // Bounded even for a driver that never asks: past twice the live exchanges, arm them now.
+    if (deferred_timers.size() > 64 + 2 * exchanges.size()) arm_deferred_timers();
+    deferred_timers.push_back({at, kind, id});
+  }
+  // Moves the deferred timers still wanted into the heap.
+  void arm_deferred_timers() const;
   void maybe_compact_timers();
   Peer* find_peer(const PeerAddress& peer);
   Peer* ensure_peer(const PeerAddress& peer, TimePoint now);
   std::uint16_t allocate_mid(const PeerAddress& peer, TimePoint now);
   void on_peer_timer(std::uint64_t serial, TimePoint now);
   void release_peer_ref(const PeerAddress& peer, std::size_t Peer::*counter, TimePoint now);
+  // Erases the idle_candidates that nothing refers to and whose MIDs need no remembering.
+  void collect_idle_peers();
+  // Ends every public call that may release state: peers left idle by it go then, never in the
+  // middle of an operation that still refers to them.
+  struct CollectIdlePeers {
+    Impl& impl;
+    ~CollectIdlePeers() { impl.collect_idle_peers(); }
+  };
+  void erase_peer(std::unordered_map<PeerAddress, Peer>::iterator it);
+  void arm_peer_timer(const PeerAddress& address, Peer& p, TimePoint at);
   void index_mid(const PeerAddress& peer, std::uint16_t mid, MidOwner owner);
   void unindex_mid(const PeerAddress& peer, std::uint16_t mid, MidOwner owner);
   void send(const PeerAddress& peer, const Message& msg);

@@ -69,7 +69,7 @@ void Engine::Impl::submit(ClientRequest& req, TimePoint now, bool front) {
   req.out = ClientRequest::Out::Queued;
   ++queued;
   if (front)
-    p.queue.push_front(req.id);
+    p.queue.insert(p.queue.begin(), req.id);
   else
     p.queue.push_back(req.id);
 }
@@ -141,7 +141,7 @@ void Engine::Impl::pump(const PeerAddress& peer, TimePoint now) {
   Peer* p = find_peer(peer);
   while (p != nullptr && p->in_flight < config.nstart && !p->queue.empty()) {
     RequestId id = p->queue.front();
-    p->queue.pop_front();
+    p->queue.erase(p->queue.begin());
     --queued;
     ClientRequest& req = requests.at(id);
     req.out = ClientRequest::Out::None;

@@ -65,10 +65,10 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   ex.block1 = last_block1;
   if (r2 == BlockRead::Valid) ex.block2 = block2;
   ex.expires = now + config.exchange_lifetime;
-  timers.schedule(ex.expires, TimerKind::ExchangeExpiry, id.value);
+  schedule_deferred(ex.expires, TimerKind::ExchangeExpiry, id.value);
   if (ex.confirmable) {
     ex.piggyback_at = now + config.piggyback_delay;
-    timers.schedule(ex.piggyback_at, TimerKind::ExchangePiggyback, id.value);
+    schedule_deferred(ex.piggyback_at, TimerKind::ExchangePiggyback, id.value);
   }
   ++peers.at(peer).exchanges;
   // Block-wise transfer is the engine's business: the application sees whole bodies.

@@ -60,6 +60,10 @@ class TimerQueue {
   }
 
   std::size_t size() const { return heap_.size(); }
+  template <typename LivePredicate>
+  std::size_t count_live(LivePredicate live) const {
+    return static_cast<std::size_t>(std::count_if(heap_.begin(), heap_.end(), live));
+  }
 
  private:
   static bool later(const Entry& a, const Entry& b) { return a.at > b.at; }

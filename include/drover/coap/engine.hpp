@@ -260,7 +260,7 @@ struct EngineCounts {
   std::size_t block_transfers = 0;
   std::size_t pending_transmits = 0;
   std::size_t pending_events = 0;
-  std::size_t timers = 0;
+  std::size_t timers = 0;  // armed and still wanted (superseded heap entries not counted)
   friend bool operator==(const EngineCounts&, const EngineCounts&) = default;
 };
 
@@ -275,6 +275,7 @@ struct EngineStats {
   std::uint64_t unmatched = 0;            // ACK/RST/responses matching nothing
   std::uint64_t stale_notifications = 0;  // dropped by the RFC 7641 §3.4 ordering rule
   std::uint64_t dropped_overload = 0;     // inputs dropped (or refused with 5.03) at a bound
+  std::uint64_t dedup_evicted = 0;  // dedup entries dropped before their lifetime (table full)
 };
 
 // ---------------------------------------------------------------------------------------------------------

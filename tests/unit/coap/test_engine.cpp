@@ -157,18 +157,70 @@ TEST(Engine, TooManyExchanges) {
   EXPECT_EQ(r.error(), Error::TooManyExchanges);
 }
 
-TEST(Engine, DedupCacheIsBounded) {
+// At the total bound the oldest entry makes room: new messages are still served (a flood from
+// many addresses cannot stop service for a lifetime), and only the evicted message would be taken
+// for new if it came again.
+TEST(Engine, DedupCacheIsBoundedByEvictingTheOldest) {
   EngineConfig c;
   c.max_dedup_entries = 3;
   Engine e(c, 1);
   TimePoint now = start_time();
   for (std::uint16_t mid = 1; mid <= 5; ++mid)
     e.receive(kClientAddr, to_bytes(make_message(Type::Non, codes::Get, mid, {1})), now);
-  EXPECT_EQ(only<RequestReceived>(events_of(e)).size(), 3u);
+  EXPECT_EQ(only<RequestReceived>(events_of(e)).size(), 5u);
   EXPECT_EQ(e.counts().dedup_entries, 3u);
-  EXPECT_EQ(e.stats().dropped_overload, 2u);
-  // After NON_LIFETIME there is room again.
+  EXPECT_EQ(e.stats().dedup_evicted, 2u);
+  EXPECT_EQ(e.stats().dropped_overload, 0u);
+  // 3, 4 and 5 are remembered; 1 was evicted.
+  e.receive(kClientAddr, to_bytes(make_message(Type::Non, codes::Get, 5, {1})), now);
+  EXPECT_TRUE(only<RequestReceived>(events_of(e)).empty());
+  EXPECT_EQ(e.stats().duplicates, 1u);
+  e.receive(kClientAddr, to_bytes(make_message(Type::Non, codes::Get, 1, {1})), now);
+  EXPECT_EQ(only<RequestReceived>(events_of(e)).size(), 1u);
+  // After NON_LIFETIME everything is gone.
   e.on_timer(now + 146s);
+  EXPECT_EQ(e.counts().dedup_entries, 0u);
+}
+
+// CON and NON entries of both lifetimes, replies inline and too long to be, a thousand peers:
+// duplicates replay exactly the reply that was sent, and the table empties at the lifetimes.
+TEST(Engine, DedupReplaysRepliesOfEverySizeAcrossGrowth) {
+  EngineConfig c;
+  c.max_dedup_entries = 100000;
+  Engine e(c, 1);
+  TimePoint now = start_time();
+  const std::string long_text(300, 'z');
+  std::vector<Message> first_replies;
+  for (std::uint16_t i = 0; i < 1000; ++i) {
+    const auto peer = PeerAddress::v4({127, 2, static_cast<std::uint8_t>(i >> 8),
+                                       static_cast<std::uint8_t>(i)}, 7000);
+    e.receive(peer, to_bytes(make_message(Type::Con, codes::Get, i, {1})), now);
+    e.receive(peer, to_bytes(make_message(Type::Non, codes::Get, static_cast<std::uint16_t>(i + 5000), {2})), now);
+    for (auto& ev : events_of(e)) {
+      auto* r = std::get_if<RequestReceived>(&ev);
+      if (!r) continue;
+      Message reply;
+      reply.code = codes::Content;
+      if (i % 2 == 0) reply.set_payload(long_text);
+      ASSERT_TRUE(e.respond(r->exchange, std::move(reply), now));
+    }
+    const auto sent = drain(e);
+    ASSERT_EQ(sent.size(), 2u);
+    first_replies.push_back(sent[0].msg);
+  }
+  EXPECT_EQ(e.counts().dedup_entries, 2000u);
+  for (std::uint16_t i = 0; i < 1000; i += 7) {
+    const auto peer = PeerAddress::v4({127, 2, static_cast<std::uint8_t>(i >> 8),
+                                       static_cast<std::uint8_t>(i)}, 7000);
+    e.receive(peer, to_bytes(make_message(Type::Con, codes::Get, i, {1})), now);
+    const auto again = drain(e);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_TRUE(again[0].msg == first_replies[i]) << i;
+  }
+  EXPECT_TRUE(events_of(e).empty());
+  e.on_timer(now + 146s);
+  EXPECT_EQ(e.counts().dedup_entries, 1000u);  // the NON entries are gone
+  e.on_timer(now + 248s);
   EXPECT_EQ(e.counts().dedup_entries, 0u);
 }
 
@@ -294,6 +346,76 @@ TEST(EngineRandom, SeedsGiveDifferentStreams) {
     ASSERT_GE(u, 0.0);
     ASSERT_LT(u, 1.0);
   }
+}
+
+}  // namespace
+}  // namespace drover::coap::testing
+
+namespace drover::coap::testing {
+namespace {
+
+// A server keeps no per-peer state for a client whose requests it answers piggybacked (only the
+// dedup entry stays), but remembers a peer it chose MIDs for until EXCHANGE_LIFETIME after the
+// last one (RFC 7252 §4.4).
+TEST(EnginePeers, PiggybackedExchangesLeaveNoPeerBehind) {
+  Engine e({}, 1);
+  const TimePoint now = start_time();
+  for (std::uint16_t i = 0; i < 50; ++i) {
+    const auto peer = PeerAddress::v4({127, 3, 0, static_cast<std::uint8_t>(i)}, 9000);
+    e.receive(peer, to_bytes(make_message(Type::Con, codes::Post, i, {1})), now);
+    for (auto& ev : events_of(e))
+      if (auto* r = std::get_if<RequestReceived>(&ev)) {
+        Message reply;
+        reply.code = codes::Changed;
+        ASSERT_TRUE(e.respond(r->exchange, std::move(reply), now));
+      }
+    EXPECT_EQ(e.counts().peers, 0u) << i;
+  }
+  EXPECT_EQ(drain(e).size(), 50u);
+  EXPECT_EQ(e.counts().dedup_entries, 50u);
+  EXPECT_EQ(e.counts().timers, 0u);
+  // A refused request (unknown critical option: 4.02) leaves none either.
+  Message bad = make_message(Type::Con, codes::Get, 77, {2});
+  bad.add_option(9999, "x");
+  e.receive(kClientAddr, to_bytes(bad), now);
+  EXPECT_EQ(drain(e).at(0).msg.code, codes::BadOption);
+  EXPECT_EQ(e.counts().peers, 0u);
+}
+
+TEST(EnginePeers, PeersWithOurMidsAreKeptForTheExchangeLifetime) {
+  Engine e({}, 1);
+  const TimePoint now = start_time();
+  // A NON request is answered NON, in a MID of ours.
+  e.receive(kClientAddr, to_bytes(make_message(Type::Non, codes::Get, 5, {1})), now);
+  for (auto& ev : events_of(e))
+    if (auto* r = std::get_if<RequestReceived>(&ev)) {
+      Message reply;
+      reply.code = codes::Content;
+      ASSERT_TRUE(e.respond(r->exchange, std::move(reply), now));
+    }
+  ASSERT_EQ(drain(e).at(0).msg.type, Type::Non);
+  EXPECT_EQ(e.counts().peers, 1u);
+  e.on_timer(now + 246s);
+  EXPECT_EQ(e.counts().peers, 1u);
+  e.on_timer(now + 248s);
+  EXPECT_EQ(e.counts().peers, 0u);
+
+  // A request of ours: the peer stays while it is in flight and a lifetime after its MID.
+  auto id = e.send_request(kServerAddr, get_request("/"), now + 300s);
+  ASSERT_TRUE(id);
+  const auto sent = drain(e);
+  ASSERT_EQ(sent.size(), 1u);
+  Message ack;
+  ack.type = Type::Ack;
+  ack.code = codes::Content;
+  ack.message_id = sent[0].msg.message_id;
+  ack.token = sent[0].msg.token;
+  e.receive(kServerAddr, to_bytes(ack), now + 301s);
+  ASSERT_EQ(only<ResponseReceived>(events_of(e)).size(), 1u);
+  EXPECT_EQ(e.counts().peers, 1u);
+  e.on_timer(now + 300s + 248s);
+  EXPECT_EQ(e.counts().peers, 0u);
+  EXPECT_EQ(e.counts().timers, 0u);
 }
 
 }  // namespace

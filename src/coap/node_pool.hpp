@@ -1,0 +1,49 @@
+// Keeps the nodes of a std::unordered_map (or map) that lose an entry, for the next one to reuse:
+// tables whose entries come and go with each message (exchanges, peers, requests) then stop
+// allocating once warm. At most `keep` nodes are held, so an idle engine gives memory back.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace drover::coap {
+
+template <typename Map>
+class NodePool {
+ public:
+  explicit NodePool(std::size_t keep = 256) : keep_(keep) {}
+
+  // Inserts `key` with a default value (or finds the existing entry) in `map`.
+  template <typename Key>
+  typename Map::iterator emplace(Map& map, const Key& key) {
+    if (spare_.empty()) return map.try_emplace(key).first;
+    auto node = std::move(spare_.back());
+    spare_.pop_back();
+    node.key() = key;
+    node.mapped() = typename Map::mapped_type{};
+    auto result = map.insert(std::move(node));
+    if (!result.inserted) spare_.push_back(std::move(result.node));  // the key was there already
+    return result.position;
+  }
+
+  // Erases the entry at `it` from `map`, keeping its node.
+  void erase(Map& map, typename Map::iterator it) {
+    if (spare_.size() < keep_)
+      spare_.push_back(map.extract(it));
+    else
+      map.erase(it);
+  }
+
+  // Erases the entry of `key`, if any.
+  template <typename Key>
+  void erase(Map& map, const Key& key) {
+    if (auto it = map.find(key); it != map.end()) erase(map, it);
+  }
+
+ private:
+  std::size_t keep_;
+  std::vector<typename Map::node_type> spare_;
+};
+
+}  // namespace drover::coap
