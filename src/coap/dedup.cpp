@@ -49,10 +49,8 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
   index_insert(hash, static_cast<std::uint32_t>(position) | (r == 1 ? kNonRing : 0u));
   e.live = true;
   ++live_;
-  if (of_peer == per_peer_.end())
-    per_peer_.emplace(key.peer, 1);
-  else
-    ++of_peer->second;
+  if (of_peer == per_peer_.end()) of_peer = per_peer_nodes_.emplace(per_peer_, key.peer);
+  ++of_peer->second;
   return Outcome::New;
 }
 
@@ -125,7 +123,7 @@ void DedupCache::pop_front(Ring& ring) {
 
 void DedupCache::release_peer(const PeerAddress& peer) {
   if (auto it = per_peer_.find(peer); it != per_peer_.end() && --it->second == 0)
-    per_peer_.erase(it);
+    per_peer_nodes_.erase(per_peer_, it);
 }
 
 // ---- The index: linear probing over (hash, handle) pairs, backward-shift deletion.

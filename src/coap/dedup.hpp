@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "coap/node_pool.hpp"
 #include "drover/coap/engine.hpp"
 
 namespace drover::coap {
@@ -113,6 +114,7 @@ class DedupCache {
   std::size_t index_mask_ = 0;
   std::size_t index_size_ = 0;
   std::unordered_map<PeerAddress, std::uint32_t> per_peer_;
+  NodePool<std::unordered_map<PeerAddress, std::uint32_t>> per_peer_nodes_;
   std::size_t live_ = 0;
   std::uint64_t evicted_ = 0;
 };

@@ -109,6 +109,13 @@ bool Engine::poll_event(Event& out) {
   return true;
 }
 
+Message Engine::take_message() {
+  return impl_->take_message();
+}
+void Engine::recycle(Message&& message) {
+  impl_->recycle(std::move(message));
+}
+
 std::optional<TimePoint> Engine::next_expiry() const {
   return impl_->next_expiry();
 }
@@ -497,12 +504,29 @@ void Engine::Impl::forget_peer(const PeerAddress& peer, TimePoint now) {
 // Indexes.
 
 void Engine::Impl::index_mid(const PeerAddress& peer, std::uint16_t mid, MidOwner owner) {
-  mids.insert_or_assign(MidKey{peer, mid}, owner);
+  mid_nodes.emplace(mids, MidKey{peer, mid})->second = owner;
 }
 
 void Engine::Impl::unindex_mid(const PeerAddress& peer, std::uint16_t mid, MidOwner owner) {
   auto it = mids.find(MidKey{peer, mid});
-  if (it != mids.end() && it->second == owner) mids.erase(it);
+  if (it != mids.end() && it->second == owner) mid_nodes.erase(mids, it);
+}
+
+namespace {
+constexpr std::size_t kSpareMessages = 16;
+}
+
+Message Engine::Impl::take_message() {
+  if (spare_messages.empty()) return Message{};
+  Message m = std::move(spare_messages.back());
+  spare_messages.pop_back();
+  return m;
+}
+
+void Engine::Impl::recycle(Message&& message) {
+  if (spare_messages.size() >= kSpareMessages) return;
+  message.clear();
+  spare_messages.push_back(std::move(message));
 }
 
 Token Engine::Impl::new_token(const PeerAddress& peer) {

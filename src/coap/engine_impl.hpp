@@ -26,6 +26,7 @@
 #include "coap/timer_queue.hpp"
 #include "coap/transmit_queue.hpp"
 #include "drover/coap/engine.hpp"
+#include "drover/util/ring_queue.hpp"
 
 namespace drover::coap {
 
@@ -159,7 +160,7 @@ struct Engine::Impl {
   mutable TimerQueue<TimePoint> timers;
   mutable std::vector<TimerQueue<TimePoint>::Entry> deferred_timers;
   TransmitQueue tx;
-  std::deque<Event> events;
+  RingQueue<Event> events;
   DedupCache dedup;
   ServerTransfers transfers;
   std::size_t client_downloads = 0;  // Block2Download in progress (share max_block_transfers)
@@ -173,6 +174,11 @@ struct Engine::Impl {
   std::unordered_map<TokenKey, RequestId, TokenKeyHash> tokens;
   std::unordered_map<RequestId, ClientRequest> requests;
   std::unordered_map<ExchangeId, ServerExchange> exchanges;
+  // The tables whose entries come and go with each message reuse their nodes.
+  NodePool<decltype(mids)> mid_nodes;
+  NodePool<decltype(tokens)> token_nodes;
+  NodePool<decltype(requests)> request_nodes;
+  NodePool<decltype(exchanges)> exchange_nodes;
   std::unordered_map<ObserverId, Observer> observers;
   std::unordered_map<TokenKey, ObserverId, TokenKeyHash> observer_by_token;
   std::size_t queued = 0;
@@ -185,6 +191,7 @@ struct Engine::Impl {
   }
 
   Message in;  // the datagram being handled
+  std::vector<Message> spare_messages;  // recycled buffers (see Engine::recycle)
   // The first unrecognized critical option of `in` (screen_options), if any.
   std::optional<std::uint16_t> in_bad_option;
   Message scratch;                  // messages being built
@@ -236,6 +243,11 @@ struct Engine::Impl {
     return static_cast<std::uint32_t>(std::min<std::size_t>(config.max_body_size, UINT32_MAX));
   }
   void push_event(Event ev) { events.push_back(std::move(ev)); }
+  // A cleared message, with the buffers of a recycled one when there is one.
+  Message take_message();
+  void recycle(Message&& message);
+  // `in` was moved into an event: parse the next datagram into recycled buffers.
+  void refill_input() { in = take_message(); }
   bool event_room() const { return events.size() < config.max_pending_events; }
   std::uint64_t new_id() { return next_id++; }
   Token new_token(const PeerAddress& peer);

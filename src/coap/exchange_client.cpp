@@ -28,7 +28,7 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
     return Error::QueueFull;
 
   RequestId id{new_id()};
-  ClientRequest& req = requests[id];
+  ClientRequest& req = request_nodes.emplace(requests, id)->second;
   req.id = id;
   req.peer = peer;
   req.kind = kind;
@@ -38,7 +38,7 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
   req.timeout = options.timeout.value_or(config.request_timeout);
   if (kind != Kind::Ping) {
     req.token = token ? *token : new_token(peer);
-    tokens.emplace(TokenKey(peer, req.token), id);
+    token_nodes.emplace(tokens, TokenKey(peer, req.token))->second = id;
   }
   if (req.request.payload().size() > BlockOption::size_of(req.szx))
     req.upload = Block1Upload{BlockOption{0, true, req.szx}};
@@ -164,10 +164,12 @@ void Engine::Impl::finish_request(RequestId id, TimePoint now) {
   end_download(req);
   bool had_slot = req.holds_slot;
   if (had_slot) --p.in_flight;
-  if (req.kind != ClientRequest::Kind::Ping) tokens.erase(TokenKey(req.peer, req.token));
+  if (req.kind != ClientRequest::Kind::Ping)
+    token_nodes.erase(tokens, TokenKey(req.peer, req.token));
   if (req.kind == ClientRequest::Kind::Observe) --observations;
   PeerAddress peer = req.peer;
-  requests.erase(it);
+  recycle(std::move(req.request));
+  request_nodes.erase(requests, it);
   release_peer_ref(peer, &Peer::requests, now);
   if (had_slot) pump(peer, now);
 }
@@ -356,7 +358,10 @@ void Engine::Impl::on_response(ClientRequest& req, bool on_transfer_token, TimeP
       in.has_option(options::Observe) && !fresh_notification(req, in, now))
     consumed = true;  // stale: dropped
   if (!consumed) consumed = continue_download(req, on_transfer_token, answers_current, now);
-  if (!consumed) deliver(req, std::move(in), now);
+  if (!consumed) {
+    deliver(req, std::move(in), now);
+    refill_input();
+  }
 
   auto it = requests.find(id);
   if (it != requests.end() && it->second.out == ClientRequest::Out::None)

@@ -53,7 +53,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   }
 
   ExchangeId id{new_id()};
-  ServerExchange& ex = exchanges[id];
+  ServerExchange& ex = exchange_nodes.emplace(exchanges, id)->second;
   ex.id = id;
   ex.peer = peer;
   ex.token = in.token;
@@ -74,6 +74,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   // Block-wise transfer is the engine's business: the application sees whole bodies.
   in.remove_option(options::Block2);
   push_event(RequestReceived{id, peer, std::move(in)});
+  refill_input();
 }
 
 void Engine::Impl::on_truncated_request(const PeerAddress& peer, std::size_t capacity,
@@ -172,6 +173,7 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
     response.message_id = ex.request_mid;
     send_cached_reply(ex.peer, ex.request_mid, response);
     finish_exchange(id, now);
+    recycle(std::move(response));
     return observer;
   }
   bool con = ex.confirmable && config.separate_response_confirmable;
@@ -181,6 +183,7 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
     send(ex.peer, response);
     if (observer) note_non_notification(observers.at(*observer), response.message_id);
     finish_exchange(id, now);
+    recycle(std::move(response));
     return observer;
   }
   // Separate CON response (§5.2.2): the exchange lives on until it is acknowledged.
@@ -194,6 +197,7 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
   ex.rel.start(config, random, now);
   timers.schedule(ex.rel.next_at, TimerKind::ExchangeRetransmit, id.value);
   index_mid(ex.peer, ex.mid, MidOwner{MidOwner::Kind::Exchange, id.value});
+  recycle(std::move(response));
   return observer;
 }
 
@@ -222,7 +226,7 @@ void Engine::Impl::finish_exchange(ExchangeId id, TimePoint now) {
   ServerExchange& ex = it->second;
   if (ex.responded) unindex_mid(ex.peer, ex.mid, MidOwner{MidOwner::Kind::Exchange, id.value});
   PeerAddress peer = ex.peer;
-  exchanges.erase(it);
+  exchange_nodes.erase(exchanges, it);
   release_peer_ref(peer, &Peer::exchanges, now);
 }
 

@@ -13,8 +13,9 @@ using lwm2m::ContentFormat;
 using lwm2m::Path;
 using lwm2m::Record;
 
-coap::Message make_request(coap::Code code, const Registration& registration, const Path& path) {
-  coap::Message m;
+coap::Message make_request(coap::Engine& engine, coap::Code code, const Registration& registration,
+                           const Path& path) {
+  coap::Message m = engine.take_message();
   m.code = code;
   lwm2m::set_path(m, path, registration.objects->root);
   return m;
@@ -272,7 +273,7 @@ Result<OperationId> Server::read(std::string_view endpoint, const lwm2m::Path& p
   const Registration* r = store_->find_by_endpoint(endpoint);
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object()) return Error::InvalidPath;
-  auto m = make_request(coap::codes::Get, *r, path);
+  auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
   return impl_->submit(*r, new_operation(lwm2m::Operation::Read, path, params.accept), std::move(m),
                        params, now);
@@ -286,7 +287,7 @@ Result<OperationId> Server::discover(std::string_view endpoint, const lwm2m::Pat
   if (!path.has_object() || path.has_resource_instance()) return Error::InvalidPath;
   if (depth && *depth > 3) return Error::InvalidArgument;
   if (depth && r->version < lwm2m::Lwm2mVersion::V1_2) return Error::UnsupportedByVersion;
-  auto m = make_request(coap::codes::Get, *r, path);
+  auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
   lwm2m::set_accept(m, ContentFormat::LinkFormat);
   if (depth) m.add_option(coap::options::UriQuery, "depth=" + std::to_string(*depth));
   return impl_->submit(*r, new_operation(lwm2m::Operation::Discover, path), std::move(m), params, now);
@@ -311,7 +312,8 @@ Result<OperationId> Server::write(std::string_view endpoint, const lwm2m::Path& 
   }
   if (format == ContentFormat::LinkFormat) return Error::UnsupportedFormat;
   auto m =
-      make_request(mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post, *r, path);
+      make_request(impl_->engine, mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post,
+                   *r, path);
   if (!set_records(m, format, records, path)) return Error::EncodeFailed;
   return impl_->submit(*r, new_operation(lwm2m::Operation::Write, path), std::move(m), params, now);
 }
@@ -323,7 +325,7 @@ Result<OperationId> Server::write_attributes(std::string_view endpoint, const lw
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object()) return Error::InvalidPath;
   if (update.set.empty() && update.cleared.empty()) return Error::InvalidArgument;
-  auto m = make_request(coap::codes::Put, *r, path);
+  auto m = make_request(impl_->engine, coap::codes::Put, *r, path);
   lwm2m::add_attribute_queries(update, m);
   return impl_->submit(*r, new_operation(lwm2m::Operation::WriteAttributes, path), std::move(m),
                        params, now);
@@ -338,7 +340,7 @@ Result<OperationId> Server::execute(std::string_view endpoint, const lwm2m::Path
   if (!std::all_of(arguments.begin(), arguments.end(),
                    [](char c) { return c >= 0x20 && c <= 0x7e; }))
     return Error::InvalidArgument;
-  auto m = make_request(coap::codes::Post, *r, path);
+  auto m = make_request(impl_->engine, coap::codes::Post, *r, path);
   if (!arguments.empty()) {
     lwm2m::set_content_format(m, ContentFormat::Text);
     m.set_payload(arguments);
@@ -366,7 +368,7 @@ Result<OperationId> Server::create(std::string_view endpoint, std::uint16_t obje
       params.format.value_or(instance_id ? multi_value_format(*r) : ContentFormat::Tlv);
   if (!instance_id && format != ContentFormat::Tlv) return Error::UnsupportedFormat;
   if (format == ContentFormat::LinkFormat) return Error::UnsupportedFormat;
-  auto m = make_request(coap::codes::Post, *r, Path(object_id));
+  auto m = make_request(impl_->engine, coap::codes::Post, *r, Path(object_id));
   // TLV under the instance path gives bare resources; under the object path, an instance entry.
   if (!set_records(m, format, records, instance_id ? Path(object_id) : instance))
     return Error::EncodeFailed;
@@ -380,22 +382,22 @@ Result<OperationId> Server::delete_(std::string_view endpoint, const lwm2m::Path
   if (!r) return Error::UnknownEndpoint;
   if (path.level() != Path::Level::Instance && path.level() != Path::Level::ResourceInstance)
     return Error::InvalidPath;
-  auto m = make_request(coap::codes::Delete, *r, path);
+  auto m = make_request(impl_->engine, coap::codes::Delete, *r, path);
   return impl_->submit(*r, new_operation(lwm2m::Operation::Delete, path), std::move(m), params, now);
 }
 
 namespace {
 
 // FETCH on the root with the path list (Read-Composite, Observe-Composite).
-std::optional<Error> composite_fetch(const Registration& r, std::span<const Path> paths,
-                                     const RequestParams& params, coap::Message& m,
-                                     ContentFormat& accept) {
+std::optional<Error> composite_fetch(coap::Engine& engine, const Registration& r,
+                                     std::span<const Path> paths, const RequestParams& params,
+                                     coap::Message& m, ContentFormat& accept) {
   if (r.version < lwm2m::Lwm2mVersion::V1_1) return Error::UnsupportedByVersion;
   if (paths.empty()) return Error::InvalidArgument;
   const ContentFormat format = params.format.value_or(composite_format(r));
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
   accept = params.accept.value_or(params.format ? format : composite_values_format(r));
-  m = make_request(coap::codes::Fetch, r, Path());
+  m = make_request(engine, coap::codes::Fetch, r, Path());
   const auto records = path_records(paths);
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;
   lwm2m::set_accept(m, accept);
@@ -411,7 +413,7 @@ Result<OperationId> Server::read_composite(std::string_view endpoint,
   if (!r) return Error::UnknownEndpoint;
   coap::Message m;
   ContentFormat accept{};
-  if (auto error = composite_fetch(*r, paths, params, m, accept)) return *error;
+  if (auto error = composite_fetch(impl_->engine, *r, paths, params, m, accept)) return *error;
   return impl_->submit(*r, new_operation(lwm2m::Operation::ReadComposite, Path(), accept),
                        std::move(m), params, now);
 }
@@ -425,7 +427,7 @@ Result<OperationId> Server::write_composite(std::string_view endpoint,
   if (records.empty()) return Error::InvalidArgument;
   const ContentFormat format = params.format.value_or(composite_values_format(*r));
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
-  auto m = make_request(coap::codes::IPatch, *r, Path());
+  auto m = make_request(impl_->engine, coap::codes::IPatch, *r, Path());
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;
   return impl_->submit(*r, new_operation(lwm2m::Operation::WriteComposite, Path()), std::move(m),
                        params, now);
@@ -449,7 +451,7 @@ Result<OperationId> Server::observe(std::string_view endpoint, const lwm2m::Path
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object()) return Error::InvalidPath;
   if (auto error = impl_->observation_room(*r)) return *error;
-  auto m = make_request(coap::codes::Get, *r, path);
+  auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
   m.add_uint_option(coap::options::Observe, 0);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
   return impl_->submit(*r, new_operation(lwm2m::Operation::Observe, path, params.accept), std::move(m),
@@ -464,7 +466,7 @@ Result<OperationId> Server::observe_composite(std::string_view endpoint,
   if (auto error = impl_->observation_room(*r)) return *error;
   coap::Message m;
   ContentFormat accept{};
-  if (auto error = composite_fetch(*r, paths, params, m, accept)) return *error;
+  if (auto error = composite_fetch(impl_->engine, *r, paths, params, m, accept)) return *error;
   m.add_uint_option(coap::options::Observe, 0);
   return impl_->submit(*r, new_operation(lwm2m::Operation::ObserveComposite, Path(), accept),
                        std::move(m), params, now);

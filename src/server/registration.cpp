@@ -54,7 +54,7 @@ std::optional<std::pair<coap::Code, std::string>> Server::Impl::read_objects(
 
 void Server::Impl::respond(coap::ExchangeId exchange, coap::Code code, TimePoint now,
                            std::string_view diagnostic) {
-  coap::Message response;
+  coap::Message response = engine.take_message();
   response.code = code;
   // RFC 7252 §5.5.2: a diagnostic payload, no Content-Format.
   if (!diagnostic.empty()) response.set_payload(diagnostic);
@@ -143,7 +143,7 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
     end_session(location, registration.endpoint, ObservationEndReason::Replaced);
   }
 
-  coap::Message response;
+  coap::Message response = engine.take_message();
   response.code = coap::codes::Created;
   response.add_option(coap::options::LocationPath, "rd");
   response.add_option(coap::options::LocationPath, registration.location);

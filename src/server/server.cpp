@@ -266,15 +266,18 @@ void Server::Impl::process_engine_events(TimePoint now) {
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, coap::RequestReceived>) {
             on_request(e, now);
+            engine.recycle(std::move(e.request));
           } else if constexpr (std::is_same_v<T, coap::ResponseReceived>) {
             // Unknown ids are answers to active observation cancels: not reported.
             if (const auto it = by_request.find(e.request); it != by_request.end())
               on_response(it->second, e.response, now);
+            engine.recycle(std::move(e.response));
           } else if constexpr (std::is_same_v<T, coap::NotificationReceived>) {
             if (const auto it = by_request.find(e.request); it != by_request.end()) {
               touch(operations.at(it->second).location, now);
               on_notification(it->second, e.notification, e.last);
             }
+            engine.recycle(std::move(e.notification));
           } else if constexpr (std::is_same_v<T, coap::RequestFailed>) {
             if (const auto it = by_request.find(e.request); it != by_request.end())
               on_failure(it->second, e.reason);

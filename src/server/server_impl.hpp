@@ -15,6 +15,7 @@
 #include "drover/coap/random.hpp"
 #include "drover/lwm2m/protocol/operation.hpp"
 #include "drover/server/server.hpp"
+#include "drover/util/ring_queue.hpp"
 
 namespace drover::server {
 
@@ -88,7 +89,7 @@ struct Server::Impl {
   coap::Engine engine;
   coap::Random random;  // registration locations
   ObjectListCache object_lists;
-  std::deque<ServerEvent> events;
+  RingQueue<ServerEvent> events;
   TimePoint last_now{};    // of the latest receive/on_timer
   bool held_back = false;  // engine events may wait: the event queue was full
 

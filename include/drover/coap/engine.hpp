@@ -304,6 +304,13 @@ class Engine {
   // Runs every timer due at `now`. Calling it early or more often is harmless.
   void on_timer(TimePoint now);
 
+  // ---- Message buffers. take_message() gives a cleared message that reuses the buffers of one
+  // given back with recycle(): the messages of handled events and of finished requests (the
+  // engine recycles those itself). A driver that builds its messages with take_message() and
+  // recycles what its events carry allocates nothing per message once warm.
+  Message take_message();
+  void recycle(Message&& message);
+
   // ---- Output
   bool poll_transmit(Transmit& out);
   bool poll_event(Event& out);
