@@ -421,13 +421,15 @@ Peer* Engine::Impl::ensure_peer(const PeerAddress& peer, TimePoint) {
   if (Peer* p = find_peer(peer)) return p;
   if (peers.size() >= config.max_peers) return nullptr;
   Peer& p = peer_nodes.emplace(peers, peer)->second;
-  p.next_mid = static_cast<std::uint16_t>(random.next_u32());
   idle_candidates.push_back(peer);  // in case nothing comes to hold it
   return &p;
 }
 
 std::uint16_t Engine::Impl::allocate_mid(const PeerAddress& peer, TimePoint now) {
   Peer& p = peers.at(peer);
+  // The first MID towards a peer is random (RFC 7252 §4.4); peers that only get piggybacked
+  // answers never need one.
+  if (p.mids_until == TimePoint{}) p.next_mid = static_cast<std::uint16_t>(random.next_u32());
   p.mids_until = now + config.exchange_lifetime;
   if (p.gc_at == kNever) arm_peer_timer(peer, p, p.mids_until);
   return p.next_mid++;

@@ -66,7 +66,7 @@ struct Peer {
   std::size_t requests = 0;        // client requests (any state) to this peer
   std::size_t exchanges = 0;       // server exchanges from this peer
   std::size_t observers = 0;       // observers at this peer
-  TimePoint mids_until{};          // MIDs chosen towards it are remembered until then
+  TimePoint mids_until{};          // MIDs chosen towards it are remembered until then ({}: none yet)
   TimePoint gc_at = kNever;        // the armed expiry timer
   bool busy() const { return requests != 0 || exchanges != 0 || observers != 0; }
 };

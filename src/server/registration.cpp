@@ -171,23 +171,32 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
   const std::string endpoint = current.endpoint;
   const std::string location = current.location;
   const TimePoint previous_expiry = current.expires_at;
-  bool objects_changed = false;
-  store().update(endpoint, [&](Registration& r) {
-    if (params.lifetime) r.lifetime = clamp_lifetime(*params.lifetime, config.min_lifetime);
-    if (params.binding) r.binding = *params.binding;
-    // Q is a flag: only an Update that restates the binding or sends Q changes queue mode.
-    if (params.binding || params.queue_mode) r.queue_mode = params.queue_mode;
-    if (params.sms) r.sms = params.sms;
-    if (objects) {
-      objects_changed = objects != r.objects && *objects != *r.objects;
-      r.objects = std::move(objects);
+  // One reference captured: the change fits std::function's inline storage (no allocation).
+  struct Change {
+    const lwm2m::UpdateParams& params;
+    std::shared_ptr<const lwm2m::RegistrationPayload>& objects;
+    const coap::PeerAddress& peer;
+    std::uint32_t min_lifetime;
+    TimePoint now;
+    bool objects_changed = false;
+    void operator()(Registration& r) {
+      if (params.lifetime) r.lifetime = clamp_lifetime(*params.lifetime, min_lifetime);
+      if (params.binding) r.binding = *params.binding;
+      // Q is a flag: only an Update that restates the binding or sends Q changes queue mode.
+      if (params.binding || params.queue_mode) r.queue_mode = params.queue_mode;
+      if (params.sms) r.sms = params.sms;
+      if (objects) {
+        objects_changed = objects != r.objects && *objects != *r.objects;
+        r.objects = std::move(objects);
+      }
+      // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
+      r.peer = peer;
+      r.updated_at = now;
+      r.expires_at = now + std::chrono::seconds(r.lifetime);
     }
-    // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
-    r.peer = request.peer;
-    r.updated_at = now;
-    r.expires_at = now + std::chrono::seconds(r.lifetime);
-  });
-  const Registration& updated = *store().find_by_endpoint(endpoint);
+  } change{params, objects, request.peer, config.min_lifetime, now};
+  const Registration& updated =
+      *store().update(endpoint, [&change](Registration& r) { change(r); });
   // The entry already scheduled is pushed again when it comes due; only a shorter lifetime needs
   // an earlier one.
   if (updated.expires_at < previous_expiry) schedule_expiry(updated);
@@ -195,7 +204,8 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
 
   touch(location, now);  // Awake (if it slept), then the queued requests go out
   set_queue_mode(location, updated.queue_mode, now);
-  events.emplace_back(Updated{*store().find_by_endpoint(endpoint), objects_changed});
+  // `updated` is still valid: nothing above changes the store.
+  events.emplace_back(Updated{updated, change.objects_changed});
 }
 
 void Server::Impl::on_deregister(const coap::RequestReceived& request, const Registration& current,

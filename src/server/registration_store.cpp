@@ -135,10 +135,10 @@ class InMemoryRegistrationStore final : public RegistrationStore {
     return previous;
   }
 
-  bool update(std::string_view endpoint,
-              const std::function<void(Registration&)>& change) override {
+  const Registration* update(std::string_view endpoint,
+                             const std::function<void(Registration&)>& change) override {
     const std::uint32_t slot = find_endpoint(endpoint);
-    if (slot == SlotIndex::kNone) return false;
+    if (slot == SlotIndex::kNone) return nullptr;
     Registration& r = at(slot);
     const coap::PeerAddress old_peer = r.peer;
     change(r);
@@ -146,7 +146,7 @@ class InMemoryRegistrationStore final : public RegistrationStore {
       unindex_peer(old_peer, slot);
       index_peer(slot);
     }
-    return true;
+    return &r;
   }
 
   std::optional<Registration> remove(std::string_view endpoint) override {

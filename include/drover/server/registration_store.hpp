@@ -62,10 +62,10 @@ class RegistrationStore {
   // are unique: the caller never reuses one. Pointers returned by the finders stay valid until
   // the next non-const call.
   virtual std::optional<Registration> put(Registration registration) = 0;
-  // Changes the registration of `endpoint` in place (not its endpoint or location). False when
-  // there is none.
-  virtual bool update(std::string_view endpoint,
-                      const std::function<void(Registration&)>& change) = 0;
+  // Changes the registration of `endpoint` in place (not its endpoint or location) and returns it
+  // as changed; null when there is none.
+  virtual const Registration* update(std::string_view endpoint,
+                                     const std::function<void(Registration&)>& change) = 0;
   virtual std::optional<Registration> remove(std::string_view endpoint) = 0;
 
   virtual const Registration* find_by_endpoint(std::string_view endpoint) const = 0;
