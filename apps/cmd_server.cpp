@@ -22,11 +22,12 @@ struct ServerCommandOptions {
   std::vector<std::string> models;
   double duration = 0;
   std::string log_events = "all";
+  std::size_t max_registrations = ServerRuntime::default_max_registrations;
 };
 
 int run_server(const ServerCommandOptions& o) {
   asio::io_context io;
-  ServerRuntime runtime(io);
+  ServerRuntime runtime(io, o.max_registrations);
   runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
@@ -55,6 +56,11 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--models", o->models, "Directories of DDF object definitions (*.xml) to load")
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--max-registrations", o->max_registrations,
+                  "Registrations the server holds at most (a Register past it gets 5.03); tables "
+                  "are sized for it, memory is used only as clients register")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{50000000}));
   cmd->add_option("--log-events", o->log_events,
                   "Server events logged: all, registrations (Register, De-register, expiry, "
                   "sleeping/awake) or none")

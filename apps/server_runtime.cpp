@@ -100,8 +100,8 @@ void log_server_event(const server::ServerEvent& event) {
 
 namespace {
 
-server::ServerConfig server_config() {
-  server::ServerConfig config;
+server::ServerConfig server_config(std::size_t max_registrations) {
+  server::ServerConfig config = server::server_config_for(max_registrations);
   config.random_seed = os_random_seed();
   config.wall_clock = [] {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -113,6 +113,10 @@ server::ServerConfig server_config() {
 transport::DatagramLoopConfig loop_config() {
   transport::DatagramLoopConfig config;
   config.socket.dual_stack = true;
+  // Room for bursts (a registration storm): the kernel's default is about 200 datagrams. Capped by
+  // net.core.rmem_max / wmem_max.
+  config.socket.receive_buffer_bytes = 4 * 1024 * 1024;
+  config.socket.send_buffer_bytes = 4 * 1024 * 1024;
   return config;
 }
 
@@ -145,9 +149,9 @@ bool logged(EventLog log, const server::ServerEvent& event) {
 
 }  // namespace
 
-ServerRuntime::ServerRuntime(asio::io_context& io)
+ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations)
     : io_(io),
-      core_(server_config()),
+      core_(server_config(max_registrations)),
       tap_(core_),
       loop_(io, tap_, loop_config()),
       api_(core_),

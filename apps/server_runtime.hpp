@@ -36,7 +36,9 @@ std::optional<EventLog> event_log_from_string(std::string_view);
 
 class ServerRuntime {
  public:
-  explicit ServerRuntime(boost::asio::io_context& io);
+  static constexpr std::size_t default_max_registrations = 1000000;
+  explicit ServerRuntime(boost::asio::io_context& io,
+                         std::size_t max_registrations = default_max_registrations);
   ServerRuntime(const ServerRuntime&) = delete;
   ServerRuntime& operator=(const ServerRuntime&) = delete;
 

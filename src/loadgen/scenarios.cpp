@@ -216,20 +216,9 @@ std::optional<Scenario> scenario_from_string(std::string_view text) {
 }
 
 server::ServerConfig bench_server_config(std::uint32_t clients) {
-  server::ServerConfig c;
+  server::ServerConfig c = server::server_config_for(std::size_t{clients} + 1024);
   c.random_seed = 0x5eed;
-  const std::size_t n = std::size_t{clients} + 1024;
-  c.max_registrations = n;
-  c.max_observations = n;
   c.max_observations_per_client = 4;
-  c.max_operations = 65536;
-  c.max_pending_events = 65536;
-  c.engine.max_peers = n;
-  c.engine.max_observations = n;
-  c.engine.max_exchanges = 65536;
-  c.engine.max_pending_transmits = 65536;
-  c.engine.max_pending_events = 65536;
-  c.engine.max_dedup_entries = std::size_t{1} << 22;
   return c;
 }
 

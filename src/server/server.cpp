@@ -151,6 +151,25 @@ std::string_view to_string(ObservationEndReason r) {
   return "?";
 }
 
+ServerConfig server_config_for(std::size_t max_registrations) {
+  ServerConfig c;
+  c.max_registrations = max_registrations;
+  c.max_observations = std::max<std::size_t>(c.max_observations, max_registrations);
+  c.max_operations = std::max<std::size_t>(c.max_operations, 65536);
+  c.max_pending_events = std::max<std::size_t>(c.max_pending_events, 65536);
+  // A peer has engine state only while it is in the middle of an exchange, or for
+  // EXCHANGE_LIFETIME after the server chose a MID for it (a request, a separate response).
+  c.engine.max_peers = max_registrations + 65536;
+  c.engine.max_observations = c.max_observations;
+  c.engine.max_exchanges = std::max<std::size_t>(c.engine.max_exchanges, 65536);
+  c.engine.max_pending_transmits = std::max<std::size_t>(c.engine.max_pending_transmits, 65536);
+  c.engine.max_pending_events = std::max<std::size_t>(c.engine.max_pending_events, 65536);
+  // About 110 bytes each; past it the oldest is evicted, so this is the depth of duplicate
+  // detection at high rates, not a limit on them.
+  c.engine.max_dedup_entries = std::max<std::size_t>(c.engine.max_dedup_entries, 262144);
+  return c;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 Server::Impl::Impl(Server& server, ServerConfig cfg)

@@ -76,7 +76,8 @@ struct MemoryReport {
 };
 MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConfig& config);
 
-// The server configuration the benchmarks use: bounds sized for `clients`, everything else default.
+// The server configuration the benchmarks use: server::server_config_for(clients), the one
+// `drover server --max-registrations` uses.
 server::ServerConfig bench_server_config(std::uint32_t clients);
 
 }  // namespace drover::loadgen

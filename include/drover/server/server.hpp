@@ -107,6 +107,12 @@ struct ServerConfig {
   std::function<double()> wall_clock;
 };
 
+// A configuration sized for up to `max_registrations` clients: room for an observation and a peer
+// per client, and engine tables sized for a server rather than a device (the EngineConfig defaults
+// suit both). Everything else keeps its default. What it costs per client is in
+// docs/benchmarks.md (`drover bench memory`).
+ServerConfig server_config_for(std::size_t max_registrations);
+
 // ---------------------------------------------------------------------------------------------
 // Identifiers and errors.
 
