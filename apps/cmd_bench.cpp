@@ -27,10 +27,14 @@ std::string micros(std::uint64_t ns) {
 }
 
 void print_report(const loadgen::BenchReport& report, const BenchConfig& c) {
-  std::printf("drover bench: %u clients, window %zu, %.1f s per phase, server on CPU %d, load on CPU %d\n",
-              c.clients, c.window, c.duration, c.server_cpu, c.load_cpu);
-  std::printf("%-14s %10s %8s %10s %7s %9s %9s %9s %8s %8s\n", "scenario", "ops", "seconds",
-              "ops/s", "ratio", "p50", "p99", "p99.9", "failed", "timeouts");
+  std::string cpus;
+  for (int cpu : c.server_cpus) cpus += (cpus.empty() ? "" : ",") + std::to_string(cpu);
+  std::printf(
+      "drover bench: %u clients, window %zu, %.1f s per phase, %u server shard(s) on CPU %s, load "
+      "on CPU %d\n",
+      c.clients, c.window, c.duration, c.shards, cpus.c_str(), c.load_cpu);
+  std::printf("%-14s %10s %8s %10s %7s %9s %9s %9s %8s %8s %10s\n", "scenario", "ops", "seconds",
+              "ops/s", "ratio", "p50", "p99", "p99.9", "failed", "timeouts", "cpu us/op");
   for (const auto& r : report.rows) {
     char ratio[16] = "-";
     if (report.ideal_rate && *report.ideal_rate > 0)
@@ -39,12 +43,14 @@ void print_report(const loadgen::BenchReport& report, const BenchConfig& c) {
     const auto latency = [&](double q) {
       return r.latency.count() == 0 ? std::string("-") : micros(r.latency.quantile(q));
     };
-    std::printf("%-14s %10llu %8.2f %10.0f %7s %9s %9s %9s %8llu %8llu\n", r.name.c_str(),
+    std::printf("%-14s %10llu %8.2f %10.0f %7s %9s %9s %9s %8llu %8llu %10.2f\n", r.name.c_str(),
                 static_cast<unsigned long long>(r.succeeded), r.seconds, r.rate(), ratio,
                 latency(0.5).c_str(), latency(0.99).c_str(), latency(0.999).c_str(),
                 static_cast<unsigned long long>(r.failed),
-                static_cast<unsigned long long>(r.timed_out));
+                static_cast<unsigned long long>(r.timed_out), r.server_us_per_op);
   }
+  std::printf("cpu us/op: CPU time of the server's threads (of the ideal responder's for ideal) per "
+              "operation\n");
   for (const auto& n : report.notes) std::printf("note: %s\n", n.c_str());
   std::fflush(stdout);
 }
@@ -94,7 +100,11 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
                   "update: the second phase's rate as a fraction of the first's")
       ->capture_default_str()
       ->check(CLI::Range(0.01, 1.0));
-  cmd->add_option("--server-cpu", o->config.server_cpu, "CPU for the server thread (-1: any)")
+  cmd->add_option("--shards", o->config.shards, "server event loops, one thread each")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 26u));
+  cmd->add_option("--server-cpus", o->config.server_cpus,
+                  "CPUs of the server shards, in turn (-1: any)")
       ->capture_default_str();
   cmd->add_option("--load-cpu", o->config.load_cpu, "CPU for the load generator (-1: any)")
       ->capture_default_str();

@@ -1,27 +1,16 @@
 #include "drover/loadgen/drivers.hpp"
 
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <fstream>
-#include <future>
 #include <sstream>
 
 #include "drover/transport/asio.hpp"
-#include "drover/transport/datagram_loop.hpp"
+#include "drover/transport/threads.hpp"
 
 namespace drover::loadgen {
 
 namespace asio = boost::asio;
-
-bool pin_to_cpu(int cpu) {
-  if (cpu < 0) return true;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<unsigned>(cpu), &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
 
 std::uint64_t resident_bytes(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -36,8 +25,6 @@ std::uint64_t resident_bytes(int pid) {
   return 0;
 }
 
-namespace {
-
 transport::UdpSocketOptions bench_socket_options(bool packet_info) {
   transport::UdpSocketOptions o;
   o.packet_info = packet_info;
@@ -46,6 +33,8 @@ transport::UdpSocketOptions bench_socket_options(bool packet_info) {
   o.send_buffer_bytes = kBenchSocketBuffer;
   return o;
 }
+
+namespace {
 
 // Waits for `events` on `fd` until `deadline` (at most `cap`); false on timeout.
 bool wait_fd(int fd, short events, std::optional<TimePoint> deadline, Duration cap) {
@@ -158,78 +147,6 @@ std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
 }
 
 // ---------------------------------------------------------------------------------------------
-// ServerHost
-
-struct ServerHost::Impl {
-  explicit Impl(ServerHostConfig cfg)
-      : config(std::move(cfg)), core(config.server), loop(io, core, loop_config()) {
-    loop.set_after_input([this] {
-      server::ServerEvent event;
-      const auto now = transport::DatagramLoop::now();
-      while (core.poll_event(event))
-        if (handler) handler(core, event, now);
-    });
-  }
-
-  static transport::DatagramLoopConfig loop_config() {
-    transport::DatagramLoopConfig c;
-    c.socket = bench_socket_options(false);
-    return c;
-  }
-
-  ServerHostConfig config;
-  asio::io_context io;
-  server::Server core;
-  transport::DatagramLoop loop;
-  EventHandler handler;
-  std::thread thread;
-};
-
-ServerHost::ServerHost(ServerHostConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
-
-ServerHost::~ServerHost() { stop(); }
-
-void ServerHost::set_event_handler(EventHandler handler) { impl_->handler = std::move(handler); }
-
-std::error_code ServerHost::start() {
-  if (auto ec = impl_->loop.open(impl_->config.address)) return ec;
-  address_ = impl_->loop.local_address();
-  impl_->thread = std::thread([impl = impl_.get()] {
-    pthread_setname_np(pthread_self(), "bench-server");  // for profiles
-    pin_to_cpu(impl->config.cpu);
-    auto guard = asio::make_work_guard(impl->io);
-    impl->io.run();
-  });
-  return {};
-}
-
-void ServerHost::stop() {
-  if (!impl_->thread.joinable()) return;
-  impl_->io.stop();
-  impl_->thread.join();
-  impl_->loop.close();
-}
-
-void ServerHost::call(const std::function<void(server::Server&, TimePoint)>& fn) {
-  std::promise<void> done;
-  asio::post(impl_->io, [&] {
-    fn(impl_->core, transport::DatagramLoop::now());
-    impl_->loop.flush_soon();
-    done.set_value();
-  });
-  done.get_future().wait();
-}
-
-void ServerHost::after(Duration delay, std::function<void(server::Server&, TimePoint)> fn) {
-  auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
-  timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (ec) return;
-    fn(impl_->core, transport::DatagramLoop::now());
-    impl_->loop.flush_soon();
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // IdealResponder
 
 IdealResponder::IdealResponder() = default;
@@ -252,8 +169,8 @@ void IdealResponder::stop() {
 }
 
 void IdealResponder::run() {
-  pthread_setname_np(pthread_self(), "bench-ideal");
-  pin_to_cpu(cpu_);
+  transport::name_this_thread("bench-ideal");
+  transport::pin_this_thread(cpu_);
   std::uint8_t reply[12];
   while (!stop_.load()) {
     if (!wait_fd(socket_.native_handle(), POLLIN, std::nullopt, std::chrono::milliseconds(5)))

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "drover/transport/threads.hpp"
+
 namespace drover::loadgen {
 namespace {
 
@@ -24,30 +26,30 @@ std::uint64_t nanoseconds(Duration d) {
 
 Path observed_path(std::uint32_t client) { return Path(3303, static_cast<std::uint16_t>(client % 4), 5700); }
 
-// Server-initiated Reads of /3/0, `window` in flight, clients in turn.
+// Server-initiated Reads of /3/0, `window` in flight, the shard's clients in turn.
 struct ReadDriver {
   bool active = false;
   std::size_t window = 0;
-  std::uint32_t clients = 0;
-  std::uint32_t cursor = 0;
+  const std::vector<std::uint32_t>* clients = nullptr;
+  std::size_t cursor = 0;
   std::string prefix;
   std::unordered_map<std::uint64_t, TimePoint> pending;
   std::uint64_t succeeded = 0, failed = 0, timed_out = 0, refused = 0;
   Histogram latency;
 
-  void start(std::size_t w, std::uint32_t n, std::string endpoint_prefix) {
+  void start(std::size_t w, const std::vector<std::uint32_t>& of, std::string endpoint_prefix) {
     active = true;
     window = w;
-    clients = n;
+    clients = &of;
     prefix = std::move(endpoint_prefix);
     succeeded = failed = timed_out = refused = 0;
     latency.clear();
   }
 
   void fill(server::Server& s, TimePoint now) {
-    while (active && clients > 0 && pending.size() < window) {
-      const auto id = s.read(endpoint_name(prefix, cursor), Path(3, 0), {}, now);
-      cursor = cursor + 1 == clients ? 0 : cursor + 1;
+    while (active && clients && !clients->empty() && pending.size() < window) {
+      if (cursor >= clients->size()) cursor = 0;
+      const auto id = s.read(endpoint_name(prefix, (*clients)[cursor++]), Path(3, 0), {}, now);
       if (!id) {  // a bound of the server: try again on the next completion
         ++refused;
         return;
@@ -76,10 +78,11 @@ struct ReadDriver {
   }
 };
 
-// What the benchmark does on the server thread.
+// What the benchmark does on a server shard's thread.
 struct ServerSide {
   std::string prefix;
   bool observe_on_register = false;
+  std::vector<std::uint32_t> clients;  // registered on this shard
   std::unordered_set<std::uint64_t> observations;
   std::uint64_t observe_failures = 0;
   std::uint64_t notifications_decoded = 0;
@@ -88,9 +91,10 @@ struct ServerSide {
 
   void on_event(server::Server& s, server::ServerEvent& event, TimePoint now) {
     if (auto* r = std::get_if<server::Registered>(&event)) {
-      if (!observe_on_register) return;
       const auto client = client_of_endpoint(prefix, r->registration.endpoint);
       if (!client) return;
+      clients.push_back(*client);
+      if (!observe_on_register) return;
       if (auto id = s.observe(r->registration.endpoint, observed_path(*client), {}, now))
         observations.insert(id.value().value);
       else
@@ -109,6 +113,10 @@ struct ServerSide {
     }
   }
 };
+
+double per_op(double cpu_seconds, std::uint64_t ops) {
+  return ops == 0 ? 0 : cpu_seconds * 1e6 / static_cast<double>(ops);
+}
 
 Row row_of(const std::string& name, const PhaseResult& r, Op op) {
   const OpStats& s = r.stats.of(op);
@@ -155,6 +163,15 @@ FleetConfig fleet_config(const BenchConfig& config, const coap::PeerAddress& ser
   return f;
 }
 
+multicore::ShardedServerConfig host_config(const BenchConfig& config, std::uint32_t clients) {
+  multicore::ShardedServerConfig c;
+  c.shards = config.shards;
+  c.server = bench_server_config(clients);
+  c.cpus = config.server_cpus;
+  c.loop.socket = bench_socket_options(false);
+  return c;
+}
+
 bool wants(const std::vector<Scenario>& list, Scenario s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
@@ -167,7 +184,7 @@ void note_failures(BenchReport& report, const Row& row) {
 
 void run_ideal(const BenchConfig& config, BenchReport& report) {
   IdealResponder responder;
-  if (auto ec = responder.start(coap::PeerAddress::loopback_v4(0), config.server_cpu)) {
+  if (auto ec = responder.start(coap::PeerAddress::loopback_v4(0), config.server_cpus.at(0))) {
     report.notes.push_back("ideal: cannot bind: " + ec.message());
     return;
   }
@@ -177,11 +194,14 @@ void run_ideal(const BenchConfig& config, BenchReport& report) {
     return;
   }
   driver.fleet().assume_registered("ideal");
-  pin_to_cpu(config.load_cpu);
+  transport::pin_this_thread(config.load_cpu);
+  const double cpu_before = responder.cpu_seconds();
   const auto results = driver.run({timed("ideal", config.duration, config.rate, only(Op::Update))});
+  const double cpu = responder.cpu_seconds() - cpu_before;
   responder.stop();
   if (results.empty()) return;
   Row row = row_of("ideal", results[0], Op::Update);
+  row.server_us_per_op = per_op(cpu, results[0].stats.of(Op::Update).succeeded);
   report.ideal_rate = row.rate();
   note_failures(report, row);
   report.rows.push_back(std::move(row));
@@ -229,35 +249,56 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
                                       [](Scenario s) { return s != Scenario::Ideal; });
   if (!any_server) return report;
 
-  ServerHostConfig host_config;
-  host_config.server = bench_server_config(config.clients);
-  host_config.cpu = config.server_cpu;
-  ServerHost host(std::move(host_config));
-  ServerSide side;  // touched only on the server thread, or while it waits in call()
-  side.prefix = FleetConfig{}.endpoint_prefix;
-  side.observe_on_register = wants(scenarios, Scenario::Notify) || wants(scenarios, Scenario::Mixed);
-  host.set_event_handler([&side](server::Server& s, server::ServerEvent& e, TimePoint now) {
-    side.on_event(s, e, now);
-  });
+  multicore::ShardedServer host(host_config(config, config.clients));
+  // Each shard's state is touched only on its thread, or while that thread waits in call().
+  std::vector<ServerSide> sides(host.shards());
+  for (auto& side : sides) {
+    side.prefix = FleetConfig{}.endpoint_prefix;
+    side.observe_on_register =
+        wants(scenarios, Scenario::Notify) || wants(scenarios, Scenario::Mixed);
+  }
+  host.set_event_handler(
+      [&sides](unsigned shard, server::Server& s, server::ServerEvent& e, TimePoint now) {
+        sides[shard].on_event(s, e, now);
+      });
   if (auto ec = host.start()) {
     report.notes.push_back("server: cannot bind: " + ec.message());
     return report;
   }
+  // Runs fn(side, server, now) on every shard in turn.
+  auto each = [&](const std::function<void(ServerSide&, server::Server&, TimePoint)>& fn) {
+    for (unsigned i = 0; i < host.shards(); ++i)
+      host.call(i, [&](server::Server& s, TimePoint now) { fn(sides[i], s, now); });
+  };
   LoadDriver driver(fleet_config(config, host.address()), config.window);
   if (auto ec = driver.open()) {
     report.notes.push_back("fleet: cannot bind: " + ec.message());
     return report;
   }
-  pin_to_cpu(config.load_cpu);
+  transport::pin_this_thread(config.load_cpu);
+  auto server_cpu = [&] {
+    double total = 0;
+    for (unsigned i = 0; i < host.shards(); ++i) total += host.cpu_seconds(i);
+    return total;
+  };
+  double phase_cpu = 0;  // the server's CPU seconds in the last phase run
   auto run_one = [&](const Phase& phase, const LoadDriver::PhaseHook& on_start = {},
                      const LoadDriver::PhaseHook& on_end = {}) {
+    const double before = server_cpu();
     auto results = driver.run({phase}, on_start, on_end);
+    phase_cpu = server_cpu() - before;
     return results.empty() ? PhaseResult{} : std::move(results[0]);
+  };
+  // A row of a one-operation phase, with the server's CPU per operation of the phase.
+  auto fleet_row = [&](const std::string& name, const PhaseResult& r, Op op) {
+    Row row = row_of(name, r, op);
+    row.server_us_per_op = per_op(phase_cpu, r.stats.of(op).succeeded);
+    return row;
   };
 
   {
-    Row row = row_of("register", run_one(register_all(config.registration_limit, 0, config.rate)),
-                     Op::Register);
+    Row row = fleet_row("register", run_one(register_all(config.registration_limit, 0, config.rate)),
+                        Op::Register);
     note_failures(report, row);
     if (wants(scenarios, Scenario::Register)) report.rows.push_back(row);
     if (driver.fleet().registered_count() < config.clients)
@@ -266,16 +307,16 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
   }
 
   if (wants(scenarios, Scenario::Update)) {
-    Row full = row_of("update", run_one(timed("update", config.duration, config.rate, only(Op::Update))),
-                      Op::Update);
+    Row full = fleet_row(
+        "update", run_one(timed("update", config.duration, config.rate, only(Op::Update))), Op::Update);
     note_failures(report, full);
     const double partial_rate = full.rate() * config.load_factor;
     report.rows.push_back(full);
     if (partial_rate > 0) {
       const std::string name =
           "update@" + std::to_string(static_cast<int>(config.load_factor * 100 + 0.5)) + "%";
-      Row partial = row_of(name, run_one(timed(name, config.duration, partial_rate, only(Op::Update))),
-                           Op::Update);
+      Row partial = fleet_row(
+          name, run_one(timed(name, config.duration, partial_rate, only(Op::Update))), Op::Update);
       note_failures(report, partial);
       report.rows.push_back(std::move(partial));
     }
@@ -283,23 +324,25 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
 
   const std::uint32_t registered = driver.fleet().registered_count();
   auto start_reads = [&](std::size_t, const Phase&) {
-    host.call([&](server::Server& s, TimePoint now) {
-      side.reads.start(config.window, registered == config.clients ? config.clients : 0, side.prefix);
+    const std::size_t window = std::max<std::size_t>(1, config.window / host.shards());
+    each([&](ServerSide& side, server::Server& s, TimePoint now) {
+      if (registered < config.clients) return;
+      side.reads.start(window, side.clients, side.prefix);
       side.reads.fill(s, now);
     });
   };
   auto stop_reads = [&](std::size_t, const Phase&) {
-    host.call([&](server::Server&, TimePoint) { side.reads.active = false; });
+    each([](ServerSide& side, server::Server&, TimePoint) { side.reads.active = false; });
   };
   auto read_row = [&](const std::string& name, const PhaseResult& r) {
     Row row;
-    host.call([&](server::Server&, TimePoint) {
-      row.name = name;
-      row.seconds = r.seconds;
-      row.succeeded = side.reads.succeeded;
-      row.failed = side.reads.failed;
-      row.timed_out = side.reads.timed_out;
-      row.latency = side.reads.latency;
+    row.name = name;
+    row.seconds = r.seconds;
+    each([&](ServerSide& side, server::Server&, TimePoint) {
+      row.succeeded += side.reads.succeeded;
+      row.failed += side.reads.failed;
+      row.timed_out += side.reads.timed_out;
+      row.latency.merge(side.reads.latency);
     });
     return row;
   };
@@ -310,12 +353,13 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
     idle.name = "read";
     idle.duration = seconds(config.duration);
     Row row = read_row("read", run_one(idle, start_reads, stop_reads));
+    row.server_us_per_op = per_op(phase_cpu, row.succeeded);
     if (registered < config.clients) report.notes.push_back("read: skipped, not every client registered");
     note_failures(report, row);
     report.rows.push_back(std::move(row));
   }
 
-  if (side.observe_on_register) {
+  if (sides[0].observe_on_register) {
     Phase observed;
     observed.kind = Phase::Kind::AwaitObserved;
     observed.name = "observe";
@@ -330,7 +374,7 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
   // measure, and what was sent but not decoded (dropped by a full socket buffer) counts as failed.
   auto decoded = [&] {
     std::uint64_t n = 0;
-    host.call([&](server::Server&, TimePoint) { n = side.notifications_decoded; });
+    each([&](ServerSide& side, server::Server&, TimePoint) { n += side.notifications_decoded; });
     return n;
   };
   auto settled_decoded = [&] {  // once the server has taken what its socket still holds
@@ -361,13 +405,16 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
     const std::uint64_t before = decoded();
     const PhaseResult r =
         run_one(timed("notify", config.duration, config.rate, only(Op::Notify)), {}, note_decoded_at_end);
-    Row row = notify_row("notify", r, before, decoded_at_end, settled_decoded());
+    const std::uint64_t after = settled_decoded();
+    Row row = notify_row("notify", r, before, decoded_at_end, after);
+    row.server_us_per_op = per_op(phase_cpu, after - before);
     note_failures(report, row);
     report.rows.push_back(std::move(row));
   }
 
   if (wants(scenarios, Scenario::Send)) {
-    Row row = row_of("send", run_one(timed("send", config.duration, config.rate, only(Op::Send))), Op::Send);
+    Row row = fleet_row("send", run_one(timed("send", config.duration, config.rate, only(Op::Send))),
+                        Op::Send);
     note_failures(report, row);
     report.rows.push_back(std::move(row));
   }
@@ -383,25 +430,25 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
                                     stop_reads(i, p);
                                     note_decoded_at_end(i, p);
                                   });
-    for (Op op : {Op::Update, Op::Send}) {
-      Row row = row_of("mixed/" + std::string(to_string(op)), r, op);
+    const double cpu = phase_cpu;
+    std::vector<Row> rows;
+    for (Op op : {Op::Update, Op::Send}) rows.push_back(row_of("mixed/" + std::string(to_string(op)), r, op));
+    const std::uint64_t after = settled_decoded();
+    rows.push_back(notify_row("mixed/notify", r, before, decoded_at_end, after));
+    rows.push_back(read_row("mixed/read", r));
+    const std::uint64_t ops = r.stats.of(Op::Update).succeeded + r.stats.of(Op::Send).succeeded +
+                              (after - before) + rows.back().succeeded;
+    for (Row& row : rows) {
+      row.server_us_per_op = per_op(cpu, ops);
       note_failures(report, row);
       report.rows.push_back(std::move(row));
     }
-    Row notes = notify_row("mixed/notify", r, before, decoded_at_end, settled_decoded());
-    note_failures(report, notes);
-    report.rows.push_back(std::move(notes));
-    Row reads = read_row("mixed/read", r);
-    note_failures(report, reads);
-    report.rows.push_back(std::move(reads));
   }
 
-  host.call([&](server::Server& s, TimePoint) {
-    const auto& st = s.engine_stats();
-    if (st.dropped_overload > 0)
-      report.notes.push_back("server: " + std::to_string(st.dropped_overload) +
-                             " datagrams dropped at a bound");
-  });
+  std::uint64_t dropped = 0;
+  each([&](ServerSide&, server::Server& s, TimePoint) { dropped += s.engine_stats().dropped_overload; });
+  if (dropped > 0)
+    report.notes.push_back("server: " + std::to_string(dropped) + " datagrams dropped at a bound");
   host.stop();
   return report;
 }
@@ -422,10 +469,7 @@ MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConf
   if (child == 0) {
     ::close(to_parent[0]);
     ::close(to_child[1]);
-    ServerHostConfig host_config;
-    host_config.server = bench_server_config(largest);
-    host_config.cpu = config.server_cpu;
-    ServerHost host(std::move(host_config));
+    multicore::ShardedServer host(host_config(config, largest));
     std::uint16_t port = 0;
     if (!host.start()) port = host.address().port;
     (void)!::write(to_parent[1], &port, sizeof port);
@@ -447,7 +491,7 @@ MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConf
     if (auto ec = driver.open()) {
       report.notes.push_back("fleet: cannot bind: " + ec.message());
     } else {
-      pin_to_cpu(config.load_cpu);
+      transport::pin_this_thread(config.load_cpu);
       const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(500)); };
       settle();
       report.steps.push_back({0, resident_bytes(child), 0});

@@ -96,9 +96,9 @@ std::string Server::Impl::new_location() {
   static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   for (;;) {
     std::uint64_t bits = random.next_u64();
-    std::string location(12, 'a');
-    for (char& c : location) {
-      c = alphabet[bits & 31u];
+    std::string location = config.location_prefix;
+    for (int i = 0; i < 12; ++i) {
+      location += alphabet[bits & 31u];
       bits >>= 5;
     }
     if (!store().find_by_location(location)) return location;

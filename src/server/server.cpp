@@ -247,6 +247,17 @@ bool Server::remove_registration(std::string_view endpoint) {
   return true;
 }
 
+bool Server::replace_registration(std::string_view endpoint, TimePoint registered_before) {
+  const Registration* current = store_->find_by_endpoint(endpoint);
+  if (!current || current->registered_at >= registered_before) return false;
+  Registration previous = *store_->remove(endpoint);
+  const std::string location = previous.location;
+  const std::string name = previous.endpoint;
+  impl_->events.emplace_back(Replaced{std::move(previous)});
+  impl_->end_session(location, name, ObservationEndReason::Replaced);
+  return true;
+}
+
 bool Server::is_awake(std::string_view endpoint) const {
   const Registration* r = store_->find_by_endpoint(endpoint);
   if (!r || !r->queue_mode) return r != nullptr;

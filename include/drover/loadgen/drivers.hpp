@@ -1,8 +1,8 @@
-// The I/O side of the load generator: the fleet's socket loop, an in-process LwM2M server on a
-// thread of its own, and the ideal UDP responder the figures are compared with.
+// The I/O side of the load generator: the fleet's socket loop and the ideal UDP responder the
+// figures are compared with (the server under test is a multicore::ShardedServer in process).
 //
 // Each runs on one thread, optionally pinned to one CPU, so that the server under test and the load
-// never share a core (`drover bench --server-cpu 0 --load-cpu 1`). The fleet's loop drives one
+// need not share a core (`drover bench --server-cpus 0 --load-cpu 1`). The fleet's loop drives one
 // wildcard-bound UDP socket with IP_PKTINFO: it sends as any of the fleet's 127.x.y.z addresses and
 // learns from each datagram's destination which simulated client it is for, so a million clients
 // need one file descriptor.
@@ -20,7 +20,7 @@
 
 #include "drover/loadgen/fleet.hpp"
 #include "drover/loadgen/workload.hpp"
-#include "drover/server/server.hpp"
+#include "drover/transport/threads.hpp"
 #include "drover/transport/udp_socket.hpp"
 
 namespace boost::asio {
@@ -29,14 +29,13 @@ class io_context;
 
 namespace drover::loadgen {
 
-// Pins the calling thread to `cpu` (no-op for a negative value); false if the OS refused.
-bool pin_to_cpu(int cpu);
 // Resident set size of a process (its /proc/<pid>/status VmRSS), in bytes; 0 if unreadable.
 std::uint64_t resident_bytes(int pid);
 
 // Socket buffers of the load generator and the servers it drives: at 200k datagrams/s a 200 KB
 // default buffer overflows within a millisecond of scheduling delay.
 inline constexpr int kBenchSocketBuffer = 4 * 1024 * 1024;
+transport::UdpSocketOptions bench_socket_options(bool packet_info);
 
 struct PhaseResult {
   std::string name;
@@ -80,42 +79,6 @@ class LoadDriver {
   std::atomic<bool> stop_{false};
 };
 
-struct ServerHostConfig {
-  server::ServerConfig server;
-  coap::PeerAddress address = coap::PeerAddress::loopback_v4(0);
-  int cpu = -1;
-};
-
-// A server::Server on a DatagramLoop on a thread of its own. The event handler runs on that
-// thread for every server event; call() runs code there and waits for it.
-class ServerHost {
- public:
-  using EventHandler =
-      std::function<void(server::Server&, server::ServerEvent&, TimePoint now)>;
-
-  explicit ServerHost(ServerHostConfig config);
-  ~ServerHost();
-  ServerHost(const ServerHost&) = delete;
-  ServerHost& operator=(const ServerHost&) = delete;
-
-  // Before start().
-  void set_event_handler(EventHandler handler);
-  // Binds and starts the thread.
-  std::error_code start();
-  void stop();
-  coap::PeerAddress address() const { return address_; }
-
-  // Runs `fn` on the server thread and returns when it has run; the transmits it causes go out.
-  void call(const std::function<void(server::Server&, TimePoint now)>& fn);
-  // Schedules `fn` on the server thread after `delay` (for rate-driven work); it may reschedule.
-  void after(Duration delay, std::function<void(server::Server&, TimePoint now)> fn);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  coap::PeerAddress address_;
-};
-
 // Answers every datagram at once, without parsing beyond the header: a CON request gets an ACK
 // 2.04 with its token, a CON response an empty ACK; anything else is ignored. The rate an ideal
 // server would reach on this machine, measured by the same load generator.
@@ -127,6 +90,7 @@ class IdealResponder {
   void stop();
   coap::PeerAddress address() const { return address_; }
   std::uint64_t answered() const { return answered_.load(); }
+  double cpu_seconds() { return transport::cpu_seconds(thread_); }
 
  private:
   void run();

@@ -9,7 +9,8 @@
 //   notify    the server observes /3303/i/5700 on every client; clients send CON notifications
 //   send      clients Send a SenML CBOR value (POST /dp)
 //   mixed     Updates, Sends and notifications (1:1:2) with server Reads alongside
-// The server scenarios share one in-process server (ServerHost), registered once. Everything is
+// The server scenarios share one in-process server (multicore::ShardedServer, one event loop or
+// several), registered once. Everything is
 // bounded: every phase has a duration or a time limit, and the run stops by itself.
 #pragma once
 
@@ -21,6 +22,7 @@
 
 #include "drover/loadgen/drivers.hpp"
 #include "drover/loadgen/histogram.hpp"
+#include "drover/multicore/sharded_server.hpp"
 
 namespace drover::loadgen {
 
@@ -38,7 +40,8 @@ struct BenchConfig {
   double duration = 5;       // seconds per measured phase
   double rate = 0;           // cap on requests started per second in measured phases; 0: none
   double load_factor = 0.7;  // update: the second phase's rate, as a fraction of the first's
-  int server_cpu = 0;
+  unsigned shards = 1;               // server event loops (multicore::ShardedServer)
+  std::vector<int> server_cpus{0};   // shard i on server_cpus[i % size]; -1: any CPU
   int load_cpu = 1;
   double registration_limit = 120;  // seconds a registration phase may take
 };
@@ -50,6 +53,9 @@ struct Row {
   std::uint64_t failed = 0;     // error codes and resets
   std::uint64_t timed_out = 0;
   Histogram latency;            // nanoseconds
+  // CPU time of the server's threads (or the ideal responder's) per operation, over the whole
+  // phase; for a mixed phase, per operation of any kind. 0 when not measured.
+  double server_us_per_op = 0;
   double rate() const { return seconds > 0 ? static_cast<double>(succeeded) / seconds : 0; }
 };
 

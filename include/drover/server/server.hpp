@@ -105,6 +105,10 @@ struct ServerConfig {
   // Wall-clock seconds since the epoch, used only to resolve relative SenML times in responses,
   // notifications and Send. Null: relative times are taken as offsets from 0.
   std::function<double()> wall_clock;
+
+  // Put before the random part of every registration location. A multi-core server names the
+  // shard holding a registration there (multicore::ShardedServer).
+  std::string location_prefix;
 };
 
 // A configuration sized for up to `max_registrations` clients: room for an observation and a peer
@@ -373,6 +377,10 @@ class Server : public coap::DatagramCore {
   // Ends a registration from the server side (no message to the client; its next Update gets
   // 4.04). Emits Deregistered. False if unknown.
   bool remove_registration(std::string_view endpoint);
+  // Ends the registration of `endpoint` if it was made before `registered_before`, as a newer
+  // Register of the same endpoint elsewhere does (on another shard of a multi-core server): emits
+  // Replaced, and its observations end as replaced. False when unknown or not older.
+  bool replace_registration(std::string_view endpoint, TimePoint registered_before);
   // Whether a queue-mode client is in its awake window (non-Q clients: always true).
   bool is_awake(std::string_view endpoint) const;
 
