@@ -249,6 +249,11 @@ struct Engine::Impl {
   // `in` was moved into an event: parse the next datagram into recycled buffers.
   void refill_input() { in = take_message(); }
   bool event_room() const { return events.size() < config.max_pending_events; }
+  // Requests and server exchanges under way, bounded by max_exchanges. Observations (bounded by
+  // max_observations) are not counted: a server observing a million clients still takes requests.
+  std::size_t exchanges_in_progress() const {
+    return requests.size() - observations + exchanges.size();
+  }
   std::uint64_t new_id() { return next_id++; }
   Token new_token(const PeerAddress& peer);
   void on_ack(const PeerAddress& peer, std::uint16_t mid, TimePoint now);

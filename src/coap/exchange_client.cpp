@@ -17,7 +17,8 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
                                               std::optional<Token> token) {
   using Kind = ClientRequest::Kind;
   if (kind != Kind::Ping && !request.code.is_request()) return Error::InvalidMessage;
-  if (requests.size() + exchanges.size() >= config.max_exchanges) return Error::TooManyExchanges;
+  if (kind != Kind::Observe && exchanges_in_progress() >= config.max_exchanges)
+    return Error::TooManyExchanges;
   if (kind == Kind::Observe && observations >= config.max_observations)
     return Error::TooManyObservations;
   if (request.payload().size() > config.max_body_size) return Error::BodyTooLarge;

@@ -37,7 +37,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   // A request that would open an exchange (a whole one, or the last block of one) needs room for
   // it first, so that the last block of an upload is refused before its body is taken.
   if (r1 != BlockRead::Valid || !block1.more) {
-    if (requests.size() + exchanges.size() >= config.max_exchanges ||
+    if (exchanges_in_progress() >= config.max_exchanges ||
         peers.at(peer).exchanges >= config.max_exchanges_per_peer) {
       reply_overloaded(peer, in, now);
       return;

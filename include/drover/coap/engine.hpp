@@ -94,7 +94,9 @@ struct EngineConfig {
   // Bounds on state. Inputs past them are dropped (counted in EngineStats); calls fail with an
   // Error.
   std::size_t max_peers = 4096;
-  std::size_t max_exchanges = 16384;              // client requests + server exchanges, total
+  // Client requests and server exchanges under way, total (observations count against
+  // max_observations instead).
+  std::size_t max_exchanges = 16384;
   std::size_t max_queued_requests_per_peer = 16;  // waiting behind NSTART
   std::size_t max_dedup_entries = 65536;
   std::size_t max_observations = 4096;       // client role

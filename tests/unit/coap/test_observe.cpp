@@ -375,3 +375,31 @@ TEST(Observe, StateReturnsToZeroAfterCancel) {
 
 }  // namespace
 }  // namespace drover::coap::testing
+
+namespace drover::coap::testing {
+namespace {
+
+// Observations are bounded by max_observations, not by max_exchanges: an engine observing more
+// peers than it may have exchanges under way still takes requests and makes new ones.
+TEST(Observe, EstablishedObservationsDoNotUseTheExchangeBudget) {
+  EngineConfig client_config;
+  client_config.max_exchanges = 2;
+  client_config.max_observations = 8;
+  Link link(client_config, {});
+  std::vector<ObserverId> observers;
+  link.on_server_event = content_server(link, {'v', '0'}, &observers);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(link.client.send_request(kServerAddr, observe_request("/obs" + std::to_string(i)),
+                                         link.now));
+    link.run();
+  }
+  EXPECT_EQ(observers.size(), 6u);
+  // A plain request still goes out, and a request from another peer is still taken.
+  EXPECT_TRUE(link.client.send_request(kServerAddr, get_request("/x"), link.now));
+  link.client.receive(PeerAddress::loopback_v4(7777),
+                      to_bytes(make_message(Type::Con, codes::Get, 42, {9})), link.now);
+  EXPECT_EQ(only<RequestReceived>(events_of(link.client)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace drover::coap::testing
