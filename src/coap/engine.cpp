@@ -161,7 +161,7 @@ Status Engine::accept(ExchangeId exchange, TimePoint now) {
 }
 Status Engine::drop(ExchangeId exchange) {
   const Impl::CollectIdlePeers collect{*impl_};
-  return impl_->drop(exchange, impl_->latest);
+  return impl_->drop(exchange);
 }
 Status Engine::notify(ObserverId observer, Message notification, TimePoint now,
                       const NotifyOptions& options) {
@@ -172,7 +172,7 @@ Status Engine::notify(ObserverId observer, Message notification, TimePoint now,
 Status Engine::remove_observer(ObserverId observer) {
   const Impl::CollectIdlePeers collect{*impl_};
   if (!impl_->observers.contains(observer)) return Error::UnknownObserver;
-  impl_->remove_observer(observer, std::nullopt, impl_->latest);
+  impl_->remove_observer(observer, std::nullopt);
   return Ok{};
 }
 void Engine::forget_peer(const PeerAddress& peer) {
@@ -293,7 +293,7 @@ void Engine::Impl::on_ack(const PeerAddress& peer, std::uint16_t mid, TimePoint 
       on_request_ack(requests.at(RequestId{owner.id}), now);
       break;
     case MidOwner::Kind::Exchange:
-      on_exchange_ack(exchanges.at(ExchangeId{owner.id}), now);
+      on_exchange_ack(exchanges.at(ExchangeId{owner.id}));
       break;
     case MidOwner::Kind::Observer:
       on_observer_ack(observers.at(ObserverId{owner.id}));
@@ -313,10 +313,10 @@ void Engine::Impl::on_rst(const PeerAddress& peer, std::uint16_t mid, TimePoint 
       on_request_rst(requests.at(RequestId{owner.id}), now);
       break;
     case MidOwner::Kind::Exchange:
-      on_exchange_rst(exchanges.at(ExchangeId{owner.id}), now);
+      on_exchange_rst(exchanges.at(ExchangeId{owner.id}));
       break;
     case MidOwner::Kind::Observer:
-      remove_observer(ObserverId{owner.id}, ObserverRemovalReason::Reset, now);
+      remove_observer(ObserverId{owner.id}, ObserverRemovalReason::Reset);
       break;
   }
 }
@@ -340,10 +340,10 @@ void Engine::Impl::on_timer(TimePoint now) {
       case TimerKind::ExchangeRetransmit:
       case TimerKind::ExchangePiggyback:
       case TimerKind::ExchangeExpiry:
-        on_exchange_timer(e->kind, ExchangeId{e->id}, now);
+        on_exchange_timer(e->kind, ExchangeId{e->id});
         break;
       case TimerKind::ObserverRetransmit:
-        on_observer_retransmit(ObserverId{e->id}, now);
+        on_observer_retransmit(ObserverId{e->id});
         break;
       case TimerKind::PeerExpiry:
         on_peer_timer(e->id, now);
@@ -426,7 +426,10 @@ Peer* Engine::Impl::ensure_peer(const PeerAddress& peer, TimePoint) {
 }
 
 std::uint16_t Engine::Impl::allocate_mid(const PeerAddress& peer, TimePoint now) {
-  Peer& p = peers.at(peer);
+  return allocate_mid(peers.at(peer), peer, now);
+}
+
+std::uint16_t Engine::Impl::allocate_mid(Peer& p, const PeerAddress& peer, TimePoint now) {
   // The first MID towards a peer is random (RFC 7252 §4.4); peers that only get piggybacked
   // answers never need one.
   if (p.mids_until == TimePoint{}) p.next_mid = static_cast<std::uint16_t>(random.next_u32());
@@ -456,10 +459,9 @@ void Engine::Impl::on_peer_timer(std::uint64_t serial, TimePoint now) {
   arm_peer_timer(addr, p, p.busy() ? now + config.exchange_lifetime : p.mids_until);
 }
 
-void Engine::Impl::release_peer_ref(const PeerAddress& peer, std::size_t Peer::*counter,
-                                    TimePoint) {
-  Peer& p = peers.at(peer);
-  if (--(p.*counter) == 0 && !p.busy()) idle_candidates.push_back(peer);
+void Engine::Impl::release_peer_ref(Peer& p, const PeerAddress& address,
+                                    std::size_t Peer::*counter) {
+  if (--(p.*counter) == 0 && !p.busy()) idle_candidates.push_back(address);
 }
 
 void Engine::Impl::collect_idle_peers() {
@@ -492,11 +494,11 @@ void Engine::Impl::forget_peer(const PeerAddress& peer, TimePoint now) {
   std::vector<ExchangeId> exs;
   for (const auto& [id, e] : exchanges)
     if (e.peer == peer) exs.push_back(id);
-  for (ExchangeId id : exs) finish_exchange(id, now);
+  for (ExchangeId id : exs) finish_exchange(id);
   std::vector<ObserverId> obs;
   for (const auto& [id, o] : observers)
     if (o.peer == peer) obs.push_back(id);
-  for (ObserverId id : obs) remove_observer(id, ObserverRemovalReason::Reset, now);
+  for (ObserverId id : obs) remove_observer(id, ObserverRemovalReason::Reset);
   dedup.forget_peer(peer);
   transfers.forget_peer(peer);
   if (auto it = peers.find(peer); it != peers.end()) erase_peer(it);

@@ -91,6 +91,7 @@ struct ClientRequest {
 
   RequestId id;
   PeerAddress peer;
+  Peer* peer_state = nullptr;  // held (Peer::requests) while the request lives
   Kind kind = Kind::Normal;
   Message request;  // the application's request: code, options, the whole body
   bool confirmable = true;
@@ -118,6 +119,7 @@ struct ClientRequest {
 struct ServerExchange {
   ExchangeId id;
   PeerAddress peer;
+  Peer* peer_state = nullptr;  // held (Peer::exchanges) while the exchange lives
   Token token;
   std::uint16_t request_mid = 0;
   bool confirmable = true;
@@ -138,6 +140,7 @@ struct ServerExchange {
 struct Observer {
   ObserverId id;
   PeerAddress peer;
+  Peer* peer_state = nullptr;  // held (Peer::observers) while the observer lives
   Token token;
   std::uint64_t transfer_key =
       0;                   // of the registration request: Block2 follow-ups of notifications
@@ -216,8 +219,11 @@ struct Engine::Impl {
   Peer* find_peer(const PeerAddress& peer);
   Peer* ensure_peer(const PeerAddress& peer, TimePoint now);
   std::uint16_t allocate_mid(const PeerAddress& peer, TimePoint now);
+  // The same for a peer already at hand (the state its requests, exchanges and observers keep a
+  // pointer to: a peer's node stays put while anything refers to it).
+  std::uint16_t allocate_mid(Peer& p, const PeerAddress& address, TimePoint now);
   void on_peer_timer(std::uint64_t serial, TimePoint now);
-  void release_peer_ref(const PeerAddress& peer, std::size_t Peer::*counter, TimePoint now);
+  void release_peer_ref(Peer& p, const PeerAddress& address, std::size_t Peer::*counter);
   // Erases the idle_candidates that nothing refers to and whose MIDs need no remembering.
   void collect_idle_peers();
   // Ends every public call that may release state: peers left idle by it go then, never in the
@@ -271,7 +277,7 @@ struct Engine::Impl {
   void compose(const ClientRequest& req, Message& out) const;
   void settle_current(ClientRequest& req);
   void release_slot(ClientRequest& req, TimePoint now);
-  void pump(const PeerAddress& peer, TimePoint now);
+  void pump(Peer& p, TimePoint now);
   void finish_request(RequestId id, TimePoint now);
   void fail_request(RequestId id, FailureReason reason, TimePoint now);
   // An established observation's follow-up message failed: the observation itself goes on.
@@ -302,7 +308,8 @@ struct Engine::Impl {
   // ---- exchange_server.cpp
   // The checks every incoming request passes first (event room, a peer entry, dedup); false when
   // it was dealt with here.
-  bool admit_request(const PeerAddress& peer, TimePoint now);
+  // The peer of an incoming request that may be processed (not dropped, not a duplicate).
+  Peer* admit_request(const PeerAddress& peer, TimePoint now);
   void on_request(const PeerAddress& peer, TimePoint now);
   // `in` is a request whose datagram was cut short: 4.13 (`capacity` is the datagram size the
   // transport takes; `payload_offset` where the payload would start, if the options were whole).
@@ -317,24 +324,24 @@ struct Engine::Impl {
   void reply_overloaded(const PeerAddress& peer, const Message& request, TimePoint now);
   Result<std::optional<ObserverId>> respond(ExchangeId id, Message response, TimePoint now);
   Status accept(ExchangeId id);
-  Status drop(ExchangeId id, TimePoint now);
-  void finish_exchange(ExchangeId id, TimePoint now);
-  void on_exchange_timer(TimerKind kind, ExchangeId id, TimePoint now);
-  void on_exchange_ack(ServerExchange& ex, TimePoint now);
-  void on_exchange_rst(ServerExchange& ex, TimePoint now);
+  Status drop(ExchangeId id);
+  void finish_exchange(ExchangeId id);
+  void on_exchange_timer(TimerKind kind, ExchangeId id);
+  void on_exchange_ack(ServerExchange& ex);
+  void on_exchange_rst(ServerExchange& ex);
 
   // ---- observe.cpp
   static bool is_observe_registration(const Message& request);
   // Server: a request from (peer, token) of an observer (deregistration with Observe=1).
-  void on_observer_request(const PeerAddress& peer, const Message& request, TimePoint now);
+  void on_observer_request(const PeerAddress& peer, const Message& request);
   // Server: `response` accepts the observation asked for by `ex`; returns the observer (nullopt
   // when the table is full and the Observe option was taken out).
   std::optional<ObserverId> register_observer(ServerExchange& ex, Message& response, TimePoint now);
   Status notify(ObserverId id, Message notification, TimePoint now, const NotifyOptions& options);
   void note_non_notification(Observer& obs, std::uint16_t mid);
-  void remove_observer(ObserverId id, std::optional<ObserverRemovalReason> report, TimePoint now);
+  void remove_observer(ObserverId id, std::optional<ObserverRemovalReason> report);
   void on_observer_ack(Observer& obs);
-  void on_observer_retransmit(ObserverId id, TimePoint now);
+  void on_observer_retransmit(ObserverId id);
   // Client: applies the RFC 7641 §3.4 ordering to a notification; false for a stale one.
   bool fresh_notification(ClientRequest& req, const Message& msg, TimePoint now);
 

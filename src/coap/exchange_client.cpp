@@ -32,6 +32,7 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
   ClientRequest& req = request_nodes.emplace(requests, id)->second;
   req.id = id;
   req.peer = peer;
+  req.peer_state = p;
   req.kind = kind;
   req.request = std::move(request);
   req.confirmable = kind == Kind::Ping || options.confirmable;
@@ -56,7 +57,7 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
 }
 
 void Engine::Impl::submit(ClientRequest& req, TimePoint now, bool front) {
-  Peer& p = peers.at(req.peer);
+  Peer& p = *req.peer_state;
   if (req.kind == ClientRequest::Kind::Ping) {  // pings probe liveness; they do not wait in line
     send_current(req, now);
     return;
@@ -98,7 +99,7 @@ void Engine::Impl::compose(const ClientRequest& req, Message& out) const {
 void Engine::Impl::send_current(ClientRequest& req, TimePoint now) {
   compose(req, scratch);
   scratch.type = req.confirmable ? Type::Con : Type::Non;
-  scratch.message_id = allocate_mid(req.peer, now);
+  scratch.message_id = allocate_mid(*req.peer_state, req.peer, now);
   if (req.kind == ClientRequest::Kind::Ping)
     scratch.token = Token{};
   else
@@ -134,20 +135,19 @@ void Engine::Impl::settle_current(ClientRequest& req) {
 void Engine::Impl::release_slot(ClientRequest& req, TimePoint now) {
   if (!req.holds_slot) return;
   req.holds_slot = false;
-  --peers.at(req.peer).in_flight;
-  pump(req.peer, now);
+  --req.peer_state->in_flight;
+  pump(*req.peer_state, now);
 }
 
-void Engine::Impl::pump(const PeerAddress& peer, TimePoint now) {
-  Peer* p = find_peer(peer);
-  while (p != nullptr && p->in_flight < config.nstart && !p->queue.empty()) {
-    RequestId id = p->queue.front();
-    p->queue.erase(p->queue.begin());
+void Engine::Impl::pump(Peer& p, TimePoint now) {
+  while (p.in_flight < config.nstart && !p.queue.empty()) {
+    RequestId id = p.queue.front();
+    p.queue.erase(p.queue.begin());
     --queued;
     ClientRequest& req = requests.at(id);
     req.out = ClientRequest::Out::None;
     req.holds_slot = true;
-    ++p->in_flight;
+    ++p.in_flight;
     send_current(req, now);
   }
 }
@@ -156,7 +156,7 @@ void Engine::Impl::finish_request(RequestId id, TimePoint now) {
   auto it = requests.find(id);
   if (it == requests.end()) return;
   ClientRequest& req = it->second;
-  Peer& p = peers.at(req.peer);
+  Peer& p = *req.peer_state;
   if (req.out == ClientRequest::Out::Queued) {
     std::erase(p.queue, id);
     --queued;
@@ -171,8 +171,8 @@ void Engine::Impl::finish_request(RequestId id, TimePoint now) {
   PeerAddress peer = req.peer;
   recycle(std::move(req.request));
   request_nodes.erase(requests, it);
-  release_peer_ref(peer, &Peer::requests, now);
-  if (had_slot) pump(peer, now);
+  release_peer_ref(p, peer, &Peer::requests);
+  if (had_slot) pump(p, now);  // the peer stays until this call ends
 }
 
 void Engine::Impl::fail_request(RequestId id, FailureReason reason, TimePoint now) {

@@ -7,18 +7,20 @@
 
 namespace drover::coap {
 
-bool Engine::Impl::admit_request(const PeerAddress& peer, TimePoint now) {
+Peer* Engine::Impl::admit_request(const PeerAddress& peer, TimePoint now) {
   // Inputs dropped for lack of room must not leave a dedup entry behind: the peer's retransmission
   // would then be taken for a duplicate and ignored.
-  if (!event_room() || ensure_peer(peer, now) == nullptr) {
+  Peer* p = event_room() ? ensure_peer(peer, now) : nullptr;
+  if (p == nullptr) {
     ++stats.dropped_overload;
-    return false;
+    return nullptr;
   }
-  return first_copy(peer, now);
+  return first_copy(peer, now) ? p : nullptr;
 }
 
 void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
-  if (!admit_request(peer, now)) return;
+  Peer* p = admit_request(peer, now);
+  if (p == nullptr) return;
   if (in_bad_option) {
     reply_code(peer, in, codes::BadOption, now);  // §5.4.1, CON or NON
     return;
@@ -30,7 +32,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
     reply_code(peer, in, codes::BadOption, now);
     return;
   }
-  on_observer_request(peer, in, now);
+  on_observer_request(peer, in);
   if (r2 == BlockRead::Valid && block2.num > 0 && r1 == BlockRead::Absent &&
       serve_cached_block(peer, in, now))
     return;
@@ -38,7 +40,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   // it first, so that the last block of an upload is refused before its body is taken.
   if (r1 != BlockRead::Valid || !block1.more) {
     if (exchanges_in_progress() >= config.max_exchanges ||
-        peers.at(peer).exchanges >= config.max_exchanges_per_peer) {
+        p->exchanges >= config.max_exchanges_per_peer) {
       reply_overloaded(peer, in, now);
       return;
     }
@@ -70,7 +72,8 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
     ex.piggyback_at = now + config.piggyback_delay;
     schedule_deferred(ex.piggyback_at, TimerKind::ExchangePiggyback, id.value);
   }
-  ++peers.at(peer).exchanges;
+  ex.peer_state = p;
+  ++p->exchanges;
   // Block-wise transfer is the engine's business: the application sees whole bodies.
   in.remove_option(options::Block2);
   push_event(RequestReceived{id, peer, std::move(in)});
@@ -79,7 +82,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
 
 void Engine::Impl::on_truncated_request(const PeerAddress& peer, std::size_t capacity,
                                         std::optional<std::size_t> payload_offset, TimePoint now) {
-  if (!admit_request(peer, now)) return;
+  if (admit_request(peer, now) == nullptr) return;
   scratch.clear();
   scratch.code = codes::RequestEntityTooLarge;
   scratch.set_uint_option(options::Size1, body_limit());
@@ -150,7 +153,7 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
                                 // observation
       if (auto o = observer_by_token.find(TokenKey(ex.peer, ex.token));
           o != observer_by_token.end())
-        remove_observer(o->second, ObserverRemovalReason::Replaced, now);
+        remove_observer(o->second, ObserverRemovalReason::Replaced);
     }
   }
   if (ex.block1)
@@ -161,7 +164,7 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
                                                  response.payload().size(), UINT32_MAX)));
   if (!slice_response(ex.peer, ex.transfer_key, ex.block2, response, now)) {
     // The requested block lies past the end of the body.
-    if (observer) remove_observer(*observer, std::nullopt, now);
+    if (observer) remove_observer(*observer, std::nullopt);
     observer.reset();
     response.clear();
     response.code = codes::BadOption;
@@ -172,17 +175,17 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
     response.type = Type::Ack;
     response.message_id = ex.request_mid;
     send_cached_reply(ex.peer, ex.request_mid, response);
-    finish_exchange(id, now);
+    finish_exchange(id);
     recycle(std::move(response));
     return observer;
   }
   bool con = ex.confirmable && config.separate_response_confirmable;
   response.type = con ? Type::Con : Type::Non;
-  response.message_id = allocate_mid(ex.peer, now);
+  response.message_id = allocate_mid(*ex.peer_state, ex.peer, now);
   if (!con) {
     send(ex.peer, response);
     if (observer) note_non_notification(observers.at(*observer), response.message_id);
-    finish_exchange(id, now);
+    finish_exchange(id);
     recycle(std::move(response));
     return observer;
   }
@@ -214,23 +217,24 @@ Status Engine::Impl::accept(ExchangeId id) {
   return Ok{};
 }
 
-Status Engine::Impl::drop(ExchangeId id, TimePoint now) {
+Status Engine::Impl::drop(ExchangeId id) {
   if (!exchanges.contains(id)) return Error::UnknownExchange;
-  finish_exchange(id, now);
+  finish_exchange(id);
   return Ok{};
 }
 
-void Engine::Impl::finish_exchange(ExchangeId id, TimePoint now) {
+void Engine::Impl::finish_exchange(ExchangeId id) {
   auto it = exchanges.find(id);
   if (it == exchanges.end()) return;
   ServerExchange& ex = it->second;
   if (ex.responded) unindex_mid(ex.peer, ex.mid, MidOwner{MidOwner::Kind::Exchange, id.value});
+  Peer& p = *ex.peer_state;
   PeerAddress peer = ex.peer;
   exchange_nodes.erase(exchanges, it);
-  release_peer_ref(peer, &Peer::exchanges, now);
+  release_peer_ref(p, peer, &Peer::exchanges);
 }
 
-void Engine::Impl::on_exchange_timer(TimerKind kind, ExchangeId id, TimePoint now) {
+void Engine::Impl::on_exchange_timer(TimerKind kind, ExchangeId id) {
   ServerExchange& ex = exchanges.at(id);
   switch (kind) {
     case TimerKind::ExchangePiggyback:
@@ -238,7 +242,7 @@ void Engine::Impl::on_exchange_timer(TimerKind kind, ExchangeId id, TimePoint no
       return;
     case TimerKind::ExchangeExpiry:
       // Never answered: forget it. A separate response in flight ends with its own retransmissions.
-      if (!ex.responded) finish_exchange(id, now);
+      if (!ex.responded) finish_exchange(id);
       return;
     case TimerKind::ExchangeRetransmit:
       if (ex.rel.on_timeout(config) == Reliable::Step::Resend) {
@@ -249,8 +253,8 @@ void Engine::Impl::on_exchange_timer(TimerKind kind, ExchangeId id, TimePoint no
       }
       {
         std::optional<ObserverId> observer = ex.observer;
-        finish_exchange(id, now);
-        if (observer) remove_observer(*observer, ObserverRemovalReason::Timeout, now);
+        finish_exchange(id);
+        if (observer) remove_observer(*observer, ObserverRemovalReason::Timeout);
       }
       return;
     default:
@@ -258,14 +262,14 @@ void Engine::Impl::on_exchange_timer(TimerKind kind, ExchangeId id, TimePoint no
   }
 }
 
-void Engine::Impl::on_exchange_ack(ServerExchange& ex, TimePoint now) {
-  finish_exchange(ex.id, now);
+void Engine::Impl::on_exchange_ack(ServerExchange& ex) {
+  finish_exchange(ex.id);
 }
 
-void Engine::Impl::on_exchange_rst(ServerExchange& ex, TimePoint now) {
+void Engine::Impl::on_exchange_rst(ServerExchange& ex) {
   std::optional<ObserverId> observer = ex.observer;
-  finish_exchange(ex.id, now);
-  if (observer) remove_observer(*observer, ObserverRemovalReason::Reset, now);
+  finish_exchange(ex.id);
+  if (observer) remove_observer(*observer, ObserverRemovalReason::Reset);
 }
 
 }  // namespace drover::coap

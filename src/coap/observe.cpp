@@ -15,13 +15,12 @@ bool Engine::Impl::is_observe_registration(const Message& request) {
 // ---------------------------------------------------------------------------------------------------------
 // Server role.
 
-void Engine::Impl::on_observer_request(const PeerAddress& peer, const Message& request,
-                                       TimePoint now) {
+void Engine::Impl::on_observer_request(const PeerAddress& peer, const Message& request) {
   auto value = request.uint_option(options::Observe);
   if (!value || *value != 1) return;
   auto it = observer_by_token.find(TokenKey(peer, request.token));
   if (it != observer_by_token.end())
-    remove_observer(it->second, ObserverRemovalReason::Deregistered, now);  // §3.6
+    remove_observer(it->second, ObserverRemovalReason::Deregistered);  // §3.6
 }
 
 std::optional<ObserverId> Engine::Impl::register_observer(ServerExchange& ex, Message& response,
@@ -32,7 +31,7 @@ std::optional<ObserverId> Engine::Impl::register_observer(ServerExchange& ex, Me
     obs = &observers.at(it->second);  // re-registration (§4.1): the same observer, numbers go on
   } else {
     if (observers.size() >= config.max_observers ||
-        peers.at(ex.peer).observers >= config.max_observers_per_peer) {
+        ex.peer_state->observers >= config.max_observers_per_peer) {
       ++stats.dropped_overload;
       response.remove_option(options::Observe);  // §4.1: answered, but not added to the list
       return std::nullopt;
@@ -41,10 +40,11 @@ std::optional<ObserverId> Engine::Impl::register_observer(ServerExchange& ex, Me
     obs = &observers[id];
     obs->id = id;
     obs->peer = ex.peer;
+    obs->peer_state = ex.peer_state;
     obs->token = ex.token;
     obs->last_con = now;
     observer_by_token.emplace(key, id);
-    ++peers.at(ex.peer).observers;
+    ++ex.peer_state->observers;
   }
   obs->transfer_key = ex.transfer_key;
   obs->seq = (obs->seq + 1) & 0xffffffu;
@@ -74,7 +74,7 @@ Status Engine::Impl::notify(ObserverId id, Message msg, TimePoint now,
   }
   slice_response(obs.peer, obs.transfer_key, std::nullopt, msg, now);
   msg.token = obs.token;
-  msg.message_id = allocate_mid(obs.peer, now);
+  msg.message_id = allocate_mid(*obs.peer_state, obs.peer, now);
 
   // §4.5: at least one CON now and then tells whether the observer is still there; a CON still
   // waiting for its ACK is replaced by this newer one, keeping its back-off (§4.5.2).
@@ -106,12 +106,11 @@ Status Engine::Impl::notify(ObserverId id, Message msg, TimePoint now,
     ++obs.since_con;
   }
   // The final notification is sent once; the observer is gone with it.
-  if (ending) remove_observer(id, std::nullopt, now);
+  if (ending) remove_observer(id, std::nullopt);
   return Ok{};
 }
 
-void Engine::Impl::remove_observer(ObserverId id, std::optional<ObserverRemovalReason> report,
-                                   TimePoint now) {
+void Engine::Impl::remove_observer(ObserverId id, std::optional<ObserverRemovalReason> report) {
   auto it = observers.find(id);
   if (it == observers.end()) return;
   Observer& obs = it->second;
@@ -121,9 +120,10 @@ void Engine::Impl::remove_observer(ObserverId id, std::optional<ObserverRemovalR
   if (obs.non_mid) unindex_mid(obs.peer, *obs.non_mid, owner);
   observer_by_token.erase(TokenKey(obs.peer, obs.token));
   if (report) push_event(ObserverRemoved{id, obs.peer, *report});
+  Peer& p = *obs.peer_state;
   PeerAddress peer = obs.peer;
   observers.erase(it);
-  release_peer_ref(peer, &Peer::observers, now);
+  release_peer_ref(p, peer, &Peer::observers);
 }
 
 void Engine::Impl::on_observer_ack(Observer& obs) {
@@ -131,7 +131,7 @@ void Engine::Impl::on_observer_ack(Observer& obs) {
   unindex_mid(obs.peer, obs.con_mid, MidOwner{MidOwner::Kind::Observer, obs.id.value});
 }
 
-void Engine::Impl::on_observer_retransmit(ObserverId id, TimePoint now) {
+void Engine::Impl::on_observer_retransmit(ObserverId id) {
   Observer& obs = observers.at(id);
   if (obs.rel.on_timeout(config) == Reliable::Step::Resend) {
     ++stats.retransmissions;
@@ -139,7 +139,7 @@ void Engine::Impl::on_observer_retransmit(ObserverId id, TimePoint now) {
     timers.schedule(obs.rel.next_at, TimerKind::ObserverRetransmit, id.value);
     return;
   }
-  remove_observer(id, ObserverRemovalReason::Timeout, now);  // §4.5
+  remove_observer(id, ObserverRemovalReason::Timeout);  // §4.5
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,7 +23,16 @@ struct PeerAddress {
   static std::optional<PeerAddress> parse(std::string_view text);
   std::string to_string() const;  // "1.2.3.4:5683" or "[::1]:5683"
 
-  friend bool operator==(const PeerAddress&, const PeerAddress&) = default;
+  // Word-wise: peers are compared on every table lookup of every message.
+  friend bool operator==(const PeerAddress& a, const PeerAddress& b) {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.ip.data(), 8);
+    std::memcpy(&a1, a.ip.data() + 8, 8);
+    std::memcpy(&b0, b.ip.data(), 8);
+    std::memcpy(&b1, b.ip.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a.port == b.port && a.v6 == b.v6 &&
+           a.scope_id == b.scope_id;
+  }
   std::size_t hash() const;
 };
 
