@@ -29,7 +29,12 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
     return Error::QueueFull;
 
   RequestId id{new_id()};
-  ClientRequest& req = request_nodes.emplace(requests, id)->second;
+  ClientRequest& req = request_nodes.emplace(requests, id, [](ClientRequest& r) {
+                          std::vector<std::uint8_t> bytes = std::move(r.rel.bytes);
+                          bytes.clear();  // the CON's wire form: keep the buffer
+                          r = ClientRequest{};
+                          r.rel.bytes = std::move(bytes);
+                        })->second;
   req.id = id;
   req.peer = peer;
   req.peer_state = p;

@@ -17,11 +17,17 @@ class NodePool {
   // Inserts `key` with a default value (or finds the existing entry) in `map`.
   template <typename Key>
   typename Map::iterator emplace(Map& map, const Key& key) {
+    return emplace(map, key, [](typename Map::mapped_type& v) { v = typename Map::mapped_type{}; });
+  }
+  // The same, with `reset(value)` making a reused node's value new (it may keep the capacity of
+  // the value's buffers, where a default value would give them up).
+  template <typename Key, typename Reset>
+  typename Map::iterator emplace(Map& map, const Key& key, Reset&& reset) {
     if (spare_.empty()) return map.try_emplace(key).first;
     auto node = std::move(spare_.back());
     spare_.pop_back();
     node.key() = key;
-    node.mapped() = typename Map::mapped_type{};
+    reset(node.mapped());
     auto result = map.insert(std::move(node));
     if (!result.inserted) spare_.push_back(std::move(result.node));  // the key was there already
     return result.position;

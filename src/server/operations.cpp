@@ -123,12 +123,12 @@ Result<OperationId> Server::Impl::submit(const Registration& registration, Opera
     auto sent = engine.send_request(registration.peer, std::move(message), now, options);
     if (!sent) return Error::Busy;
     op.request = *sent;
-    by_request.emplace(*sent, id);
+    request_index_nodes.emplace(by_request, *sent)->second = id;
   }
   ++next_operation;
   if (op.is_observation()) ++observation_count;
-  sessions[registration.location].operations.push_back(id);
-  operations.emplace(id, std::move(op));
+  session_of(registration.location)->second.operations.push_back(id);
+  operation_nodes.emplace(operations, id)->second = std::move(op);
   return id;
 }
 
@@ -145,7 +145,7 @@ void Server::Impl::flush_queue(const std::string& location, TimePoint now) {
     if (!sent) break;  // the engine's per-peer queue is full: the rest wait for the next wake-up
     op.request = *sent;
     op.message = coap::Message{};
-    by_request.emplace(*sent, id);
+    request_index_nodes.emplace(by_request, *sent)->second = id;
     queue_deadlines.erase({op.deadline, id});
     --queued_count;
   }
@@ -154,9 +154,9 @@ void Server::Impl::flush_queue(const std::string& location, TimePoint now) {
 Operation Server::Impl::take(OperationId id) {
   const auto it = operations.find(id);
   Operation op = std::move(it->second);
-  operations.erase(it);
+  operation_nodes.erase(operations, it);
   if (op.request) {
-    by_request.erase(*op.request);
+    request_index_nodes.erase(by_request, *op.request);
   } else {
     queue_deadlines.erase({op.deadline, id});
     --queued_count;
@@ -164,7 +164,7 @@ Operation Server::Impl::take(OperationId id) {
   if (op.is_observation()) --observation_count;
   if (const auto s = sessions.find(op.location); s != sessions.end()) {
     std::erase(s->second.operations, id);
-    if (s->second.empty()) sessions.erase(s);
+    if (s->second.empty()) session_nodes.erase(sessions, s);
   }
   return op;
 }

@@ -80,6 +80,9 @@ std::optional<std::string> decode_records(const coap::Message& message, const lw
   lwm2m::DecodeOptions options;
   options.types = &types;
   options.now = now;
+  // One allocation for a typical answer instead of one per doubling (an instance of a few to a
+  // few dozen resources).
+  if (!base.has_resource()) records.reserve(16);
   if (auto error = lwm2m::decode(*format, message.payload(), base, options, records)) {
     records.clear();
     return std::string(lwm2m::to_string(*format)) + ": " + error->message + " at offset " +

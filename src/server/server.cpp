@@ -379,16 +379,25 @@ void Server::Impl::set_queue_mode(const std::string& location, bool queue_mode, 
     it->second.queue_mode = false;
     // Queued requests can go now: the client listens all the time.
     flush_queue(location, now);
-    if (it->second.empty()) sessions.erase(it);
+    if (it->second.empty()) session_nodes.erase(sessions, it);
     return;
   }
-  if (it == sessions.end()) it = sessions.emplace(location, Session{}).first;
+  if (it == sessions.end()) it = session_of(location);
   it->second.queue_mode = true;
   // The client just talked (Register or Update): its first awake window starts now.
   if (!it->second.awake_until) {
     it->second.awake_until = now + config.awake_time;
     awake_ends.emplace(*it->second.awake_until, location);
   }
+}
+
+std::unordered_map<std::string, Session>::iterator Server::Impl::session_of(
+    const std::string& location) {
+  return session_nodes.emplace(sessions, location, [](Session& s) {
+    s.operations.clear();  // keeps its capacity for the next operations
+    s.awake_until.reset();
+    s.queue_mode = false;
+  });
 }
 
 void Server::Impl::touch(const std::string& location, TimePoint now) {
@@ -411,7 +420,7 @@ void Server::Impl::end_session(const std::string& location, const std::string& e
   if (it == sessions.end()) return;
   if (it->second.awake_until) awake_ends.erase({*it->second.awake_until, location});
   const std::vector<OperationId> ids = std::move(it->second.operations);
-  sessions.erase(it);
+  session_nodes.erase(sessions, it);
   for (const OperationId id : ids) {
     Operation op = take(id);
     // The client is gone: nothing more is sent to it about these, later messages get RST.

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "coap/node_pool.hpp"
 #include "drover/coap/random.hpp"
 #include "drover/lwm2m/protocol/operation.hpp"
 #include "drover/server/server.hpp"
@@ -96,6 +97,12 @@ struct Server::Impl {
   std::unordered_map<std::string, Session> sessions;  // by location
   std::unordered_map<OperationId, Operation> operations;
   std::unordered_map<coap::RequestId, OperationId> by_request;
+  // Operations and their sessions come and go with each request: their nodes are reused.
+  coap::NodePool<decltype(sessions)> session_nodes;
+  coap::NodePool<decltype(operations)> operation_nodes;
+  coap::NodePool<decltype(by_request)> request_index_nodes;
+  // The session of `location`, made if there is none.
+  std::unordered_map<std::string, Session>::iterator session_of(const std::string& location);
   std::uint64_t next_operation = 1;
   std::size_t observation_count = 0;
   std::size_t queued_count = 0;
