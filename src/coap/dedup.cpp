@@ -20,15 +20,12 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
                                       : std::span<const std::uint8_t>(e.overflow);
     return Outcome::Duplicate;
   }
-  auto of_peer = per_peer_.find(key.peer);
-  if (of_peer != per_peer_.end() && of_peer->second >= max_per_peer_) return Outcome::Full;
-  if (max_per_peer_ == 0) return Outcome::Full;
+  if (per_peer_.get(key.peer) >= max_per_peer_) return Outcome::Full;
 
   if (rings_[0].size + rings_[1].size >= max_entries_) {
     Ring& oldest = ring_with_oldest();
     if (oldest.front().live) ++evicted_;
     pop_front(oldest);
-    of_peer = per_peer_.find(key.peer);  // the eviction may have released this peer's count
   }
   const unsigned r = confirmable ? 0 : 1;
   Ring& ring = rings_[r];
@@ -49,8 +46,7 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
   index_insert(hash, static_cast<std::uint32_t>(position) | (r == 1 ? kNonRing : 0u));
   e.live = true;
   ++live_;
-  if (of_peer == per_peer_.end()) of_peer = per_peer_nodes_.emplace(per_peer_, key.peer);
-  ++of_peer->second;
+  per_peer_.increment(key.peer);
   return Outcome::New;
 }
 
@@ -80,8 +76,7 @@ std::optional<TimePoint> DedupCache::next_expiry() const {
 }
 
 std::size_t DedupCache::size_of(const PeerAddress& peer) const {
-  auto it = per_peer_.find(peer);
-  return it == per_peer_.end() ? 0 : it->second;
+  return per_peer_.get(peer);
 }
 
 void DedupCache::forget_peer(const PeerAddress& peer) {
@@ -112,18 +107,13 @@ void DedupCache::pop_front(Ring& ring) {
     const auto handle =
         static_cast<std::uint32_t>(ring.head) | (&ring == &rings_[1] ? kNonRing : 0u);
     index_erase(MidKeyHash{}(e.key), handle);
-    release_peer(e.key.peer);
+    per_peer_.decrement(e.key.peer);
     e.live = false;
     --live_;
   }
   if (!e.overflow.empty()) std::vector<std::uint8_t>().swap(e.overflow);
   ring.head = (ring.head + 1) % ring.slots.size();
   --ring.size;
-}
-
-void DedupCache::release_peer(const PeerAddress& peer) {
-  if (auto it = per_peer_.find(peer); it != per_peer_.end() && --it->second == 0)
-    per_peer_nodes_.erase(per_peer_, it);
 }
 
 // ---- The index: linear probing over (hash, handle) pairs, backward-shift deletion.

@@ -22,10 +22,9 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
-#include "coap/node_pool.hpp"
+#include "coap/peer_counts.hpp"
 #include "drover/coap/engine.hpp"
 
 namespace drover::coap {
@@ -103,7 +102,6 @@ class DedupCache {
   void rebuild_index();
   // Removes the oldest entry of `ring` (expired, evicted or dead).
   void pop_front(Ring& ring);
-  void release_peer(const PeerAddress& peer);
   Ring& ring_with_oldest();
 
   std::size_t max_entries_;
@@ -113,8 +111,7 @@ class DedupCache {
   std::vector<IndexEntry> index_;
   std::size_t index_mask_ = 0;
   std::size_t index_size_ = 0;
-  std::unordered_map<PeerAddress, std::uint32_t> per_peer_;
-  NodePool<std::unordered_map<PeerAddress, std::uint32_t>> per_peer_nodes_;
+  PeerCounts per_peer_;
   std::size_t live_ = 0;
   std::uint64_t evicted_ = 0;
 };
