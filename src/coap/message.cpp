@@ -144,7 +144,19 @@ constexpr options::Spec option_specs[] = {
 };
 }  // namespace
 
+// Specs of the options numbered below 64 by number, for the screening every message goes through.
+constexpr std::array<std::int8_t, 64> spec_index = [] {
+  std::array<std::int8_t, 64> index{};
+  index.fill(-1);
+  for (std::size_t i = 0; i < std::size(option_specs); ++i)
+    if (option_specs[i].number < index.size())
+      index[option_specs[i].number] = static_cast<std::int8_t>(i);
+  return index;
+}();
+
 const options::Spec* options::spec(std::uint16_t number) {
+  if (number < spec_index.size())
+    return spec_index[number] < 0 ? nullptr : &option_specs[static_cast<std::size_t>(spec_index[number])];
   const auto* end = std::end(option_specs);
   const auto* it = std::lower_bound(std::begin(option_specs), end, number,
                                     [](const Spec& s, std::uint16_t n) { return s.number < n; });
@@ -209,11 +221,13 @@ void Message::add_option(std::uint16_t number, std::span<const std::uint8_t> val
     // `value` may point into storage_ itself (copying one of our own options): locate it before
     // resize() can move the buffer.
     const std::uint8_t* src = value.data();
-    const bool aliased = points_into(src, storage_);
-    const std::size_t src_offset = aliased ? static_cast<std::size_t>(src - storage_.data()) : 0;
-    storage_.resize(offset + length);
-    if (aliased) src = storage_.data() + src_offset;
-    std::memcpy(storage_.data() + offset, src, length);
+    if (points_into(src, storage_)) {
+      const auto src_offset = static_cast<std::size_t>(src - storage_.data());
+      storage_.resize(offset + length);
+      std::memcpy(storage_.data() + offset, storage_.data() + src_offset, length);
+    } else {
+      storage_.insert(storage_.end(), src, src + length);  // no zero-filling first
+    }
   }
   // Stable insertion after every option with the same or a lower number; parse() appends in order,
   // so the common case is a plain push_back.

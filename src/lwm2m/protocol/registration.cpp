@@ -1,7 +1,5 @@
 #include "drover/lwm2m/protocol/registration.hpp"
 
-#include <functional>
-
 #include "lwm2m/formats/number_text.hpp"
 
 namespace drover::lwm2m {
@@ -9,9 +7,8 @@ namespace {
 
 // Calls f(name, value) for each Uri-Query "name=value" (value nullopt for a bare "name"); stops at
 // the first error f returns.
-std::optional<QueryError> for_each_query(
-    const coap::Message& request,
-    const std::function<std::optional<QueryError>(std::string_view, std::optional<std::string_view>)>& f) {
+template <typename F>  // std::optional<QueryError>(std::string_view, std::optional<std::string_view>)
+std::optional<QueryError> for_each_query(const coap::Message& request, F&& f) {
   std::optional<QueryError> error;
   request.for_each(coap::options::UriQuery, [&](const coap::OptionView& option) {
     if (error) return;
