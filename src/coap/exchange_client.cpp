@@ -336,13 +336,15 @@ bool Engine::Impl::request_too_large(ClientRequest& req, TimePoint now) {
     fail_request(req.id, FailureReason::RequestTooLarge, now);
     return true;
   }
-  // A smaller SZX in Block1 asks for smaller blocks: the upload starts again with them. Each
-  // restart lowers the block size, so this ends.
+  // A smaller SZX in Block1 asks for smaller blocks: the upload starts again with them, and a
+  // request sent whole goes again in blocks of that size when it is larger than one (§2.9.3).
+  // Each restart lowers the block size, so this ends. Without Block1 the server did not say it
+  // takes blocks: the 4.13 is the answer.
   BlockOption hint;
-  if (!req.upload || read_block(in, options::Block1, hint) != BlockRead::Valid ||
-      hint.szx >= req.upload->block.szx)
+  if (read_block(in, options::Block1, hint) != BlockRead::Valid) return false;
+  if (req.upload ? hint.szx >= req.upload->block.szx : body <= BlockOption::size_of(hint.szx))
     return false;
-  req.upload->block = BlockOption{0, true, hint.szx};
+  req.upload = Block1Upload{BlockOption{0, true, hint.szx}};
   follow_up(req, now);
   return true;
 }

@@ -474,6 +474,59 @@ TEST(Blockwise, TooLargeWithoutASmallerBlockIsTheAnswer) {
   EXPECT_EQ(responses[0].response.code, codes::RequestEntityTooLarge);
 }
 
+TEST(Blockwise, TooLargeWithBlock1ToAWholeRequestSendsItAgainInThoseBlocks) {
+  Link link;
+  // The server answers the first request 4.13 asking for 256-byte blocks (Block1 SZX 4), and the
+  // next, reassembled by its engine, 2.04.
+  int requests_seen = 0;
+  link.on_server_event = [&link, &requests_seen](Event& e) {
+    auto* r = std::get_if<RequestReceived>(&e);
+    if (!r) return;
+    Message resp;
+    resp.code = requests_seen++ == 0 ? codes::RequestEntityTooLarge : codes::Changed;
+    if (resp.code == codes::RequestEntityTooLarge)
+      write_block(resp, options::Block1, BlockOption{0, false, 4});
+    ASSERT_TRUE(link.server.respond(r->exchange, std::move(resp), link.now));
+  };
+  auto body = body_of(700);  // one 1024-byte block: sent whole at first
+  auto id = link.client.send_request(kServerAddr, put_request("/up", body), link.now);
+  ASSERT_TRUE(id);
+  link.run();
+
+  auto from_client = link.sent_by(true);
+  ASSERT_EQ(from_client.size(), 1u + 3u);
+  EXPECT_FALSE(from_client[0].has_option(options::Block1));
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    BlockOption b = block_of(from_client[1 + i], options::Block1);
+    EXPECT_EQ(b.num, i);
+    EXPECT_EQ(b.szx, 4);
+    EXPECT_EQ(b.more, i < 2);
+  }
+  EXPECT_EQ(from_client[1].uint_option(options::Size1), 700u);
+  auto requests = only<RequestReceived>(link.server_events);
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(payload_of(requests[1].request), body);  // reassembled by the server's engine
+  auto responses = only<ResponseReceived>(link.client_events);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].response.code, codes::Changed);
+}
+
+TEST(Blockwise, TooLargeWithoutBlock1ToAWholeRequestIsTheAnswer) {
+  Engine client{{}, 1};
+  auto id = client.send_request(kServerAddr, put_request("/up", body_of(700)), start_time());
+  ASSERT_TRUE(id);
+  auto sent = drain(client);
+  ASSERT_EQ(sent.size(), 1u);
+  Message reply = make_message(Type::Ack, codes::RequestEntityTooLarge, sent[0].msg.message_id);
+  reply.token = sent[0].msg.token;
+  client.receive(kServerAddr, to_bytes(reply), start_time());
+  EXPECT_TRUE(drain(client).empty());  // not sent again
+  auto responses = only<ResponseReceived>(events_of(client));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].request, *id);
+  EXPECT_EQ(responses[0].response.code, codes::RequestEntityTooLarge);
+}
+
 TEST(Blockwise, TooLargeWithSize1BelowTheBodyFails) {
   Upload up;
   Message reply = make_message(Type::Ack, codes::RequestEntityTooLarge, 0);
