@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "server_runtime.hpp"
+#include "sharded_runtime.hpp"
 
 namespace drover::apps {
 namespace {
@@ -23,11 +24,11 @@ struct ServerCommandOptions {
   double duration = 0;
   std::string log_events = "all";
   std::size_t max_registrations = ServerRuntime::default_max_registrations;
+  unsigned shards = 1;
 };
 
-int run_server(const ServerCommandOptions& o) {
-  asio::io_context io;
-  ServerRuntime runtime(io, o.max_registrations);
+template <typename Runtime>
+int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
@@ -36,6 +37,16 @@ int run_server(const ServerCommandOptions& o) {
   io.run();
   runtime.log_stopped();
   return 0;
+}
+
+int run_server(const ServerCommandOptions& o) {
+  asio::io_context io;
+  if (o.shards > 1) {
+    ShardedRuntime runtime(io, o.shards, o.max_registrations);
+    return run(io, runtime, o);
+  }
+  ServerRuntime runtime(io, o.max_registrations);
+  return run(io, runtime, o);
 }
 
 const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
@@ -61,6 +72,13 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
                   "are sized for it, memory is used only as clients register")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{50000000}));
+  cmd->add_option("--shards", o->shards,
+                  "Event loops, each on a thread of its own, sharing the UDP port: the kernel "
+                  "spreads the clients over them by address (SO_REUSEPORT). With more than one, "
+                  "--max-registrations is split between them and the event stream has no CoAP "
+                  "message log (coap=1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, multicore::ShardedServer::max_shards));
   cmd->add_option("--log-events", o->log_events,
                   "Server events logged: all, registrations (Register, De-register, expiry, "
                   "sleeping/awake) or none")

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <mutex>
 
 #include "app_support.hpp"
 #include "coap_console.hpp"
@@ -55,7 +56,12 @@ std::string describe(const std::vector<lwm2m::Record>& records) {
 
 // "[HH:MM:SS.mmm] text" on stdout, flushed: the log is read live (and by tests) through a pipe.
 void server_log(std::string_view text) {
-  std::cout << '[' << clock_stamp() << "] " << text << std::endl;
+  // Whole lines: the shards of a multi-core server log from their own threads.
+  static std::mutex mutex;
+  std::string line = "[" + clock_stamp() + "] ";
+  line.append(text).append("\n");
+  std::lock_guard lock(mutex);
+  std::cout << line << std::flush;
 }
 
 void log_server_event(const server::ServerEvent& event) {
@@ -98,8 +104,6 @@ void log_server_event(const server::ServerEvent& event) {
       event);
 }
 
-namespace {
-
 server::ServerConfig server_config(std::size_t max_registrations) {
   server::ServerConfig config = server::server_config_for(max_registrations);
   config.random_seed = os_random_seed();
@@ -120,16 +124,12 @@ transport::DatagramLoopConfig loop_config() {
   return config;
 }
 
-}  // namespace
-
 std::optional<EventLog> event_log_from_string(std::string_view text) {
   if (text == "all") return EventLog::All;
   if (text == "registrations") return EventLog::Registrations;
   if (text == "none") return EventLog::None;
   return std::nullopt;
 }
-
-namespace {
 
 bool logged(EventLog log, const server::ServerEvent& event) {
   switch (log) {
@@ -147,18 +147,15 @@ bool logged(EventLog log, const server::ServerEvent& event) {
   return true;
 }
 
-}  // namespace
-
 ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations)
-    : io_(io),
-      core_(server_config(max_registrations)),
+    : core_(server_config(max_registrations)),
       tap_(core_),
       loop_(io, tap_, loop_config()),
       api_(core_),
       http_(
           io, api_, [this] { loop_.flush_soon(); },
           http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
-      stop_timer_(io) {
+      stop_(io) {
   http_.set_message_tap(&tap_);
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
     server_log(std::string(what) + " error: " + ec.message());
@@ -172,9 +169,10 @@ ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations
   });
 }
 
-int ServerRuntime::load_models(const std::vector<std::string>& directories) {
+int load_models_into(const std::vector<std::string>& directories,
+                     lwm2m::ObjectRegistry& registry) {
   for (const auto& dir : directories) {
-    const auto report = lwm2m::load_ddf_directory(dir, core_.objects());
+    const auto report = lwm2m::load_ddf_directory(dir, registry);
     if (!report.error.empty()) {
       server_log("--models " + dir + ": " + report.error);
       return 2;
@@ -187,17 +185,21 @@ int ServerRuntime::load_models(const std::vector<std::string>& directories) {
   return 0;
 }
 
-int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {
+int ServerRuntime::load_models(const std::vector<std::string>& directories) {
+  return load_models_into(directories, core_.objects());
+}
+
+int open_coap_with(const std::string& address, std::uint16_t port,
+                   const std::function<std::error_code(const coap::PeerAddress&)>& open) {
   std::error_code ec;
   if (address.empty()) {
     coap::PeerAddress any6;  // [::] with IPv4 too; plain 0.0.0.0 where IPv6 is off
     any6.v6 = true;
     any6.port = port;
-    ec = loop_.open(any6);
-    if (ec && ec != std::errc::address_in_use)
-      ec = loop_.open(coap::PeerAddress::v4({0, 0, 0, 0}, port));
+    ec = open(any6);
+    if (ec && ec != std::errc::address_in_use) ec = open(coap::PeerAddress::v4({0, 0, 0, 0}, port));
   } else if (auto addr = bind_address(address, port)) {
-    ec = loop_.open(*addr);
+    ec = open(*addr);
   } else {
     server_log("--address: not an IP address: " + address);
     return 2;
@@ -206,36 +208,46 @@ int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {
     server_log("cannot listen on UDP port " + std::to_string(port) + ": " + ec.message());
     return 1;
   }
+  return 0;
+}
+
+int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {
+  if (int code = open_coap_with(address, port,
+                                [this](const coap::PeerAddress& a) { return loop_.open(a); }))
+    return code;
   server_log("LwM2M server listening on coap://" + loop_.local_address().to_string() + " (" +
              std::to_string(core_.objects().size()) + " object definitions)");
   return 0;
 }
 
-int ServerRuntime::open_http(const std::string& address, std::uint16_t port) {
+int open_http_api(http::HttpServer& http, const std::string& address, std::uint16_t port) {
   boost::system::error_code address_error;
   const auto http_address = asio::ip::make_address(address, address_error);
   if (address_error) {
     server_log("--http-address: not an IP address: " + address);
     return 2;
   }
-  if (auto ec = http_.open({http_address, port})) {
+  if (auto ec = http.open({http_address, port})) {
     server_log("cannot listen on TCP port " + std::to_string(port) + ": " + ec.message());
     return 1;
   }
-  server_log("HTTP API on " + http_base_url() +
-             "/api/clients (events: /api/events, metrics: "
-             "/metrics)");
+  server_log("HTTP API on " + http_base_url(http) +
+             "/api/clients (events: /api/events, metrics: /metrics)");
   return 0;
 }
 
-std::string ServerRuntime::http_base_url() const {
-  const auto local = http_.local_endpoint();
+int ServerRuntime::open_http(const std::string& address, std::uint16_t port) {
+  return open_http_api(http_, address, port);
+}
+
+std::string http_base_url(const http::HttpServer& http) {
+  const auto local = http.local_endpoint();
   const auto address = local.address().to_string();
   return "http://" + (local.address().is_v6() ? "[" + address + "]" : address) + ":" +
          std::to_string(local.port());
 }
 
-void ServerRuntime::stop_on_signal(double duration, std::function<void()> on_stop) {
+void StopSignal::start(double duration, std::function<void()> on_stop) {
   auto stop = std::make_shared<std::function<void()>>(std::move(on_stop));
   signals_.emplace(io_, SIGINT, SIGTERM);
   signals_->async_wait([stop](const boost::system::error_code& e, int signal) {
@@ -244,9 +256,9 @@ void ServerRuntime::stop_on_signal(double duration, std::function<void()> on_sto
     (*stop)();
   });
   if (duration > 0) {
-    stop_timer_.expires_after(
+    timer_.expires_after(
         std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(duration)));
-    stop_timer_.async_wait([this, stop](const boost::system::error_code& e) {
+    timer_.async_wait([this, stop](const boost::system::error_code& e) {
       if (e) return;
       signals_->cancel();
       (*stop)();
@@ -254,12 +266,15 @@ void ServerRuntime::stop_on_signal(double duration, std::function<void()> on_sto
   }
 }
 
-void ServerRuntime::log_stopped() const {
-  const auto& stats = core_.engine_stats();
-  server_log("stopped: " + std::to_string(core_.counts().registrations) + " registrations, " +
+void log_totals(std::size_t registrations, const coap::EngineStats& stats) {
+  server_log("stopped: " + std::to_string(registrations) + " registrations, " +
              std::to_string(stats.datagrams_received) + " datagrams in, " +
              std::to_string(stats.datagrams_sent) + " out, " + std::to_string(stats.malformed) +
              " malformed");
+}
+
+void ServerRuntime::log_stopped() const {
+  log_totals(core_.counts().registrations, core_.engine_stats());
 }
 
 }  // namespace drover::apps

@@ -34,6 +34,40 @@ void log_server_event(const server::ServerEvent& event);
 enum class EventLog : std::uint8_t { All, Registrations, None };
 std::optional<EventLog> event_log_from_string(std::string_view);
 
+bool logged(EventLog log, const server::ServerEvent& event);
+
+// The configuration of `drover server` for up to `max_registrations` clients, and of its socket.
+server::ServerConfig server_config(std::size_t max_registrations);
+transport::DatagramLoopConfig loop_config();
+
+// What the server runtimes share. Each returns an exit code: 0 on success, 2 for a bad argument,
+// 1 when a port cannot be had; the reason is logged.
+// DDF files of `directories` into `registry`, with a line per directory and rejected file.
+int load_models_into(const std::vector<std::string>& directories, lwm2m::ObjectRegistry& registry);
+// Binds with `open`: to `address`, or (empty) to every address, IPv6 and IPv4 (0.0.0.0 where IPv6
+// is off).
+int open_coap_with(const std::string& address, std::uint16_t port,
+                   const std::function<std::error_code(const coap::PeerAddress&)>& open);
+int open_http_api(http::HttpServer& http, const std::string& address, std::uint16_t port);
+// "http://127.0.0.1:8080"
+std::string http_base_url(const http::HttpServer& http);
+
+// The closing line: "stopped: N registrations, ...".
+void log_totals(std::size_t registrations, const coap::EngineStats& stats);
+
+// Runs `on_stop` at the first SIGINT/SIGTERM (caught from start() on), or after `duration` seconds
+// when positive.
+class StopSignal {
+ public:
+  explicit StopSignal(boost::asio::io_context& io) : io_(io), timer_(io) {}
+  void start(double duration, std::function<void()> on_stop);
+
+ private:
+  boost::asio::io_context& io_;
+  std::optional<boost::asio::signal_set> signals_;
+  boost::asio::steady_timer timer_;
+};
+
 class ServerRuntime {
  public:
   static constexpr std::size_t default_max_registrations = 1000000;
@@ -49,29 +83,27 @@ class ServerRuntime {
   int open_coap(const std::string& address, std::uint16_t port);
   int open_http(const std::string& address, std::uint16_t port);
 
-  // Runs `on_stop` at the first SIGINT/SIGTERM (caught from this call on), or after `duration`
-  // seconds when positive.
-  void stop_on_signal(double duration, std::function<void()> on_stop);
+  // See StopSignal.
+  void stop_on_signal(double duration, std::function<void()> on_stop) {
+    stop_.start(duration, std::move(on_stop));
+  }
   // Logs the closing summary.
   void log_stopped() const;
   void set_event_log(EventLog log) { event_log_ = log; }
 
   server::Server& core() { return core_; }
   coap::PeerAddress coap_address() const { return loop_.local_address(); }
-  // "http://127.0.0.1:8080"
-  std::string http_base_url() const;
+  std::string http_base_url() const { return apps::http_base_url(http_); }
   boost::asio::ip::tcp::endpoint http_endpoint() const { return http_.local_endpoint(); }
 
  private:
-  boost::asio::io_context& io_;
   EventLog event_log_ = EventLog::All;
   server::Server core_;
   http::MessageTap tap_;
   transport::DatagramLoop loop_;
   http::Api api_;
   http::HttpServer http_;
-  std::optional<boost::asio::signal_set> signals_;
-  boost::asio::steady_timer stop_timer_;
+  StopSignal stop_;
 };
 
 }  // namespace drover::apps

@@ -329,37 +329,104 @@ std::variant<json::value, Response> parse_body(std::string_view body) {
 
 }  // namespace
 
-Reply Api::clients(Context& c) {
-  if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
-  std::size_t offset = 0;
-  std::size_t limit = config_.default_page;
+std::variant<ClientQuery, Response> Api::client_query(const Context& c) const {
+  ClientQuery q{c.query("endpoint").value_or(""), 0, config_.default_page};
   if (auto o = c.query("offset")) {
     auto n = parse_size(*o);
     if (!n) return error(400, "bad_query", "offset must be a non-negative integer");
-    offset = *n;
+    q.offset = *n;
   }
   if (auto l = c.query("limit")) {
     auto n = parse_size(*l);
     if (!n || *n == 0 || *n > config_.max_page)
       return error(400, "bad_query",
                    "limit must be an integer in [1, " + std::to_string(config_.max_page) + "]");
-    limit = *n;
+    q.limit = *n;
   }
-  const std::string filter = c.query("endpoint").value_or("");
+  return q;
+}
+
+std::variant<ClientQuery, Response> Api::client_query(std::string_view target) const {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
+  return client_query(Context{"GET", {}, {}, *url, {}, false});
+}
+
+ClientMatches Api::client_matches(const ClientQuery& query) const {
   std::vector<const server::Registration*> matching;
   core_.registrations().for_each([&](const server::Registration& r) {
-    if (r.endpoint.find(filter) != std::string::npos) matching.push_back(&r);
+    if (r.endpoint.find(query.filter) != std::string::npos) matching.push_back(&r);
   });
-  // Sorted by endpoint so that pages are stable.
-  std::sort(matching.begin(), matching.end(),
-            [](const auto* a, const auto* b) { return a->endpoint < b->endpoint; });
-  json::array page;
-  for (std::size_t i = offset; i < matching.size() && i - offset < limit; ++i)
-    page.push_back(client_json(*matching[i], core_, c.now));
-  return ok(200, json::object{{"total", matching.size()},
-                              {"offset", offset},
-                              {"limit", limit},
-                              {"clients", std::move(page)}});
+  // Sorted by endpoint so that pages are stable; only as far as the page reaches.
+  const std::size_t reach = std::min(matching.size(), query.offset + query.limit);
+  const auto by_endpoint = [](const auto* a, const auto* b) { return a->endpoint < b->endpoint; };
+  std::partial_sort(matching.begin(), matching.begin() + static_cast<std::ptrdiff_t>(reach),
+                    matching.end(), by_endpoint);
+  ClientMatches out{matching.size(), {}};
+  out.first.reserve(reach);
+  for (std::size_t i = 0; i < reach; ++i) out.first.push_back(matching[i]->endpoint);
+  return out;
+}
+
+std::vector<std::string> Api::clients_json(std::span<const std::string> endpoints,
+                                           coap::TimePoint now) const {
+  std::vector<std::string> out;
+  out.reserve(endpoints.size());
+  for (const auto& endpoint : endpoints) {
+    const auto* r = core_.registration(endpoint);
+    out.push_back(r ? json::serialize(client_json(*r, core_, now)) : std::string());
+  }
+  return out;
+}
+
+bool Api::has_client(const std::string& endpoint) const {
+  return core_.registration(endpoint) != nullptr;
+}
+
+std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& query,
+                                                             std::span<const ClientMatches> parts) {
+  // A merge of the sorted parts, from the offset on.
+  std::vector<std::size_t> next(parts.size(), 0);
+  std::vector<std::pair<std::size_t, std::string>> page;
+  for (std::size_t rank = 0; rank < query.offset + query.limit; ++rank) {
+    std::optional<std::size_t> least;
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+      if (next[p] < parts[p].first.size() &&
+          (!least || parts[p].first[next[p]] < parts[*least].first[next[*least]]))
+        least = p;
+    }
+    if (!least) break;
+    if (rank >= query.offset) page.emplace_back(*least, parts[*least].first[next[*least]]);
+    ++next[*least];
+  }
+  return page;
+}
+
+Response client_listing(const ClientQuery& query, std::size_t total,
+                        std::span<const std::string> clients) {
+  std::string body = R"({"total":)" + std::to_string(total) +
+                     R"(,"offset":)" + std::to_string(query.offset) +
+                     R"(,"limit":)" + std::to_string(query.limit) + R"(,"clients":[)";
+  bool first = true;
+  for (const auto& client : clients) {
+    if (client.empty()) continue;  // gone since its endpoint was matched
+    if (!first) body += ',';
+    body += client;
+    first = false;
+  }
+  body += "]}";
+  return Response{200, std::move(body)};
+}
+
+Reply Api::clients(Context& c) {
+  if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
+  auto query = client_query(c);
+  if (auto* bad = std::get_if<Response>(&query)) return std::move(*bad);
+  const auto& q = std::get<ClientQuery>(query);
+  const ClientMatches matches = client_matches(q);
+  std::vector<std::string> endpoints;
+  for (auto& [part, endpoint] : client_page(q, {&matches, 1})) endpoints.push_back(endpoint);
+  return client_listing(q, matches.total, clients_json(endpoints, c.now));
 }
 
 Reply Api::client(Context& c, const std::string& endpoint) {
@@ -863,6 +930,60 @@ Response Api::metrics() const {
          notifications_);
   metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", sends_);
   return Response{200, std::move(out), "text/plain; version=0.0.4; charset=utf-8"};
+}
+
+std::string merge_metrics(std::span<const std::string> texts) {
+  struct Family {
+    std::string name;
+    std::vector<std::string> headers;                     // # HELP, # TYPE
+    std::vector<std::pair<std::string, double>> samples;  // by "name{labels}", summed
+  };
+  std::vector<Family> families;
+  for (const auto& text : texts) {
+    Family* family = nullptr;
+    std::size_t at = 0;
+    while (at < text.size()) {
+      std::size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      const std::string_view line(text.data() + at, end - at);
+      at = end + 1;
+      if (line.starts_with("# ")) {  // "# HELP name text" / "# TYPE name type"
+        const auto name_at = line.find(' ', 2);
+        if (name_at == std::string_view::npos) continue;
+        const auto name = line.substr(name_at + 1, line.find(' ', name_at + 1) - name_at - 1);
+        auto it = std::find_if(families.begin(), families.end(),
+                               [&](const Family& f) { return f.name == name; });
+        if (it == families.end()) {
+          families.push_back({std::string(name), {}, {}});
+          it = families.end() - 1;
+        }
+        family = &*it;
+        if (std::find(family->headers.begin(), family->headers.end(), line) ==
+            family->headers.end())
+          family->headers.emplace_back(line);
+        continue;
+      }
+      const auto space = line.rfind(' ');
+      if (!family || space == std::string_view::npos) continue;
+      double value = 0;
+      const auto v = line.substr(space + 1);
+      std::from_chars(v.data(), v.data() + v.size(), value);
+      const auto key = line.substr(0, space);
+      auto it = std::find_if(family->samples.begin(), family->samples.end(),
+                             [&](const auto& sample) { return sample.first == key; });
+      if (it == family->samples.end())
+        family->samples.emplace_back(std::string(key), value);
+      else
+        it->second += value;
+    }
+  }
+  std::string out;
+  for (const auto& f : families) {
+    for (const auto& h : f.headers) out.append(h).append("\n");
+    for (const auto& [key, value] : f.samples)
+      out.append(key).append(" ").append(number(value)).append("\n");
+  }
+  return out;
 }
 
 void Api::forget_observation(server::OperationId id) {

@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <array>
+#include <atomic>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -26,15 +27,23 @@ class Session;
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io_context, Api& a, AfterCall after, HttpServerConfig c)
-      : io(io_context), acceptor(io_context), api(a), after_call(std::move(after)), config(c) {}
+  Impl(asio::io_context& io_context, ApiHandler& h, Api* a, AfterCall after, HttpServerConfig c)
+      : io(io_context),
+        acceptor(io_context),
+        handler(h),
+        api(a),
+        after_call(std::move(after)),
+        config(c) {}
 
   void accept();
   // Pushes to every stream `frame_for` gives a frame (non-null); ends those whose buffer is full.
   void deliver(const std::function<const std::string*(const Session&)>& frame_for);
-  // A server event to the streams that take it.
-  void publish(const server::ServerEvent& event, const std::optional<Completion>& completion,
-               coap::TimePoint now);
+  // A server event to the streams that take it; `format(names)` makes what they show of it.
+  void publish(const std::function<std::optional<StreamEvent>(bool names)>& format);
+  // The request waiting for this operation gets its answer.
+  void complete(const Completion& completion);
+  // After a stream opened or closed: what streams_wanted() says.
+  void streams_changed();
   // A datagram of the message log to the coap=1 streams of its endpoint.
   void publish_message(const StreamEvent& event);
   // Logs an exception caught from the Api (`what` happened when it was thrown).
@@ -42,7 +51,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::io_context& io;
   tcp::acceptor acceptor;
-  Api& api;
+  ApiHandler& handler;
+  Api* api;  // when the handler is one Api
   AfterCall after_call;
   HttpServerConfig config;
   HttpServerStats stats;
@@ -54,6 +64,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // Open event streams (bounded by max_connections), by a number of their own.
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> streams;
   std::uint64_t next_stream = 0;
+  std::array<std::atomic<bool>, 2> wanted{};  // [names]: a stream takes events without / with names
   MessageTap* tap = nullptr;
 };
 
@@ -83,7 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read() {
     parser_.emplace();
-    parser_->body_limit(server_->api.config().max_body_bytes);
+    parser_->body_limit(server_->handler.max_body_bytes());
     parser_->header_limit(static_cast<std::uint32_t>(server_->config.max_header_bytes));
     stream_.expires_after(server_->config.idle_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
@@ -113,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!stream_id_) return;
     auto self = shared_from_this();  // the table may hold the last reference
     server_->streams.erase(*stream_id_);
+    server_->streams_changed();
     stream_id_.reset();
     if (coap_ && server_->tap) server_->tap->unwatch(filter_);
     close();
@@ -152,7 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_->stats.requests;
     Reply reply;
     try {
-      reply = server_->api.handle({req.method_string(), req.target(), req.body()},
+      reply = server_->handler.handle({req.method_string(), req.target(), req.body()},
                                   transport::DatagramLoop::now());
     } catch (const std::exception& e) {
       server_->internal_error(std::string(req.method_string()) + " " + std::string(req.target()),
@@ -180,6 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
     events_.emplace(server_->config.max_event_buffer_bytes);
     stream_id_ = server_->next_stream++;
     server_->streams[*stream_id_] = shared_from_this();
+    server_->streams_changed();
     ++server_->stats.streams;
     stream_.expires_never();  // events come when they come
     // The header goes out with the first write; a comment line flushes it at once.
@@ -270,7 +283,11 @@ void HttpServer::Impl::accept() {
 
 HttpServer::HttpServer(asio::io_context& io, Api& api, AfterCall after_call,
                        HttpServerConfig config)
-    : impl_(std::make_shared<Impl>(io, api, std::move(after_call), config)) {}
+    : impl_(std::make_shared<Impl>(io, api, &api, std::move(after_call), config)) {}
+
+HttpServer::HttpServer(asio::io_context& io, ApiHandler& handler, AfterCall after_call,
+                       HttpServerConfig config)
+    : impl_(std::make_shared<Impl>(io, handler, nullptr, std::move(after_call), config)) {}
 
 HttpServer::~HttpServer() {
   close();
@@ -306,6 +323,7 @@ void HttpServer::close() {
   impl_->waiting.clear();
   auto streams = std::move(impl_->streams);
   impl_->streams.clear();
+  impl_->streams_changed();
   for (auto& [id, session] : streams) session->end_stream();
 }
 
@@ -327,8 +345,8 @@ void HttpServer::Impl::deliver(
   }
 }
 
-void HttpServer::Impl::publish(const server::ServerEvent& event,
-                               const std::optional<Completion>& completion, coap::TimePoint now) {
+void HttpServer::Impl::publish(
+    const std::function<std::optional<StreamEvent>(bool names)>& format) {
   // Formatted at most twice, with and without names, and only for the streams that take it.
   struct Variant {
     bool made = false;
@@ -340,13 +358,27 @@ void HttpServer::Impl::publish(const server::ServerEvent& event,
     auto& v = variants[s.wants_names() ? 1 : 0];
     if (!v.made) {
       v.made = true;
-      v.event = api.stream_event(event, completion, now, s.wants_names());
+      v.event = format(s.wants_names());
       if (v.event) v.frame = sse_frame(*v.event);
     }
     if (!v.event) return nullptr;
     const auto& filter = s.stream_filter();
     return filter.empty() || filter == v.event->endpoint ? &v.frame : nullptr;
   });
+}
+
+void HttpServer::Impl::complete(const Completion& completion) {
+  auto it = waiting.find(completion.id);
+  if (it == waiting.end()) return;
+  auto session = std::move(it->second);
+  waiting.erase(it);
+  session->answer(completion.response);
+}
+
+void HttpServer::Impl::streams_changed() {
+  std::array<bool, 2> any{};
+  for (const auto& [id, session] : streams) any[session->wants_names() ? 1 : 0] = true;
+  for (std::size_t i = 0; i < any.size(); ++i) wanted[i].store(any[i], std::memory_order_relaxed);
 }
 
 void HttpServer::Impl::publish_message(const StreamEvent& event) {
@@ -362,33 +394,52 @@ void HttpServer::Impl::internal_error(std::string_view what, std::string_view re
     config.log("internal error in the HTTP API (" + std::string(what) + "): " + std::string(reason));
 }
 
+std::optional<Completion> completion_of(Api& api, const server::ServerEvent& event,
+                                        coap::TimePoint now, std::string& error) {
+  try {
+    return api.on_event(event, now);
+  } catch (const std::exception& e) {
+    error = e.what();
+    // A request waiting for this operation still gets an answer.
+    if (const auto* done = std::get_if<server::OperationCompleted>(&event))
+      return Completion{done->id, error_response(500, "internal_error",
+                                                 "the server failed to give the result")};
+    return std::nullopt;
+  }
+}
+
 void HttpServer::on_event(const server::ServerEvent& event) {
   auto& d = *impl_;
   const auto now = transport::DatagramLoop::now();
-  const auto* done = std::get_if<server::OperationCompleted>(&event);
-  std::optional<Completion> completion;
-  try {
-    completion = d.api.on_event(event, now);
-  } catch (const std::exception& e) {
-    d.internal_error("server event", e.what());
-    // A request waiting for this operation still gets an answer.
-    if (done)
-      completion = Completion{
-          done->id, error_response(500, "internal_error", "the server failed to give the result")};
-  }
+  std::string error;
+  const auto completion = completion_of(*d.api, event, now, error);
+  if (!error.empty()) d.internal_error("server event", error);
   if (!d.streams.empty()) {
     try {
-      d.publish(event, completion, now);
+      d.publish([&](bool names) { return d.api->stream_event(event, completion, now, names); });
     } catch (const std::exception& e) {
       d.internal_error("event stream", e.what());
     }
   }
-  if (!completion) return;
-  auto it = d.waiting.find(completion->id);
-  if (it == d.waiting.end()) return;
-  auto session = std::move(it->second);
-  d.waiting.erase(it);
-  session->answer(completion->response);
+  if (completion) d.complete(*completion);
+}
+
+void HttpServer::on_result(const std::optional<Completion>& completion,
+                           const std::array<std::optional<StreamEvent>, 2>& shown) {
+  auto& d = *impl_;
+  if (!d.streams.empty() && (shown[0] || shown[1])) {
+    try {
+      d.publish([&](bool names) { return shown[names ? 1 : 0]; });
+    } catch (const std::exception& e) {
+      d.internal_error("event stream", e.what());
+    }
+  }
+  if (completion) d.complete(*completion);
+}
+
+std::array<bool, 2> HttpServer::streams_wanted() const {
+  return {impl_->wanted[0].load(std::memory_order_relaxed),
+          impl_->wanted[1].load(std::memory_order_relaxed)};
 }
 
 void HttpServer::set_message_tap(MessageTap* tap) {

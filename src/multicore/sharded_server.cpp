@@ -46,7 +46,11 @@ struct ShardedServer::Shard final : coap::DatagramCore {
 
   static server::ServerConfig server_config(const ShardedServerConfig& c, unsigned shard) {
     server::ServerConfig s = c.server;
-    if (c.shards > 1) s.location_prefix = location_prefix_of(shard);
+    if (c.shards > 1) {
+      s.location_prefix = location_prefix_of(shard);
+      s.first_operation_id = shard + 1;
+      s.operation_id_step = c.shards;
+    }
     return s;
   }
   static transport::DatagramLoopConfig loop_config(const ShardedServerConfig& c) {
@@ -179,13 +183,15 @@ ShardedServer::ShardedServer(ShardedServerConfig config) {
   for (unsigned i = 0; i < config.shards; ++i)
     shards_.push_back(std::make_unique<Shard>(*this, i, config));
   address_ = config.address;
+  setup_ = std::move(config.setup);
 }
 
 ShardedServer::~ShardedServer() { stop(); }
 
 void ShardedServer::set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
 
-std::error_code ShardedServer::start() {
+std::error_code ShardedServer::start(std::optional<coap::PeerAddress> address) {
+  if (address) address_ = *address;
   coap::PeerAddress bind = address_;
   for (auto& shard : shards_) {
     if (auto ec = shard->loop.open(bind)) {
@@ -195,6 +201,8 @@ std::error_code ShardedServer::start() {
     bind.port = shard->loop.local_address().port;  // the others share the first one's port
   }
   address_ = shards_.front()->loop.local_address();
+  if (setup_)
+    for (auto& shard : shards_) setup_(shard->index, shard->core);
   for (auto& shard : shards_) {
     shard->thread = std::thread([s = shard.get()] {
       transport::name_this_thread("lwm2m-shard-" + std::to_string(s->index));

@@ -125,7 +125,7 @@ Result<OperationId> Server::Impl::submit(const Registration& registration, Opera
     op.request = *sent;
     request_index_nodes.emplace(by_request, *sent)->second = id;
   }
-  ++next_operation;
+  next_operation += config.operation_id_step;
   if (op.is_observation()) ++observation_count;
   session_of(registration.location)->second.operations.push_back(id);
   operation_nodes.emplace(operations, id)->second = std::move(op);

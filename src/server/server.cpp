@@ -177,7 +177,10 @@ Server::Impl::Impl(Server& server, ServerConfig cfg)
       config(std::move(cfg)),
       engine(config.engine, config.random_seed),
       // A stream independent of the engine's, so locations reveal nothing about tokens.
-      random(config.random_seed ^ 0x6c6f636174696f6eull) {}
+      random(config.random_seed ^ 0x6c6f636174696f6eull),
+      next_operation(config.first_operation_id) {
+  if (config.operation_id_step == 0) config.operation_id_step = 1;
+}
 
 Server::Server(ServerConfig config, std::unique_ptr<RegistrationStore> store)
     : store_(store ? std::move(store) : make_in_memory_registration_store()),

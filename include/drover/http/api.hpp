@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "drover/coap/engine.hpp"
 #include "drover/http/event_stream.hpp"
@@ -81,11 +82,51 @@ struct Completion {
   bool queued = false;  // answered 202 earlier: no HTTP request waits for this one
 };
 
-class Api {
+// What the session layer (HttpServer) asks of the API: an Api over one server core, or a router
+// in front of the Apis of several (ShardRouter).
+class ApiHandler {
+ public:
+  virtual ~ApiHandler() = default;
+  virtual Reply handle(const Request& request, coap::TimePoint now) = 0;
+  virtual std::size_t max_body_bytes() const = 0;
+};
+
+// GET /api/clients, in two steps so that a router can list the clients of several servers: each
+// Api gives its first offset + limit matching endpoints, and then the JSON of those on the page.
+struct ClientQuery {
+  std::string filter;  // a substring of the endpoint
+  std::size_t offset = 0;
+  std::size_t limit = 0;
+};
+struct ClientMatches {
+  std::size_t total = 0;
+  std::vector<std::string> first;  // sorted, at most offset + limit of them
+};
+// The endpoints on the page, in order, each with the index of the ClientMatches it came from.
+std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& query,
+                                                             std::span<const ClientMatches> parts);
+// The listing: `clients` are the page's client objects, as JSON text (empty: left out).
+Response client_listing(const ClientQuery& query, std::size_t total,
+                        std::span<const std::string> clients);
+
+// The /metrics texts of several servers as one: every sample summed across them, each metric's
+// samples together under its HELP and TYPE lines (in the order they first appear).
+std::string merge_metrics(std::span<const std::string> texts);
+
+class Api final : public ApiHandler {
  public:
   explicit Api(server::Server& core, ApiConfig config = {});
 
-  Reply handle(const Request& request, coap::TimePoint now);
+  Reply handle(const Request& request, coap::TimePoint now) override;
+  std::size_t max_body_bytes() const override { return config_.max_body_bytes; }
+
+  // The parts of GET /api/clients (see ClientQuery); the query of a target, or the 400 it gets.
+  std::variant<ClientQuery, Response> client_query(std::string_view target) const;
+  ClientMatches client_matches(const ClientQuery& query) const;
+  // The JSON text of each of these clients; empty for one no longer registered.
+  std::vector<std::string> clients_json(std::span<const std::string> endpoints,
+                                        coap::TimePoint now) const;
+  bool has_client(const std::string& endpoint) const;
   // Feed every event drained from the core (after handling it elsewhere as needed), with the
   // time it was drained (an operation's latency ends there).
   std::optional<Completion> on_event(const server::ServerEvent& event, coap::TimePoint now);
@@ -129,6 +170,7 @@ class Api {
   Reply route(Context& c);
   Response metrics() const;
   Reply clients(Context& c);
+  std::variant<ClientQuery, Response> client_query(const Context& c) const;
   Reply client(Context& c, const std::string& endpoint);
   // GET /api/models (id empty) and GET /api/models/{id}[?version=]: the server's object models.
   Response models(const Context& c, std::string_view id) const;

@@ -14,11 +14,14 @@
 // says so.
 #pragma once
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -53,6 +56,11 @@ struct HttpServerStats {
   std::uint64_t internal_errors = 0;  // exceptions caught (answered 500 when a request waited)
 };
 
+// api.on_event(event, now), guarded: an exception out of it (a defect) is put in `error`, and the
+// request waiting for the event's operation, if any, gets a 500.
+std::optional<Completion> completion_of(Api& api, const server::ServerEvent& event,
+                                        coap::TimePoint now, std::string& error);
+
 class HttpServer {
  public:
   // Runs after every request handled, so that the owner flushes what the Api asked of the core
@@ -60,6 +68,9 @@ class HttpServer {
   using AfterCall = std::function<void()>;
 
   HttpServer(boost::asio::io_context& io, Api& api, AfterCall after_call,
+             HttpServerConfig config = {});
+  // In front of several servers' Apis (ShardRouter): their events come through on_result.
+  HttpServer(boost::asio::io_context& io, ApiHandler& handler, AfterCall after_call,
              HttpServerConfig config = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -71,8 +82,17 @@ class HttpServer {
   // Stops accepting; open connections end as their peers leave or time out.
   void close();
 
-  // Every event drained from the Server core: answers the requests waiting for it.
+  // Every event drained from the Server core: answers the requests waiting for it (with the Api
+  // the server was made with).
   void on_event(const server::ServerEvent& event);
+  // What another thread's Api made of one of its server's events: the completion it gave, and
+  // what the event streams show of it without and with names (made only when streams_wanted()
+  // says a stream takes it).
+  void on_result(const std::optional<Completion>& completion,
+                 const std::array<std::optional<StreamEvent>, 2>& shown);
+  // Whether an event stream is open that takes events without names ([0]) or with them ([1]);
+  // readable from any thread.
+  std::array<bool, 2> streams_wanted() const;
   // The source of the coap=1 message log (it must outlive the server); null: streams asking for
   // it are answered 501. The server is the tap's sink and watches the endpoints of such streams.
   void set_message_tap(MessageTap* tap);

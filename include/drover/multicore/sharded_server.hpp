@@ -40,6 +40,8 @@ struct ShardedServerConfig {
   coap::PeerAddress address = coap::PeerAddress::loopback_v4(0);
   transport::DatagramLoopConfig loop;  // reuse_port is set when there are several shards
   std::vector<int> cpus;               // shard i runs on cpus[i % size]; empty: any CPU
+  // Runs for every shard's server in start(), before the threads (e.g. to load object models).
+  std::function<void(unsigned shard, server::Server&)> setup;
 };
 
 struct ShardStats {
@@ -68,8 +70,9 @@ class ShardedServer {
 
   // Before start(): runs on the shard's thread for every event of its server.
   void set_event_handler(EventHandler handler);
-  // Binds every shard's socket and starts the threads.
-  std::error_code start();
+  // Binds every shard's socket (to `address` when given, else the configured one) and starts the
+  // threads. After a failure it may be called again.
+  std::error_code start(std::optional<coap::PeerAddress> address = std::nullopt);
   void stop();
   coap::PeerAddress address() const { return address_; }
   unsigned shards() const { return static_cast<unsigned>(shards_.size()); }
@@ -87,6 +90,7 @@ class ShardedServer {
   std::vector<std::unique_ptr<Shard>> shards_;
   EventHandler handler_;
   coap::PeerAddress address_;
+  std::function<void(unsigned shard, server::Server&)> setup_;
 };
 
 }  // namespace drover::multicore

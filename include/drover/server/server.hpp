@@ -109,6 +109,10 @@ struct ServerConfig {
   // Put before the random part of every registration location. A multi-core server names the
   // shard holding a registration there (multicore::ShardedServer).
   std::string location_prefix;
+  // Operation ids are first, first + step, first + 2 step ...: the shards of a multi-core server
+  // take disjoint ones, so that an id names one operation across them.
+  std::uint64_t first_operation_id = 1;
+  std::uint64_t operation_id_step = 1;
 };
 
 // A configuration sized for up to `max_registrations` clients: room for an observation and a peer

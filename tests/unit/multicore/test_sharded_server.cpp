@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "drover/lwm2m/formats/content_format.hpp"
 #include "drover/transport/udp_socket.hpp"
@@ -191,6 +192,8 @@ TEST_F(ShardedServerTest, ClientsSpreadOverShardsAndKeepTheirRegistrationWhenThe
     coap::serialize(answer, bytes);
     second[static_cast<std::size_t>(i)]->send(server->address(), bytes);
   }
+  // Each shard takes its own operation ids, so an id names one operation across the shards.
+  EXPECT_EQ(std::set<std::uint64_t>(reads.begin(), reads.end()).size(), reads.size());
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   for (;;) {
     {
@@ -228,6 +231,26 @@ TEST_F(ShardedServerTest, ARegisterElsewhereReplacesTheOlderRegistration) {
     }
   }
   FAIL() << "60 new addresses all reached the same shard";
+}
+
+TEST(ShardedServerSetup, RunsForEveryShardBeforeItsThreadAndStartBindsTheGivenAddress) {
+  ShardedServerConfig c;
+  c.shards = 3;
+  c.address = coap::PeerAddress::v4({0, 0, 0, 0}, 0);  // replaced by start's address
+  std::vector<unsigned> set_up;
+  const auto caller = std::this_thread::get_id();
+  c.setup = [&](unsigned shard, server::Server& core) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    set_up.push_back(shard);
+    core.objects() = lwm2m::ObjectRegistry{};  // seen later on the shard's thread
+  };
+  ShardedServer sharded(c);
+  ASSERT_FALSE(sharded.start(coap::PeerAddress::loopback_v4(0)));
+  EXPECT_EQ(set_up, (std::vector<unsigned>{0, 1, 2}));
+  EXPECT_EQ(sharded.address().to_string().rfind("127.0.0.1:", 0), 0u);
+  for (unsigned s = 0; s < 3; ++s)
+    sharded.call(s, [](server::Server& core, TimePoint) { EXPECT_EQ(core.objects().size(), 0u); });
+  sharded.stop();
 }
 
 }  // namespace

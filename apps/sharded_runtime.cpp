@@ -1,0 +1,105 @@
+#include "sharded_runtime.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "drover/lwm2m/model/builtin_objects.hpp"
+
+namespace drover::apps {
+
+namespace asio = boost::asio;
+
+ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards,
+                               std::size_t max_registrations)
+    : io_(io),
+      shards_(std::clamp(shards, 1u, multicore::ShardedServer::max_shards)),
+      per_shard_((max_registrations + shards_ - 1) / shards_),
+      router_(
+          shards_,
+          [this](unsigned shard, const http::ShardRouter::OnShard& fn) {
+            sharded_->call(shard, [&](server::Server&, coap::TimePoint now) {
+              fn(*apis_[shard], now);
+            });
+          },
+          http::ApiConfig{}.max_body_bytes),
+      http_(io, router_, {},
+            http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
+      stop_(io) {
+  lwm2m::add_builtin_objects(models_);
+  apis_.resize(shards_);
+}
+
+ShardedRuntime::~ShardedRuntime() {
+  http_.close();
+  if (sharded_) sharded_->stop();  // before the Apis its threads use
+}
+
+int ShardedRuntime::load_models(const std::vector<std::string>& directories) {
+  return load_models_into(directories, models_);
+}
+
+int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
+  multicore::ShardedServerConfig config;
+  config.shards = shards_;
+  config.server = server_config(per_shard_);
+  config.loop = loop_config();
+  config.setup = [this](unsigned shard, server::Server& core) {
+    core.objects() = models_;
+    apis_[shard] = std::make_unique<http::Api>(core);
+  };
+  sharded_ = std::make_unique<multicore::ShardedServer>(std::move(config));
+  sharded_->set_event_handler(
+      [this](unsigned shard, server::Server&, server::ServerEvent& event, coap::TimePoint now) {
+        on_event(shard, event, now);
+      });
+  if (int code = open_coap_with(address, port, [this](const coap::PeerAddress& a) {
+        return sharded_->start(a);
+      }))
+    return code;
+  server_log("LwM2M server listening on coap://" + sharded_->address().to_string() + " with " +
+             std::to_string(shards_) + " shards (" + std::to_string(models_.size()) +
+             " object definitions)");
+  return 0;
+}
+
+int ShardedRuntime::open_http(const std::string& address, std::uint16_t port) {
+  if (!sharded_) return 2;
+  return open_http_api(http_, address, port);
+}
+
+// On shard `shard`'s thread.
+void ShardedRuntime::on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now) {
+  if (logged(event_log_, event)) log_server_event(event);
+  http::Api& api = *apis_[shard];
+  std::string error;
+  auto completion = http::completion_of(api, event, now, error);
+  if (!error.empty()) server_log("internal error in the HTTP API (server event): " + error);
+  std::array<std::optional<http::StreamEvent>, 2> shown;
+  const auto wanted = http_.streams_wanted();
+  try {
+    for (std::size_t names = 0; names < 2; ++names)
+      if (wanted[names]) shown[names] = api.stream_event(event, completion, now, names == 1);
+  } catch (const std::exception& e) {
+    server_log(std::string("internal error in the HTTP API (event stream): ") + e.what());
+  }
+  if (!completion && !shown[0] && !shown[1]) return;
+  asio::post(io_, [this, completion = std::move(completion), shown = std::move(shown)] {
+    http_.on_result(completion, shown);
+  });
+}
+
+void ShardedRuntime::log_stopped() {
+  std::size_t registrations = 0;
+  coap::EngineStats total;
+  for (unsigned shard = 0; sharded_ && shard < shards_; ++shard) {
+    sharded_->call(shard, [&](server::Server& core, coap::TimePoint) {
+      registrations += core.counts().registrations;
+      const auto& stats = core.engine_stats();
+      total.datagrams_received += stats.datagrams_received;
+      total.datagrams_sent += stats.datagrams_sent;
+      total.malformed += stats.malformed;
+    });
+  }
+  log_totals(registrations, total);
+}
+
+}  // namespace drover::apps

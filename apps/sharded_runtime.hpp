@@ -1,0 +1,62 @@
+// `drover server --shards N`: the LwM2M server on N cores (multicore::ShardedServer: a server core,
+// DatagramLoop and thread per shard on one UDP port), its HTTP API on the caller's io_context in
+// front of one http::Api per shard (http::ShardRouter), and the event log.
+//
+// Each shard's Api lives on that shard's thread: requests reach it through ShardedServer::call,
+// and what it makes of its server's events (a completion, the event streams' view of it) is posted
+// to the HTTP side. The CoAP message log of the event stream (coap=1) is not kept here: such a
+// stream is answered 501.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drover/http/api.hpp"
+#include "drover/http/http_server.hpp"
+#include "drover/http/shard_router.hpp"
+#include "drover/multicore/sharded_server.hpp"
+#include "server_runtime.hpp"
+
+namespace drover::apps {
+
+class ShardedRuntime {
+ public:
+  // `max_registrations` is split evenly between the shards (the kernel spreads clients over them
+  // by address, so one shard may fill a little before the others).
+  ShardedRuntime(boost::asio::io_context& io, unsigned shards, std::size_t max_registrations);
+  ~ShardedRuntime();
+  ShardedRuntime(const ShardedRuntime&) = delete;
+  ShardedRuntime& operator=(const ShardedRuntime&) = delete;
+
+  // As ServerRuntime's; load_models before open_coap, which starts the shards.
+  int load_models(const std::vector<std::string>& directories);
+  int open_coap(const std::string& address, std::uint16_t port);
+  int open_http(const std::string& address, std::uint16_t port);
+  void stop_on_signal(double duration, std::function<void()> on_stop) {
+    stop_.start(duration, std::move(on_stop));
+  }
+  void log_stopped();
+  void set_event_log(EventLog log) { event_log_ = log; }
+
+ private:
+  void on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now);
+
+  boost::asio::io_context& io_;
+  unsigned shards_;
+  std::size_t per_shard_;
+  EventLog event_log_ = EventLog::All;
+  lwm2m::ObjectRegistry models_;
+  // apis_[i] is used on shard i's thread only; made when the shards start.
+  std::vector<std::unique_ptr<http::Api>> apis_;
+  std::unique_ptr<multicore::ShardedServer> sharded_;
+  http::ShardRouter router_;
+  http::HttpServer http_;
+  StopSignal stop_;
+};
+
+}  // namespace drover::apps

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `drover server --shards 2`: two event loops on one UDP port. Twenty simulated devices (each with
+# a socket of its own, so the kernel spreads them over both shards) register; the HTTP API lists
+# them all, reads from every one (routed to the shard holding it), streams their Sends, sums the
+# shards' metrics; on SIGINT the devices de-register and the server stops.
+source "$(dirname "$0")/interop_lib.sh"
+
+start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --shards 2
+SERVER_PID=$LAST_PID
+LOG=$WORK/server.log
+PORT=
+for i in $(seq 1 100); do
+  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) with 2 shards.*/\1/p' "$LOG")
+  [[ -n $PORT ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
+  sleep 0.1
+done
+[[ -n $PORT ]] || fail "drover server did not start with 2 shards"
+wait_http_api "$LOG" "$SERVER_PID"
+
+N=20
+start client "$DROVER" client --endpoint shard --server "coap://127.0.0.1:$PORT" --count $N \
+  --lifetime 60 --sample-interval 0.5 --send-interval 0.5
+CLIENT_PID=$LAST_PID
+
+for i in $(seq 1 150); do
+  (($(grep -c "registered shard-" "$LOG" || true) >= N)) && break
+  sleep 0.1
+done
+(($(grep -c "registered shard-" "$LOG" || true) >= N)) || fail "not all $N devices registered"
+grep -q "at /rd/A" "$LOG" || fail "no registration on shard A"
+grep -q "at /rd/B" "$LOG" || fail "no registration on shard B"
+pass "$N devices registered, on both shards (locations /rd/A... and /rd/B...)"
+
+listing=$(timeout 10 curl -sS "$HTTP/api/clients?limit=1000")
+grep -q "\"total\":$N," <<<"$listing" || fail "GET /api/clients total is not $N: $listing"
+for n in $(seq 0 $((N - 1))); do
+  grep -q "\"shard-$n\"" <<<"$listing" || fail "GET /api/clients does not list shard-$n"
+done
+# Sorted across shards, and paged: shard-10 and shard-11 follow shard-1.
+page=$(timeout 10 curl -sS "$HTTP/api/clients?offset=1&limit=2")
+[[ $(grep -oE '"endpoint":"[^"]+"' <<<"$page" | tr '\n' ' ') == '"endpoint":"shard-1" "endpoint":"shard-10" ' ]] ||
+  fail "page offset=1 limit=2 across the shards: $page"
+pass "GET /api/clients merges both shards, sorted and paged"
+
+for n in $(seq 0 $((N - 1))); do
+  one=$(timeout 10 curl -sS "$HTTP/api/clients/shard-$n")
+  grep -q "\"endpoint\":\"shard-$n\"" <<<"$one" || fail "GET /api/clients/shard-$n: $one"
+  read=$(timeout 15 curl -sS "$HTTP/api/clients/shard-$n/3/0/0")
+  grep -q '"path":"/3/0/0"' <<<"$read" || fail "Read /3/0/0 of shard-$n: $read"
+done
+missing=$(timeout 10 curl -sS -o /dev/null -w '%{http_code}' "$HTTP/api/clients/nobody/3/0/0")
+[[ $missing == 404 ]] || fail "a Read of an unknown client got $missing"
+pass "a Read of /3/0/0 reaches every device through the shard that holds it; unknown: 404"
+
+timeout 5 curl -sS -N "$HTTP/api/events" >"$WORK/events.txt" 2>/dev/null || true
+grep -q '^event: send' "$WORK/events.txt" || fail "no Send on the event stream: $(head -c 300 "$WORK/events.txt")"
+senders=$(grep -oE '"endpoint":"shard-[0-9]+"' "$WORK/events.txt" | sort -u | wc -l)
+((senders >= 10)) || fail "the event stream shows Sends of only $senders devices"
+coap_log=$(timeout 5 curl -sS -o /dev/null -w '%{http_code}' "$HTTP/api/events?endpoint=shard-0&coap=1")
+[[ $coap_log == 501 ]] || fail "coap=1 with shards got $coap_log"
+pass "the event stream carries both shards' Sends ($senders devices in 5 s)"
+
+metrics=$(timeout 10 curl -sS "$HTTP/metrics")
+grep -qx "drover_registrations $N" <<<"$metrics" || fail "metrics: $(grep drover_registrations <<<"$metrics")"
+(($(grep -c '^# TYPE drover_registrations ' <<<"$metrics") == 1)) || fail "metric headers repeated"
+reads=$(sed -nE 's/^drover_api_operations_total\{operation="read",result="success"\} ([0-9]+)$/\1/p' <<<"$metrics")
+[[ $reads == "$N" ]] || fail "metrics count $reads successful reads, not $N"
+pass "/metrics sums the shards ($N registrations, $N reads)"
+
+kill -INT "$CLIENT_PID"
+for i in $(seq 1 150); do
+  (($(grep -c "deregistered shard-" "$LOG" || true) >= N)) && break
+  sleep 0.1
+done
+(($(grep -c "deregistered shard-" "$LOG" || true) >= N)) || fail "not every device de-registered"
+timeout 15 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not exit after SIGINT"
+
+kill -INT "$SERVER_PID"
+for i in $(seq 1 100); do
+  grep -q 'stopped: 0 registrations' "$LOG" && break
+  sleep 0.1
+done
+grep -q 'stopped: 0 registrations' "$LOG" || fail "drover server did not stop cleanly"
+timeout 15 tail --pid="$SERVER_PID" -f /dev/null || fail "drover server did not exit"
+pass "the devices de-registered and the server stopped"
+
+finish

@@ -1,0 +1,151 @@
+// The HTTP API of a server on several shards: a ShardRouter in front of two Apis, each over a
+// server core with its fake device, run in one thread (run_on calls the shard's Api directly).
+#include "drover/http/shard_router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <memory>
+
+#include "unit/http/api_harness.hpp"
+
+namespace drover::http::testing {
+namespace {
+
+server::ServerConfig shard_config(unsigned shard) {
+  auto config = server::testing::test_config();
+  config.first_operation_id = shard + 1;
+  config.operation_id_step = 2;
+  return config;
+}
+
+struct Shards : ::testing::Test {
+  std::array<std::unique_ptr<ApiHarness>, 2> h{std::make_unique<ApiHarness>(shard_config(0)),
+                                               std::make_unique<ApiHarness>(shard_config(1))};
+  std::array<int, 2> calls{};
+  ShardRouter router{2,
+                     [this](unsigned shard, const ShardRouter::OnShard& fn) {
+                       ++calls.at(shard);
+                       fn(h[shard]->api, h[shard]->now);
+                     },
+                     ApiConfig{}.max_body_bytes};
+
+  void SetUp() override {
+    for (auto ep : {"b", "d"}) h[0]->register_device("ep=" + std::string(ep) + "&lt=60", "</3/0>");
+    for (auto ep : {"a", "c", "e"})
+      h[1]->register_device("ep=" + std::string(ep) + "&lt=60", "</3/0>");
+  }
+  Reply call(std::string_view method, std::string_view target) {
+    return router.handle({method, target, {}}, h[0]->now);
+  }
+  Response answer(std::string_view method, std::string_view target) {
+    auto reply = call(method, target);
+    auto* r = std::get_if<Response>(&reply);
+    EXPECT_NE(r, nullptr) << target << " is pending";
+    return r ? *r : Response{};
+  }
+  static std::vector<std::string> endpoints(const Response& r) {
+    std::vector<std::string> out;
+    const auto body = body_of(r);
+    for (const auto& c : body.at("clients").as_array())
+      out.emplace_back(c.at("endpoint").as_string());
+    return out;
+  }
+};
+
+TEST_F(Shards, ListsTheClientsOfEveryShardSortedAndPaged) {
+  auto all = answer("GET", "/api/clients");
+  EXPECT_EQ(all.status, 200u);
+  EXPECT_EQ(body_of(all).at("total").to_number<std::uint64_t>(), 5u);
+  EXPECT_EQ(endpoints(all), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  auto page = answer("GET", "/api/clients?offset=1&limit=3");
+  EXPECT_EQ(endpoints(page), (std::vector<std::string>{"b", "c", "d"}));
+  EXPECT_EQ(body_of(page).at("offset").to_number<std::uint64_t>(), 1u);
+  EXPECT_EQ(body_of(page).at("limit").to_number<std::uint64_t>(), 3u);
+  EXPECT_TRUE(endpoints(answer("GET", "/api/clients?offset=5")).empty());
+  auto bad = answer("GET", "/api/clients?limit=0");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(error_code(bad), "bad_query");
+  EXPECT_EQ(answer("DELETE", "/api/clients").status, 405u);
+  // The same listing as one Api over all five clients would give.
+  ApiHarness one;
+  for (auto ep : {"a", "b", "c", "d", "e"})
+    one.register_device("ep=" + std::string(ep) + "&lt=60", "</3/0>");
+  EXPECT_EQ(endpoints(one.call("GET", "/api/clients?offset=1&limit=3")),
+            (std::vector<std::string>{"b", "c", "d"}));
+}
+
+TEST_F(Shards, AClientGoneBetweenTheStepsIsLeftOut) {
+  // The listing's second step asks for clients the first found: one deregistered in between is
+  // skipped, not shown empty.
+  const ClientQuery q{"", 0, 10};
+  std::array<ClientMatches, 2> parts{h[0]->api.client_matches(q), h[1]->api.client_matches(q)};
+  const auto page = client_page(q, parts);
+  ASSERT_EQ(page.size(), 5u);
+  EXPECT_EQ(page[0], (std::pair<std::size_t, std::string>{1, "a"}));
+  EXPECT_EQ(page[1], (std::pair<std::size_t, std::string>{0, "b"}));
+  std::vector<std::string> ask{"b", "gone", "d"};
+  auto json = h[0]->api.clients_json(ask, h[0]->now);
+  ASSERT_EQ(json.size(), 3u);
+  EXPECT_TRUE(json[1].empty());
+  auto listing = client_listing(q, 2, json);
+  EXPECT_EQ(endpoints(listing), (std::vector<std::string>{"b", "d"}));
+}
+
+TEST_F(Shards, AnOperationGoesToTheShardHoldingTheClient) {
+  calls = {};
+  auto reply = call("GET", "/api/clients/c/3/0/0");
+  auto* pending = std::get_if<Pending>(&reply);
+  ASSERT_NE(pending, nullptr);
+  EXPECT_EQ(pending->id.value % 2, 0u);  // shard 1's ids: 2, 4, ...
+  h[1]->pump();
+  h[0]->pump();
+  EXPECT_EQ(h[1]->requests.size(), 1u);  // c's device got the Read
+  EXPECT_TRUE(h[0]->requests.empty());
+
+  auto on_zero = call("GET", "/api/clients/d/3/0/0");
+  ASSERT_TRUE(std::holds_alternative<Pending>(on_zero));
+  EXPECT_EQ(std::get<Pending>(on_zero).id.value % 2, 1u);  // shard 0's ids: 1, 3, ...
+  h[0]->pump();
+  EXPECT_EQ(h[0]->requests.size(), 1u);
+
+  EXPECT_EQ(body_of(answer("GET", "/api/clients/e")).at("endpoint").as_string(), "e");
+  auto unknown = answer("GET", "/api/clients/nobody/3/0/0");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(error_code(unknown), "unknown_client");
+}
+
+TEST_F(Shards, OtherRoutesAreAnsweredByShardZero) {
+  calls = {};
+  EXPECT_EQ(answer("GET", "/api/models").status, 200u);
+  EXPECT_EQ(answer("GET", "/nowhere").status, 404u);
+  EXPECT_EQ(answer("GET", "not a target").status, 400u);
+  EXPECT_EQ(calls[0], 3);
+  EXPECT_EQ(calls[1], 0);
+  EXPECT_TRUE(std::holds_alternative<Subscribe>(call("GET", "/api/events")));
+}
+
+TEST_F(Shards, MetricsAreSummedOverTheShards) {
+  for (auto& shard : h) shard->completion({});  // the Registered events, to each shard's Api
+  auto m = answer("GET", "/metrics");
+  EXPECT_EQ(m.status, 200u);
+  EXPECT_NE(m.content_type.find("text/plain"), std::string_view::npos);
+  EXPECT_NE(m.body.find("\ndrover_registrations 5\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("drover_registration_events_total{event=\"register\"} 5\n"),
+            std::string::npos);
+}
+
+TEST(MergeMetrics, SumsEverySampleAndKeepsEachMetricTogether) {
+  const std::array<std::string, 2> texts{
+      "# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"x\"} 1\n"
+      "# HELP h Hist.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 2\nh_sum 0.25\nh_count 2\n",
+      "# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"x\"} 2\na_total{k=\"y\"} 7\n"
+      "# HELP h Hist.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 1\nh_sum 0.5\nh_count 1\n"};
+  EXPECT_EQ(merge_metrics(texts),
+            "# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"x\"} 3\na_total{k=\"y\"} 7\n"
+            "# HELP h Hist.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 3\nh_sum 0.75\nh_count 3\n");
+  EXPECT_EQ(merge_metrics(std::span<const std::string>(texts.data(), 1)), texts[0]);
+}
+
+}  // namespace
+}  // namespace drover::http::testing
