@@ -103,6 +103,18 @@ wait_http_api() {
   fail "no HTTP API after 10 s"
 }
 
+# start_server [ARGS...]: starts `drover server` on 127.0.0.1 with ports picked by the OS (and
+# ARGS), waits for it to listen, and sets SERVER_PID, LOG (its log), PORT (CoAP) and HTTP (the API's
+# base URL).
+start_server() {
+  start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 "$@"
+  SERVER_PID=$LAST_PID
+  LOG=$WORK/server.log
+  wait_http_api "$LOG" "$SERVER_PID"  # logged after the CoAP port
+  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
+  [[ -n $PORT ]] || fail "no CoAP port in the server's log"
+}
+
 # A coap-client-notls call: bounded by -B (libcoap's own wait) and by timeout.
 coap_client() {
   timeout 20 coap-client-notls -B 10 "$@"

@@ -15,19 +15,7 @@ grep -q 'may open 100 files (RLIMIT_NOFILE, hard limit 100); 36 devices fit' <<<
   fail "no clear message for a count that does not fit: $out"
 pass "--count 200 with 100 open files allowed: refused, saying how many fit"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-PORT=
-HTTP=
-for i in $(seq 1 100); do
-  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
-  HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
-  [[ -n $PORT && -n $HTTP ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
-  sleep 0.1
-done
-[[ -n $PORT && -n $HTTP ]] || fail "drover server did not start"
+start_server
 
 # registered_count: the number of registrations the HTTP API lists.
 registered_count() {

@@ -3,17 +3,7 @@
 # register, send readings, and de-register when the client program gets SIGINT.
 source "$(dirname "$0")/interop_lib.sh"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-PORT=
-for i in $(seq 1 100); do
-  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
-  [[ -n $PORT ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
-  sleep 0.1
-done
-[[ -n $PORT ]] || fail "drover server did not start"
+start_server
 
 # wait_log PATTERN [COUNT]: true once the server log has COUNT (default 1) lines matching PATTERN
 # (at most ~10 s).
@@ -41,7 +31,6 @@ for n in 0 1 2; do
 done
 pass "each device sent its temperature (POST /dp)"
 
-wait_http_api "$LOG" "$SERVER_PID"
 clients=$(timeout 10 curl -sS "$HTTP/api/clients")
 for n in 0 1 2; do
   grep -q "\"proc-$n\"" <<<"$clients" || fail "GET /api/clients does not list proc-$n: $clients"

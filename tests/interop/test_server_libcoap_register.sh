@@ -5,21 +5,8 @@
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
-# Port 0: the OS picks a free port, read back from the "listening on" line.
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-PORT=
-for i in $(seq 1 100); do
-  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
-  [[ -n $PORT ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
-  sleep 0.1
-done
-[[ -n $PORT ]] || fail "drover server did not start"
+start_server
 URI=coap://127.0.0.1:$PORT
-HTTP=$(sed -nE 's/.*HTTP API on (http:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$LOG")
-[[ -n $HTTP ]] || fail "no HTTP API address in the server log"
 
 # api GET-PATH: the HTTP status and body of a GET on the server's HTTP API, as "STATUS BODY".
 api() {

@@ -3,13 +3,7 @@
 # Sends still reach the server (counted in /metrics).
 source "$(dirname "$0")/interop_lib.sh"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 \
-  --log-events registrations
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-wait_http_api "$LOG" "$SERVER_PID"
-PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
-[[ -n $PORT ]] || fail "no CoAP port in the log"
+start_server --log-events registrations
 
 start client "$DROVER" client --endpoint quiet --server "coap://127.0.0.1:$PORT" --count 2 \
   --lifetime 60 --sample-interval 0.2 --send-interval 0.3

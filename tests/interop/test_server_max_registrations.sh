@@ -2,12 +2,7 @@
 # `drover server --max-registrations N`: the (N+1)th device is refused (5.03) and not listed.
 source "$(dirname "$0")/interop_lib.sh"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --max-registrations 2
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-wait_http_api "$LOG" "$SERVER_PID"
-PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
-[[ -n $PORT ]] || fail "no CoAP port in the log"
+start_server --max-registrations 2
 
 start client "$DROVER" client --endpoint full --server "coap://127.0.0.1:$PORT" --count 3 --lifetime 60
 for i in $(seq 1 100); do

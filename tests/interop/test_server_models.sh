@@ -35,10 +35,7 @@ cat >"$MODELS/40100.xml" <<'EOF'
 EOF
 echo '<LWM2M><Object>not finished' >"$MODELS/broken.xml"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --models "$MODELS"
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-wait_http_api "$LOG" "$SERVER_PID"
+start_server --models "$MODELS"
 grep -q "models from $MODELS: 1 added, 1 rejected" "$LOG" || fail "the load is not reported"
 grep -q "rejected $MODELS/broken.xml: " "$LOG" || fail "the broken file is not named"
 pass "drover server --models loads the folder and says what it rejected"

@@ -5,18 +5,8 @@
 # shards' metrics; on SIGINT the devices de-register and the server stops.
 source "$(dirname "$0")/interop_lib.sh"
 
-start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --shards 2
-SERVER_PID=$LAST_PID
-LOG=$WORK/server.log
-PORT=
-for i in $(seq 1 100); do
-  PORT=$(sed -nE 's/.*LwM2M server listening on coap:\/\/127\.0\.0\.1:([0-9]+) with 2 shards.*/\1/p' "$LOG")
-  [[ -n $PORT ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "drover server exited"
-  sleep 0.1
-done
-[[ -n $PORT ]] || fail "drover server did not start with 2 shards"
-wait_http_api "$LOG" "$SERVER_PID"
+start_server --shards 2
+grep -q "listening on coap://127.0.0.1:$PORT with 2 shards" "$LOG" || fail "not started with 2 shards"
 
 N=20
 start client "$DROVER" client --endpoint shard --server "coap://127.0.0.1:$PORT" --count $N \
