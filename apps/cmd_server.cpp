@@ -74,9 +74,8 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{50000000}));
   cmd->add_option("--shards", o->shards,
                   "Event loops, each on a thread of its own, sharing the UDP port: the kernel "
-                  "spreads the clients over them by address (SO_REUSEPORT). With more than one, "
-                  "--max-registrations is split between them and the event stream has no CoAP "
-                  "message log (coap=1)")
+                  "spreads the clients over them by address (SO_REUSEPORT); one HTTP API serves "
+                  "them all. --max-registrations is split between them")
       ->capture_default_str()
       ->check(CLI::Range(1u, multicore::ShardedServer::max_shards));
   cmd->add_option("--log-events", o->log_events,

@@ -156,7 +156,7 @@ ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations
           io, api_, [this] { loop_.flush_soon(); },
           http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
       stop_(io) {
-  http_.set_message_tap(&tap_);
+  http_.set_message_log(&tap_);
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
     server_log(std::string(what) + " error: " + ec.message());
   });

@@ -26,10 +26,13 @@ ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards,
       stop_(io) {
   lwm2m::add_builtin_objects(models_);
   apis_.resize(shards_);
+  taps_.resize(shards_);
+  http_.set_message_log(&logs_);
 }
 
 ShardedRuntime::~ShardedRuntime() {
   http_.close();
+  http_.set_message_log(nullptr);
   if (sharded_) sharded_->stop();  // before the Apis its threads use
 }
 
@@ -45,6 +48,11 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
   config.setup = [this](unsigned shard, server::Server& core) {
     core.objects() = models_;
     apis_[shard] = std::make_unique<http::Api>(core);
+    taps_[shard] = std::make_unique<http::MessageTap>(core);
+    taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
+  };
+  config.front = [this](unsigned shard, server::Server&) -> coap::DatagramCore* {
+    return taps_[shard].get();
   };
   sharded_ = std::make_unique<multicore::ShardedServer>(std::move(config));
   sharded_->set_event_handler(
@@ -84,6 +92,25 @@ void ShardedRuntime::on_event(unsigned shard, server::ServerEvent& event, coap::
   if (!completion && !shown[0] && !shown[1]) return;
   asio::post(io_, [this, completion = std::move(completion), shown = std::move(shown)] {
     http_.on_result(completion, shown);
+  });
+}
+
+void ShardedRuntime::ShardLogs::watch(std::string_view endpoint) {
+  // Every shard: the client may be registered on any, or register later.
+  auto& r = runtime_;
+  for (unsigned shard = 0; r.sharded_ && shard < r.shards_; ++shard)
+    r.sharded_->call(shard, [&](server::Server&, coap::TimePoint) { r.taps_[shard]->watch(endpoint); });
+}
+
+void ShardedRuntime::ShardLogs::unwatch(std::string_view endpoint) {
+  auto& r = runtime_;
+  for (unsigned shard = 0; r.sharded_ && shard < r.shards_; ++shard)
+    r.sharded_->call(shard, [&](server::Server&, coap::TimePoint) { r.taps_[shard]->unwatch(endpoint); });
+}
+
+void ShardedRuntime::ShardLogs::post(const http::StreamEvent& event) {
+  asio::post(runtime_.io_, [this, event] {
+    if (sink_) sink_(event);
   });
 }
 

@@ -4,8 +4,8 @@
 //
 // Each shard's Api lives on that shard's thread: requests reach it through ShardedServer::call,
 // and what it makes of its server's events (a completion, the event streams' view of it) is posted
-// to the HTTP side. The CoAP message log of the event stream (coap=1) is not kept here: such a
-// stream is answered 501.
+// to the HTTP side. The CoAP message log of the event stream (coap=1) has a MessageTap in front of
+// each shard's server: a watch reaches every shard, and what they log is posted to the HTTP side.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,10 +14,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
+#include "drover/http/message_log.hpp"
 #include "drover/http/shard_router.hpp"
 #include "drover/multicore/sharded_server.hpp"
 #include "server_runtime.hpp"
@@ -46,6 +48,21 @@ class ShardedRuntime {
  private:
   void on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now);
 
+  // The shards' MessageTaps as one MessageLog on the HTTP side.
+  class ShardLogs final : public http::MessageLog {
+   public:
+    explicit ShardLogs(ShardedRuntime& runtime) : runtime_(runtime) {}
+    void set_sink(Sink sink) override { sink_ = std::move(sink); }
+    void watch(std::string_view endpoint) override;
+    void unwatch(std::string_view endpoint) override;
+    // On a shard's thread: an event of its tap, to the sink on the HTTP side.
+    void post(const http::StreamEvent& event);
+
+   private:
+    ShardedRuntime& runtime_;
+    Sink sink_;
+  };
+
   boost::asio::io_context& io_;
   unsigned shards_;
   std::size_t per_shard_;
@@ -53,6 +70,8 @@ class ShardedRuntime {
   lwm2m::ObjectRegistry models_;
   // apis_[i] is used on shard i's thread only; made when the shards start.
   std::vector<std::unique_ptr<http::Api>> apis_;
+  std::vector<std::unique_ptr<http::MessageTap>> taps_;  // likewise
+  ShardLogs logs_{*this};
   std::unique_ptr<multicore::ShardedServer> sharded_;
   http::ShardRouter router_;
   http::HttpServer http_;

@@ -65,7 +65,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> streams;
   std::uint64_t next_stream = 0;
   std::array<std::atomic<bool>, 2> wanted{};  // [names]: a stream takes events without / with names
-  MessageTap* tap = nullptr;
+  MessageLog* tap = nullptr;
 };
 
 namespace {
@@ -291,7 +291,7 @@ HttpServer::HttpServer(asio::io_context& io, ApiHandler& handler, AfterCall afte
 
 HttpServer::~HttpServer() {
   close();
-  set_message_tap(nullptr);
+  set_message_log(nullptr);
 }
 
 std::error_code HttpServer::open(const tcp::endpoint& local) {
@@ -442,7 +442,7 @@ std::array<bool, 2> HttpServer::streams_wanted() const {
           impl_->wanted[1].load(std::memory_order_relaxed)};
 }
 
-void HttpServer::set_message_tap(MessageTap* tap) {
+void HttpServer::set_message_log(MessageLog* tap) {
   if (impl_->tap) impl_->tap->set_sink({});
   impl_->tap = tap;
   if (!tap) return;

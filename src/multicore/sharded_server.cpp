@@ -72,15 +72,15 @@ struct ShardedServer::Shard final : coap::DatagramCore {
         return hand_on(*s, peer, datagram);
       }
     }
-    core.receive(peer, datagram, now);
+    front->receive(peer, datagram, now);
   }
   void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
                          TimePoint now) override {
-    core.receive_truncated(peer, prefix, now);
+    front->receive_truncated(peer, prefix, now);
   }
-  void on_timer(TimePoint now) override { core.on_timer(now); }
-  bool poll_transmit(coap::Transmit& out) override { return core.poll_transmit(out); }
-  std::optional<TimePoint> next_expiry() const override { return core.next_expiry(); }
+  void on_timer(TimePoint now) override { front->on_timer(now); }
+  bool poll_transmit(coap::Transmit& out) override { return front->poll_transmit(out); }
+  std::optional<TimePoint> next_expiry() const override { return front->next_expiry(); }
 
   // ---- Across shards (each runs on the receiving shard's thread).
   void hand_on(unsigned target, const coap::PeerAddress& peer,
@@ -95,7 +95,7 @@ struct ShardedServer::Shard final : coap::DatagramCore {
 
   void take_over(unsigned from, const coap::PeerAddress& peer, std::span<const std::uint8_t> bytes) {
     ++stats.taken_over;
-    core.receive(peer, bytes, transport::DatagramLoop::now());
+    front->receive(peer, bytes, transport::DatagramLoop::now());
     // The address is now this shard's registration's (an Update moved it here): remember which
     // shard hands its datagrams on, to release it when the registration ends or moves.
     if (const auto* r = core.registrations().find_by_peer(peer)) remote[r->endpoint] = {peer, from};
@@ -168,6 +168,7 @@ struct ShardedServer::Shard final : coap::DatagramCore {
   int cpu = -1;
   asio::io_context io;
   server::Server core;
+  coap::DatagramCore* front = &core;  // the core, or what the config puts in front of it
   transport::DatagramLoop loop;
   std::thread thread;
   // Addresses whose registration lives on another shard (their datagrams are handed on).
@@ -184,6 +185,7 @@ ShardedServer::ShardedServer(ShardedServerConfig config) {
     shards_.push_back(std::make_unique<Shard>(*this, i, config));
   address_ = config.address;
   setup_ = std::move(config.setup);
+  front_ = std::move(config.front);
 }
 
 ShardedServer::~ShardedServer() { stop(); }
@@ -201,8 +203,12 @@ std::error_code ShardedServer::start(std::optional<coap::PeerAddress> address) {
     bind.port = shard->loop.local_address().port;  // the others share the first one's port
   }
   address_ = shards_.front()->loop.local_address();
-  if (setup_)
-    for (auto& shard : shards_) setup_(shard->index, shard->core);
+  for (auto& shard : shards_) {
+    if (setup_) setup_(shard->index, shard->core);
+    if (front_) {
+      if (auto* front = front_(shard->index, shard->core)) shard->front = front;
+    }
+  }
   for (auto& shard : shards_) {
     shard->thread = std::thread([s = shard.get()] {
       transport::name_this_thread("lwm2m-shard-" + std::to_string(s->index));

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `drover server --shards 2`: two event loops on one UDP port. Twenty simulated devices (each with
 # a socket of its own, so the kernel spreads them over both shards) register; the HTTP API lists
-# them all, reads from every one (routed to the shard holding it), streams their Sends, sums the
-# shards' metrics; on SIGINT the devices de-register and the server stops.
+# them all, reads from every one (routed to the shard holding it), streams their Sends and the CoAP
+# message log of one device per shard, sums the shards' metrics; on SIGINT the devices de-register and the server stops.
 source "$(dirname "$0")/interop_lib.sh"
 
 start_server --shards 2
@@ -47,9 +47,22 @@ timeout 5 curl -sS -N "$HTTP/api/events" >"$WORK/events.txt" 2>/dev/null || true
 grep -q '^event: send' "$WORK/events.txt" || fail "no Send on the event stream: $(head -c 300 "$WORK/events.txt")"
 senders=$(grep -oE '"endpoint":"shard-[0-9]+"' "$WORK/events.txt" | sort -u | wc -l)
 ((senders >= 10)) || fail "the event stream shows Sends of only $senders devices"
-coap_log=$(timeout 5 curl -sS -o /dev/null -w '%{http_code}' "$HTTP/api/events?endpoint=shard-0&coap=1")
-[[ $coap_log == 501 ]] || fail "coap=1 with shards got $coap_log"
 pass "the event stream carries both shards' Sends ($senders devices in 5 s)"
+
+# The CoAP message log of one device on each shard: its Sends in, their answers out.
+for shard in A B; do
+  ep=$(grep -oE "registered shard-[0-9]+ at /rd/$shard" "$LOG" | head -1 | awk '{print $2}')
+  [[ -n $ep ]] || fail "no device on shard $shard"
+  timeout 3 curl -sS -N "$HTTP/api/events?endpoint=$ep&coap=1" >"$WORK/coap-$shard.txt" 2>/dev/null || true
+  grep -q "\"endpoint\":\"$ep\",\"direction\":\"in\".*\"code_name\":\"POST\".*\"value\":\"dp\"" "$WORK/coap-$shard.txt" ||
+    fail "no Send of $ep in its message log: $(head -c 400 "$WORK/coap-$shard.txt")"
+  grep -q "\"endpoint\":\"$ep\",\"direction\":\"out\".*\"code\":\"2.04\"" "$WORK/coap-$shard.txt" ||
+    fail "no answer to $ep in its message log"
+  if grep -qE '"endpoint":"shard-[0-9]+"' <(grep -v "\"endpoint\":\"$ep\"" "$WORK/coap-$shard.txt"); then
+    fail "the message log of $ep shows other devices"
+  fi
+done
+pass "the CoAP message log (coap=1) shows a device's datagrams on either shard"
 
 metrics=$(timeout 10 curl -sS "$HTTP/metrics")
 grep -qx "drover_registrations $N" <<<"$metrics" || fail "metrics: $(grep drover_registrations <<<"$metrics")"

@@ -9,7 +9,7 @@
 //
 // GET /api/events turns a connection into a Server-Sent Events stream (text/event-stream) that
 // gets every server event handed to on_event, as the Api formats it, and with coap=1 the message
-// log of its endpoint from the MessageTap (set_message_tap). Each stream buffers at most
+// log of its endpoint from the MessageLog (set_message_log). Each stream buffers at most
 // max_event_buffer_bytes not yet written; a stream whose client reads slower is closed, and `log`
 // says so.
 #pragma once
@@ -33,7 +33,7 @@ class io_context;
 
 namespace drover::http {
 
-class MessageTap;
+class MessageLog;
 
 struct HttpServerConfig {
   std::size_t max_connections = 256;
@@ -94,8 +94,8 @@ class HttpServer {
   // readable from any thread.
   std::array<bool, 2> streams_wanted() const;
   // The source of the coap=1 message log (it must outlive the server); null: streams asking for
-  // it are answered 501. The server is the tap's sink and watches the endpoints of such streams.
-  void set_message_tap(MessageTap* tap);
+  // it are answered 501. The server is the log's sink and watches the endpoints of such streams.
+  void set_message_log(MessageLog* log);
 
   std::size_t open_connections() const;
   std::size_t open_streams() const;

@@ -31,18 +31,28 @@ enum class Direction : std::uint8_t { In, Out };
 StreamEvent message_event(std::string_view endpoint, Direction direction,
                           const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram);
 
-class MessageTap : public coap::DatagramCore {
+// What the event streams (HttpServer) ask of a message log: watch endpoints, and where their
+// message events go. Called on the HTTP side's thread; the sink is called there too.
+class MessageLog {
  public:
   using Sink = std::function<void(const StreamEvent&)>;
+  virtual ~MessageLog() = default;
+  virtual void set_sink(Sink sink) = 0;
+  // Counted: each watch is ended by one unwatch.
+  virtual void watch(std::string_view endpoint) = 0;
+  virtual void unwatch(std::string_view endpoint) = 0;
+};
 
+// The message log of a server core on the HTTP side's own thread.
+class MessageTap final : public coap::DatagramCore, public MessageLog {
+ public:
   // `core` must outlive the tap.
   explicit MessageTap(server::Server& core) : core_(core) {}
 
   // Where the message events go (called from receive and poll_transmit).
-  void set_sink(Sink sink) { sink_ = std::move(sink); }
-  // Counted: each watch is ended by one unwatch.
-  void watch(std::string_view endpoint);
-  void unwatch(std::string_view endpoint);
+  void set_sink(Sink sink) override { sink_ = std::move(sink); }
+  void watch(std::string_view endpoint) override;
+  void unwatch(std::string_view endpoint) override;
   std::size_t watched() const { return watches_.size(); }
 
   // ---- coap::DatagramCore: the Server core's, logged for watched clients.

@@ -42,6 +42,10 @@ struct ShardedServerConfig {
   std::vector<int> cpus;               // shard i runs on cpus[i % size]; empty: any CPU
   // Runs for every shard's server in start(), before the threads (e.g. to load object models).
   std::function<void(unsigned shard, server::Server&)> setup;
+  // Also in start(), after setup: what stands between the shard's socket and its server (e.g. a
+  // message log passing everything on to the server); it must outlive the ShardedServer. Null, or
+  // a null result: the server itself.
+  std::function<coap::DatagramCore*(unsigned shard, server::Server&)> front;
 };
 
 struct ShardStats {
@@ -91,6 +95,7 @@ class ShardedServer {
   EventHandler handler_;
   coap::PeerAddress address_;
   std::function<void(unsigned shard, server::Server&)> setup_;
+  std::function<coap::DatagramCore*(unsigned shard, server::Server&)> front_;
 };
 
 }  // namespace drover::multicore

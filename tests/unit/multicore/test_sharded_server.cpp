@@ -233,6 +233,61 @@ TEST_F(ShardedServerTest, ARegisterElsewhereReplacesTheOlderRegistration) {
   FAIL() << "60 new addresses all reached the same shard";
 }
 
+// What a config's `front` may put before a shard's server: it counts the datagrams in and out.
+struct CountingFront final : coap::DatagramCore {
+  explicit CountingFront(server::Server& s) : core(s) {}
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               TimePoint now) override {
+    ++in;
+    core.receive(peer, datagram, now);
+  }
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         TimePoint now) override {
+    core.receive_truncated(peer, prefix, now);
+  }
+  void on_timer(TimePoint now) override { core.on_timer(now); }
+  bool poll_transmit(coap::Transmit& t) override {
+    const bool any = core.poll_transmit(t);
+    out += any ? 1 : 0;
+    return any;
+  }
+  std::optional<TimePoint> next_expiry() const override { return core.next_expiry(); }
+  server::Server& core;
+  int in = 0;
+  int out = 0;
+};
+
+TEST(ShardedServerSetup, AFrontStandsBeforeEachShardsServer) {
+  ShardedServerConfig c;
+  c.shards = 2;
+  std::vector<std::unique_ptr<CountingFront>> fronts(2);
+  c.front = [&](unsigned shard, server::Server& core) -> coap::DatagramCore* {
+    fronts[shard] = std::make_unique<CountingFront>(core);
+    return fronts[shard].get();
+  };
+  ShardedServer sharded(c);
+  ASSERT_FALSE(sharded.start());
+  Device device;
+  // A CoAP ping (empty CON): the server's engine answers RST, through the front both ways.
+  const std::vector<std::uint8_t> ping{0x40, 0x00, 0x12, 0x34};
+  device.send(sharded.address(), ping);
+  const auto answer = device.next();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->type, coap::Type::Rst);
+  EXPECT_EQ(answer->message_id, 0x1234);
+  int in = 0;
+  int out = 0;
+  for (unsigned s = 0; s < 2; ++s) {
+    sharded.call(s, [&](server::Server&, TimePoint) {
+      in += fronts[s]->in;
+      out += fronts[s]->out;
+    });
+  }
+  EXPECT_EQ(in, 1);
+  EXPECT_EQ(out, 1);
+  sharded.stop();
+}
+
 TEST(ShardedServerSetup, RunsForEveryShardBeforeItsThreadAndStartBindsTheGivenAddress) {
   ShardedServerConfig c;
   c.shards = 3;
