@@ -230,6 +230,10 @@ void ShardedServer::stop() {
 
 void ShardedServer::call(unsigned shard, const Call& fn) {
   Shard& s = *shards_.at(shard);
+  if (!s.thread.joinable()) {  // not started, or stopped: no other thread uses the shard
+    fn(s.core, transport::DatagramLoop::now());
+    return;
+  }
   std::promise<void> done;
   asio::post(s.io, [&] {
     fn(s.core, transport::DatagramLoop::now());

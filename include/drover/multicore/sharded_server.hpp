@@ -81,7 +81,8 @@ class ShardedServer {
   coap::PeerAddress address() const { return address_; }
   unsigned shards() const { return static_cast<unsigned>(shards_.size()); }
 
-  // Runs `fn` on the shard's thread and waits for it; what it sends goes out after.
+  // Runs `fn` on the shard's thread and waits for it; what it sends goes out after. Before start()
+  // or after stop(), on the caller's thread (and nothing it sends goes out).
   void call(unsigned shard, const Call& fn);
   // Runs `fn` on the shard's thread after `delay`.
   void after(unsigned shard, Duration delay, Call fn);

@@ -306,6 +306,12 @@ TEST(ShardedServerSetup, RunsForEveryShardBeforeItsThreadAndStartBindsTheGivenAd
   for (unsigned s = 0; s < 3; ++s)
     sharded.call(s, [](server::Server& core, TimePoint) { EXPECT_EQ(core.objects().size(), 0u); });
   sharded.stop();
+  // Stopped: a call runs on this thread rather than waiting for a thread that is gone.
+  bool ran = false;
+  sharded.call(1, [&](server::Server&, TimePoint) {
+    ran = std::this_thread::get_id() == caller;
+  });
+  EXPECT_TRUE(ran);
 }
 
 }  // namespace
