@@ -8,17 +8,15 @@ namespace drover::apps {
 
 namespace asio = boost::asio;
 
-ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards,
-                               std::size_t max_registrations)
+ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards, std::size_t max_registrations)
     : io_(io),
       shards_(std::clamp(shards, 1u, multicore::ShardedServer::max_shards)),
       per_shard_((max_registrations + shards_ - 1) / shards_),
       router_(
           shards_,
           [this](unsigned shard, const http::ShardRouter::OnShard& fn) {
-            sharded_->call(shard, [&](server::Server&, coap::TimePoint now) {
-              fn(*apis_[shard], now);
-            });
+            sharded_->call(shard,
+                           [&](server::Server&, coap::TimePoint now) { fn(*apis_[shard], now); });
           },
           http::ApiConfig{}.max_body_bytes),
       http_(io, router_, {},
@@ -55,13 +53,10 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     return taps_[shard].get();
   };
   sharded_ = std::make_unique<multicore::ShardedServer>(std::move(config));
-  sharded_->set_event_handler(
-      [this](unsigned shard, server::Server&, server::ServerEvent& event, coap::TimePoint now) {
-        on_event(shard, event, now);
-      });
-  if (int code = open_coap_with(address, port, [this](const coap::PeerAddress& a) {
-        return sharded_->start(a);
-      }))
+  sharded_->set_event_handler([this](unsigned shard, server::Server&, server::ServerEvent& event,
+                                     coap::TimePoint now) { on_event(shard, event, now); });
+  if (int code = open_coap_with(address, port,
+                                [this](const coap::PeerAddress& a) { return sharded_->start(a); }))
     return code;
   server_log("LwM2M server listening on coap://" + sharded_->address().to_string() + " with " +
              std::to_string(shards_) + " shards (" + std::to_string(models_.size()) +
@@ -99,13 +94,15 @@ void ShardedRuntime::ShardLogs::watch(std::string_view endpoint) {
   // Every shard: the client may be registered on any, or register later.
   auto& r = runtime_;
   for (unsigned shard = 0; r.sharded_ && shard < r.shards_; ++shard)
-    r.sharded_->call(shard, [&](server::Server&, coap::TimePoint) { r.taps_[shard]->watch(endpoint); });
+    r.sharded_->call(shard,
+                     [&](server::Server&, coap::TimePoint) { r.taps_[shard]->watch(endpoint); });
 }
 
 void ShardedRuntime::ShardLogs::unwatch(std::string_view endpoint) {
   auto& r = runtime_;
   for (unsigned shard = 0; r.sharded_ && shard < r.shards_; ++shard)
-    r.sharded_->call(shard, [&](server::Server&, coap::TimePoint) { r.taps_[shard]->unwatch(endpoint); });
+    r.sharded_->call(shard,
+                     [&](server::Server&, coap::TimePoint) { r.taps_[shard]->unwatch(endpoint); });
 }
 
 void ShardedRuntime::ShardLogs::post(const http::StreamEvent& event) {

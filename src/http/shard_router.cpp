@@ -8,7 +8,8 @@
 namespace drover::http {
 
 ShardRouter::ShardRouter(unsigned shards, RunOn run_on, std::size_t max_body_bytes)
-    : shards_(shards == 0 ? 1 : shards), run_on_(std::move(run_on)),
+    : shards_(shards == 0 ? 1 : shards),
+      run_on_(std::move(run_on)),
       max_body_bytes_(max_body_bytes) {}
 
 Reply ShardRouter::on(unsigned shard, const Request& request) {

@@ -1,12 +1,11 @@
 // The HTTP API of a server on several shards: a ShardRouter in front of two Apis, each over a
 // server core with its fake device, run in one thread (run_on calls the shard's Api directly).
-#include "drover/http/shard_router.hpp"
-
 #include <gtest/gtest.h>
 
 #include <array>
 #include <memory>
 
+#include "drover/http/shard_router.hpp"
 #include "unit/http/api_harness.hpp"
 
 namespace drover::http::testing {
