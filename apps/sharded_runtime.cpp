@@ -18,7 +18,7 @@ ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards, std::size_
             sharded_->call(shard,
                            [&](server::Server&, coap::TimePoint now) { fn(*apis_[shard], now); });
           },
-          http::ApiConfig{}.max_body_bytes),
+          http::ApiConfig{}),
       http_(io, router_, {},
             http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
       stop_(io) {

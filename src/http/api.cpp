@@ -138,6 +138,13 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   return n;
 }
 
+// The value of a query option of `url`, decoded.
+std::optional<std::string> query_value(const boost::urls::url_view& url, std::string_view key) {
+  auto it = url.params().find(key);
+  if (it == url.params().end()) return std::nullopt;
+  return std::string((*it).value);
+}
+
 }  // namespace
 
 // One request being routed: its parsed URL and what the query options ask.
@@ -149,11 +156,7 @@ struct Api::Context {
   server::RequestParams params;
   bool names = false;
 
-  std::optional<std::string> query(std::string_view key) const {
-    auto it = url.params().find(key);
-    if (it == url.params().end()) return std::nullopt;
-    return std::string((*it).value);
-  }
+  std::optional<std::string> query(std::string_view key) const { return query_value(url, key); }
   // An on/off option: "1" or "true" is on.
   bool flag(std::string_view key) const {
     const auto v = query(key);
@@ -329,27 +332,34 @@ std::variant<json::value, Response> parse_body(std::string_view body) {
 
 }  // namespace
 
-std::variant<ClientQuery, Response> Api::client_query(const Context& c) const {
-  ClientQuery q{c.query("endpoint").value_or(""), 0, config_.default_page};
-  if (auto o = c.query("offset")) {
+namespace {
+
+std::variant<ClientQuery, Response> client_query_of(const boost::urls::url_view& url,
+                                                    const ApiConfig& config) {
+  const auto query = [&url](std::string_view key) { return query_value(url, key); };
+  ClientQuery q{query("endpoint").value_or(""), 0, config.default_page};
+  if (auto o = query("offset")) {
     auto n = parse_size(*o);
     if (!n) return error(400, "bad_query", "offset must be a non-negative integer");
     q.offset = *n;
   }
-  if (auto l = c.query("limit")) {
+  if (auto l = query("limit")) {
     auto n = parse_size(*l);
-    if (!n || *n == 0 || *n > config_.max_page)
+    if (!n || *n == 0 || *n > config.max_page)
       return error(400, "bad_query",
-                   "limit must be an integer in [1, " + std::to_string(config_.max_page) + "]");
+                   "limit must be an integer in [1, " + std::to_string(config.max_page) + "]");
     q.limit = *n;
   }
   return q;
 }
 
-std::variant<ClientQuery, Response> Api::client_query(std::string_view target) const {
+}  // namespace
+
+std::variant<ClientQuery, Response> client_query(std::string_view target,
+                                                 const ApiConfig& config) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
-  return client_query(Context{"GET", {}, {}, *url, {}, false});
+  return client_query_of(*url, config);
 }
 
 ClientMatches Api::client_matches(const ClientQuery& query) const {
@@ -420,7 +430,7 @@ Response client_listing(const ClientQuery& query, std::size_t total,
 
 Reply Api::clients(Context& c) {
   if (c.method != "GET") return error(405, "method_not_allowed", "use GET");
-  auto query = client_query(c);
+  auto query = client_query_of(c.url, config_);
   if (auto* bad = std::get_if<Response>(&query)) return std::move(*bad);
   const auto& q = std::get<ClientQuery>(query);
   const ClientMatches matches = client_matches(q);

@@ -7,10 +7,8 @@
 
 namespace drover::http {
 
-ShardRouter::ShardRouter(unsigned shards, RunOn run_on, std::size_t max_body_bytes)
-    : shards_(shards == 0 ? 1 : shards),
-      run_on_(std::move(run_on)),
-      max_body_bytes_(max_body_bytes) {}
+ShardRouter::ShardRouter(unsigned shards, RunOn run_on, ApiConfig config)
+    : shards_(shards == 0 ? 1 : shards), run_on_(std::move(run_on)), config_(config) {}
 
 Reply ShardRouter::on(unsigned shard, const Request& request) {
   Reply reply;
@@ -20,25 +18,26 @@ Reply ShardRouter::on(unsigned shard, const Request& request) {
 
 Reply ShardRouter::handle(const Request& request, coap::TimePoint) {
   auto url = boost::urls::parse_origin_form(request.target);
-  if (!url || request.body.size() > max_body_bytes_) return on(0, request);  // its error answer
+  if (!url || request.body.size() > config_.max_body_bytes) return on(0, request);  // its error answer
   const auto segments = url->segments();
   std::vector<std::string> s(segments.begin(), segments.end());
   const bool get = request.method == "GET";
   if (get && s.size() == 1 && s[0] == "metrics") return metrics();
   if (s.size() < 2 || s[0] != "api" || s[1] != "clients") return on(0, request);
   if (s.size() == 2) return get ? clients(request) : on(0, request);
+  // Asked and answered in one visit to each shard, until one holds the client.
   const std::string& endpoint = s[2];
-  for (unsigned shard = 0; shard < shards_; ++shard) {
-    bool holds = false;
-    run_on_(shard, [&](Api& api, coap::TimePoint) { holds = api.has_client(endpoint); });
-    if (holds) return on(shard, request);
+  std::optional<Reply> reply;
+  for (unsigned shard = 0; shard < shards_ && !reply; ++shard) {
+    run_on_(shard, [&](Api& api, coap::TimePoint now) {
+      if (api.has_client(endpoint)) reply = api.handle(request, now);
+    });
   }
-  return on(0, request);
+  return reply ? std::move(*reply) : on(0, request);
 }
 
 Reply ShardRouter::clients(const Request& request) {
-  std::variant<ClientQuery, Response> query;
-  run_on_(0, [&](Api& api, coap::TimePoint) { query = api.client_query(request.target); });
+  auto query = client_query(request.target, config_);
   if (auto* bad = std::get_if<Response>(&query)) return std::move(*bad);
   const auto& q = std::get<ClientQuery>(query);
   std::vector<ClientMatches> parts(shards_);

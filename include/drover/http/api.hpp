@@ -102,6 +102,8 @@ struct ClientMatches {
   std::size_t total = 0;
   std::vector<std::string> first;  // sorted, at most offset + limit of them
 };
+// The query of a GET /api/clients target, or the 400 it gets.
+std::variant<ClientQuery, Response> client_query(std::string_view target, const ApiConfig& config);
 // The endpoints on the page, in order, each with the index of the ClientMatches it came from.
 std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& query,
                                                              std::span<const ClientMatches> parts);
@@ -120,8 +122,7 @@ class Api final : public ApiHandler {
   Reply handle(const Request& request, coap::TimePoint now) override;
   std::size_t max_body_bytes() const override { return config_.max_body_bytes; }
 
-  // The parts of GET /api/clients (see ClientQuery); the query of a target, or the 400 it gets.
-  std::variant<ClientQuery, Response> client_query(std::string_view target) const;
+  // The parts of GET /api/clients (see ClientQuery).
   ClientMatches client_matches(const ClientQuery& query) const;
   // The JSON text of each of these clients; empty for one no longer registered.
   std::vector<std::string> clients_json(std::span<const std::string> endpoints,
@@ -170,7 +171,6 @@ class Api final : public ApiHandler {
   Reply route(Context& c);
   Response metrics() const;
   Reply clients(Context& c);
-  std::variant<ClientQuery, Response> client_query(const Context& c) const;
   Reply client(Context& c, const std::string& endpoint);
   // GET /api/models (id empty) and GET /api/models/{id}[?version=]: the server's object models.
   Response models(const Context& c, std::string_view id) const;

@@ -3,7 +3,7 @@
 // function there and waits for it; nothing of a shard is touched from the router's thread.
 //
 // A request naming a client (/api/clients/{ep}/...) goes to the shard that holds the client (each
-// is asked in turn; none: shard 0, which answers 404). The client listing and /metrics gather the
+// is visited in turn and answers if it does; none: shard 0, which answers 404). The client listing and /metrics gather the
 // part of every shard and merge them; everything else is answered by shard 0. A Pending reply's
 // operation id names one operation across the shards (ServerConfig::operation_id_step), so its
 // completion, which the shard's Api gives on that shard's thread, finds the waiting request.
@@ -20,10 +20,11 @@ class ShardRouter final : public ApiHandler {
   using OnShard = std::function<void(Api&, coap::TimePoint now)>;
   using RunOn = std::function<void(unsigned shard, const OnShard& fn)>;
 
-  ShardRouter(unsigned shards, RunOn run_on, std::size_t max_body_bytes);
+  // `config`: the shards' Apis' (the router pages the client listing by it).
+  ShardRouter(unsigned shards, RunOn run_on, ApiConfig config = {});
 
   Reply handle(const Request& request, coap::TimePoint now) override;
-  std::size_t max_body_bytes() const override { return max_body_bytes_; }
+  std::size_t max_body_bytes() const override { return config_.max_body_bytes; }
 
  private:
   Reply on(unsigned shard, const Request& request);
@@ -32,7 +33,7 @@ class ShardRouter final : public ApiHandler {
 
   unsigned shards_;
   RunOn run_on_;
-  std::size_t max_body_bytes_;
+  ApiConfig config_;
 };
 
 }  // namespace drover::http

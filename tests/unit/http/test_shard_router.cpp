@@ -27,7 +27,7 @@ struct Shards : ::testing::Test {
                        ++calls.at(shard);
                        fn(h[shard]->api, h[shard]->now);
                      },
-                     ApiConfig{}.max_body_bytes};
+                     ApiConfig{}};
 
   void SetUp() override {
     for (auto ep : {"b", "d"}) h[0]->register_device("ep=" + std::string(ep) + "&lt=60", "</3/0>");
@@ -97,6 +97,7 @@ TEST_F(Shards, AnOperationGoesToTheShardHoldingTheClient) {
   auto* pending = std::get_if<Pending>(&reply);
   ASSERT_NE(pending, nullptr);
   EXPECT_EQ(pending->id.value % 2, 0u);  // shard 1's ids: 2, 4, ...
+  EXPECT_EQ(calls, (std::array<int, 2>{1, 1}));  // one visit each: shard 0 lacks c, 1 answers
   h[1]->pump();
   h[0]->pump();
   EXPECT_EQ(h[1]->requests.size(), 1u);  // c's device got the Read
