@@ -65,7 +65,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> streams;
   std::uint64_t next_stream = 0;
   std::array<std::atomic<bool>, 2> wanted{};  // [names]: a stream takes events without / with names
-  MessageLog* tap = nullptr;
+  MessageLog* message_log = nullptr;
 };
 
 namespace {
@@ -126,7 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->streams.erase(*stream_id_);
     server_->streams_changed();
     stream_id_.reset();
-    if (coap_ && server_->tap) server_->tap->unwatch(filter_);
+    if (coap_ && server_->message_log) server_->message_log->unwatch(filter_);
     close();
   }
 
@@ -183,12 +183,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start_stream(const Subscribe& subscribe) {
-    if (subscribe.coap && !server_->tap)
+    if (subscribe.coap && !server_->message_log)
       return answer(error_response(501, "no_message_log", "this server has no CoAP message log"));
     filter_ = subscribe.endpoint;
     names_ = subscribe.names;
     coap_ = subscribe.coap;
-    if (coap_) server_->tap->watch(filter_);
+    if (coap_) server_->message_log->watch(filter_);
     events_.emplace(server_->config.max_event_buffer_bytes);
     stream_id_ = server_->next_stream++;
     server_->streams[*stream_id_] = shared_from_this();
@@ -442,12 +442,12 @@ std::array<bool, 2> HttpServer::streams_wanted() const {
           impl_->wanted[1].load(std::memory_order_relaxed)};
 }
 
-void HttpServer::set_message_log(MessageLog* tap) {
-  if (impl_->tap) impl_->tap->set_sink({});
-  impl_->tap = tap;
-  if (!tap) return;
+void HttpServer::set_message_log(MessageLog* log) {
+  if (impl_->message_log) impl_->message_log->set_sink({});
+  impl_->message_log = log;
+  if (!log) return;
   // Called from inside the transport's drain, where nothing may throw.
-  tap->set_sink([weak = std::weak_ptr<Impl>(impl_)](const StreamEvent& event) {
+  log->set_sink([weak = std::weak_ptr<Impl>(impl_)](const StreamEvent& event) {
     auto impl = weak.lock();
     if (!impl) return;
     try {
