@@ -2,34 +2,11 @@
 // The "allocs" counter is heap allocations per iteration (expected 0 once warm).
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "drover/coap/message.hpp"
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// Counting replacements of the global allocation functions. GCC cannot see that the replaced
-// operator new is malloc-based and would flag the matching free() as a mismatch.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#pragma GCC diagnostic pop
+#include "support/allocation_counter.hpp"
 
 namespace {
 
@@ -84,13 +61,13 @@ void BM_Parse(benchmark::State& state) {
   serialize(Make(), wire);
   Message msg;
   if (parse(wire, msg)) state.SkipWithError("parse failed");
-  const std::size_t before = allocations.load();
+  const std::size_t before = drover::testing_support::allocations();
   for (auto _ : state) {
     auto failure = parse(wire, msg);
     benchmark::DoNotOptimize(failure);
     benchmark::DoNotOptimize(msg);
   }
-  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
+  state.counters["allocs"] = benchmark::Counter(static_cast<double>(drover::testing_support::allocations() - before),
                                                 benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(wire.size()));
   state.SetLabel(std::to_string(wire.size()) + " bytes");
@@ -101,13 +78,13 @@ void BM_Serialize(benchmark::State& state) {
   const Message msg = Make();
   std::vector<std::uint8_t> wire;
   serialize(msg, wire);
-  const std::size_t before = allocations.load();
+  const std::size_t before = drover::testing_support::allocations();
   for (auto _ : state) {
     wire.clear();
     serialize(msg, wire);
     benchmark::DoNotOptimize(wire.data());
   }
-  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
+  state.counters["allocs"] = benchmark::Counter(static_cast<double>(drover::testing_support::allocations() - before),
                                                 benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(wire.size()));
   state.SetLabel(std::to_string(wire.size()) + " bytes");

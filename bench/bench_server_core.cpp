@@ -12,34 +12,12 @@
 //   ServerCore/ReadDevice  a Read of /3/0 and its TLV answer, decoded into 8 records
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "drover/loadgen/fleet.hpp"
 #include "drover/loadgen/workload.hpp"
 #include "drover/server/server.hpp"
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// Counting replacements of the global allocation functions (see bench_coap_codec.cpp).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#pragma GCC diagnostic pop
+#include "support/allocation_counter.hpp"
 
 namespace {
 
@@ -149,7 +127,7 @@ struct Setup {
 void replay(benchmark::State& state, Setup& s, std::vector<Captured>& datagrams) {
   std::size_t i = 0;
   std::uint16_t mid = 1;
-  const std::size_t before = allocations.load();
+  const std::size_t before = testing_support::allocations();
   for (auto _ : state) {
     Captured& d = datagrams[i];
     d.bytes[2] = static_cast<std::uint8_t>(mid >> 8);
@@ -165,7 +143,7 @@ void replay(benchmark::State& state, Setup& s, std::vector<Captured>& datagrams)
     }
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
+  state.counters["allocs"] = benchmark::Counter(static_cast<double>(testing_support::allocations() - before),
                                                 benchmark::Counter::kAvgIterations);
 }
 
@@ -196,14 +174,14 @@ void Notify(benchmark::State& state) {
 void ReadDevice(benchmark::State& state) {
   Setup s;
   std::uint32_t client = 0;
-  const std::size_t before = allocations.load();
+  const std::size_t before = testing_support::allocations();
   for (auto _ : state) {
     (void)s.server.read(s.fleet.endpoint_of(client), lwm2m::Path(3, 0), {}, s.now);
     s.pump();
     client = client + 1 == kClients ? 0 : client + 1;
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
+  state.counters["allocs"] = benchmark::Counter(static_cast<double>(testing_support::allocations() - before),
                                                 benchmark::Counter::kAvgIterations);
 }
 

@@ -1,30 +1,9 @@
-// The engine's per-message path allocates nothing once warm: counted by replacing the global
-// operator new of this test binary (counting only while a test asks).
+// The engine's per-message path allocates nothing once warm: counted by the global operator new
+// of this test binary (drover_allocation_counter).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "support/allocation_counter.hpp"
 #include "test_engine_harness.hpp"
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// GCC cannot see that the replaced operator new is malloc-based, and would flag free() as a
-// mismatch.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace drover::coap::testing {
 namespace {
@@ -64,11 +43,11 @@ TEST(EngineAllocations, PiggybackedExchangesAllocateNothingOnceWarm) {
     (void)e.next_expiry();
   };
   for (int i = 0; i < 2 * kClients; ++i) exchange(i);  // warm: tables and pools at their size
-  counting = true;
+  const std::size_t before = testing_support::allocations();
   for (int i = 2 * kClients; i < 4 * kClients; ++i) exchange(i);
-  counting = false;
+  const std::size_t allocated = testing_support::allocations() - before;
   EXPECT_EQ(answered, 4u * kClients);
-  EXPECT_EQ(allocations.load(), 0u);
+  EXPECT_EQ(allocated, 0u);
   EXPECT_EQ(e.counts().peers, 0u);
   EXPECT_EQ(e.counts().dedup_entries, 256u);
 }
