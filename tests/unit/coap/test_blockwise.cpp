@@ -442,13 +442,14 @@ TEST(Blockwise, TooLargeWithSmallerBlock1RestartsTheUploadWithThoseBlocks) {
   EXPECT_EQ(link.sent_by(false)[0].code, codes::RequestEntityTooLarge);
 }
 
-// A client engine with one Block1 upload of 3000 bytes in flight, and its first block.
+// A client engine with a PUT of `size` bytes in flight (a Block1 upload of 3000 bytes by default,
+// sent whole when it fits one block), and its first datagram.
 struct Upload {
   Engine client{{}, 1};
   RequestId id;
   Message block;
-  Upload() {
-    auto r = client.send_request(kServerAddr, put_request("/up", body_of(3000)), start_time());
+  explicit Upload(std::size_t size = 3000) {
+    auto r = client.send_request(kServerAddr, put_request("/up", body_of(size)), start_time());
     EXPECT_TRUE(r);
     if (r) id = *r;
     auto sent = drain(client);
@@ -512,18 +513,13 @@ TEST(Blockwise, TooLargeWithBlock1ToAWholeRequestSendsItAgainInThoseBlocks) {
 }
 
 TEST(Blockwise, TooLargeWithoutBlock1ToAWholeRequestIsTheAnswer) {
-  Engine client{{}, 1};
-  auto id = client.send_request(kServerAddr, put_request("/up", body_of(700)), start_time());
-  ASSERT_TRUE(id);
-  auto sent = drain(client);
-  ASSERT_EQ(sent.size(), 1u);
-  Message reply = make_message(Type::Ack, codes::RequestEntityTooLarge, sent[0].msg.message_id);
-  reply.token = sent[0].msg.token;
-  client.receive(kServerAddr, to_bytes(reply), start_time());
-  EXPECT_TRUE(drain(client).empty());  // not sent again
-  auto responses = only<ResponseReceived>(events_of(client));
+  Upload whole(700);
+  EXPECT_FALSE(whole.block.has_option(options::Block1));
+  Message reply = make_message(Type::Ack, codes::RequestEntityTooLarge, 0);
+  EXPECT_TRUE(whole.answer(reply).empty());  // not sent again
+  auto responses = only<ResponseReceived>(events_of(whole.client));
   ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].request, *id);
+  EXPECT_EQ(responses[0].request, whole.id);
   EXPECT_EQ(responses[0].response.code, codes::RequestEntityTooLarge);
 }
 
