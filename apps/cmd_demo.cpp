@@ -51,6 +51,7 @@ void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned
 int run_demo(const DemoOptions& o) {
   asio::io_context io;
   ServerRuntime runtime(io);
+  runtime.set_event_log(EventLog::All);  // a handful of devices: show everything they do
   if (int code = runtime.open_coap("127.0.0.1", o.coap_port)) return code;
   if (int code = runtime.open_http("127.0.0.1", o.http_port)) return code;
 

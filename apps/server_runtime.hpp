@@ -97,7 +97,7 @@ class ServerRuntime {
   boost::asio::ip::tcp::endpoint http_endpoint() const { return http_.local_endpoint(); }
 
  private:
-  EventLog event_log_ = EventLog::All;
+  EventLog event_log_ = EventLog::Registrations;
   server::Server core_;
   http::MessageTap tap_;
   transport::DatagramLoop loop_;

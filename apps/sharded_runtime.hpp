@@ -66,7 +66,7 @@ class ShardedRuntime {
   boost::asio::io_context& io_;
   unsigned shards_;
   std::size_t per_shard_;
-  EventLog event_log_ = EventLog::All;
+  EventLog event_log_ = EventLog::Registrations;
   lwm2m::ObjectRegistry models_;
   // apis_[i] is used on shard i's thread only; made when the shards start.
   std::vector<std::unique_ptr<http::Api>> apis_;

@@ -21,28 +21,86 @@ if(DROVER_FUZZ)
   target_link_options(drover_options INTERFACE -fsanitize=address,undefined)
 endif()
 
-# drover_library(NAME <target> DIR <dir> [DEPS ...]): a library from every .cpp in DIR.
+# Each layer's public headers (include/drover/<layer>) are reached through an include root of its
+# own in the build tree (a symbolic link), so that a library sees the headers of its own layer and
+# of the layers it links, and an include of any other layer fails to compile. The allowed layers
+# are also written to layers.map for scripts/check-layers, which names the offending line.
+set(DROVER_LAYER_ROOTS ${CMAKE_BINARY_DIR}/layers)
+
+function(drover_layer_root target layer)
+  set(root ${DROVER_LAYER_ROOTS}/${target})
+  get_filename_component(parent ${root}/drover/${layer} DIRECTORY)
+  file(MAKE_DIRECTORY ${parent})
+  file(CREATE_LINK ${PROJECT_SOURCE_DIR}/include/drover/${layer} ${root}/drover/${layer} SYMBOLIC)
+  set_property(GLOBAL APPEND PROPERTY DROVER_LAYER_TARGETS ${target})
+  set_property(GLOBAL PROPERTY DROVER_LAYER_OF_${target} ${layer})
+  set(DROVER_LAYER_ROOT ${root} PARENT_SCOPE)
+endfunction()
+
+# The header-only utilities every layer may use.
+add_library(drover_util INTERFACE)
+drover_layer_root(drover_util util)
+target_include_directories(drover_util INTERFACE
+  $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:include>)
+set_property(GLOBAL PROPERTY DROVER_LAYER_DEPS_drover_util "")
+
+# drover_library(NAME <target> LAYER <include/drover subfolder> DIR <dir> [DEPS ...]): a library
+# from every .cpp in DIR. Its private headers are DIR's own, included by bare name.
 function(drover_library)
-  cmake_parse_arguments(ARG "" "NAME;DIR" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;LAYER;DIR" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${ARG_DIR}/*.cpp)
   if(NOT sources)  # a layer not written yet
     return()
   endif()
   add_library(${ARG_NAME} STATIC ${sources})
+  drover_layer_root(${ARG_NAME} ${ARG_LAYER})
   target_include_directories(${ARG_NAME} PUBLIC
-    ${PROJECT_SOURCE_DIR}/include PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(${ARG_NAME} PUBLIC drover_options ${ARG_DEPS})
+    $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:include>)
+  target_link_libraries(${ARG_NAME} PUBLIC drover_options drover_util ${ARG_DEPS})
+  set_property(GLOBAL PROPERTY DROVER_LAYER_DEPS_${ARG_NAME} ${ARG_DEPS})
+  set_property(GLOBAL PROPERTY DROVER_LAYER_DIR_${ARG_NAME} ${ARG_DIR})
 endfunction()
 
-# drover_test(NAME <target> DIR <dir> DEPS ...): one GoogleTest binary from every .cpp in DIR.
+# Writes layers.map: one line per layer, "<layer> <source dir or -> <layers it may include>...".
+function(drover_write_layer_map)
+  get_property(targets GLOBAL PROPERTY DROVER_LAYER_TARGETS)
+  set(lines "")
+  foreach(target ${targets})
+    set(allowed "")
+    set(todo ${target})
+    while(todo)
+      list(POP_FRONT todo t)
+      get_property(layer GLOBAL PROPERTY DROVER_LAYER_OF_${t})
+      if(layer AND NOT layer IN_LIST allowed)
+        list(APPEND allowed ${layer})
+        get_property(deps GLOBAL PROPERTY DROVER_LAYER_DEPS_${t})
+        list(APPEND todo ${deps} drover_util)
+      endif()
+    endwhile()
+    get_property(layer GLOBAL PROPERTY DROVER_LAYER_OF_${target})
+    get_property(dir GLOBAL PROPERTY DROVER_LAYER_DIR_${target})
+    if(dir)
+      file(RELATIVE_PATH dir ${PROJECT_SOURCE_DIR} ${dir})
+    else()
+      set(dir "-")
+    endif()
+    list(JOIN allowed " " allowed)
+    string(APPEND lines "${layer} ${dir} ${allowed}\n")
+  endforeach()
+  file(WRITE ${CMAKE_BINARY_DIR}/layers.map "${lines}")
+endfunction()
+
+# drover_test(NAME <target> DIR <dir> DEPS ... [PRIVATE_HEADERS <dir>]): one GoogleTest binary
+# from every .cpp in DIR; PRIVATE_HEADERS is the folder of the layer under test, whose internals
+# it may test.
 function(drover_test)
-  cmake_parse_arguments(ARG "" "NAME;DIR" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;DIR;PRIVATE_HEADERS" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${ARG_DIR}/*.cpp)
   if(NOT sources)
     return()
   endif()
   add_executable(${ARG_NAME} ${sources})
-  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${ARG_PRIVATE_HEADERS})
   target_link_libraries(${ARG_NAME} PRIVATE drover_options ${ARG_DEPS} GTest::gtest_main GTest::gmock)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "DROVER_SOURCE_DIR=${PROJECT_SOURCE_DIR}")

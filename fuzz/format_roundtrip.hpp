@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "lwm2m/formats/format_codecs.hpp"
+#include "format_codecs.hpp"
 
 namespace drover::lwm2m::fuzzing {
 

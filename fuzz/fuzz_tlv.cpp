@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "lwm2m/formats/format_codecs.hpp"
+#include "format_codecs.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The Client's public API: engine events in, the client's own timers, the merged next expiry.
 #include <algorithm>
 
-#include "client/client_impl.hpp"
+#include "client_impl.hpp"
 #include "drover/lwm2m/model/builtin_objects.hpp"
 
 namespace drover::client {
@@ -254,8 +254,8 @@ void Client::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t
   c.settle(now);
 }
 
-void Client::receive_truncated(const coap::PeerAddress& peer,
-                               std::span<const std::uint8_t> prefix, TimePoint now) {
+void Client::receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                               TimePoint now) {
   Impl& c = *impl_;
   if (!c.hears(peer, prefix.size(), now)) return;
   c.engine.receive_truncated(peer, prefix, now);

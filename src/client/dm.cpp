@@ -3,11 +3,11 @@
 // Observe-Composite, with the Core TS error codes.
 #include <algorithm>
 
-#include "client/client_impl.hpp"
+#include "client_impl.hpp"
 #include "drover/lwm2m/formats/link_format.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 #include "drover/lwm2m/model/validator.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
-#include "lwm2m/formats/number_text.hpp"
 
 namespace drover::client {
 
@@ -317,7 +317,7 @@ void DmRequest::discover(const Path& path) {
   req_.for_each(coap::options::UriQuery, [&](const coap::OptionView& q) {
     const std::string_view text = q.as_string();
     if (text.substr(0, 6) != "depth=") return;
-    const auto n = lwm2m::detail::parse_uint64(text.substr(6));
+    const auto n = lwm2m::parse_uint64(text.substr(6));
     if (!n || *n > 3)
       bad_query = true;
     else
@@ -639,10 +639,10 @@ void DmRequest::create(const Path& path) {
   Message m;
   m.code = codes::Created;
   std::string segment;
-  lwm2m::detail::append_uint64(segment, path.object_id());
+  lwm2m::append_uint64(segment, path.object_id());
   m.add_option(coap::options::LocationPath, segment);
   segment.clear();
-  lwm2m::detail::append_uint64(segment, *iid);
+  lwm2m::append_uint64(segment, *iid);
   m.add_option(coap::options::LocationPath, segment);
   reply(op, path, std::move(m));
   c_.push_event(WriteApplied{a_.ssid, op, {created}});

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "client/client_impl.hpp"
+#include "client_impl.hpp"
 #include "drover/lwm2m/formats/link_format.hpp"
 
 namespace drover::client {

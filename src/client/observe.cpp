@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "client/client_impl.hpp"
+#include "client_impl.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
 
 namespace drover::client {

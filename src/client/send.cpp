@@ -1,7 +1,7 @@
 // Send (POST /dp, LwM2M 1.1): values pushed to servers on demand and from the send timer.
 #include <algorithm>
 
-#include "client/client_impl.hpp"
+#include "client_impl.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
 
 namespace drover::client {

@@ -1,4 +1,4 @@
-#include "coap/block_option.hpp"
+#include "block_option.hpp"
 
 namespace drover::coap {
 

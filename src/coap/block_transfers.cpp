@@ -1,4 +1,4 @@
-#include "coap/block_transfers.hpp"
+#include "block_transfers.hpp"
 
 #include <algorithm>
 #include <cstring>

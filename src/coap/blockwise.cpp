@@ -10,7 +10,7 @@
 // the whole body is cached to answer the follow-up requests without bothering the application.
 #include <algorithm>
 
-#include "coap/engine_impl.hpp"
+#include "engine_impl.hpp"
 
 namespace drover::coap {
 namespace {

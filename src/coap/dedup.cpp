@@ -1,4 +1,4 @@
-#include "coap/dedup.hpp"
+#include "dedup.hpp"
 
 #include <algorithm>
 
@@ -30,7 +30,8 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
   const unsigned r = confirmable ? 0 : 1;
   Ring& ring = rings_[r];
   if (ring.size == ring.slots.size()) {  // full: double the buffer, oldest first at 0
-    std::vector<Entry> grown(std::min(max_entries_, std::max<std::size_t>(16, ring.slots.size() * 2)));
+    std::vector<Entry> grown(
+        std::min(max_entries_, std::max<std::size_t>(16, ring.slots.size() * 2)));
     for (std::size_t i = 0; i < ring.size; ++i) grown[i] = std::move(ring.at(i));
     ring.slots = std::move(grown);
     ring.head = 0;

@@ -24,8 +24,8 @@
 #include <span>
 #include <vector>
 
-#include "coap/peer_counts.hpp"
 #include "drover/coap/engine.hpp"
+#include "peer_counts.hpp"
 
 namespace drover::coap {
 
@@ -89,9 +89,7 @@ class DedupCache {
     std::uint32_t handle = kEmpty;
   };
 
-  Entry& entry(std::uint32_t handle) {
-    return rings_[handle >> 31].slots[handle & ~kNonRing];
-  }
+  Entry& entry(std::uint32_t handle) { return rings_[handle >> 31].slots[handle & ~kNonRing]; }
   const Entry& entry(std::uint32_t handle) const {
     return rings_[handle >> 31].slots[handle & ~kNonRing];
   }

@@ -3,7 +3,7 @@
 // exchange_server.cpp, observe.cpp and blockwise.cpp.
 #include "drover/coap/engine.hpp"
 
-#include "coap/engine_impl.hpp"
+#include "engine_impl.hpp"
 
 namespace drover::coap {
 
@@ -196,9 +196,9 @@ EngineCounts Engine::counts() const {
   c.pending_transmits = m.tx.size();
   c.pending_events = m.events.size();
   const auto live = [&m](const auto& e) { return m.timer_live(e); };
-  c.timers = m.timers.count_live(live) +
-             static_cast<std::size_t>(
-                 std::count_if(m.deferred_timers.begin(), m.deferred_timers.end(), live));
+  c.timers =
+      m.timers.count_live(live) + static_cast<std::size_t>(std::count_if(
+                                      m.deferred_timers.begin(), m.deferred_timers.end(), live));
   return c;
 }
 const EngineStats& Engine::stats() const {

@@ -16,17 +16,17 @@
 #include <unordered_map>
 #include <vector>
 
-#include "coap/block_option.hpp"
-#include "coap/block_transfers.hpp"
-#include "coap/dedup.hpp"
-#include "coap/node_pool.hpp"
-#include "coap/observe_order.hpp"
-#include "drover/coap/random.hpp"
-#include "coap/reliability.hpp"
-#include "coap/timer_queue.hpp"
-#include "coap/transmit_queue.hpp"
+#include "block_option.hpp"
+#include "block_transfers.hpp"
+#include "dedup.hpp"
 #include "drover/coap/engine.hpp"
+#include "drover/coap/random.hpp"
+#include "drover/util/node_pool.hpp"
 #include "drover/util/ring_queue.hpp"
+#include "observe_order.hpp"
+#include "reliability.hpp"
+#include "timer_queue.hpp"
+#include "transmit_queue.hpp"
 
 namespace drover::coap {
 
@@ -61,13 +61,13 @@ struct MidOwner {
 struct Peer {
   std::uint64_t serial = 0;  // names it in its expiry timer; 0 until one is armed
   std::uint16_t next_mid = 0;
-  unsigned in_flight = 0;          // requests holding an NSTART slot
-  std::vector<RequestId> queue;    // requests waiting for a slot, oldest first (bounded)
-  std::size_t requests = 0;        // client requests (any state) to this peer
-  std::size_t exchanges = 0;       // server exchanges from this peer
-  std::size_t observers = 0;       // observers at this peer
-  TimePoint mids_until{};          // MIDs chosen towards it are remembered until then ({}: none yet)
-  TimePoint gc_at = kNever;        // the armed expiry timer
+  unsigned in_flight = 0;        // requests holding an NSTART slot
+  std::vector<RequestId> queue;  // requests waiting for a slot, oldest first (bounded)
+  std::size_t requests = 0;      // client requests (any state) to this peer
+  std::size_t exchanges = 0;     // server exchanges from this peer
+  std::size_t observers = 0;     // observers at this peer
+  TimePoint mids_until{};        // MIDs chosen towards it are remembered until then ({}: none yet)
+  TimePoint gc_at = kNever;      // the armed expiry timer
   bool busy() const { return requests != 0 || exchanges != 0 || observers != 0; }
 };
 
@@ -193,7 +193,7 @@ struct Engine::Impl {
     if (now > latest) latest = now;
   }
 
-  Message in;  // the datagram being handled
+  Message in;                           // the datagram being handled
   std::vector<Message> spare_messages;  // recycled buffers (see Engine::recycle)
   // The first unrecognized critical option of `in` (screen_options), if any.
   std::optional<std::uint16_t> in_bad_option;

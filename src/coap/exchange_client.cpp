@@ -7,7 +7,7 @@
 // follow-up inherits the slot of the message it follows.
 #include <algorithm>
 
-#include "coap/engine_impl.hpp"
+#include "engine_impl.hpp"
 
 namespace drover::coap {
 
@@ -29,12 +29,15 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
     return Error::QueueFull;
 
   RequestId id{new_id()};
-  ClientRequest& req = request_nodes.emplace(requests, id, [](ClientRequest& r) {
-                          std::vector<std::uint8_t> bytes = std::move(r.rel.bytes);
-                          bytes.clear();  // the CON's wire form: keep the buffer
-                          r = ClientRequest{};
-                          r.rel.bytes = std::move(bytes);
-                        })->second;
+  ClientRequest& req = request_nodes
+                           .emplace(requests, id,
+                                    [](ClientRequest& r) {
+                                      std::vector<std::uint8_t> bytes = std::move(r.rel.bytes);
+                                      bytes.clear();  // the CON's wire form: keep the buffer
+                                      r = ClientRequest{};
+                                      r.rel.bytes = std::move(bytes);
+                                    })
+                           ->second;
   req.id = id;
   req.peer = peer;
   req.peer_state = p;

@@ -3,7 +3,7 @@
 // expiry (RFC 7252 §4.2, §4.5, §5.2).
 #include <algorithm>
 
-#include "coap/engine_impl.hpp"
+#include "engine_impl.hpp"
 
 namespace drover::coap {
 

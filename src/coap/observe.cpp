@@ -2,7 +2,7 @@
 // NON/CON notifications and the removal of observers (RST, unacknowledged CON, Observe=1).
 // Client role: the freshness rule applied to incoming notifications (the rest of the client side is
 // an ordinary request that stays alive, in exchange_client.cpp).
-#include "coap/engine_impl.hpp"
+#include "engine_impl.hpp"
 
 namespace drover::coap {
 

@@ -1,4 +1,4 @@
-#include "coap/observe_order.hpp"
+#include "observe_order.hpp"
 
 namespace drover::coap {
 

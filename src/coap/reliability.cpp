@@ -1,4 +1,4 @@
-#include "coap/reliability.hpp"
+#include "reliability.hpp"
 
 namespace drover::coap {
 

@@ -1,4 +1,4 @@
-#include "coap/transmit_queue.hpp"
+#include "transmit_queue.hpp"
 
 #include <algorithm>
 

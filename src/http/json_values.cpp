@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "lwm2m/formats/base64.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
 
 namespace drover::http {
 
@@ -46,8 +46,8 @@ std::optional<lwm2m::Objlnk> parse_objlnk(std::string_view text) {
 
 std::optional<std::int64_t> as_int64(const json::value& v) {
   if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(
-                                              std::numeric_limits<std::int64_t>::max()))
+  if (v.is_uint64() &&
+      v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     return static_cast<std::int64_t>(v.get_uint64());
   return std::nullopt;
 }
@@ -83,7 +83,7 @@ std::optional<lwm2m::Value> value_from_json(DataType type, const json::value& v)
       return std::nullopt;
     case DataType::Opaque:
       if (!v.is_string()) return std::nullopt;
-      if (auto bytes = lwm2m::detail::base64_decode(v.get_string(), false))
+      if (auto bytes = lwm2m::base64_decode(v.get_string(), false))
         return lwm2m::Value(std::move(*bytes));
       return std::nullopt;
     case DataType::Objlnk:
@@ -103,7 +103,7 @@ json::value value_to_json(const lwm2m::Value& value) {
         } else if constexpr (std::is_same_v<T, std::string>) {
           return json::string(v);
         } else if constexpr (std::is_same_v<T, lwm2m::Opaque>) {
-          return json::string(lwm2m::detail::base64_encode(v));
+          return json::string(lwm2m::base64_encode(v));
         } else if constexpr (std::is_same_v<T, lwm2m::Time>) {
           return v.seconds;
         } else if constexpr (std::is_same_v<T, lwm2m::Objlnk>) {

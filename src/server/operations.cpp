@@ -4,7 +4,7 @@
 
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
-#include "server/server_impl.hpp"
+#include "server_impl.hpp"
 
 namespace drover::server {
 namespace {
@@ -290,7 +290,8 @@ Result<OperationId> Server::discover(std::string_view endpoint, const lwm2m::Pat
   auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
   lwm2m::set_accept(m, ContentFormat::LinkFormat);
   if (depth) m.add_option(coap::options::UriQuery, "depth=" + std::to_string(*depth));
-  return impl_->submit(*r, new_operation(lwm2m::Operation::Discover, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Discover, path), std::move(m), params,
+                       now);
 }
 
 Result<OperationId> Server::write(std::string_view endpoint, const lwm2m::Path& path,
@@ -311,9 +312,8 @@ Result<OperationId> Server::write(std::string_view endpoint, const lwm2m::Path& 
     format = multi_value_format(*r);
   }
   if (format == ContentFormat::LinkFormat) return Error::UnsupportedFormat;
-  auto m =
-      make_request(impl_->engine, mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post,
-                   *r, path);
+  auto m = make_request(
+      impl_->engine, mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post, *r, path);
   if (!set_records(m, format, records, path)) return Error::EncodeFailed;
   return impl_->submit(*r, new_operation(lwm2m::Operation::Write, path), std::move(m), params, now);
 }
@@ -345,7 +345,8 @@ Result<OperationId> Server::execute(std::string_view endpoint, const lwm2m::Path
     lwm2m::set_content_format(m, ContentFormat::Text);
     m.set_payload(arguments);
   }
-  return impl_->submit(*r, new_operation(lwm2m::Operation::Execute, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Execute, path), std::move(m), params,
+                       now);
 }
 
 Result<OperationId> Server::create(std::string_view endpoint, std::uint16_t object_id,
@@ -373,7 +374,8 @@ Result<OperationId> Server::create(std::string_view endpoint, std::uint16_t obje
   if (!set_records(m, format, records, instance_id ? Path(object_id) : instance))
     return Error::EncodeFailed;
   const Path target = instance_id ? instance : Path(object_id);
-  return impl_->submit(*r, new_operation(lwm2m::Operation::Create, target), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Create, target), std::move(m), params,
+                       now);
 }
 
 Result<OperationId> Server::delete_(std::string_view endpoint, const lwm2m::Path& path,
@@ -383,7 +385,8 @@ Result<OperationId> Server::delete_(std::string_view endpoint, const lwm2m::Path
   if (path.level() != Path::Level::Instance && path.level() != Path::Level::ResourceInstance)
     return Error::InvalidPath;
   auto m = make_request(impl_->engine, coap::codes::Delete, *r, path);
-  return impl_->submit(*r, new_operation(lwm2m::Operation::Delete, path), std::move(m), params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Delete, path), std::move(m), params,
+                       now);
 }
 
 namespace {
@@ -454,8 +457,8 @@ Result<OperationId> Server::observe(std::string_view endpoint, const lwm2m::Path
   auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
   m.add_uint_option(coap::options::Observe, 0);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
-  return impl_->submit(*r, new_operation(lwm2m::Operation::Observe, path, params.accept), std::move(m),
-                       params, now);
+  return impl_->submit(*r, new_operation(lwm2m::Operation::Observe, path, params.accept),
+                       std::move(m), params, now);
 }
 
 Result<OperationId> Server::observe_composite(std::string_view endpoint,

@@ -1,6 +1,6 @@
 // Format choice for requests and decoding of responses, notifications and Send payloads.
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
-#include "server/server_impl.hpp"
+#include "server_impl.hpp"
 
 namespace drover::server {
 

@@ -5,7 +5,7 @@
 
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
-#include "server/server_impl.hpp"
+#include "server_impl.hpp"
 
 namespace drover::server {
 namespace {
@@ -18,7 +18,8 @@ std::uint32_t clamp_lifetime(std::uint32_t lifetime, std::uint32_t minimum) {
 
 }  // namespace
 
-std::shared_ptr<const lwm2m::RegistrationPayload> ObjectListCache::find(std::string_view text) const {
+std::shared_ptr<const lwm2m::RegistrationPayload> ObjectListCache::find(
+    std::string_view text) const {
   const auto it = by_text_.find(text);
   return it == by_text_.end() ? nullptr : it->second;
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "drover/lwm2m/model/builtin_objects.hpp"
-#include "server/server_impl.hpp"
+#include "server_impl.hpp"
 
 namespace drover::server {
 
@@ -197,8 +197,8 @@ void Server::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t
   impl_->process_engine_events(now);
 }
 
-void Server::receive_truncated(const coap::PeerAddress& peer,
-                               std::span<const std::uint8_t> prefix, TimePoint now) {
+void Server::receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                               TimePoint now) {
   impl_->last_now = now;
   impl_->engine.receive_truncated(peer, prefix, now);
   impl_->process_engine_events(now);
@@ -345,7 +345,7 @@ void Server::Impl::run_timers(TimePoint now) {
     const std::string location = std::move(expiries.back().location);
     expiries.pop_back();
     const Registration* registration = store().find_by_location(location);
-    if (!registration) continue;  // ended meanwhile
+    if (!registration) continue;                                   // ended meanwhile
     if (registration->expires_at + config.lifetime_grace > now) {  // updated meanwhile
       schedule_expiry(*registration);
       continue;

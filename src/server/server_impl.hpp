@@ -12,10 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include "coap/node_pool.hpp"
 #include "drover/coap/random.hpp"
 #include "drover/lwm2m/protocol/operation.hpp"
 #include "drover/server/server.hpp"
+#include "drover/util/node_pool.hpp"
 #include "drover/util/ring_queue.hpp"
 
 namespace drover::server {
@@ -98,9 +98,9 @@ struct Server::Impl {
   std::unordered_map<OperationId, Operation> operations;
   std::unordered_map<coap::RequestId, OperationId> by_request;
   // Operations and their sessions come and go with each request: their nodes are reused.
-  coap::NodePool<decltype(sessions)> session_nodes;
-  coap::NodePool<decltype(operations)> operation_nodes;
-  coap::NodePool<decltype(by_request)> request_index_nodes;
+  NodePool<decltype(sessions)> session_nodes;
+  NodePool<decltype(operations)> operation_nodes;
+  NodePool<decltype(by_request)> request_index_nodes;
   // The session of `location`, made if there is none.
   std::unordered_map<std::string, Session>::iterator session_of(const std::string& location);
   std::uint64_t next_operation = 1;

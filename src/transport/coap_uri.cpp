@@ -6,7 +6,7 @@
 #include <cstring>
 #include <memory>
 
-#include "transport/socket_address.hpp"
+#include "socket_address.hpp"
 
 namespace drover::transport {
 

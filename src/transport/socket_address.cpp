@@ -1,4 +1,4 @@
-#include "transport/socket_address.hpp"
+#include "socket_address.hpp"
 
 #include <arpa/inet.h>
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "transport/socket_address.hpp"
+#include "socket_address.hpp"
 
 namespace drover::transport {
 

@@ -1,8 +1,8 @@
-#include "lwm2m/formats/base64.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
 
 #include <array>
 
-namespace drover::lwm2m::detail {
+namespace drover::lwm2m {
 namespace {
 
 constexpr std::string_view standard_alphabet =
@@ -84,4 +84,4 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, bo
   return out;
 }
 
-}  // namespace drover::lwm2m::detail
+}  // namespace drover::lwm2m

@@ -1,9 +1,9 @@
 // application/cbor (60): one resource or resource instance value as a single CBOR data item
 // (Core TS 1.1+). The item's major type gives the value's natural type; the TypeResolver tells
 // Time, Objlnk and Corelnk apart from integers and strings. Record times are not carried.
-#include "lwm2m/formats/cbor_value.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/single_value.hpp"
+#include "cbor_value.hpp"
+#include "format_codecs.hpp"
+#include "single_value.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

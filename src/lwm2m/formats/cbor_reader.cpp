@@ -1,10 +1,10 @@
-#include "lwm2m/formats/cbor_reader.hpp"
+#include "cbor_reader.hpp"
 
 #include <bit>
 #include <cmath>
 #include <limits>
 
-#include "lwm2m/formats/utf8.hpp"
+#include "utf8.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

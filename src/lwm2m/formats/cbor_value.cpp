@@ -1,4 +1,4 @@
-#include "lwm2m/formats/cbor_value.hpp"
+#include "cbor_value.hpp"
 
 namespace drover::lwm2m::detail {
 
@@ -31,39 +31,9 @@ std::optional<FormatError> read_cbor_value(CborReader& reader, WireValue& out) {
 }
 
 void write_cbor_value(CborWriter& writer, const Value& value) {
-  switch (value.type()) {
-    case DataType::None:
-      writer.null();
-      break;
-    case DataType::String:
-      writer.text(value.get<std::string>());
-      break;
-    case DataType::Corelnk:
-      writer.text(value.get<Corelnk>().text);
-      break;
-    case DataType::Integer:
-      writer.signed_integer(value.get<std::int64_t>());
-      break;
-    case DataType::UnsignedInteger:
-      writer.unsigned_integer(value.get<std::uint64_t>());
-      break;
-    case DataType::Float:
-      writer.floating(value.get<double>());
-      break;
-    case DataType::Boolean:
-      writer.boolean(value.get<bool>());
-      break;
-    case DataType::Opaque:
-      writer.bytes(value.get<Opaque>());
-      break;
-    case DataType::Time:
-      writer.tag(1);
-      writer.signed_integer(value.get<Time>().seconds);
-      break;
-    case DataType::Objlnk:
-      writer.text(objlnk_text(value.get<Objlnk>()));
-      break;
-  }
+  if (value.is_none()) return writer.null();
+  if (value.type() == DataType::Time) writer.tag(1);
+  write_wire_value(writer, value);
 }
 
 }  // namespace drover::lwm2m::detail

@@ -5,8 +5,8 @@
 
 #include <optional>
 
-#include "lwm2m/formats/cbor_reader.hpp"
-#include "lwm2m/formats/cbor_writer.hpp"
+#include "cbor_reader.hpp"
+#include "cbor_writer.hpp"
 
 namespace drover::lwm2m::detail {
 

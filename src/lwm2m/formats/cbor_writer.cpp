@@ -1,4 +1,4 @@
-#include "lwm2m/formats/cbor_writer.hpp"
+#include "cbor_writer.hpp"
 
 #include <bit>
 #include <cmath>

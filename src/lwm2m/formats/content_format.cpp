@@ -1,7 +1,7 @@
 // Content-format names and numbers, and the dispatch to the per-format codecs.
 #include "drover/lwm2m/formats/content_format.hpp"
 
-#include "lwm2m/formats/format_codecs.hpp"
+#include "format_codecs.hpp"
 
 namespace drover::lwm2m {
 namespace {

@@ -1,10 +1,10 @@
-#include "lwm2m/formats/json_reader.hpp"
+#include "json_reader.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <system_error>
 
-#include "lwm2m/formats/utf8.hpp"
+#include "utf8.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "drover/lwm2m/formats/content_format.hpp"
-#include "lwm2m/formats/wire_value.hpp"
+#include "wire_value.hpp"
 
 namespace drover::lwm2m::detail {
 

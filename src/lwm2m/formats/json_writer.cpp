@@ -1,4 +1,4 @@
-#include "lwm2m/formats/json_writer.hpp"
+#include "json_writer.hpp"
 
 #include <array>
 #include <charconv>

@@ -4,7 +4,7 @@
 #include <array>
 #include <string>
 
-#include "lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 
 namespace drover::lwm2m {
 namespace {
@@ -265,19 +265,19 @@ Link& Link::add(std::string name, std::optional<std::string> v) {
 
 Link& Link::add(std::string name, double number) {
   std::string text;
-  detail::append_double(text, number);
+  append_double(text, number);
   return add(std::move(name), std::move(text));
 }
 
 Link& Link::add_signed(std::string name, std::int64_t number) {
   std::string text;
-  detail::append_int64(text, number);
+  append_int64(text, number);
   return add(std::move(name), std::move(text));
 }
 
 Link& Link::add_unsigned(std::string name, std::uint64_t number) {
   std::string text;
-  detail::append_uint64(text, number);
+  append_uint64(text, number);
   return add(std::move(name), std::move(text));
 }
 
@@ -290,7 +290,7 @@ std::optional<std::vector<std::uint16_t>> Link::content_formats() const {
     const std::size_t space = rest.find(' ');
     const std::string_view item = rest.substr(0, space);
     if (!item.empty()) {
-      const auto number = detail::parse_uint64(item);
+      const auto number = parse_uint64(item);
       if (!number || *number > 0xFFFF) return std::nullopt;
       formats.push_back(static_cast<std::uint16_t>(*number));
     }
@@ -302,7 +302,7 @@ std::optional<std::vector<std::uint16_t>> Link::content_formats() const {
 
 std::optional<std::uint64_t> Link::uint_attribute(std::string_view name) const {
   const auto text = value(name);
-  return text ? detail::parse_uint64(*text) : std::nullopt;
+  return text ? parse_uint64(*text) : std::nullopt;
 }
 
 std::optional<std::uint16_t> Link::uint16_attribute(std::string_view name) const {
@@ -313,7 +313,7 @@ std::optional<std::uint16_t> Link::uint16_attribute(std::string_view name) const
 
 std::optional<double> Link::number_attribute(std::string_view name) const {
   const auto text = value(name);
-  return text ? detail::parse_double(*text) : std::nullopt;
+  return text ? parse_double(*text) : std::nullopt;
 }
 
 std::optional<bool> Link::flag_attribute(std::string_view name) const {

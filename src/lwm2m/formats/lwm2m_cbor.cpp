@@ -8,11 +8,10 @@
 // their paths first appear in the records. The format has no timestamps: Record::time is not
 // carried (as with TLV).
 #include <algorithm>
-#include <numeric>
 
-#include "lwm2m/formats/cbor_value.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/record_checks.hpp"
+#include "cbor_value.hpp"
+#include "format_codecs.hpp"
+#include "record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -156,23 +155,8 @@ class Decoder {
     return std::nullopt;
   }
 
-  // The same path twice, or a value and an entry below it, is ambiguous.
   std::optional<FormatError> check_unique() const {
-    const std::size_t n = offsets_.size();
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    const auto path_of = [&](std::size_t i) -> const Path& { return out_[first_ + i].path; };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return path_of(a) < path_of(b); });
-    for (std::size_t k = 1; k < n; ++k) {
-      const std::size_t a = order[k - 1];
-      const std::size_t b = order[k];
-      if (path_of(a).is_prefix_of(path_of(b))) {
-        return cbor_error(ErrorKind::Duplicate, std::max(offsets_[a], offsets_[b]),
-                          "duplicate entries for " + path_of(b).to_string(), path_of(b));
-      }
-    }
-    return std::nullopt;
+    return check_unique_paths(std::span<const Record>(out_).subspan(first_), offsets_, format_name);
   }
 
   CborReader reader_;

@@ -1,10 +1,10 @@
-#include "lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 
 #include <array>
 #include <charconv>
 #include <system_error>
 
-namespace drover::lwm2m::detail {
+namespace drover::lwm2m {
 namespace {
 
 bool is_digit(char c) {
@@ -106,4 +106,4 @@ void append_double(std::string& out, double v) {
   out.append(buf.data(), r.ptr);
 }
 
-}  // namespace drover::lwm2m::detail
+}  // namespace drover::lwm2m

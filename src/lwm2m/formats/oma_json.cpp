@@ -9,11 +9,11 @@
 // the common case, "/3/0/" for a Read of /3/0) and "bt" under the same rule as SenML.
 #include <cmath>
 
-#include "lwm2m/formats/base64.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/json_reader.hpp"
-#include "lwm2m/formats/json_writer.hpp"
-#include "lwm2m/formats/senml.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
+#include "format_codecs.hpp"
+#include "json_reader.hpp"
+#include "json_writer.hpp"
+#include "senml.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

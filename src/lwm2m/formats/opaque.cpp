@@ -1,8 +1,8 @@
 // application/octet-stream (42): the raw bytes of one Opaque resource or resource instance.
 #include <string>
 
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/single_value.hpp"
+#include "format_codecs.hpp"
+#include "single_value.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

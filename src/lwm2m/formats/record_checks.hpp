@@ -16,4 +16,11 @@ namespace drover::lwm2m::detail {
 std::optional<FormatError> check_record_paths(std::span<const Record> records, const Path& base,
                                               std::string_view format);
 
+// Error (Duplicate) when a decoded record's path is another's or lies below it: the same path
+// twice, or a value and an entry below it, is ambiguous. `offsets` holds the payload offset of
+// each record, for the report; `format` names the format in the message.
+std::optional<FormatError> check_unique_paths(std::span<const Record> records,
+                                              std::span<const std::size_t> offsets,
+                                              std::string_view format);
+
 }  // namespace drover::lwm2m::detail

@@ -1,9 +1,9 @@
-#include "lwm2m/formats/senml.hpp"
+#include "senml.hpp"
 
 #include <cmath>
 
-#include "lwm2m/formats/base64.hpp"
-#include "lwm2m/formats/record_checks.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
+#include "record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

@@ -1,10 +1,10 @@
 // SenML CBOR (112): RFC 8428 §6 as profiled by the LwM2M Core TS. A CBOR array of maps keyed by
 // the integer labels of RFC 8428 Table 4; object links go under the text key "vlo". Text keys
 // spelled like the JSON labels are accepted too; tags before values are ignored.
-#include "lwm2m/formats/cbor_reader.hpp"
-#include "lwm2m/formats/cbor_writer.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/senml.hpp"
+#include "cbor_reader.hpp"
+#include "cbor_writer.hpp"
+#include "format_codecs.hpp"
+#include "senml.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -130,37 +130,7 @@ void write_label(CborWriter& w, SenmlLabel label) {
 // Precondition: `value` is not None.
 void write_value(CborWriter& w, const Value& value) {
   write_label(w, senml_value_label(value.type()));
-  switch (value.type()) {
-    case DataType::String:
-      w.text(value.get<std::string>());
-      break;
-    case DataType::Corelnk:
-      w.text(value.get<Corelnk>().text);
-      break;
-    case DataType::Integer:
-      w.signed_integer(value.get<std::int64_t>());
-      break;
-    case DataType::UnsignedInteger:
-      w.unsigned_integer(value.get<std::uint64_t>());
-      break;
-    case DataType::Time:
-      w.signed_integer(value.get<Time>().seconds);
-      break;
-    case DataType::Float:
-      w.floating(value.get<double>());
-      break;
-    case DataType::Boolean:
-      w.boolean(value.get<bool>());
-      break;
-    case DataType::Opaque:
-      w.bytes(value.get<Opaque>());
-      break;
-    case DataType::Objlnk:
-      w.text(objlnk_text(value.get<Objlnk>()));
-      break;
-    case DataType::None:
-      break;
-  }
+  write_wire_value(w, value);
 }
 
 }  // namespace

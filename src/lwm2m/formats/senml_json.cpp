@@ -3,11 +3,11 @@
 // just says "base64".
 #include <cmath>
 
-#include "lwm2m/formats/base64.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/json_reader.hpp"
-#include "lwm2m/formats/json_writer.hpp"
-#include "lwm2m/formats/senml.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
+#include "format_codecs.hpp"
+#include "json_reader.hpp"
+#include "json_writer.hpp"
+#include "senml.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -106,46 +106,29 @@ constexpr SenmlSizes json_sizes{
     5,  // ,"t":
 };
 
+// SenML JSON's form of each kind of wire value: strings, numbers, booleans, and Opaque in
+// base64url (RFC 8428 §6).
+struct JsonValueOut {
+  JsonWriter& w;
+  void text(std::string_view v) { w.string(v); }
+  void signed_integer(std::int64_t v) { w.integer(v); }
+  void unsigned_integer(std::uint64_t v) { w.unsigned_integer(v); }
+  void floating(double v) { w.floating(v); }
+  void boolean(bool v) { w.boolean(v); }
+  void bytes(std::span<const std::uint8_t> v) { w.string(base64url_encode(v)); }
+};
+
 // Precondition: `value` is not None.
 std::optional<FormatError> write_value(JsonWriter& w, const Record& record) {
   const Value& value = record.value;
-  w.key(senml_json_label(senml_value_label(value.type())));
-  switch (value.type()) {
-    case DataType::String:
-      w.string(value.get<std::string>());
-      break;
-    case DataType::Corelnk:
-      w.string(value.get<Corelnk>().text);
-      break;
-    case DataType::Integer:
-      w.integer(value.get<std::int64_t>());
-      break;
-    case DataType::UnsignedInteger:
-      w.unsigned_integer(value.get<std::uint64_t>());
-      break;
-    case DataType::Time:
-      w.integer(value.get<Time>().seconds);
-      break;
-    case DataType::Float:
-      if (!std::isfinite(value.get<double>())) {
-        return FormatError{std::string(format_name) + " cannot carry the Float value " +
-                               value.debug_string() + " of " + record.path.to_string(),
-                           0, record.path, FormatErrorKind::Unsupported};
-      }
-      w.floating(value.get<double>());
-      break;
-    case DataType::Boolean:
-      w.boolean(value.get<bool>());
-      break;
-    case DataType::Opaque:
-      w.string(base64url_encode(value.get<Opaque>()));
-      break;
-    case DataType::Objlnk:
-      w.string(objlnk_text(value.get<Objlnk>()));
-      break;
-    case DataType::None:
-      break;
+  if (value.type() == DataType::Float && !std::isfinite(value.get<double>())) {
+    return FormatError{std::string(format_name) + " cannot carry the Float value " +
+                           value.debug_string() + " of " + record.path.to_string(),
+                       0, record.path, FormatErrorKind::Unsupported};
   }
+  w.key(senml_json_label(senml_value_label(value.type())));
+  JsonValueOut out{w};
+  write_wire_value(out, value);
   return std::nullopt;
 }
 

@@ -1,8 +1,8 @@
-#include "lwm2m/formats/single_value.hpp"
+#include "single_value.hpp"
 
 #include <string>
 
-#include "lwm2m/formats/record_checks.hpp"
+#include "record_checks.hpp"
 
 namespace drover::lwm2m::detail {
 

@@ -3,11 +3,11 @@
 #include <cmath>
 #include <string>
 
-#include "lwm2m/formats/base64.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/number_text.hpp"
-#include "lwm2m/formats/single_value.hpp"
-#include "lwm2m/formats/utf8.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
+#include "format_codecs.hpp"
+#include "single_value.hpp"
+#include "utf8.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

@@ -11,13 +11,12 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <string>
 
-#include "lwm2m/formats/format_codecs.hpp"
-#include "lwm2m/formats/record_checks.hpp"
-#include "lwm2m/formats/single_value.hpp"
-#include "lwm2m/formats/utf8.hpp"
+#include "format_codecs.hpp"
+#include "record_checks.hpp"
+#include "single_value.hpp"
+#include "utf8.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
@@ -281,24 +280,8 @@ class Decoder {
     return std::nullopt;
   }
 
-  // A payload naming the same path twice, or a value and an entry below it, is ambiguous.
   std::optional<FormatError> check_unique() const {
-    const std::size_t n = offsets_.size();
-    if (n < 2) return std::nullopt;
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    const auto path_of = [&](std::size_t i) -> const Path& { return out_[first_ + i].path; };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return path_of(a) < path_of(b); });
-    for (std::size_t k = 1; k < n; ++k) {
-      const std::size_t a = order[k - 1];
-      const std::size_t b = order[k];
-      if (path_of(a).is_prefix_of(path_of(b))) {
-        return tlv_error(ErrorKind::Duplicate, std::max(offsets_[a], offsets_[b]),
-                         "duplicate entries for " + path_of(b).to_string(), path_of(b));
-      }
-    }
-    return std::nullopt;
+    return check_unique_paths(std::span<const Record>(out_).subspan(first_), offsets_, "TLV");
   }
 
   std::span<const std::uint8_t> in_;

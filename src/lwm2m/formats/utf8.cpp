@@ -1,4 +1,4 @@
-#include "lwm2m/formats/utf8.hpp"
+#include "utf8.hpp"
 
 #include <cstdint>
 

@@ -1,10 +1,10 @@
-#include "lwm2m/formats/wire_value.hpp"
+#include "wire_value.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "lwm2m/formats/number_text.hpp"
-#include "lwm2m/formats/utf8.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
+#include "utf8.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

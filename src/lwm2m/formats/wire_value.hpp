@@ -60,4 +60,34 @@ bool has_valid_text(const Value& value);
 std::optional<Objlnk> parse_objlnk(std::string_view text);
 std::string objlnk_text(Objlnk link);
 
+// Writes `value` with the one call of `out` that its kind of wire value takes: text,
+// signed_integer, unsigned_integer, floating, boolean or bytes (a Time as its seconds, an Objlnk
+// as its text). What a format adds around a value (a label, a time tag) is the caller's.
+// Precondition: `value` is not None.
+template <typename Out>
+void write_wire_value(Out& out, const Value& value) {
+  switch (value.type()) {
+    case DataType::String:
+      return out.text(value.get<std::string>());
+    case DataType::Corelnk:
+      return out.text(value.get<Corelnk>().text);
+    case DataType::Integer:
+      return out.signed_integer(value.get<std::int64_t>());
+    case DataType::UnsignedInteger:
+      return out.unsigned_integer(value.get<std::uint64_t>());
+    case DataType::Time:
+      return out.signed_integer(value.get<Time>().seconds);
+    case DataType::Float:
+      return out.floating(value.get<double>());
+    case DataType::Boolean:
+      return out.boolean(value.get<bool>());
+    case DataType::Opaque:
+      return out.bytes(value.get<Opaque>());
+    case DataType::Objlnk:
+      return out.text(objlnk_text(value.get<Objlnk>()));
+    case DataType::None:
+      return;
+  }
+}
+
 }  // namespace drover::lwm2m::detail

@@ -2,7 +2,7 @@
 // 5 Firmware Update, 6 Location, 7 Connectivity Statistics, 21 OSCORE) in the versions
 // LwM2M 1.0-1.2 clients announce. IDs, names, operations, shapes, types, ranges and units follow
 // the OMA registry; descriptions are left out (the DDF loader keeps them for files it reads).
-#include "lwm2m/model/builtin_tables.hpp"
+#include "builtin_tables.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

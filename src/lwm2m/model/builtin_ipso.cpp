@@ -1,6 +1,6 @@
 // Common IPSO objects (3303 Temperature, 3304 Humidity, 3311 Light Control, 3313 Accelerometer,
 // 3342 On/Off switch) at their newest registry versions. Descriptions are left out.
-#include "lwm2m/model/builtin_tables.hpp"
+#include "builtin_tables.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lwm2m/model/builtin_tables.hpp"
+#include "builtin_tables.hpp"
 
 namespace drover::lwm2m {
 namespace {

@@ -5,7 +5,7 @@
 #include <system_error>
 
 #include "drover/lwm2m/model/ddf.hpp"
-#include "lwm2m/model/text_util.hpp"
+#include "text_util.hpp"
 
 namespace drover::lwm2m {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "lwm2m/model/text_util.hpp"
+#include "text_util.hpp"
 
 namespace drover::lwm2m {
 namespace {

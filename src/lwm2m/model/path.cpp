@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
-#include "lwm2m/model/text_util.hpp"
+#include "text_util.hpp"
 
 namespace drover::lwm2m {
 namespace {

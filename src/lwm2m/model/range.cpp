@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "lwm2m/model/text_util.hpp"
+#include "text_util.hpp"
 
 namespace drover::lwm2m {
 namespace {

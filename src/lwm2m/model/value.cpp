@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "lwm2m/model/text_util.hpp"
+#include "text_util.hpp"
 
 namespace drover::lwm2m {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 
 namespace drover::lwm2m {
 namespace {
@@ -10,13 +10,19 @@ namespace {
 constexpr std::string_view names[attribute_count] = {"pmin",  "pmax",  "gt",   "lt",  "st",
                                                      "epmin", "epmax", "edge", "con", "hqmax"};
 
-std::size_t index(Attribute a) { return static_cast<std::size_t>(a); }
+std::size_t index(Attribute a) {
+  return static_cast<std::size_t>(a);
+}
 
-bool is_flag(Attribute a) { return a == Attribute::Edge || a == Attribute::Con; }
+bool is_flag(Attribute a) {
+  return a == Attribute::Edge || a == Attribute::Con;
+}
 
 }  // namespace
 
-std::string_view to_string(Attribute a) { return names[index(a)]; }
+std::string_view to_string(Attribute a) {
+  return names[index(a)];
+}
 
 std::optional<Attribute> attribute_from_string(std::string_view name) {
   for (std::size_t i = 0; i < attribute_count; ++i)
@@ -99,7 +105,7 @@ std::optional<std::string> parse_attribute_queries(const coap::Message& request,
     const std::string_view text = query.substr(eq + 1);
     double value = 0;
     if (is_integer_attribute(*attribute)) {
-      const auto n = detail::parse_uint64(text);
+      const auto n = parse_uint64(text);
       if (!n || *n > (std::uint64_t{1} << 53) || (is_flag(*attribute) && *n > 1)) {
         error = "attribute " + std::string(name) + " needs " +
                 (is_flag(*attribute) ? "0 or 1" : "a non-negative integer") + ", got \"" +
@@ -108,7 +114,7 @@ std::optional<std::string> parse_attribute_queries(const coap::Message& request,
       }
       value = static_cast<double>(*n);
     } else {
-      const auto n = detail::parse_double(text);
+      const auto n = parse_double(text);
       if (!n || (*attribute == Attribute::St && *n < 0)) {
         error = "attribute " + std::string(name) + " needs a" +
                 (*attribute == Attribute::St ? " non-negative" : "") + " number, got \"" +
@@ -132,9 +138,9 @@ void add_attribute_queries(const AttributeUpdate& update, coap::Message& request
     query.assign(names[i]);
     query += '=';
     if (is_integer_attribute(a))
-      detail::append_uint64(query, static_cast<std::uint64_t>(*v));
+      append_uint64(query, static_cast<std::uint64_t>(*v));
     else
-      detail::append_double(query, *v);
+      append_double(query, *v);
     request.add_option(coap::options::UriQuery, query);
   }
   for (const auto a : update.cleared) request.add_option(coap::options::UriQuery, to_string(a));

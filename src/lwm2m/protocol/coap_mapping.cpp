@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 
 namespace drover::lwm2m {
 
@@ -11,7 +11,7 @@ void set_path(coap::Message& message, const Path& path, std::string_view root) {
   std::string text(root);
   for (std::size_t i = 0; i < path.depth(); ++i) {
     if (text.empty() || text.back() != '/') text += '/';
-    detail::append_uint64(text, path[i]);
+    append_uint64(text, path[i]);
   }
   message.set_uri_path(text);
 }
@@ -48,7 +48,7 @@ std::optional<Path> path_of(const coap::Message& request, std::string_view root)
       return;
     }
     // One spelling per ID: no sign, no leading zero (as Path::parse).
-    const auto n = detail::parse_uint64(s);
+    const auto n = parse_uint64(s);
     if (!n || *n > max_id || (s.size() > 1 && s.front() == '0')) {
       ok = false;
       return;
@@ -57,11 +57,16 @@ std::optional<Path> path_of(const coap::Message& request, std::string_view root)
   });
   if (!ok || index < root_segments) return std::nullopt;
   switch (depth) {
-    case 0: return Path();
-    case 1: return Path(ids[0]);
-    case 2: return Path(ids[0], ids[1]);
-    case 3: return Path(ids[0], ids[1], ids[2]);
-    default: return Path(ids[0], ids[1], ids[2], ids[3]);
+    case 0:
+      return Path();
+    case 1:
+      return Path(ids[0]);
+    case 2:
+      return Path(ids[0], ids[1]);
+    case 3:
+      return Path(ids[0], ids[1], ids[2]);
+    default:
+      return Path(ids[0], ids[1], ids[2], ids[3]);
   }
 }
 
@@ -73,7 +78,8 @@ FormatOption format_option(const coap::Message& message, std::uint16_t number) {
   if (!option) return out;
   out.present = true;
   const auto value = option->as_uint();
-  if (value && *value <= 0xFFFF) out.format = content_format_from_number(static_cast<std::uint16_t>(*value));
+  if (value && *value <= 0xFFFF)
+    out.format = content_format_from_number(static_cast<std::uint16_t>(*value));
   return out;
 }
 
@@ -83,7 +89,9 @@ FormatOption content_format_of(const coap::Message& message) {
   return format_option(message, coap::options::ContentFormat);
 }
 
-FormatOption accept_of(const coap::Message& message) { return format_option(message, coap::options::Accept); }
+FormatOption accept_of(const coap::Message& message) {
+  return format_option(message, coap::options::Accept);
+}
 
 void set_content_format(coap::Message& message, ContentFormat format) {
   message.set_uint_option(coap::options::ContentFormat, static_cast<std::uint16_t>(format));

@@ -1,14 +1,16 @@
 #include "drover/lwm2m/protocol/registration.hpp"
 
-#include "lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 
 namespace drover::lwm2m {
 namespace {
 
 // Calls f(name, value) for each Uri-Query "name=value" (value nullopt for a bare "name"); stops at
 // the first error f returns.
-template <typename F>  // std::optional<QueryError>(std::string_view, std::optional<std::string_view>)
-std::optional<QueryError> for_each_query(const coap::Message& request, F&& f) {
+template <typename F>  // std::optional<QueryError>(std::string_view,
+                       // std::optional<std::string_view>)
+                       std::optional<QueryError> for_each_query(const coap::Message& request,
+                                                                F&& f) {
   std::optional<QueryError> error;
   request.for_each(coap::options::UriQuery, [&](const coap::OptionView& option) {
     if (error) return;
@@ -22,7 +24,9 @@ std::optional<QueryError> for_each_query(const coap::Message& request, F&& f) {
   return error;
 }
 
-QueryError bad(std::string message) { return QueryError{std::move(message), false}; }
+QueryError bad(std::string message) {
+  return QueryError{std::move(message), false};
+}
 
 // Parameters shared by Register and Update.
 struct Common {
@@ -35,27 +39,34 @@ struct Common {
   // nullopt: `name` is not one of them; else the error (or none) of reading it.
   std::optional<std::optional<QueryError>> read(std::string_view name,
                                                 std::optional<std::string_view> value) {
-    const unsigned bit = name == "lt" ? 1u : name == "b" ? 2u : name == "Q" ? 4u : name == "sms" ? 8u : 0u;
+    const unsigned bit = name == "lt"    ? 1u
+                         : name == "b"   ? 2u
+                         : name == "Q"   ? 4u
+                         : name == "sms" ? 8u
+                                         : 0u;
     if (bit == 0) return std::nullopt;
-    if (seen & bit) return std::optional<QueryError>(bad("parameter " + std::string(name) + " given twice"));
+    if (seen & bit)
+      return std::optional<QueryError>(bad("parameter " + std::string(name) + " given twice"));
     seen |= bit;
     if (bit == 4) {
       if (value) return std::optional<QueryError>(bad("Q takes no value"));
       queue_mode = true;
       return std::optional<QueryError>();
     }
-    if (!value) return std::optional<QueryError>(bad("parameter " + std::string(name) + " needs a value"));
+    if (!value)
+      return std::optional<QueryError>(bad("parameter " + std::string(name) + " needs a value"));
     if (bit == 1) {
-      const auto n = detail::parse_uint64(*value);
+      const auto n = parse_uint64(*value);
       if (!n || *n == 0 || *n > 0xFFFFFFFFu)
-        return std::optional<QueryError>(bad("lt must be a lifetime in seconds (1 to 4294967295), got \"" +
-                                             std::string(*value) + "\""));
+        return std::optional<QueryError>(
+            bad("lt must be a lifetime in seconds (1 to 4294967295), got \"" + std::string(*value) +
+                "\""));
       lifetime = static_cast<std::uint32_t>(*n);
     } else if (bit == 2) {
       if (value->empty() || value->size() > 8 ||
           value->find_first_not_of("UTSNQ") != std::string_view::npos)
-        return std::optional<QueryError>(bad("b must be binding letters among U, T, S, N, Q, got \"" +
-                                             std::string(*value) + "\""));
+        return std::optional<QueryError>(bad(
+            "b must be binding letters among U, T, S, N, Q, got \"" + std::string(*value) + "\""));
       binding = std::string(*value);
       if (value->find('Q') != std::string_view::npos) queue_mode = true;  // LwM2M 1.0: "UQ"
     } else {
@@ -71,9 +82,12 @@ struct Common {
 
 std::string_view to_string(Lwm2mVersion v) {
   switch (v) {
-    case Lwm2mVersion::V1_0: return "1.0";
-    case Lwm2mVersion::V1_1: return "1.1";
-    case Lwm2mVersion::V1_2: return "1.2";
+    case Lwm2mVersion::V1_0:
+      return "1.0";
+    case Lwm2mVersion::V1_1:
+      return "1.1";
+    case Lwm2mVersion::V1_2:
+      return "1.2";
   }
   return "?";
 }
@@ -81,7 +95,7 @@ std::string_view to_string(Lwm2mVersion v) {
 std::optional<Lwm2mVersion> lwm2m_version_from_string(std::string_view text) {
   // "1.1" or "1.1.<patch>" with a decimal patch number.
   if (text.size() > 3) {
-    if (text[3] != '.' || text.size() == 4 || !detail::parse_uint64(text.substr(4))) return std::nullopt;
+    if (text[3] != '.' || text.size() == 4 || !parse_uint64(text.substr(4))) return std::nullopt;
     text = text.substr(0, 3);
   }
   if (text == "1.0") return Lwm2mVersion::V1_0;
@@ -96,7 +110,9 @@ std::optional<QueryError> parse_register_query(const coap::Message& request, Reg
   bool seen_ep = false;
   bool seen_version = false;
   auto error = for_each_query(
-      request, [&](std::string_view name, std::optional<std::string_view> value) -> std::optional<QueryError> {
+      request,
+      [&](std::string_view name,
+          std::optional<std::string_view> value) -> std::optional<QueryError> {
         if (auto handled = common.read(name, value)) return *handled;
         if (name == "ep") {
           if (seen_ep) return bad("parameter ep given twice");
@@ -110,7 +126,8 @@ std::optional<QueryError> parse_register_query(const coap::Message& request, Reg
           seen_version = true;
           const auto version = value ? lwm2m_version_from_string(*value) : std::nullopt;
           if (!version)
-            return QueryError{"unsupported LwM2M version \"" + std::string(value.value_or("")) + "\"", true};
+            return QueryError{
+                "unsupported LwM2M version \"" + std::string(value.value_or("")) + "\"", true};
           out.version = version;
         }
         return std::nullopt;  // other parameters (pid, ...) are not used here
@@ -123,30 +140,33 @@ std::optional<QueryError> parse_register_query(const coap::Message& request, Reg
 std::optional<QueryError> parse_update_query(const coap::Message& request, UpdateParams& out) {
   out = {};
   Common common{out.lifetime, out.binding, out.queue_mode, out.sms};
-  auto error = for_each_query(
-      request, [&](std::string_view name, std::optional<std::string_view> value) -> std::optional<QueryError> {
-        if (auto handled = common.read(name, value)) return *handled;
-        return std::nullopt;
-      });
+  auto error =
+      for_each_query(request,
+                     [&](std::string_view name,
+                         std::optional<std::string_view> value) -> std::optional<QueryError> {
+                       if (auto handled = common.read(name, value)) return *handled;
+                       return std::nullopt;
+                     });
   if (error) out = {};
   return error;
 }
 
 namespace {
 
-void add_common(const std::optional<std::uint32_t>& lifetime, const std::optional<std::string>& binding,
-                bool queue_mode, bool queue_in_binding, const std::optional<std::string>& sms,
-                coap::Message& request) {
+void add_common(const std::optional<std::uint32_t>& lifetime,
+                const std::optional<std::string>& binding, bool queue_mode, bool queue_in_binding,
+                const std::optional<std::string>& sms, coap::Message& request) {
   std::string q;
   if (lifetime) {
     q = "lt=";
-    detail::append_uint64(q, *lifetime);
+    append_uint64(q, *lifetime);
     request.add_option(coap::options::UriQuery, q);
   }
   if (sms) request.add_option(coap::options::UriQuery, "sms=" + *sms);
   std::string b = binding.value_or("");
   if (queue_in_binding) {
-    if (queue_mode && b.find('Q') == std::string::npos) b.insert(b.empty() ? 0 : 1, b.empty() ? "UQ" : "Q");
+    if (queue_mode && b.find('Q') == std::string::npos)
+      b.insert(b.empty() ? 0 : 1, b.empty() ? "UQ" : "Q");
   } else {
     std::erase(b, 'Q');  // 1.1 moved Q out of the binding
   }

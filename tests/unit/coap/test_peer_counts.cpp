@@ -1,9 +1,9 @@
-#include "coap/peer_counts.hpp"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
+
+#include "peer_counts.hpp"
 
 namespace drover::coap {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lwm2m/formats/format_codecs.hpp"
+#include "format_codecs.hpp"
 #include "unit/lwm2m_formats/map_resolver.hpp"
 
 namespace drover::lwm2m::testing {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "lwm2m/formats/base64.hpp"
+#include "drover/lwm2m/formats/base64.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {

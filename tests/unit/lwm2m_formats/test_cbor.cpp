@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "lwm2m/formats/cbor_reader.hpp"
-#include "lwm2m/formats/cbor_writer.hpp"
+#include "cbor_reader.hpp"
+#include "cbor_writer.hpp"
 #include "unit/lwm2m_formats/codec_test_util.hpp"
 #include "unit/lwm2m_formats/map_resolver.hpp"
 

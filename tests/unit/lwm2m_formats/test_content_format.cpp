@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "drover/lwm2m/formats/content_format.hpp"
-#include "lwm2m/formats/format_codecs.hpp"
+#include "format_codecs.hpp"
 #include "unit/lwm2m_formats/map_resolver.hpp"
 
 namespace drover::lwm2m {

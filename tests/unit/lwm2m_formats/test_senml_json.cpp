@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "lwm2m/formats/json_reader.hpp"
-#include "lwm2m/formats/json_writer.hpp"
+#include "json_reader.hpp"
+#include "json_writer.hpp"
 #include "unit/lwm2m_formats/codec_test_util.hpp"
 
 namespace drover::lwm2m {

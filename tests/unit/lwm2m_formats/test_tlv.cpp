@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "lwm2m/formats/format_codecs.hpp"
+#include "format_codecs.hpp"
 #include "unit/lwm2m_formats/map_resolver.hpp"
 
 namespace drover::lwm2m {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace drover::lwm2m::detail {
+namespace drover::lwm2m {
 
 // Standard alphabet, with '=' padding.
 std::string base64_encode(std::span<const std::uint8_t> data);
@@ -22,4 +22,4 @@ std::string base64url_encode(std::span<const std::uint8_t> data);
 // Whitespace is not accepted.
 std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, bool url_alphabet);
 
-}  // namespace drover::lwm2m::detail
+}  // namespace drover::lwm2m

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace drover::lwm2m::detail {
+namespace drover::lwm2m {
 
 // Each parser accepts only the whole text: no spaces, no leading '+', no hex, no inf/nan.
 // On failure `error_at` (when given) receives the offset of the first offending character
@@ -23,4 +23,4 @@ void append_uint64(std::string& out, std::uint64_t v);
 // "3800") unless that gets long, then in exponent form ("1e+300"). Precondition: v is finite.
 void append_double(std::string& out, double v);
 
-}  // namespace drover::lwm2m::detail
+}  // namespace drover::lwm2m

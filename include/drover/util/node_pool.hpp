@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace drover::coap {
+namespace drover {
 
 template <typename Map>
 class NodePool {
@@ -52,4 +52,4 @@ class NodePool {
   std::vector<typename Map::node_type> spare_;
 };
 
-}  // namespace drover::coap
+}  // namespace drover
