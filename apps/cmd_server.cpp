@@ -25,12 +25,14 @@ struct ServerCommandOptions {
   std::string log_events = "registrations";
   std::size_t max_registrations = ServerRuntime::default_max_registrations;
   unsigned shards = 1;
+  StoreOptions store;
 };
 
 template <typename Runtime>
 int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
+  if (int code = runtime.open_store(o.store)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
   if (int code = runtime.open_http(o.http_address, o.http_port)) return code;
   runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
@@ -79,6 +81,14 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
                   "them all. --max-registrations is split between them")
       ->capture_default_str()
       ->check(CLI::Range(1u, multicore::ShardedServer::max_shards));
+  cmd->add_option("--store", o->store.kind,
+                  "Where registrations, observations and queued requests are kept: sqlite (in "
+                  "--data-dir, written behind: they survive a restart) or memory")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sqlite", "memory"}));
+  cmd->add_option("--data-dir", o->store.data_dir,
+                  "Folder of the SQLite store (default: " + store::default_data_dir().string() +
+                      "); one server at a time");
   cmd->add_option(
          "--log-events", o->log_events,
          "Server events logged: registrations (Register, De-register, expiry, "

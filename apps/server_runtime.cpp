@@ -169,8 +169,7 @@ ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations
   });
 }
 
-int load_models_into(const std::vector<std::string>& directories,
-                     lwm2m::ObjectRegistry& registry) {
+int load_models_into(const std::vector<std::string>& directories, lwm2m::ObjectRegistry& registry) {
   for (const auto& dir : directories) {
     const auto report = lwm2m::load_ddf_directory(dir, registry);
     if (!report.error.empty()) {
@@ -273,8 +272,16 @@ void log_totals(std::size_t registrations, const coap::EngineStats& stats) {
              " malformed");
 }
 
-void ServerRuntime::log_stopped() const {
+int ServerRuntime::open_store(const StoreOptions& options) {
+  if (int code = stores_.open(options, 1)) return code;
+  stores_.attach(0, core_, transport::DatagramLoop::now());
+  return 0;
+}
+
+void ServerRuntime::log_stopped() {
   log_totals(core_.counts().registrations, core_.engine_stats());
+  core_.set_persistence(nullptr);
+  stores_.close();
 }
 
 }  // namespace drover::apps

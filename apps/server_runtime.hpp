@@ -19,6 +19,7 @@
 #include "drover/http/message_log.hpp"
 #include "drover/server/server.hpp"
 #include "drover/transport/datagram_loop.hpp"
+#include "server_store.hpp"
 
 namespace drover::apps {
 
@@ -79,6 +80,8 @@ class ServerRuntime {
   // Each returns an exit code: 0 on success, 2 for a bad argument, 1 when a port cannot be had;
   // the reason is logged.
   int load_models(const std::vector<std::string>& directories);
+  // Opens the store and restores the server from it (before open_coap).
+  int open_store(const StoreOptions& options);
   // `address` empty: every address, IPv6 and IPv4.
   int open_coap(const std::string& address, std::uint16_t port);
   int open_http(const std::string& address, std::uint16_t port);
@@ -87,8 +90,8 @@ class ServerRuntime {
   void stop_on_signal(double duration, std::function<void()> on_stop) {
     stop_.start(duration, std::move(on_stop));
   }
-  // Logs the closing summary.
-  void log_stopped() const;
+  // Logs the closing summary, after the store has written everything.
+  void log_stopped();
   void set_event_log(EventLog log) { event_log_ = log; }
 
   server::Server& core() { return core_; }
@@ -98,6 +101,7 @@ class ServerRuntime {
 
  private:
   EventLog event_log_ = EventLog::Registrations;
+  ServerStores stores_;  // outlives the core, which writes to it
   server::Server core_;
   http::MessageTap tap_;
   transport::DatagramLoop loop_;

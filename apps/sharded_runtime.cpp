@@ -45,6 +45,7 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
   config.loop = loop_config();
   config.setup = [this](unsigned shard, server::Server& core) {
     core.objects() = models_;
+    stores_.attach(shard, core, transport::DatagramLoop::now());
     apis_[shard] = std::make_unique<http::Api>(core);
     taps_[shard] = std::make_unique<http::MessageTap>(core);
     taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
@@ -124,6 +125,8 @@ void ShardedRuntime::log_stopped() {
     });
   }
   log_totals(registrations, total);
+  if (sharded_) sharded_->stop();  // nothing writes to the stores any more
+  stores_.close();
 }
 
 }  // namespace drover::apps

@@ -37,6 +37,8 @@ class ShardedRuntime {
 
   // As ServerRuntime's; load_models before open_coap, which starts the shards.
   int load_models(const std::vector<std::string>& directories);
+  // Opens a store per shard; each shard's server is restored from its own as the shards start.
+  int open_store(const StoreOptions& options) { return stores_.open(options, shards_); }
   int open_coap(const std::string& address, std::uint16_t port);
   int open_http(const std::string& address, std::uint16_t port);
   void stop_on_signal(double duration, std::function<void()> on_stop) {
@@ -68,6 +70,7 @@ class ShardedRuntime {
   std::size_t per_shard_;
   EventLog event_log_ = EventLog::Registrations;
   lwm2m::ObjectRegistry models_;
+  ServerStores stores_;  // outlives the shards, which write to it
   // apis_[i] is used on shard i's thread only; made when the shards start.
   std::vector<std::unique_ptr<http::Api>> apis_;
   std::vector<std::unique_ptr<http::MessageTap>> taps_;  // likewise

@@ -128,6 +128,15 @@ Result<RequestId> Engine::send_request(const PeerAddress& peer, Message request,
                                                      : ClientRequest::Kind::Normal;
   return impl_->start_request(peer, std::move(request), now, options, kind, std::nullopt);
 }
+std::optional<Engine::ObservationState> Engine::observation_request(RequestId observation) const {
+  return impl_->observation_request(observation);
+}
+Result<RequestId> Engine::restore_observation(const PeerAddress& peer, Message request,
+                                              TimePoint now, const RequestOptions& options) {
+  const Impl::CollectIdlePeers collect{*impl_};
+  impl_->see(now);
+  return impl_->restore_observation(peer, std::move(request), now, options);
+}
 Status Engine::cancel(RequestId request) {
   const Impl::CollectIdlePeers collect{*impl_};
   return impl_->cancel(request, impl_->latest);

@@ -267,6 +267,14 @@ struct Engine::Impl {
   void forget_peer(const PeerAddress& peer, TimePoint now);
 
   // ---- exchange_client.cpp
+  // A client request of `kind` to `peer` (its Peer state `p`), counted against the peer and the
+  // observations, with `token` in the token index (none for pings). Nothing is sent.
+  ClientRequest& new_request(const PeerAddress& peer, Peer& p, ClientRequest::Kind kind,
+                             Message request, const RequestOptions& options,
+                             std::optional<Token> token);
+  Result<RequestId> restore_observation(const PeerAddress& peer, Message request, TimePoint now,
+                                        const RequestOptions& options);
+  std::optional<ObservationState> observation_request(RequestId id) const;
   Result<RequestId> start_request(const PeerAddress& peer, Message request, TimePoint now,
                                   const RequestOptions& options, ClientRequest::Kind kind,
                                   std::optional<Token> token);

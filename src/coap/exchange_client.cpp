@@ -28,6 +28,26 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
       p->queue.size() >= config.max_queued_requests_per_peer)
     return Error::QueueFull;
 
+  ClientRequest& req = new_request(peer, *p, kind, std::move(request), options,
+                                   kind == Kind::Ping ? std::optional<Token>{}
+                                   : token            ? *token
+                                                      : new_token(peer));
+  const RequestId id = req.id;
+  if (req.request.payload().size() > BlockOption::size_of(req.szx))
+    req.upload = Block1Upload{BlockOption{0, true, req.szx}};
+  bool reads = req.request.code == codes::Get || req.request.code == codes::Fetch;
+  if (options.block_szx && reads &&
+      !req.request.has_option(options::Block2))  // early negotiation (§4)
+    write_block(req.request, options::Block2, BlockOption{0, false, req.szx});
+  req.deadline = now + req.timeout;
+  timers.schedule(req.deadline, TimerKind::RequestDeadline, id.value);
+  submit(req, now, false);
+  return id;
+}
+
+ClientRequest& Engine::Impl::new_request(const PeerAddress& peer, Peer& p, ClientRequest::Kind kind,
+                                         Message request, const RequestOptions& options,
+                                         std::optional<Token> token) {
   RequestId id{new_id()};
   ClientRequest& req = request_nodes
                            .emplace(requests, id,
@@ -40,28 +60,42 @@ Result<RequestId> Engine::Impl::start_request(const PeerAddress& peer, Message r
                            ->second;
   req.id = id;
   req.peer = peer;
-  req.peer_state = p;
+  req.peer_state = &p;
   req.kind = kind;
   req.request = std::move(request);
-  req.confirmable = kind == Kind::Ping || options.confirmable;
+  req.confirmable = kind == ClientRequest::Kind::Ping || options.confirmable;
   req.szx = std::min(options.block_szx.value_or(config.block_szx), BlockOption::max_szx);
   req.timeout = options.timeout.value_or(config.request_timeout);
-  if (kind != Kind::Ping) {
-    req.token = token ? *token : new_token(peer);
+  if (token) {
+    req.token = *token;
     token_nodes.emplace(tokens, TokenKey(peer, req.token))->second = id;
   }
-  if (req.request.payload().size() > BlockOption::size_of(req.szx))
-    req.upload = Block1Upload{BlockOption{0, true, req.szx}};
-  bool reads = req.request.code == codes::Get || req.request.code == codes::Fetch;
-  if (options.block_szx && reads &&
-      !req.request.has_option(options::Block2))  // early negotiation (§4)
-    write_block(req.request, options::Block2, BlockOption{0, false, req.szx});
-  ++p->requests;
-  if (kind == Kind::Observe) ++observations;
-  req.deadline = now + req.timeout;
-  timers.schedule(req.deadline, TimerKind::RequestDeadline, id.value);
-  submit(req, now, false);
-  return id;
+  ++p.requests;
+  if (kind == ClientRequest::Kind::Observe) ++observations;
+  return req;
+}
+
+Result<RequestId> Engine::Impl::restore_observation(const PeerAddress& peer, Message request,
+                                                    TimePoint now, const RequestOptions& options) {
+  if (!is_observe_registration(request) || request.token.empty()) return Error::InvalidMessage;
+  if (observations >= config.max_observations) return Error::TooManyObservations;
+  const Token token = request.token;
+  if (tokens.contains(TokenKey(peer, token))) return Error::InvalidMessage;
+  Peer* p = ensure_peer(peer, now);
+  if (p == nullptr) return Error::TooManyPeers;
+  ClientRequest& req =
+      new_request(peer, *p, ClientRequest::Kind::Observe, std::move(request), options, token);
+  // Established, with nothing in flight: it only waits for notifications (no deadline).
+  req.observing = true;
+  return req.id;
+}
+
+std::optional<Engine::ObservationState> Engine::Impl::observation_request(RequestId id) const {
+  const auto it = requests.find(id);
+  if (it == requests.end() || !it->second.observing) return std::nullopt;
+  ObservationState out{it->second.peer, it->second.request};
+  out.request.token = it->second.token;
+  return out;
 }
 
 void Engine::Impl::submit(ClientRequest& req, TimePoint now, bool front) {

@@ -94,6 +94,23 @@ OperationStatus status_of(coap::FailureReason reason) {
 // ---------------------------------------------------------------------------------------------
 // Submission, queueing and sending.
 
+OperationId Server::Impl::new_operation_id() {
+  const OperationId id{next_operation};
+  next_operation += config.operation_id_step;
+  // Reserved in blocks, so that a restarted server never hands out an id twice.
+  if (persistence && next_operation > reserved_operations) {
+    reserved_operations = next_operation + 4096 * config.operation_id_step;
+    persistence->operation_ids_reserved(reserved_operations);
+  }
+  return id;
+}
+
+PersistedOperation Server::Impl::persisted(OperationId id, const Operation& op,
+                                           coap::Message request) const {
+  return PersistedOperation{id,      op.endpoint, op.location,       op.kind,
+                            op.path, op.accept,   std::move(request)};
+}
+
 Result<OperationId> Server::Impl::submit(const Registration& registration, Operation op,
                                          coap::Message message, const RequestParams& params,
                                          TimePoint now) {
@@ -102,9 +119,9 @@ Result<OperationId> Server::Impl::submit(const Registration& registration, Opera
   op.endpoint = registration.endpoint;
   op.location = registration.location;
   op.timeout = params.timeout.value_or(config.request_timeout);
+  OperationId id;
   const auto session_it = sessions.find(registration.location);
   const Session* session = session_it == sessions.end() ? nullptr : &session_it->second;
-  const OperationId id{next_operation};
 
   if (registration.queue_mode && !(session && session->awake_until)) {
     const auto queued =
@@ -113,19 +130,23 @@ Result<OperationId> Server::Impl::submit(const Registration& registration, Opera
                 : 0;
     if (static_cast<std::size_t>(queued) >= config.max_queued_requests_per_client)
       return Error::QueueFull;
+    id = new_operation_id();
     op.deadline = now + op.timeout;
     op.message = std::move(message);
     queue_deadlines.emplace(op.deadline, id);
     ++queued_count;
+    if (persistence)
+      persistence->request_queued(
+          PersistedRequest{persisted(id, op, op.message), op.timeout, op.deadline});
   } else {
     coap::RequestOptions options;
     options.timeout = op.timeout;
     auto sent = engine.send_request(registration.peer, std::move(message), now, options);
     if (!sent) return Error::Busy;
+    id = new_operation_id();
     op.request = *sent;
     request_index_nodes.emplace(by_request, *sent)->second = id;
   }
-  next_operation += config.operation_id_step;
   if (op.is_observation()) ++observation_count;
   session_of(registration.location)->second.operations.push_back(id);
   operation_nodes.emplace(operations, id)->second = std::move(op);
@@ -148,6 +169,7 @@ void Server::Impl::flush_queue(const std::string& location, TimePoint now) {
     request_index_nodes.emplace(by_request, *sent)->second = id;
     queue_deadlines.erase({op.deadline, id});
     --queued_count;
+    if (persistence) persistence->request_dequeued(id);
   }
 }
 
@@ -157,9 +179,11 @@ Operation Server::Impl::take(OperationId id) {
   operation_nodes.erase(operations, it);
   if (op.request) {
     request_index_nodes.erase(by_request, *op.request);
+    if (op.established && persistence) persistence->observation_removed(id);
   } else {
     queue_deadlines.erase({op.deadline, id});
     --queued_count;
+    if (persistence) persistence->request_dequeued(id);
   }
   if (op.is_observation()) --observation_count;
   if (const auto s = sessions.find(op.location); s != sessions.end()) {
@@ -229,6 +253,12 @@ void Server::Impl::on_response(OperationId id, const coap::Message& response, Ti
   }
   if (result.observing) {
     op.established = true;
+    if (persistence) {
+      if (auto state = engine.observation_request(*op.request)) {
+        persistence->observation_added(
+            PersistedObservation{persisted(id, op, std::move(state->request)), state->peer});
+      }
+    }
     events.emplace_back(OperationCompleted{id, op.endpoint, std::move(result)});
     return;
   }

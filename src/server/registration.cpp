@@ -154,6 +154,7 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
   const std::string location = registration.location;
   const bool queue_mode = registration.queue_mode;
   events.emplace_back(Registered{registration});
+  if (persistence) persistence->registration_added(registration);
   store().put(std::move(registration));
   if (queue_mode) set_queue_mode(location, true, now);
 }
@@ -172,32 +173,20 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
   const std::string endpoint = current.endpoint;
   const std::string location = current.location;
   const TimePoint previous_expiry = current.expires_at;
-  // One reference captured: the change fits std::function's inline storage (no allocation).
-  struct Change {
-    const lwm2m::UpdateParams& params;
-    std::shared_ptr<const lwm2m::RegistrationPayload>& objects;
-    const coap::PeerAddress& peer;
-    std::uint32_t min_lifetime;
-    TimePoint now;
-    bool objects_changed = false;
-    void operator()(Registration& r) {
-      if (params.lifetime) r.lifetime = clamp_lifetime(*params.lifetime, min_lifetime);
-      if (params.binding) r.binding = *params.binding;
-      // Q is a flag: only an Update that restates the binding or sends Q changes queue mode.
-      if (params.binding || params.queue_mode) r.queue_mode = params.queue_mode;
-      if (params.sms) r.sms = params.sms;
-      if (objects) {
-        objects_changed = objects != r.objects && *objects != *r.objects;
-        r.objects = std::move(objects);
-      }
-      // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
-      r.peer = peer;
-      r.updated_at = now;
-      r.expires_at = now + std::chrono::seconds(r.lifetime);
-    }
-  } change{params, objects, request.peer, config.min_lifetime, now};
-  const Registration& updated =
-      *store().update(endpoint, [&change](Registration& r) { change(r); });
+  RegistrationUpdate update;
+  update.updated_at = now;
+  // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
+  update.peer = request.peer;
+  if (params.lifetime) update.lifetime = clamp_lifetime(*params.lifetime, config.min_lifetime);
+  update.binding = std::move(params.binding);
+  // Q is a flag: only an Update that restates the binding or sends Q changes queue mode.
+  if (update.binding || params.queue_mode) update.queue_mode = params.queue_mode;
+  update.sms = std::move(params.sms);
+  const bool objects_changed =
+      objects && objects != current.objects && *objects != *current.objects;
+  if (objects_changed) update.objects = std::move(objects);
+  const Registration& updated = *store().update(endpoint, update);
+  if (persistence) persistence->registration_updated(updated, update.renewal_only());
   // The entry already scheduled is pushed again when it comes due; only a shorter lifetime needs
   // an earlier one.
   if (updated.expires_at < previous_expiry) schedule_expiry(updated);
@@ -206,13 +195,14 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
   touch(location, now);  // Awake (if it slept), then the queued requests go out
   set_queue_mode(location, updated.queue_mode, now);
   // `updated` is still valid: nothing above changes the store.
-  events.emplace_back(Updated{updated, change.objects_changed});
+  events.emplace_back(Updated{updated, objects_changed});
 }
 
 void Server::Impl::on_deregister(const coap::RequestReceived& request, const Registration& current,
                                  TimePoint now) {
   respond(request.exchange, coap::codes::Deleted, now);
   Registration removed = *store().remove(current.endpoint);
+  if (persistence) persistence->registration_removed(removed);
   const std::string location = removed.location;
   const std::string endpoint = removed.endpoint;
   events.emplace_back(Deregistered{std::move(removed)});

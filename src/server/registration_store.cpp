@@ -26,6 +26,17 @@ bool Registration::announced(lwm2m::ContentFormat format) const {
   return std::find(list.begin(), list.end(), static_cast<std::uint16_t>(format)) != list.end();
 }
 
+void apply_update(Registration& r, const RegistrationUpdate& update) {
+  if (update.lifetime) r.lifetime = *update.lifetime;
+  if (update.binding) r.binding = *update.binding;
+  if (update.queue_mode) r.queue_mode = *update.queue_mode;
+  if (update.sms) r.sms = update.sms;
+  if (update.objects) r.objects = update.objects;
+  r.peer = update.peer;
+  r.updated_at = update.updated_at;
+  r.expires_at = update.updated_at + std::chrono::seconds(r.lifetime);
+}
+
 namespace {
 
 // An open-addressing index from a key to a slot number. The keys live in the slots, so an entry is
@@ -118,7 +129,9 @@ class SlotIndex {
   std::size_t size_ = 0;
 };
 
-std::size_t hash_text(std::string_view s) { return std::hash<std::string_view>{}(s); }
+std::size_t hash_text(std::string_view s) {
+  return std::hash<std::string_view>{}(s);
+}
 
 // Registrations in fixed chunks of slots (stable addresses, no copy when growing), a free list, and
 // three SlotIndexes. A registration costs its own size plus about 40 bytes of index.
@@ -135,13 +148,12 @@ class InMemoryRegistrationStore final : public RegistrationStore {
     return previous;
   }
 
-  const Registration* update(std::string_view endpoint,
-                             const std::function<void(Registration&)>& change) override {
+  const Registration* update(std::string_view endpoint, const RegistrationUpdate& update) override {
     const std::uint32_t slot = find_endpoint(endpoint);
     if (slot == SlotIndex::kNone) return nullptr;
     Registration& r = at(slot);
     const coap::PeerAddress old_peer = r.peer;
-    change(r);
+    apply_update(r, update);
     if (r.peer != old_peer) {
       unindex_peer(old_peer, slot);
       index_peer(slot);
@@ -168,9 +180,8 @@ class InMemoryRegistrationStore final : public RegistrationStore {
   }
 
   const Registration* find_by_location(std::string_view location) const override {
-    return pointer(by_location_.find(hash_text(location), [&](std::uint32_t slot) {
-      return at(slot).location == location;
-    }));
+    return pointer(by_location_.find(
+        hash_text(location), [&](std::uint32_t slot) { return at(slot).location == location; }));
   }
 
   const Registration* find_by_peer(const coap::PeerAddress& peer) const override {
@@ -221,7 +232,8 @@ class InMemoryRegistrationStore final : public RegistrationStore {
     if (find_peer(peer) == SlotIndex::kNone)
       by_peer_.insert(peer.hash(), slot);
     else
-      by_peer_.replace(peer.hash(), [&](std::uint32_t s) { return at(s).peer == peer; }, slot);
+      by_peer_.replace(
+          peer.hash(), [&](std::uint32_t s) { return at(s).peer == peer; }, slot);
   }
   // Drops the entry of `slot` under `peer` (its address before a change), if it still has one.
   void unindex_peer(const coap::PeerAddress& peer, std::uint32_t slot) {

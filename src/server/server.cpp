@@ -243,6 +243,7 @@ const Registration* Server::registration(std::string_view endpoint) const {
 bool Server::remove_registration(std::string_view endpoint) {
   auto removed = store_->remove(endpoint);
   if (!removed) return false;
+  if (impl_->persistence) impl_->persistence->registration_removed(*removed);
   const std::string location = removed->location;
   const std::string name = removed->endpoint;
   impl_->events.emplace_back(Deregistered{std::move(*removed)});
@@ -254,11 +255,103 @@ bool Server::replace_registration(std::string_view endpoint, TimePoint registere
   const Registration* current = store_->find_by_endpoint(endpoint);
   if (!current || current->registered_at >= registered_before) return false;
   Registration previous = *store_->remove(endpoint);
+  if (impl_->persistence) impl_->persistence->registration_removed(previous);
   const std::string location = previous.location;
   const std::string name = previous.endpoint;
   impl_->events.emplace_back(Replaced{std::move(previous)});
   impl_->end_session(location, name, ObservationEndReason::Replaced);
   return true;
+}
+
+void Server::set_persistence(Persistence* persistence) {
+  impl_->persistence = persistence;
+}
+
+RestoreCounts Server::restore(ServerState state, TimePoint now) {
+  Impl& d = *impl_;
+  d.last_now = now;
+  RestoreCounts counts;
+  for (Registration& r : state.registrations) {
+    if (r.expires_at + d.config.lifetime_grace <= now) {
+      ++counts.expired;
+      if (d.persistence) d.persistence->registration_removed(r);
+      continue;
+    }
+    const std::string location = r.location;
+    const bool queue_mode = r.queue_mode;
+    store_->put(std::move(r));
+    // Asleep until it talks: requests for it wait in its queue.
+    if (queue_mode) d.session_of(location)->second.queue_mode = true;
+    ++counts.registrations;
+  }
+  d.rebuild_expiries();
+
+  // An observation or queued request belongs to a registration that was kept; else it is gone.
+  const auto owner = [&](const PersistedOperation& op) -> const Registration* {
+    const Registration* r = store_->find_by_location(op.location);
+    return r && r->endpoint == op.endpoint ? r : nullptr;
+  };
+  const auto adopt = [&](const PersistedOperation& p, Operation op) {
+    op.kind = p.kind;
+    op.endpoint = p.endpoint;
+    op.location = p.location;
+    op.path = p.path;
+    op.accept = p.accept;
+    if (op.is_observation()) ++d.observation_count;
+    d.session_of(p.location)->second.operations.push_back(p.id);
+    d.operation_nodes.emplace(d.operations, p.id)->second = std::move(op);
+  };
+  for (PersistedObservation& o : state.observations) {
+    const OperationId id = o.operation.id;
+    if (!owner(o.operation)) {
+      ++counts.orphans;
+      if (d.persistence) d.persistence->observation_removed(id);
+      continue;
+    }
+    coap::RequestOptions options;
+    options.timeout = d.config.request_timeout;
+    const auto request = d.engine.restore_observation(o.peer, o.operation.request, now, options);
+    if (!request) {  // at the engine's bound on observations, or a token in use twice
+      ++counts.orphans;
+      if (d.persistence) d.persistence->observation_removed(id);
+      continue;
+    }
+    Operation op;
+    op.request = *request;
+    op.established = true;
+    op.timeout = d.config.request_timeout;
+    d.request_index_nodes.emplace(d.by_request, *request)->second = id;
+    adopt(o.operation, std::move(op));
+    ++counts.observations;
+  }
+  for (PersistedRequest& q : state.queued) {
+    const OperationId id = q.operation.id;
+    if (!owner(q.operation)) {
+      ++counts.orphans;
+      if (d.persistence) d.persistence->request_dequeued(id);
+      continue;
+    }
+    Operation op;
+    op.timeout = q.timeout;
+    op.deadline = q.deadline;
+    op.message = std::move(q.operation.request);
+    d.queue_deadlines.emplace(op.deadline, id);
+    ++d.queued_count;
+    adopt(q.operation, std::move(op));
+    ++counts.queued;
+  }
+  // A client that left queue mode before the restart takes its requests now.
+  for (auto& [location, session] : d.sessions)
+    if (!session.queue_mode) d.flush_queue(location, now);
+
+  // Ids continue after every one that may have been handed out, in this shard's sequence.
+  const std::uint64_t step = d.config.operation_id_step;
+  if (state.next_operation_id > d.next_operation) {
+    const std::uint64_t behind = state.next_operation_id - d.next_operation;
+    d.next_operation += (behind + step - 1) / step * step;
+  }
+  d.reserved_operations = d.next_operation;
+  return counts;
 }
 
 bool Server::is_awake(std::string_view endpoint) const {
@@ -351,6 +444,7 @@ void Server::Impl::run_timers(TimePoint now) {
       continue;
     }
     Registration removed = *store().remove(registration->endpoint);
+    if (persistence) persistence->registration_removed(removed);
     const std::string endpoint = removed.endpoint;
     events.emplace_back(Expired{std::move(removed)});
     end_session(location, endpoint, ObservationEndReason::Expired);

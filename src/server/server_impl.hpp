@@ -104,6 +104,9 @@ struct Server::Impl {
   // The session of `location`, made if there is none.
   std::unordered_map<std::string, Session>::iterator session_of(const std::string& location);
   std::uint64_t next_operation = 1;
+  // Persistence (null: none), and the operation ids told to it as reserved (all below).
+  Persistence* persistence = nullptr;
+  std::uint64_t reserved_operations = 0;
   std::size_t observation_count = 0;
   std::size_t queued_count = 0;
 
@@ -156,6 +159,9 @@ struct Server::Impl {
                std::string_view diagnostic = {});
 
   // operations.cpp
+  // The next operation id; tells the persistence when it passes the reserved ones.
+  OperationId new_operation_id();
+  PersistedOperation persisted(OperationId id, const Operation& op, coap::Message request) const;
   Result<OperationId> submit(const Registration& registration, Operation op, coap::Message message,
                              const RequestParams& params, TimePoint now);
   // Sends a queued or new operation; false when the engine refused.

@@ -103,11 +103,12 @@ wait_http_api() {
   fail "no HTTP API after 10 s"
 }
 
-# start_server [ARGS...]: starts `drover server` on 127.0.0.1 with ports picked by the OS (and
-# ARGS), waits for it to listen, and sets SERVER_PID, LOG (its log), PORT (CoAP) and HTTP (the API's
+# start_server [ARGS...]: starts `drover server` on 127.0.0.1 with ports picked by the OS, its
+# store in $WORK/data (and ARGS), waits for it to listen, and sets SERVER_PID, LOG (its log), PORT (CoAP) and HTTP (the API's
 # base URL).
 start_server() {
-  start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 "$@"
+  start server "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 \
+    --data-dir "$WORK/data" "$@"
   SERVER_PID=$LAST_PID
   LOG=$WORK/server.log
   wait_http_api "$LOG" "$SERVER_PID"  # logged after the CoAP port

@@ -339,6 +339,20 @@ class Engine {
   // Re-sends the registration of an established observation (RFC 7641 §3.3.1, e.g. after Max-Age);
   // the answer arrives as a NotificationReceived of the same observation.
   Status reregister(RequestId observation, TimePoint now);
+  // The request of an established observation as it was sent, with its token: what a client
+  // keeps to restore the observation after a restart. Nullopt for an unknown request, or one
+  // that is no established observation.
+  struct ObservationState {
+    PeerAddress peer;
+    Message request;
+  };
+  std::optional<ObservationState> observation_request(RequestId observation) const;
+  // Re-creates an observation established before (observation_request): nothing is sent, and
+  // notifications from `peer` with the request's token arrive as NotificationReceived of the
+  // returned id (the first one is taken as fresh, RFC 7641 §3.4). InvalidMessage when `request`
+  // is no observation request with a token, or that token is in use towards `peer`.
+  Result<RequestId> restore_observation(const PeerAddress& peer, Message request, TimePoint now,
+                                        const RequestOptions& options = {});
   // CoAP ping (RFC 7252 §4.3): an empty CON; PongReceived or RequestFailed(Timeout) follows.
   Result<RequestId> ping(const PeerAddress& peer, TimePoint now);
 

@@ -42,8 +42,8 @@ struct Registration {
   // Alternate root, announced ct, objects and instances. Immutable and shared: clients that
   // announce the same list (a fleet of one product) share one copy. Never null.
   std::shared_ptr<const lwm2m::RegistrationPayload> objects = empty_registration_payload();
-  coap::TimePoint registered_at{};     // the Register
-  coap::TimePoint updated_at{};        // the last Register or Update
+  coap::TimePoint registered_at{};  // the Register
+  coap::TimePoint updated_at{};     // the last Register or Update
   // updated_at + lifetime: the server ends the registration lifetime_grace (ServerConfig) later.
   coap::TimePoint expires_at{};
 
@@ -54,6 +54,26 @@ struct Registration {
   bool announced(lwm2m::ContentFormat format) const;
 };
 
+// What an Update changes in a registration. Every Update renews the lifetime from `updated_at`
+// and records the address it came from (NoSec clients behind NATs move); the rest is what the
+// Update restated. Lifetime, binding, queue mode and objects are the values to take.
+struct RegistrationUpdate {
+  coap::TimePoint updated_at{};
+  coap::PeerAddress peer{};
+  std::optional<std::uint32_t> lifetime{};
+  std::optional<std::string> binding{};
+  std::optional<bool> queue_mode{};
+  std::optional<std::string> sms{};
+  std::shared_ptr<const lwm2m::RegistrationPayload> objects{};  // null: unchanged
+
+  // Nothing but the renewal (and the address): what most Updates are, and what a persistent
+  // store records in a few bytes.
+  bool renewal_only() const { return !lifetime && !binding && !queue_mode && !sms && !objects; }
+};
+
+// Applies `update` to `r` (every store does it the same way): expires_at follows the lifetime.
+void apply_update(Registration& r, const RegistrationUpdate& update);
+
 class RegistrationStore {
  public:
   virtual ~RegistrationStore() = default;
@@ -62,10 +82,10 @@ class RegistrationStore {
   // are unique: the caller never reuses one. Pointers returned by the finders stay valid until
   // the next non-const call.
   virtual std::optional<Registration> put(Registration registration) = 0;
-  // Changes the registration of `endpoint` in place (not its endpoint or location) and returns it
-  // as changed; null when there is none.
+  // Applies an Update to the registration of `endpoint` (apply_update) and returns it as changed;
+  // null when there is none.
   virtual const Registration* update(std::string_view endpoint,
-                                     const std::function<void(Registration&)>& change) = 0;
+                                     const RegistrationUpdate& update) = 0;
   virtual std::optional<Registration> remove(std::string_view endpoint) = 0;
 
   virtual const Registration* find_by_endpoint(std::string_view endpoint) const = 0;

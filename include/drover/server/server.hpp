@@ -59,6 +59,7 @@
 #include "drover/lwm2m/model/tree.hpp"
 #include "drover/lwm2m/model/value.hpp"
 #include "drover/lwm2m/protocol/attributes.hpp"
+#include "drover/server/persistence.hpp"
 #include "drover/server/registration_store.hpp"
 #include "drover/util/result.hpp"
 
@@ -123,12 +124,6 @@ ServerConfig server_config_for(std::size_t max_registrations);
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers and errors.
-
-// One DM or IR request. An observation is identified by the OperationId of its observe call.
-struct OperationId {
-  std::uint64_t value = 0;
-  friend auto operator<=>(const OperationId&, const OperationId&) = default;
-};
 
 // Why a call was refused (nothing was sent or queued).
 enum class Error : std::uint8_t {
@@ -375,6 +370,16 @@ class Server : public coap::DatagramCore {
   // Ends an observation (also one whose first answer is still pending, or still queued).
   Status cancel_observation(OperationId observation, CancelMode mode, TimePoint now);
 
+  // ---- Persistence (persistence.hpp). From now on, every change of the state that must survive
+  // a restart goes to `persistence` (not owned; null: nowhere).
+  void set_persistence(Persistence* persistence);
+  // Before any input: takes up the state a previous run kept. Registrations whose lifetime (and
+  // grace) ran out meanwhile are dropped (and told to the persistence as removed); the others
+  // keep their times, and queue-mode clients are taken as asleep until they talk. Observations
+  // of the kept registrations match notifications again; queued requests wait for their
+  // clients until their deadlines. Operation ids start after the reserved ones. Emits no events.
+  RestoreCounts restore(ServerState state, TimePoint now);
+
   // ---- Registrations. Pointers stay valid until the next non-const call.
   const Registration* registration(std::string_view endpoint) const;
   const RegistrationStore& registrations() const { return *store_; }
@@ -405,10 +410,3 @@ class Server : public coap::DatagramCore {
 };
 
 }  // namespace drover::server
-
-template <>
-struct std::hash<drover::server::OperationId> {
-  std::size_t operator()(drover::server::OperationId id) const noexcept {
-    return std::hash<std::uint64_t>{}(id.value);
-  }
-};

@@ -14,7 +14,9 @@ class Result {
   Result(E e) : v_(std::in_place_index<1>, e) {}                     // NOLINT
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
-  const T& value() const { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T& value() & { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
   const T& operator*() const { return value(); }
   E error() const { return std::get<1>(v_); }
 

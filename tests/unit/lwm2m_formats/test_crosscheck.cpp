@@ -14,16 +14,16 @@
 #include <set>
 #include <sstream>
 
+#include "support/temp_dir.hpp"
 #include "unit/lwm2m_formats/codec_test_util.hpp"
 #include "unit/lwm2m_formats/tree_generator.hpp"
-#include "unit/lwm2m_model/temp_dir.hpp"
 
 namespace drover::lwm2m {
 namespace {
 
+using drover::testing::TempDir;
 using testing::Bytes;
 using testing::rec;
-using testing::TempDir;
 
 // "decode FILE...": prints each file (".json": JSON, else CBOR) in CBOR diagnostic-like notation,
 // one line each. "encode DIR": writes payloads made with cbor2/json into DIR. "records INDEX":

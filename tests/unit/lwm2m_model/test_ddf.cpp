@@ -3,7 +3,7 @@
 #include <string>
 
 #include "drover/lwm2m/model/ddf.hpp"
-#include "unit/lwm2m_model/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace drover::lwm2m {
 namespace {
@@ -213,7 +213,7 @@ TEST(DdfLoader, ErrorsSayWhereAndWhy) {
 }
 
 TEST(DdfLoader, LoadsFilesAndNamesThemInErrors) {
-  const testing::TempDir dir("ddf_files");
+  const drover::testing::TempDir dir("ddf_files");
   const auto good = dir.write("good.xml", schema_1_1);
   const auto bad = dir.write("bad.xml", "<LWM2M>");
   EXPECT_TRUE(load_ddf_file(good).ok());
@@ -226,7 +226,7 @@ TEST(DdfLoader, LoadsFilesAndNamesThemInErrors) {
 }
 
 TEST(DdfDirectory, LoadsSkipsAndRejects) {
-  const testing::TempDir dir("ddf_dir");
+  const drover::testing::TempDir dir("ddf_dir");
   dir.write("a.xml", schema_1_0);
   dir.write("b.XML", schema_1_1);
   dir.write("c.xml", schema_1_0);  // the same definition again: equivalent, loaded
@@ -266,7 +266,7 @@ TEST(DdfDirectory, ReportsUnreadableDirectory) {
 }
 
 TEST(DdfDirectory, CapsEntryCount) {
-  const testing::TempDir dir("ddf_cap");
+  const drover::testing::TempDir dir("ddf_cap");
   dir.write("a.xml", schema_1_0);
   dir.write("b.xml", schema_1_1);
   ObjectRegistry registry;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,16 @@ struct Harness {
       if (!moved) return;
     }
     ADD_FAILURE() << "traffic did not settle";
+  }
+
+  // Stops the server and starts a new one in its place from `state` (what a persistence kept),
+  // as a restarted process would: the device and its engine stay as they are.
+  RestoreCounts restart(ServerState state, Persistence* persistence = nullptr,
+                        ServerConfig config = test_config()) {
+    std::destroy_at(&server);
+    std::construct_at(&server, std::move(config));
+    server.set_persistence(persistence);
+    return server.restore(std::move(state), now);
   }
 
   void advance(coap::Duration d) {

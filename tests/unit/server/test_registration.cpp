@@ -344,12 +344,12 @@ TEST(InMemoryRegistrationStore, IndexesFollowChanges) {
   EXPECT_EQ(store->find_by_location("la2")->endpoint, "a");
 
   const Registration* changed =
-      store->update("b", [](Registration& r) { r.peer = coap::PeerAddress::loopback_v4(3); });
+      store->update("b", RegistrationUpdate{.peer = coap::PeerAddress::loopback_v4(3)});
   ASSERT_NE(changed, nullptr);
   EXPECT_EQ(changed->peer, coap::PeerAddress::loopback_v4(3));
   EXPECT_EQ(store->find_by_peer(coap::PeerAddress::loopback_v4(2)), nullptr);
   EXPECT_EQ(store->find_by_peer(coap::PeerAddress::loopback_v4(3))->endpoint, "b");
-  EXPECT_EQ(store->update("zz", [](Registration&) {}), nullptr);
+  EXPECT_EQ(store->update("zz", RegistrationUpdate{}), nullptr);
 
   EXPECT_TRUE(store->remove("b").has_value());
   EXPECT_FALSE(store->remove("b").has_value());
@@ -414,7 +414,8 @@ TEST(InMemoryRegistrationStore, RandomOperationsMatchAModel) {
         break;
       }
       case 1:
-        EXPECT_EQ(store->update(endpoint, [&](Registration& r) { r.peer.port = port; }) != nullptr,
+        EXPECT_EQ(store->update(endpoint, RegistrationUpdate{.peer = coap::PeerAddress::loopback_v4(
+                                                                 port)}) != nullptr,
                   existing != model.end());
         if (existing != model.end() && existing->second.port != port) {
           drop_peer_entry(endpoint, existing->second.port);

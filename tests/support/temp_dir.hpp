@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace drover::lwm2m::testing {
+namespace drover::testing {
 
 class TempDir {
  public:
@@ -36,4 +36,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace drover::lwm2m::testing
+}  // namespace drover::testing

@@ -1,0 +1,562 @@
+#include "drover/store/server_state_store.hpp"
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "drover/lwm2m/formats/link_format.hpp"
+#include "sqlite.hpp"
+
+namespace drover::store {
+
+using server::OperationId;
+using server::PersistedObservation;
+using server::PersistedOperation;
+using server::PersistedRequest;
+using server::Registration;
+
+namespace {
+
+// Schema versions: each step takes the database from the version before to its own.
+constexpr std::string_view kSchema[] = {
+    // 1
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE object_lists (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE registrations ("
+    "  location TEXT PRIMARY KEY, endpoint TEXT NOT NULL UNIQUE, peer TEXT NOT NULL,"
+    "  identity TEXT, version TEXT NOT NULL, lifetime INTEGER NOT NULL, binding TEXT NOT NULL,"
+    "  queue_mode INTEGER NOT NULL, sms TEXT, objects INTEGER NOT NULL REFERENCES object_lists,"
+    "  registered_at REAL NOT NULL, updated_at REAL NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE observations ("
+    "  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, location TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, path TEXT NOT NULL, accept INTEGER, peer TEXT NOT NULL,"
+    "  request BLOB NOT NULL);"
+    "CREATE TABLE queued ("
+    "  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, location TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, path TEXT NOT NULL, accept INTEGER, timeout_ms INTEGER NOT NULL,"
+    "  deadline REAL NOT NULL, request BLOB NOT NULL);",
+};
+
+// Changes, as the server's thread hands them to the writer.
+struct Renewal {
+  std::string location;
+  coap::TimePoint updated_at;
+  coap::PeerAddress peer;
+};
+struct RegistrationRemoval {
+  std::string location;
+};
+struct ObservationRemoval {
+  OperationId id;
+};
+struct RequestRemoval {
+  OperationId id;
+};
+struct IdsReserved {
+  std::uint64_t next = 0;
+};
+using Change = std::variant<Registration, Renewal, RegistrationRemoval, PersistedObservation,
+                            ObservationRemoval, PersistedRequest, RequestRemoval, IdsReserved>;
+
+std::pair<coap::TimePoint, double> system_clocks() {
+  const auto steady = coap::Clock::now();
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  return {steady, std::chrono::duration<double>(wall).count()};
+}
+
+std::optional<lwm2m::Operation> operation_named(std::string_view name) {
+  for (int k = 0; k <= static_cast<int>(lwm2m::Operation::CancelObservation); ++k) {
+    const auto op = static_cast<lwm2m::Operation>(k);
+    if (lwm2m::to_string(op) == name) return op;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::uint8_t> wire(const coap::Message& m) {
+  std::vector<std::uint8_t> out;
+  coap::serialize(m, out);
+  return out;
+}
+
+}  // namespace
+
+struct ServerStateStore::Impl {
+  Impl(std::shared_ptr<DataDir> d, sqlite::Database database, ServerStateStoreConfig c)
+      : dir(std::move(d)), db(std::move(database)), config(std::move(c)) {
+    if (!config.clocks) config.clocks = system_clocks;
+  }
+
+  std::shared_ptr<DataDir> dir;  // held: the folder stays locked while the store is open
+  sqlite::Database db;
+  ServerStateStoreConfig config;
+
+  // Shared with the writer.
+  mutable std::mutex mutex;
+  std::condition_variable wake;     // the writer: changes to write, a flush, or stop
+  std::condition_variable written;  // flush(): a batch was committed or failed
+  std::vector<Change> pending;
+  std::uint64_t told = 0;           // changes told, dropped ones included
+  std::uint64_t done = 0;           // changes committed or dropped
+  std::uint64_t failures = 0;       // failed batches
+  std::optional<Error> last_error;  // of the last failed batch, until one succeeds
+  bool flush_wanted = false;
+  bool stopping = false;
+  ServerStateStoreStats stats;
+  std::thread writer;
+
+  // Writer-only: prepared statements and the ids of object lists already written.
+  enum Stmt : std::size_t {
+    Put,
+    Renew,
+    Remove,
+    ListAdd,
+    ListId,
+    ObservationPut,
+    ObservationRemove,
+    QueuedPut,
+    QueuedRemove,
+    MetaPut,
+  };
+  std::vector<sqlite::Statement> statements;
+  sqlite::Statement& st(Stmt which) { return statements[which]; }
+  std::unordered_map<std::shared_ptr<const lwm2m::RegistrationPayload>, std::int64_t> list_ids;
+
+  void tell(Change change) {
+    {
+      const std::lock_guard lock(mutex);
+      ++told;
+      if (pending.size() >= config.max_pending) {
+        ++done;
+        if (stats.dropped++ == 0 && config.log)
+          config.log(db.file().string() + ": the writer is behind by " +
+                     std::to_string(config.max_pending) + " changes: dropping changes");
+        return;
+      }
+      pending.push_back(std::move(change));
+      if (pending.size() != config.batch_changes) return;
+    }
+    wake.notify_one();  // a batch is full: no need to wait for the interval
+  }
+
+  std::optional<Error> prepare() {
+    // In the order of Stmt.
+    constexpr std::string_view sql[] = {
+        "INSERT OR REPLACE INTO registrations VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        "UPDATE registrations SET updated_at=?2, peer=?3 WHERE location=?1",
+        "DELETE FROM registrations WHERE location=?1",
+        "INSERT OR IGNORE INTO object_lists (text) VALUES (?1)",
+        "SELECT id FROM object_lists WHERE text=?1",
+        "INSERT OR REPLACE INTO observations VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        "DELETE FROM observations WHERE id=?1",
+        "INSERT OR REPLACE INTO queued VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+        "DELETE FROM queued WHERE id=?1",
+        "INSERT OR REPLACE INTO meta VALUES (?1,?2)",
+    };
+    for (const std::string_view text : sql) {
+      auto statement = db.prepare(text);
+      if (!statement) return statement.error();
+      statements.push_back(std::move(statement).value());
+    }
+    return std::nullopt;
+  }
+
+  // ---- Writing (the writer thread)
+
+  std::optional<std::int64_t> object_list_id(
+      const std::shared_ptr<const lwm2m::RegistrationPayload>& list) {
+    if (const auto it = list_ids.find(list); it != list_ids.end()) return it->second;
+    std::string text;
+    (void)lwm2m::serialize_link_format(lwm2m::registration_links(*list), text);
+    st(ListAdd).bind(1, std::string_view(text));
+    if (!st(ListAdd).run()) return std::nullopt;
+    st(ListId).bind(1, std::string_view(text));
+    std::optional<std::int64_t> id;
+    if (st(ListId).step() == SQLITE_ROW) id = st(ListId).integer(0);
+    st(ListId).reset();
+    // Lists no registration holds any more are forgotten here (the rows go at the next load).
+    if (list_ids.size() >= 1024)
+      std::erase_if(list_ids, [](const auto& e) { return e.first.use_count() == 1; });
+    if (id) list_ids.emplace(list, *id);
+    return id;
+  }
+
+  // The columns observations and queued requests share, 1 to 6.
+  static void bind_operation(sqlite::Statement& s, const PersistedOperation& op) {
+    s.bind(1, static_cast<std::int64_t>(op.id.value));
+    s.bind(2, std::string_view(op.endpoint));
+    s.bind(3, std::string_view(op.location));
+    s.bind(4, lwm2m::to_string(op.kind));
+    s.bind(5, std::string_view(op.path.to_string()));
+    if (op.accept)
+      s.bind(6, static_cast<std::int64_t>(*op.accept));
+    else
+      s.bind_null(6);
+  }
+
+  // One change; false when SQLite refused it.
+  bool write(const Change& change, coap::TimePoint steady_now, double wall_now) {
+    const auto wall = [&](coap::TimePoint t) {
+      return wall_now - std::chrono::duration<double>(steady_now - t).count();
+    };
+    return std::visit(
+        [&](const auto& c) -> bool {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, Registration>) {
+            const auto list = object_list_id(c.objects);
+            if (!list) return false;
+            auto& s = st(Put);
+            s.bind(1, std::string_view(c.location));
+            s.bind(2, std::string_view(c.endpoint));
+            s.bind(3, std::string_view(c.peer.to_string()));
+            s.bind(4, c.identity);
+            s.bind(5, lwm2m::to_string(c.version));
+            s.bind(6, static_cast<std::int64_t>(c.lifetime));
+            s.bind(7, std::string_view(c.binding));
+            s.bind(8, std::int64_t{c.queue_mode});
+            s.bind(9, c.sms);
+            s.bind(10, *list);
+            s.bind(11, wall(c.registered_at));
+            s.bind(12, wall(c.updated_at));
+            return s.run();
+          } else if constexpr (std::is_same_v<T, Renewal>) {
+            auto& s = st(Renew);
+            s.bind(1, std::string_view(c.location));
+            s.bind(2, wall(c.updated_at));
+            s.bind(3, std::string_view(c.peer.to_string()));
+            return s.run();
+          } else if constexpr (std::is_same_v<T, RegistrationRemoval>) {
+            st(Remove).bind(1, std::string_view(c.location));
+            return st(Remove).run();
+          } else if constexpr (std::is_same_v<T, PersistedObservation>) {
+            auto& s = st(ObservationPut);
+            bind_operation(s, c.operation);
+            s.bind(7, std::string_view(c.peer.to_string()));
+            s.bind(8, std::span<const std::uint8_t>(wire(c.operation.request)));
+            return s.run();
+          } else if constexpr (std::is_same_v<T, ObservationRemoval>) {
+            st(ObservationRemove).bind(1, static_cast<std::int64_t>(c.id.value));
+            return st(ObservationRemove).run();
+          } else if constexpr (std::is_same_v<T, PersistedRequest>) {
+            auto& s = st(QueuedPut);
+            bind_operation(s, c.operation);
+            s.bind(7,
+                   static_cast<std::int64_t>(
+                       std::chrono::duration_cast<std::chrono::milliseconds>(c.timeout).count()));
+            s.bind(8, wall(c.deadline));
+            s.bind(9, std::span<const std::uint8_t>(wire(c.operation.request)));
+            return s.run();
+          } else if constexpr (std::is_same_v<T, RequestRemoval>) {
+            st(QueuedRemove).bind(1, static_cast<std::int64_t>(c.id.value));
+            return st(QueuedRemove).run();
+          } else {
+            st(MetaPut).bind(1, std::string_view("next_operation_id"));
+            st(MetaPut).bind(2, static_cast<std::int64_t>(c.next));
+            return st(MetaPut).run();
+          }
+        },
+        change);
+  }
+
+  // The batch in one transaction; the error when it failed (nothing of it is then written).
+  std::optional<Error> commit(const std::vector<Change>& batch) {
+    const auto [steady_now, wall_now] = config.clocks();
+    sqlite::Transaction tx(db);
+    if (auto e = tx.begin()) return e;
+    for (const Change& change : batch)
+      if (!write(change, steady_now, wall_now)) return db.error("cannot write");
+    return tx.commit();
+  }
+
+  void run() {
+    std::vector<Change> batch;
+    std::unique_lock lock(mutex);
+    for (;;) {
+      wake.wait_for(lock, config.batch_interval, [&] {
+        return stopping || flush_wanted || pending.size() >= config.batch_changes;
+      });
+      // A batch kept after a failure goes first: the order of changes is kept.
+      if (batch.empty()) {
+        batch.swap(pending);
+      } else {
+        std::move(pending.begin(), pending.end(), std::back_inserter(batch));
+        pending.clear();
+      }
+      flush_wanted = false;
+      const bool stop = stopping;
+      if (batch.empty()) {
+        if (stop) return;
+        continue;
+      }
+      lock.unlock();
+      auto error = commit(batch);
+      lock.lock();
+      if (!error) {
+        done += batch.size();
+        stats.committed += batch.size();
+        ++stats.batches;
+        batch.clear();
+        if (last_error && config.log)
+          config.log(db.file().string() + ": writing again after a failure");
+        last_error.reset();
+      } else {
+        ++failures;
+        ++stats.failed_batches;
+        if (config.log) config.log(error->message + " (kept, tried again)");
+        last_error = std::move(error);
+      }
+      written.notify_all();
+      if (error) {
+        // At a stop the batch is tried once more, then given up: a stop must not hang on a
+        // full disk.
+        if (stop) {
+          done += batch.size();
+          return;
+        }
+        wake.wait_for(lock, config.retry_interval, [&] { return stopping; });
+      }
+    }
+  }
+};
+
+ServerStateStore::ServerStateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::string server_state_file(unsigned shard) {
+  return "server-" + std::to_string(shard) + ".db";
+}
+
+Result<std::unique_ptr<ServerStateStore>> ServerStateStore::open(std::shared_ptr<DataDir> dir,
+                                                                 unsigned shard, unsigned shards,
+                                                                 ServerStateStoreConfig config) {
+  // A database of a shard beyond `shards` holds registrations no shard would serve.
+  for (unsigned other = shards; other < 26; ++other) {
+    const auto file = dir->file(server_state_file(other));
+    if (std::filesystem::exists(file))
+      return Error{file.string() + " was written by a server with more than " +
+                   std::to_string(shards) + " shards: start with as many shards as before"};
+  }
+  auto db = sqlite::Database::open(dir->file(server_state_file(shard)));
+  if (!db) return db.error();
+  if (auto e = sqlite::migrate(db.value(), kSchema)) return *e;
+  auto impl = std::make_unique<Impl>(std::move(dir), std::move(db).value(), std::move(config));
+  // The number of shards is part of every location: a database is for that many shards only.
+  {
+    auto get = impl->db.prepare("SELECT value FROM meta WHERE key='shards'");
+    if (!get) return get.error();
+    auto& s = get.value();
+    if (s.step() == SQLITE_ROW) {
+      if (s.integer(0) != shards)
+        return Error{impl->db.file().string() + " was written by a server with " +
+                     std::to_string(s.integer(0)) + " shards: start with --shards " +
+                     std::to_string(s.integer(0)) + " (the locations its clients use name them)"};
+    } else if (auto e = impl->db.exec("INSERT INTO meta VALUES ('shards', " +
+                                      std::to_string(shards) + ")")) {
+      return *e;
+    }
+  }
+  if (auto e = impl->prepare()) return *e;
+  return std::unique_ptr<ServerStateStore>(new ServerStateStore(std::move(impl)));
+}
+
+ServerStateStore::~ServerStateStore() {
+  if (impl_->writer.joinable()) {
+    {
+      const std::lock_guard lock(impl_->mutex);
+      impl_->stopping = true;
+    }
+    impl_->wake.notify_one();
+    impl_->writer.join();
+  } else if (!impl_->pending.empty()) {
+    (void)impl_->commit(impl_->pending);  // never started: write what was told, once
+  }
+}
+
+Result<server::ServerState> ServerStateStore::load(coap::TimePoint steady_now, double wall_now) {
+  Impl& d = *impl_;
+  sqlite::Database& db = d.db;
+  const auto steady = [&](double wall) {
+    return steady_now - std::chrono::duration_cast<coap::Duration>(
+                            std::chrono::duration<double>(wall_now - wall));
+  };
+  const auto damaged = [&](std::string what) {
+    return Error{db.file().string() + ": " + what +
+                 " (the file is damaged: move it away to start afresh, or restore it)"};
+  };
+  server::ServerState state;
+  if (auto e = db.exec("DELETE FROM object_lists WHERE id NOT IN "
+                       "(SELECT objects FROM registrations)"))
+    return *e;
+
+  // Object lists, parsed once each and shared by the registrations that announced them.
+  std::unordered_map<std::int64_t, std::shared_ptr<const lwm2m::RegistrationPayload>> lists;
+  {
+    auto q = db.prepare("SELECT id, text FROM object_lists");
+    if (!q) return q.error();
+    auto& s = q.value();
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      std::vector<lwm2m::Link> links;
+      auto payload = std::make_shared<lwm2m::RegistrationPayload>();
+      if (lwm2m::parse_link_format(s.text(1), links) ||
+          lwm2m::parse_registration_links(links, *payload))
+        return damaged("unreadable object list " + std::to_string(s.integer(0)));
+      lists.emplace(s.integer(0), std::move(payload));
+    }
+    if (rc != SQLITE_DONE) return db.error("cannot read object lists");
+  }
+  {
+    auto q = db.prepare(
+        "SELECT location, endpoint, peer, identity, version, lifetime, binding, queue_mode, sms,"
+        " objects, registered_at, updated_at FROM registrations");
+    if (!q) return q.error();
+    auto& s = q.value();
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      Registration r;
+      r.location = s.text(0);
+      r.endpoint = s.text(1);
+      const auto peer = coap::PeerAddress::parse(s.text(2));
+      const auto version = lwm2m::lwm2m_version_from_string(s.text(4));
+      const auto list = lists.find(s.integer(9));
+      if (!peer || !version || list == lists.end() || s.integer(5) <= 0)
+        return damaged("unreadable registration of " + r.endpoint);
+      r.peer = *peer;
+      if (!s.is_null(3)) r.identity = std::string(s.text(3));
+      r.version = *version;
+      r.lifetime = static_cast<std::uint32_t>(s.integer(5));
+      r.binding = s.text(6);
+      r.queue_mode = s.integer(7) != 0;
+      if (!s.is_null(8)) r.sms = std::string(s.text(8));
+      r.objects = list->second;
+      r.registered_at = steady(s.real(10));
+      r.updated_at = steady(s.real(11));
+      r.expires_at = r.updated_at + std::chrono::seconds(r.lifetime);
+      state.registrations.push_back(std::move(r));
+      d.list_ids.emplace(list->second, list->first);
+    }
+    if (rc != SQLITE_DONE) return db.error("cannot read registrations");
+  }
+  // The columns observations and queued requests share: id, endpoint, location, kind, path,
+  // accept, and the request at `request_column`.
+  const auto read_operation = [&](sqlite::Statement& s, int request_column,
+                                  PersistedOperation& op) -> bool {
+    op.id = OperationId{static_cast<std::uint64_t>(s.integer(0))};
+    op.endpoint = s.text(1);
+    op.location = s.text(2);
+    const auto kind = operation_named(s.text(3));
+    const auto path = lwm2m::Path::parse(s.text(4));
+    if (!kind || !path || coap::parse(s.blob(request_column), op.request)) return false;
+    op.kind = *kind;
+    op.path = *path;
+    if (!s.is_null(5)) op.accept = static_cast<lwm2m::ContentFormat>(s.integer(5));
+    return true;
+  };
+  {
+    auto q = db.prepare(
+        "SELECT id, endpoint, location, kind, path, accept, peer, request"
+        " FROM observations");
+    if (!q) return q.error();
+    auto& s = q.value();
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      PersistedObservation o;
+      const auto peer = coap::PeerAddress::parse(s.text(6));
+      if (!peer || !read_operation(s, 7, o.operation))
+        return damaged("unreadable observation " + std::to_string(s.integer(0)));
+      o.peer = *peer;
+      state.observations.push_back(std::move(o));
+    }
+    if (rc != SQLITE_DONE) return db.error("cannot read observations");
+  }
+  {
+    auto q = db.prepare(
+        "SELECT id, endpoint, location, kind, path, accept, timeout_ms, deadline,"
+        " request FROM queued");
+    if (!q) return q.error();
+    auto& s = q.value();
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      PersistedRequest r;
+      if (!read_operation(s, 8, r.operation))
+        return damaged("unreadable queued request " + std::to_string(s.integer(0)));
+      r.timeout = std::chrono::milliseconds(s.integer(6));
+      r.deadline = steady(s.real(7));
+      state.queued.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return db.error("cannot read queued requests");
+  }
+  {
+    auto q = db.prepare("SELECT value FROM meta WHERE key='next_operation_id'");
+    if (!q) return q.error();
+    if (q.value().step() == SQLITE_ROW)
+      state.next_operation_id = static_cast<std::uint64_t>(q.value().integer(0));
+  }
+  return state;
+}
+
+void ServerStateStore::start() {
+  impl_->writer = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+std::optional<Error> ServerStateStore::flush() {
+  Impl& d = *impl_;
+  std::unique_lock lock(d.mutex);
+  const std::uint64_t target = d.told;
+  const std::uint64_t failures = d.failures;
+  d.flush_wanted = true;
+  d.wake.notify_one();
+  d.written.wait(lock, [&] { return d.done >= target || d.failures != failures; });
+  if (d.done >= target) return std::nullopt;
+  return d.last_error;
+}
+
+ServerStateStoreStats ServerStateStore::stats() const {
+  const std::lock_guard lock(impl_->mutex);
+  ServerStateStoreStats s = impl_->stats;
+  s.pending = impl_->told - impl_->done;
+  return s;
+}
+
+const std::filesystem::path& ServerStateStore::file() const {
+  return impl_->db.file();
+}
+
+void ServerStateStore::registration_added(const Registration& registration) {
+  impl_->tell(registration);
+}
+
+void ServerStateStore::registration_updated(const Registration& registration, bool renewal_only) {
+  if (renewal_only)
+    impl_->tell(Renewal{registration.location, registration.updated_at, registration.peer});
+  else
+    impl_->tell(registration);
+}
+
+void ServerStateStore::registration_removed(const Registration& registration) {
+  impl_->tell(RegistrationRemoval{registration.location});
+}
+
+void ServerStateStore::observation_added(const PersistedObservation& observation) {
+  impl_->tell(observation);
+}
+
+void ServerStateStore::observation_removed(OperationId id) {
+  impl_->tell(ObservationRemoval{id});
+}
+
+void ServerStateStore::request_queued(const PersistedRequest& request) {
+  impl_->tell(request);
+}
+
+void ServerStateStore::request_dequeued(OperationId id) {
+  impl_->tell(RequestRemoval{id});
+}
+
+void ServerStateStore::operation_ids_reserved(std::uint64_t next) {
+  impl_->tell(IdsReserved{next});
+}
+
+}  // namespace drover::store
