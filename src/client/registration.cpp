@@ -128,7 +128,7 @@ void Client::Impl::send_update(Account& a, TimePoint t) {
     params.binding = d.binding;
     params.queue_mode = d.queue_mode;
   }
-  lwm2m::add_update_queries(params, m);
+  lwm2m::add_update_queries(params, config.version, m);
   if (d.links != a.told.links) {
     lwm2m::set_content_format(m, lwm2m::ContentFormat::LinkFormat);
     m.set_payload(d.links);
