@@ -165,6 +165,8 @@ struct Client::Impl {
 
   // ---- dm.cpp
   void handle_request(coap::RequestReceived& request, TimePoint t);
+  // The format of answers that are not a single value towards a server at `version`.
+  lwm2m::ContentFormat multi_value_format(lwm2m::Lwm2mVersion version) const;
 
   // ---- observe.cpp
   // Whether the server's observation table has room (else the Observe is answered without the

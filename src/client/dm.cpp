@@ -158,6 +158,36 @@ void Client::Impl::handle_request(coap::RequestReceived& request, TimePoint t) {
   DmRequest(*this, *a, request, t).serve();
 }
 
+lwm2m::ContentFormat Client::Impl::multi_value_format(lwm2m::Lwm2mVersion version) const {
+  using lwm2m::Lwm2mVersion;
+  const auto in_version = [version](ContentFormat f) {
+    switch (f) {
+      case ContentFormat::Tlv:
+        return true;
+      case ContentFormat::OmaJson:  // 1.1 replaced it with SenML JSON
+        return version == Lwm2mVersion::V1_0;
+      case ContentFormat::SenmlJson:
+      case ContentFormat::SenmlCbor:
+        return version != Lwm2mVersion::V1_0;
+      case ContentFormat::Lwm2mCbor:
+        return version == Lwm2mVersion::V1_2;
+      default:  // single-value formats and link format
+        return false;
+    }
+  };
+  if (config.preferred_format && in_version(*config.preferred_format))
+    return *config.preferred_format;
+  switch (version) {
+    case Lwm2mVersion::V1_0:
+      return ContentFormat::Tlv;
+    case Lwm2mVersion::V1_1:
+      return ContentFormat::SenmlCbor;
+    case Lwm2mVersion::V1_2:
+      break;
+  }
+  return ContentFormat::Lwm2mCbor;
+}
+
 void DmRequest::serve() {
   const auto observe_option = req_.uint_option(coap::options::Observe);
   const auto path = lwm2m::path_of(req_);
@@ -249,16 +279,7 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
       !records[0].value.is_none())
     return records[0].value.type() == lwm2m::DataType::Opaque ? ContentFormat::OctetStream
                                                               : ContentFormat::Text;
-  if (c_.config.preferred_format) return *c_.config.preferred_format;
-  switch (c_.config.version) {
-    case lwm2m::Lwm2mVersion::V1_0:
-      return ContentFormat::Tlv;
-    case lwm2m::Lwm2mVersion::V1_1:
-      return ContentFormat::SenmlCbor;
-    case lwm2m::Lwm2mVersion::V1_2:
-      break;
-  }
-  return ContentFormat::Lwm2mCbor;
+  return c_.multi_value_format(c_.config.version);
 }
 
 std::optional<coap::ObserverId> DmRequest::answer_content(Operation op, const Path& path,

@@ -25,6 +25,14 @@
 //    Accept is honoured for every format the formats layer has, except OMA JSON (11543), which
 //    only 1.0 clients may emit (4.06 otherwise). A format that cannot carry the answer (text/plain
 //    for an instance) is 4.06.
+//  * Register payload: the root link `</>;rt="oma.lwm2m"` announces in ct the format of answers
+//    that are not a single value (the preferred format below): `ct=112`, one unquoted value, the
+//    form LwM2M 1.1 defines, that Wakaama's client sends and the only one its server parses (a
+//    list, or a format it does not know, is answered 4.00); Leshan reads one value or a list.
+//    LwM2M 1.2 defines a quoted list of the formats the client has, `ct="60 110 112 11544"`,
+//    which 1.2 clients send by default: it tells a 1.2 server everything it may ask for.
+//    ClientConfig::root_link_formats picks either form for either version. LwM2M 1.0 announces
+//    no ct (TLV is implied) and so sends no root link.
 //  * Registration failure: the LwM2M 1.1 retry procedure from the Server object (/1/x/14 and
 //    17-20, spec defaults 0 s, 5 attempts, 60 s doubling per attempt, 86400 s between sequences,
 //    1 sequence), then a final RegistrationFailed. No bootstrap fallback (no bootstrap client yet).
@@ -75,6 +83,12 @@ using coap::TimePoint;
 // Which threshold crossings fire a notification (see the file comment).
 enum class ThresholdCrossing : std::uint8_t { Directed, Either };
 
+// What the Register's root link announces in ct (LwM2M 1.1 and 1.2; see the file comment).
+enum class RootLinkFormats : std::uint8_t {
+  Preferred,  // `ct=112`: the preferred format alone, unquoted
+  All,        // `ct="60 110 112"`: every optional format the client has (and 11544 from 1.2)
+};
+
 struct ClientConfig {
   coap::EngineConfig engine;
   // Seeds the engine's tokens and message IDs. Production code seeds it from the OS.
@@ -82,10 +96,13 @@ struct ClientConfig {
 
   std::string endpoint;  // ep
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
-  // Format of answers that are not a single value, when the server sends no Accept; nullopt: TLV
-  // (1.0), SenML CBOR (1.1) or LwM2M CBOR (1.2).
+  // Format of answers that are not a single value, when the server sends no Accept, and the one
+  // the root link announces. Used when the LwM2M version has it; else, and when nullopt: TLV
+  // (1.0), SenML CBOR (1.1), LwM2M CBOR (1.2).
   std::optional<lwm2m::ContentFormat> preferred_format;
   lwm2m::ContentFormat send_format = lwm2m::ContentFormat::SenmlCbor;
+  // nullopt: Preferred for LwM2M 1.1, All for 1.2.
+  std::optional<RootLinkFormats> root_link_formats;
   // Object definitions. Clients in one process (a simulator's devices) share one registry from
   // make_object_registry instead of holding a copy each (about 300 KB); null: the client makes its own.
   std::shared_ptr<lwm2m::ObjectRegistry> objects;

@@ -28,7 +28,7 @@ TEST_F(Registration, RegisterCarriesQueriesAndObjectList) {
   // instances is listed alone.
   EXPECT_EQ(
       reg.request.payload_string(),
-      "</>;rt=\"oma.lwm2m\";ct=\"60 110 112\",</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>,</3311>");
+      "</>;rt=\"oma.lwm2m\";ct=112,</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>,</3311>");
   EXPECT_EQ(fresh.client.state(1), RegistrationState::Registering);
 
   Message created;
