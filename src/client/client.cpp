@@ -450,6 +450,7 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
   a.server_iid = *server_iid;
   a.peer = peer;
   a.queue_mode = account.queue_mode;
+  a.form.version = c.config.version;
   Account& added = c.accounts.emplace(a.ssid, std::move(a)).first->second;
   c.now = std::max(c.now, now);
   if (c.started) c.begin_registration(added, now, std::chrono::seconds(account.initial_delay));
@@ -463,6 +464,7 @@ void Client::start(TimePoint now) {
   c.started = true;
   for (auto& [ssid, a] : c.accounts) {
     if (a.state != RegistrationState::Idle) continue;
+    a.form = RegisterForm{c.config.version};  // starting over: the client's own form again
     const auto delay = c.server_integer(a, 14).value_or(0);
     c.begin_registration(a, now, std::chrono::seconds(std::max<std::int64_t>(delay, 0)));
   }

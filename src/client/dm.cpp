@@ -269,7 +269,7 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
   if (accept.present) {
     if (!accept.format || *accept.format == ContentFormat::LinkFormat ||
         (*accept.format == ContentFormat::OmaJson &&
-         c_.config.version != lwm2m::Lwm2mVersion::V1_0)) {
+         a_.form.version != lwm2m::Lwm2mVersion::V1_0)) {
       fail(op, path, codes::NotAcceptable, "this format is not available");
       return std::nullopt;
     }
@@ -279,7 +279,7 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
       !records[0].value.is_none())
     return records[0].value.type() == lwm2m::DataType::Opaque ? ContentFormat::OctetStream
                                                               : ContentFormat::Text;
-  return c_.multi_value_format(c_.config.version);
+  return c_.multi_value_format(a_.form.version);
 }
 
 std::optional<coap::ObserverId> DmRequest::answer_content(Operation op, const Path& path,
@@ -366,7 +366,7 @@ void DmRequest::discover(const Path& path) {
         depth = 1;
         break;
       case Path::Level::Resource:
-        depth = c_.config.version == lwm2m::Lwm2mVersion::V1_2 ? 1 : 0;
+        depth = a_.form.version == lwm2m::Lwm2mVersion::V1_2 ? 1 : 0;
         break;
       default:
         depth = 0;
@@ -607,7 +607,7 @@ void DmRequest::create(const Path& path) {
   const auto format = request_format(op, path);
   if (!format) return;
   if (*format != ContentFormat::Tlv && !is_senml_or_cbor(*format) &&
-      !(*format == ContentFormat::OmaJson && c_.config.version == lwm2m::Lwm2mVersion::V1_0))
+      !(*format == ContentFormat::OmaJson && a_.form.version == lwm2m::Lwm2mVersion::V1_0))
     return fail(op, path, codes::UnsupportedContentFormat, "Create takes TLV, SenML or LwM2M CBOR");
   const auto* object_def = c_.definition(path.object_id());
   const auto free_id = c_.free_instance_id(path.object_id());

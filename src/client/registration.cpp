@@ -31,7 +31,7 @@ Announced Client::Impl::desired(const Account& a) {
       std::clamp<std::int64_t>(lifetime, 1, std::numeric_limits<std::uint32_t>::max()));
   d.binding = server_string(a, 7).value_or("U");
   d.queue_mode = a.queue_mode;
-  d.links = registration_links();
+  d.links = registration_links(a.form);
   return d;
 }
 
@@ -51,7 +51,7 @@ void Client::Impl::attempt_register(Account& a, TimePoint t) {
   lwm2m::RegisterParams params;
   params.endpoint = config.endpoint;
   params.lifetime = d.lifetime;
-  params.version = config.version;
+  params.version = a.form.version;
   params.binding = d.binding;
   params.queue_mode = d.queue_mode;
   lwm2m::add_register_queries(params, m);
@@ -69,6 +69,29 @@ void Client::Impl::attempt_register(Account& a, TimePoint t) {
   a.update_wanted = false;
   a.state = RegistrationState::Registering;
   pending[*id] = PendingRequest{PendingRequest::Kind::Register, a.ssid};
+}
+
+bool Client::Impl::fall_back(Account& a, coap::Code code, TimePoint t) {
+  RegistrationFallback event{a.ssid, code, a.form.version, {}};
+  if (code == coap::codes::BadRequest) {
+    RegisterForm minimal = a.form;
+    minimal.minimal_root_link = true;
+    if (registration_links(minimal) == registration_links(a.form)) return false;  // nothing to drop
+    a.form = minimal;
+    event.change = "no ct in the root link";
+  } else if (code == coap::codes::PreconditionFailed &&
+             a.form.version != lwm2m::Lwm2mVersion::V1_0) {
+    // The lower version's own form, root link included: the 4.00 may have been about the other.
+    a.form = RegisterForm{a.form.version == lwm2m::Lwm2mVersion::V1_2 ? lwm2m::Lwm2mVersion::V1_1
+                                                                      : lwm2m::Lwm2mVersion::V1_0};
+    event.version = a.form.version;
+    event.change = "LwM2M " + std::string(lwm2m::to_string(a.form.version));
+  } else {
+    return false;
+  }
+  push_event(std::move(event));
+  attempt_register(a, t);
+  return true;
 }
 
 void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std::string reason,
@@ -128,7 +151,7 @@ void Client::Impl::send_update(Account& a, TimePoint t) {
     params.binding = d.binding;
     params.queue_mode = d.queue_mode;
   }
-  lwm2m::add_update_queries(params, config.version, m);
+  lwm2m::add_update_queries(params, a.form.version, m);
   if (d.links != a.told.links) {
     lwm2m::set_content_format(m, lwm2m::ContentFormat::LinkFormat);
     m.set_payload(d.links);
@@ -201,6 +224,7 @@ void Client::Impl::on_registration_response(const PendingRequest& p, const coap:
         location.emplace_back(segment.as_string());
       });
       if (code != coap::codes::Created || location.empty()) {
+        if (fall_back(*a, code, t)) return;
         registration_attempt_failed(*a, code,
                                     code == coap::codes::Created
                                         ? "Register answered without Location-Path"
