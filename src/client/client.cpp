@@ -148,6 +148,7 @@ std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion 
 Client::Impl::Impl(ClientConfig c)
     : config(std::move(c)),
       engine(config.engine, config.random_seed),
+      random(config.random_seed ^ 0x7265747279ull),  // apart from the engine's stream
       registry_owner(config.objects ? config.objects : make_object_registry(config.version)),
       registry(*registry_owner) {
   objects[0] = ObjectEntry{};

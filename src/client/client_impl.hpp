@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "drover/client/client.hpp"
+#include "drover/coap/random.hpp"
 #include "drover/lwm2m/protocol/attributes.hpp"
 
 namespace drover::client {
@@ -95,6 +96,7 @@ struct Client::Impl {
 
   ClientConfig config;
   coap::Engine engine;
+  coap::Random random;  // registration retry jitter
   std::shared_ptr<lwm2m::ObjectRegistry> registry_owner;
   lwm2m::ObjectRegistry& registry;
   std::map<std::uint16_t, ObjectEntry> objects;

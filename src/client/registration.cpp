@@ -22,6 +22,10 @@ Duration update_delay(std::uint32_t lifetime, Duration max_transmit_wait) {
   return lt - std::min(max_transmit_wait, lt / 2);
 }
 
+// Each delay of the retry procedure is lengthened by a random share of it up to this, so that
+// clients restarted together spread their retries.
+constexpr double retry_jitter = 0.1;
+
 }  // namespace
 
 Announced Client::Impl::desired(const Account& a) {
@@ -104,14 +108,14 @@ void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std:
   const auto sequence_delay = server_integer(a, 19).value_or(86400);
   const auto sequence_count = std::max<std::int64_t>(server_integer(a, 20).value_or(1), 1);
   RegistrationFailed event{a.ssid, code, std::move(reason), false, {}};
+  Duration delay{};
   if (a.attempt < retry_count) {
     // RetryTimer * 2^(attempt - 1): 60, 120, 240, 480 s with the defaults.
     const unsigned shift = std::min<std::uint32_t>(a.attempt - 1, 30);
-    event.retry_in =
-        seconds(std::clamp<std::int64_t>(retry_timer, 0, std::int64_t{1} << 30) << shift);
+    delay = seconds(std::clamp<std::int64_t>(retry_timer, 0, std::int64_t{1} << 30) << shift);
     ++a.attempt;
   } else if (a.sequence < sequence_count) {
-    event.retry_in = seconds(sequence_delay);
+    delay = seconds(sequence_delay);
     ++a.sequence;
     a.attempt = 1;
   } else {
@@ -120,6 +124,8 @@ void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std:
     push_event(std::move(event));
     return;
   }
+  event.retry_in =
+      delay + std::chrono::duration_cast<Duration>(delay * (retry_jitter * random.unit()));
   a.state = RegistrationState::Waiting;
   a.next_attempt = t + event.retry_in;
   push_event(std::move(event));

@@ -44,9 +44,12 @@
 //    start() or the account is made again.
 //  * Registration failure otherwise (or with no fallback left): the LwM2M 1.1 retry procedure
 //    from the Server object (/1/x/14 and 17-20, spec defaults 0 s, 5 attempts, 60 s doubling per
-//    attempt, 86400 s between sequences, 1 sequence), then a final RegistrationFailed. No
-//    bootstrap fallback (no bootstrap client yet). A failed Update (4.04 or any error or timeout)
-//    starts a fresh Register at once.
+//    attempt, 86400 s between sequences, 1 sequence), then a final RegistrationFailed. Each retry
+//    delay is lengthened by a random 0 to 10 % (from a generator seeded with
+//    ClientConfig::random_seed), so that a fleet restarted together does not retry in lockstep;
+//    RegistrationFailed::retry_in is the delay with its jitter. No bootstrap fallback (no
+//    bootstrap client yet). A failed Update (4.04 or any error or timeout) starts a fresh Register
+//    at once.
 //  * Notification attributes: inherited object -> instance -> resource -> resource instance, then
 //    /1/x/2 and /1/x/3 for pmin/pmax. gt/lt/st apply to observations of one numeric value; by
 //    default gt fires on upward crossings and lt on downward ones, as in the Transport TS examples
