@@ -248,10 +248,9 @@ struct Awake {
   std::uint16_t ssid = 0;
 };
 
-using ClientEvent =
-    std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated, Deregistered,
-                 Disabled, Rebooting, FactoryReset, RequestServed, WriteApplied, SendCompleted,
-                 Sleeping, Awake>;
+using ClientEvent = std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated,
+                                 Deregistered, Disabled, Rebooting, FactoryReset, RequestServed,
+                                 WriteApplied, SendCompleted, Sleeping, Awake>;
 
 enum class RegistrationState : std::uint8_t {
   Idle,         // not started, or stopped by deregister()

@@ -134,6 +134,7 @@ TEST_P(RootLinks, RegisterAndReadDefaultFormat) {
 }
 
 using Formats = client::RootLinkFormats;
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     Forms, RootLinks,
     ::testing::Values(
@@ -145,6 +146,7 @@ INSTANTIATE_TEST_SUITE_P(
                      ContentFormat::Lwm2mCbor},
         RootLinkCase{lwm2m::Lwm2mVersion::V1_2, Formats::Preferred, {11544},
                      ContentFormat::Lwm2mCbor}));
+// clang-format on
 
 class Lwm2m11 : public E2e {};
 

@@ -89,7 +89,9 @@ struct FormCase {
   std::string payload;
 };
 
-void PrintTo(const FormCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const FormCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class RegisterForms : public ::testing::TestWithParam<FormCase> {};
 
@@ -116,6 +118,8 @@ constexpr const char* objects_1_1 = "</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>";
 constexpr const char* objects_1_2 = "</1>;ver=1.2,</1/0>,</3>;ver=1.2,</3/0>";
 const std::string root = "</>;rt=\"oma.lwm2m\";";
 
+// One case a row.
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     Register, RegisterForms,
     ::testing::Values(
@@ -165,6 +169,7 @@ INSTANTIATE_TEST_SUITE_P(
                  {codes::BadRequest, codes::PreconditionFailed},
                  {"ep=dev1", "lwm2m=1.1", "lt=300", "b=U"}, root + "ct=112," + objects_1_2}),
     [](const ::testing::TestParamInfo<FormCase>& p) { return std::string(p.param.name); });
+// clang-format on
 
 // ---- Fallbacks against servers that refuse some forms.
 

@@ -26,9 +26,8 @@ TEST_F(Registration, RegisterCarriesQueriesAndObjectList) {
   EXPECT_EQ(reg.request.uint_option(coap::options::ContentFormat), 40u);
   // Security (/0) is never announced; versions other than 1.0 are; an object without
   // instances is listed alone.
-  EXPECT_EQ(
-      reg.request.payload_string(),
-      "</>;rt=\"oma.lwm2m\";ct=112,</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>,</3311>");
+  EXPECT_EQ(reg.request.payload_string(),
+            "</>;rt=\"oma.lwm2m\";ct=112,</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>,</3311>");
   EXPECT_EQ(fresh.client.state(1), RegistrationState::Registering);
 
   Message created;

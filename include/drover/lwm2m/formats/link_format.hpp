@@ -118,7 +118,7 @@ struct RegisteredObject {
 };
 
 struct RegistrationPayload {
-  std::string root = "/";                      // alternate path ("/lwm2m") or "/"
+  std::string root = "/";  // alternate path ("/lwm2m") or "/"
   // Announced in `ct` on the root link: one unquoted (`ct=112`), several as a quoted list.
   std::vector<std::uint16_t> content_formats;
   std::vector<RegisteredObject> objects;
