@@ -6,6 +6,7 @@
 #include <string>
 
 #include "coap_console.hpp"
+#include "drover/coap/names.hpp"
 
 namespace drover::apps {
 
@@ -46,6 +47,10 @@ std::string describe(const client::ClientEvent& event) {
                  std::to_string(
                      std::chrono::duration_cast<std::chrono::seconds>(e.retry_in).count()) +
                  " s";
+        } else if constexpr (std::is_same_v<T, client::RegistrationFallback>) {
+          return "Register answered " + e.code.to_string() + " " +
+                 std::string(coap::code_name(e.code)) + ", registering again at once with " +
+                 e.change;
         } else if constexpr (std::is_same_v<T, client::Updated>) {
           return "registration updated";
         } else if constexpr (std::is_same_v<T, client::Deregistered>) {

@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lwm2m::UpdateParams update;
   if (!lwm2m::parse_update_query(msg, update)) {
     coap::Message out;
-    lwm2m::add_update_queries(update, out);
+    lwm2m::add_update_queries(update, lwm2m::Lwm2mVersion::V1_1, out);
     lwm2m::UpdateParams again;
     if (lwm2m::parse_update_query(out, again)) std::abort();
     if (again.lifetime != update.lifetime || again.queue_mode != update.queue_mode ||

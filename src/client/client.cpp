@@ -148,6 +148,7 @@ std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion 
 Client::Impl::Impl(ClientConfig c)
     : config(std::move(c)),
       engine(config.engine, config.random_seed),
+      random(config.random_seed ^ 0x7265747279ull),  // apart from the engine's stream
       registry_owner(config.objects ? config.objects : make_object_registry(config.version)),
       registry(*registry_owner) {
   objects[0] = ObjectEntry{};
@@ -450,6 +451,7 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
   a.server_iid = *server_iid;
   a.peer = peer;
   a.queue_mode = account.queue_mode;
+  a.form.version = c.config.version;
   Account& added = c.accounts.emplace(a.ssid, std::move(a)).first->second;
   c.now = std::max(c.now, now);
   if (c.started) c.begin_registration(added, now, std::chrono::seconds(account.initial_delay));
@@ -463,6 +465,7 @@ void Client::start(TimePoint now) {
   c.started = true;
   for (auto& [ssid, a] : c.accounts) {
     if (a.state != RegistrationState::Idle) continue;
+    a.form = RegisterForm{c.config.version};  // starting over: the client's own form again
     const auto delay = c.server_integer(a, 14).value_or(0);
     c.begin_registration(a, now, std::chrono::seconds(std::max<std::int64_t>(delay, 0)));
   }

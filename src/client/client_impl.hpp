@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "drover/client/client.hpp"
+#include "drover/coap/random.hpp"
 #include "drover/lwm2m/protocol/attributes.hpp"
 
 namespace drover::client {
@@ -47,6 +48,13 @@ struct Announced {
   friend bool operator==(const Announced&, const Announced&) = default;
 };
 
+// The form of Register a server took: the client's own, or one it fell back to after a refusal
+// (see Client's file comment).
+struct RegisterForm {
+  lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
+  bool minimal_root_link = false;  // no ct (after a 4.00 Bad Request)
+};
+
 struct Account {
   std::uint16_t ssid = 0;
   std::uint16_t security_iid = 0;
@@ -54,6 +62,7 @@ struct Account {
   std::optional<coap::PeerAddress> peer;
   bool queue_mode = false;
   RegistrationState state = RegistrationState::Idle;
+  RegisterForm form;                       // kept until start() or the account is made again
   std::vector<std::string> location;       // Location-Path segments of the registration
   std::optional<coap::RequestId> request;  // Register, Update or De-register in flight
   Announced told;                          // by the last successful Register/Update
@@ -87,6 +96,7 @@ struct Client::Impl {
 
   ClientConfig config;
   coap::Engine engine;
+  coap::Random random;  // registration retry jitter
   std::shared_ptr<lwm2m::ObjectRegistry> registry_owner;
   lwm2m::ObjectRegistry& registry;
   std::map<std::uint16_t, ObjectEntry> objects;
@@ -135,7 +145,8 @@ struct Client::Impl {
   Outcome apply_write(const lwm2m::Path& path, std::span<const lwm2m::Record> records, bool replace,
                       std::vector<lwm2m::Path>& written);
   std::optional<std::uint16_t> free_instance_id(std::uint16_t oid) const;
-  std::string registration_links() const;
+  // The Register/Update payload in `form`.
+  std::string registration_links(const RegisterForm& form) const;
   // The Server object values of an account.
   std::optional<std::int64_t> server_integer(const Account& a, std::uint16_t rid);
   std::optional<std::string> server_string(const Account& a, std::uint16_t rid);
@@ -144,6 +155,9 @@ struct Client::Impl {
   // ---- registration.cpp
   void begin_registration(Account& a, TimePoint t, Duration delay);
   void attempt_register(Account& a, TimePoint t);
+  // After a refused Register: registers again at once in the next form the refusal calls for;
+  // false when there is none left.
+  bool fall_back(Account& a, coap::Code code, TimePoint t);
   void registration_attempt_failed(Account& a, coap::Code code, std::string reason, TimePoint t);
   void request_update(Account& a, TimePoint t);
   void send_update(Account& a, TimePoint t);
@@ -165,6 +179,8 @@ struct Client::Impl {
 
   // ---- dm.cpp
   void handle_request(coap::RequestReceived& request, TimePoint t);
+  // The format of answers that are not a single value towards a server at `version`.
+  lwm2m::ContentFormat multi_value_format(lwm2m::Lwm2mVersion version) const;
 
   // ---- observe.cpp
   // Whether the server's observation table has room (else the Observe is answered without the

@@ -158,6 +158,36 @@ void Client::Impl::handle_request(coap::RequestReceived& request, TimePoint t) {
   DmRequest(*this, *a, request, t).serve();
 }
 
+lwm2m::ContentFormat Client::Impl::multi_value_format(lwm2m::Lwm2mVersion version) const {
+  using lwm2m::Lwm2mVersion;
+  const auto in_version = [version](ContentFormat f) {
+    switch (f) {
+      case ContentFormat::Tlv:
+        return true;
+      case ContentFormat::OmaJson:  // 1.1 replaced it with SenML JSON
+        return version == Lwm2mVersion::V1_0;
+      case ContentFormat::SenmlJson:
+      case ContentFormat::SenmlCbor:
+        return version != Lwm2mVersion::V1_0;
+      case ContentFormat::Lwm2mCbor:
+        return version == Lwm2mVersion::V1_2;
+      default:  // single-value formats and link format
+        return false;
+    }
+  };
+  if (config.preferred_format && in_version(*config.preferred_format))
+    return *config.preferred_format;
+  switch (version) {
+    case Lwm2mVersion::V1_0:
+      return ContentFormat::Tlv;
+    case Lwm2mVersion::V1_1:
+      return ContentFormat::SenmlCbor;
+    case Lwm2mVersion::V1_2:
+      break;
+  }
+  return ContentFormat::Lwm2mCbor;
+}
+
 void DmRequest::serve() {
   const auto observe_option = req_.uint_option(coap::options::Observe);
   const auto path = lwm2m::path_of(req_);
@@ -239,7 +269,7 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
   if (accept.present) {
     if (!accept.format || *accept.format == ContentFormat::LinkFormat ||
         (*accept.format == ContentFormat::OmaJson &&
-         c_.config.version != lwm2m::Lwm2mVersion::V1_0)) {
+         a_.form.version != lwm2m::Lwm2mVersion::V1_0)) {
       fail(op, path, codes::NotAcceptable, "this format is not available");
       return std::nullopt;
     }
@@ -249,16 +279,7 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
       !records[0].value.is_none())
     return records[0].value.type() == lwm2m::DataType::Opaque ? ContentFormat::OctetStream
                                                               : ContentFormat::Text;
-  if (c_.config.preferred_format) return *c_.config.preferred_format;
-  switch (c_.config.version) {
-    case lwm2m::Lwm2mVersion::V1_0:
-      return ContentFormat::Tlv;
-    case lwm2m::Lwm2mVersion::V1_1:
-      return ContentFormat::SenmlCbor;
-    case lwm2m::Lwm2mVersion::V1_2:
-      break;
-  }
-  return ContentFormat::Lwm2mCbor;
+  return c_.multi_value_format(a_.form.version);
 }
 
 std::optional<coap::ObserverId> DmRequest::answer_content(Operation op, const Path& path,
@@ -345,7 +366,7 @@ void DmRequest::discover(const Path& path) {
         depth = 1;
         break;
       case Path::Level::Resource:
-        depth = c_.config.version == lwm2m::Lwm2mVersion::V1_2 ? 1 : 0;
+        depth = a_.form.version == lwm2m::Lwm2mVersion::V1_2 ? 1 : 0;
         break;
       default:
         depth = 0;
@@ -586,7 +607,7 @@ void DmRequest::create(const Path& path) {
   const auto format = request_format(op, path);
   if (!format) return;
   if (*format != ContentFormat::Tlv && !is_senml_or_cbor(*format) &&
-      !(*format == ContentFormat::OmaJson && c_.config.version == lwm2m::Lwm2mVersion::V1_0))
+      !(*format == ContentFormat::OmaJson && a_.form.version == lwm2m::Lwm2mVersion::V1_0))
     return fail(op, path, codes::UnsupportedContentFormat, "Create takes TLV, SenML or LwM2M CBOR");
   const auto* object_def = c_.definition(path.object_id());
   const auto free_id = c_.free_instance_id(path.object_id());

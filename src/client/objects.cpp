@@ -174,17 +174,23 @@ std::optional<std::uint16_t> Client::Impl::free_instance_id(std::uint16_t oid) c
   return id;
 }
 
-std::string Client::Impl::registration_links() const {
+std::string Client::Impl::registration_links(const RegisterForm& form) const {
+  using lwm2m::ContentFormat;
+  using lwm2m::Lwm2mVersion;
+  const auto number = [](ContentFormat f) { return static_cast<std::uint16_t>(f); };
   lwm2m::RegistrationPayload payload;
-  switch (config.version) {
-    case lwm2m::Lwm2mVersion::V1_0:
-      break;  // TLV, which every 1.0 server expects
-    case lwm2m::Lwm2mVersion::V1_1:
-      payload.content_formats = {60, 110, 112};
-      break;
-    case lwm2m::Lwm2mVersion::V1_2:
-      payload.content_formats = {60, 110, 112, 11544};
-      break;
+  // 1.0 announces nothing: TLV, which every 1.0 server expects.
+  if (form.version != Lwm2mVersion::V1_0 && !form.minimal_root_link) {
+    const auto formats = config.root_link_formats.value_or(
+        form.version == Lwm2mVersion::V1_2 ? RootLinkFormats::All : RootLinkFormats::Preferred);
+    if (formats == RootLinkFormats::Preferred) {
+      payload.content_formats = {number(multi_value_format(form.version))};
+    } else {
+      payload.content_formats = {number(ContentFormat::Cbor), number(ContentFormat::SenmlJson),
+                                 number(ContentFormat::SenmlCbor)};
+      if (form.version == Lwm2mVersion::V1_2)
+        payload.content_formats.push_back(number(ContentFormat::Lwm2mCbor));
+    }
   }
   for (const auto& [oid, entry] : objects) {
     if (oid == 0 || oid == 21) continue;  // Security and OSCORE are never announced

@@ -22,6 +22,10 @@ Duration update_delay(std::uint32_t lifetime, Duration max_transmit_wait) {
   return lt - std::min(max_transmit_wait, lt / 2);
 }
 
+// Each delay of the retry procedure is lengthened by a random share of it up to this, so that
+// clients restarted together spread their retries.
+constexpr double retry_jitter = 0.1;
+
 }  // namespace
 
 Announced Client::Impl::desired(const Account& a) {
@@ -31,7 +35,7 @@ Announced Client::Impl::desired(const Account& a) {
       std::clamp<std::int64_t>(lifetime, 1, std::numeric_limits<std::uint32_t>::max()));
   d.binding = server_string(a, 7).value_or("U");
   d.queue_mode = a.queue_mode;
-  d.links = registration_links();
+  d.links = registration_links(a.form);
   return d;
 }
 
@@ -51,7 +55,7 @@ void Client::Impl::attempt_register(Account& a, TimePoint t) {
   lwm2m::RegisterParams params;
   params.endpoint = config.endpoint;
   params.lifetime = d.lifetime;
-  params.version = config.version;
+  params.version = a.form.version;
   params.binding = d.binding;
   params.queue_mode = d.queue_mode;
   lwm2m::add_register_queries(params, m);
@@ -71,6 +75,29 @@ void Client::Impl::attempt_register(Account& a, TimePoint t) {
   pending[*id] = PendingRequest{PendingRequest::Kind::Register, a.ssid};
 }
 
+bool Client::Impl::fall_back(Account& a, coap::Code code, TimePoint t) {
+  RegistrationFallback event{a.ssid, code, a.form.version, {}};
+  if (code == coap::codes::BadRequest) {
+    RegisterForm minimal = a.form;
+    minimal.minimal_root_link = true;
+    if (registration_links(minimal) == registration_links(a.form)) return false;  // nothing to drop
+    a.form = minimal;
+    event.change = "no ct in the root link";
+  } else if (code == coap::codes::PreconditionFailed &&
+             a.form.version != lwm2m::Lwm2mVersion::V1_0) {
+    // The lower version's own form, root link included: the 4.00 may have been about the other.
+    a.form = RegisterForm{a.form.version == lwm2m::Lwm2mVersion::V1_2 ? lwm2m::Lwm2mVersion::V1_1
+                                                                      : lwm2m::Lwm2mVersion::V1_0};
+    event.version = a.form.version;
+    event.change = "LwM2M " + std::string(lwm2m::to_string(a.form.version));
+  } else {
+    return false;
+  }
+  push_event(std::move(event));
+  attempt_register(a, t);
+  return true;
+}
+
 void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std::string reason,
                                                TimePoint t) {
   a.request.reset();
@@ -81,14 +108,14 @@ void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std:
   const auto sequence_delay = server_integer(a, 19).value_or(86400);
   const auto sequence_count = std::max<std::int64_t>(server_integer(a, 20).value_or(1), 1);
   RegistrationFailed event{a.ssid, code, std::move(reason), false, {}};
+  Duration delay{};
   if (a.attempt < retry_count) {
     // RetryTimer * 2^(attempt - 1): 60, 120, 240, 480 s with the defaults.
     const unsigned shift = std::min<std::uint32_t>(a.attempt - 1, 30);
-    event.retry_in =
-        seconds(std::clamp<std::int64_t>(retry_timer, 0, std::int64_t{1} << 30) << shift);
+    delay = seconds(std::clamp<std::int64_t>(retry_timer, 0, std::int64_t{1} << 30) << shift);
     ++a.attempt;
   } else if (a.sequence < sequence_count) {
-    event.retry_in = seconds(sequence_delay);
+    delay = seconds(sequence_delay);
     ++a.sequence;
     a.attempt = 1;
   } else {
@@ -97,6 +124,8 @@ void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std:
     push_event(std::move(event));
     return;
   }
+  event.retry_in =
+      delay + std::chrono::duration_cast<Duration>(delay * (retry_jitter * random.unit()));
   a.state = RegistrationState::Waiting;
   a.next_attempt = t + event.retry_in;
   push_event(std::move(event));
@@ -128,7 +157,7 @@ void Client::Impl::send_update(Account& a, TimePoint t) {
     params.binding = d.binding;
     params.queue_mode = d.queue_mode;
   }
-  lwm2m::add_update_queries(params, m);
+  lwm2m::add_update_queries(params, a.form.version, m);
   if (d.links != a.told.links) {
     lwm2m::set_content_format(m, lwm2m::ContentFormat::LinkFormat);
     m.set_payload(d.links);
@@ -201,6 +230,7 @@ void Client::Impl::on_registration_response(const PendingRequest& p, const coap:
         location.emplace_back(segment.as_string());
       });
       if (code != coap::codes::Created || location.empty()) {
+        if (fall_back(*a, code, t)) return;
         registration_attempt_failed(*a, code,
                                     code == coap::codes::Created
                                         ? "Register answered without Location-Path"

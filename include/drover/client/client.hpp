@@ -21,14 +21,35 @@
 //  * Response formats when the server sends no Accept: a single resource or resource instance
 //    value as text/plain (application/octet-stream for Opaque); anything else in
 //    ClientConfig::preferred_format, by default TLV for LwM2M 1.0, SenML CBOR for 1.1 and LwM2M
-//    CBOR for 1.2.
+//    CBOR for 1.2 (the version the server registered the client at).
 //    Accept is honoured for every format the formats layer has, except OMA JSON (11543), which
 //    only 1.0 clients may emit (4.06 otherwise). A format that cannot carry the answer (text/plain
 //    for an instance) is 4.06.
-//  * Registration failure: the LwM2M 1.1 retry procedure from the Server object (/1/x/14 and
-//    17-20, spec defaults 0 s, 5 attempts, 60 s doubling per attempt, 86400 s between sequences,
-//    1 sequence), then a final RegistrationFailed. No bootstrap fallback (no bootstrap client yet).
-//    A failed Update (4.04 or any error or timeout) starts a fresh Register at once.
+//  * Register payload: the root link `</>;rt="oma.lwm2m"` announces in ct the format of answers
+//    that are not a single value (the preferred format below): `ct=112`, one unquoted value, the
+//    form LwM2M 1.1 defines, that Wakaama's client sends and the only one its server parses (a
+//    list, or a format it does not know, is answered 4.00); Leshan reads one value or a list.
+//    LwM2M 1.2 defines a quoted list of the formats the client has, `ct="60 110 112 11544"`,
+//    which 1.2 clients send by default: it tells a 1.2 server everything it may ask for, servers
+//    that predate 1.2 refuse lwm2m=1.2 anyway (the 4.12 fallback below then brings the single
+//    value), and a 1.2 server that cannot read the list costs one immediate retry.
+//    ClientConfig::root_link_formats picks either form for either version. LwM2M 1.0 announces
+//    no ct (TLV is implied) and so sends no root link.
+//  * Refused Registers change form before they are retried (RegistrationFallback events), as
+//    Anjay does for the version: 4.00 Bad Request drops ct, and with it the root link; 4.12
+//    Precondition Failed lowers the LwM2M version, 1.2 -> 1.1 -> 1.0, with the query and payload
+//    of that version, root link included (1.0: b=UQ for queue mode, no ct). The next Register
+//    goes out at once. The form a server took is kept for that account (its Updates and
+//    re-Registers, the default answer format, OMA JSON, Discover depth follow its version) until
+//    start() or the account is made again.
+//  * Registration failure otherwise (or with no fallback left): the LwM2M 1.1 retry procedure
+//    from the Server object (/1/x/14 and 17-20, spec defaults 0 s, 5 attempts, 60 s doubling per
+//    attempt, 86400 s between sequences, 1 sequence), then a final RegistrationFailed. Each retry
+//    delay is lengthened by a random 0 to 10 % (from a generator seeded with
+//    ClientConfig::random_seed), so that a fleet restarted together does not retry in lockstep;
+//    RegistrationFailed::retry_in is the delay with its jitter. No bootstrap fallback (no
+//    bootstrap client yet). A failed Update (4.04 or any error or timeout) starts a fresh Register
+//    at once.
 //  * Notification attributes: inherited object -> instance -> resource -> resource instance, then
 //    /1/x/2 and /1/x/3 for pmin/pmax. gt/lt/st apply to observations of one numeric value; by
 //    default gt fires on upward crossings and lt on downward ones, as in the Transport TS examples
@@ -75,6 +96,12 @@ using coap::TimePoint;
 // Which threshold crossings fire a notification (see the file comment).
 enum class ThresholdCrossing : std::uint8_t { Directed, Either };
 
+// What the Register's root link announces in ct (LwM2M 1.1 and 1.2; see the file comment).
+enum class RootLinkFormats : std::uint8_t {
+  Preferred,  // `ct=112`: the preferred format alone, unquoted
+  All,        // `ct="60 110 112"`: every optional format the client has (and 11544 from 1.2)
+};
+
 struct ClientConfig {
   coap::EngineConfig engine;
   // Seeds the engine's tokens and message IDs. Production code seeds it from the OS.
@@ -82,10 +109,14 @@ struct ClientConfig {
 
   std::string endpoint;  // ep
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
-  // Format of answers that are not a single value, when the server sends no Accept; nullopt: TLV
-  // (1.0), SenML CBOR (1.1) or LwM2M CBOR (1.2).
+  // Format of answers that are not a single value, when the server sends no Accept, and the one
+  // the root link announces. Used towards servers whose LwM2M version has it (a 1.1 format after
+  // a fallback to 1.0 is not); else, and when nullopt: TLV (1.0), SenML CBOR (1.1), LwM2M CBOR
+  // (1.2).
   std::optional<lwm2m::ContentFormat> preferred_format;
   lwm2m::ContentFormat send_format = lwm2m::ContentFormat::SenmlCbor;
+  // nullopt: Preferred for LwM2M 1.1, All for 1.2.
+  std::optional<RootLinkFormats> root_link_formats;
   // Object definitions. Clients in one process (a simulator's devices) share one registry from
   // make_object_registry instead of holding a copy each (about 300 KB); null: the client makes its own.
   std::shared_ptr<lwm2m::ObjectRegistry> objects;
@@ -166,6 +197,14 @@ struct RegistrationFailed {
   bool final = false;
   Duration retry_in{};
 };
+// A Register was refused in a way that another form of it may pass (see the file comment); the
+// Register in the new form has gone out.
+struct RegistrationFallback {
+  std::uint16_t ssid = 0;
+  coap::Code code;                // the refusal: 4.00 Bad Request or 4.12 Precondition Failed
+  lwm2m::Lwm2mVersion version{};  // of the new Register
+  std::string change;             // what changed, for logs: "LwM2M 1.1", "no ct in the root link"
+};
 struct Updated {
   std::uint16_t ssid = 0;
 };
@@ -209,9 +248,9 @@ struct Awake {
   std::uint16_t ssid = 0;
 };
 
-using ClientEvent =
-    std::variant<Registered, RegistrationFailed, Updated, Deregistered, Disabled, Rebooting,
-                 FactoryReset, RequestServed, WriteApplied, SendCompleted, Sleeping, Awake>;
+using ClientEvent = std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated,
+                                 Deregistered, Disabled, Rebooting, FactoryReset, RequestServed,
+                                 WriteApplied, SendCompleted, Sleeping, Awake>;
 
 enum class RegistrationState : std::uint8_t {
   Idle,         // not started, or stopped by deregister()

@@ -184,8 +184,9 @@ void add_register_queries(const RegisterParams& params, coap::Message& request) 
   add_common(params.lifetime, params.binding, params.queue_mode, v1_0, params.sms, request);
 }
 
-void add_update_queries(const UpdateParams& params, coap::Message& request) {
-  add_common(params.lifetime, params.binding, params.queue_mode, false, params.sms, request);
+void add_update_queries(const UpdateParams& params, Lwm2mVersion version, coap::Message& request) {
+  add_common(params.lifetime, params.binding, params.queue_mode, version == Lwm2mVersion::V1_0,
+             params.sms, request);
 }
 
 }  // namespace drover::lwm2m

@@ -46,6 +46,7 @@ struct E2eOptions {
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
   std::optional<ContentFormat> send_format = std::nullopt;  // else the client's default (SenML CBOR)
+  std::optional<client::RootLinkFormats> root_link_formats = std::nullopt;  // else the default
 };
 
 class E2e : public ::testing::Test {
@@ -59,6 +60,7 @@ class E2e : public ::testing::Test {
     cc.random_seed = 7;
     cc.version = options.version;
     if (options.send_format) cc.send_format = *options.send_format;
+    cc.root_link_formats = options.root_link_formats;
     client_ = std::make_unique<client::Client>(std::move(cc));
   }
 

@@ -108,6 +108,46 @@ TEST_F(Lwm2m12, DiscoverDepth) {
 }
 
 // LwM2M 1.1 has no depth: the server refuses it; Discover without it lists the 1.1 levels.
+// Every form of the Register's root link registers with the server, which then asks in the
+// client's preferred format.
+struct RootLinkCase {
+  lwm2m::Lwm2mVersion version;
+  std::optional<client::RootLinkFormats> formats;
+  std::vector<std::uint16_t> announced;
+  ContentFormat read_format;  // of a Read of an instance without Accept
+};
+
+class RootLinks : public E2e, public ::testing::WithParamInterface<RootLinkCase> {
+ protected:
+  RootLinks()
+      : E2e(E2eOptions{.version = GetParam().version, .root_link_formats = GetParam().formats}) {}
+};
+
+TEST_P(RootLinks, RegisterAndReadDefaultFormat) {
+  ASSERT_EQ(registered.size(), 1u);
+  EXPECT_EQ(registered[0].registration.version, GetParam().version);
+  EXPECT_EQ(registered[0].registration.objects->content_formats, GetParam().announced);
+  const auto device = result(server().read(ep, Path(3, 0), {}, now));
+  ASSERT_EQ(device.status, OperationStatus::Success) << device.diagnostic;
+  EXPECT_EQ(device.format, GetParam().read_format);
+  EXPECT_EQ(device.records, client_read(Path(3, 0)));
+}
+
+using Formats = client::RootLinkFormats;
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(
+    Forms, RootLinks,
+    ::testing::Values(
+        RootLinkCase{lwm2m::Lwm2mVersion::V1_0, std::nullopt, {}, ContentFormat::Tlv},
+        RootLinkCase{lwm2m::Lwm2mVersion::V1_1, std::nullopt, {112}, ContentFormat::SenmlCbor},
+        RootLinkCase{lwm2m::Lwm2mVersion::V1_1, Formats::All, {60, 110, 112},
+                     ContentFormat::SenmlCbor},
+        RootLinkCase{lwm2m::Lwm2mVersion::V1_2, std::nullopt, {60, 110, 112, 11544},
+                     ContentFormat::Lwm2mCbor},
+        RootLinkCase{lwm2m::Lwm2mVersion::V1_2, Formats::Preferred, {11544},
+                     ContentFormat::Lwm2mCbor}));
+// clang-format on
+
 class Lwm2m11 : public E2e {};
 
 TEST_F(Lwm2m11, DiscoverWithoutDepth) {

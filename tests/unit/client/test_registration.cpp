@@ -26,9 +26,8 @@ TEST_F(Registration, RegisterCarriesQueriesAndObjectList) {
   EXPECT_EQ(reg.request.uint_option(coap::options::ContentFormat), 40u);
   // Security (/0) is never announced; versions other than 1.0 are; an object without
   // instances is listed alone.
-  EXPECT_EQ(
-      reg.request.payload_string(),
-      "</>;rt=\"oma.lwm2m\";ct=\"60 110 112\",</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>,</3311>");
+  EXPECT_EQ(reg.request.payload_string(),
+            "</>;rt=\"oma.lwm2m\";ct=112,</1>;ver=1.1,</1/0>,</3>;ver=1.2,</3/0>,</3311>");
   EXPECT_EQ(fresh.client.state(1), RegistrationState::Registering);
 
   Message created;
@@ -180,37 +179,81 @@ TEST_F(Registration, DisableDeregistersAndComesBackAfterTimeout) {
   EXPECT_EQ(reg.request.uri_path(), "/rd");
 }
 
-TEST(RegistrationRetry, FollowsRetryTimerAndSequences) {
-  ClientHarness h;
+// Refuses every Register with 4.03 and returns the RegistrationFailed events, checking that each
+// next attempt goes out exactly `retry_in` after the failure.
+std::vector<RegistrationFailed> refuse_all(ClientHarness& h, std::size_t attempts) {
+  h.client.start(h.now);
+  h.pump();
+  std::vector<RegistrationFailed> failed;
+  for (std::size_t i = 0; i < attempts; ++i) {
+    if (!h.has_request()) {
+      ADD_FAILURE() << "no attempt " << i;
+      break;
+    }
+    h.respond(h.next_request(), coap::codes::Forbidden);
+    const auto events = h.events_of<RegistrationFailed>();
+    if (events.size() != 1u) {
+      ADD_FAILURE() << "attempt " << i << ": " << events.size() << " RegistrationFailed events";
+      break;
+    }
+    failed.push_back(events[0]);
+    if (events[0].final) break;
+    h.advance(events[0].retry_in - 1ns);
+    EXPECT_FALSE(h.has_request()) << "attempt " << i + 1 << " early";
+    h.advance(1ns);
+  }
+  return failed;
+}
+
+ServerAccount short_retries() {
   ServerAccount a;
   a.retry_count = 3;
   a.retry_timer = 10;
   a.sequence_delay = 1000;
   a.sequence_retry_count = 2;
-  h.add_account(a);
-  h.client.start(h.now);
-  h.pump();
-  const coap::TimePoint start = h.now;
-  std::vector<coap::Duration> attempts;
-  for (int i = 0; i < 6; ++i) {
-    // The next attempt is at most 2000 s away.
-    for (int s = 0; s < 2000 && !h.has_request(); ++s) h.advance(1s);
-    ASSERT_TRUE(h.has_request()) << "attempt " << i;
-    attempts.push_back(h.now - start);
-    h.respond(h.next_request(), coap::codes::Forbidden);
+  return a;
+}
+
+TEST(RegistrationRetry, FollowsRetryTimerAndSequencesWithJitter) {
+  ClientHarness h;
+  h.add_account(short_retries());
+  const auto failed = refuse_all(h, 7);
+  // Sequence 1: +10, +20 s; the sequence delay 1000 s; sequence 2 the same again; each delay
+  // lengthened by up to 10 %.
+  const std::vector<coap::Duration> delays = {10s, 20s, 1000s, 10s, 20s};
+  ASSERT_EQ(failed.size(), delays.size() + 1);
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    EXPECT_FALSE(failed[i].final);
+    EXPECT_GE(failed[i].retry_in, delays[i]) << i;
+    EXPECT_LT(failed[i].retry_in, delays[i] * 11 / 10) << i;
   }
-  // Sequence 1: 0, +10, +20; sequence delay 1000; sequence 2: the same again.
-  EXPECT_EQ(attempts, (std::vector<coap::Duration>{0s, 10s, 30s, 1030s, 1040s, 1060s}));
-  const auto failed = h.events_of<RegistrationFailed>();
-  ASSERT_EQ(failed.size(), 6u);
-  EXPECT_EQ(failed[0].retry_in, 10s);
-  EXPECT_EQ(failed[1].retry_in, 20s);
-  EXPECT_EQ(failed[2].retry_in, 1000s);
-  EXPECT_TRUE(failed[5].final);
-  EXPECT_EQ(failed[5].code, coap::codes::Forbidden);
+  EXPECT_TRUE(failed.back().final);
+  EXPECT_EQ(failed.back().code, coap::codes::Forbidden);
   EXPECT_EQ(h.client.state(1), RegistrationState::Failed);
   h.advance(100000s);
   EXPECT_FALSE(h.has_request());
+}
+
+TEST(RegistrationRetry, JitterDiffersBetweenSeeds) {
+  ClientConfig other = test_config();
+  other.random_seed = 8;
+  ClientHarness a;
+  ClientHarness b(other);
+  a.add_account(short_retries());
+  b.add_account(short_retries());
+  std::vector<coap::Duration> delays_a;
+  std::vector<coap::Duration> delays_b;
+  for (const auto& f : refuse_all(a, 7)) delays_a.push_back(f.retry_in);
+  for (const auto& f : refuse_all(b, 7)) delays_b.push_back(f.retry_in);
+  ASSERT_EQ(delays_a.size(), 6u);
+  ASSERT_EQ(delays_b.size(), 6u);
+  for (std::size_t i = 0; i + 1 < delays_a.size(); ++i) EXPECT_NE(delays_a[i], delays_b[i]) << i;
+  // The same seed draws the same delays.
+  ClientHarness a_again;
+  a_again.add_account(short_retries());
+  std::vector<coap::Duration> delays_again;
+  for (const auto& f : refuse_all(a_again, 7)) delays_again.push_back(f.retry_in);
+  EXPECT_EQ(delays_again, delays_a);
 }
 
 TEST(RegistrationRetry, TimeoutCountsAsFailedAttempt) {
@@ -226,10 +269,11 @@ TEST(RegistrationRetry, TimeoutCountsAsFailedAttempt) {
   const auto failed = h.events_of<RegistrationFailed>();
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].code, coap::codes::Empty);
-  EXPECT_EQ(failed[0].retry_in, 60s);
+  EXPECT_GE(failed[0].retry_in, 60s);
+  EXPECT_LT(failed[0].retry_in, 66s);
   EXPECT_EQ(h.client.state(1), RegistrationState::Waiting);
   h.server().connected = true;
-  h.advance(60s);
+  h.advance(66s);
   h.accept_register();
   EXPECT_EQ(h.client.state(1), RegistrationState::Registered);
 }

@@ -82,8 +82,16 @@ TEST(UpdateQuery, OnlyChangedParameters) {
   EXPECT_TRUE(p.queue_mode);
   EXPECT_TRUE(parse_update_query(with_queries("lt=0"), p));
   coap::Message m;
-  add_update_queries(UpdateParams{60, std::nullopt, false, std::nullopt}, m);
+  add_update_queries(UpdateParams{60, std::nullopt, false, std::nullopt}, Lwm2mVersion::V1_1, m);
   EXPECT_EQ(queries_of(m), (std::vector<std::string>{"lt=60"}));
+  // Queue mode restated: a bare Q from 1.1 on, folded into the binding for a 1.0 registration.
+  const UpdateParams queue{std::nullopt, "U", true, std::nullopt};
+  coap::Message m11;
+  add_update_queries(queue, Lwm2mVersion::V1_1, m11);
+  EXPECT_EQ(queries_of(m11), (std::vector<std::string>{"b=U", "Q"}));
+  coap::Message m10;
+  add_update_queries(queue, Lwm2mVersion::V1_0, m10);
+  EXPECT_EQ(queries_of(m10), (std::vector<std::string>{"b=UQ"}));
 }
 
 TEST(Lwm2mVersion, Parsing) {

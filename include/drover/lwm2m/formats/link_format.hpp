@@ -118,8 +118,9 @@ struct RegisteredObject {
 };
 
 struct RegistrationPayload {
-  std::string root = "/";                      // alternate path ("/lwm2m") or "/"
-  std::vector<std::uint16_t> content_formats;  // announced in `ct` on the root link
+  std::string root = "/";  // alternate path ("/lwm2m") or "/"
+  // Announced in `ct` on the root link: one unquoted (`ct=112`), several as a quoted list.
+  std::vector<std::uint16_t> content_formats;
   std::vector<RegisteredObject> objects;
   friend bool operator==(const RegistrationPayload&, const RegistrationPayload&) = default;
 };

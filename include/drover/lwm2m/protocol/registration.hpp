@@ -50,8 +50,9 @@ std::optional<QueryError> parse_register_query(const coap::Message& request, Reg
 std::optional<QueryError> parse_update_query(const coap::Message& request, UpdateParams& out);
 
 // Add the Uri-Query options of a Register / Update (only the parameters set; Q as a bare "Q" for
-// 1.1 and later, folded into the binding for 1.0).
+// 1.1 and later, folded into the binding for 1.0: the Register's version, and for an Update the
+// version the client registered at).
 void add_register_queries(const RegisterParams& params, coap::Message& request);
-void add_update_queries(const UpdateParams& params, coap::Message& request);
+void add_update_queries(const UpdateParams& params, Lwm2mVersion version, coap::Message& request);
 
 }  // namespace drover::lwm2m
