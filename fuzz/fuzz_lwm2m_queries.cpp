@@ -27,13 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   lwm2m::UpdateParams update;
   if (!lwm2m::parse_update_query(msg, update)) {
-    coap::Message out;
-    lwm2m::add_update_queries(update, lwm2m::Lwm2mVersion::V1_1, out);
-    lwm2m::UpdateParams again;
-    if (lwm2m::parse_update_query(out, again)) std::abort();
-    if (again.lifetime != update.lifetime || again.queue_mode != update.queue_mode ||
-        again.sms != update.sms)
-      std::abort();
+    // 1.0 folds Q into the binding, 1.1 sends it alone: both read back the same.
+    for (const auto version : {lwm2m::Lwm2mVersion::V1_0, lwm2m::Lwm2mVersion::V1_1}) {
+      coap::Message out;
+      lwm2m::add_update_queries(update, version, out);
+      lwm2m::UpdateParams again;
+      if (lwm2m::parse_update_query(out, again)) std::abort();
+      if (again.lifetime != update.lifetime || again.queue_mode != update.queue_mode ||
+          again.sms != update.sms)
+        std::abort();
+    }
   }
   lwm2m::AttributeUpdate attributes;
   if (!lwm2m::parse_attribute_queries(msg, attributes)) {

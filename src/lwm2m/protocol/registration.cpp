@@ -9,8 +9,7 @@ namespace {
 // the first error f returns.
 template <typename F>  // std::optional<QueryError>(std::string_view,
                        // std::optional<std::string_view>)
-                       std::optional<QueryError> for_each_query(const coap::Message& request,
-                                                                F&& f) {
+std::optional<QueryError> for_each_query(const coap::Message& request, F&& f) {
   std::optional<QueryError> error;
   request.for_each(coap::options::UriQuery, [&](const coap::OptionView& option) {
     if (error) return;
@@ -63,10 +62,17 @@ struct Common {
                 "\""));
       lifetime = static_cast<std::uint32_t>(*n);
     } else if (bit == 2) {
-      if (value->empty() || value->size() > 8 ||
-          value->find_first_not_of("UTSNQ") != std::string_view::npos)
-        return std::optional<QueryError>(bad(
-            "b must be binding letters among U, T, S, N, Q, got \"" + std::string(*value) + "\""));
+      // A set of letters: each at most once (so a 1.0 writer folding Q in stays within five).
+      const auto repeated = [&] {
+        for (std::size_t i = 0; i < value->size(); ++i)
+          if (value->find((*value)[i], i + 1) != std::string_view::npos) return true;
+        return false;
+      };
+      if (value->empty() || value->find_first_not_of("UTSNQ") != std::string_view::npos ||
+          repeated())
+        return std::optional<QueryError>(
+            bad("b must be binding letters among U, T, S, N, Q, each at most once, got \"" +
+                std::string(*value) + "\""));
       binding = std::string(*value);
       if (value->find('Q') != std::string_view::npos) queue_mode = true;  // LwM2M 1.0: "UQ"
     } else {

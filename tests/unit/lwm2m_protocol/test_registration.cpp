@@ -16,13 +16,15 @@ coap::Message with_queries(std::string_view queries) {
 
 std::vector<std::string> queries_of(const coap::Message& m) {
   std::vector<std::string> out;
-  m.for_each(coap::options::UriQuery, [&](const coap::OptionView& o) { out.emplace_back(o.as_string()); });
+  m.for_each(coap::options::UriQuery,
+             [&](const coap::OptionView& o) { out.emplace_back(o.as_string()); });
   return out;
 }
 
 TEST(RegisterQuery, ParsesEveryParameter) {
   RegisterParams p;
-  ASSERT_FALSE(parse_register_query(with_queries("ep=dev-1&lt=300&lwm2m=1.1&b=U&Q&sms=4912345&pid=x"), p));
+  ASSERT_FALSE(
+      parse_register_query(with_queries("ep=dev-1&lt=300&lwm2m=1.1&b=U&Q&sms=4912345&pid=x"), p));
   EXPECT_EQ(p.endpoint, "dev-1");
   EXPECT_EQ(p.lifetime, 300u);
   EXPECT_EQ(p.version, Lwm2mVersion::V1_1);
@@ -44,13 +46,15 @@ TEST(RegisterQuery, Lwm2m10ClientsMayOmitVersionAndPutQInTheBinding) {
 
 TEST(RegisterQuery, RejectsBadParameters) {
   RegisterParams p;
-  for (const auto* q : {"lt=60", "ep=", "ep", "ep=a&ep=b", "ep=a&lt=0", "ep=a&lt=-5", "ep=a&lt=4294967296",
-                        "ep=a&lt=x", "ep=a&b=X", "ep=a&b=", "ep=a&Q=1", "ep=a&lt=1&lt=2"}) {
+  for (const auto* q :
+       {"lt=60", "ep=", "ep", "ep=a&ep=b", "ep=a&lt=0", "ep=a&lt=-5", "ep=a&lt=4294967296",
+        "ep=a&lt=x", "ep=a&b=X", "ep=a&b=", "ep=a&b=UU", "ep=a&Q=1", "ep=a&lt=1&lt=2"}) {
     const auto error = parse_register_query(with_queries(q), p);
     ASSERT_TRUE(error) << q;
     EXPECT_FALSE(error->version_unsupported) << q;
   }
-  EXPECT_EQ(parse_register_query(with_queries("lt=60"), p)->message, "ep (endpoint client name) is missing");
+  EXPECT_EQ(parse_register_query(with_queries("lt=60"), p)->message,
+            "ep (endpoint client name) is missing");
   const auto v = parse_register_query(with_queries("ep=a&lwm2m=2.0"), p);
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->version_unsupported);
