@@ -1,9 +1,12 @@
 // `drover demo`: the whole system in one process on 127.0.0.1: the LwM2M server (CoAP), its HTTP
 // API, and simulated devices registering with it, all on one event loop. Prints the URLs to try,
 // runs until SIGINT/SIGTERM (the devices de-register first) or --duration.
+#include <stdlib.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -27,6 +30,24 @@ struct DemoOptions {
   double sample_interval = 2;
   double send_interval = 10;
   double duration = 0;
+  std::string data_dir;
+};
+
+// A data folder of the demo's own, removed when it ends.
+class TemporaryDataDir {
+ public:
+  TemporaryDataDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "drover-demo-XXXXXX").string();
+    if (::mkdtemp(pattern.data())) path_ = pattern;
+  }
+  ~TemporaryDataDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
 };
 
 void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned devices) {
@@ -50,8 +71,13 @@ void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned
 
 int run_demo(const DemoOptions& o) {
   asio::io_context io;
+  TemporaryDataDir temporary;  // outlives the runtime and its store
   ServerRuntime runtime(io);
   runtime.set_event_log(EventLog::All);  // a handful of devices: show everything they do
+  StoreOptions store;
+  store.data_dir = o.data_dir.empty() ? temporary.path() : o.data_dir;
+  if (store.data_dir.empty()) store.kind = "memory";  // no temporary folder could be made
+  if (int code = runtime.open_store(store)) return code;
   if (int code = runtime.open_coap("127.0.0.1", o.coap_port)) return code;
   if (int code = runtime.open_http("127.0.0.1", o.http_port)) return code;
 
@@ -112,6 +138,9 @@ const RegisterCommand register_demo([](CLI::App& app, int& exit_code) {
                   "Seconds between the devices' Sends of their temperature (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--data-dir", o->data_dir,
+                  "Folder of the server's SQLite store, kept after the demo (default: a "
+                  "temporary folder, removed when the demo ends)");
   cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: Ctrl-C)")
       ->check(CLI::Range(0.0, 1e9));
   cmd->callback([o, &exit_code] { exit_code = run_demo(*o); });

@@ -13,8 +13,12 @@ Duration seconds(double s) {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }
 
-bool unregistered(const Fleet& fleet, std::uint32_t client) { return !fleet.registered(client); }
-bool registered(const Fleet& fleet, std::uint32_t client) { return fleet.registered(client); }
+bool unregistered(const Fleet& fleet, std::uint32_t client) {
+  return !fleet.registered(client);
+}
+bool registered(const Fleet& fleet, std::uint32_t client) {
+  return fleet.registered(client);
+}
 
 }  // namespace
 
@@ -79,10 +83,13 @@ Workload::State Workload::pump(Fleet& fleet, TimePoint now) {
   switch (phase_.kind) {
     case Phase::Kind::RegisterAll:
     case Phase::Kind::DeregisterAll:
+    case Phase::Kind::UpdateAll:
       if (phase_.kind == Phase::Kind::RegisterAll)
         issue_each(fleet, Op::Register, unregistered, now);
-      else
+      else if (phase_.kind == Phase::Kind::DeregisterAll)
         issue_each(fleet, Op::Deregister, registered, now);
+      else
+        issue_each(fleet, Op::Update, registered, now);
       if (cursor_ >= each_end(fleet) && fleet.in_flight() == 0)
         finish(State::Done);
       else if (now >= start_ + phase_.limit)
@@ -119,6 +126,7 @@ std::optional<TimePoint> Workload::next_due(const Fleet& fleet) const {
   switch (phase_.kind) {
     case Phase::Kind::RegisterAll:
     case Phase::Kind::DeregisterAll:
+    case Phase::Kind::UpdateAll:
       issues = cursor_ < each_end(fleet);
       break;
     case Phase::Kind::AwaitObserved:

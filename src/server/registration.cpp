@@ -139,6 +139,7 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
   // A Register of a known endpoint replaces its registration and everything that hung on it.
   if (existing) {
     Registration previous = *store().remove(registration.endpoint);
+    if (persistence) persistence->registration_removed(previous);
     const std::string location = previous.location;
     events.emplace_back(Replaced{std::move(previous)});
     end_session(location, registration.endpoint, ObservationEndReason::Replaced);

@@ -1,5 +1,6 @@
 #include "drover/store/server_state_store.hpp"
 
+#include <array>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -27,13 +28,13 @@ constexpr std::string_view kSchema[] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "CREATE TABLE object_lists (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);"
     "CREATE TABLE registrations ("
-    "  location TEXT PRIMARY KEY, endpoint TEXT NOT NULL UNIQUE, peer TEXT NOT NULL,"
+    "  location TEXT PRIMARY KEY, endpoint TEXT NOT NULL, peer BLOB NOT NULL,"
     "  identity TEXT, version TEXT NOT NULL, lifetime INTEGER NOT NULL, binding TEXT NOT NULL,"
     "  queue_mode INTEGER NOT NULL, sms TEXT, objects INTEGER NOT NULL REFERENCES object_lists,"
     "  registered_at REAL NOT NULL, updated_at REAL NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE observations ("
     "  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, location TEXT NOT NULL,"
-    "  kind TEXT NOT NULL, path TEXT NOT NULL, accept INTEGER, peer TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, path TEXT NOT NULL, accept INTEGER, peer BLOB NOT NULL,"
     "  request BLOB NOT NULL);"
     "CREATE TABLE queued ("
     "  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, location TEXT NOT NULL,"
@@ -74,6 +75,29 @@ std::optional<lwm2m::Operation> operation_named(std::string_view name) {
     if (lwm2m::to_string(op) == name) return op;
   }
   return std::nullopt;
+}
+
+// A peer address as 23 bytes: the IP (16, IPv4 in the first 4), the port (big-endian), the
+// family and the IPv6 scope (big-endian). Binary, not text: the writer formats nothing.
+using PeerBytes = std::array<std::uint8_t, 23>;
+PeerBytes peer_bytes(const coap::PeerAddress& peer) {
+  PeerBytes b{};
+  std::copy(peer.ip.begin(), peer.ip.end(), b.begin());
+  b[16] = static_cast<std::uint8_t>(peer.port >> 8);
+  b[17] = static_cast<std::uint8_t>(peer.port);
+  b[18] = peer.v6 ? 6 : 4;
+  for (std::size_t i = 0; i < 4; ++i)
+    b[19 + i] = static_cast<std::uint8_t>(peer.scope_id >> (24 - 8 * i));
+  return b;
+}
+std::optional<coap::PeerAddress> peer_of(std::span<const std::uint8_t> b) {
+  if (b.size() != PeerBytes{}.size() || (b[18] != 4 && b[18] != 6)) return std::nullopt;
+  coap::PeerAddress peer;
+  std::copy(b.begin(), b.begin() + 16, peer.ip.begin());
+  peer.port = static_cast<std::uint16_t>(b[16] << 8 | b[17]);
+  peer.v6 = b[18] == 6;
+  for (std::size_t i = 0; i < 4; ++i) peer.scope_id = peer.scope_id << 8 | b[19 + i];
+  return peer;
 }
 
 std::vector<std::uint8_t> wire(const coap::Message& m) {
@@ -211,7 +235,8 @@ struct ServerStateStore::Impl {
             auto& s = st(Put);
             s.bind(1, std::string_view(c.location));
             s.bind(2, std::string_view(c.endpoint));
-            s.bind(3, std::string_view(c.peer.to_string()));
+            const PeerBytes peer = peer_bytes(c.peer);
+            s.bind(3, std::span<const std::uint8_t>(peer));
             s.bind(4, c.identity);
             s.bind(5, lwm2m::to_string(c.version));
             s.bind(6, static_cast<std::int64_t>(c.lifetime));
@@ -226,7 +251,8 @@ struct ServerStateStore::Impl {
             auto& s = st(Renew);
             s.bind(1, std::string_view(c.location));
             s.bind(2, wall(c.updated_at));
-            s.bind(3, std::string_view(c.peer.to_string()));
+            const PeerBytes peer = peer_bytes(c.peer);
+            s.bind(3, std::span<const std::uint8_t>(peer));
             return s.run();
           } else if constexpr (std::is_same_v<T, RegistrationRemoval>) {
             st(Remove).bind(1, std::string_view(c.location));
@@ -234,7 +260,8 @@ struct ServerStateStore::Impl {
           } else if constexpr (std::is_same_v<T, PersistedObservation>) {
             auto& s = st(ObservationPut);
             bind_operation(s, c.operation);
-            s.bind(7, std::string_view(c.peer.to_string()));
+            const PeerBytes peer = peer_bytes(c.peer);
+            s.bind(7, std::span<const std::uint8_t>(peer));
             s.bind(8, std::span<const std::uint8_t>(wire(c.operation.request)));
             return s.run();
           } else if constexpr (std::is_same_v<T, ObservationRemoval>) {
@@ -418,7 +445,7 @@ Result<server::ServerState> ServerStateStore::load(coap::TimePoint steady_now, d
       Registration r;
       r.location = s.text(0);
       r.endpoint = s.text(1);
-      const auto peer = coap::PeerAddress::parse(s.text(2));
+      const auto peer = peer_of(s.blob(2));
       const auto version = lwm2m::lwm2m_version_from_string(s.text(4));
       const auto list = lists.find(s.integer(9));
       if (!peer || !version || list == lists.end() || s.integer(5) <= 0)
@@ -463,7 +490,7 @@ Result<server::ServerState> ServerStateStore::load(coap::TimePoint steady_now, d
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       PersistedObservation o;
-      const auto peer = coap::PeerAddress::parse(s.text(6));
+      const auto peer = peer_of(s.blob(6));
       if (!peer || !read_operation(s, 7, o.operation))
         return damaged("unreadable observation " + std::to_string(s.integer(0)));
       o.peer = *peer;

@@ -4,6 +4,7 @@
 // is set, no faster than that rate (requests started per second since the phase began):
 //   RegisterAll    every client that is not registered registers once (or the first `clients`)
 //   DeregisterAll  every registered client de-registers once (or among the first `clients`)
+//   UpdateAll      every registered client sends one Update (or among the first `clients`)
 //   AwaitObserved  nothing is issued; ends when every registered client is observed (the server
 //                  observes them), or at `limit`
 //   Timed          for `duration`, clients in turn issue the phase's mix of Update, Send and
@@ -22,14 +23,21 @@
 namespace drover::loadgen {
 
 struct Phase {
-  enum class Kind : std::uint8_t { RegisterAll, DeregisterAll, AwaitObserved, Timed, Idle };
+  enum class Kind : std::uint8_t {
+    RegisterAll,
+    DeregisterAll,
+    UpdateAll,
+    AwaitObserved,
+    Timed,
+    Idle
+  };
   Kind kind = Kind::Timed;
   std::string name;
-  Duration duration{};  // Timed, Idle
-  Duration limit = std::chrono::seconds(60);  // RegisterAll, DeregisterAll, AwaitObserved
+  Duration duration{};                        // Timed, Idle
+  Duration limit = std::chrono::seconds(60);  // the *All phases and AwaitObserved
   Duration drain = std::chrono::seconds(3);   // Timed: waiting for the last answers
-  double rate = 0;      // requests started per second; 0: as fast as the window allows
-  std::uint32_t clients = 0;  // RegisterAll, DeregisterAll: the first `clients` only (0: all)
+  double rate = 0;            // requests started per second; 0: as fast as the window allows
+  std::uint32_t clients = 0;  // the *All phases: the first `clients` only (0: all)
   // Timed: relative weights of the operations (only Update, Send and Notify are issued).
   std::array<unsigned, op_count> weights{};
 };
@@ -65,9 +73,9 @@ class Workload {
   TimePoint measured_end_{};
   State state_ = State::Done;
   std::uint64_t issued_ = 0;
-  std::uint32_t cursor_ = 0;    // the next client to consider
-  std::uint64_t turn_ = 0;      // position in the weighted operation cycle
-  std::vector<Op> cycle_;       // Timed: the operations in weight order, one slot per unit
+  std::uint32_t cursor_ = 0;  // the next client to consider
+  std::uint64_t turn_ = 0;    // position in the weighted operation cycle
+  std::vector<Op> cycle_;     // Timed: the operations in weight order, one slot per unit
 };
 
 }  // namespace drover::loadgen

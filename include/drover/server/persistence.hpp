@@ -60,7 +60,7 @@ class Persistence {
  public:
   virtual ~Persistence() = default;
 
-  // A Register: the registration, replacing any of the same endpoint.
+  // A Register (one of the same endpoint is removed first).
   virtual void registration_added(const Registration& registration) = 0;
   // An Update. `renewal_only`: only updated_at, expires_at and the peer changed.
   virtual void registration_updated(const Registration& registration, bool renewal_only) = 0;

@@ -12,7 +12,6 @@ namespace drover::server::testing {
 class MemoryPersistence final : public Persistence {
  public:
   void registration_added(const Registration& r) override {
-    std::erase_if(registrations_, [&](const auto& e) { return e.second.endpoint == r.endpoint; });
     registrations_[r.location] = r;
     ++writes;
   }
