@@ -25,7 +25,7 @@ int ServerStores::open(const StoreOptions& options, unsigned shards) {
   const double wall =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   store::ServerStateStoreConfig config;
-  config.log = [](std::string_view text) { server_log("store: " + std::string(text)); };
+  config.writing.log = [](std::string_view text) { server_log("store: " + std::string(text)); };
   for (unsigned shard = 0; shard < shards; ++shard) {
     auto opened = store::ServerStateStore::open(dir_, shard, shards, config);
     if (!opened) {

@@ -1,16 +1,14 @@
 #include "drover/store/server_state_store.hpp"
 
 #include <array>
-#include <condition_variable>
 #include <map>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "sqlite.hpp"
+#include "writer.hpp"
 
 namespace drover::store {
 
@@ -118,20 +116,6 @@ struct ServerStateStore::Impl {
   sqlite::Database db;
   ServerStateStoreConfig config;
 
-  // Shared with the writer.
-  mutable std::mutex mutex;
-  std::condition_variable wake;     // the writer: changes to write, a flush, or stop
-  std::condition_variable written;  // flush(): a batch was committed or failed
-  std::vector<Change> pending;
-  std::uint64_t told = 0;           // changes told, dropped ones included
-  std::uint64_t done = 0;           // changes committed or dropped
-  std::uint64_t failures = 0;       // failed batches
-  std::optional<Error> last_error;  // of the last failed batch, until one succeeds
-  bool flush_wanted = false;
-  bool stopping = false;
-  ServerStateStoreStats stats;
-  std::thread writer;
-
   // Writer-only: prepared statements and the ids of object lists already written.
   enum Stmt : std::size_t {
     Put,
@@ -148,23 +132,9 @@ struct ServerStateStore::Impl {
   std::vector<sqlite::Statement> statements;
   sqlite::Statement& st(Stmt which) { return statements[which]; }
   std::unordered_map<std::shared_ptr<const lwm2m::RegistrationPayload>, std::int64_t> list_ids;
-
-  void tell(Change change) {
-    {
-      const std::lock_guard lock(mutex);
-      ++told;
-      if (pending.size() >= config.max_pending) {
-        ++done;
-        if (stats.dropped++ == 0 && config.log)
-          config.log(db.file().string() + ": the writer is behind by " +
-                     std::to_string(config.max_pending) + " changes: dropping changes");
-        return;
-      }
-      pending.push_back(std::move(change));
-      if (pending.size() != config.batch_changes) return;
-    }
-    wake.notify_one();  // a batch is full: no need to wait for the interval
-  }
+  // After prepare(): commits the batches on its own thread, with the members above (declared
+  // last, so that it stops before they go).
+  std::unique_ptr<WriteBehind<Change>> writer;
 
   std::optional<Error> prepare() {
     // In the order of Stmt.
@@ -289,7 +259,7 @@ struct ServerStateStore::Impl {
   }
 
   // The batch in one transaction; the error when it failed (nothing of it is then written).
-  std::optional<Error> commit(const std::vector<Change>& batch) {
+  std::optional<Error> commit(std::span<const Change> batch) {
     const auto [steady_now, wall_now] = config.clocks();
     sqlite::Transaction tx(db);
     if (auto e = tx.begin()) return e;
@@ -298,55 +268,7 @@ struct ServerStateStore::Impl {
     return tx.commit();
   }
 
-  void run() {
-    std::vector<Change> batch;
-    std::unique_lock lock(mutex);
-    for (;;) {
-      wake.wait_for(lock, config.batch_interval, [&] {
-        return stopping || flush_wanted || pending.size() >= config.batch_changes;
-      });
-      // A batch kept after a failure goes first: the order of changes is kept.
-      if (batch.empty()) {
-        batch.swap(pending);
-      } else {
-        std::move(pending.begin(), pending.end(), std::back_inserter(batch));
-        pending.clear();
-      }
-      flush_wanted = false;
-      const bool stop = stopping;
-      if (batch.empty()) {
-        if (stop) return;
-        continue;
-      }
-      lock.unlock();
-      auto error = commit(batch);
-      lock.lock();
-      if (!error) {
-        done += batch.size();
-        stats.committed += batch.size();
-        ++stats.batches;
-        batch.clear();
-        if (last_error && config.log)
-          config.log(db.file().string() + ": writing again after a failure");
-        last_error.reset();
-      } else {
-        ++failures;
-        ++stats.failed_batches;
-        if (config.log) config.log(error->message + " (kept, tried again)");
-        last_error = std::move(error);
-      }
-      written.notify_all();
-      if (error) {
-        // At a stop the batch is tried once more, then given up: a stop must not hang on a
-        // full disk.
-        if (stop) {
-          done += batch.size();
-          return;
-        }
-        wake.wait_for(lock, config.retry_interval, [&] { return stopping; });
-      }
-    }
-  }
+  void tell(Change change) { writer->tell(std::move(change)); }
 };
 
 ServerStateStore::ServerStateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -385,20 +307,14 @@ Result<std::unique_ptr<ServerStateStore>> ServerStateStore::open(std::shared_ptr
     }
   }
   if (auto e = impl->prepare()) return *e;
+  impl->writer = std::make_unique<WriteBehind<Change>>(
+      impl->config.writing, impl->db.file().string(),
+      [d = impl.get()](std::span<const Change> batch) { return d->commit(batch); });
   return std::unique_ptr<ServerStateStore>(new ServerStateStore(std::move(impl)));
 }
 
 ServerStateStore::~ServerStateStore() {
-  if (impl_->writer.joinable()) {
-    {
-      const std::lock_guard lock(impl_->mutex);
-      impl_->stopping = true;
-    }
-    impl_->wake.notify_one();
-    impl_->writer.join();
-  } else if (!impl_->pending.empty()) {
-    (void)impl_->commit(impl_->pending);  // never started: write what was told, once
-  }
+  impl_->writer->stop();
 }
 
 Result<server::ServerState> ServerStateStore::load(coap::TimePoint steady_now, double wall_now) {
@@ -525,26 +441,15 @@ Result<server::ServerState> ServerStateStore::load(coap::TimePoint steady_now, d
 }
 
 void ServerStateStore::start() {
-  impl_->writer = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->writer->start();
 }
 
 std::optional<Error> ServerStateStore::flush() {
-  Impl& d = *impl_;
-  std::unique_lock lock(d.mutex);
-  const std::uint64_t target = d.told;
-  const std::uint64_t failures = d.failures;
-  d.flush_wanted = true;
-  d.wake.notify_one();
-  d.written.wait(lock, [&] { return d.done >= target || d.failures != failures; });
-  if (d.done >= target) return std::nullopt;
-  return d.last_error;
+  return impl_->writer->flush();
 }
 
-ServerStateStoreStats ServerStateStore::stats() const {
-  const std::lock_guard lock(impl_->mutex);
-  ServerStateStoreStats s = impl_->stats;
-  s.pending = impl_->told - impl_->done;
-  return s;
+WriteBehindStats ServerStateStore::stats() const {
+  return impl_->writer->stats();
 }
 
 const std::filesystem::path& ServerStateStore::file() const {

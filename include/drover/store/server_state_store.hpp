@@ -14,9 +14,9 @@
 // dropped by Server::restore.
 //
 // Failures while running (a full disk, an I/O error, the database locked by someone else): the
-// batch is kept and tried again every `retry_interval`; the failure is counted and reported
-// through `log`, and the server keeps serving. Changes past `max_pending` are dropped (counted and
-// reported): they are what is lost if the failure lasts.
+// batch is kept and tried again (write_behind.hpp); the failure is counted and reported, and the
+// server keeps serving. Changes past the queue's bound are dropped (counted and reported): they
+// are what is lost if the failure lasts.
 #pragma once
 
 #include <chrono>
@@ -30,27 +30,15 @@
 #include "drover/coap/engine.hpp"
 #include "drover/server/persistence.hpp"
 #include "drover/store/data_dir.hpp"
+#include "drover/store/write_behind.hpp"
 
 namespace drover::store {
 
 struct ServerStateStoreConfig {
-  std::chrono::milliseconds batch_interval{10};
-  std::size_t batch_changes = 4096;
-  std::size_t max_pending = std::size_t{1} << 20;
-  std::chrono::milliseconds retry_interval{1000};
-  // Failures and recoveries, from the writer thread. Null: not reported.
-  std::function<void(std::string_view)> log;
+  WriteBehindConfig writing;
   // The steady and wall-clock times (seconds since the epoch) read together, for converting the
   // server's times when writing. Null: the system's clocks.
   std::function<std::pair<coap::TimePoint, double>()> clocks;
-};
-
-struct ServerStateStoreStats {
-  std::uint64_t committed = 0;       // changes on disk
-  std::uint64_t batches = 0;         // transactions committed
-  std::uint64_t failed_batches = 0;  // transactions that failed (and are tried again)
-  std::uint64_t dropped = 0;         // changes dropped past max_pending
-  std::uint64_t pending = 0;         // changes waiting to be committed
 };
 
 class ServerStateStore final : public server::Persistence {
@@ -75,7 +63,7 @@ class ServerStateStore final : public server::Persistence {
   // meanwhile (it is still tried again).
   std::optional<Error> flush();
 
-  ServerStateStoreStats stats() const;  // from any thread
+  WriteBehindStats stats() const;  // from any thread
   const std::filesystem::path& file() const;
 
   // ---- server::Persistence (the server's thread)
