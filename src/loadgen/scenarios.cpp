@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "drover/store/server_state_store.hpp"
 #include "drover/transport/threads.hpp"
 
 namespace drover::loadgen {
@@ -21,10 +24,13 @@ Duration seconds(double s) {
 }
 
 std::uint64_t nanoseconds(Duration d) {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
 }
 
-Path observed_path(std::uint32_t client) { return Path(3303, static_cast<std::uint16_t>(client % 4), 5700); }
+Path observed_path(std::uint32_t client) {
+  return Path(3303, static_cast<std::uint16_t>(client % 4), 5700);
+}
 
 // Server-initiated Reads of /3/0, `window` in flight, the shard's clients in turn.
 struct ReadDriver {
@@ -130,7 +136,8 @@ Row row_of(const std::string& name, const PhaseResult& r, Op op) {
   return row;
 }
 
-Phase timed(std::string name, double duration, double rate, std::array<unsigned, op_count> weights) {
+Phase timed(std::string name, double duration, double rate,
+            std::array<unsigned, op_count> weights) {
   Phase p;
   p.kind = Phase::Kind::Timed;
   p.name = std::move(name);
@@ -225,6 +232,8 @@ std::string_view to_string(Scenario s) {
       return "send";
     case Scenario::Mixed:
       return "mixed";
+    case Scenario::Persist:
+      return "persist";
   }
   return "?";
 }
@@ -242,14 +251,21 @@ server::ServerConfig bench_server_config(std::uint32_t clients) {
   return c;
 }
 
-BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig& config) {
-  BenchReport report;
-  if (wants(scenarios, Scenario::Ideal)) run_ideal(config, report);
-  const bool any_server = std::any_of(scenarios.begin(), scenarios.end(),
-                                      [](Scenario s) { return s != Scenario::Ideal; });
-  if (!any_server) return report;
+namespace {
 
-  multicore::ShardedServer host(host_config(config, config.clients));
+// The server scenarios on one in-process server (with a store in `stores` when there are some,
+// one per shard); every row's name ends with `suffix`.
+void run_server(const std::vector<Scenario>& scenarios, const BenchConfig& config,
+                std::vector<std::unique_ptr<store::ServerStateStore>>& stores,
+                const std::string& suffix, BenchReport& report) {
+  multicore::ShardedServerConfig server_config = host_config(config, config.clients);
+  if (!stores.empty()) {
+    server_config.setup = [&stores](unsigned shard, server::Server& s) {
+      s.set_persistence(stores.at(shard).get());
+      stores.at(shard)->start();
+    };
+  }
+  multicore::ShardedServer host(std::move(server_config));
   // Each shard's state is touched only on its thread, or while that thread waits in call().
   std::vector<ServerSide> sides(host.shards());
   for (auto& side : sides) {
@@ -257,13 +273,11 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
     side.observe_on_register =
         wants(scenarios, Scenario::Notify) || wants(scenarios, Scenario::Mixed);
   }
-  host.set_event_handler(
-      [&sides](unsigned shard, server::Server& s, server::ServerEvent& e, TimePoint now) {
-        sides[shard].on_event(s, e, now);
-      });
+  host.set_event_handler([&sides](unsigned shard, server::Server& s, server::ServerEvent& e,
+                                  TimePoint now) { sides[shard].on_event(s, e, now); });
   if (auto ec = host.start()) {
     report.notes.push_back("server: cannot bind: " + ec.message());
-    return report;
+    return;
   }
   // Runs fn(side, server, now) on every shard in turn.
   auto each = [&](const std::function<void(ServerSide&, server::Server&, TimePoint)>& fn) {
@@ -273,7 +287,7 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
   LoadDriver driver(fleet_config(config, host.address()), config.window);
   if (auto ec = driver.open()) {
     report.notes.push_back("fleet: cannot bind: " + ec.message());
-    return report;
+    return;
   }
   transport::pin_this_thread(config.load_cpu);
   auto server_cpu = [&] {
@@ -291,24 +305,26 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
   };
   // A row of a one-operation phase, with the server's CPU per operation of the phase.
   auto fleet_row = [&](const std::string& name, const PhaseResult& r, Op op) {
-    Row row = row_of(name, r, op);
+    Row row = row_of(name + suffix, r, op);
     row.server_us_per_op = per_op(phase_cpu, r.stats.of(op).succeeded);
     return row;
   };
 
   {
-    Row row = fleet_row("register", run_one(register_all(config.registration_limit, 0, config.rate)),
-                        Op::Register);
+    Row row = fleet_row(
+        "register", run_one(register_all(config.registration_limit, 0, config.rate)), Op::Register);
     note_failures(report, row);
-    if (wants(scenarios, Scenario::Register)) report.rows.push_back(row);
+    if (wants(scenarios, Scenario::Register) || wants(scenarios, Scenario::Persist))
+      report.rows.push_back(row);
     if (driver.fleet().registered_count() < config.clients)
       report.notes.push_back("only " + std::to_string(driver.fleet().registered_count()) + " of " +
                              std::to_string(config.clients) + " clients registered");
   }
 
-  if (wants(scenarios, Scenario::Update)) {
-    Row full = fleet_row(
-        "update", run_one(timed("update", config.duration, config.rate, only(Op::Update))), Op::Update);
+  if (wants(scenarios, Scenario::Update) || wants(scenarios, Scenario::Persist)) {
+    Row full = fleet_row("update",
+                         run_one(timed("update", config.duration, config.rate, only(Op::Update))),
+                         Op::Update);
     note_failures(report, full);
     const double partial_rate = full.rate() * config.load_factor;
     report.rows.push_back(full);
@@ -354,7 +370,8 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
     idle.duration = seconds(config.duration);
     Row row = read_row("read", run_one(idle, start_reads, stop_reads));
     row.server_us_per_op = per_op(phase_cpu, row.succeeded);
-    if (registered < config.clients) report.notes.push_back("read: skipped, not every client registered");
+    if (registered < config.clients)
+      report.notes.push_back("read: skipped, not every client registered");
     note_failures(report, row);
     report.rows.push_back(std::move(row));
   }
@@ -403,8 +420,8 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
 
   if (wants(scenarios, Scenario::Notify)) {
     const std::uint64_t before = decoded();
-    const PhaseResult r =
-        run_one(timed("notify", config.duration, config.rate, only(Op::Notify)), {}, note_decoded_at_end);
+    const PhaseResult r = run_one(timed("notify", config.duration, config.rate, only(Op::Notify)),
+                                  {}, note_decoded_at_end);
     const std::uint64_t after = settled_decoded();
     Row row = notify_row("notify", r, before, decoded_at_end, after);
     row.server_us_per_op = per_op(phase_cpu, after - before);
@@ -413,8 +430,8 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
   }
 
   if (wants(scenarios, Scenario::Send)) {
-    Row row = fleet_row("send", run_one(timed("send", config.duration, config.rate, only(Op::Send))),
-                        Op::Send);
+    Row row = fleet_row(
+        "send", run_one(timed("send", config.duration, config.rate, only(Op::Send))), Op::Send);
     note_failures(report, row);
     report.rows.push_back(std::move(row));
   }
@@ -432,7 +449,8 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
                                   });
     const double cpu = phase_cpu;
     std::vector<Row> rows;
-    for (Op op : {Op::Update, Op::Send}) rows.push_back(row_of("mixed/" + std::string(to_string(op)), r, op));
+    for (Op op : {Op::Update, Op::Send})
+      rows.push_back(row_of("mixed/" + std::string(to_string(op)), r, op));
     const std::uint64_t after = settled_decoded();
     rows.push_back(notify_row("mixed/notify", r, before, decoded_at_end, after));
     rows.push_back(read_row("mixed/read", r));
@@ -446,10 +464,133 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
   }
 
   std::uint64_t dropped = 0;
-  each([&](ServerSide&, server::Server& s, TimePoint) { dropped += s.engine_stats().dropped_overload; });
+  each([&](ServerSide&, server::Server& s, TimePoint) {
+    dropped += s.engine_stats().dropped_overload;
+  });
   if (dropped > 0)
-    report.notes.push_back("server: " + std::to_string(dropped) + " datagrams dropped at a bound");
+    report.notes.push_back("server" + suffix + ": " + std::to_string(dropped) +
+                           " datagrams dropped at a bound");
   host.stop();
+}
+
+// The SQLite store of every shard in `dir`, empty.
+std::optional<std::string> open_stores(const std::filesystem::path& dir, unsigned shards,
+                                       std::shared_ptr<store::DataDir>& data,
+                                       std::vector<std::unique_ptr<store::ServerStateStore>>& out) {
+  std::filesystem::remove_all(dir);
+  auto opened = store::DataDir::open(dir);
+  if (!opened) return opened.error().message;
+  data = opened.value();
+  for (unsigned shard = 0; shard < shards; ++shard) {
+    auto s = store::ServerStateStore::open(data, shard, shards);
+    if (!s) return s.error().message;
+    out.push_back(std::move(s).value());
+  }
+  return std::nullopt;
+}
+
+// A server's start from the stores in `dir`: reading every shard's database and restoring a
+// server core from it, as drover server does. The row's `succeeded` is the registrations restored.
+Row measure_startup(const std::filesystem::path& dir, const BenchConfig& config,
+                    BenchReport& report) {
+  Row row;
+  row.name = "startup";
+  const auto started = std::chrono::steady_clock::now();
+  auto data = store::DataDir::open(dir);
+  if (!data) {
+    report.notes.push_back("startup: " + data.error().message);
+    return row;
+  }
+  for (unsigned shard = 0; shard < config.shards; ++shard) {
+    auto s = store::ServerStateStore::open(data.value(), shard, config.shards);
+    if (!s) {
+      report.notes.push_back("startup: " + s.error().message);
+      return row;
+    }
+    const auto now = coap::Clock::now();
+    auto state = s.value()->load(
+        now,
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    if (!state) {
+      report.notes.push_back("startup: " + state.error().message);
+      return row;
+    }
+    server::Server core(bench_server_config(config.clients));
+    row.succeeded += core.restore(std::move(state).value(), now).registrations;
+  }
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return row;
+}
+
+std::uint64_t folder_bytes(const std::filesystem::path& dir) {
+  std::uint64_t total = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir))
+    if (f.is_regular_file()) total += f.file_size();
+  return total;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+}  // namespace
+
+BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig& config) {
+  BenchReport report;
+  if (wants(scenarios, Scenario::Ideal)) run_ideal(config, report);
+  std::vector<Scenario> server_scenarios;
+  std::copy_if(scenarios.begin(), scenarios.end(), std::back_inserter(server_scenarios),
+               [](Scenario s) { return s != Scenario::Ideal; });
+  if (server_scenarios.empty()) return report;
+  std::vector<std::unique_ptr<store::ServerStateStore>> none;
+  run_server(server_scenarios, config, none, "", report);
+  if (!wants(scenarios, Scenario::Persist)) return report;
+
+  // The registration storm and Updates again, on a server writing to SQLite, then its start.
+  const std::filesystem::path dir = config.store_dir.empty()
+                                        ? std::filesystem::temp_directory_path() /
+                                              ("drover-bench-store-" + std::to_string(::getpid()))
+                                        : std::filesystem::path(config.store_dir);
+  {
+    std::shared_ptr<store::DataDir> data;
+    std::vector<std::unique_ptr<store::ServerStateStore>> stores;
+    if (auto error = open_stores(dir, config.shards, data, stores)) {
+      report.notes.push_back("persist: " + *error);
+      return report;
+    }
+    run_server({Scenario::Persist}, config, stores, "+sqlite", report);
+    std::uint64_t dropped = 0;
+    for (auto& s : stores) {
+      (void)s->flush();
+      dropped += s->stats().dropped;
+    }
+    if (dropped) report.notes.push_back("persist: " + std::to_string(dropped) + " changes dropped");
+  }
+  for (const std::string name : {"register", "update"}) {
+    const auto row = [&](const std::string& n) -> const Row* {
+      for (const Row& r : report.rows)
+        if (r.name == n) return &r;
+      return nullptr;
+    };
+    const Row* plain = row(name);
+    const Row* stored = row(name + "+sqlite");
+    if (plain && stored && plain->rate() > 0)
+      report.notes.push_back(name + " with the SQLite store: " +
+                             fixed(stored->rate() / plain->rate(), 2) + " x without");
+  }
+  Row startup = measure_startup(dir, config, report);
+  if (startup.succeeded > 0) {
+    report.notes.push_back(
+        "store: " +
+        fixed(static_cast<double>(folder_bytes(dir)) / static_cast<double>(startup.succeeded), 0) +
+        " bytes on disk per registration; startup read and restored " +
+        std::to_string(startup.succeeded) + " registrations in " + fixed(startup.seconds, 2) +
+        " s");
+  }
+  report.rows.push_back(std::move(startup));
+  if (config.store_dir.empty()) std::filesystem::remove_all(dir);
   return report;
 }
 

@@ -15,7 +15,7 @@ row() {
   awk -v name="$1" '$1 == name { print $2, $(NF-2), $(NF-1) }' "$OUT"
 }
 for name in ideal register update update@70% read notify send mixed/update mixed/send \
-  mixed/notify mixed/read; do
+  mixed/notify mixed/read register+sqlite update+sqlite update@70%+sqlite startup; do
   read -r ops failed timeouts <<<"$(row "$name")"
   [[ -n ${ops:-} ]] || fail "no row for $name"
   ((ops > 0)) || fail "$name: no successful operation"

@@ -9,6 +9,9 @@
 //   notify    the server observes /3303/i/5700 on every client; clients send CON notifications
 //   send      clients Send a SenML CBOR value (POST /dp)
 //   mixed     Updates, Sends and notifications (1:1:2) with server Reads alongside
+//   persist   the registration storm and Updates again on a server writing to its SQLite store
+//             (rows "+sqlite", and their ratios to the rows without), then the server's start
+//             from that store (the "startup" row), and the bytes on disk per registration
 // The server scenarios share one in-process server (multicore::ShardedServer, one event loop or
 // several), registered once. Everything is
 // bounded: every phase has a duration or a time limit, and the run stops by itself.
@@ -26,13 +29,12 @@
 
 namespace drover::loadgen {
 
-enum class Scenario : std::uint8_t { Ideal, Register, Update, Read, Notify, Send, Mixed };
+enum class Scenario : std::uint8_t { Ideal, Register, Update, Read, Notify, Send, Mixed, Persist };
 std::string_view to_string(Scenario);
 std::optional<Scenario> scenario_from_string(std::string_view);
-inline constexpr Scenario all_scenarios[] = {Scenario::Ideal,  Scenario::Register,
-                                            Scenario::Update, Scenario::Read,
-                                            Scenario::Notify, Scenario::Send,
-                                            Scenario::Mixed};
+inline constexpr Scenario all_scenarios[] = {Scenario::Ideal, Scenario::Register, Scenario::Update,
+                                             Scenario::Read,  Scenario::Notify,   Scenario::Send,
+                                             Scenario::Mixed, Scenario::Persist};
 
 struct BenchConfig {
   std::uint32_t clients = 10000;
@@ -40,10 +42,11 @@ struct BenchConfig {
   double duration = 5;       // seconds per measured phase
   double rate = 0;           // cap on requests started per second in measured phases; 0: none
   double load_factor = 0.7;  // update: the second phase's rate, as a fraction of the first's
-  unsigned shards = 1;               // server event loops (multicore::ShardedServer)
-  std::vector<int> server_cpus{0};   // shard i on server_cpus[i % size]; -1: any CPU
+  unsigned shards = 1;       // server event loops (multicore::ShardedServer)
+  std::vector<int> server_cpus{0};  // shard i on server_cpus[i % size]; -1: any CPU
   int load_cpu = 1;
   double registration_limit = 120;  // seconds a registration phase may take
+  std::string store_dir;  // persist: where the store goes (kept); empty: a temporary folder
 };
 
 struct Row {
@@ -52,7 +55,7 @@ struct Row {
   std::uint64_t succeeded = 0;  // within the measured interval
   std::uint64_t failed = 0;     // error codes and resets
   std::uint64_t timed_out = 0;
-  Histogram latency;            // nanoseconds
+  Histogram latency;  // nanoseconds
   // CPU time of the server's threads (or the ideal responder's) per operation, over the whole
   // phase; for a mixed phase, per operation of any kind. 0 when not measured.
   double server_us_per_op = 0;
