@@ -13,12 +13,10 @@ using lwm2m::ContentFormat;
 using lwm2m::Path;
 using lwm2m::Record;
 
-coap::Message make_request(coap::Engine& engine, coap::Code code, const Registration& registration,
-                           const Path& path) {
-  coap::Message m = engine.take_message();
-  m.code = code;
-  lwm2m::set_path(m, path, registration.objects->root);
-  return m;
+// A request to the registered client, below its root.
+coap::Message request_to(coap::Engine& engine, coap::Code code, const Registration& registration,
+                         const Path& path) {
+  return make_request(engine.take_message(), code, path, registration.objects->root);
 }
 
 bool all_under(const Path& base, std::span<const Record> records) {
@@ -31,36 +29,12 @@ bool is_composite_format(ContentFormat f) {
          f == ContentFormat::Lwm2mCbor;
 }
 
-// Encodes `records` as the payload of `m`, with its Content-Format.
-bool set_records(coap::Message& m, ContentFormat format, std::span<const Record> records,
-                 const Path& base) {
-  std::vector<std::uint8_t> bytes;
-  if (lwm2m::encode(format, records, base, bytes)) return false;
-  lwm2m::set_content_format(m, format);
-  m.set_payload(bytes);
-  return true;
-}
-
 // The path list of a composite request: one record without value per path.
 std::vector<Record> path_records(std::span<const Path> paths) {
   std::vector<Record> out;
   out.reserve(paths.size());
   for (const Path& p : paths) out.push_back(Record{p, {}, std::nullopt});
   return out;
-}
-
-// The instance a Create answer names in its Location-Path ("/3303/1", below the client's root).
-std::optional<Path> created_path(const coap::Message& response, std::string_view root) {
-  std::string text;
-  response.for_each(coap::options::LocationPath, [&](const coap::OptionView& segment) {
-    text += '/';
-    text += segment.as_string();
-  });
-  if (text.empty()) return std::nullopt;
-  if (root != "/" && text.starts_with(root)) text.erase(0, root.size());
-  auto path = Path::parse(text);
-  if (!path || path->level() != Path::Level::Instance) return std::nullopt;
-  return path;
 }
 
 Operation new_operation(lwm2m::Operation kind, const Path& path,
@@ -70,23 +44,6 @@ Operation new_operation(lwm2m::Operation kind, const Path& path,
   op.path = path;
   op.accept = accept;
   return op;
-}
-
-OperationStatus status_of(coap::FailureReason reason) {
-  switch (reason) {
-    case coap::FailureReason::Timeout:
-      return OperationStatus::Timeout;
-    case coap::FailureReason::Reset:
-      return OperationStatus::Reset;
-    case coap::FailureReason::RequestTooLarge:
-      return OperationStatus::RequestEntityTooLarge;
-    case coap::FailureReason::BodyTooLarge:
-    case coap::FailureReason::BlockTransfer:
-    case coap::FailureReason::Resources:
-    case coap::FailureReason::BadResponse:
-      return OperationStatus::TransferFailed;
-  }
-  return OperationStatus::TransferFailed;
 }
 
 }  // namespace
@@ -204,53 +161,9 @@ void Server::Impl::on_response(OperationId id, const coap::Message& response, Ti
   touch(operations.at(id).location, now);
   Operation& op = operations.at(id);
   const Registration* registration = store().find_by_location(op.location);
-  OperationResult result;
-  result.code = response.code;
-  result.status = status_of(response.code);
-  if (!response.code.is_success()) {
-    result.diagnostic = diagnostic_of(response);
-  } else {
-    switch (op.kind) {
-      case lwm2m::Operation::Read:
-      case lwm2m::Operation::ReadComposite:
-      case lwm2m::Operation::Observe:
-      case lwm2m::Operation::ObserveComposite: {
-        const RegistrationTypes types(self.objects_, registration);
-        if (auto error = decode_records(response, op.path, op.accept, types, wall_time(),
-                                        result.format, result.records)) {
-          result.status = OperationStatus::DecodeFailed;
-          result.diagnostic = std::move(*error);
-        }
-        result.observing = op.is_observation() && response.has_option(coap::options::Observe);
-        break;
-      }
-      case lwm2m::Operation::Discover: {
-        const auto cf = lwm2m::content_format_of(response);
-        if (cf.present && cf.format != ContentFormat::LinkFormat) {
-          result.status = OperationStatus::DecodeFailed;
-          result.diagnostic = "Discover answered with a format other than link-format";
-          break;
-        }
-        result.format = ContentFormat::LinkFormat;
-        if (auto error = lwm2m::parse_link_format(response.payload_string(), result.links)) {
-          result.status = OperationStatus::DecodeFailed;
-          result.diagnostic = "link-format: " + error->message;
-        }
-        break;
-      }
-      case lwm2m::Operation::Create:
-        result.created = created_path(response, registration ? registration->objects->root : "/");
-        if (!result.created && op.path.has_instance()) result.created = op.path;
-        break;
-      case lwm2m::Operation::Write:
-      case lwm2m::Operation::WriteAttributes:
-      case lwm2m::Operation::Execute:
-      case lwm2m::Operation::Delete:
-      case lwm2m::Operation::WriteComposite:
-      case lwm2m::Operation::CancelObservation:  // active cancels are not tracked as operations
-        break;
-    }
-  }
+  const RegistrationTypes types(self.objects_, registration);
+  OperationResult result = result_of(op.kind, op.path, op.accept, response, types, wall_time(),
+                                     registration ? registration->objects->root : "/");
   if (result.observing) {
     op.established = true;
     if (persistence) {
@@ -303,7 +216,7 @@ Result<OperationId> Server::read(std::string_view endpoint, const lwm2m::Path& p
   const Registration* r = store_->find_by_endpoint(endpoint);
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object()) return Error::InvalidPath;
-  auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
+  auto m = request_to(impl_->engine, coap::codes::Get, *r, path);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
   return impl_->submit(*r, new_operation(lwm2m::Operation::Read, path, params.accept), std::move(m),
                        params, now);
@@ -317,7 +230,7 @@ Result<OperationId> Server::discover(std::string_view endpoint, const lwm2m::Pat
   if (!path.has_object() || path.has_resource_instance()) return Error::InvalidPath;
   if (depth && *depth > 3) return Error::InvalidArgument;
   if (depth && r->version < lwm2m::Lwm2mVersion::V1_2) return Error::UnsupportedByVersion;
-  auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
+  auto m = request_to(impl_->engine, coap::codes::Get, *r, path);
   lwm2m::set_accept(m, ContentFormat::LinkFormat);
   if (depth) m.add_option(coap::options::UriQuery, "depth=" + std::to_string(*depth));
   return impl_->submit(*r, new_operation(lwm2m::Operation::Discover, path), std::move(m), params,
@@ -342,8 +255,8 @@ Result<OperationId> Server::write(std::string_view endpoint, const lwm2m::Path& 
     format = multi_value_format(*r);
   }
   if (format == ContentFormat::LinkFormat) return Error::UnsupportedFormat;
-  auto m = make_request(
-      impl_->engine, mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post, *r, path);
+  auto m = request_to(impl_->engine,
+                      mode == WriteMode::Replace ? coap::codes::Put : coap::codes::Post, *r, path);
   if (!set_records(m, format, records, path)) return Error::EncodeFailed;
   return impl_->submit(*r, new_operation(lwm2m::Operation::Write, path), std::move(m), params, now);
 }
@@ -355,7 +268,7 @@ Result<OperationId> Server::write_attributes(std::string_view endpoint, const lw
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object()) return Error::InvalidPath;
   if (update.set.empty() && update.cleared.empty()) return Error::InvalidArgument;
-  auto m = make_request(impl_->engine, coap::codes::Put, *r, path);
+  auto m = request_to(impl_->engine, coap::codes::Put, *r, path);
   lwm2m::add_attribute_queries(update, m);
   return impl_->submit(*r, new_operation(lwm2m::Operation::WriteAttributes, path), std::move(m),
                        params, now);
@@ -370,7 +283,7 @@ Result<OperationId> Server::execute(std::string_view endpoint, const lwm2m::Path
   if (!std::all_of(arguments.begin(), arguments.end(),
                    [](char c) { return c >= 0x20 && c <= 0x7e; }))
     return Error::InvalidArgument;
-  auto m = make_request(impl_->engine, coap::codes::Post, *r, path);
+  auto m = request_to(impl_->engine, coap::codes::Post, *r, path);
   if (!arguments.empty()) {
     lwm2m::set_content_format(m, ContentFormat::Text);
     m.set_payload(arguments);
@@ -399,7 +312,7 @@ Result<OperationId> Server::create(std::string_view endpoint, std::uint16_t obje
       params.format.value_or(instance_id ? multi_value_format(*r) : ContentFormat::Tlv);
   if (!instance_id && format != ContentFormat::Tlv) return Error::UnsupportedFormat;
   if (format == ContentFormat::LinkFormat) return Error::UnsupportedFormat;
-  auto m = make_request(impl_->engine, coap::codes::Post, *r, Path(object_id));
+  auto m = request_to(impl_->engine, coap::codes::Post, *r, Path(object_id));
   // TLV under the instance path gives bare resources; under the object path, an instance entry.
   if (!set_records(m, format, records, instance_id ? Path(object_id) : instance))
     return Error::EncodeFailed;
@@ -414,7 +327,7 @@ Result<OperationId> Server::delete_(std::string_view endpoint, const lwm2m::Path
   if (!r) return Error::UnknownEndpoint;
   if (path.level() != Path::Level::Instance && path.level() != Path::Level::ResourceInstance)
     return Error::InvalidPath;
-  auto m = make_request(impl_->engine, coap::codes::Delete, *r, path);
+  auto m = request_to(impl_->engine, coap::codes::Delete, *r, path);
   return impl_->submit(*r, new_operation(lwm2m::Operation::Delete, path), std::move(m), params,
                        now);
 }
@@ -430,7 +343,7 @@ std::optional<Error> composite_fetch(coap::Engine& engine, const Registration& r
   const ContentFormat format = params.format.value_or(composite_format(r));
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
   accept = params.accept.value_or(params.format ? format : composite_values_format(r));
-  m = make_request(engine, coap::codes::Fetch, r, Path());
+  m = request_to(engine, coap::codes::Fetch, r, Path());
   const auto records = path_records(paths);
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;
   lwm2m::set_accept(m, accept);
@@ -460,7 +373,7 @@ Result<OperationId> Server::write_composite(std::string_view endpoint,
   if (records.empty()) return Error::InvalidArgument;
   const ContentFormat format = params.format.value_or(composite_values_format(*r));
   if (!is_composite_format(format)) return Error::UnsupportedFormat;
-  auto m = make_request(impl_->engine, coap::codes::IPatch, *r, Path());
+  auto m = request_to(impl_->engine, coap::codes::IPatch, *r, Path());
   if (!set_records(m, format, records, Path())) return Error::EncodeFailed;
   return impl_->submit(*r, new_operation(lwm2m::Operation::WriteComposite, Path()), std::move(m),
                        params, now);
@@ -484,7 +397,7 @@ Result<OperationId> Server::observe(std::string_view endpoint, const lwm2m::Path
   if (!r) return Error::UnknownEndpoint;
   if (!path.has_object()) return Error::InvalidPath;
   if (auto error = impl_->observation_room(*r)) return *error;
-  auto m = make_request(impl_->engine, coap::codes::Get, *r, path);
+  auto m = request_to(impl_->engine, coap::codes::Get, *r, path);
   m.add_uint_option(coap::options::Observe, 0);
   if (params.accept) lwm2m::set_accept(m, *params.accept);
   return impl_->submit(*r, new_operation(lwm2m::Operation::Observe, path, params.accept),

@@ -184,13 +184,4 @@ lwm2m::ContentFormat composite_format(const Registration& registration);
 // The format of composite values (Write-Composite, composite answers): LwM2M CBOR for 1.2
 // clients that announced it, else composite_format.
 lwm2m::ContentFormat composite_values_format(const Registration& registration);
-// Decodes a Read/Observe/composite payload into `records`; the error text on failure.
-std::optional<std::string> decode_records(const coap::Message& message, const lwm2m::Path& base,
-                                          std::optional<lwm2m::ContentFormat> accept,
-                                          const lwm2m::TypeResolver& types, double now,
-                                          std::optional<lwm2m::ContentFormat>& format,
-                                          std::vector<lwm2m::Record>& records);
-// The printable text of an error payload, cut to a reasonable length.
-std::string diagnostic_of(const coap::Message& message);
-
 }  // namespace drover::server

@@ -61,6 +61,7 @@
 #include "drover/lwm2m/protocol/attributes.hpp"
 #include "drover/server/persistence.hpp"
 #include "drover/server/registration_store.hpp"
+#include "drover/server/requests.hpp"
 #include "drover/util/result.hpp"
 
 namespace drover::server {
@@ -169,54 +170,6 @@ enum class WriteMode : std::uint8_t {
 enum class CancelMode : std::uint8_t {
   Passive,  // forget it: the client's next notification gets RST
   Active,   // send GET/FETCH with Observe=1 (the answer is not reported)
-};
-
-enum class OperationStatus : std::uint8_t {
-  Success,                  // 2.xx
-  BadRequest,               // 4.00
-  Unauthorized,             // 4.01
-  BadOption,                // 4.02
-  Forbidden,                // 4.03
-  NotFound,                 // 4.04
-  MethodNotAllowed,         // 4.05
-  NotAcceptable,            // 4.06
-  RequestEntityIncomplete,  // 4.08
-  Conflict,                 // 4.09
-  PreconditionFailed,       // 4.12
-  RequestEntityTooLarge,    // 4.13
-  UnsupportedFormat,        // 4.15
-  InternalServerError,      // 5.00
-  NotImplemented,           // 5.01
-  BadGateway,               // 5.02
-  ServiceUnavailable,       // 5.03
-  GatewayTimeout,           // 5.04
-  ProxyingNotSupported,     // 5.05
-  ServerError,              // any other 5.xx
-  OtherError,               // any other non-2.xx code
-  DecodeFailed,             // 2.xx, but the payload could not be decoded (`diagnostic` says why)
-  Timeout,                  // no response before the deadline, or no ACK after the retransmissions
-  Reset,                    // the client answered with RST
-  TransferFailed,           // block-wise transfer broken or too large
-  QueueTimeout,             // the client slept through the deadline: the request was never sent
-  ClientGone,  // the registration ended (de-register, expiry, new Register) before an answer
-};
-std::string_view to_string(OperationStatus);
-OperationStatus status_of(coap::Code code);
-
-struct OperationResult {
-  OperationStatus status = OperationStatus::Success;
-  coap::Code code;  // the response code; Empty when there was no response
-  std::optional<lwm2m::ContentFormat> format;  // of the response payload
-  std::vector<lwm2m::Record> records;          // Read, Observe, Read-Composite
-  std::vector<lwm2m::Link> links;              // Discover
-  std::optional<lwm2m::Path> created;          // Create: the new instance (Location-Path)
-  bool observing = false;  // Observe: the client accepted; Notification events follow
-  std::string diagnostic;  // error payload text, or why decoding failed
-
-  // `records` as a value tree (objects -> instances -> resources). `types` (e.g.
-  // Server::objects()) tells an empty multiple resource from a single one without value.
-  drover::Result<lwm2m::ValueTree, lwm2m::TreeError> value_tree(
-      const lwm2m::TypeResolver* types = nullptr) const;
 };
 
 // ---------------------------------------------------------------------------------------------
