@@ -72,6 +72,7 @@ int ShardedRuntime::open_http(const std::string& address, std::uint16_t port) {
 // On shard `shard`'s thread.
 void ShardedRuntime::on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now) {
   if (logged(event_log_, event)) log_server_event(event);
+  router_.on_event(shard, event);
   http::Api& api = *apis_[shard];
   std::string error;
   auto completion = http::completion_of(api, event, now, error);

@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <optional>
@@ -109,9 +110,16 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!writing_) write_events();
     return true;
   }
-  const std::string& stream_filter() const { return filter_; }
-  bool wants_names() const { return names_; }
-  bool wants_coap() const { return coap_; }
+  // Whether this stream takes an event of this type and endpoint.
+  bool takes(std::string_view type, std::string_view endpoint) const {
+    const auto& s = subscribe_;
+    const auto listed = [](const std::vector<std::string>& list, std::string_view item) {
+      return list.empty() || std::find(list.begin(), list.end(), item) != list.end();
+    };
+    if (type == "coap" && !s.coap) return false;
+    return listed(s.types, type) && listed(s.endpoints, endpoint);
+  }
+  bool wants_names() const { return subscribe_.names; }
   std::size_t buffered() const { return events_->size(); }
   std::string peer() const {
     beast::error_code ec;
@@ -126,7 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->streams.erase(*stream_id_);
     server_->streams_changed();
     stream_id_.reset();
-    if (coap_ && server_->message_log) server_->message_log->unwatch(filter_);
+    if (subscribe_.coap && server_->message_log) server_->message_log->unwatch(subscribe_.endpoint);
     close();
   }
 
@@ -185,10 +193,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_stream(const Subscribe& subscribe) {
     if (subscribe.coap && !server_->message_log)
       return answer(error_response(501, "no_message_log", "this server has no CoAP message log"));
-    filter_ = subscribe.endpoint;
-    names_ = subscribe.names;
-    coap_ = subscribe.coap;
-    if (coap_) server_->message_log->watch(filter_);
+    subscribe_ = subscribe;
+    if (subscribe_.coap) server_->message_log->watch(subscribe_.endpoint);
     events_.emplace(server_->config.max_event_buffer_bytes);
     stream_id_ = server_->next_stream++;
     server_->streams[*stream_id_] = shared_from_this();
@@ -244,9 +250,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   // Event stream state.
   std::optional<std::uint64_t> stream_id_;
-  std::string filter_;
-  bool names_ = false;
-  bool coap_ = false;
+  Subscribe subscribe_;
   std::optional<EventBuffer> events_;
   std::string out_;  // being written
   bool writing_ = false;
@@ -362,8 +366,7 @@ void HttpServer::Impl::publish(
       if (v.event) v.frame = sse_frame(*v.event);
     }
     if (!v.event) return nullptr;
-    const auto& filter = s.stream_filter();
-    return filter.empty() || filter == v.event->endpoint ? &v.frame : nullptr;
+    return s.takes(v.event->type, v.event->endpoint) ? &v.frame : nullptr;
   });
 }
 
@@ -384,7 +387,7 @@ void HttpServer::Impl::streams_changed() {
 void HttpServer::Impl::publish_message(const StreamEvent& event) {
   const std::string frame = sse_frame(event);
   deliver([&](const Session& s) -> const std::string* {
-    return s.wants_coap() && s.stream_filter() == event.endpoint ? &frame : nullptr;
+    return s.takes(event.type, event.endpoint) ? &frame : nullptr;
   });
 }
 
