@@ -53,7 +53,9 @@ int run_demo(const DemoOptions& o) {
   ServerRuntime runtime(io);
   runtime.set_event_log(EventLog::All);  // a handful of devices: show everything they do
   if (int code = runtime.open_coap("127.0.0.1", o.coap_port)) return code;
-  if (int code = runtime.open_http("127.0.0.1", o.http_port)) return code;
+  HttpOptions http;  // loopback, open
+  http.port = o.http_port;
+  if (int code = runtime.open_http(http)) return code;
 
   const auto server = runtime.coap_address();
   const auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);

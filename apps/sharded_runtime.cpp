@@ -64,9 +64,9 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
   return 0;
 }
 
-int ShardedRuntime::open_http(const std::string& address, std::uint16_t port) {
+int ShardedRuntime::open_http(const HttpOptions& options) {
   if (!sharded_) return 2;
-  return open_http_api(http_, address, port);
+  return open_http_api(http_, options);
 }
 
 // On shard `shard`'s thread.

@@ -38,7 +38,7 @@ class ShardedRuntime {
   // As ServerRuntime's; load_models before open_coap, which starts the shards.
   int load_models(const std::vector<std::string>& directories);
   int open_coap(const std::string& address, std::uint16_t port);
-  int open_http(const std::string& address, std::uint16_t port);
+  int open_http(const HttpOptions& options);
   void stop_on_signal(double duration, std::function<void()> on_stop) {
     stop_.start(duration, std::move(on_stop));
   }
