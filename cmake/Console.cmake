@@ -3,9 +3,10 @@
 # files and that library embedded in a generated C++ source (cmake/EmbedAssets.cmake).
 # Sets DROVER_CONSOLE_SOURCES and DROVER_NODE_MODULES.
 find_program(NPM_PROGRAM npm REQUIRED)
+find_program(NODE_PROGRAM node REQUIRED)
 set(console_dir ${PROJECT_SOURCE_DIR}/src/console)
 set(npm_dir ${CMAKE_BINARY_DIR}/console/npm)
-set(DROVER_NODE_MODULES ${npm_dir}/node_modules)
+set(DROVER_NODE_MODULES ${npm_dir}/node_modules CACHE INTERNAL "the console's npm packages")
 set(npm_stamp ${DROVER_NODE_MODULES}/.package-lock.json)  # written by npm ci
 add_custom_command(OUTPUT ${npm_stamp}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${npm_dir}
