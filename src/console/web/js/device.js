@@ -157,7 +157,7 @@ export function render(main, endpoint) {
       const shown = [...s.values.values()].filter((x) => x.path === resourcePath ||
                                                     x.path.startsWith(`${resourcePath}/`));
       cell.textContent = shown.map((x) => (x.path === resourcePath ? '' : `[${x.path.split('/')[4]}] `) +
-                                   show(x.value) + (x.units ? ` ${x.units}` : '')).join(', ');
+                                   show(x.value, x.type) + (x.units ? ` ${x.units}` : '')).join(', ');
       cell.classList.remove('fresh');
       void cell.offsetWidth;
       cell.classList.add('fresh');

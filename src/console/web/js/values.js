@@ -59,9 +59,12 @@ export function valueOf(resource, input) {
   }
 }
 
-// How a value of the API shows: opaque values as their base64, others as they are.
-export function show(value) {
+// How a value of the API shows: opaque values as their base64, times also as a date, others as
+// they are.
+export function show(value, type) {
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);
+  if (type === 'time' && Number.isFinite(value))
+    return `${value} (${new Date(value * 1000).toISOString().replace('.000Z', 'Z')})`;
   return String(value);
 }
