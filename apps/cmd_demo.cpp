@@ -32,7 +32,8 @@ struct DemoOptions {
 void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned devices) {
   const std::string first = devices > 0 ? "demo-0" : "ENDPOINT";
   std::cout << "\nDrover demo: LwM2M server on coap://" << coap.to_string() << ", " << devices
-            << " simulated devices (demo-0 ...), HTTP API on " << http << "\nTry:\n"
+            << " simulated devices (demo-0 ...), HTTP API on " << http << "\nOpen " << http
+            << "/ in a browser for the console, or try:\n"
             << "  curl " << http << "/api/clients\n"
             << "  curl " << http << "/api/clients/" << first << "/3/0            # Device object\n"
             << "  curl " << http << "/api/clients/" << first << "/3303/0/5700   # temperature\n"

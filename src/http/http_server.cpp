@@ -208,9 +208,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
  private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
-  const beast::tcp_stream& lowest() const {
-    return beast::get_lowest_layer(const_cast<Stream&>(stream_));
-  }
+  const beast::tcp_stream& lowest() const { return beast::get_lowest_layer(stream_); }
 
   void read() {
     parser_.emplace();

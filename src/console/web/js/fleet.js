@@ -1,9 +1,10 @@
 // The fleet: the registered devices, searched and paged by the server (no page loads the whole
 // fleet), live as devices register, update, sleep, wake and leave. Two event streams: the
-// lifecycle events of every device (which refresh the page at most once a second), and the
-// updates of the devices shown. Counts and rates come from /api/metrics every two seconds.
+// lifecycle events of every device (which refresh the page at most once a second, and less
+// often when a listing takes the server long: it answers on the thread that serves the devices),
+// and the updates of the devices shown. Counts and rates come from /api/metrics every two seconds.
 import {api, encode, eventStream} from './api.js';
-import {ago, debounce, el, fill, number, throttle} from './ui.js';
+import {ago, debounce, el, fill, number} from './ui.js';
 
 const PAGE = 50;
 
@@ -76,14 +77,17 @@ export function render(main) {
   }
 
   let loading = null;
+  let loadMs = 0;  // how long the last listing took
   async function load() {
     loading?.abort();
     loading = new AbortController();
+    const started = performance.now();
     const query = new URLSearchParams({offset: state.offset, limit: PAGE});
     if (state.filter) query.set('endpoint', state.filter);
     try {
       const {body: list} = await api(`/api/clients?${query}`, {signal: loading.signal});
       if (state.stopped) return;
+      loadMs = performance.now() - started;
       state.total = list.total;
       if (state.offset >= list.total && list.total > 0) {
         state.offset = Math.floor((list.total - 1) / PAGE) * PAGE;
@@ -101,7 +105,18 @@ export function render(main) {
         fill(body, el('tr', {}, el('td', {colspan: 8, class: 'error-text'}, `Cannot list: ${e.message}`)));
     }
   }
-  const refresh = throttle(load, 1000);
+  // At most once a second, and taking at most a tenth of the server's time.
+  let refreshTimer = null;
+  let lastRefresh = 0;
+  function refresh() {
+    if (refreshTimer) return;
+    const wait = Math.max(0, lastRefresh + Math.max(1000, 10 * loadMs) - Date.now());
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      lastRefresh = Date.now();
+      load();
+    }, wait);
+  }
 
   function page(step) {
     state.offset = Math.max(0, state.offset + step * PAGE);
@@ -181,6 +196,7 @@ export function render(main) {
   return () => {
     state.stopped = true;
     loading?.abort();
+    clearTimeout(refreshTimer);
     stopLifecycle();
     stopShown();
     clearInterval(timer);

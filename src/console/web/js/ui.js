@@ -48,21 +48,6 @@ export function clock(date = new Date()) {
       '.' + String(date.getMilliseconds()).padStart(3, '0');
 }
 
-// Runs `fn` at most once per `ms`, the last call winning.
-export function throttle(fn, ms) {
-  let timer = null;
-  let last = 0;
-  return () => {
-    if (timer) return;
-    const wait = Math.max(0, last + ms - Date.now());
-    timer = setTimeout(() => {
-      timer = null;
-      last = Date.now();
-      fn();
-    }, wait);
-  };
-}
-
 export function debounce(fn, ms) {
   let timer = null;
   return (...args) => {
