@@ -78,6 +78,36 @@ describe('the console of drover demo', () => {
     await page.close();
   });
 
+  test('composite read, discover, execute, create and delete from the tree', async () => {
+    const {page, errors} = await devicePage('demo-2');
+    const ops = () => page.textContent('#operations');
+    const done = (pattern) => page.waitForFunction((p) => new RegExp(p).test(document.querySelector('#operations').textContent), pattern.source);
+    for (const p of ['/3/0/0', '/3/0/2'])
+      await page.check(`.resource[data-path="${p}"] input[type="checkbox"]`);
+    await page.click('text=Read ticked');
+    await done(/Read-Composite \/3\/0\/0 \/3\/0\/2\s.*2\.05/);
+    assert.equal(await page.textContent(cell('/3/0/2')), 'demo-2');
+    await page.click('details[data-path="/3/0"] > summary button[data-op="discover"]');
+    await done(/Discover \/3\/0\s.*2\.05/);
+    assert.match(await ops(), /<\/3\/0\/0>/);
+    await page.click('.resource[data-path="/3/0/12"] button[data-op="execute"]');
+    await page.click('.resource[data-path="/3/0/12"] form button.primary');
+    await done(/Execute \/3\/0\/12\s.*2\.04/);
+    await expand(page, '/3311');
+    await page.click('details[data-path="/3311"] > summary button[data-op="create"]');
+    await page.check('#create-3311-5850-on');
+    await page.selectOption('#create-3311-5850', 'true');
+    await page.click('details[data-path="/3311"] form button.primary');
+    await done(/Create \/3311\/1\s.*2\.01/);
+    await page.waitForSelector('details[data-path="/3311/1"]');
+    page.once('dialog', (d) => d.accept());
+    await page.click('details[data-path="/3311/1"] > summary button[data-op="delete"]');
+    await done(/Delete \/3311\/1\s.*2\.02/);
+    await page.waitForSelector('details[data-path="/3311/1"]', {state: 'detached'});
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('an observation shows live values arriving and plots them', async () => {
     const {page, errors} = await devicePage('demo-1');
     await expand(page, '/3303');
@@ -176,6 +206,30 @@ describe('a server that needs a token', () => {
       assert.ok(errors.every((e) => /401/.test(e)), errors.join('\n'));
       await page.close();
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('a server on two shards', () => {
+  test('the fleet lists the devices of both shards and a device page reads one', async () => {
+    const server = await startDrover(['server', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
+                                      '--shards', '2', '--duration', '60']);
+    const {spawn} = await import('node:child_process');
+    const clients = spawn(process.env.DROVER_BIN, ['client', '--endpoint', 'sharded', '--count', '6',
+                                                   '--server', `coap://${server.coap}`, '--duration', '50'],
+                          {stdio: 'ignore'});
+    try {
+      const {page, errors} = await openPage(browser, `${server.url}/`);
+      await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 6);
+      await page.click('#fleet a[href="#/devices/sharded-5"]');
+      await page.waitForSelector('.resource[data-path="/3/0/2"]');
+      await page.click('.resource[data-path="/3/0/2"] button[data-op="read"]');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'sharded-5', cell('/3/0/2'));
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      clients.kill('SIGKILL');
       await server.stop();
     }
   });

@@ -131,7 +131,7 @@ export function render(main, endpoint) {
   function summary(answer) {
     if (!answer) return '';
     if (answer.values) return answer.values.map((v) => `${v.path} = ${show(v.value)}`).join('\n');
-    if (answer.links) return answer.links.map((l) => l.target + Object.entries(l.attributes)
+    if (answer.links) return answer.links.map((l) => `<${l.target}>` + Object.entries(l.attributes)
         .map(([k, v]) => `;${k}${v === null ? '' : `=${v}`}`).join('')).join(',\n');
     if (answer.created) return `created ${answer.created}`;
     return '';
@@ -357,13 +357,18 @@ export function render(main, endpoint) {
   function drawTree() {
     s.valueCells.clear();
     const objects = [...s.client.objects].sort((a, b) => a.id - b.id);
+    // A redraw keeps the objects opened or closed as they were; at first only a few are open.
+    const drawn = [...tree.querySelectorAll('details[data-path]')];
+    const open = drawn.length
+        ? new Set(drawn.filter((d) => d.open).map((d) => d.dataset.path))
+        : new Set(objects.filter((o) => objects.length <= 3 || o.id === 3).map((o) => `/${o.id}`));
     fill(tree, objects.map((o) => {
       const model = s.models.get(o.id);
       const name = model ? model.name : 'unknown object (no model)';
       const slot = el('div');
       const creatable = model ? model.multiple || o.instances.length === 0 : true;
       const b = (label, op, fn) => el('button', {type: 'button', class: 'small', 'data-op': op, onclick: fn}, label);
-      return el('details', {open: objects.length <= 3 || o.id === 3, 'data-path': `/${o.id}`},
+      return el('details', {open: open.has(`/${o.id}`), 'data-path': `/${o.id}`},
           el('summary', {}, el('span', {class: 'node-name'}, name), el('code', {}, `/${o.id}`),
              o.version ? el('span', {class: 'muted'}, `v${o.version}`) : null,
              nodeOps(`/${o.id}`, {extra: creatable ? [b('Create', 'create', () => createForm(slot, o, model))] : []}, slot)),
