@@ -108,6 +108,29 @@ describe('the console of drover demo', () => {
     await page.close();
   });
 
+  test('write-attributes, and a composite observation with live values', async () => {
+    const {page, errors} = await devicePage('demo-0');
+    const done = (pattern) => page.waitForFunction((p) => new RegExp(p).test(document.querySelector('#operations').textContent), pattern.source);
+    await expand(page, '/3303');
+    const row = '.resource[data-path="/3303/0/5700"]';
+    await page.click(`${row} button[data-op="attributes"]`);
+    await page.fill('[id="attr-/3303/0/5700-pmin"]', '1');
+    await page.fill('[id="attr-/3303/0/5700-pmax"]', '5');
+    await page.click(`${row} form button.primary`);
+    await done(/Write-Attributes \/3303\/0\/5700\?pmin=1&pmax=5\s.*2\.04/);
+    await page.check(`${row} input[type="checkbox"]`);
+    await page.check('.resource[data-path="/3/0/9"] input[type="checkbox"]');
+    await page.click('#composite-observe');
+    await done(/Observe-Composite \/3303\/0\/5700 \/3\/0\/9\s.*2\.05/);
+    const first = await page.textContent(cell('/3303/0/5700'));
+    await page.waitForFunction(([sel, was]) => document.querySelector(sel)?.textContent !== was,
+                               [cell('/3303/0/5700'), first]);
+    await page.click('#composite-observe');
+    await done(/Cancel Observe-Composite\s.*200/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('an observation shows live values arriving and plots them', async () => {
     const {page, errors} = await devicePage('demo-1');
     await expand(page, '/3303');
