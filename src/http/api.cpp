@@ -52,12 +52,22 @@ Api::Api(server::Server& core, ApiConfig config) : impl_(std::make_unique<Impl>(
 
 Api::~Api() = default;
 
-std::size_t Api::max_body_bytes() const { return impl_->config.max_body_bytes; }
-const ApiConfig& Api::config() const { return impl_->config; }
-std::size_t Api::pending() const { return impl_->pending.size(); }
-std::size_t Api::observations() const { return impl_->observation_keys.size(); }
+std::size_t Api::max_body_bytes() const {
+  return impl_->config.max_body_bytes;
+}
+const ApiConfig& Api::config() const {
+  return impl_->config;
+}
+std::size_t Api::pending() const {
+  return impl_->pending.size();
+}
+std::size_t Api::observations() const {
+  return impl_->observation_keys.size();
+}
 
-void Api::add_routes(RouteFamily& family) { impl_->added.push_back(&family); }
+void Api::add_routes(RouteFamily& family) {
+  impl_->added.push_back(&family);
+}
 
 Reply Api::handle(const Request& request, coap::TimePoint now) {
   const auto& config = impl_->config;
@@ -85,9 +95,9 @@ Reply Api::handle(const Request& request, coap::TimePoint now) {
     const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), seconds);
     if (ec != std::errc{} || end != t->data() + t->size() || !std::isfinite(seconds) ||
         seconds <= 0 || seconds > static_cast<double>(config.max_timeout.count()))
-      return error(400, "bad_timeout",
-                   "timeout must be seconds in (0, " + std::to_string(config.max_timeout.count()) +
-                       "]");
+      return error(
+          400, "bad_timeout",
+          "timeout must be seconds in (0, " + std::to_string(config.max_timeout.count()) + "]");
     r.params.timeout =
         std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(seconds));
   }

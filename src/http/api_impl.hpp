@@ -32,8 +32,7 @@ struct Api::Impl {
   Reply started(const RouteRequest& request, const server::Result<server::OperationId>& id,
                 Operation kind, const std::string& endpoint, const lwm2m::Path& path);
   // The answer to the request waiting for an operation, counted and timed.
-  std::optional<Completion> completed(const server::OperationCompleted& done,
-                                      coap::TimePoint now);
+  std::optional<Completion> completed(const server::OperationCompleted& done, coap::TimePoint now);
   Response result_response(const PendingOp& op, server::OperationId id,
                            const server::OperationResult& result) const;
 

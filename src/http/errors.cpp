@@ -18,7 +18,9 @@ Response error(unsigned status, std::string_view code, std::string_view message)
   return error_response(status, code, message);
 }
 
-Response ok(unsigned status, const json::value& body) { return {status, json::serialize(body)}; }
+Response ok(unsigned status, const json::value& body) {
+  return {status, json::serialize(body)};
+}
 
 Response error_of(server::Error e) {
   const std::string message(server::to_string(e));

@@ -1,5 +1,8 @@
 #include "drover/http/http_server.hpp"
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
@@ -7,9 +10,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -118,8 +118,7 @@ void common_headers(Message& m) {
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 }
 
-bhttp::response<bhttp::string_body> to_http(const Response& r, unsigned version,
-                                            bool keep_alive) {
+bhttp::response<bhttp::string_body> to_http(const Response& r, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
   common_headers(res);
   res.set(bhttp::field::content_type, r.content_type);
@@ -190,7 +189,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string peer() const override {
     beast::error_code ec;
     const auto remote = lowest().socket().remote_endpoint(ec);
-    return ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
+    return ec ? std::string("?")
+              : remote.address().to_string() + ":" + std::to_string(remote.port());
   }
 
   void end_stream() override {
@@ -199,8 +199,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     server_->streams.erase(*stream_id_);
     server_->streams_changed();
     stream_id_.reset();
-    if (subscribe_.coap && server_->message_log)
-      server_->message_log->unwatch(subscribe_.endpoint);
+    if (subscribe_.coap && server_->message_log) server_->message_log->unwatch(subscribe_.endpoint);
     close();
   }
 
@@ -257,13 +256,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (!server.token.empty() && is_api_path(path) &&
         !bearer_matches(req[bhttp::field::authorization], server.token)) {
       ++server_->stats.unauthorized;
-      return answer(error_response(401, "unauthorized",
-                                   "this API needs the server's token: Authorization: Bearer TOKEN"));
+      return answer(error_response(
+          401, "unauthorized", "this API needs the server's token: Authorization: Bearer TOKEN"));
     }
     if (!is_api_path(path)) {
-      if (auto asset = server.assets.answer(req.method_string(), path,
-                                            req[bhttp::field::if_none_match],
-                                            req[bhttp::field::accept_encoding])) {
+      if (auto asset =
+              server.assets.answer(req.method_string(), path, req[bhttp::field::if_none_match],
+                                   req[bhttp::field::accept_encoding])) {
         ++server_->stats.assets;
         return send(to_http(*asset, version_, keep_alive_));
       }
@@ -300,9 +299,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ++server_->stats.streams;
     lowest().expires_never();  // events come when they come
     // The header goes out with the first write; a comment line flushes it at once.
-    out_ = "HTTP/1.1 200 OK\r\nServer: drover\r\nContent-Type: text/event-stream\r\n"
-           "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-           "Connection: keep-alive\r\n\r\n: drover events\n\n";
+    out_ =
+        "HTTP/1.1 200 OK\r\nServer: drover\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+        "Connection: keep-alive\r\n\r\n: drover events\n\n";
     write(std::move(out_));
     watch_peer();
   }
@@ -417,11 +417,17 @@ std::optional<std::string> HttpServer::use_tls(const std::string& certificate_ch
   return std::nullopt;
 }
 
-bool HttpServer::tls() const { return impl_->tls != nullptr; }
+bool HttpServer::tls() const {
+  return impl_->tls != nullptr;
+}
 
-void HttpServer::set_assets(AssetTable assets) { impl_->assets = assets; }
+void HttpServer::set_assets(AssetTable assets) {
+  impl_->assets = assets;
+}
 
-void HttpServer::set_token(std::string token) { impl_->token = std::move(token); }
+void HttpServer::set_token(std::string token) {
+  impl_->token = std::move(token);
+}
 
 bool is_api_path(std::string_view path) {
   return path == "/metrics" || path == "/api" || path.starts_with("/api/");
@@ -485,8 +491,8 @@ void HttpServer::Impl::deliver(
   for (auto& session : full) {
     ++stats.streams_dropped;
     if (config.log)
-      config.log("event stream to " + session->peer() + " closed: " +
-                 std::to_string(session->buffered()) +
+      config.log("event stream to " + session->peer() +
+                 " closed: " + std::to_string(session->buffered()) +
                  " bytes of events not yet read, the buffer is full (the client reads too "
                  "slowly)");
     session->end_stream();
@@ -538,7 +544,8 @@ void HttpServer::Impl::publish_message(const StreamEvent& event) {
 void HttpServer::Impl::internal_error(std::string_view what, std::string_view reason) {
   ++stats.internal_errors;
   if (config.log)
-    config.log("internal error in the HTTP API (" + std::string(what) + "): " + std::string(reason));
+    config.log("internal error in the HTTP API (" + std::string(what) +
+               "): " + std::string(reason));
 }
 
 std::optional<Completion> completion_of(Api& api, const server::ServerEvent& event,
@@ -549,8 +556,8 @@ std::optional<Completion> completion_of(Api& api, const server::ServerEvent& eve
     error = e.what();
     // A request waiting for this operation still gets an answer.
     if (const auto* done = std::get_if<server::OperationCompleted>(&event))
-      return Completion{done->id, error_response(500, "internal_error",
-                                                 "the server failed to give the result")};
+      return Completion{
+          done->id, error_response(500, "internal_error", "the server failed to give the result")};
     return std::nullopt;
   }
 }
@@ -605,8 +612,14 @@ void HttpServer::set_message_log(MessageLog* log) {
   });
 }
 
-std::size_t HttpServer::open_connections() const { return impl_->connections; }
-std::size_t HttpServer::open_streams() const { return impl_->streams.size(); }
-const HttpServerStats& HttpServer::stats() const { return impl_->stats; }
+std::size_t HttpServer::open_connections() const {
+  return impl_->connections;
+}
+std::size_t HttpServer::open_streams() const {
+  return impl_->streams.size();
+}
+const HttpServerStats& HttpServer::stats() const {
+  return impl_->stats;
+}
 
 }  // namespace drover::http

@@ -14,9 +14,8 @@ using server::OperationStatus;
 namespace {
 
 constexpr std::array<std::string_view, kOperations> kOperationNames{
-    "read",    "discover",       "write",           "write_attributes",
-    "execute", "create",         "delete",          "read_composite",
-    "write_composite", "observe", "observe_composite"};
+    "read",   "discover",       "write",           "write_attributes", "execute",          "create",
+    "delete", "read_composite", "write_composite", "observe",          "observe_composite"};
 
 void metric_header(std::string& out, std::string_view name, std::string_view type,
                    std::string_view help) {
@@ -147,8 +146,7 @@ std::string prometheus_text(const Metrics& m) {
         .append(std::to_string(h.count))
         .append("\n");
   }
-  metric(out, "drover_notifications_total", "counter", "Notifications received.",
-         m.notifications);
+  metric(out, "drover_notifications_total", "counter", "Notifications received.", m.notifications);
   metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", m.sends);
   return out;
 }
@@ -175,9 +173,9 @@ std::string metrics_json(const Metrics& m) {
       {"operations_in_flight", m.operations_in_flight},
       {"api_pending_operations", m.api_pending},
       {"registration_events", json::object{{"register", m.registered},
-                                            {"update", m.updated},
-                                            {"deregister", m.deregistered},
-                                            {"expire", m.expired}}},
+                                           {"update", m.updated},
+                                           {"deregister", m.deregistered},
+                                           {"expire", m.expired}}},
       {"notifications", m.notifications},
       {"sends", m.sends},
       {"latency_bounds", std::move(bounds)},

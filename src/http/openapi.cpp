@@ -203,7 +203,9 @@ class OpenApiRoutes final : public RouteFamily {
 
 }  // namespace
 
-std::string_view openapi_document() { return kDocument; }
+std::string_view openapi_document() {
+  return kDocument;
+}
 
 std::unique_ptr<RouteFamily> openapi_routes(Api::Impl& api) {
   return std::make_unique<OpenApiRoutes>(api);

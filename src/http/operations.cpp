@@ -12,9 +12,8 @@ namespace drover::http {
 namespace json = boost::json;
 using server::OperationStatus;
 
-Reply Api::Impl::started(const RouteRequest& request,
-                         const server::Result<server::OperationId>& id, Operation kind,
-                         const std::string& endpoint, const lwm2m::Path& path) {
+Reply Api::Impl::started(const RouteRequest& request, const server::Result<server::OperationId>& id,
+                         Operation kind, const std::string& endpoint, const lwm2m::Path& path) {
   if (!id) {
     ++counted.operations[static_cast<std::size_t>(kind)][kRefused];
     return error_of(id.error());

@@ -110,8 +110,7 @@ std::unique_ptr<RouteFamily> client_routes(Api::Impl& api) {
   return std::make_unique<ClientRoutes>(api);
 }
 
-std::variant<ClientQuery, Response> client_query(std::string_view target,
-                                                 const ApiConfig& config) {
+std::variant<ClientQuery, Response> client_query(std::string_view target, const ApiConfig& config) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
   return client_query_of(*url, config);
@@ -151,9 +150,9 @@ std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& 
 
 Response client_listing(const ClientQuery& query, std::size_t total,
                         std::span<const std::string> clients) {
-  std::string body = R"({"total":)" + std::to_string(total) +
-                     R"(,"offset":)" + std::to_string(query.offset) +
-                     R"(,"limit":)" + std::to_string(query.limit) + R"(,"clients":[)";
+  std::string body = R"({"total":)" + std::to_string(total) + R"(,"offset":)" +
+                     std::to_string(query.offset) + R"(,"limit":)" + std::to_string(query.limit) +
+                     R"(,"clients":[)";
   bool first = true;
   for (const auto& client : clients) {
     if (client.empty()) continue;  // gone since its endpoint was matched

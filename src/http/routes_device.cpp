@@ -72,8 +72,8 @@ Reply resource(Api::Impl& api, RouteRequest& c, const std::string& endpoint, con
   }
   if (action == "execute") {
     if (m != "POST") return method_not_allowed("POST");
-    return api.started(c, core.execute(endpoint, path, c.body, c.params, c.now),
-                       Operation::Execute, endpoint, path);
+    return api.started(c, core.execute(endpoint, path, c.body, c.params, c.now), Operation::Execute,
+                       endpoint, path);
   }
   if (action == "attributes") {
     if (m != "PUT") return method_not_allowed("PUT");
@@ -118,8 +118,8 @@ Reply resource(Api::Impl& api, RouteRequest& c, const std::string& endpoint, con
                        Operation::Create, endpoint, path);
   }
   const auto mode = m == "PUT" ? server::WriteMode::Replace : server::WriteMode::PartialUpdate;
-  return api.started(c, core.write(endpoint, path, values, mode, c.params, c.now),
-                     Operation::Write, endpoint, path);
+  return api.started(c, core.write(endpoint, path, values, mode, c.params, c.now), Operation::Write,
+                     endpoint, path);
 }
 
 }  // namespace

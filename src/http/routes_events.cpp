@@ -10,8 +10,8 @@ namespace drover::http {
 namespace {
 
 constexpr std::array<std::string_view, 10> kTypes{
-    "registration", "update", "deregistration", "expiry", "sleeping",
-    "awake",        "notification", "send",     "result", "coap"};
+    "registration", "update",       "deregistration", "expiry", "sleeping",
+    "awake",        "notification", "send",           "result", "coap"};
 
 class EventRoutes final : public RouteFamily {
  public:

@@ -39,7 +39,9 @@ Metrics Api::Impl::metrics() const {
   return m;
 }
 
-Metrics Api::metrics() const { return impl_->metrics(); }
+Metrics Api::metrics() const {
+  return impl_->metrics();
+}
 
 std::unique_ptr<RouteFamily> metric_routes(Api::Impl& api) {
   return std::make_unique<MetricRoutes>(api);

@@ -23,9 +23,8 @@ std::int64_t unix_seconds(coap::TimePoint t, coap::TimePoint now,
                           const std::function<double()>& wall_clock) {
   // The core keeps steady-clock times; shown as wall-clock times relative to now.
   const double age = std::chrono::duration<double>(now - t).count();
-  const double wall = wall_clock ? wall_clock() : std::chrono::duration<double>(
-                                                      now.time_since_epoch())
-                                                      .count();
+  const double wall =
+      wall_clock ? wall_clock() : std::chrono::duration<double>(now.time_since_epoch()).count();
   return static_cast<std::int64_t>(std::floor(wall - age));
 }
 

@@ -13,8 +13,17 @@ namespace drover::http {
 
 // The operations the API starts, as counted and timed.
 enum class Operation : std::uint8_t {
-  Read, Discover, Write, WriteAttributes, Execute, Create, Delete, ReadComposite, WriteComposite,
-  Observe, ObserveComposite
+  Read,
+  Discover,
+  Write,
+  WriteAttributes,
+  Execute,
+  Create,
+  Delete,
+  ReadComposite,
+  WriteComposite,
+  Observe,
+  ObserveComposite
 };
 inline constexpr std::size_t kOperations = 11;
 // "read", "write_attributes", ... as in the metrics' operation label.

@@ -25,9 +25,9 @@ struct Asset {
 struct AssetAnswer {
   unsigned status = 200;  // 200 or 304
   const Asset* asset = nullptr;
-  bool gzip = false;                    // Content-Encoding: gzip
-  std::span<const std::uint8_t> body;   // what is sent (empty for 304 and HEAD)
-  std::string etag;                     // of the form sent
+  bool gzip = false;                   // Content-Encoding: gzip
+  std::span<const std::uint8_t> body;  // what is sent (empty for 304 and HEAD)
+  std::string etag;                    // of the form sent
 };
 
 // Whether an Accept-Encoding value accepts gzip ("gzip", "x-gzip" or "*", not with q=0).

@@ -12,7 +12,9 @@
 namespace drover::console {
 namespace {
 
-std::string text_of(const http::Asset& a) { return {a.identity.begin(), a.identity.end()}; }
+std::string text_of(const http::Asset& a) {
+  return {a.identity.begin(), a.identity.end()};
+}
 
 // "/js/app.js" + "./api.js" -> "/js/api.js".
 std::string resolve(const std::string& from, const std::string& ref) {
@@ -28,9 +30,9 @@ std::string resolve(const std::string& from, const std::string& ref) {
 
 TEST(ConsoleAssets, ThePageItsModulesAndTheLibraryAreBuiltIn) {
   const http::AssetTable table(assets());
-  for (const auto* path : {"/index.html", "/js/app.js", "/js/api.js", "/js/fleet.js",
-                           "/js/device.js", "/js/models.js", "/js/server.js", "/css/console.css",
-                           "/vendor/uPlot.esm.js", "/vendor/uPlot.min.css"})
+  for (const auto* path :
+       {"/index.html", "/js/app.js", "/js/api.js", "/js/fleet.js", "/js/device.js", "/js/models.js",
+        "/js/server.js", "/css/console.css", "/vendor/uPlot.esm.js", "/vendor/uPlot.min.css"})
     EXPECT_NE(table.find(path), nullptr) << path;
   EXPECT_EQ(table.find("/"), table.find("/index.html"));
   std::set<std::string_view> tags;
@@ -43,7 +45,8 @@ TEST(ConsoleAssets, ThePageItsModulesAndTheLibraryAreBuiltIn) {
       ASSERT_GE(a.gzip.size(), 10u);
       EXPECT_EQ(a.gzip[0], 0x1f) << a.path;
       EXPECT_EQ(a.gzip[1], 0x8b) << a.path;
-      EXPECT_EQ(a.gzip[4] | a.gzip[5] | a.gzip[6] | a.gzip[7], 0) << a.path << ": a time in the gzip header";
+      EXPECT_EQ(a.gzip[4] | a.gzip[5] | a.gzip[6] | a.gzip[7], 0)
+          << a.path << ": a time in the gzip header";
       EXPECT_LT(a.gzip.size(), a.identity.size()) << a.path;
     }
   }

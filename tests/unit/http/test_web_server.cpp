@@ -123,7 +123,7 @@ struct WebServer : ::testing::Test {
 
   template <class Stream>
   static bhttp::response<bhttp::string_body> roundtrip(Stream& stream,
-                                                      const bhttp::request<bhttp::empty_body>& r) {
+                                                       const bhttp::request<bhttp::empty_body>& r) {
     bhttp::write(stream, r);
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
@@ -261,7 +261,8 @@ TEST_F(WebServer, SpeaksHttpsWithACertificateAndKey) {
   beast::tcp_stream plain(plain_io);
   plain.expires_after(std::chrono::seconds(5));
   plain.connect(endpoint);
-  EXPECT_THROW(roundtrip(plain, request(bhttp::verb::get, "/api/clients")), boost::system::system_error);
+  EXPECT_THROW(roundtrip(plain, request(bhttp::verb::get, "/api/clients")),
+               boost::system::system_error);
 }
 
 }  // namespace
