@@ -53,7 +53,8 @@ class TemporaryDataDir {
 void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned devices) {
   const std::string first = devices > 0 ? "demo-0" : "ENDPOINT";
   std::cout << "\nDrover demo: LwM2M server on coap://" << coap.to_string() << ", " << devices
-            << " simulated devices (demo-0 ...), HTTP API on " << http << "\nTry:\n"
+            << " simulated devices (demo-0 ...), HTTP API on " << http << "\nOpen " << http
+            << "/ in a browser for the console, or try:\n"
             << "  curl " << http << "/api/clients\n"
             << "  curl " << http << "/api/clients/" << first << "/3/0            # Device object\n"
             << "  curl " << http << "/api/clients/" << first << "/3303/0/5700   # temperature\n"
@@ -79,7 +80,9 @@ int run_demo(const DemoOptions& o) {
   if (store.data_dir.empty()) store.kind = "memory";  // no temporary folder could be made
   if (int code = runtime.open_store(store)) return code;
   if (int code = runtime.open_coap("127.0.0.1", o.coap_port)) return code;
-  if (int code = runtime.open_http("127.0.0.1", o.http_port)) return code;
+  HttpOptions http;  // loopback, open
+  http.port = o.http_port;
+  if (int code = runtime.open_http(http)) return code;
 
   const auto server = runtime.coap_address();
   const auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);

@@ -18,8 +18,7 @@ namespace asio = boost::asio;
 struct ServerCommandOptions {
   std::uint16_t coap_port = 5683;
   std::string address;
-  std::uint16_t http_port = 8080;
-  std::string http_address = "127.0.0.1";
+  HttpOptions http;
   std::vector<std::string> models;
   double duration = 0;
   std::string log_events = "registrations";
@@ -34,7 +33,7 @@ int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
-  if (int code = runtime.open_http(o.http_address, o.http_port)) return code;
+  if (int code = runtime.open_http(o.http)) return code;
   runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
   io.run();
   runtime.log_stopped();
@@ -64,10 +63,22 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--coap-port", o->coap_port, "UDP port (0: the OS picks one)")
       ->capture_default_str();
   cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
-  cmd->add_option("--http-port", o->http_port, "TCP port of the HTTP API (0: the OS picks one)")
+  cmd->add_option("--http-port", o->http.port,
+                  "TCP port of the HTTP API and console (0: the OS picks one)")
       ->capture_default_str();
-  cmd->add_option("--http-address", o->http_address, "Local IP address of the HTTP API")
+  cmd->add_option("--http-address", o->http.address,
+                  "Local IP address of the HTTP API and console; any but loopback needs "
+                  "--api-token-file")
       ->capture_default_str();
+  cmd->add_option("--api-token-file", o->http.token_file,
+                  "File whose first line is the token the API requires (Authorization: Bearer "
+                  "TOKEN; the console asks for it), at least 16 characters")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--https-cert", o->http.certificate_file,
+                  "PEM certificate chain: serve HTTPS instead of HTTP (with --https-key)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--https-key", o->http.key_file, "PEM private key of --https-cert")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--models", o->models, "Directories of DDF object definitions (*.xml) to load")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--max-registrations", o->max_registrations,

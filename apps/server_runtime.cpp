@@ -4,11 +4,13 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
 #include "app_support.hpp"
 #include "coap_console.hpp"
+#include "drover/console/assets.hpp"
 #include "drover/lwm2m/model/ddf.hpp"
 
 namespace drover::apps {
@@ -219,30 +221,70 @@ int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {
   return 0;
 }
 
-int open_http_api(http::HttpServer& http, const std::string& address, std::uint16_t port) {
+std::optional<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    server_log("--api-token-file: cannot read " + path);
+    return std::nullopt;
+  }
+  const auto first = line.find_first_not_of(" \t\r");
+  const auto last = line.find_last_not_of(" \t\r");
+  const std::string token = first == std::string::npos ? "" : line.substr(first, last - first + 1);
+  if (token.size() < 16) {
+    server_log("--api-token-file: the token in " + path +
+               " is shorter than 16 characters (make one with: openssl rand -hex 32)");
+    return std::nullopt;
+  }
+  return token;
+}
+
+int open_http_api(http::HttpServer& http, const HttpOptions& o) {
   boost::system::error_code address_error;
-  const auto http_address = asio::ip::make_address(address, address_error);
+  const auto http_address = asio::ip::make_address(o.address, address_error);
   if (address_error) {
-    server_log("--http-address: not an IP address: " + address);
+    server_log("--http-address: not an IP address: " + o.address);
     return 2;
   }
-  if (auto ec = http.open({http_address, port})) {
-    server_log("cannot listen on TCP port " + std::to_string(port) + ": " + ec.message());
+  if (!o.token_file.empty()) {
+    auto token = read_token_file(o.token_file);
+    if (!token) return 2;
+    http.set_token(std::move(*token));
+  } else if (!http_address.is_loopback()) {
+    server_log("--http-address " + o.address +
+               " is not loopback: the API and console there need a token (--api-token-file)");
+    return 2;
+  }
+  if (o.certificate_file.empty() != o.key_file.empty()) {
+    server_log("HTTPS needs both --https-cert and --https-key");
+    return 2;
+  }
+  if (!o.certificate_file.empty()) {
+    if (auto why = http.use_tls(o.certificate_file, o.key_file)) {
+      server_log("HTTPS: " + *why);
+      return 2;
+    }
+  } else if (!http_address.is_loopback()) {
+    server_log("warning: the token travels in clear text on " + o.address +
+               "; use HTTPS (--https-cert, --https-key) or a proxy that does");
+  }
+  http.set_assets(http::AssetTable(console::assets()));
+  if (auto ec = http.open({http_address, o.port})) {
+    server_log("cannot listen on TCP port " + std::to_string(o.port) + ": " + ec.message());
     return 1;
   }
-  server_log("HTTP API on " + http_base_url(http) +
-             "/api/clients (events: /api/events, metrics: /metrics)");
+  server_log("console on " + http_base_url(http) + "/, HTTP API on " + http_base_url(http) +
+             "/api/clients (events: /api/events, metrics: /metrics)" +
+             (o.token_file.empty() ? "" : ", token required"));
   return 0;
 }
 
-int ServerRuntime::open_http(const std::string& address, std::uint16_t port) {
-  return open_http_api(http_, address, port);
-}
+int ServerRuntime::open_http(const HttpOptions& options) { return open_http_api(http_, options); }
 
 std::string http_base_url(const http::HttpServer& http) {
   const auto local = http.local_endpoint();
   const auto address = local.address().to_string();
-  return "http://" + (local.address().is_v6() ? "[" + address + "]" : address) + ":" +
+  return std::string(http.tls() ? "https://" : "http://") + (local.address().is_v6() ? "[" + address + "]" : address) + ":" +
          std::to_string(local.port());
 }
 

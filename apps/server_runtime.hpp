@@ -49,8 +49,23 @@ int load_models_into(const std::vector<std::string>& directories, lwm2m::ObjectR
 // is off).
 int open_coap_with(const std::string& address, std::uint16_t port,
                    const std::function<std::error_code(const coap::PeerAddress&)>& open);
-int open_http_api(http::HttpServer& http, const std::string& address, std::uint16_t port);
-// "http://127.0.0.1:8080"
+// How the HTTP API and console are served: where, and with what access control.
+struct HttpOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  // A file holding the API's token (its first line). Required when `address` is not loopback.
+  std::string token_file;
+  // HTTPS: a PEM certificate chain and its private key (both or neither).
+  std::string certificate_file;
+  std::string key_file;
+};
+// The token in a token file: its first line, without surrounding spaces; nullopt (and a log line
+// saying why) when unreadable or shorter than 16 characters.
+std::optional<std::string> read_token_file(const std::string& path);
+// Sets the page, the token and TLS as `options` ask, then listens. Refuses (2) an address that is
+// not loopback without a token.
+int open_http_api(http::HttpServer& http, const HttpOptions& options);
+// "http://127.0.0.1:8080", or https://
 std::string http_base_url(const http::HttpServer& http);
 
 // The closing line: "stopped: N registrations, ...".
@@ -84,7 +99,7 @@ class ServerRuntime {
   int open_store(const StoreOptions& options);
   // `address` empty: every address, IPv6 and IPv4.
   int open_coap(const std::string& address, std::uint16_t port);
-  int open_http(const std::string& address, std::uint16_t port);
+  int open_http(const HttpOptions& options);
 
   // See StopSignal.
   void stop_on_signal(double duration, std::function<void()> on_stop) {

@@ -65,14 +65,15 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
   return 0;
 }
 
-int ShardedRuntime::open_http(const std::string& address, std::uint16_t port) {
+int ShardedRuntime::open_http(const HttpOptions& options) {
   if (!sharded_) return 2;
-  return open_http_api(http_, address, port);
+  return open_http_api(http_, options);
 }
 
 // On shard `shard`'s thread.
 void ShardedRuntime::on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now) {
   if (logged(event_log_, event)) log_server_event(event);
+  router_.on_event(shard, event);
   http::Api& api = *apis_[shard];
   std::string error;
   auto completion = http::completion_of(api, event, now, error);

@@ -40,7 +40,7 @@ class ShardedRuntime {
   // Opens a store per shard; each shard's server is restored from its own as the shards start.
   int open_store(const StoreOptions& options) { return stores_.open(options, shards_); }
   int open_coap(const std::string& address, std::uint16_t port);
-  int open_http(const std::string& address, std::uint16_t port);
+  int open_http(const HttpOptions& options);
   void stop_on_signal(double duration, std::function<void()> on_stop) {
     stop_.start(duration, std::move(on_stop));
   }

@@ -44,11 +44,13 @@ target_include_directories(drover_util INTERFACE
   $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:include>)
 set_property(GLOBAL PROPERTY DROVER_LAYER_DEPS_drover_util "")
 
-# drover_library(NAME <target> LAYER <include/drover subfolder> DIR <dir> [DEPS ...]): a library
-# from every .cpp in DIR. Its private headers are DIR's own, included by bare name.
+# drover_library(NAME <target> LAYER <include/drover subfolder> DIR <dir> [DEPS ...]
+# [SOURCES ...]): a library from every .cpp in DIR, and SOURCES (generated ones). Its private
+# headers are DIR's own, included by bare name.
 function(drover_library)
-  cmake_parse_arguments(ARG "" "NAME;LAYER;DIR" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;LAYER;DIR" "DEPS;SOURCES" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${ARG_DIR}/*.cpp)
+  list(APPEND sources ${ARG_SOURCES})
   if(NOT sources)  # a layer not written yet
     return()
   endif()

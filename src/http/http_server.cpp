@@ -1,11 +1,15 @@
 #include "drover/http/http_server.hpp"
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
-#include <atomic>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -22,7 +26,32 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Session;
+// What the server's tables hold of a session, whichever its stream (TCP, or TLS over TCP).
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Queues an event frame on a stream; false when its buffer is full (the caller drops it).
+  virtual bool push(std::string_view frame) = 0;
+  virtual std::size_t buffered() const = 0;
+  virtual std::string peer() const = 0;
+  // Leaves the server's stream table and closes the connection.
+  virtual void end_stream() = 0;
+  virtual void answer(const Response& r) = 0;
+
+  // Whether this stream takes an event of this type and endpoint.
+  bool takes(std::string_view type, std::string_view endpoint) const {
+    const auto& s = subscribe_;
+    const auto listed = [](const std::vector<std::string>& list, std::string_view item) {
+      return list.empty() || std::find(list.begin(), list.end(), item) != list.end();
+    };
+    if (type == "coap" && !s.coap) return false;
+    return listed(s.types, type) && listed(s.endpoints, endpoint);
+  }
+  bool wants_names() const { return subscribe_.names; }
+
+ protected:
+  Subscribe subscribe_;
+};
 
 }  // namespace
 
@@ -37,7 +66,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   void accept();
   // Pushes to every stream `frame_for` gives a frame (non-null); ends those whose buffer is full.
-  void deliver(const std::function<const std::string*(const Session&)>& frame_for);
+  void deliver(const std::function<const std::string*(const SessionBase&)>& frame_for);
   // A server event to the streams that take it; `format(names)` makes what they show of it.
   void publish(const std::function<std::optional<StreamEvent>(bool names)>& format);
   // The request waiting for this operation gets its answer.
@@ -51,6 +80,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::io_context& io;
   tcp::acceptor acceptor;
+  std::unique_ptr<asio::ssl::context> tls;  // HTTPS when set
+  AssetTable assets;
+  std::string token;
   ApiHandler& handler;
   Api* api;  // when the handler is one Api
   AfterCall after_call;
@@ -60,9 +92,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   bool closed = false;  // the HttpServer is gone: sessions stop using the Api
   // Requests waiting for an operation's completion: this keeps their sessions alive (bounded by
   // ApiConfig::max_pending, each ended by its operation's deadline).
-  std::unordered_map<server::OperationId, std::shared_ptr<Session>> waiting;
+  std::unordered_map<server::OperationId, std::shared_ptr<SessionBase>> waiting;
   // Open event streams (bounded by max_connections), by a number of their own.
-  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> streams;
+  std::unordered_map<std::uint64_t, std::shared_ptr<SessionBase>> streams;
   std::uint64_t next_stream = 0;
   std::array<std::atomic<bool>, 2> wanted{};  // [names]: a stream takes events without / with names
   MessageLog* message_log = nullptr;
@@ -70,76 +102,133 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-bhttp::response<bhttp::string_body> to_http(const Response& r, unsigned version,
-                                            bool keep_alive) {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Headers on every answer: no sniffing of content types, no framing, no referrer, and a page that
+// loads nothing but its own files and talks only to its own server.
+template <class Message>
+void common_headers(Message& m) {
+  m.set(bhttp::field::server, "drover");
+  m.set("X-Content-Type-Options", "nosniff");
+  m.set("X-Frame-Options", "DENY");
+  m.set("Referrer-Policy", "no-referrer");
+  m.set("Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+}
+
+bhttp::response<bhttp::string_body> to_http(const Response& r, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-  res.set(bhttp::field::server, "drover");
+  common_headers(res);
   res.set(bhttp::field::content_type, r.content_type);
   res.set(bhttp::field::cache_control, "no-store");
+  if (r.status == 401) res.set(bhttp::field::www_authenticate, "Bearer realm=\"drover\"");
   res.keep_alive(keep_alive);
   res.body() = r.body;
   res.prepare_payload();
   return res;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+bhttp::response<bhttp::string_body> to_http(const AssetAnswer& a, unsigned version,
+                                            bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(a.status), version};
+  common_headers(res);
+  res.set(bhttp::field::etag, a.etag);
+  res.set(bhttp::field::cache_control, "no-cache");
+  res.set(bhttp::field::vary, "Accept-Encoding");
+  res.keep_alive(keep_alive);
+  if (a.status == 304) return res;
+  res.set(bhttp::field::content_type, a.asset->content_type);
+  if (a.gzip) res.set(bhttp::field::content_encoding, "gzip");
+  const auto size = a.gzip ? a.asset->gzip.size() : a.asset->identity.size();
+  res.body().assign(a.body.begin(), a.body.end());
+  res.content_length(size);  // a HEAD's too, with no body
+  return res;
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, std::min(target.find('?'), target.size()));
+}
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+  Session(Stream stream, std::shared_ptr<HttpServer::Impl> server)
+      : stream_(std::move(stream)), server_(std::move(server)) {
     ++server_->connections;
   }
-  ~Session() { --server_->connections; }
+  ~Session() override { --server_->connections; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+
+  void start() {
+    if constexpr (kTls) {
+      lowest().expires_after(server_->config.handshake_timeout);
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  ++self->server_->stats.handshakes_failed;
+                                  return self->close();
+                                }
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+  bool push(std::string_view frame) override {
+    if (!events_->push(frame)) return false;
+    if (!writing_) write_events();
+    return true;
+  }
+  std::size_t buffered() const override { return events_->size(); }
+  std::string peer() const override {
+    beast::error_code ec;
+    const auto remote = lowest().socket().remote_endpoint(ec);
+    return ec ? std::string("?")
+              : remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+
+  void end_stream() override {
+    if (!stream_id_) return;
+    auto self = this->shared_from_this();  // the table may hold the last reference
+    server_->streams.erase(*stream_id_);
+    server_->streams_changed();
+    stream_id_.reset();
+    if (subscribe_.coap && server_->message_log) server_->message_log->unwatch(subscribe_.endpoint);
+    close();
+  }
+
+  void answer(const Response& r) override { send(to_http(r, version_, keep_alive_)); }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  const beast::tcp_stream& lowest() const { return beast::get_lowest_layer(stream_); }
 
   void read() {
     parser_.emplace();
     parser_->body_limit(server_->handler.max_body_bytes());
     parser_->header_limit(static_cast<std::uint32_t>(server_->config.max_header_bytes));
-    stream_.expires_after(server_->config.idle_timeout);
+    lowest().expires_after(server_->config.idle_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_read(ec);
                       });
   }
 
-  // Queues an event frame on a stream; false when its buffer is full (the caller drops it).
-  bool push(std::string_view frame) {
-    if (!events_->push(frame)) return false;
-    if (!writing_) write_events();
-    return true;
-  }
-  const std::string& stream_filter() const { return filter_; }
-  bool wants_names() const { return names_; }
-  bool wants_coap() const { return coap_; }
-  std::size_t buffered() const { return events_->size(); }
-  std::string peer() const {
-    beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
-    return ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
-  }
-
-  // Leaves the server's stream table and closes the connection.
-  void end_stream() {
-    if (!stream_id_) return;
-    auto self = shared_from_this();  // the table may hold the last reference
-    server_->streams.erase(*stream_id_);
-    server_->streams_changed();
-    stream_id_.reset();
-    if (coap_ && server_->message_log) server_->message_log->unwatch(filter_);
-    close();
-  }
-
-  void answer(const Response& r) {
-    response_ = to_http(r, version_, keep_alive_);
-    stream_.expires_after(server_->config.idle_timeout);
+  void send(bhttp::response<bhttp::string_body> response) {
+    response_ = std::move(response);
+    lowest().expires_after(server_->config.idle_timeout);
     bhttp::async_write(stream_, response_,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          self->on_write(ec);
                        });
   }
 
- private:
   void on_read(beast::error_code ec) {
     if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
       keep_alive_ = false;
@@ -162,10 +251,26 @@ class Session : public std::enable_shared_from_this<Session> {
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     ++server_->stats.requests;
+    const auto path = path_of(req.target());
+    const auto& server = *server_;
+    if (!server.token.empty() && is_api_path(path) &&
+        !bearer_matches(req[bhttp::field::authorization], server.token)) {
+      ++server_->stats.unauthorized;
+      return answer(error_response(
+          401, "unauthorized", "this API needs the server's token: Authorization: Bearer TOKEN"));
+    }
+    if (!is_api_path(path)) {
+      if (auto asset =
+              server.assets.answer(req.method_string(), path, req[bhttp::field::if_none_match],
+                                   req[bhttp::field::accept_encoding])) {
+        ++server_->stats.assets;
+        return send(to_http(*asset, version_, keep_alive_));
+      }
+    }
     Reply reply;
     try {
       reply = server_->handler.handle({req.method_string(), req.target(), req.body()},
-                                  transport::DatagramLoop::now());
+                                      transport::DatagramLoop::now());
     } catch (const std::exception& e) {
       server_->internal_error(std::string(req.method_string()) + " " + std::string(req.target()),
                               e.what());
@@ -175,8 +280,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto* subscribe = std::get_if<Subscribe>(&reply)) return start_stream(*subscribe);
     if (auto* pending = std::get_if<Pending>(&reply)) {
       // The device's answer (or its deadline) ends the wait, not the idle timer.
-      stream_.expires_never();
-      server_->waiting[pending->id] = shared_from_this();
+      lowest().expires_never();
+      server_->waiting[pending->id] = this->shared_from_this();
       return;
     }
     answer(std::get<Response>(reply));
@@ -185,19 +290,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_stream(const Subscribe& subscribe) {
     if (subscribe.coap && !server_->message_log)
       return answer(error_response(501, "no_message_log", "this server has no CoAP message log"));
-    filter_ = subscribe.endpoint;
-    names_ = subscribe.names;
-    coap_ = subscribe.coap;
-    if (coap_) server_->message_log->watch(filter_);
+    subscribe_ = subscribe;
+    if (subscribe_.coap) server_->message_log->watch(subscribe_.endpoint);
     events_.emplace(server_->config.max_event_buffer_bytes);
     stream_id_ = server_->next_stream++;
-    server_->streams[*stream_id_] = shared_from_this();
+    server_->streams[*stream_id_] = this->shared_from_this();
     server_->streams_changed();
     ++server_->stats.streams;
-    stream_.expires_never();  // events come when they come
+    lowest().expires_never();  // events come when they come
     // The header goes out with the first write; a comment line flushes it at once.
-    out_ = "HTTP/1.1 200 OK\r\nServer: drover\r\nContent-Type: text/event-stream\r\n"
-           "Cache-Control: no-store\r\nConnection: keep-alive\r\n\r\n: drover events\n\n";
+    out_ =
+        "HTTP/1.1 200 OK\r\nServer: drover\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+        "Connection: keep-alive\r\n\r\n: drover events\n\n";
     write(std::move(out_));
     watch_peer();
   }
@@ -205,7 +310,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A stream's client sends nothing more; a read ending (close or error) ends the stream.
   void watch_peer() {
     stream_.async_read_some(asio::buffer(discard_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec) return self->end_stream();
                               self->watch_peer();
                             });
@@ -217,7 +322,7 @@ class Session : public std::enable_shared_from_this<Session> {
     writing_ = true;
     out_ = std::move(bytes);
     asio::async_write(stream_, asio::buffer(out_),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->writing_ = false;
                         if (ec) return self->end_stream();
                         if (!self->events_->empty()) self->write_events();
@@ -229,13 +334,15 @@ class Session : public std::enable_shared_from_this<Session> {
     read();
   }
 
+  // TLS included: the TCP connection is closed without a close_notify, which HTTP/1.1 framing
+  // (Content-Length, or the end of an event stream) makes safe.
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<HttpServer::Impl> server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -244,9 +351,6 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   // Event stream state.
   std::optional<std::uint64_t> stream_id_;
-  std::string filter_;
-  bool names_ = false;
-  bool coap_ = false;
   std::optional<EventBuffer> events_;
   std::string out_;  // being written
   bool writing_ = false;
@@ -274,7 +378,11 @@ void HttpServer::Impl::accept() {
         socket.close(ignored);
       } else {
         // Sessions keep the Impl alive through their shared_ptr.
-        std::make_shared<Session>(std::move(socket), self)->read();
+        if (self->tls)
+          std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)
+              ->start();
+        else
+          std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), self)->start();
       }
     }
     self->accept();
@@ -292,6 +400,52 @@ HttpServer::HttpServer(asio::io_context& io, ApiHandler& handler, AfterCall afte
 HttpServer::~HttpServer() {
   close();
   set_message_log(nullptr);
+}
+
+std::optional<std::string> HttpServer::use_tls(const std::string& certificate_chain_file,
+                                               const std::string& private_key_file) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  beast::error_code ec;
+  context->use_certificate_chain_file(certificate_chain_file, ec);
+  if (ec) return "certificate " + certificate_chain_file + ": " + ec.message();
+  context->use_private_key_file(private_key_file, asio::ssl::context::pem, ec);
+  if (ec) return "private key " + private_key_file + ": " + ec.message();
+  impl_->tls = std::move(context);
+  return std::nullopt;
+}
+
+bool HttpServer::tls() const {
+  return impl_->tls != nullptr;
+}
+
+void HttpServer::set_assets(AssetTable assets) {
+  impl_->assets = assets;
+}
+
+void HttpServer::set_token(std::string token) {
+  impl_->token = std::move(token);
+}
+
+bool is_api_path(std::string_view path) {
+  return path == "/metrics" || path == "/api" || path.starts_with("/api/");
+}
+
+bool bearer_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view scheme = "Bearer ";
+  if (token.empty() || authorization.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)  // the scheme is case-insensitive
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(scheme[i])))
+      return false;
+  const auto given = authorization.substr(scheme.size());
+  if (given.size() != token.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < token.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+  return diff == 0;
 }
 
 std::error_code HttpServer::open(const tcp::endpoint& local) {
@@ -328,8 +482,8 @@ void HttpServer::close() {
 }
 
 void HttpServer::Impl::deliver(
-    const std::function<const std::string*(const Session&)>& frame_for) {
-  std::vector<std::shared_ptr<Session>> full;
+    const std::function<const std::string*(const SessionBase&)>& frame_for) {
+  std::vector<std::shared_ptr<SessionBase>> full;
   for (auto& [id, session] : streams) {
     const std::string* frame = frame_for(*session);
     if (frame && !session->push(*frame)) full.push_back(session);
@@ -337,8 +491,8 @@ void HttpServer::Impl::deliver(
   for (auto& session : full) {
     ++stats.streams_dropped;
     if (config.log)
-      config.log("event stream to " + session->peer() + " closed: " +
-                 std::to_string(session->buffered()) +
+      config.log("event stream to " + session->peer() +
+                 " closed: " + std::to_string(session->buffered()) +
                  " bytes of events not yet read, the buffer is full (the client reads too "
                  "slowly)");
     session->end_stream();
@@ -354,7 +508,7 @@ void HttpServer::Impl::publish(
     std::string frame;
   };
   std::array<Variant, 2> variants;
-  deliver([&](const Session& s) -> const std::string* {
+  deliver([&](const SessionBase& s) -> const std::string* {
     auto& v = variants[s.wants_names() ? 1 : 0];
     if (!v.made) {
       v.made = true;
@@ -362,8 +516,7 @@ void HttpServer::Impl::publish(
       if (v.event) v.frame = sse_frame(*v.event);
     }
     if (!v.event) return nullptr;
-    const auto& filter = s.stream_filter();
-    return filter.empty() || filter == v.event->endpoint ? &v.frame : nullptr;
+    return s.takes(v.event->type, v.event->endpoint) ? &v.frame : nullptr;
   });
 }
 
@@ -383,15 +536,16 @@ void HttpServer::Impl::streams_changed() {
 
 void HttpServer::Impl::publish_message(const StreamEvent& event) {
   const std::string frame = sse_frame(event);
-  deliver([&](const Session& s) -> const std::string* {
-    return s.wants_coap() && s.stream_filter() == event.endpoint ? &frame : nullptr;
+  deliver([&](const SessionBase& s) -> const std::string* {
+    return s.takes(event.type, event.endpoint) ? &frame : nullptr;
   });
 }
 
 void HttpServer::Impl::internal_error(std::string_view what, std::string_view reason) {
   ++stats.internal_errors;
   if (config.log)
-    config.log("internal error in the HTTP API (" + std::string(what) + "): " + std::string(reason));
+    config.log("internal error in the HTTP API (" + std::string(what) +
+               "): " + std::string(reason));
 }
 
 std::optional<Completion> completion_of(Api& api, const server::ServerEvent& event,
@@ -402,8 +556,8 @@ std::optional<Completion> completion_of(Api& api, const server::ServerEvent& eve
     error = e.what();
     // A request waiting for this operation still gets an answer.
     if (const auto* done = std::get_if<server::OperationCompleted>(&event))
-      return Completion{done->id, error_response(500, "internal_error",
-                                                 "the server failed to give the result")};
+      return Completion{
+          done->id, error_response(500, "internal_error", "the server failed to give the result")};
     return std::nullopt;
   }
 }
@@ -458,8 +612,14 @@ void HttpServer::set_message_log(MessageLog* log) {
   });
 }
 
-std::size_t HttpServer::open_connections() const { return impl_->connections; }
-std::size_t HttpServer::open_streams() const { return impl_->streams.size(); }
-const HttpServerStats& HttpServer::stats() const { return impl_->stats; }
+std::size_t HttpServer::open_connections() const {
+  return impl_->connections;
+}
+std::size_t HttpServer::open_streams() const {
+  return impl_->streams.size();
+}
+const HttpServerStats& HttpServer::stats() const {
+  return impl_->stats;
+}
 
 }  // namespace drover::http

@@ -1,6 +1,7 @@
 // The OpenAPI 3 document of the HTTP API, served at GET /api/openapi.json. It mirrors
 // docs/http-api.md; a test checks that its routes and the router's are the same.
-#include "drover/http/api.hpp"
+#include "api_impl.hpp"
+#include "errors.hpp"
 
 namespace drover::http {
 
@@ -15,9 +16,15 @@ constexpr std::string_view kDocument = R"json({
     "responses": {"200": {"description": "OpenAPI 3 document"}}}},
   "/metrics": {"get": {"summary": "Counters and gauges in the Prometheus text format", "operationId": "metrics",
     "responses": {"200": {"description": "Prometheus text", "content": {"text/plain": {}}}}}},
+  "/api/metrics": {"get": {"summary": "The metrics of /metrics as JSON", "operationId": "metricsJson",
+    "responses": {"200": {"description": "the metrics", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Metrics"}}}}}}},
   "/api/events": {"get": {"summary": "Server-Sent Events: registration, update, deregistration, expiry, sleeping, awake, notification, send, result; coap with coap=1",
     "operationId": "events",
-    "parameters": [{"name": "endpoint", "in": "query", "required": false, "schema": {"type": "string"}, "description": "only this client's events"},
+    "parameters": [{"name": "endpoint", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true,
+        "description": "only the events of these clients (repeated: endpoint=a&endpoint=b)"},
+      {"name": "types", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "string",
+        "enum": ["registration", "update", "deregistration", "expiry", "sleeping", "awake", "notification", "send", "result", "coap"]}}, "style": "form", "explode": false,
+        "description": "only events of these types (comma-separated)"},
       {"$ref": "#/components/parameters/names"},
       {"name": "coap", "in": "query", "required": false, "schema": {"type": "string", "enum": ["1", "true"]},
         "description": "also a coap event for every CoAP message to or from the client named by endpoint (required with it)"}],
@@ -161,15 +168,47 @@ constexpr std::string_view kDocument = R"json({
         "multiple": {"type": "boolean"}, "mandatory": {"type": "boolean"},
         "type": {"type": "string", "description": "as in a DDF: String, Integer, Unsigned Integer, Float, Boolean, Opaque, Time, Objlnk, Corelnk; empty for Execute"},
         "range": {"type": "string"}, "units": {"type": "string"}, "description": {"type": "string"}}}}}}]},
+    "Metrics": {"type": "object", "properties": {
+      "registrations": {"type": "integer"}, "observations": {"type": "integer"}, "queued_requests": {"type": "integer"},
+      "operations_in_flight": {"type": "integer"}, "api_pending_operations": {"type": "integer"},
+      "registration_events": {"type": "object", "properties": {"register": {"type": "integer"}, "update": {"type": "integer"},
+        "deregister": {"type": "integer"}, "expire": {"type": "integer"}}},
+      "notifications": {"type": "integer"}, "sends": {"type": "integer"},
+      "latency_bounds": {"type": "array", "items": {"type": "number"}, "description": "upper bounds (seconds) of the latency buckets; a last bucket is unbounded"},
+      "operations": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+        "results": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "latency": {"type": "object", "properties": {"count": {"type": "integer"}, "sum": {"type": "number"},
+          "buckets": {"type": "array", "items": {"type": "integer"}, "description": "counts per bucket, not cumulative"}}}}}}}},
     "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
       "code": {"type": "string"}, "message": {"type": "string"}}}}}}
 }
 })json";
 
+class OpenApiRoutes final : public RouteFamily {
+ public:
+  explicit OpenApiRoutes(const Api::Impl& api) : api_(api) {}
+
+  bool takes(const RouteRequest& r) const override {
+    return r.segments.size() == 2 && r.under({"api", "openapi.json"});
+  }
+
+  Reply handle(RouteRequest& r) override {
+    if (r.method != "GET") return method_not_allowed("GET");
+    return Response{200, api_.openapi()};
+  }
+
+ private:
+  const Api::Impl& api_;
+};
+
 }  // namespace
 
 std::string_view openapi_document() {
   return kDocument;
+}
+
+std::unique_ptr<RouteFamily> openapi_routes(Api::Impl& api) {
+  return std::make_unique<OpenApiRoutes>(api);
 }
 
 }  // namespace drover::http

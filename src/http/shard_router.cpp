@@ -7,6 +7,102 @@
 
 namespace drover::http {
 
+namespace {
+
+constexpr std::uint64_t kShardBits = 0x3f;  // the low bits of a slot: shard + 1
+
+std::uint64_t hash_of(std::string_view endpoint) {
+  return std::hash<std::string_view>{}(endpoint);
+}
+
+// The slot value of an endpoint's hash without its shard; never 0.
+std::uint64_t key_of(std::uint64_t hash) {
+  const std::uint64_t key = hash & ~kShardBits;
+  return key == 0 ? kShardBits + 1 : key;
+}
+
+std::size_t home_of(std::uint64_t slot, std::size_t mask) {
+  return static_cast<std::size_t>(slot >> 6) & mask;
+}
+
+// The index of `key`'s slot in `slots`, or of the empty slot where it would go.
+std::size_t probe(const std::vector<std::uint64_t>& slots, std::uint64_t key) {
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = home_of(key, mask);; i = (i + 1) & mask)
+    if (slots[i] == 0 || (slots[i] & ~kShardBits) == key) return i;
+}
+
+}  // namespace
+
+void ShardIndex::on_event(unsigned shard, const server::ServerEvent& event) {
+  if (const auto* e = std::get_if<server::Registered>(&event))
+    set(e->registration.endpoint, shard);
+  else if (const auto* d = std::get_if<server::Deregistered>(&event))
+    erase(d->registration.endpoint, shard);
+  else if (const auto* x = std::get_if<server::Expired>(&event))
+    erase(x->registration.endpoint, shard);
+  else if (const auto* r = std::get_if<server::Replaced>(&event))
+    erase(r->previous.endpoint, shard);
+}
+
+void ShardIndex::set(std::string_view endpoint, unsigned shard) {
+  if (shard >= max_shards) return;
+  const auto hash = hash_of(endpoint);
+  auto& stripe = stripes_[(hash >> 40) % kStripes];
+  const std::uint64_t key = key_of(hash);
+  std::lock_guard lock(stripe.mutex);
+  auto& slots = stripe.slots;
+  if ((stripe.used + 1) * 2 > slots.size()) {  // at most half full
+    std::vector<std::uint64_t> bigger(std::max<std::size_t>(64, slots.size() * 2), 0);
+    for (auto slot : slots)
+      if (slot != 0) bigger[probe(bigger, slot & ~kShardBits)] = slot;
+    slots.swap(bigger);
+  }
+  auto& slot = slots[probe(slots, key)];
+  if (slot == 0) ++stripe.used;
+  slot = key | (shard + 1);
+}
+
+void ShardIndex::erase(std::string_view endpoint, unsigned shard) {
+  const auto hash = hash_of(endpoint);
+  auto& stripe = stripes_[(hash >> 40) % kStripes];
+  std::lock_guard lock(stripe.mutex);
+  auto& slots = stripe.slots;
+  if (slots.empty()) return;
+  std::size_t i = probe(slots, key_of(hash));
+  if (slots[i] == 0 || (slots[i] & kShardBits) != shard + 1) return;
+  // Backward-shift deletion: later entries of the probe run move up into the hole.
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t j = (i + 1) & mask; slots[j] != 0; j = (j + 1) & mask) {
+    const std::size_t home = home_of(slots[j], mask);
+    const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (stays) continue;
+    slots[i] = slots[j];
+    i = j;
+  }
+  slots[i] = 0;
+  --stripe.used;
+}
+
+std::optional<unsigned> ShardIndex::find(std::string_view endpoint) const {
+  const auto hash = hash_of(endpoint);
+  const auto& stripe = stripes_[(hash >> 40) % kStripes];
+  std::lock_guard lock(stripe.mutex);
+  if (stripe.slots.empty()) return std::nullopt;
+  const auto slot = stripe.slots[probe(stripe.slots, key_of(hash))];
+  if (slot == 0) return std::nullopt;
+  return static_cast<unsigned>((slot & kShardBits) - 1);
+}
+
+std::size_t ShardIndex::size() const {
+  std::size_t n = 0;
+  for (const auto& stripe : stripes_) {
+    std::lock_guard lock(stripe.mutex);
+    n += stripe.used;
+  }
+  return n;
+}
+
 ShardRouter::ShardRouter(unsigned shards, RunOn run_on, ApiConfig config)
     : shards_(shards == 0 ? 1 : shards), run_on_(std::move(run_on)), config_(config) {}
 
@@ -18,21 +114,31 @@ Reply ShardRouter::on(unsigned shard, const Request& request) {
 
 Reply ShardRouter::handle(const Request& request, coap::TimePoint) {
   auto url = boost::urls::parse_origin_form(request.target);
-  if (!url || request.body.size() > config_.max_body_bytes) return on(0, request);  // its error answer
+  if (!url || request.body.size() > config_.max_body_bytes) return on(0, request);  // its error
   const auto segments = url->segments();
   std::vector<std::string> s(segments.begin(), segments.end());
   const bool get = request.method == "GET";
-  if (get && s.size() == 1 && s[0] == "metrics") return metrics();
+  const bool metrics_text = s.size() == 1 && s[0] == "metrics";
+  const bool metrics_api = s.size() == 2 && s[0] == "api" && s[1] == "metrics";
+  if (get && (metrics_text || metrics_api)) {
+    const auto m = metrics();
+    if (metrics_text) return Response{200, prometheus_text(m), kPrometheusContentType};
+    return Response{200, metrics_json(m)};
+  }
   if (s.size() < 2 || s[0] != "api" || s[1] != "clients") return on(0, request);
   if (s.size() == 2) return get ? clients(request) : on(0, request);
-  // Asked and answered in one visit to each shard, until one holds the client.
+  // The shard the index names, asked and answered in one visit; else each in turn.
   const std::string& endpoint = s[2];
   std::optional<Reply> reply;
-  for (unsigned shard = 0; shard < shards_ && !reply; ++shard) {
+  const auto ask = [&](unsigned shard) {
     run_on_(shard, [&](Api& api, coap::TimePoint now) {
       if (api.has_client(endpoint)) reply = api.handle(request, now);
     });
-  }
+  };
+  const auto indexed = index_.find(endpoint);
+  if (indexed && *indexed < shards_) ask(*indexed);
+  for (unsigned shard = 0; shard < shards_ && !reply; ++shard)
+    if (shard != indexed) ask(shard);
   return reply ? std::move(*reply) : on(0, request);
 }
 
@@ -65,18 +171,11 @@ Reply ShardRouter::clients(const Request& request) {
   return client_listing(q, total, clients);
 }
 
-Response ShardRouter::metrics() {
-  std::vector<std::string> texts(shards_);
-  Response first;
-  for (unsigned shard = 0; shard < shards_; ++shard) {
-    Reply reply = on(shard, Request{"GET", "/metrics", {}});
-    if (auto* r = std::get_if<Response>(&reply)) {
-      if (shard == 0) first = *r;
-      texts[shard] = std::move(r->body);
-    }
-  }
-  first.body = merge_metrics(texts);
-  return first;
+Metrics ShardRouter::metrics() {
+  Metrics sum;
+  for (unsigned shard = 0; shard < shards_; ++shard)
+    run_on_(shard, [&](Api& api, coap::TimePoint) { sum += api.metrics(); });
+  return sum;
 }
 
 }  // namespace drover::http

@@ -11,25 +11,28 @@
 // GET /api/events answers Subscribe: the session layer keeps the connection as a Server-Sent
 // Events stream and writes to it what stream_event makes of every server event (and, with
 // coap=1, the CoAP message log of one client: see message_log.hpp). GET /metrics gives the
-// counters below in the Prometheus text format, with latency histograms of the operations.
+// counters (metrics.hpp) in the Prometheus text format, GET /api/metrics as JSON.
+//
+// The routes come in families (routes.hpp), one module each: clients and their operations,
+// models, events, metrics and the OpenAPI document; add_routes adds another.
 #pragma once
 
-#include <array>
 #include <chrono>
-#include <cstdint>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "drover/coap/engine.hpp"
 #include "drover/http/event_stream.hpp"
-#include "drover/lwm2m/model/path.hpp"
+#include "drover/http/metrics.hpp"
+#include "drover/http/reply.hpp"
+#include "drover/http/routes.hpp"
 #include "drover/server/server.hpp"
 
 namespace drover::http {
@@ -42,45 +45,13 @@ struct ApiConfig {
   std::size_t max_page = 1000;
   // Bound on ?timeout= (seconds).
   std::chrono::seconds max_timeout{600};
+  // Endpoints one event stream may name (?endpoint= repeated).
+  std::size_t max_stream_endpoints = 1000;
 };
 
-struct Request {
-  std::string_view method;  // "GET", "POST", ...
-  std::string_view target;  // origin form: "/api/clients?limit=10"
-  std::string_view body;
-};
-
-struct Response {
-  unsigned status = 200;
-  std::string body;
-  std::string_view content_type = "application/json";  // a static string
-};
-
-// The OpenAPI 3 description of every route (GET /api/openapi.json).
+// The OpenAPI 3 description of the built-in routes (GET /api/openapi.json gives it with the paths
+// of added route families).
 std::string_view openapi_document();
-
-// {"error":{"code":code,"message":message}}: every error answer of the API.
-Response error_response(unsigned status, std::string_view code, std::string_view message);
-
-// The response comes later from on_event, tagged with this operation.
-struct Pending {
-  server::OperationId id;
-};
-
-// GET /api/events: the connection becomes an event stream of `endpoint`'s events (all when empty).
-struct Subscribe {
-  std::string endpoint;
-  bool names = false;  // notification and send values carry name and units (?names=1)
-  bool coap = false;   // also the CoAP messages of `endpoint` (?coap=1; needs an endpoint)
-};
-
-using Reply = std::variant<Response, Pending, Subscribe>;
-
-struct Completion {
-  server::OperationId id;
-  Response response;
-  bool queued = false;  // answered 202 earlier: no HTTP request waits for this one
-};
 
 // What the session layer (HttpServer) asks of the API: an Api over one server core, or a router
 // in front of the Apis of several (ShardRouter).
@@ -111,16 +82,18 @@ std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& 
 Response client_listing(const ClientQuery& query, std::size_t total,
                         std::span<const std::string> clients);
 
-// The /metrics texts of several servers as one: every sample summed across them, each metric's
-// samples together under its HELP and TYPE lines (in the order they first appear).
-std::string merge_metrics(std::span<const std::string> texts);
-
 class Api final : public ApiHandler {
  public:
   explicit Api(server::Server& core, ApiConfig config = {});
+  ~Api() override;
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
 
   Reply handle(const Request& request, coap::TimePoint now) override;
-  std::size_t max_body_bytes() const override { return config_.max_body_bytes; }
+  std::size_t max_body_bytes() const override;
+
+  // Another family of routes, asked after the built-in ones; it must outlive the Api.
+  void add_routes(RouteFamily& family);
 
   // The parts of GET /api/clients (see ClientQuery).
   ClientMatches client_matches(const ClientQuery& query) const;
@@ -137,74 +110,17 @@ class Api final : public ApiHandler {
   std::optional<StreamEvent> stream_event(const server::ServerEvent& event,
                                           const std::optional<Completion>& completion,
                                           coap::TimePoint now, bool names = false) const;
+  // What GET /metrics and /api/metrics show of this server.
+  Metrics metrics() const;
 
-  const ApiConfig& config() const { return config_; }
-  std::size_t pending() const { return pending_.size(); }
-  std::size_t observations() const { return observation_keys_.size(); }
+  const ApiConfig& config() const;
+  std::size_t pending() const;
+  std::size_t observations() const;
+
+  struct Impl;  // shared by the modules of the route families
 
  private:
-  enum class Kind : std::uint8_t {
-    Read, Discover, Write, WriteAttributes, Execute, Create, Delete, ReadComposite,
-    WriteComposite, Observe, ObserveComposite
-  };
-  static constexpr std::size_t kKinds = 11;
-  // Upper bounds (seconds) of the latency histograms' buckets, +Inf left out.
-  static constexpr std::array<double, 14> kLatencyBounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                         1,     2.5,  5,     10,   30,  60,   120};
-  struct Latency {
-    std::array<std::uint64_t, kLatencyBounds.size() + 1> buckets{};  // not cumulative; last: +Inf
-    double sum = 0;                                                  // seconds
-    std::uint64_t count = 0;
-  };
-  // OperationStatus values, then one for refusals by the core (nothing sent).
-  static constexpr std::size_t kResults = 28;
-  struct PendingOp {
-    Kind kind;
-    std::string endpoint;
-    lwm2m::Path path;
-    coap::TimePoint started;
-    bool names = false;
-    bool queued = false;
-  };
-  struct Context;
-
-  Reply route(Context& c);
-  Response metrics() const;
-  Reply clients(Context& c);
-  Reply client(Context& c, const std::string& endpoint);
-  // GET /api/models (id empty) and GET /api/models/{id}[?version=]: the server's object models.
-  Response models(const Context& c, std::string_view id) const;
-  Reply resource(Context& c, const std::string& endpoint, const lwm2m::Path& path,
-                 std::string_view action);
-  Reply composite(Context& c, const std::string& endpoint, std::string_view action);
-  // Observe and its cancel, of one path or (`paths`) composite: the API keeps one observation per
-  // client and path, or set of paths.
-  Reply observe(Context& c, const std::string& endpoint, const lwm2m::Path& path,
-                std::span<const lwm2m::Path> paths = {});
-  Reply cancel(Context& c, const std::string& endpoint, const std::string& key);
-  // Registers a started operation: Pending, or 202 for a sleeping client.
-  Reply started(Context& c, const server::Result<server::OperationId>& id, Kind kind,
-                const std::string& endpoint, const lwm2m::Path& path);
-  Response completed(const PendingOp& op, server::OperationId id,
-                     const server::OperationResult& result);
-  void forget_observation(server::OperationId id);
-
-  server::Server& core_;
-  ApiConfig config_;
-  std::unordered_map<server::OperationId, PendingOp> pending_;
-  // Observations started through the API, by "endpoint path", and back.
-  std::unordered_map<std::string, server::OperationId> observations_;
-  std::unordered_map<server::OperationId, std::string> observation_keys_;
-  // For /metrics: operations started through the API by kind and result, and reports received.
-  std::array<std::array<std::uint64_t, kResults>, kKinds> operations_{};
-  // From the call to the completion, of every operation the server sent or queued, by kind.
-  std::array<Latency, kKinds> latency_{};
-  std::uint64_t registered_ = 0;
-  std::uint64_t updated_ = 0;
-  std::uint64_t deregistered_ = 0;
-  std::uint64_t expired_ = 0;
-  std::uint64_t notifications_ = 0;
-  std::uint64_t sends_ = 0;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace drover::http

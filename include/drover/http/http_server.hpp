@@ -12,6 +12,12 @@
 // log of its endpoint from the MessageLog (set_message_log). Each stream buffers at most
 // max_event_buffer_bytes not yet written; a stream whose client reads slower is closed, and `log`
 // says so.
+//
+// Besides the API it serves the static files of a web page (the console, `assets`) to GET and
+// HEAD, with ETags and their gzip form; API answers are never cached (Cache-Control: no-store).
+// With a token, every API request (/api/..., /metrics) must carry `Authorization: Bearer TOKEN`
+// (else 401); the page's files stay public, they hold no data. With a certificate and key
+// (use_tls) it speaks HTTPS only.
 #pragma once
 
 #include <array>
@@ -26,6 +32,7 @@
 #include <system_error>
 
 #include "drover/http/api.hpp"
+#include "drover/http/static_assets.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -42,9 +49,18 @@ struct HttpServerConfig {
   // waits for a device: the operation's own deadline bounds that).
   std::chrono::seconds idle_timeout{30};
   std::size_t max_event_buffer_bytes = 256 * 1024;  // per event stream
+  // A TLS handshake not done in this time closes the connection.
+  std::chrono::seconds handshake_timeout{10};
   // Operational messages (a dropped event stream, an internal error); null: not logged.
   std::function<void(std::string_view)> log;
 };
+
+// Whether `path` (of a request target, without its query) is the API's rather than the page's:
+// /api/... and /metrics.
+bool is_api_path(std::string_view path);
+// Whether an Authorization header value carries `token` as a Bearer token (compared in constant
+// time for tokens of its length).
+bool bearer_matches(std::string_view authorization, std::string_view token);
 
 struct HttpServerStats {
   std::uint64_t connections = 0;  // accepted
@@ -54,6 +70,9 @@ struct HttpServerStats {
   std::uint64_t streams_dropped = 0;  // closed because their buffer was full
   std::uint64_t bad_requests = 0;     // not HTTP: answered 400 and closed
   std::uint64_t internal_errors = 0;  // exceptions caught (answered 500 when a request waited)
+  std::uint64_t unauthorized = 0;     // API requests without the token: answered 401
+  std::uint64_t assets = 0;           // page files answered (200 or 304)
+  std::uint64_t handshakes_failed = 0;  // TLS
 };
 
 // api.on_event(event, now), guarded: an exception out of it (a defect) is put in `error`, and the
@@ -76,6 +95,15 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // The files of the page served at "/" (none by default); they must outlive the server.
+  void set_assets(AssetTable assets);
+  // Non-empty: API requests need "Authorization: Bearer <token>".
+  void set_token(std::string token);
+  // HTTPS from now on: the certificate chain and private key, PEM files. Before open(); on
+  // failure returns why (and nothing changes).
+  std::optional<std::string> use_tls(const std::string& certificate_chain_file,
+                                     const std::string& private_key_file);
+  bool tls() const;
   // Listens and starts accepting. Port 0 lets the OS choose (see local_endpoint).
   std::error_code open(const boost::asio::ip::tcp::endpoint& local);
   boost::asio::ip::tcp::endpoint local_endpoint() const;

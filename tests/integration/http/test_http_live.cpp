@@ -193,7 +193,9 @@ struct LiveServer : ::testing::Test {
   void SetUp() override {
     runtime = std::make_unique<ServerRuntime>(io);
     ASSERT_EQ(runtime->open_coap("127.0.0.1", 0), 0);
-    ASSERT_EQ(runtime->open_http("127.0.0.1", 0), 0);
+    HttpOptions options;
+    options.port = 0;
+    ASSERT_EQ(runtime->open_http(options), 0);
     http = runtime->http_endpoint();
     coap_address = runtime->coap_address();
     fleet = std::make_unique<DeviceFleet>(io, 0.05);  // temperature samples every 50 ms

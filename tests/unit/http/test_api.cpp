@@ -657,5 +657,33 @@ TEST(HttpApiModels, UnknownAndMalformed) {
   }
 }
 
+// A route family added to the Api: asked after the built-in ones, its paths in the OpenAPI
+// document.
+struct Greetings final : RouteFamily {
+  bool takes(const RouteRequest& r) const override { return r.under({"api", "greetings"}); }
+  Reply handle(RouteRequest& r) override {
+    if (r.method != "GET") return method_not_allowed("GET");
+    return Response{200, R"({"hello":")" + r.query("name").value_or("world") + "\"}"};
+  }
+  std::string_view openapi_paths() const override {
+    return R"({"/api/greetings": {"get": {"summary": "A greeting", "responses": {"200": {"description": "hello"}}}}})";
+  }
+};
+
+TEST(ApiRouteFamilies, AnAddedFamilyAnswersItsRoutesAndDescribesThem) {
+  ApiHarness h;
+  Greetings greetings;
+  EXPECT_EQ(h.call("GET", "/api/greetings").status, 404u);
+  h.api.add_routes(greetings);
+  EXPECT_EQ(body_of(h.call("GET", "/api/greetings?name=drover")).at("hello").as_string(),
+            "drover");
+  const auto wrong = h.call("POST", "/api/greetings");
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_EQ(body_of(wrong).at("error").at("message").as_string(), "use GET");
+  const auto doc = body_of(h.call("GET", "/api/openapi.json"));
+  EXPECT_TRUE(doc.at("paths").as_object().contains("/api/greetings"));
+  EXPECT_TRUE(doc.at("paths").as_object().contains("/api/clients"));
+}
+
 }  // namespace
 }  // namespace drover::http::testing

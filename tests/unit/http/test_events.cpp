@@ -49,6 +49,22 @@ struct Events : ::testing::Test {
   }
 };
 
+TEST_F(Events, RouteSubscribesToSeveralEndpointsAndSomeTypes) {
+  auto reply = h.api.handle(
+      {"GET", "/api/events?endpoint=a&endpoint=b&types=registration,deregistration,update", ""},
+      h.now);
+  ASSERT_TRUE(std::holds_alternative<Subscribe>(reply));
+  const auto& s = std::get<Subscribe>(reply);
+  EXPECT_EQ(s.endpoints, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s.endpoint, "") << "not one endpoint";
+  EXPECT_EQ(s.types, (std::vector<std::string>{"registration", "deregistration", "update"}));
+  auto bad = h.call("GET", "/api/events?types=registration,nonsense");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(error_code(bad), "bad_query");
+  EXPECT_EQ(h.call("GET", "/api/events?endpoint=a&endpoint=b&coap=1").status, 400u)
+      << "the message log is of one client";
+}
+
 TEST_F(Events, RouteSubscribesWithAnOptionalEndpointFilter) {
   auto all = h.api.handle({"GET", "/api/events", ""}, h.now);
   ASSERT_TRUE(std::holds_alternative<Subscribe>(all));

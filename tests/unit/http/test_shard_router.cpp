@@ -33,6 +33,9 @@ struct Shards : ::testing::Test {
     for (auto ep : {"b", "d"}) h[0]->register_device("ep=" + std::string(ep) + "&lt=60", "</3/0>");
     for (auto ep : {"a", "c", "e"})
       h[1]->register_device("ep=" + std::string(ep) + "&lt=60", "</3/0>");
+    // Each shard reports its events to the router's index (on its own thread in a server).
+    for (unsigned shard = 0; shard < 2; ++shard)
+      for (const auto& e : h[shard]->events) router.on_event(shard, e);
   }
   Reply call(std::string_view method, std::string_view target) {
     return router.handle({method, target, {}}, h[0]->now);
@@ -97,7 +100,7 @@ TEST_F(Shards, AnOperationGoesToTheShardHoldingTheClient) {
   auto* pending = std::get_if<Pending>(&reply);
   ASSERT_NE(pending, nullptr);
   EXPECT_EQ(pending->id.value % 2, 0u);  // shard 1's ids: 2, 4, ...
-  EXPECT_EQ(calls, (std::array<int, 2>{1, 1}));  // one visit each: shard 0 lacks c, 1 answers
+  EXPECT_EQ(calls, (std::array<int, 2>{0, 1}));  // the index names shard 1: one visit
   h[1]->pump();
   h[0]->pump();
   EXPECT_EQ(h[1]->requests.size(), 1u);  // c's device got the Read
@@ -113,6 +116,18 @@ TEST_F(Shards, AnOperationGoesToTheShardHoldingTheClient) {
   auto unknown = answer("GET", "/api/clients/nobody/3/0/0");
   EXPECT_EQ(unknown.status, 404u);
   EXPECT_EQ(error_code(unknown), "unknown_client");
+}
+
+TEST_F(Shards, AClientTheIndexDoesNotKnowYetIsFoundByAskingEachShard) {
+  h[1]->register_device("ep=late&lt=60", "</3/0>");  // its Registered not reported to the router
+  calls = {};
+  EXPECT_EQ(body_of(answer("GET", "/api/clients/late")).at("endpoint").as_string(), "late");
+  EXPECT_EQ(calls, (std::array<int, 2>{1, 1}));
+  // An index entry naming the wrong shard (a stale one) is checked, then the others asked.
+  router.on_event(0, server::Registered{*h[1]->server.registration("late")});
+  calls = {};
+  EXPECT_EQ(answer("GET", "/api/clients/late").status, 200u);
+  EXPECT_EQ(calls, (std::array<int, 2>{1, 1}));
 }
 
 TEST_F(Shards, OtherRoutesAreAnsweredByShardZero) {
@@ -135,16 +150,79 @@ TEST_F(Shards, MetricsAreSummedOverTheShards) {
             std::string::npos);
 }
 
-TEST(MergeMetrics, SumsEverySampleAndKeepsEachMetricTogether) {
-  const std::array<std::string, 2> texts{
-      "# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"x\"} 1\n"
-      "# HELP h Hist.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 2\nh_sum 0.25\nh_count 2\n",
-      "# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"x\"} 2\na_total{k=\"y\"} 7\n"
-      "# HELP h Hist.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 1\nh_sum 0.5\nh_count 1\n"};
-  EXPECT_EQ(merge_metrics(texts),
-            "# HELP a_total A.\n# TYPE a_total counter\na_total{k=\"x\"} 3\na_total{k=\"y\"} 7\n"
-            "# HELP h Hist.\n# TYPE h histogram\nh_bucket{le=\"0.5\"} 3\nh_sum 0.75\nh_count 3\n");
-  EXPECT_EQ(merge_metrics(std::span<const std::string>(texts.data(), 1)), texts[0]);
+TEST_F(Shards, MetricsAreSummedAsValues) {
+  for (auto& shard : h) shard->completion({});
+  Metrics sum = h[0]->api.metrics();
+  sum += h[1]->api.metrics();
+  EXPECT_EQ(sum.registrations, 5u);
+  EXPECT_EQ(sum.registered, 5u);
+  EXPECT_EQ(answer("GET", "/metrics").body, prometheus_text(sum));
+  const auto json = body_of(answer("GET", "/api/metrics"));
+  EXPECT_EQ(json.at("registrations").to_number<std::uint64_t>(), 5u);
+  EXPECT_EQ(json.at("registration_events").at("register").to_number<std::uint64_t>(), 5u);
+}
+
+TEST(MetricsValues, AddEveryCounterGaugeAndHistogram) {
+  Metrics a;
+  a.registrations = 2;
+  a.sends = 1;
+  a.operations[0][0] = 3;
+  a.latency[0].add(0.002);
+  a.latency[0].add(200);
+  Metrics b;
+  b.registrations = 5;
+  b.expired = 4;
+  b.operations[0][0] = 1;
+  b.operations[0][kRefused] = 2;
+  b.latency[0].add(0.3);
+  a += b;
+  EXPECT_EQ(a.registrations, 7u);
+  EXPECT_EQ(a.sends, 1u);
+  EXPECT_EQ(a.expired, 4u);
+  EXPECT_EQ(a.operations[0][0], 4u);
+  EXPECT_EQ(a.operations[0][kRefused], 2u);
+  EXPECT_EQ(a.latency[0].count, 3u);
+  EXPECT_DOUBLE_EQ(a.latency[0].sum, 200.302);
+  EXPECT_EQ(a.latency[0].buckets.front(), 1u);  // 2 ms: the 5 ms bucket
+  EXPECT_EQ(a.latency[0].buckets[6], 1u);       // 0.3 s: the 0.5 s bucket
+  EXPECT_EQ(a.latency[0].buckets.back(), 1u);   // 200 s: +Inf
+  const auto text = prometheus_text(a);
+  EXPECT_NE(text.find("drover_api_operations_total{operation=\"read\",result=\"refused\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("drover_api_operation_duration_seconds_bucket{operation=\"read\",le=\"0.5\"} 2\n"),
+            std::string::npos);
+}
+
+TEST(ShardIndex, FollowsRegistrationsAcrossShards) {
+  ShardIndex index;
+  EXPECT_EQ(index.find("dev"), std::nullopt);
+  index.set("dev", 3);
+  EXPECT_EQ(index.find("dev"), 3u);
+  index.set("dev", 1);  // registered again on shard 1
+  EXPECT_EQ(index.find("dev"), 1u);
+  index.erase("dev", 3);  // shard 3's Replaced comes after: the entry names shard 1 and stays
+  EXPECT_EQ(index.find("dev"), 1u);
+  index.erase("dev", 1);
+  EXPECT_EQ(index.find("dev"), std::nullopt);
+  EXPECT_EQ(index.size(), 0u);
+}
+
+TEST(ShardIndex, ManyEndpointsGrowAndShrinkExactly) {
+  // Enough entries to grow every stripe several times, and deletions that move probe runs.
+  ShardIndex index;
+  constexpr unsigned n = 20000;
+  for (unsigned i = 0; i < n; ++i) index.set("ep-" + std::to_string(i), i % 7);
+  EXPECT_EQ(index.size(), n);
+  for (unsigned i = 0; i < n; i += 2) index.erase("ep-" + std::to_string(i), i % 7);
+  EXPECT_EQ(index.size(), n / 2);
+  for (unsigned i = 0; i < n; ++i) {
+    const auto found = index.find("ep-" + std::to_string(i));
+    if (i % 2 == 0)
+      EXPECT_EQ(found, std::nullopt) << i;
+    else
+      EXPECT_EQ(found, i % 7) << i;
+  }
 }
 
 }  // namespace

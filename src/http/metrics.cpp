@@ -1,0 +1,186 @@
+#include "drover/http/metrics.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "drover/server/server.hpp"
+
+namespace drover::http {
+
+namespace json = boost::json;
+using server::OperationStatus;
+
+namespace {
+
+constexpr std::array<std::string_view, kOperations> kOperationNames{
+    "read",   "discover",       "write",           "write_attributes", "execute",          "create",
+    "delete", "read_composite", "write_composite", "observe",          "observe_composite"};
+
+void metric_header(std::string& out, std::string_view name, std::string_view type,
+                   std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            std::uint64_t value) {
+  metric_header(out, name, type, help);
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+// Shortest text that reads back as `v` (Prometheus takes Go float syntax: "0.25", "1e-05").
+std::string number(double v) {
+  std::array<char, 32> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
+  return ec == std::errc{} ? std::string(buffer.data(), end) : std::string("NaN");
+}
+
+}  // namespace
+
+std::string_view operation_name(Operation op) {
+  return kOperationNames[static_cast<std::size_t>(op)];
+}
+
+std::string result_name(std::size_t result) {
+  static_assert(static_cast<std::size_t>(OperationStatus::ClientGone) + 2 == kOperationResults);
+  std::string name(result == kRefused ? "refused"
+                                      : server::to_string(static_cast<OperationStatus>(result)));
+  std::replace(name.begin(), name.end(), ' ', '_');  // "not found" -> not_found
+  return name;
+}
+
+void LatencyHistogram::add(double seconds) {
+  const auto bucket = std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds);
+  ++buckets[static_cast<std::size_t>(bucket - kLatencyBounds.begin())];
+  sum += seconds;
+  ++count;
+}
+
+Metrics& Metrics::operator+=(const Metrics& o) {
+  registrations += o.registrations;
+  observations += o.observations;
+  queued_requests += o.queued_requests;
+  operations_in_flight += o.operations_in_flight;
+  api_pending += o.api_pending;
+  registered += o.registered;
+  updated += o.updated;
+  deregistered += o.deregistered;
+  expired += o.expired;
+  notifications += o.notifications;
+  sends += o.sends;
+  for (std::size_t k = 0; k < kOperations; ++k) {
+    for (std::size_t r = 0; r < kOperationResults; ++r) operations[k][r] += o.operations[k][r];
+    auto& h = latency[k];
+    for (std::size_t b = 0; b < h.buckets.size(); ++b) h.buckets[b] += o.latency[k].buckets[b];
+    h.sum += o.latency[k].sum;
+    h.count += o.latency[k].count;
+  }
+  return *this;
+}
+
+std::string prometheus_text(const Metrics& m) {
+  std::string out;
+  metric(out, "drover_registrations", "gauge", "Clients registered now.", m.registrations);
+  metric_header(out, "drover_registration_events_total", "counter",
+                "Registration interface events: register, update, deregister, expire.");
+  for (const auto& [name, n] :
+       {std::pair<std::string_view, std::uint64_t>{"register", m.registered},
+        {"update", m.updated},
+        {"deregister", m.deregistered},
+        {"expire", m.expired}})
+    out.append("drover_registration_events_total{event=\"")
+        .append(name)
+        .append("\"} ")
+        .append(std::to_string(n))
+        .append("\n");
+  metric(out, "drover_observations", "gauge", "Observations established or pending.",
+         m.observations);
+  metric(out, "drover_queued_requests", "gauge",
+         "Requests and observations waiting for a sleeping client.", m.queued_requests);
+  metric(out, "drover_operations_in_flight", "gauge",
+         "Operations in flight or queued in the server core.", m.operations_in_flight);
+  metric(out, "drover_api_pending_operations", "gauge",
+         "Operations started through the API and not completed yet.", m.api_pending);
+  metric_header(out, "drover_api_operations_total", "counter",
+                "Operations started through the HTTP API, by operation and result (refused: the "
+                "server did not send it).");
+  for (std::size_t k = 0; k < kOperations; ++k) {
+    for (std::size_t r = 0; r < kOperationResults; ++r) {
+      if (m.operations[k][r] == 0) continue;
+      out.append("drover_api_operations_total{operation=\"")
+          .append(kOperationNames[k])
+          .append("\",result=\"")
+          .append(result_name(r))
+          .append("\"} ")
+          .append(std::to_string(m.operations[k][r]))
+          .append("\n");
+    }
+  }
+  metric_header(out, "drover_api_operation_duration_seconds", "histogram",
+                "Time from the API call to the operation's completion (the device's answer, a "
+                "timeout, or the end of the registration), queue included, by operation.");
+  for (std::size_t k = 0; k < kOperations; ++k) {
+    const auto& h = m.latency[k];
+    const std::string label = "operation=\"" + std::string(kOperationNames[k]) + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < h.buckets.size(); ++b) {
+      cumulative += h.buckets[b];
+      const std::string le = b < kLatencyBounds.size() ? number(kLatencyBounds[b]) : "+Inf";
+      out.append("drover_api_operation_duration_seconds_bucket{")
+          .append(label)
+          .append(",le=\"")
+          .append(le)
+          .append("\"} ")
+          .append(std::to_string(cumulative))
+          .append("\n");
+    }
+    out.append("drover_api_operation_duration_seconds_sum{")
+        .append(label)
+        .append("} ")
+        .append(number(h.sum))
+        .append("\n");
+    out.append("drover_api_operation_duration_seconds_count{")
+        .append(label)
+        .append("} ")
+        .append(std::to_string(h.count))
+        .append("\n");
+  }
+  metric(out, "drover_notifications_total", "counter", "Notifications received.", m.notifications);
+  metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", m.sends);
+  return out;
+}
+
+std::string metrics_json(const Metrics& m) {
+  json::array bounds;
+  for (double b : kLatencyBounds) bounds.push_back(b);
+  json::object operations;
+  for (std::size_t k = 0; k < kOperations; ++k) {
+    json::object results;
+    for (std::size_t r = 0; r < kOperationResults; ++r)
+      if (m.operations[k][r] != 0) results[result_name(r)] = m.operations[k][r];
+    const auto& h = m.latency[k];
+    json::array buckets;
+    for (auto n : h.buckets) buckets.push_back(n);
+    operations[kOperationNames[k]] = json::object{
+        {"results", std::move(results)},
+        {"latency", json::object{{"count", h.count}, {"sum", h.sum}, {"buckets", buckets}}}};
+  }
+  return json::serialize(json::object{
+      {"registrations", m.registrations},
+      {"observations", m.observations},
+      {"queued_requests", m.queued_requests},
+      {"operations_in_flight", m.operations_in_flight},
+      {"api_pending_operations", m.api_pending},
+      {"registration_events", json::object{{"register", m.registered},
+                                           {"update", m.updated},
+                                           {"deregister", m.deregistered},
+                                           {"expire", m.expired}}},
+      {"notifications", m.notifications},
+      {"sends", m.sends},
+      {"latency_bounds", std::move(bounds)},
+      {"operations", std::move(operations)},
+  });
+}
+
+}  // namespace drover::http
