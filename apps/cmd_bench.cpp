@@ -8,7 +8,6 @@
 
 #include "command.hpp"
 #include "drover/loadgen/scenarios.hpp"
-#include "drover/transport/coap_uri.hpp"
 
 namespace drover::apps {
 namespace {
@@ -50,8 +49,9 @@ void print_report(const loadgen::BenchReport& report, const BenchConfig& c) {
                 static_cast<unsigned long long>(r.failed),
                 static_cast<unsigned long long>(r.timed_out), r.server_us_per_op);
   }
-  std::printf("cpu us/op: CPU time of the server's threads (of the ideal responder's for ideal) per "
-              "operation\n");
+  std::printf(
+      "cpu us/op: CPU time of the server's threads (of the ideal responder's for ideal) per "
+      "operation\n");
   for (const auto& n : report.notes) std::printf("note: %s\n", n.c_str());
   std::fflush(stdout);
 }
@@ -80,12 +80,10 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
     std::vector<std::string> scenarios{"all"};
     BenchConfig config;
     std::vector<std::uint32_t> memory_steps{100000, 1000000};
-    std::string server;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("scenario", o->scenarios,
-                  "ideal, register, update, read, notify, send, mixed, all, or memory; or hold "
-                  "(with --server)")
+                  "ideal, register, update, read, notify, send, mixed, all, or memory")
       ->capture_default_str();
   cmd->add_option("--clients", o->config.clients, "simulated clients (each its own address)")
       ->capture_default_str()
@@ -114,28 +112,7 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
   cmd->add_option("--memory-steps", o->memory_steps, "memory: registered clients at each reading")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4000000u));
-  cmd->add_option("--server", o->server,
-                  "hold: the server (coap://HOST:PORT) the clients register with and stay "
-                  "registered to for --duration seconds, then de-register");
   cmd->callback([o, &exit_code] {
-    if (o->scenarios.size() == 1 && o->scenarios[0] == "hold") {
-      std::string error;
-      const auto uri = transport::parse_coap_uri(o->server, error);
-      const auto address = uri ? transport::resolve(*uri, error) : std::nullopt;
-      if (!address) {
-        std::fprintf(stderr, "bench hold: --server: %s\n", error.c_str());
-        exit_code = 2;
-        return;
-      }
-      const auto held = loadgen::run_hold(o->config, *address, [&](std::uint64_t n) {
-        std::printf("registered %llu of %u clients with %s; holding for %.0f s\n",
-                    static_cast<unsigned long long>(n), o->config.clients, o->server.c_str(),
-                    o->config.duration);
-        std::fflush(stdout);
-      });
-      if (held == 0) exit_code = 1;
-      return;
-    }
     if (o->scenarios.size() == 1 && o->scenarios[0] == "memory") {
       print_memory(loadgen::run_memory(o->memory_steps, o->config));
       return;

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "command.hpp"
 #include "drover/loadgen/drivers.hpp"
@@ -23,6 +22,7 @@ struct FleetOptions {
   std::string prefix = "fleet-";
   std::uint32_t lifetime = 86400;
   std::size_t window = 256;
+  double hold = 0;
   std::string hold_file;
   double hold_timeout = 120;
   bool deregister = false;
@@ -74,17 +74,28 @@ int run_fleet(const FleetOptions& o) {
   const auto registered = driver.run({phase});
   if (registered.empty() || !report(registered[0], loadgen::Op::Register, o.clients)) return 1;
 
+  // Holding runs the driver idle, so that the clients go on answering what the server asks.
+  loadgen::Phase idle;
+  idle.kind = loadgen::Phase::Kind::Idle;
+  idle.name = "hold";
+  if (o.hold > 0) {
+    std::printf("holding for %g s\n", o.hold);
+    std::fflush(stdout);
+    idle.duration = seconds(o.hold);
+    driver.run({idle});
+  }
   if (!o.hold_file.empty()) {
     std::printf("waiting for %s\n", o.hold_file.c_str());
     std::fflush(stdout);
     const auto give_up = std::chrono::steady_clock::now() + seconds(o.hold_timeout);
+    idle.duration = std::chrono::milliseconds(50);
     while (!std::filesystem::exists(o.hold_file)) {
       if (std::chrono::steady_clock::now() > give_up) {
         std::fprintf(stderr, "%s did not appear within %g s\n", o.hold_file.c_str(),
                      o.hold_timeout);
         return 1;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      driver.run({idle});
     }
   }
   phase.kind = loadgen::Phase::Kind::UpdateAll;
@@ -106,7 +117,8 @@ const RegisterCommand register_fleet([](CLI::App& app, int& exit_code) {
       "fleet", "Simulated clients on one socket against a running server: register, update, ...");
   cmd->footer(
       "Client i sends from 127.1.0.0 + i (loopback only). Steps: every client registers; with "
-      "--hold-file the fleet then waits for that file to exist; every client sends one Update; "
+      "--hold the fleet stays registered for that long, with --hold-file until that file exists, "
+      "answering what the server asks; every client sends one Update; "
       "with --deregister every client de-registers. One line of counts per step; exit status 0 "
       "when every request of every step was answered 2.xx.\n"
       "Example: drover fleet --server coap://127.0.0.1:5683 --clients 100000");
@@ -122,6 +134,9 @@ const RegisterCommand register_fleet([](CLI::App& app, int& exit_code) {
   cmd->add_option("--window", o->window, "Requests in flight at most")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  cmd->add_option("--hold", o->hold, "Seconds to stay registered before the Updates")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--hold-file", o->hold_file,
                   "Between the registrations and the Updates, wait until this file exists");
   cmd->add_option("--hold-timeout", o->hold_timeout, "Seconds to wait for --hold-file")

@@ -279,12 +279,15 @@ int open_http_api(http::HttpServer& http, const HttpOptions& o) {
   return 0;
 }
 
-int ServerRuntime::open_http(const HttpOptions& options) { return open_http_api(http_, options); }
+int ServerRuntime::open_http(const HttpOptions& options) {
+  return open_http_api(http_, options);
+}
 
 std::string http_base_url(const http::HttpServer& http) {
   const auto local = http.local_endpoint();
   const auto address = local.address().to_string();
-  return std::string(http.tls() ? "https://" : "http://") + (local.address().is_v6() ? "[" + address + "]" : address) + ":" +
+  return std::string(http.tls() ? "https://" : "http://") +
+         (local.address().is_v6() ? "[" + address + "]" : address) + ":" +
          std::to_string(local.port());
 }
 
@@ -317,6 +320,7 @@ void log_totals(std::size_t registrations, const coap::EngineStats& stats) {
 int ServerRuntime::open_store(const StoreOptions& options) {
   if (int code = stores_.open(options, 1)) return code;
   stores_.attach(0, core_, transport::DatagramLoop::now());
+  api_.adopt_observations();
   return 0;
 }
 

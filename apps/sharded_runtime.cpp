@@ -47,6 +47,7 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     core.objects() = models_;
     stores_.attach(shard, core, transport::DatagramLoop::now());
     apis_[shard] = std::make_unique<http::Api>(core);
+    apis_[shard]->adopt_observations();
     taps_[shard] = std::make_unique<http::MessageTap>(core);
     taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
   };

@@ -1,4 +1,4 @@
-// The console's fleet page with a large fleet: `drover server` on loopback, `drover bench hold`
+// The console's fleet page with a large fleet: `drover server` on loopback, `drover fleet --hold`
 // registering N simulated clients with it, and headless Chromium timing the fleet page's first
 // load, a search and the next page (medians of several runs, timed in the page from the event to
 // the table redrawn), beside the API calls they make.
@@ -35,16 +35,16 @@ function marks() {
 const since = (page, event) => page.evaluate((e) => window.__marks.rows - window.__marks[e], event);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const server = await startDrover(['server', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
+const server = await startDrover(['server', '--store', 'memory', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
                                   '--log-events', 'none', '--duration', '600']);
-const fleet = spawn(process.env.DROVER_BIN, ['bench', 'hold', '--server', `coap://${server.coap}`,
-                                             '--clients', String(clients), '--duration', '300'],
+const fleet = spawn(process.env.DROVER_BIN, ['fleet', '--server', `coap://${server.coap}`, '--prefix', 'bench-',
+                                             '--clients', String(clients), '--hold', '300', '--deregister'],
                     {stdio: ['ignore', 'pipe', 'inherit']});
 await new Promise((resolve, reject) => {
   let out = '';
   fleet.stdout.on('data', (d) => {
     out += d;
-    if (/registered \d+ of/.test(out)) {
+    if (/register: \d+ of/.test(out)) {
       process.stdout.write(out);
       resolve();
     }

@@ -69,6 +69,10 @@ Metrics& Metrics::operator+=(const Metrics& o) {
   expired += o.expired;
   notifications += o.notifications;
   sends += o.sends;
+  if (o.store) {
+    if (!store) store.emplace();
+    *store += *o.store;
+  }
   for (std::size_t k = 0; k < kOperations; ++k) {
     for (std::size_t r = 0; r < kOperationResults; ++r) operations[k][r] += o.operations[k][r];
     auto& h = latency[k];
@@ -148,6 +152,19 @@ std::string prometheus_text(const Metrics& m) {
   }
   metric(out, "drover_notifications_total", "counter", "Notifications received.", m.notifications);
   metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", m.sends);
+  if (m.store) {
+    const StoreStats& s = *m.store;
+    metric(out, "drover_store_committed_changes_total", "counter",
+           "Changes of the server's state written to its store.", s.committed);
+    metric(out, "drover_store_batches_total", "counter", "Transactions the store committed.",
+           s.batches);
+    metric(out, "drover_store_failed_batches_total", "counter",
+           "Transactions that failed (each is tried again).", s.failed_batches);
+    metric(out, "drover_store_dropped_changes_total", "counter",
+           "Changes dropped because too many waited to be written.", s.dropped);
+    metric(out, "drover_store_pending_changes", "gauge", "Changes waiting to be written.",
+           s.pending);
+  }
   return out;
 }
 
@@ -166,6 +183,13 @@ std::string metrics_json(const Metrics& m) {
         {"results", std::move(results)},
         {"latency", json::object{{"count", h.count}, {"sum", h.sum}, {"buckets", buckets}}}};
   }
+  json::value store = nullptr;
+  if (m.store)
+    store = json::object{{"committed", m.store->committed},
+                         {"batches", m.store->batches},
+                         {"failed_batches", m.store->failed_batches},
+                         {"dropped", m.store->dropped},
+                         {"pending", m.store->pending}};
   return json::serialize(json::object{
       {"registrations", m.registrations},
       {"observations", m.observations},
@@ -178,6 +202,7 @@ std::string metrics_json(const Metrics& m) {
                                            {"expire", m.expired}}},
       {"notifications", m.notifications},
       {"sends", m.sends},
+      {"store", std::move(store)},
       {"latency_bounds", std::move(bounds)},
       {"operations", std::move(operations)},
   });

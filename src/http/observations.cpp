@@ -69,6 +69,15 @@ Reply Api::Impl::cancel(RouteRequest& request, const std::string& endpoint,
   return ok(200, json::object{{"cancelled", id.value}});
 }
 
+void Api::adopt_observations() {
+  Impl& i = *impl_;
+  for (const auto& o : i.core.observations()) {
+    const std::string key = observation_key(o.endpoint, o.path, o.paths);
+    i.observations[key] = o.id;
+    i.observation_keys[o.id] = key;
+  }
+}
+
 void Api::Impl::forget_observation(server::OperationId id) {
   auto it = observation_keys.find(id);
   if (it == observation_keys.end()) return;

@@ -36,6 +36,7 @@ Metrics Api::Impl::metrics() const {
   m.queued_requests = counts.queued;
   m.operations_in_flight = counts.operations;
   m.api_pending = pending.size();
+  m.store = core.persistence_stats();
   return m;
 }
 

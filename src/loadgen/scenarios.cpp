@@ -653,27 +653,4 @@ MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConf
   return report;
 }
 
-std::uint64_t run_hold(const BenchConfig& config, const coap::PeerAddress& server,
-                       const std::function<void(std::uint64_t registered)>& on_registered) {
-  LoadDriver driver(fleet_config(config, server), config.window);
-  if (driver.open()) return 0;
-  transport::pin_this_thread(config.load_cpu);
-  Phase hold;
-  hold.kind = Phase::Kind::Idle;
-  hold.name = "hold";
-  hold.duration = seconds(config.duration);
-  Phase leave;
-  leave.kind = Phase::Kind::DeregisterAll;
-  leave.name = "deregister";
-  leave.limit = seconds(config.registration_limit);
-  std::uint64_t registered = 0;
-  driver.run({register_all(config.registration_limit, 0, config.rate), hold, leave}, {},
-             [&](std::size_t index, const Phase&) {
-               if (index != 0) return;
-               registered = driver.fleet().stats().of(Op::Register).succeeded;
-               if (on_registered) on_registered(registered);
-             });
-  return registered;
-}
-
 }  // namespace drover::loadgen

@@ -4,6 +4,7 @@
 
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
+#include "drover/server/requests.hpp"
 #include "server_impl.hpp"
 
 namespace drover::server {
@@ -416,6 +417,27 @@ Result<OperationId> Server::observe_composite(std::string_view endpoint,
   m.add_uint_option(coap::options::Observe, 0);
   return impl_->submit(*r, new_operation(lwm2m::Operation::ObserveComposite, Path(), accept),
                        std::move(m), params, now);
+}
+
+std::vector<Server::ObservationInfo> Server::observations() const {
+  std::vector<ObservationInfo> out;
+  for (const auto& [id, op] : impl_->operations) {
+    if (!op.is_observation()) continue;
+    ObservationInfo info{id, op.endpoint, op.path, {}};
+    if (op.kind == lwm2m::Operation::ObserveComposite) {
+      // The paths are those of the FETCH request: kept while queued, by the engine once sent.
+      std::optional<coap::Engine::ObservationState> sent;
+      if (op.request) sent = impl_->engine.observation_request(*op.request);
+      const coap::Message& request = op.request ? (sent ? sent->request : op.message) : op.message;
+      std::optional<ContentFormat> format;
+      std::vector<lwm2m::Record> records;
+      const RegistrationTypes types(objects_, store_->find_by_location(op.location));
+      if (!decode_records(request, Path(), std::nullopt, types, 0, format, records))
+        for (const auto& r : records) info.paths.push_back(r.path);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 Status Server::cancel_observation(OperationId observation, CancelMode mode, TimePoint now) {

@@ -167,6 +167,11 @@ void Server::set_persistence(Persistence* persistence) {
   impl_->persistence = persistence;
 }
 
+std::optional<StoreStats> Server::persistence_stats() const {
+  if (!impl_->persistence) return std::nullopt;
+  return impl_->persistence->stats();
+}
+
 RestoreCounts Server::restore(ServerState state, TimePoint now) {
   Impl& d = *impl_;
   d.last_now = now;

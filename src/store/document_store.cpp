@@ -114,7 +114,7 @@ std::optional<Error> DocumentStore::flush() {
   return impl_->writer->flush();
 }
 
-WriteBehindStats DocumentStore::stats() const {
+StoreStats DocumentStore::stats() const {
   return impl_->writer->stats();
 }
 

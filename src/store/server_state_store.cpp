@@ -448,7 +448,7 @@ std::optional<Error> ServerStateStore::flush() {
   return impl_->writer->flush();
 }
 
-WriteBehindStats ServerStateStore::stats() const {
+StoreStats ServerStateStore::stats() const {
   return impl_->writer->stats();
 }
 

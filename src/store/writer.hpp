@@ -89,9 +89,9 @@ class WriteBehind {
     return last_error_;
   }
 
-  WriteBehindStats stats() const {
+  StoreStats stats() const {
     const std::lock_guard lock(mutex_);
-    WriteBehindStats s = stats_;
+    StoreStats s = stats_;
     s.pending = told_ - done_;
     return s;
   }
@@ -156,7 +156,7 @@ class WriteBehind {
   std::optional<Error> last_error_;  // of the last failed batch, until one succeeds
   bool flush_wanted_ = false;
   bool stopping_ = false;
-  WriteBehindStats stats_;
+  StoreStats stats_;
   std::thread writer_;
 };
 

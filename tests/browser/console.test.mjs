@@ -213,7 +213,7 @@ describe('a server that needs a token', () => {
     const file = path.join(tmpdir(), `drover-token-${process.pid}`);
     const token = 'browser-test-token-0123456789';
     writeFileSync(file, `${token}\n`);
-    const server = await startDrover(['server', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
+    const server = await startDrover(['server', '--store', 'memory', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
                                       '--api-token-file', file, '--duration', '60']);
     try {
       const {page, errors} = await openPage(browser, `${server.url}/`);
@@ -236,7 +236,7 @@ describe('a server that needs a token', () => {
 
 describe('a server on two shards', () => {
   test('the fleet lists the devices of both shards and a device page reads one', async () => {
-    const server = await startDrover(['server', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
+    const server = await startDrover(['server', '--store', 'memory', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
                                       '--shards', '2', '--duration', '60']);
     const {spawn} = await import('node:child_process');
     const clients = spawn(process.env.DROVER_BIN, ['client', '--endpoint', 'sharded', '--count', '6',

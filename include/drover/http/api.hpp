@@ -112,6 +112,9 @@ class Api final : public ApiHandler {
                                           coap::TimePoint now, bool names = false) const;
   // What GET /metrics and /api/metrics show of this server.
   Metrics metrics() const;
+  // After Server::restore: the core's observations are taken as started through this API, so
+  // that they can be cancelled by their path and are not observed twice.
+  void adopt_observations();
 
   const ApiConfig& config() const;
   std::size_t pending() const;

@@ -6,8 +6,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "drover/util/store_stats.hpp"
 
 namespace drover::http {
 
@@ -61,6 +64,8 @@ struct Metrics {
   std::uint64_t expired = 0;
   std::uint64_t notifications = 0;
   std::uint64_t sends = 0;
+  // The writing of the server's store; nullopt without one (--store memory).
+  std::optional<StoreStats> store;
   // Operations started through the API by operation and result (kRefused: not sent).
   std::array<std::array<std::uint64_t, kOperationResults>, kOperations> operations{};
   // From the API call to the completion, of every operation the server sent or queued.

@@ -86,13 +86,6 @@ struct MemoryReport {
 };
 MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConfig& config);
 
-// `drover bench hold`: the fleet registers with a server running elsewhere (e.g. `drover server`,
-// to look at a large fleet in its console), stays registered for `config.duration` seconds,
-// answering what the server asks, then de-registers. `on_registered(n)` runs once the
-// registrations are done. Returns the clients registered.
-std::uint64_t run_hold(const BenchConfig& config, const coap::PeerAddress& server,
-                       const std::function<void(std::uint64_t registered)>& on_registered);
-
 // The server configuration the benchmarks use: server::server_config_for(clients), the one
 // `drover server --max-registrations` uses.
 server::ServerConfig bench_server_config(std::uint32_t clients);

@@ -22,6 +22,7 @@
 #include "drover/lwm2m/model/path.hpp"
 #include "drover/lwm2m/protocol/operation.hpp"
 #include "drover/server/registration_store.hpp"
+#include "drover/util/store_stats.hpp"
 
 namespace drover::server {
 
@@ -77,6 +78,8 @@ class Persistence {
 
   // Ids below `next` may have been handed out: a restarted server starts from it.
   virtual void operation_ids_reserved(std::uint64_t next) = 0;
+  // How its writing goes (the /metrics of a server with a store).
+  virtual StoreStats stats() const = 0;
 };
 
 // What a restarted server starts from (Server::restore).

@@ -322,10 +322,20 @@ class Server : public coap::DatagramCore {
                                         const RequestParams& params, TimePoint now);
   // Ends an observation (also one whose first answer is still pending, or still queued).
   Status cancel_observation(OperationId observation, CancelMode mode, TimePoint now);
+  // Every observation: established, pending or queued, in no particular order.
+  struct ObservationInfo {
+    OperationId id;
+    std::string endpoint;
+    lwm2m::Path path;                // Observe
+    std::vector<lwm2m::Path> paths;  // Observe-Composite
+  };
+  std::vector<ObservationInfo> observations() const;
 
   // ---- Persistence (persistence.hpp). From now on, every change of the state that must survive
   // a restart goes to `persistence` (not owned; null: nowhere).
   void set_persistence(Persistence* persistence);
+  // The persistence's counts; nullopt without one.
+  std::optional<StoreStats> persistence_stats() const;
   // Before any input: takes up the state a previous run kept. Registrations whose lifetime (and
   // grace) ran out meanwhile are dropped (and told to the persistence as removed); the others
   // keep their times, and queue-mode clients are taken as asleep until they talk. Observations

@@ -28,7 +28,7 @@ class DocumentStore {
   // Starts the writer thread; changes told before are written then.
   void start();
   std::optional<Error> flush();
-  WriteBehindStats stats() const;
+  StoreStats stats() const;
 
   struct Impl;
 

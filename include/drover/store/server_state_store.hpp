@@ -63,7 +63,7 @@ class ServerStateStore final : public server::Persistence {
   // meanwhile (it is still tried again).
   std::optional<Error> flush();
 
-  WriteBehindStats stats() const;  // from any thread
+  StoreStats stats() const override;  // from any thread
   const std::filesystem::path& file() const;
 
   // ---- server::Persistence (the server's thread)

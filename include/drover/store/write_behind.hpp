@@ -1,10 +1,13 @@
-// How the stores of this layer write behind (src/store/writer.hpp): their settings and counts.
+// How the stores of this layer write behind (src/store/writer.hpp): their settings. Their counts
+// are StoreStats (util/store_stats.hpp).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string_view>
+
+#include "drover/util/store_stats.hpp"
 
 namespace drover::store {
 
@@ -18,14 +21,6 @@ struct WriteBehindConfig {
   std::chrono::milliseconds retry_interval{1000};
   // Failures and recoveries, from the writer thread. Null: not reported.
   std::function<void(std::string_view)> log;
-};
-
-struct WriteBehindStats {
-  std::uint64_t committed = 0;       // changes on disk
-  std::uint64_t batches = 0;         // transactions committed
-  std::uint64_t failed_batches = 0;  // transactions that failed (and are tried again)
-  std::uint64_t dropped = 0;         // changes dropped past max_pending
-  std::uint64_t pending = 0;         // changes waiting to be committed
 };
 
 }  // namespace drover::store

@@ -7,6 +7,7 @@
 
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
 #include "unit/http/api_harness.hpp"
+#include "unit/server/memory_persistence.hpp"
 
 namespace drover::http::testing {
 namespace {
@@ -98,8 +99,7 @@ TEST_F(HttpApi, ReadWithFormatAndNames) {
   ASSERT_EQ(r.status, 200u) << r.body;
   auto v = body_of(r);
   EXPECT_EQ(v.at("code").as_string(), "2.05");
-  EXPECT_EQ(v.at("values"),
-            json::parse(R"([{"path":"/3/0/0","type":"string","value":"Drover",
+  EXPECT_EQ(v.at("values"), json::parse(R"([{"path":"/3/0/0","type":"string","value":"Drover",
                              "name":"Manufacturer"}])"));
 }
 
@@ -135,10 +135,10 @@ TEST_F(HttpApi, ReadErrors) {
   for (auto [target, code] : refused) {
     auto r = h.call("GET", target);
     EXPECT_EQ(error_code(r), code) << target;
-    EXPECT_EQ(r.status, std::string_view(code) == "unknown_client" ||
-                                std::string_view(code) == "not_found"
-                            ? 404u
-                            : 400u)
+    EXPECT_EQ(r.status,
+              std::string_view(code) == "unknown_client" || std::string_view(code) == "not_found"
+                  ? 404u
+                  : 400u)
         << target;
   }
   EXPECT_EQ(error_code(h.call("GET", "not a path")), "bad_target");
@@ -370,7 +370,8 @@ TEST_F(HttpApi, PassiveCancelForgetsTheObservationAndTheNextNotificationIsReset)
   h.notify_text(*observer, "22");
   EXPECT_TRUE(h.take_events<server::Notification>().empty());
   ASSERT_GT(h.to_device.size(), sent);
-  EXPECT_EQ(h.to_device.back().type, coap::Type::Rst) << "the client learns it on its next notification";
+  EXPECT_EQ(h.to_device.back().type, coap::Type::Rst)
+      << "the client learns it on its next notification";
   // Observable again.
   EXPECT_NE(h.api.handle({"POST", "/api/clients/dev1/3303/0/5700/observe", ""}, h.now).index(), 0u);
 }
@@ -385,6 +386,47 @@ TEST_F(HttpApi, CancelWaitsForTheObserveAnswer) {
   EXPECT_EQ(error_code(unknown), "unknown_client");
 }
 
+// A restarted server's observations are the API's again: cancelled by their paths, not doubled.
+TEST_F(HttpApi, ObservationsKeptByAStoreAreAdoptedAfterARestart) {
+  server::testing::MemoryPersistence kept;
+  h.server.set_persistence(&kept);
+  h.register_device();  // again, now that it is kept
+  h.events.clear();
+  auto single = h.start("POST", "/api/clients/dev1/3303/0/5700/observe");
+  h.answer(h.take_request(), coap::codes::Content, 0, "21.5", 1);
+  ASSERT_EQ(h.finish(single).status, 200u);
+  auto composite = h.start("POST", "/api/clients/dev1/composite/observe",
+                           R"({"paths":["/3303/0/5700","/3/0/9"]})");
+  h.answer(h.take_request(), coap::codes::Content, 110,
+           R"([{"n":"/3303/0/5700","v":21.5},{"n":"/3/0/9","v":80}])", 1);
+  ASSERT_EQ(h.finish(composite).status, 200u);
+
+  h.restart(kept.state(), &kept);
+  Api restarted(h.server);
+  EXPECT_EQ(restarted.observations(), 0u);
+  restarted.adopt_observations();
+  EXPECT_EQ(restarted.observations(), 2u);
+  const auto call = [&](std::string_view method, std::string_view target, std::string_view body) {
+    auto reply = restarted.handle({method, target, body}, h.now);
+    return std::get<Response>(reply);
+  };
+  EXPECT_EQ(error_code(call("POST", "/api/clients/dev1/3303/0/5700/observe", "")),
+            "already_observed");
+  EXPECT_EQ(error_code(call("POST", "/api/clients/dev1/composite/observe",
+                            R"({"paths":["/3/0/9","/3303/0/5700"]})")),
+            "already_observed");
+  auto cancelled = call("DELETE", "/api/clients/dev1/composite/observe",
+                        R"({"paths":["/3/0/9","/3303/0/5700"]})");
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  EXPECT_EQ(body_of(cancelled).at("cancelled").to_number<std::uint64_t>(), composite.value);
+  cancelled = call("DELETE", "/api/clients/dev1/3303/0/5700/observe", "");
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  EXPECT_EQ(body_of(cancelled).at("cancelled").to_number<std::uint64_t>(), single.value);
+  EXPECT_EQ(h.server.counts().observations, 0u);
+  EXPECT_TRUE(kept.state().observations.empty());
+  h.server.set_persistence(nullptr);
+}
+
 TEST_F(HttpApi, ObserveCompositeAndCancel) {
   auto id = h.start("POST", "/api/clients/dev1/composite/observe?names=1",
                     R"({"paths":["/3303/0/5700","/3/0/9"]})");
@@ -392,8 +434,8 @@ TEST_F(HttpApi, ObserveCompositeAndCancel) {
   EXPECT_EQ(req.request.code, coap::codes::Fetch);
   EXPECT_EQ(req.request.uint_option(coap::options::Observe), 0u);
   EXPECT_EQ(req.request.uri_path(), "/");
-  h.answer(req, coap::codes::Content, 110, R"([{"n":"/3303/0/5700","v":21.5},{"n":"/3/0/9","v":80}])",
-           1);
+  h.answer(req, coap::codes::Content, 110,
+           R"([{"n":"/3303/0/5700","v":21.5},{"n":"/3/0/9","v":80}])", 1);
   auto r = h.finish(id);
   ASSERT_EQ(r.status, 200u) << r.body;
   auto v = body_of(r);
@@ -441,8 +483,8 @@ TEST_F(HttpApi, ObserveCompositeAndCancel) {
   EXPECT_EQ(error_code(h.call("POST", "/api/clients/dev1/composite/observe", R"({"paths":[]})")),
             "bad_body");
   EXPECT_EQ(h.call("GET", "/api/clients/dev1/composite/observe").status, 405u);
-  EXPECT_EQ(error_code(h.call("POST", "/api/clients/nobody/composite/observe",
-                              R"({"paths":["/3/0/9"]})")),
+  EXPECT_EQ(error_code(
+                h.call("POST", "/api/clients/nobody/composite/observe", R"({"paths":["/3/0/9"]})")),
             "unknown_client");
 }
 
@@ -466,17 +508,24 @@ TEST_F(HttpApi, RefusedObserveIsNotKept) {
 
 TEST_F(HttpApi, HostileInputIsAnsweredNeverThrown) {
   const std::vector<std::string> targets{
-      "/api/clients/dev1/3/0/0",        "/api/clients/dev1/3303",
-      "/api/clients/dev1/3/0/14",       "/api/clients/dev1/composite/read",
-      "/api/clients/dev1/composite/observe", "/api/clients/dev1/composite/write",
+      "/api/clients/dev1/3/0/0",
+      "/api/clients/dev1/3303",
+      "/api/clients/dev1/3/0/14",
+      "/api/clients/dev1/composite/read",
+      "/api/clients/dev1/composite/observe",
+      "/api/clients/dev1/composite/write",
       "/api/clients/dev1/3/0/9/attributes?pmin=1e400&gt=nan",
       "/api/clients/dev1/3/0/9/attributes?pmin&pmin=2&%00=1",
       "/api/clients/dev1/3/0/4/execute?timeout=-0",
-      "/api/clients/%ZZ",               "/api/clients/dev1/%2F3/0",
+      "/api/clients/%ZZ",
+      "/api/clients/dev1/%2F3/0",
       "/api/clients/dev1/3/0/0?format=&names=%FF&timeout=1e-300",
-      "/api/events?endpoint=%00&coap=1", "/api/models/3?version=99999999999.1",
-      "//api//clients",                 "*",
-      "http://example.com/api/clients", "/api/clients?offset=99999999999999999999999",
+      "/api/events?endpoint=%00&coap=1",
+      "/api/models/3?version=99999999999.1",
+      "//api//clients",
+      "*",
+      "http://example.com/api/clients",
+      "/api/clients?offset=99999999999999999999999",
   };
   const std::vector<std::string> bodies{
       "",
@@ -578,8 +627,8 @@ TEST(HttpApiModels, ListsEveryDefinitionSortedByIdThenVersion) {
   custom.id = 10250;
   custom.name = "Custom";
   custom.version = {2, 0};
-  custom.resources = {{0, "Level", lwm2m::Operations::RW, false, true, lwm2m::DataType::Float,
-                       "0..1", "", ""}};
+  custom.resources = {
+      {0, "Level", lwm2m::Operations::RW, false, true, lwm2m::DataType::Float, "0..1", "", ""}};
   ASSERT_EQ(h.server.objects().add(custom), lwm2m::ObjectRegistry::AddResult::Added);
 
   auto r = h.call("GET", "/api/models");
@@ -675,8 +724,7 @@ TEST(ApiRouteFamilies, AnAddedFamilyAnswersItsRoutesAndDescribesThem) {
   Greetings greetings;
   EXPECT_EQ(h.call("GET", "/api/greetings").status, 404u);
   h.api.add_routes(greetings);
-  EXPECT_EQ(body_of(h.call("GET", "/api/greetings?name=drover")).at("hello").as_string(),
-            "drover");
+  EXPECT_EQ(body_of(h.call("GET", "/api/greetings?name=drover")).at("hello").as_string(), "drover");
   const auto wrong = h.call("POST", "/api/greetings");
   EXPECT_EQ(wrong.status, 405u);
   EXPECT_EQ(body_of(wrong).at("error").at("message").as_string(), "use GET");

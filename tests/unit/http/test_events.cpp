@@ -8,6 +8,7 @@
 
 #include "drover/http/event_stream.hpp"
 #include "unit/http/api_harness.hpp"
+#include "unit/server/memory_persistence.hpp"
 
 namespace drover::http::testing {
 namespace {
@@ -253,6 +254,40 @@ TEST_F(Events, MetricsCountOperationsByResultInPrometheusText) {
   EXPECT_TRUE(has("drover_notifications_total 0"));
   EXPECT_TRUE(has("drover_sends_total 0"));
   EXPECT_EQ(h.call("DELETE", "/metrics").status, 405u);
+}
+
+TEST_F(Events, MetricsShowTheStoreOnlyWhenTheServerHasOne) {
+  EXPECT_EQ(h.call("GET", "/metrics").body.find("drover_store_"), std::string::npos);
+  EXPECT_TRUE(boost::json::parse(h.call("GET", "/api/metrics").body).at("store").is_null());
+
+  server::testing::MemoryPersistence store;
+  h.server.set_persistence(&store);
+  h.register_device();
+  const auto text = h.call("GET", "/metrics").body;
+  EXPECT_NE(text.find("\ndrover_store_committed_changes_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ndrover_store_pending_changes 0\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE drover_store_failed_batches_total counter\n"), std::string::npos);
+  const auto json = boost::json::parse(h.call("GET", "/api/metrics").body);
+  EXPECT_EQ(json.at("store").at("committed").to_number<std::uint64_t>(), 1u);
+  EXPECT_EQ(json.at("store").at("dropped").to_number<std::uint64_t>(), 0u);
+  h.server.set_persistence(nullptr);
+}
+
+// Shards' store counts add up; a shard without a store adds nothing.
+TEST(MetricsValues, StoreCountsAreSummed) {
+  http::Metrics a, b, none;
+  a.store =
+      StoreStats{.committed = 3, .batches = 1, .failed_batches = 0, .dropped = 0, .pending = 2};
+  b.store =
+      StoreStats{.committed = 4, .batches = 2, .failed_batches = 1, .dropped = 5, .pending = 0};
+  none += a;
+  none += b;
+  ASSERT_TRUE(none.store.has_value());
+  EXPECT_EQ(none.store->committed, 7u);
+  EXPECT_EQ(none.store->batches, 3u);
+  EXPECT_EQ(none.store->failed_batches, 1u);
+  EXPECT_EQ(none.store->dropped, 5u);
+  EXPECT_EQ(none.store->pending, 2u);
 }
 
 // The Prometheus text format 0.0.4, read strictly: every line is a HELP, a TYPE or a sample

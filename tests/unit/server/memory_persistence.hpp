@@ -31,6 +31,7 @@ class MemoryPersistence final : public Persistence {
   void request_queued(const PersistedRequest& q) override { queued_[q.operation.id] = q; }
   void request_dequeued(OperationId id) override { queued_.erase(id); }
   void operation_ids_reserved(std::uint64_t next) override { next_id_ = next; }
+  StoreStats stats() const override { return {.committed = writes, .batches = writes}; }
 
   ServerState state() const {
     ServerState s;
