@@ -181,6 +181,16 @@ describe('the console of drover demo', () => {
     await page.close();
   });
 
+  test('the server page shows the metrics and how the store writes', async () => {
+    const {page, errors} = await openPage(browser, `${demo.url}/#/server`);
+    await page.waitForFunction(() => /^\d+$/.test(document.getElementById('m-registrations')?.textContent));
+    assert.ok(Number(await page.textContent('#m-registrations')) >= 3);
+    await page.waitForFunction(() => /Changes written\s*[1-9]/.test(document.getElementById('store-table')?.textContent));
+    assert.match(await page.textContent('#store-table'), /Changes dropped\s*0/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('every form field has a label; dark mode and a narrow screen', async () => {
     const {page, errors} = await openPage(browser, `${demo.url}/#/devices/demo-0`,
                                           {colorScheme: 'dark', viewport: {width: 390, height: 800}});

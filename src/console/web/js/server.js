@@ -1,6 +1,7 @@
 // The server's metrics as a dashboard: registrations, observations and queues, the rates of
 // registration events, notifications and Sends, and every operation with its results and
-// latency (from the histogram's buckets). Read from /api/metrics every two seconds.
+// latency (from the histogram's buckets), and how the store writes. Read from /api/metrics every
+// two seconds.
 import {api} from './api.js';
 import './plot.js';
 import {el, fill, number} from './ui.js';
@@ -31,6 +32,7 @@ export function render(main) {
                                  el('div', {class: 'label'}, label));
   const rates = el('tbody');
   const ops = el('tbody');
+  const store = el('tbody', {id: 'store-table'});
   const regPlot = document.createElement('drover-plot');
   regPlot.setAttribute('label', 'registered');
   const notePlot = document.createElement('drover-plot');
@@ -50,7 +52,8 @@ export function render(main) {
           el('section', {class: 'card'}, el('h2', {}, 'Operations through the API'),
              el('div', {class: 'table-wrap'}, el('table', {id: 'operations-table'},
                 el('thead', {}, el('tr', {}, ['Operation', 'Total', 'Results', 'Mean', 'p50', 'p99']
-                    .map((h) => el('th', {scope: 'col'}, h)))), ops)))));
+                    .map((h) => el('th', {scope: 'col'}, h)))), ops)))),
+       el('section', {class: 'card'}, el('h2', {}, 'Store'), el('table', {}, store)));
 
   let previous = null;
   async function poll() {
@@ -90,6 +93,14 @@ export function render(main) {
         }));
     if (!ops.children.length)
       fill(ops, el('tr', {}, el('td', {colspan: 6, class: 'muted'}, 'No operation yet.')));
+    // Failed or dropped writes mean a disk in trouble: shown as errors.
+    fill(store, m.store
+      ? [['Changes written', m.store.committed], ['Transactions', m.store.batches],
+         ['Waiting to be written', m.store.pending], ['Failed transactions (retried)', m.store.failed_batches],
+         ['Changes dropped', m.store.dropped]].map(([name, n], i) => el('tr', {},
+          el('td', {}, name),
+          el('td', {class: 'num'}, i >= 3 && n ? el('span', {class: 'badge error'}, number(n)) : number(n))))
+      : el('tr', {}, el('td', {class: 'muted'}, 'No store: this server keeps its state in memory only.')));
     const t = Date.now() / 1000;
     regPlot.push(t, m.registrations);
     if (previous) notePlot.push(t, rate(4));
