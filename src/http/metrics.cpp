@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <initializer_list>
 
 #include "drover/server/server.hpp"
 
@@ -27,6 +28,15 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
             std::uint64_t value) {
   metric_header(out, name, type, help);
   out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+// Metrics of one value each, without labels.
+struct Single {
+  std::string_view name, type, help;
+  std::uint64_t value;
+};
+void metrics(std::string& out, std::initializer_list<Single> list) {
+  for (const Single& m : list) metric(out, m.name, m.type, m.help, m.value);
 }
 
 // Shortest text that reads back as `v` (Prometheus takes Go float syntax: "0.25", "1e-05").
@@ -98,14 +108,14 @@ std::string prometheus_text(const Metrics& m) {
         .append("\"} ")
         .append(std::to_string(n))
         .append("\n");
-  metric(out, "drover_observations", "gauge", "Observations established or pending.",
-         m.observations);
-  metric(out, "drover_queued_requests", "gauge",
-         "Requests and observations waiting for a sleeping client.", m.queued_requests);
-  metric(out, "drover_operations_in_flight", "gauge",
-         "Operations in flight or queued in the server core.", m.operations_in_flight);
-  metric(out, "drover_api_pending_operations", "gauge",
-         "Operations started through the API and not completed yet.", m.api_pending);
+  metrics(out,
+          {{"drover_observations", "gauge", "Observations established or pending.", m.observations},
+           {"drover_queued_requests", "gauge",
+            "Requests and observations waiting for a sleeping client.", m.queued_requests},
+           {"drover_operations_in_flight", "gauge",
+            "Operations in flight or queued in the server core.", m.operations_in_flight},
+           {"drover_api_pending_operations", "gauge",
+            "Operations started through the API and not completed yet.", m.api_pending}});
   metric_header(out, "drover_api_operations_total", "counter",
                 "Operations started through the HTTP API, by operation and result (refused: the "
                 "server did not send it).");
@@ -154,16 +164,16 @@ std::string prometheus_text(const Metrics& m) {
   metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", m.sends);
   if (m.store) {
     const StoreStats& s = *m.store;
-    metric(out, "drover_store_committed_changes_total", "counter",
-           "Changes of the server's state written to its store.", s.committed);
-    metric(out, "drover_store_batches_total", "counter", "Transactions the store committed.",
-           s.batches);
-    metric(out, "drover_store_failed_batches_total", "counter",
-           "Transactions that failed (each is tried again).", s.failed_batches);
-    metric(out, "drover_store_dropped_changes_total", "counter",
-           "Changes dropped because too many waited to be written.", s.dropped);
-    metric(out, "drover_store_pending_changes", "gauge", "Changes waiting to be written.",
-           s.pending);
+    metrics(
+        out,
+        {{"drover_store_committed_changes_total", "counter",
+          "Changes of the server's state written to its store.", s.committed},
+         {"drover_store_batches_total", "counter", "Transactions the store committed.", s.batches},
+         {"drover_store_failed_batches_total", "counter",
+          "Transactions that failed (each is tried again).", s.failed_batches},
+         {"drover_store_dropped_changes_total", "counter",
+          "Changes dropped because too many waited to be written.", s.dropped},
+         {"drover_store_pending_changes", "gauge", "Changes waiting to be written.", s.pending}});
   }
   return out;
 }
