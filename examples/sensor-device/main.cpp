@@ -14,8 +14,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <memory>
 #include <random>
 #include <string>
@@ -40,6 +40,13 @@ struct Options {
   double send_interval = 30;
   double duration = 0;  // 0: until a signal
 };
+
+// One line on stdout, flushed (a test reads it while the device runs). stdio rather than
+// iostream: iostream's locale machinery would be most of the program's size.
+void say(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
 
 coap::Duration seconds(double s) {
   return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
@@ -109,7 +116,7 @@ class SensorDevice {
     (void)client_.add_object(3303);
     (void)client_.add_instance(3303, 0, std::make_unique<client::TemperatureSensor>(21.0), now);
     if (!client_.add_object(kSamplingControl)) {
-      std::cerr << "object " << kSamplingControl << " has no definition\n";
+      std::fprintf(stderr, "object %u has no definition\n", unsigned{kSamplingControl});
       return false;
     }
     auto control = std::make_unique<SamplingControl>();
@@ -120,13 +127,13 @@ class SensorDevice {
     account.uri = o.server;
     account.lifetime = 300;  // an Update every few minutes
     if (const auto added = client_.add_server(account, now); !added) {
-      std::cerr << "--server " << o.server << ": " << client::to_string(added.error()) << "\n";
+      say("--server " + o.server + ": " + std::string(client::to_string(added.error())));
       return false;
     }
     loop_.set_after_input([this] { handle_events(); });
     coap::PeerAddress any;  // an ephemeral port on every address
     if (const auto ec = loop_.open(any)) {
-      std::cerr << "cannot open a UDP socket: " << ec.message() << "\n";
+      say("cannot open a UDP socket: " + ec.message());
       return false;
     }
     client_.start(now);
@@ -175,23 +182,22 @@ class SensorDevice {
     client::ClientEvent event;
     while (client_.poll_event(event)) {
       if (const auto* r = std::get_if<client::Registered>(&event)) {
-        std::cout << "registered at /" << r->location << std::endl;
+        say("registered at /" + r->location);
       } else if (const auto* f = std::get_if<client::RegistrationFailed>(&event)) {
-        std::cout << "registration failed: " << f->reason << std::endl;
+        say("registration failed: " + f->reason);
       } else if (std::holds_alternative<client::Deregistered>(event)) {
-        std::cout << "deregistered" << std::endl;
+        say("deregistered");
         if (client_.idle()) io_.stop();
       } else if (const auto* w = std::get_if<client::WriteApplied>(&event)) {
         for (const auto& p : w->paths) {
-          std::cout << "written: " << p.to_string() << std::endl;
+          say("written: " + p.to_string());
           if (p == lwm2m::Path(kSamplingControl, 0, 0)) schedule_sample();  // the new period
         }
       } else if (const auto* s = std::get_if<client::RequestServed>(&event)) {
-        std::cout << lwm2m::to_string(s->operation) << " " << s->path.to_string() << " -> "
-                  << s->code.to_string() << std::endl;
+        say(std::string(lwm2m::to_string(s->operation)) + " " + s->path.to_string() + " -> " +
+            s->code.to_string());
       } else if (const auto* c = std::get_if<client::SendCompleted>(&event)) {
-        std::cout << "send answered " << (c->code.is_empty() ? "(timeout)" : c->code.to_string())
-                  << std::endl;
+        say("send answered " + (c->code.is_empty() ? "(timeout)" : c->code.to_string()));
       }
     }
     if (control_->reset_requested) {
@@ -240,8 +246,8 @@ bool parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
-    std::cerr << "usage: sensor-device coap://HOST:PORT [--endpoint NAME] [--send-interval S] "
-                 "[--duration S] [--ddf FILE]\n";
+    say("usage: sensor-device coap://HOST:PORT [--endpoint NAME] [--send-interval S] "
+        "[--duration S] [--ddf FILE]");
     return 2;
   }
 
@@ -249,7 +255,7 @@ int main(int argc, char** argv) {
   auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);
   auto ddf = lwm2m::load_ddf_file(o.ddf);
   if (!ddf.ok()) {
-    std::cerr << ddf.error << "\n";
+    say(ddf.error);
     return 1;
   }
   for (auto& def : ddf.objects) objects->add(std::move(def));

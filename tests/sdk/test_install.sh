@@ -20,8 +20,10 @@ ls "$PREFIX"/lib/libdrover_client.a "$PREFIX"/lib/libdrover_server.a >/dev/null 
 pass "cmake --install puts headers, libraries and the package configuration under the prefix"
 
 # Only the prefix: no path into this source tree or build (the examples' sources aside).
+# ccache with paths relative to $WORK: a later run's temporary prefix hits the same entries.
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+command -v ccache >/dev/null &&
+  launcher=("-DCMAKE_CXX_COMPILER_LAUNCHER=cmake;-E;env;CCACHE_BASEDIR=$WORK;CCACHE_NOHASHDIR=1;ccache")
 timeout 60 cmake -S "$SOURCE/examples" -B "$WORK/examples" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_COMPILER=g++-12 -DCMAKE_PREFIX_PATH="$PREFIX" "${launcher[@]}" \
   >"$WORK/configure.out" 2>&1 || fail "configuring examples/: $(tail -20 "$WORK/configure.out")"
