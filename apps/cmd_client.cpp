@@ -37,8 +37,9 @@ struct ClientCommandOptions {
 
 constexpr std::string_view who = "client";
 
-// Files the process needs besides the devices' sockets (one each): standard streams, the event
-// loop's epoll and timer descriptors, the signal pipe, and some slack for libraries.
+// Files the process needs besides the devices' sockets (one each towards a server not on
+// loopback): standard streams, the event loop's epoll and timer descriptors, the signal pipe, and
+// some slack for libraries.
 constexpr std::uint64_t reserved_files = 64;
 
 coap::Duration seconds(double s) {

@@ -50,8 +50,9 @@ struct DatagramHub::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t timer_generation = 0;
   std::vector<Member> members;
   std::unordered_map<coap::PeerAddress, MemberId> by_address;
-  std::vector<Due> due;         // min-heap of the members' next expiries
-  std::vector<MemberId> dirty;  // members to pump
+  std::vector<Due> due;               // min-heap of the members' next expiries
+  std::vector<MemberId> dirty;        // members to pump
+  std::vector<MemberId> pumping_now;  // the round pump_dirty is in (its capacity kept)
   std::optional<MemberId> pumping;
   bool flush_posted = false;
   bool waiting_writable = false;
@@ -154,14 +155,14 @@ struct DatagramHub::Impl : std::enable_shared_from_this<Impl> {
     dirty.push_back(id);
   }
 
+  // Members marked while these are pumped (a blocked socket) wait for the next round.
   void pump_dirty() {
-    std::vector<MemberId> batch;
-    batch.swap(dirty);
-    for (const MemberId id : batch) {
+    pumping_now.swap(dirty);
+    for (const MemberId id : pumping_now) {
       members[id].dirty = false;
       pump(id);
     }
-    if (dirty.empty()) dirty.swap(batch), dirty.clear();  // keeps the capacity
+    pumping_now.clear();
   }
 
   void pump(MemberId id) {
