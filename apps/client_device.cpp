@@ -188,7 +188,12 @@ bool DeviceFleet::shares_socket(const coap::PeerAddress& server) {
 
 std::error_code DeviceFleet::add_to_hub(SimulatedDevice& device) {
   if (!hub_) {
-    auto hub = std::make_unique<transport::DatagramHub>(io_);
+    // The answers to a whole fleet's Registers or De-registers come in one burst to this one
+    // socket: buffers of a server's size (the kernel caps them at net.core.[rw]mem_max).
+    transport::DatagramLoopConfig config;
+    config.socket.receive_buffer_bytes = 4 * 1024 * 1024;
+    config.socket.send_buffer_bytes = 4 * 1024 * 1024;
+    auto hub = std::make_unique<transport::DatagramHub>(io_, config);
     if (auto ec = hub->open(coap::PeerAddress::v4({0, 0, 0, 0}, 0))) return ec;
     hub->set_error_handler([](std::string_view what, std::error_code ec) {
       log_line("client", std::string(what) + " error: " + ec.message());

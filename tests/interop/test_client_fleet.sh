@@ -55,7 +55,7 @@ grep -q "fleet-299: LwM2M 1.1 client on 127.1.1.43:$port," "$WORK/client.log" ||
 pass "$COUNT devices of one drover client process (128 files allowed) registered with drover server, each from its own address on one socket"
 
 kill -INT "$CLIENT_PID"
-wait_count 0 || fail "the devices did not all de-register on SIGINT"
+wait_count 0 || fail "the devices did not all de-register on SIGINT: $(tail -5 "$WORK/client.log")"
 timeout 30 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not exit after SIGINT"
 grep -q 'all devices de-registered' "$WORK/client.log" || fail "the client did not report the de-registrations"
 pass "SIGINT de-registers all $COUNT devices and the client exits"
