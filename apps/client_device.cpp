@@ -86,11 +86,10 @@ std::string describe(const client::ClientEvent& event) {
 
 }  // namespace
 
-SimulatedDevice::SimulatedDevice(boost::asio::io_context& io, DeviceOptions options)
+SimulatedDevice::SimulatedDevice(DeviceOptions options)
     : options_(std::move(options)),
       client_(client_config(options_)),
-      loop_(io, client_),
-      random_(options_.seed) {
+      random_(static_cast<std::minstd_rand::result_type>(options_.seed)) {
   const auto now = transport::DatagramLoop::now();
   client::DeviceInfo info;
   info.serial_number = options_.endpoint;
@@ -120,21 +119,12 @@ SimulatedDevice::SimulatedDevice(boost::asio::io_context& io, DeviceOptions opti
   account.lifetime = options_.lifetime;
   account.queue_mode = options_.queue_mode;
   (void)client_.add_server(account, now);
-
-  loop_.set_error_handler([this](std::string_view what, std::error_code ec) {
-    log(std::string(what) + " error: " + ec.message());
-  });
-  loop_.set_after_input([this] { drain_events(); });
 }
 
-std::error_code SimulatedDevice::start() {
-  coap::PeerAddress local;  // any address, ephemeral port, the server's family
-  local.v6 = options_.server.v6;
-  if (auto ec = loop_.open(local)) return ec;
+void SimulatedDevice::start(const coap::PeerAddress& local) {
   log("LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
-      loop_.local_address().to_string() + ", registering with " + options_.server_uri +
-      " (lifetime " + std::to_string(options_.lifetime) + " s" +
-      (options_.queue_mode ? ", queue mode)" : ")"));
+      local.to_string() + ", registering with " + options_.server_uri + " (lifetime " +
+      std::to_string(options_.lifetime) + " s" + (options_.queue_mode ? ", queue mode)" : ")"));
   const auto now = transport::DatagramLoop::now();
   client_.start(now);
   if (options_.send_interval > 0)
@@ -142,8 +132,7 @@ std::error_code SimulatedDevice::start() {
                               std::chrono::duration_cast<coap::Duration>(
                                   std::chrono::duration<double>(options_.send_interval)),
                               now);
-  loop_.flush_soon();
-  return {};
+  flush_();
 }
 
 void SimulatedDevice::sample() {
@@ -154,20 +143,16 @@ void SimulatedDevice::sample() {
   if (auto* sensor = client_.instance_as<client::TemperatureSensor>(3303, 0))
     sensor->record(temperature_);
   client_.value_changed(lwm2m::Path(3303, 0), transport::DatagramLoop::now());
-  loop_.flush_soon();
+  flush_();
 }
 
 void SimulatedDevice::stop() {
   client_.deregister(transport::DatagramLoop::now());
-  loop_.flush_soon();
+  flush_();
 }
 
 bool SimulatedDevice::done() const {
   return client_.idle();
-}
-
-void SimulatedDevice::close() {
-  loop_.close();
 }
 
 void SimulatedDevice::log(std::string_view text) const {
@@ -190,8 +175,62 @@ DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_sec
 }
 
 std::error_code DeviceFleet::add(DeviceOptions options) {
-  devices_.push_back(std::make_unique<SimulatedDevice>(io_, std::move(options)));
-  return devices_.back()->start();
+  const bool loopback = shares_socket(options.server);
+  auto device = std::make_unique<SimulatedDevice>(std::move(options));
+  if (auto ec = loopback ? add_to_hub(*device) : add_with_socket(*device)) return ec;
+  devices_.push_back(std::move(device));
+  return {};
+}
+
+bool DeviceFleet::shares_socket(const coap::PeerAddress& server) {
+  return !server.v6 && server.ip[0] == 127;
+}
+
+std::error_code DeviceFleet::add_to_hub(SimulatedDevice& device) {
+  if (!hub_) {
+    // The answers to a whole fleet's Registers or De-registers come in one burst to this one
+    // socket: buffers of a server's size (the kernel caps them at net.core.[rw]mem_max).
+    transport::DatagramLoopConfig config;
+    config.socket.receive_buffer_bytes = 4 * 1024 * 1024;
+    config.socket.send_buffer_bytes = 4 * 1024 * 1024;
+    auto hub = std::make_unique<transport::DatagramHub>(io_, config);
+    if (auto ec = hub->open(coap::PeerAddress::v4({0, 0, 0, 0}, 0))) return ec;
+    hub->set_error_handler([](std::string_view what, std::error_code ec) {
+      log_line("client", std::string(what) + " error: " + ec.message());
+    });
+    hub_ = std::move(hub);
+  }
+  constexpr std::uint32_t first = 0x7f010000;  // 127.1.0.0, as the load generator's clients
+  const auto n = static_cast<std::uint32_t>(devices_.size());
+  if (n > 0x7fffffff - first) return std::make_error_code(std::errc::address_not_available);
+  const std::uint32_t a = first + n;
+  const auto address =
+      coap::PeerAddress::v4({127, static_cast<std::uint8_t>(a >> 16),
+                             static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)},
+                            0);
+  const auto member = hub_->add(device.core(), address, [&device] { device.drain_events(); });
+  if (!member) return std::make_error_code(std::errc::address_in_use);
+  device.set_flush([hub = hub_.get(), id = *member] { hub->flush_soon(id); });
+  device.start(hub_->address_of(*member));
+  return {};
+}
+
+std::error_code DeviceFleet::add_with_socket(SimulatedDevice& device) {
+  // A device's own socket needs no batches as large as a server's.
+  transport::DatagramLoopConfig config;
+  config.socket.batch_size = 4;
+  auto loop = std::make_unique<transport::DatagramLoop>(io_, device.core(), config);
+  coap::PeerAddress local;  // any address, ephemeral port, the server's family
+  local.v6 = device.options().server.v6;
+  if (auto ec = loop->open(local)) return ec;
+  loop->set_error_handler([&device](std::string_view what, std::error_code ec) {
+    log_line(device.endpoint(), std::string(what) + " error: " + ec.message());
+  });
+  loop->set_after_input([&device] { device.drain_events(); });
+  device.set_flush([l = loop.get()] { l->flush_soon(); });
+  device.start(loop->local_address());
+  loops_.push_back(std::move(loop));
+  return {};
 }
 
 void DeviceFleet::stop(coap::Duration timeout, std::function<void(bool)> finished) {
@@ -218,15 +257,17 @@ void DeviceFleet::close() {
   sampler_.cancel();
   done_check_.cancel();
   give_up_.cancel();
-  for (auto& d : devices_) d->close();
+  for (auto& l : loops_) l->close();
+  if (hub_) hub_->close();
 }
 
 void DeviceFleet::every(boost::asio::steady_timer& timer, coap::Duration interval,
                         std::function<bool()> tick) {
   timer.expires_after(interval);
-  timer.async_wait([this, &timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
-    if (!ec && tick()) every(timer, interval, tick);
-  });
+  timer.async_wait(
+      [this, &timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
+        if (!ec && tick()) every(timer, interval, tick);
+      });
 }
 
 }  // namespace drover::apps

@@ -1,18 +1,20 @@
 // A simulated LwM2M device for `drover client`: a client::Client with the standard objects, a
-// temperature sensor that drifts, its own UDP socket on the shared event loop, and log lines for
-// what happens.
+// temperature sensor that drifts, and log lines for what happens. The devices of a process talking
+// to a server on IPv4 loopback share one socket (a transport::DatagramHub), each at its own
+// 127.x.y.z address; towards any other server each device has a socket of its own.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "drover/client/client.hpp"
+#include "drover/transport/datagram_hub.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
 namespace boost::asio {
@@ -35,26 +37,29 @@ struct DeviceOptions {
 
 class SimulatedDevice {
  public:
-  SimulatedDevice(boost::asio::io_context& io, DeviceOptions options);
+  explicit SimulatedDevice(DeviceOptions options);
 
-  // Binds an ephemeral port of the server's address family and starts registering.
-  std::error_code start();
+  client::Client& core() { return client_; }
+  // How the device has its transmits sent after calls made outside the transport's handlers.
+  void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
+  // Starts registering; `local` is the address the device sends from, for the log.
+  void start(const coap::PeerAddress& local);
   // A new temperature reading (a random walk around 21 °C).
   void sample();
   // De-registers; done() tells when the De-register is answered or gave up.
   void stop();
   bool done() const;
-  void close();
+  void drain_events();
   const std::string& endpoint() const { return options_.endpoint; }
+  const DeviceOptions& options() const { return options_; }
 
  private:
   void log(std::string_view text) const;
-  void drain_events();
 
   DeviceOptions options_;
   client::Client client_;
-  transport::DatagramLoop loop_;
-  std::mt19937_64 random_;
+  std::function<void()> flush_;
+  std::minstd_rand random_;  // a few bytes: a process may hold 100,000 devices
   double temperature_ = 21.0;
 };
 
@@ -64,8 +69,11 @@ class DeviceFleet {
  public:
   DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds);
 
-  // Creates a device and starts registering it.
+  // Creates a device and starts registering it. Devices of a server on IPv4 loopback share one
+  // socket, the fleet's i-th device at 127.1.0.0 + i.
   std::error_code add(DeviceOptions options);
+  // Whether devices of `server` share the fleet's one socket (a server on IPv4 loopback).
+  static bool shares_socket(const coap::PeerAddress& server);
   // De-registers every device; `finished(all_answered)` runs once every De-register is answered,
   // or when `timeout` has passed.
   void stop(coap::Duration timeout, std::function<void(bool all_answered)> finished);
@@ -74,8 +82,13 @@ class DeviceFleet {
  private:
   void every(boost::asio::steady_timer& timer, coap::Duration interval, std::function<bool()> tick);
 
+  std::error_code add_to_hub(SimulatedDevice& device);
+  std::error_code add_with_socket(SimulatedDevice& device);
+
   boost::asio::io_context& io_;
   std::vector<std::unique_ptr<SimulatedDevice>> devices_;
+  std::unique_ptr<transport::DatagramHub> hub_;                  // devices of loopback servers
+  std::vector<std::unique_ptr<transport::DatagramLoop>> loops_;  // a socket per other device
   boost::asio::steady_timer sampler_;
   boost::asio::steady_timer done_check_;
   boost::asio::steady_timer give_up_;

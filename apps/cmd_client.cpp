@@ -37,8 +37,9 @@ struct ClientCommandOptions {
 
 constexpr std::string_view who = "client";
 
-// Files the process needs besides the devices' sockets (one each): standard streams, the event
-// loop's epoll and timer descriptors, the signal pipe, and some slack for libraries.
+// Files the process needs besides the devices' sockets (one each towards a server not on
+// loopback): standard streams, the event loop's epoll and timer descriptors, the signal pipe, and
+// some slack for libraries.
 constexpr std::uint64_t reserved_files = 64;
 
 coap::Duration seconds(double s) {
@@ -68,9 +69,10 @@ int run_client(const ClientCommandOptions& o) {
     return 2;
   }
 
+  const bool shared_socket = DeviceFleet::shares_socket(*server);
   const OpenFileLimit files = raise_open_file_limit();
   const std::uint64_t fit = files.soft > reserved_files ? files.soft - reserved_files : 0;
-  if (o.count > fit) {
+  if (!shared_socket && o.count > fit) {
     log_line(who, "--count " + std::to_string(o.count) + ": each device needs a socket, and this " +
                       "process may open " + std::to_string(files.soft) +
                       " files (RLIMIT_NOFILE, hard limit " + std::to_string(files.hard) + "); " +
@@ -144,8 +146,9 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 0xFFFFFFFFu));
   cmd->add_option("--count", o->count,
-                  "Number of devices, each with its own socket: at most the open-file limit "
-                  "(RLIMIT_NOFILE, raised to its hard limit) less " +
+                  "Number of devices. With a server on 127.x.y.z they share one socket, device i "
+                  "sending from 127.1.0.0 + i; otherwise each has a socket of its own, so at most "
+                  "the open-file limit (RLIMIT_NOFILE, raised to its hard limit) less " +
                       std::to_string(reserved_files))
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -37,12 +37,25 @@ function(drover_layer_root target layer)
   set(DROVER_LAYER_ROOT ${root} PARENT_SCOPE)
 endfunction()
 
+# Installs a layer's library and public headers; in the package (cmake/DroverConfig.cmake.in)
+# and in this build alike the library is Drover::<layer>, "/" spelled "_" (Drover::lwm2m_model).
+function(drover_install_layer target layer)
+  string(REPLACE "/" "_" name ${layer})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${name})
+  add_library(Drover::${name} ALIAS ${target})
+  install(TARGETS ${target} EXPORT DroverTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/drover/${layer}/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/drover/${layer})
+endfunction()
+
 # The header-only utilities every layer may use.
 add_library(drover_util INTERFACE)
 drover_layer_root(drover_util util)
 target_include_directories(drover_util INTERFACE
-  $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:include>)
+  $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+target_compile_features(drover_util INTERFACE cxx_std_20)
 set_property(GLOBAL PROPERTY DROVER_LAYER_DEPS_drover_util "")
+drover_install_layer(drover_util util)
 
 # drover_library(NAME <target> LAYER <include/drover subfolder> DIR <dir> [DEPS ...]
 # [SOURCES ...]): a library from every .cpp in DIR, and SOURCES (generated ones). Its private
@@ -57,8 +70,11 @@ function(drover_library)
   add_library(${ARG_NAME} STATIC ${sources})
   drover_layer_root(${ARG_NAME} ${ARG_LAYER})
   target_include_directories(${ARG_NAME} PUBLIC
-    $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:include>)
-  target_link_libraries(${ARG_NAME} PUBLIC drover_options drover_util ${ARG_DEPS})
+    $<BUILD_INTERFACE:${DROVER_LAYER_ROOT}> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  # The project's warnings apply to what builds here (tests, programs, examples in this tree),
+  # not to the code of those who install the package.
+  target_link_libraries(${ARG_NAME} PUBLIC $<BUILD_INTERFACE:drover_options> drover_util ${ARG_DEPS})
+  drover_install_layer(${ARG_NAME} ${ARG_LAYER})
   set_property(GLOBAL PROPERTY DROVER_LAYER_DEPS_${ARG_NAME} ${ARG_DEPS})
   set_property(GLOBAL PROPERTY DROVER_LAYER_DIR_${ARG_NAME} ${ARG_DIR})
 endfunction()

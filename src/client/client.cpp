@@ -128,6 +128,25 @@ std::string join_segments(const std::vector<std::string>& segments) {
 }
 
 // ---------------------------------------------------------------------------------------------
+coap::EngineConfig device_engine_config() {
+  coap::EngineConfig e;
+  e.max_peers = 2 * default_max_servers;  // the servers, and room for one coming and one going
+  e.max_exchanges = 64;
+  e.max_exchanges_per_peer = 16;
+  e.max_queued_requests_per_peer = 8;
+  e.max_dedup_entries = 256;
+  e.max_dedup_entries_per_peer = 64;
+  e.max_observations = 8;  // the client role of CoAP: an LwM2M client observes nothing
+  e.max_observers = default_max_servers * default_max_observations_per_server;
+  e.max_observers_per_peer = default_max_observations_per_server;
+  e.max_pending_transmits = 256;
+  e.max_pending_events = 256;
+  e.max_block_transfers = 4;
+  e.max_block_transfers_per_peer = 2;
+  e.max_body_size = 64 * 1024;
+  return e;
+}
+
 std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion version) {
   auto registry = std::make_shared<lwm2m::ObjectRegistry>();
   lwm2m::add_builtin_objects(*registry);

@@ -95,7 +95,8 @@ wait_http_api() {
   local i
   HTTP=
   for i in $(seq 1 100); do
-    HTTP=$(sed -nE 's/.*HTTP API on (https?:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$1")
+    # The log may not exist yet: the background process opens it.
+    HTTP=$(sed -nE 's/.*HTTP API on (https?:\/\/127\.0\.0\.1:[0-9]+)\/api\/clients.*/\1/p' "$1" 2>/dev/null || true)
     [[ -n $HTTP ]] && return 0
     kill -0 "$2" 2>/dev/null || fail "the server exited before its HTTP API was up"
     sleep 0.1

@@ -59,7 +59,7 @@ unset DROVER_COAP_PORT DROVER_HTTP_PORT
 LOG=$WORK/readme.log
 started "$LOG" "$README_PID"
 for n in 0 1 2; do
-  wait_log "$LOG" "$README_PID" "registered demo-$n at /rd/[a-z0-9]+ from 127\.0\.0\.1:[0-9]+" ||
+  wait_log "$LOG" "$README_PID" "registered demo-$n at /rd/[a-z0-9]+ from 127\.1\.0\.$n:[0-9]+" ||
     fail "demo-$n did not register"
 done
 clients=$(timeout 10 curl -sS "$HTTP/api/clients")

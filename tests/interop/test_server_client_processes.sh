@@ -21,10 +21,10 @@ start client "$DROVER" client --endpoint proc --server "coap://127.0.0.1:$PORT" 
 CLIENT_PID=$LAST_PID
 
 for n in 0 1 2; do
-  wait_log "registered proc-$n at /rd/[a-z0-9]+ from 127\.0\.0\.1:[0-9]+, lwm2m 1\.1" ||
+  wait_log "registered proc-$n at /rd/[a-z0-9]+ from 127\.1\.0\.$n:[0-9]+, lwm2m 1\.1" ||
     fail "proc-$n did not register"
 done
-pass "three simulated devices registered with drover server"
+pass "three simulated devices registered with drover server, each from its own address"
 
 for n in 0 1 2; do
   wait_log "send from proc-$n .*3303/0/5700" || fail "no Send from proc-$n"

@@ -84,8 +84,8 @@
 #include "drover/lwm2m/formats/content_format.hpp"
 #include "drover/lwm2m/model/path.hpp"
 #include "drover/lwm2m/model/registry.hpp"
-#include "drover/lwm2m/protocol/registration.hpp"
 #include "drover/lwm2m/protocol/operation.hpp"
+#include "drover/lwm2m/protocol/registration.hpp"
 #include "drover/util/result.hpp"
 
 namespace drover::client {
@@ -102,8 +102,16 @@ enum class RootLinkFormats : std::uint8_t {
   All,        // `ct="60 110 112"`: every optional format the client has (and 11544 from 1.2)
 };
 
+// The CoAP engine's bounds sized for a device (EngineConfig's defaults are a server's): a few
+// servers as peers, a few exchanges, observers for max_observations_per_server on max_servers,
+// dedup and block-wise state for what a few servers send in EXCHANGE_LIFETIME. The tables grow
+// on use up to these bounds, so they cap what a hostile or busy server can make a device hold.
+coap::EngineConfig device_engine_config();
+inline constexpr std::size_t default_max_servers = 8;
+inline constexpr std::size_t default_max_observations_per_server = 64;
+
 struct ClientConfig {
-  coap::EngineConfig engine;
+  coap::EngineConfig engine = device_engine_config();
   // Seeds the engine's tokens and message IDs. Production code seeds it from the OS.
   std::uint64_t random_seed = 0;
 
@@ -118,7 +126,8 @@ struct ClientConfig {
   // nullopt: Preferred for LwM2M 1.1, All for 1.2.
   std::optional<RootLinkFormats> root_link_formats;
   // Object definitions. Clients in one process (a simulator's devices) share one registry from
-  // make_object_registry instead of holding a copy each (about 300 KB); null: the client makes its own.
+  // make_object_registry instead of holding a copy each (about 300 KB); null: the client makes its
+  // own.
   std::shared_ptr<lwm2m::ObjectRegistry> objects;
 
   // Queue mode: how long the client listens after its last exchange with a server
@@ -133,8 +142,9 @@ struct ClientConfig {
   std::function<double()> wall_clock;
 
   // Bounds.
-  std::size_t max_servers = 8;
-  std::size_t max_observations_per_server = 64;     // more Observe requests are answered unobserved
+  std::size_t max_servers = default_max_servers;
+  // More Observe requests are answered unobserved.
+  std::size_t max_observations_per_server = default_max_observations_per_server;
   std::size_t max_attribute_sets_per_server = 256;  // Write-Attributes past it: 5.03
   std::size_t max_instances = 1024;                 // all objects; Create past it: 5.03
   std::size_t max_pending_events = 1024;            // older events are dropped (counted)

@@ -657,3 +657,35 @@ TEST_F(Dm, TruncatedWriteIsAnsweredRequestEntityTooLarge) {
 
 }  // namespace
 }  // namespace drover::client::testing
+
+namespace drover::client::testing {
+namespace {
+
+// The client's CoAP engine is bounded for a device by default (device_engine_config): a Write
+// whose body passes 64 KiB is refused with 4.13 as its blocks arrive; one below the bound is
+// reassembled and reaches the object checks.
+TEST_F(Dm, WriteBodiesPastTheDeviceBoundAreRefusedAsTooLarge) {
+  const auto write = [&](std::size_t size) {
+    Message m = request(codes::Put, "/3/0/14");
+    m.set_uint_option(coap::options::ContentFormat, 0);  // text/plain
+    m.set_payload(std::string(size, '+'));
+    return h.send(std::move(m));
+  };
+  const auto small = write(60 * 1024);
+  const auto response = h.take_response(small);
+  ASSERT_TRUE(response.has_value());
+  EXPECT_NE(response->code, codes::RequestEntityTooLarge);
+
+  const auto large = write(65 * 1024);
+  bool refused = false;
+  for (const auto& event : h.server().events) {
+    if (const auto* f = std::get_if<coap::RequestFailed>(&event); f && f->request == large)
+      refused = f->reason == coap::FailureReason::RequestTooLarge;
+    if (const auto* r = std::get_if<coap::ResponseReceived>(&event); r && r->request == large)
+      refused = r->response.code == codes::RequestEntityTooLarge;
+  }
+  EXPECT_TRUE(refused);
+}
+
+}  // namespace
+}  // namespace drover::client::testing

@@ -1,0 +1,289 @@
+// A minimal LwM2M sensor device on the Drover client library: Device (3), Temperature (3303)
+// with a value that changes, and an object of its own, Sampling Control (32769), defined by the
+// DDF file beside this program. It registers with one server, samples the temperature every
+// Sampling Period seconds (a server may write it), Sends the temperature on a timer, and
+// de-registers on SIGINT/SIGTERM or after --duration.
+//
+//   sensor-device coap://127.0.0.1:5683 [--endpoint NAME] [--send-interval S] [--duration S]
+//                 [--ddf FILE]
+//
+// docs/client-guide.md walks through this program.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "drover/client/client.hpp"
+#include "drover/lwm2m/model/ddf.hpp"
+#include "drover/transport/datagram_loop.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace drover;
+using namespace std::chrono_literals;
+
+constexpr std::uint16_t kSamplingControl = 32769;
+
+struct Options {
+  std::string server;
+  std::string endpoint = "sensor-device";
+  std::string ddf = SENSOR_DEVICE_DDF;  // the copy of sampling-control.xml beside the program
+  double send_interval = 30;
+  double duration = 0;  // 0: until a signal
+};
+
+// One line on stdout, flushed (a test reads it while the device runs). stdio rather than
+// iostream: iostream's locale machinery would be most of the program's size.
+void say(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+coap::Duration seconds(double s) {
+  return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
+}
+
+// /32769/0: the sampling period is the application's setting, written by servers; Samples Taken
+// is read live; Reset Statistics is an Execute. The Client has checked types, ranges (1..3600)
+// and operations against the DDF before it calls these.
+class SamplingControl : public client::ObjectInstance {
+ public:
+  std::int64_t period = 5;
+  std::int64_t samples = 0;
+  std::string label = "lab";
+  bool reset_requested = false;
+
+  std::vector<std::uint16_t> resources() const override { return {0, 1, 2, 3}; }
+
+  client::Outcome read(std::uint16_t rid, lwm2m::ResourceNode& out) override {
+    switch (rid) {
+      case 0:
+        out.value = lwm2m::Value(period);
+        break;
+      case 1:
+        out.value = lwm2m::Value(samples);
+        break;
+      case 3:
+        out.value = lwm2m::Value(label);
+        break;
+      default:
+        return client::Outcome::NotFound;
+    }
+    return client::Outcome::Ok;
+  }
+
+  client::Outcome write(std::uint16_t rid, const lwm2m::ResourceNode& value, bool) override {
+    if (rid == 0) {
+      period = value.value.get<std::int64_t>();
+      return client::Outcome::Ok;
+    }
+    if (rid == 3) {
+      label = value.value.get<std::string>();
+      return client::Outcome::Ok;
+    }
+    return client::Outcome::MethodNotAllowed;
+  }
+
+  client::Outcome execute(std::uint16_t rid, std::string_view) override {
+    if (rid != 2) return client::Outcome::MethodNotAllowed;
+    reset_requested = true;  // acted on after the answer, in the event loop
+    return client::Outcome::Ok;
+  }
+};
+
+class SensorDevice {
+ public:
+  SensorDevice(asio::io_context& io, client::ClientConfig config)
+      : io_(io), client_(std::move(config)), loop_(io, client_), sampler_(io), stopper_(io) {}
+
+  bool setup(const Options& o) {
+    const auto now = transport::DatagramLoop::now();
+    client::DeviceInfo info;
+    info.model_number = "sensor-device";
+    info.serial_number = o.endpoint;
+    info.device_type = "temperature sensor";
+    (void)client_.add_object(3);
+    (void)client_.add_instance(3, 0, std::make_unique<client::Device>(info), now);
+    (void)client_.add_object(3303);
+    (void)client_.add_instance(3303, 0, std::make_unique<client::TemperatureSensor>(21.0), now);
+    if (!client_.add_object(kSamplingControl)) {
+      std::fprintf(stderr, "object %u has no definition\n", unsigned{kSamplingControl});
+      return false;
+    }
+    auto control = std::make_unique<SamplingControl>();
+    control_ = control.get();
+    (void)client_.add_instance(kSamplingControl, 0, std::move(control), now);
+
+    client::ServerAccount account;
+    account.uri = o.server;
+    account.lifetime = 300;  // an Update every few minutes
+    if (const auto added = client_.add_server(account, now); !added) {
+      say("--server " + o.server + ": " + std::string(client::to_string(added.error())));
+      return false;
+    }
+    loop_.set_after_input([this] { handle_events(); });
+    coap::PeerAddress any;  // an ephemeral port on every address
+    if (const auto ec = loop_.open(any)) {
+      say("cannot open a UDP socket: " + ec.message());
+      return false;
+    }
+    client_.start(now);
+    client_.set_send_schedule({lwm2m::Path(3303, 0, 5700)}, seconds(o.send_interval), now);
+    loop_.flush_soon();
+    schedule_sample();
+    return true;
+  }
+
+  // De-registers, then stops the loop once the server answered (or after 5 s).
+  void stop() {
+    sampler_.cancel();
+    client_.deregister(transport::DatagramLoop::now());
+    loop_.flush_soon();
+    stopper_.expires_after(5s);
+    stopper_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) io_.stop();
+    });
+  }
+
+ private:
+  void schedule_sample() {
+    sampler_.expires_after(std::chrono::seconds(control_->period));
+    sampler_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      sample();
+      schedule_sample();
+    });
+  }
+
+  // A reading that changes: a slow sine around 21 °C with a little noise, one decimal.
+  void sample() {
+    const auto now = transport::DatagramLoop::now();
+    const double t = std::chrono::duration<double>(now.time_since_epoch()).count();
+    const double celsius =
+        std::round((21.0 + 2.0 * std::sin(t / 60.0) + noise_(random_)) * 10) / 10;
+    client_.instance_as<client::TemperatureSensor>(3303, 0)->record(celsius);
+    ++control_->samples;
+    // Observations of these paths notify according to their attributes (pmin, pmax, st ...).
+    client_.value_changed(lwm2m::Path(3303, 0), now);
+    client_.value_changed(lwm2m::Path(kSamplingControl, 0, 1), now);
+    loop_.flush_soon();
+  }
+
+  void handle_events() {
+    client::ClientEvent event;
+    while (client_.poll_event(event)) {
+      if (const auto* r = std::get_if<client::Registered>(&event)) {
+        say("registered at /" + r->location);
+      } else if (const auto* f = std::get_if<client::RegistrationFailed>(&event)) {
+        say("registration failed: " + f->reason);
+      } else if (std::holds_alternative<client::Deregistered>(event)) {
+        say("deregistered");
+        if (client_.idle()) io_.stop();
+      } else if (const auto* w = std::get_if<client::WriteApplied>(&event)) {
+        for (const auto& p : w->paths) {
+          say("written: " + p.to_string());
+          if (p == lwm2m::Path(kSamplingControl, 0, 0)) schedule_sample();  // the new period
+        }
+      } else if (const auto* s = std::get_if<client::RequestServed>(&event)) {
+        say(std::string(lwm2m::to_string(s->operation)) + " " + s->path.to_string() + " -> " +
+            s->code.to_string());
+      } else if (const auto* c = std::get_if<client::SendCompleted>(&event)) {
+        say("send answered " + (c->code.is_empty() ? "(timeout)" : c->code.to_string()));
+      }
+    }
+    if (control_->reset_requested) {
+      control_->reset_requested = false;
+      control_->samples = 0;
+      const auto now = transport::DatagramLoop::now();
+      (void)client_.instance(3303, 0)->execute(5605, "");  // Reset Min and Max Measured Values
+      client_.value_changed(lwm2m::Path(3303, 0), now);
+      client_.value_changed(lwm2m::Path(kSamplingControl, 0, 1), now);
+    }
+  }
+
+  asio::io_context& io_;
+  client::Client client_;
+  transport::DatagramLoop loop_;
+  asio::steady_timer sampler_;
+  asio::steady_timer stopper_;
+  SamplingControl* control_ = nullptr;
+  std::minstd_rand random_{std::random_device{}()};
+  std::normal_distribution<double> noise_{0.0, 0.1};
+};
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--endpoint" && has_value) {
+      o.endpoint = argv[++i];
+    } else if (arg == "--send-interval" && has_value) {
+      o.send_interval = std::atof(argv[++i]);
+    } else if (arg == "--duration" && has_value) {
+      o.duration = std::atof(argv[++i]);
+    } else if (arg == "--ddf" && has_value) {
+      o.ddf = argv[++i];
+    } else if (!arg.starts_with("--") && o.server.empty()) {
+      o.server = arg;
+    } else {
+      return false;
+    }
+  }
+  return !o.server.empty() && o.send_interval > 0 && o.duration >= 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse(argc, argv, o)) {
+    say("usage: sensor-device coap://HOST:PORT [--endpoint NAME] [--send-interval S] "
+        "[--duration S] [--ddf FILE]");
+    return 2;
+  }
+
+  // The built-in definitions (3, 3303 ...) and the device's own object from its DDF file.
+  auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);
+  auto ddf = lwm2m::load_ddf_file(o.ddf);
+  if (!ddf.ok()) {
+    say(ddf.error);
+    return 1;
+  }
+  for (auto& def : ddf.objects) objects->add(std::move(def));
+
+  client::ClientConfig config;
+  config.endpoint = o.endpoint;
+  config.objects = objects;
+  config.random_seed = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  config.wall_clock = [] {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+
+  asio::io_context io;
+  SensorDevice device(io, std::move(config));
+  if (!device.setup(o)) return 1;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) device.stop();
+  });
+  asio::steady_timer duration(io);
+  if (o.duration > 0) {
+    duration.expires_after(seconds(o.duration));
+    duration.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) device.stop();
+    });
+  }
+  io.run();
+  return 0;
+}
