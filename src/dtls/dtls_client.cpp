@@ -101,9 +101,7 @@ struct DtlsClient::Impl {
 
   void handshake(TimePoint now) {
     const gnutls_session_t s = session->get();
-    int code;
-    do code = gnutls_handshake(s);
-    while (code < 0 && code != GNUTLS_E_AGAIN && !gnutls_error_is_fatal(code));
+    const int code = detail::run_handshake(s);
     take_output();
     if (code == GNUTLS_E_AGAIN) {
       retransmit_at = session->retransmit_at(now);

@@ -115,10 +115,13 @@ struct DtlsServer::Impl {
   // ---- PSK and certificate callbacks (the session's pointer is the Impl).
   static int psk_key(gnutls_session_t session, const gnutls_datum_t* username,
                      gnutls_datum_t* key) {
-    const auto& self = *static_cast<const Impl*>(gnutls_session_get_ptr(session));
+    auto& self = *static_cast<Impl*>(gnutls_session_get_ptr(session));
     const auto found = self.credentials.store->psk_key(
         std::string_view(reinterpret_cast<const char*>(username->data), username->size));
-    if (!found || found->empty()) return -1;
+    if (!found || found->empty()) {
+      self.unknown_identity = true;
+      return -1;
+    }
     key->data = static_cast<unsigned char*>(gnutls_malloc(found->size()));
     if (!key->data) return -1;
     std::memcpy(key->data, found->data(), found->size());
@@ -253,9 +256,8 @@ struct DtlsServer::Impl {
   void handshake(PeerIt it, TimePoint now) {
     Peer& p = it->second;
     const gnutls_session_t s = p.session->get();
-    int code;
-    do code = gnutls_handshake(s);
-    while (code < 0 && code != GNUTLS_E_AGAIN && !gnutls_error_is_fatal(code));
+    unknown_identity = false;
+    const int code = detail::run_handshake(s);
     flush(it->first, *p.session);
     if (code == GNUTLS_E_AGAIN) {
       p.retransmit_at = p.session->retransmit_at(now);
@@ -278,7 +280,10 @@ struct DtlsServer::Impl {
   }
 
   void fail(PeerIt it, int code, TimePoint now) {
-    if (code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
+    if (unknown_identity) {  // RFC 4279 §2: rather than GnuTLS's internal_error
+      gnutls_alert_send(it->second.session->get(), GNUTLS_AL_FATAL, GNUTLS_A_UNKNOWN_PSK_IDENTITY);
+      flush(it->first, *it->second.session);
+    } else if (code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
       gnutls_alert_send_appropriate(it->second.session->get(), code);
       flush(it->first, *it->second.session);
     }
@@ -436,6 +441,7 @@ struct DtlsServer::Impl {
   std::optional<detail::CertificateCredentials> certificates;
   gnutls_datum_t cookie_key{};
   coap::PeerAddress cookie_peer;
+  bool unknown_identity = false;  // set by psk_key during the current gnutls_handshake call
 
   std::unordered_map<coap::PeerAddress, Peer> peers;
   std::size_t handshaking = 0;

@@ -114,6 +114,14 @@ Priorities::Priorities(const std::string& text) {
 
 Priorities::~Priorities() { gnutls_priority_deinit(priorities_); }
 
+int run_handshake(gnutls_session_t session) {
+  int code = gnutls_handshake(session);
+  // Warnings and interruptions: go on, a few times at most (each consumes input).
+  for (int i = 0; i < 4 && code < 0 && code != GNUTLS_E_AGAIN && !gnutls_error_is_fatal(code); ++i)
+    code = gnutls_handshake(session);
+  return code < 0 && !gnutls_error_is_fatal(code) ? GNUTLS_E_AGAIN : code;
+}
+
 std::optional<PeerIdentity> presented_identity(gnutls_session_t session) {
   unsigned count = 0;
   const gnutls_datum_t* list = gnutls_certificate_get_peers(session, &count);

@@ -77,6 +77,10 @@ class Priorities {
   gnutls_priority_t priorities_ = nullptr;
 };
 
+// gnutls_handshake until it needs input, completes or fails: a fatal error, 0, or GNUTLS_E_AGAIN
+// (also for records it dropped, such as one that fails its MAC).
+int run_handshake(gnutls_session_t session);
+
 // The peer's identity after a completed handshake (endpoint not set); nullopt when the peer did
 // not authenticate.
 std::optional<PeerIdentity> peer_identity(gnutls_session_t session);
