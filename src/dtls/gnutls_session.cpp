@@ -38,6 +38,7 @@ Session::~Session() { gnutls_deinit(session_); }
 void Session::set_timing(unsigned mtu, coap::Duration retransmit, coap::Duration total) {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
+  retransmit_ = retransmit;
   gnutls_dtls_set_mtu(session_, mtu);
   gnutls_dtls_set_timeouts(session_,
                            static_cast<unsigned>(duration_cast<milliseconds>(retransmit).count()),
@@ -45,7 +46,10 @@ void Session::set_timing(unsigned mtu, coap::Duration retransmit, coap::Duration
 }
 
 coap::TimePoint Session::retransmit_at(coap::TimePoint now) const {
-  return now + std::chrono::milliseconds(gnutls_dtls_get_timeout(session_));
+  // GnuTLS says 0 when it has nothing to send again before the peer's next flight (e.g. after
+  // dropping a record that failed its MAC): check again after the first timeout, not at once.
+  const unsigned ms = gnutls_dtls_get_timeout(session_);
+  return ms == 0 ? now + retransmit_ : now + std::chrono::milliseconds(ms);
 }
 
 ssize_t Session::push(gnutls_transport_ptr_t self, const void* data, size_t size) {

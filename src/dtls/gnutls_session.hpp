@@ -45,6 +45,7 @@ class Session {
 
   gnutls_session_t session_ = nullptr;
   std::span<const std::uint8_t> input_;
+  coap::Duration retransmit_ = std::chrono::seconds(1);
 };
 
 // gnutls_certificate_credentials_t with own keys (X.509 and/or raw public key) and trust anchors.
