@@ -119,7 +119,7 @@ struct DtlsServer::Impl {
     const auto found = self.credentials.store->psk_key(
         std::string_view(reinterpret_cast<const char*>(username->data), username->size));
     if (!found || found->empty()) {
-      self.unknown_identity = true;
+      self.alert = GNUTLS_A_UNKNOWN_PSK_IDENTITY;  // RFC 4279 §2, not GnuTLS's internal_error
       return -1;
     }
     key->data = static_cast<unsigned char*>(gnutls_malloc(found->size()));
@@ -130,15 +130,16 @@ struct DtlsServer::Impl {
   }
 
   static int verify_peer(gnutls_session_t session) {
-    const auto& self = *static_cast<const Impl*>(gnutls_session_get_ptr(session));
+    auto& self = *static_cast<Impl*>(gnutls_session_get_ptr(session));
     const auto id = detail::presented_identity(session);
-    if (!id) return GNUTLS_E_CERTIFICATE_ERROR;
-    if (id->kind == CredentialKind::RawPublicKey)  // trusted when the store knows the key
-      return self.credentials.store &&
-                     self.credentials.store->endpoint_of(id->kind, id->name)
-                 ? 0
-                 : GNUTLS_E_CERTIFICATE_ERROR;
-    return detail::verify_x509_chain(session, "");
+    const bool trusted =
+        id && (id->kind == CredentialKind::RawPublicKey  // trusted when the store knows the key
+                   ? self.credentials.store &&
+                         self.credentials.store->endpoint_of(id->kind, id->name).has_value()
+                   : detail::verify_x509_chain(session, "") == 0);
+    if (trusted) return 0;
+    self.alert = GNUTLS_A_BAD_CERTIFICATE;
+    return GNUTLS_E_CERTIFICATE_ERROR;
   }
 
   // ---- Transmits.
@@ -256,7 +257,7 @@ struct DtlsServer::Impl {
   void handshake(PeerIt it, TimePoint now) {
     Peer& p = it->second;
     const gnutls_session_t s = p.session->get();
-    unknown_identity = false;
+    alert.reset();
     const int code = detail::run_handshake(s);
     flush(it->first, *p.session);
     if (code == GNUTLS_E_AGAIN) {
@@ -280,8 +281,10 @@ struct DtlsServer::Impl {
   }
 
   void fail(PeerIt it, int code, TimePoint now) {
-    if (unknown_identity) {  // RFC 4279 §2: rather than GnuTLS's internal_error
-      gnutls_alert_send(it->second.session->get(), GNUTLS_AL_FATAL, GNUTLS_A_UNKNOWN_PSK_IDENTITY);
+    // RFC 5246 §7.4.6: a client that sends no certificate gets handshake_failure.
+    if (!alert && code == GNUTLS_E_NO_CERTIFICATE_FOUND) alert = GNUTLS_A_HANDSHAKE_FAILURE;
+    if (alert) {
+      gnutls_alert_send(it->second.session->get(), GNUTLS_AL_FATAL, *alert);
       flush(it->first, *it->second.session);
     } else if (code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
       gnutls_alert_send_appropriate(it->second.session->get(), code);
@@ -441,7 +444,8 @@ struct DtlsServer::Impl {
   std::optional<detail::CertificateCredentials> certificates;
   gnutls_datum_t cookie_key{};
   coap::PeerAddress cookie_peer;
-  bool unknown_identity = false;  // set by psk_key during the current gnutls_handshake call
+  // The alert a callback chose during the current gnutls_handshake call.
+  std::optional<gnutls_alert_description_t> alert;
 
   std::unordered_map<coap::PeerAddress, Peer> peers;
   std::size_t handshaking = 0;

@@ -26,7 +26,7 @@ std::string error_text(const char* what, int code) {
 }
 
 Session::Session(unsigned flags) {
-  check(gnutls_init(&session_, flags | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK), "gnutls_init");
+  check(gnutls_init(&session_, flags | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_ENABLE_RAWPK), "gnutls_init");
   gnutls_transport_set_ptr(session_, this);
   gnutls_transport_set_push_function(session_, &Session::push);
   gnutls_transport_set_pull_function(session_, &Session::pull);

@@ -22,7 +22,8 @@ namespace drover::dtls::detail {
 // pull, and every datagram it pushes is appended to `output` for the core to send.
 class Session {
  public:
-  // `flags`: GNUTLS_SERVER or GNUTLS_CLIENT (DATAGRAM and NONBLOCK are added).
+  // `flags`: GNUTLS_SERVER or GNUTLS_CLIENT (DATAGRAM, NONBLOCK and ENABLE_RAWPK are added; raw
+  // public keys are offered only when the priorities name them).
   explicit Session(unsigned flags);
   ~Session();
   Session(const Session&) = delete;
