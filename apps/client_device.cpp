@@ -89,7 +89,10 @@ std::string describe(const client::ClientEvent& event) {
 SimulatedDevice::SimulatedDevice(boost::asio::io_context& io, DeviceOptions options)
     : options_(std::move(options)),
       client_(client_config(options_)),
-      loop_(io, client_),
+      dtls_(options_.security ? std::make_unique<dtls::DtlsClient>(client_, options_.server,
+                                                                   *options_.security)
+                              : nullptr),
+      loop_(io, dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_),
       random_(options_.seed) {
   const auto now = transport::DatagramLoop::now();
   client::DeviceInfo info;
@@ -136,6 +139,7 @@ std::error_code SimulatedDevice::start() {
       " (lifetime " + std::to_string(options_.lifetime) + " s" +
       (options_.queue_mode ? ", queue mode)" : ")"));
   const auto now = transport::DatagramLoop::now();
+  if (dtls_) dtls_->connect(now);
   client_.start(now);
   if (options_.send_interval > 0)
     client_.set_send_schedule({lwm2m::Path(3303, 0, 5700)},
@@ -175,6 +179,13 @@ void SimulatedDevice::log(std::string_view text) const {
 }
 
 void SimulatedDevice::drain_events() {
+  if (dtls_ && dtls_->state() != dtls_state_) {
+    dtls_state_ = dtls_->state();
+    if (dtls_state_ == dtls::ClientState::Connected && dtls_->server_identity())
+      log("DTLS session up (" + dtls_->server_identity()->text() + ")");
+    else if (dtls_state_ == dtls::ClientState::Failed || dtls_state_ == dtls::ClientState::Closed)
+      log("DTLS " + std::string(dtls::to_string(dtls_state_)) + ": " + dtls_->last_error());
+  }
   client::ClientEvent event;
   while (client_.poll_event(event)) log(describe(event));
 }

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "drover/client/client.hpp"
+#include "drover/dtls/dtls_client.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
 namespace boost::asio {
@@ -31,6 +32,8 @@ struct DeviceOptions {
   double send_interval = 0;  // seconds; 0: no periodic Send
   std::uint64_t seed = 0;
   std::shared_ptr<lwm2m::ObjectRegistry> objects;  // shared by every device of the process
+  // coaps: the DTLS credentials (the DtlsClient's constructor throws when they do not load).
+  std::optional<dtls::ClientCredentials> security;
 };
 
 class SimulatedDevice {
@@ -53,7 +56,9 @@ class SimulatedDevice {
 
   DeviceOptions options_;
   client::Client client_;
+  std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ over coaps
   transport::DatagramLoop loop_;
+  dtls::ClientState dtls_state_ = dtls::ClientState::Idle;
   std::mt19937_64 random_;
   double temperature_ = 21.0;
 };
