@@ -33,6 +33,8 @@ new_key server-rpk
 new_key libcoap-rpk
 openssl pkey -in libcoap-rpk.key -pubout -out libcoap-rpk.pub 2>/dev/null
 new_key unknown-rpk
+# libcoap reads a raw public key as an "EC PRIVATE KEY" (SEC 1), not PKCS#8.
+for k in libcoap-rpk unknown-rpk; do openssl ec -in "$k.key" -out "$k.ec" 2>/dev/null; done
 cd - >/dev/null
 
 start_server --log-events all --coaps-port 0 --cert "$WORK/localhost.crt" --key "$WORK/localhost.key" \
@@ -63,11 +65,11 @@ out=$(register libcoap-x509-2 -c "$WORK/libcoap-x509.crt" -j "$WORK/libcoap-x509
 grep -q 'c:4.03' <<<"$out" || fail "a certificate registering as another endpoint not answered 4.03: $out"
 pass "a certificate of another CA gets no registration; another endpoint than the common name gets 4.03"
 
-out=$(register libcoap-rpk -M "$WORK/libcoap-rpk.key")
+out=$(register libcoap-rpk -M "$WORK/libcoap-rpk.ec")
 grep -q 'c:2.01' <<<"$out" || fail "raw public key Register not answered 2.01: $out"
 grep -q '"identity":"rpk:sha256:' <<<"$(api /api/clients/libcoap-rpk)" ||
   fail "the HTTP API does not show libcoap-rpk with its key's hash"
-out=$(register libcoap-rpk -M "$WORK/unknown-rpk.key")
+out=$(register libcoap-rpk -M "$WORK/unknown-rpk.ec")
 if grep -q 'c:2.01' <<<"$out"; then fail "an unknown raw public key registered: $out"; fi
 grep -q '"total":2' <<<"$(api /api/clients)" || fail "not exactly the two good registrations listed"
 pass "coap-client-gnutls registers with a known raw public key; an unknown one gets nothing"
