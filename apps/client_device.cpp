@@ -89,9 +89,9 @@ std::string describe(const client::ClientEvent& event) {
 SimulatedDevice::SimulatedDevice(boost::asio::io_context& io, DeviceOptions options)
     : options_(std::move(options)),
       client_(client_config(options_)),
-      dtls_(options_.security ? std::make_unique<dtls::DtlsClient>(client_, options_.server,
-                                                                   *options_.security)
-                              : nullptr),
+      dtls_(options_.security
+                ? std::make_unique<dtls::DtlsClient>(client_, options_.server, *options_.security)
+                : nullptr),
       loop_(io, dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_),
       random_(options_.seed) {
   const auto now = transport::DatagramLoop::now();

@@ -110,8 +110,9 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
     c.raw_public_key = dtls::RawPublicKeyCredential{*key, *server_key};
   }
   if (kinds != 1) {
-    error = "give one credential type: --psk-identity/--psk-key, --cert/--key/--ca, or "
-            "--rpk-key/--server-public-key";
+    error =
+        "give one credential type: --psk-identity/--psk-key, --cert/--key/--ca, or "
+        "--rpk-key/--server-public-key";
     return std::nullopt;
   }
   return c;

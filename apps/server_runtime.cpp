@@ -208,7 +208,8 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   std::string kinds;
   if (security_store_.size()) kinds += std::to_string(security_store_.size()) + " credentials";
   if (options.certificate_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "X.509";
-  if (options.rpk_key_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";
+  if (options.rpk_key_file.size())
+    kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";
   server_log("LwM2M server listening on coaps://" + coaps_loop_->local_address().to_string() +
              " (DTLS 1.2: " + kinds + ")");
   return 0;

@@ -60,7 +60,9 @@ std::string_view to_string(CredentialKind kind) {
   return "?";
 }
 
-std::string PeerIdentity::text() const { return std::string(to_string(kind)) + ":" + name; }
+std::string PeerIdentity::text() const {
+  return std::string(to_string(kind)) + ":" + name;
+}
 
 void MemorySecurityStore::add_psk(std::string endpoint, std::string identity,
                                   std::vector<std::uint8_t> key) {

@@ -32,17 +32,17 @@ struct DtlsClient::Impl {
         server(server_address),
         credentials(std::move(creds)),
         config(std::move(cfg)),
-        priorities(config.priorities.empty()
-                       ? default_priorities(!credentials.psk,
-                                            credentials.raw_public_key.has_value())
-                       : config.priorities) {
+        priorities(
+            config.priorities.empty()
+                ? default_priorities(!credentials.psk, credentials.raw_public_key.has_value())
+                : config.priorities) {
     if (credentials.psk) {
       if (gnutls_psk_allocate_client_credentials(&psk) < 0)
         throw std::runtime_error("DTLS: cannot allocate PSK credentials");
       const gnutls_datum_t key{credentials.psk->key.data(),
                                static_cast<unsigned>(credentials.psk->key.size())};
-      const int code = gnutls_psk_set_client_credentials(
-          psk, credentials.psk->identity.c_str(), &key, GNUTLS_PSK_KEY_RAW);
+      const int code = gnutls_psk_set_client_credentials(psk, credentials.psk->identity.c_str(),
+                                                         &key, GNUTLS_PSK_KEY_RAW);
       if (code < 0) throw std::runtime_error(detail::error_text("PSK", code));
     }
     if (credentials.certificate || credentials.raw_public_key) {
@@ -291,20 +291,36 @@ void DtlsClient::connect(TimePoint now) {
   impl_->now_ = now;
   impl_->connect(now);
 }
-void DtlsClient::close(TimePoint now) { impl_->close(now); }
+void DtlsClient::close(TimePoint now) {
+  impl_->close(now);
+}
 void DtlsClient::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                          TimePoint now) {
   impl_->receive(peer, datagram, now);
 }
-void DtlsClient::on_timer(TimePoint now) { impl_->on_timer(now); }
-bool DtlsClient::poll_transmit(coap::Transmit& out) { return impl_->poll_transmit(out); }
-std::optional<TimePoint> DtlsClient::next_expiry() const { return impl_->next_expiry(); }
-ClientState DtlsClient::state() const { return impl_->state; }
-std::optional<std::uint8_t> DtlsClient::last_alert() const { return impl_->alert; }
-const std::string& DtlsClient::last_error() const { return impl_->error; }
+void DtlsClient::on_timer(TimePoint now) {
+  impl_->on_timer(now);
+}
+bool DtlsClient::poll_transmit(coap::Transmit& out) {
+  return impl_->poll_transmit(out);
+}
+std::optional<TimePoint> DtlsClient::next_expiry() const {
+  return impl_->next_expiry();
+}
+ClientState DtlsClient::state() const {
+  return impl_->state;
+}
+std::optional<std::uint8_t> DtlsClient::last_alert() const {
+  return impl_->alert;
+}
+const std::string& DtlsClient::last_error() const {
+  return impl_->error;
+}
 const PeerIdentity* DtlsClient::server_identity() const {
   return impl_->identity ? &*impl_->identity : nullptr;
 }
-const DtlsClientStats& DtlsClient::stats() const { return impl_->stats; }
+const DtlsClientStats& DtlsClient::stats() const {
+  return impl_->stats;
+}
 
 }  // namespace drover::dtls

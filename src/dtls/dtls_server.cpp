@@ -18,9 +18,12 @@ namespace drover::dtls {
 std::string default_priorities(bool certificates, bool raw_public_keys) {
   // NORMAL brings the ECDHE-ECDSA suites with AES-GCM and AES-CBC; added: PSK and ECDHE-PSK key
   // exchange, AES-CCM(-8) and the SHA-256 MAC (TLS_PSK_WITH_AES_128_CBC_SHA256).
-  std::string p = "NORMAL:-VERS-ALL:+VERS-DTLS1.2:+ECDHE-PSK:+PSK:+AES-128-CCM-8:+AES-128-CCM:+SHA256";
+  std::string p =
+      "NORMAL:-VERS-ALL:+VERS-DTLS1.2:+ECDHE-PSK:+PSK:+AES-128-CCM-8:+AES-128-CCM:+SHA256";
   if (!certificates) p += ":-ECDHE-ECDSA:-ECDHE-RSA:-RSA:-DHE-RSA";
-  if (raw_public_keys) p += ":+CTYPE-CLI-ALL:+CTYPE-SRV-ALL";
+  // Raw public keys first: a server with both an X.509 certificate and a raw public key presents
+  // the key to a client that offers both; X.509-only clients still get the certificate.
+  if (raw_public_keys) p += ":+CTYPE-SRV-RAWPK:+CTYPE-SRV-X509:+CTYPE-CLI-RAWPK:+CTYPE-CLI-X509";
   return p;
 }
 
@@ -267,7 +270,8 @@ struct DtlsServer::Impl {
     if (code < 0) return fail(it, code, now);
     auto identity = detail::peer_identity(s);
     if (!identity) return fail(it, GNUTLS_E_CERTIFICATE_ERROR, now);
-    if (credentials.store) identity->endpoint = credentials.store->endpoint_of(identity->kind, identity->name);
+    if (credentials.store)
+      identity->endpoint = credentials.store->endpoint_of(identity->kind, identity->name);
     if (!identity->endpoint && identity->kind == CredentialKind::X509 &&
         !identity->common_name.empty())
       identity->endpoint = identity->common_name;
@@ -472,10 +476,18 @@ void DtlsServer::receive(const coap::PeerAddress& peer, std::span<const std::uin
   impl_->receive(peer, datagram, now);
 }
 
-void DtlsServer::on_timer(TimePoint now) { impl_->on_timer(now); }
-bool DtlsServer::poll_transmit(coap::Transmit& out) { return impl_->secure_poll(out); }
-std::optional<TimePoint> DtlsServer::next_expiry() const { return impl_->next_expiry(); }
-coap::DatagramCore& DtlsServer::plain() { return impl_->plain_face; }
+void DtlsServer::on_timer(TimePoint now) {
+  impl_->on_timer(now);
+}
+bool DtlsServer::poll_transmit(coap::Transmit& out) {
+  return impl_->secure_poll(out);
+}
+std::optional<TimePoint> DtlsServer::next_expiry() const {
+  return impl_->next_expiry();
+}
+coap::DatagramCore& DtlsServer::plain() {
+  return impl_->plain_face;
+}
 
 void DtlsServer::set_wakeups(std::function<void()> secure, std::function<void()> plain) {
   impl_->secure_wakeup = std::move(secure);
@@ -506,6 +518,8 @@ DtlsServerCounts DtlsServer::counts() const {
           .pending_transmits = impl_->out.size() + impl_->plain_out.size()};
 }
 
-const DtlsServerStats& DtlsServer::stats() const { return impl_->stats; }
+const DtlsServerStats& DtlsServer::stats() const {
+  return impl_->stats;
+}
 
 }  // namespace drover::dtls

@@ -26,14 +26,17 @@ std::string error_text(const char* what, int code) {
 }
 
 Session::Session(unsigned flags) {
-  check(gnutls_init(&session_, flags | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_ENABLE_RAWPK), "gnutls_init");
+  check(gnutls_init(&session_, flags | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_ENABLE_RAWPK),
+        "gnutls_init");
   gnutls_transport_set_ptr(session_, this);
   gnutls_transport_set_push_function(session_, &Session::push);
   gnutls_transport_set_pull_function(session_, &Session::pull);
   gnutls_transport_set_pull_timeout_function(session_, &Session::pull_timeout);
 }
 
-Session::~Session() { gnutls_deinit(session_); }
+Session::~Session() {
+  gnutls_deinit(session_);
+}
 
 void Session::set_timing(unsigned mtu, coap::Duration retransmit, coap::Duration total) {
   using std::chrono::duration_cast;
@@ -91,8 +94,8 @@ void CertificateCredentials::add_x509(const CertificateCredential& c) {
         "X.509 certificate and key");
   if (!c.trust_anchors.empty()) {
     const auto anchors = datum(c.trust_anchors);
-    const int n = gnutls_certificate_set_x509_trust_mem(credentials_, &anchors,
-                                                        GNUTLS_X509_FMT_PEM);
+    const int n =
+        gnutls_certificate_set_x509_trust_mem(credentials_, &anchors, GNUTLS_X509_FMT_PEM);
     check(n, "trust anchors");
     if (n == 0) throw std::runtime_error("trust anchors: no certificate in the PEM text");
   }
@@ -116,7 +119,9 @@ Priorities::Priorities(const std::string& text) {
                              (error_at ? std::string(" at \"") + error_at + "\"" : ""));
 }
 
-Priorities::~Priorities() { gnutls_priority_deinit(priorities_); }
+Priorities::~Priorities() {
+  gnutls_priority_deinit(priorities_);
+}
 
 int run_handshake(gnutls_session_t session) {
   int code = gnutls_handshake(session);

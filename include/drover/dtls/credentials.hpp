@@ -70,8 +70,7 @@ class MemorySecurityStore final : public SecurityStore {
   std::size_t size() const { return endpoints_.size(); }
 
   std::optional<std::vector<std::uint8_t>> psk_key(std::string_view identity) const override;
-  std::optional<std::string> endpoint_of(CredentialKind kind,
-                                         std::string_view name) const override;
+  std::optional<std::string> endpoint_of(CredentialKind kind, std::string_view name) const override;
 
  private:
   std::map<std::string, std::vector<std::uint8_t>, std::less<>> psk_keys_;
@@ -87,7 +86,8 @@ std::string key_name(std::span<const std::uint8_t> subject_public_key_info);
 // key_name() of a public key given as PEM (SubjectPublicKeyInfo) or of the public half of a
 // private key (PEM); nullopt when it does not parse.
 std::optional<std::string> public_key_name(std::string_view pem);
-// The public half of a PEM private key, as PEM SubjectPublicKeyInfo; nullopt when it does not parse.
+// The public half of a PEM private key, as PEM SubjectPublicKeyInfo; nullopt when it does not
+// parse.
 std::optional<std::string> public_key_of(std::string_view private_key_pem);
 
 }  // namespace drover::dtls

@@ -33,8 +33,8 @@ using coap::Duration;
 using coap::TimePoint;
 
 struct DtlsServerConfig {
-  std::size_t max_sessions = 100000;   // established and half-open together
-  std::size_t max_handshakes = 1024;   // half-open (past the cookie exchange) at once
+  std::size_t max_sessions = 100000;  // established and half-open together
+  std::size_t max_handshakes = 1024;  // half-open (past the cookie exchange) at once
   Duration handshake_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::hours(1);
   Duration closed_memory = std::chrono::seconds(247);  // EXCHANGE_LIFETIME
@@ -62,16 +62,16 @@ struct DtlsServerStats {
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;  // alerts, bad credentials, unknown identities
   std::uint64_t handshakes_timed_out = 0;
-  std::uint64_t sessions_replaced = 0;  // by a new handshake from the same address
-  std::uint64_t sessions_expired = 0;   // idle
-  std::uint64_t sessions_closed = 0;    // close_notify or a fatal alert from the peer
-  std::uint64_t dropped_not_dtls = 0;   // datagrams that do not start with a DTLS record
-  std::uint64_t dropped_no_session = 0;      // records other than a ClientHello, no session
-  std::uint64_t dropped_session_limit = 0;   // ClientHellos past max_sessions
-  std::uint64_t dropped_handshake_limit = 0; // ClientHellos past max_handshakes
-  std::uint64_t dropped_transmits = 0;  // inner datagrams with no way out, or past the bound
-  std::uint64_t dropped_plain = 0;      // NoSec datagrams from an address with a session
-  std::uint64_t records_in = 0;         // application data records given to the inner core
+  std::uint64_t sessions_replaced = 0;        // by a new handshake from the same address
+  std::uint64_t sessions_expired = 0;         // idle
+  std::uint64_t sessions_closed = 0;          // close_notify or a fatal alert from the peer
+  std::uint64_t dropped_not_dtls = 0;         // datagrams that do not start with a DTLS record
+  std::uint64_t dropped_no_session = 0;       // records other than a ClientHello, no session
+  std::uint64_t dropped_session_limit = 0;    // ClientHellos past max_sessions
+  std::uint64_t dropped_handshake_limit = 0;  // ClientHellos past max_handshakes
+  std::uint64_t dropped_transmits = 0;        // inner datagrams with no way out, or past the bound
+  std::uint64_t dropped_plain = 0;            // NoSec datagrams from an address with a session
+  std::uint64_t records_in = 0;               // application data records given to the inner core
   std::uint64_t records_out = 0;
 };
 

@@ -56,7 +56,9 @@ class Recorder final : public coap::DatagramCore {
     return true;
   }
   std::optional<TimePoint> next_expiry() const override { return std::nullopt; }
-  void send(const PeerAddress& peer, std::string text) { outbox.push_back({peer, std::move(text)}); }
+  void send(const PeerAddress& peer, std::string text) {
+    outbox.push_back({peer, std::move(text)});
+  }
 
   std::vector<Datagram> received;
   std::vector<Datagram> outbox;
@@ -121,7 +123,9 @@ class Network {
 };
 
 inline const PeerAddress kServer = PeerAddress::loopback_v4(5684);
-inline PeerAddress client_address(std::uint16_t n) { return PeerAddress::loopback_v4(40000 + n); }
+inline PeerAddress client_address(std::uint16_t n) {
+  return PeerAddress::loopback_v4(40000 + n);
+}
 
 inline std::vector<std::uint8_t> bytes_of(std::string_view text) {
   return {text.begin(), text.end()};

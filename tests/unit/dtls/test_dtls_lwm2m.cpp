@@ -40,10 +40,10 @@ class Lwm2mOverDtls : public ::testing::Test {
     lwm2m_client.emplace(std::move(config));
     auto& c = *lwm2m_client;
     EXPECT_TRUE(c.add_object(3).has_value());
-    EXPECT_TRUE(c.add_instance(3, 0,
-                               std::make_unique<client::Device>(client::DeviceInfo{},
-                                                                client::DeviceHooks{}),
-                               FakeClock::now)
+    EXPECT_TRUE(c.add_instance(
+                     3, 0,
+                     std::make_unique<client::Device>(client::DeviceInfo{}, client::DeviceHooks{}),
+                     FakeClock::now)
                     .has_value());
     client::ServerAccount account;
     account.uri = "coaps://127.0.0.1:5684";

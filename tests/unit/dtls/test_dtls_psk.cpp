@@ -133,7 +133,8 @@ TEST_F(Psk, WrongKeyNeverEstablishes) {
   EXPECT_EQ(c.stats().handshakes_completed, 0u);
   EXPECT_EQ(s.stats().handshakes_completed, 0u);
   EXPECT_EQ(s.stats().handshakes_failed + s.stats().handshakes_timed_out, 1u)
-      << s.stats().handshakes_failed << " " << s.stats().handshakes_timed_out << " " << c.last_error();
+      << s.stats().handshakes_failed << " " << s.stats().handshakes_timed_out << " "
+      << c.last_error();
   EXPECT_EQ(s.counts().sessions + s.counts().handshakes, 0u);
   EXPECT_TRUE(server_inner.received.empty());
 }
@@ -162,7 +163,8 @@ TEST_F(Psk, ClientHelloWithoutCookieCreatesNoState) {
   net.pump();
   ASSERT_TRUE(starts_with_client_hello(hello));
   // The same ClientHello from a thousand addresses: a HelloVerifyRequest each, nothing kept.
-  for (std::uint16_t i = 0; i < 1000; ++i) s.receive(client_address(100 + i), hello, FakeClock::now);
+  for (std::uint16_t i = 0; i < 1000; ++i)
+    s.receive(client_address(100 + i), hello, FakeClock::now);
   EXPECT_EQ(s.stats().cookies_sent, 1000u);
   EXPECT_EQ(s.stats().handshakes_started, 0u);
   EXPECT_EQ(s.counts().sessions + s.counts().handshakes, 0u);

@@ -78,7 +78,9 @@ Crt new_crt(gnutls_x509_privkey_t key, const std::string& cn, unsigned serial) {
 
 }  // namespace
 
-std::string make_private_key() { return pem(new_key().get()); }
+std::string make_private_key() {
+  return pem(new_key().get());
+}
 
 TestPki make_ca(const std::string& name) {
   auto key = new_key();
