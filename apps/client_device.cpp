@@ -89,6 +89,9 @@ std::string describe(const client::ClientEvent& event) {
 SimulatedDevice::SimulatedDevice(DeviceOptions options)
     : options_(std::move(options)),
       client_(client_config(options_)),
+      dtls_(options_.security
+                ? std::make_unique<dtls::DtlsClient>(client_, options_.server, *options_.security)
+                : nullptr),
       random_(static_cast<std::minstd_rand::result_type>(options_.seed)) {
   const auto now = transport::DatagramLoop::now();
   client::DeviceInfo info;
@@ -126,6 +129,7 @@ void SimulatedDevice::start(const coap::PeerAddress& local) {
       local.to_string() + ", registering with " + options_.server_uri + " (lifetime " +
       std::to_string(options_.lifetime) + " s" + (options_.queue_mode ? ", queue mode)" : ")"));
   const auto now = transport::DatagramLoop::now();
+  if (dtls_) dtls_->connect(now);
   client_.start(now);
   if (options_.send_interval > 0)
     client_.set_send_schedule({lwm2m::Path(3303, 0, 5700)},
@@ -160,6 +164,13 @@ void SimulatedDevice::log(std::string_view text) const {
 }
 
 void SimulatedDevice::drain_events() {
+  if (dtls_ && dtls_->state() != dtls_state_) {
+    dtls_state_ = dtls_->state();
+    if (dtls_state_ == dtls::ClientState::Connected && dtls_->server_identity())
+      log("DTLS session up (" + dtls_->server_identity()->text() + ")");
+    else if (dtls_state_ == dtls::ClientState::Failed || dtls_state_ == dtls::ClientState::Closed)
+      log("DTLS " + std::string(dtls::to_string(dtls_state_)) + ": " + dtls_->last_error());
+  }
   client::ClientEvent event;
   while (client_.poll_event(event)) log(describe(event));
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "drover/client/client.hpp"
+#include "drover/dtls/dtls_client.hpp"
 #include "drover/transport/datagram_hub.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
@@ -33,13 +34,16 @@ struct DeviceOptions {
   double send_interval = 0;  // seconds; 0: no periodic Send
   std::uint64_t seed = 0;
   std::shared_ptr<lwm2m::ObjectRegistry> objects;  // shared by every device of the process
+  // coaps: the DTLS credentials (the DtlsClient's constructor throws when they do not load).
+  std::optional<dtls::ClientCredentials> security;
 };
 
 class SimulatedDevice {
  public:
   explicit SimulatedDevice(DeviceOptions options);
 
-  client::Client& core() { return client_; }
+  // What the transport drives: the client, behind its DTLS client over coaps.
+  coap::DatagramCore& core() { return dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_; }
   // How the device has its transmits sent after calls made outside the transport's handlers.
   void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
   // Starts registering; `local` is the address the device sends from, for the log.
@@ -58,6 +62,8 @@ class SimulatedDevice {
 
   DeviceOptions options_;
   client::Client client_;
+  std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ over coaps
+  dtls::ClientState dtls_state_ = dtls::ClientState::Idle;
   std::function<void()> flush_;
   std::minstd_rand random_;  // a few bytes: a process may hold 100,000 devices
   double temperature_ = 21.0;

@@ -1,5 +1,5 @@
-// `drover client`: simulated LwM2M devices (CoAP over UDP, NoSec). Each registers with the server,
-// serves its objects (Device, Connectivity Monitoring, Location, Connectivity Statistics,
+// `drover client`: simulated LwM2M devices (CoAP over UDP, NoSec or DTLS). Each registers with the
+// server, serves its objects (Device, Connectivity Monitoring, Location, Connectivity Statistics,
 // Temperature, Light Control), lets its temperature drift, and de-registers on SIGINT/SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -16,6 +16,7 @@
 #include "coap_console.hpp"
 #include "command.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "security_options.hpp"
 
 namespace drover::apps {
 namespace {
@@ -33,6 +34,7 @@ struct ClientCommandOptions {
   double send_interval = 0;
   double duration = 0;
   double stop_timeout = 10;
+  ClientSecurityOptions security;
 };
 
 constexpr std::string_view who = "client";
@@ -53,9 +55,19 @@ int run_client(const ClientCommandOptions& o) {
     log_line(who, "--server: " + error);
     return 2;
   }
-  if (uri->scheme != "coap") {
-    log_line(who,
-             "--server: only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
+  if (uri->scheme != "coap" && uri->scheme != "coaps") {
+    log_line(who, "--server: coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
+    return 2;
+  }
+  std::optional<dtls::ClientCredentials> security;
+  if (uri->scheme == "coaps") {
+    security = client_credentials(o.security, error);
+    if (!security) {
+      log_line(who, "coaps: " + error);
+      return 2;
+    }
+  } else if (o.security.any()) {
+    log_line(who, "credentials are for coaps:// servers");
     return 2;
   }
   const auto server = transport::resolve(*uri, error);
@@ -95,8 +107,16 @@ int run_client(const ClientCommandOptions& o) {
     d.send_interval = o.send_interval;
     d.seed = os_random_seed();
     d.objects = objects;
+    d.security = security;
     const std::string endpoint = d.endpoint;
-    if (const auto ec = fleet.add(std::move(d))) {
+    std::error_code ec;
+    try {
+      ec = fleet.add(std::move(d));
+    } catch (const std::exception& e) {
+      log_line(who, std::string("coaps: ") + e.what());
+      return 2;
+    }
+    if (ec) {
       log_line(who, "cannot open a UDP socket for " + endpoint + ": " + ec.message());
       return 1;
     }
@@ -141,7 +161,26 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   cmd->add_option("--endpoint", o->endpoint,
                   "Endpoint client name (NAME-0 ... NAME-<N-1> with --count)")
       ->required();
-  cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT]")->required();
+  cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT] or coaps://")
+      ->required();
+  cmd->add_option("--psk-identity", o->security.psk_identity, "coaps: the PSK identity");
+  cmd->add_option("--psk-key", o->security.psk_key, "coaps: the pre-shared key, hexadecimal");
+  cmd->add_option("--cert", o->security.certificate_file,
+                  "coaps X.509: the device's PEM certificate (with --key)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--key", o->security.key_file, "coaps X.509: its PEM private key")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--ca", o->security.ca_file,
+                  "coaps X.509: PEM CA certificates the server's certificate must lead to")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--server-name", o->security.server_name,
+                  "coaps X.509: the name the server's certificate must carry");
+  cmd->add_option("--rpk-key", o->security.rpk_key_file,
+                  "coaps raw public key (RFC 7250): the device's PEM private key")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--server-public-key", o->security.server_public_key_file,
+                  "coaps raw public key: the server's PEM public key")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--lifetime", o->lifetime, "Registration lifetime in seconds")
       ->capture_default_str()
       ->check(CLI::Range(1u, 0xFFFFFFFFu));

@@ -25,6 +25,7 @@ struct ServerCommandOptions {
   std::size_t max_registrations = ServerRuntime::default_max_registrations;
   unsigned shards = 1;
   StoreOptions store;
+  ServerSecurityOptions security;
 };
 
 template <typename Runtime>
@@ -33,6 +34,7 @@ int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
+  if (int code = runtime.open_coaps(o.address, o.security)) return code;
   if (int code = runtime.open_http(o.http)) return code;
   runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
   io.run();
@@ -52,16 +54,39 @@ int run_server(const ServerCommandOptions& o) {
 
 const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServerCommandOptions>();
-  auto* cmd = app.add_subcommand("server", "Run the LwM2M server (CoAP over UDP, NoSec)");
+  auto* cmd = app.add_subcommand("server", "Run the LwM2M server (CoAP over UDP, NoSec and DTLS)");
   cmd->footer(
       "Logs one line per registration, de-registration, expiry and replacement on stdout; "
       "--log-events all adds every Update, notification, Send and completed operation (at tens "
       "of thousands of Updates a second that log costs a quarter of the throughput). "
       "The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
       "docs/http-api.md.\n"
+      "coaps (DTLS 1.2) listens beside NoSec when credentials are given: --psk-file, "
+      "--cert/--key/--ca, --rpk-key/--rpk-client. A client that comes through DTLS may register "
+      "only as the endpoint its credential is bound to (else 4.03).\n"
       "Example: drover server --coap-port 5683 --models ../lwm2m-registry");
   cmd->add_option("--coap-port", o->coap_port, "UDP port (0: the OS picks one)")
       ->capture_default_str();
+  cmd->add_option("--coaps-port", o->security.coaps_port,
+                  "UDP port of CoAP over DTLS (0: the OS picks one); open only with credentials")
+      ->capture_default_str();
+  cmd->add_option("--psk-file", o->security.psk_file,
+                  "Pre-shared keys of the clients: lines \"endpoint identity hexkey\"")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cert", o->security.certificate_file,
+                  "DTLS X.509: the server's PEM certificate chain (with --key)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--key", o->security.key_file, "DTLS X.509: the PEM private key of --cert")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--ca", o->security.ca_file,
+                  "DTLS X.509: PEM CA certificates that clients' certificates must lead to; a "
+                  "client registers as its certificate's common name")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--rpk-key", o->security.rpk_key_file,
+                  "DTLS raw public key (RFC 7250): the server's PEM private key")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--rpk-client", o->security.rpk_clients,
+                  "A client's raw public key: ENDPOINT=public-key.pem (repeatable)");
   cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
   cmd->add_option("--http-port", o->http.port,
                   "TCP port of the HTTP API and console (0: the OS picks one)")

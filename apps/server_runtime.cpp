@@ -150,9 +150,10 @@ bool logged(EventLog log, const server::ServerEvent& event) {
 }
 
 ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations)
-    : core_(server_config(max_registrations)),
+    : io_(io),
+      core_(server_config(max_registrations)),
       tap_(core_),
-      loop_(io, tap_, loop_config()),
+      loop_(io, front_, loop_config()),
       api_(core_),
       http_(
           io, api_, [this] { loop_.flush_soon(); },
@@ -162,13 +163,56 @@ ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
     server_log(std::string(what) + " error: " + ec.message());
   });
-  loop_.set_after_input([this] {
-    server::ServerEvent event;
-    while (core_.poll_event(event)) {
-      if (logged(event_log_, event)) log_server_event(event);
-      http_.on_event(event);
-    }
+  loop_.set_after_input([this] { drain_events(); });
+}
+
+void ServerRuntime::drain_events() {
+  server::ServerEvent event;
+  while (core_.poll_event(event)) {
+    if (logged(event_log_, event)) log_server_event(event);
+    http_.on_event(event);
+  }
+}
+
+int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOptions& options) {
+  if (!options.any()) return 0;
+  dtls::ServerCredentials credentials;
+  if (auto error = load_server_security(options, security_store_, credentials)) {
+    server_log(*error);
+    return 2;
+  }
+  try {
+    dtls_ = std::make_unique<dtls::DtlsServer>(tap_, std::move(credentials));
+  } catch (const std::exception& e) {
+    server_log(std::string("DTLS: ") + e.what());
+    return 2;
+  }
+  coaps_loop_ = std::make_unique<transport::DatagramLoop>(io_, *dtls_, loop_config());
+  coaps_loop_->set_error_handler([](std::string_view what, std::error_code ec) {
+    server_log("coaps " + std::string(what) + " error: " + ec.message());
   });
+  coaps_loop_->set_after_input([this] { drain_events(); });
+  // Each face's loop sends what the other face took out of the server core for it.
+  dtls_->set_wakeups([this] { coaps_loop_->flush_soon(); }, [this] { loop_.flush_soon(); });
+  front_.set(dtls_->plain());
+  core_.set_security_lookup(
+      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+        const dtls::PeerIdentity* id = dtls_->identity_of(peer);
+        if (!id) return std::nullopt;
+        return server::PeerSecurity{id->text(), id->endpoint};
+      });
+  if (int code = open_coap_with(address, options.coaps_port, [this](const coap::PeerAddress& a) {
+        return coaps_loop_->open(a);
+      }))
+    return code;
+  std::string kinds;
+  if (security_store_.size()) kinds += std::to_string(security_store_.size()) + " credentials";
+  if (options.certificate_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "X.509";
+  if (options.rpk_key_file.size())
+    kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";
+  server_log("LwM2M server listening on coaps://" + coaps_loop_->local_address().to_string() +
+             " (DTLS 1.2: " + kinds + ")");
+  return 0;
 }
 
 int load_models_into(const std::vector<std::string>& directories, lwm2m::ObjectRegistry& registry) {

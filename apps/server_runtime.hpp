@@ -14,11 +14,13 @@
 #include <string_view>
 #include <vector>
 
+#include "drover/dtls/dtls_server.hpp"
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
 #include "drover/http/message_log.hpp"
 #include "drover/server/server.hpp"
 #include "drover/transport/datagram_loop.hpp"
+#include "security_options.hpp"
 #include "server_store.hpp"
 
 namespace drover::apps {
@@ -84,6 +86,28 @@ class StopSignal {
   boost::asio::steady_timer timer_;
 };
 
+// A core that passes everything to another one, chosen after the loop driving it was made: the
+// server's message tap, or the plain face of the DTLS server in front of it once coaps is open.
+class CoreSwitch final : public coap::DatagramCore {
+ public:
+  explicit CoreSwitch(coap::DatagramCore& core) : core_(&core) {}
+  void set(coap::DatagramCore& core) { core_ = &core; }
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               coap::TimePoint now) override {
+    core_->receive(peer, datagram, now);
+  }
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         coap::TimePoint now) override {
+    core_->receive_truncated(peer, prefix, now);
+  }
+  void on_timer(coap::TimePoint now) override { core_->on_timer(now); }
+  bool poll_transmit(coap::Transmit& out) override { return core_->poll_transmit(out); }
+  std::optional<coap::TimePoint> next_expiry() const override { return core_->next_expiry(); }
+
+ private:
+  coap::DatagramCore* core_;
+};
+
 class ServerRuntime {
  public:
   static constexpr std::size_t default_max_registrations = 1000000;
@@ -99,6 +123,9 @@ class ServerRuntime {
   int open_store(const StoreOptions& options);
   // `address` empty: every address, IPv6 and IPv4.
   int open_coap(const std::string& address, std::uint16_t port);
+  // CoAP over DTLS on options.coaps_port beside NoSec, with the credentials `options` names;
+  // nothing when it names none. Registrations through it carry the DTLS identity.
+  int open_coaps(const std::string& address, const ServerSecurityOptions& options);
   int open_http(const HttpOptions& options);
 
   // See StopSignal.
@@ -111,18 +138,29 @@ class ServerRuntime {
 
   server::Server& core() { return core_; }
   coap::PeerAddress coap_address() const { return loop_.local_address(); }
+  std::optional<coap::PeerAddress> coaps_address() const {
+    return coaps_loop_ ? std::optional(coaps_loop_->local_address()) : std::nullopt;
+  }
   std::string http_base_url() const { return apps::http_base_url(http_); }
   boost::asio::ip::tcp::endpoint http_endpoint() const { return http_.local_endpoint(); }
 
  private:
+  boost::asio::io_context& io_;
   EventLog event_log_ = EventLog::Registrations;
   ServerStores stores_;  // outlives the core, which writes to it
   server::Server core_;
   http::MessageTap tap_;
+  CoreSwitch front_{tap_};
   transport::DatagramLoop loop_;
   http::Api api_;
   http::HttpServer http_;
   StopSignal stop_;
+  // coaps: the DTLS server in front of the tap, and the loop of its socket.
+  dtls::MemorySecurityStore security_store_;
+  std::unique_ptr<dtls::DtlsServer> dtls_;
+  std::unique_ptr<transport::DatagramLoop> coaps_loop_;
+
+  void drain_events();
 };
 
 }  // namespace drover::apps

@@ -131,4 +131,10 @@ void ShardedRuntime::log_stopped() {
   stores_.close();
 }
 
+int ShardedRuntime::open_coaps(const std::string&, const ServerSecurityOptions& options) {
+  if (!options.any()) return 0;
+  server_log("coaps (DTLS) runs on one event loop for now: leave out --shards");
+  return 2;
+}
+
 }  // namespace drover::apps

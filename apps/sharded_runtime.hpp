@@ -22,6 +22,7 @@
 #include "drover/http/message_log.hpp"
 #include "drover/http/shard_router.hpp"
 #include "drover/multicore/sharded_server.hpp"
+#include "security_options.hpp"
 #include "server_runtime.hpp"
 
 namespace drover::apps {
@@ -40,6 +41,8 @@ class ShardedRuntime {
   // Opens a store per shard; each shard's server is restored from its own as the shards start.
   int open_store(const StoreOptions& options) { return stores_.open(options, shards_); }
   int open_coap(const std::string& address, std::uint16_t port);
+  // DTLS is not on the shards yet: refuses (2) credentials.
+  int open_coaps(const std::string& address, const ServerSecurityOptions& options);
   int open_http(const HttpOptions& options);
   void stop_on_signal(double duration, std::function<void()> on_stop) {
     stop_.start(duration, std::move(on_stop));

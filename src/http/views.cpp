@@ -64,6 +64,7 @@ json::object client_json(const server::Registration& r, const server::Server& co
       {"expires_at", unix_seconds(r.expires_at, now, wall)},
   };
   if (r.sms) o["sms"] = *r.sms;
+  if (r.identity) o["identity"] = *r.identity;  // the DTLS identity, "psk:..."; absent for NoSec
   json::array formats;
   for (auto f : r.objects->content_formats) formats.push_back(f);
   o["content_formats"] = std::move(formats);

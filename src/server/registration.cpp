@@ -79,6 +79,14 @@ void Server::Impl::on_request(const coap::RequestReceived& request, TimePoint no
     const Registration* registration = store().find_by_location(segments[1]);
     if (!registration)
       return respond(request.exchange, coap::codes::NotFound, now, "unknown registration");
+    if (security_lookup) {
+      const auto security = security_lookup(request.peer);
+      const std::optional<std::string> identity =
+          security ? std::optional(security->identity) : std::nullopt;
+      if (identity != registration->identity)
+        return respond(request.exchange, coap::codes::Forbidden, now,
+                       "not the identity of the registration");
+    }
     if (method == coap::codes::Post) return on_update(request, *registration, now);
     if (method == coap::codes::Delete) return on_deregister(request, *registration, now);
     return respond(request.exchange, coap::codes::MethodNotAllowed, now);
@@ -114,6 +122,14 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
                    error->message);
   }
   Registration registration;
+  if (security_lookup) {
+    if (auto security = security_lookup(request.peer)) {
+      if (security->endpoint != params.endpoint)
+        return respond(request.exchange, coap::codes::Forbidden, now,
+                       "the credential is not bound to endpoint " + params.endpoint);
+      registration.identity = std::move(security->identity);
+    }
+  }
   if (auto error = read_objects(request.request, registration.objects))
     return respond(request.exchange, error->first, now, error->second);
 

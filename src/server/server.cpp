@@ -163,6 +163,10 @@ bool Server::replace_registration(std::string_view endpoint, TimePoint registere
   return true;
 }
 
+void Server::set_security_lookup(SecurityLookup lookup) {
+  impl_->security_lookup = std::move(lookup);
+}
+
 void Server::set_persistence(Persistence* persistence) {
   impl_->persistence = persistence;
 }

@@ -250,6 +250,15 @@ struct ServerCounts {
   std::size_t expiry_entries = 0;
 };
 
+// What a secure transport (DTLS) proved about a peer: the identity its credential names and the
+// endpoint name that credential is bound to.
+struct PeerSecurity {
+  std::string identity;                 // written into the registration
+  std::optional<std::string> endpoint;  // nullopt: bound to none (such a peer cannot register)
+};
+// The security of the peer a request came from; nullopt for NoSec.
+using SecurityLookup = std::function<std::optional<PeerSecurity>(const coap::PeerAddress&)>;
+
 // ---------------------------------------------------------------------------------------------
 class Server : public coap::DatagramCore {
  public:
@@ -342,6 +351,12 @@ class Server : public coap::DatagramCore {
   // of the kept registrations match notifications again; queued requests wait for their
   // clients until their deadlines. Operation ids start after the reserved ones. Emits no events.
   RestoreCounts restore(ServerState state, TimePoint now);
+
+  // ---- Security. With a lookup, a Register from a secure peer is answered 4.03 Forbidden unless
+  // its endpoint name is the one the peer's credential is bound to, and the registration keeps
+  // the identity; Update and De-register of a registration are accepted only from a peer with
+  // the same identity (none for NoSec ones).
+  void set_security_lookup(SecurityLookup lookup);
 
   // ---- Registrations. Pointers stay valid until the next non-const call.
   const Registration* registration(std::string_view endpoint) const;

@@ -1,0 +1,121 @@
+#include "security_options.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace drover::apps {
+
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+namespace {
+
+std::optional<std::string> load_psk_file(const std::string& path,
+                                         dtls::MemorySecurityStore& store) {
+  std::ifstream in(path);
+  if (!in) return "--psk-file: cannot read " + path;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    std::istringstream fields(line);
+    std::string endpoint, identity, hex, extra;
+    if (!(fields >> endpoint)) continue;
+    const auto where = "--psk-file " + path + " line " + std::to_string(number) + ": ";
+    if (!(fields >> identity >> hex) || (fields >> extra))
+      return where + "expected \"endpoint identity hexkey\"";
+    auto key = dtls::parse_hex(hex);
+    if (!key || key->empty()) return where + "the key is not hexadecimal";
+    store.add_psk(endpoint, identity, std::move(*key));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> load_server_security(const ServerSecurityOptions& o,
+                                                dtls::MemorySecurityStore& store,
+                                                dtls::ServerCredentials& credentials) {
+  credentials.store = &store;
+  if (!o.psk_file.empty())
+    if (auto error = load_psk_file(o.psk_file, store)) return error;
+  if (o.certificate_file.empty() != o.key_file.empty()) return "X.509 needs both --cert and --key";
+  if (!o.certificate_file.empty()) {
+    dtls::CertificateCredential c;
+    const auto cert = read_text_file(o.certificate_file);
+    const auto key = read_text_file(o.key_file);
+    if (!cert || !key) return "cannot read --cert or --key";
+    c.certificate = *cert;
+    c.private_key = *key;
+    if (!o.ca_file.empty()) {
+      const auto ca = read_text_file(o.ca_file);
+      if (!ca) return "cannot read --ca " + o.ca_file;
+      c.trust_anchors = *ca;
+    }
+    credentials.certificate = std::move(c);
+  }
+  if (!o.rpk_key_file.empty()) {
+    const auto key = read_text_file(o.rpk_key_file);
+    if (!key) return "cannot read --rpk-key " + o.rpk_key_file;
+    credentials.raw_public_key = *key;
+  }
+  for (const auto& entry : o.rpk_clients) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) return "--rpk-client: expected endpoint=public-key.pem";
+    const auto pem = read_text_file(entry.substr(eq + 1));
+    const auto name = pem ? dtls::public_key_name(*pem) : std::nullopt;
+    if (!name) return "--rpk-client: no public key in " + entry.substr(eq + 1);
+    store.bind(dtls::CredentialKind::RawPublicKey, *name, entry.substr(0, eq));
+  }
+  return std::nullopt;
+}
+
+std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOptions& o,
+                                                          std::string& error) {
+  dtls::ClientCredentials c;
+  int kinds = 0;
+  if (!o.psk_identity.empty() || !o.psk_key.empty()) {
+    ++kinds;
+    auto key = dtls::parse_hex(o.psk_key);
+    if (o.psk_identity.empty() || !key || key->empty()) {
+      error = "PSK needs --psk-identity and --psk-key (hexadecimal)";
+      return std::nullopt;
+    }
+    c.psk = dtls::PskCredential{o.psk_identity, std::move(*key)};
+  }
+  if (!o.certificate_file.empty() || !o.key_file.empty()) {
+    ++kinds;
+    const auto cert = read_text_file(o.certificate_file);
+    const auto key = read_text_file(o.key_file);
+    const auto ca = o.ca_file.empty() ? std::optional<std::string>("") : read_text_file(o.ca_file);
+    if (!cert || !key || !ca) {
+      error = "X.509 needs readable --cert, --key (and --ca)";
+      return std::nullopt;
+    }
+    c.certificate = dtls::CertificateCredential{*cert, *key, *ca};
+    c.server_name = o.server_name;
+  }
+  if (!o.rpk_key_file.empty() || !o.server_public_key_file.empty()) {
+    ++kinds;
+    const auto key = read_text_file(o.rpk_key_file);
+    const auto server_key = read_text_file(o.server_public_key_file);
+    if (!key || !server_key) {
+      error = "a raw public key needs readable --rpk-key and --server-public-key";
+      return std::nullopt;
+    }
+    c.raw_public_key = dtls::RawPublicKeyCredential{*key, *server_key};
+  }
+  if (kinds != 1) {
+    error =
+        "give one credential type: --psk-identity/--psk-key, --cert/--key/--ca, or "
+        "--rpk-key/--server-public-key";
+    return std::nullopt;
+  }
+  return c;
+}
+
+}  // namespace drover::apps

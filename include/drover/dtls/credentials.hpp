@@ -1,0 +1,93 @@
+// Credentials of DTLS as the LwM2M Security object (0) defines them: a pre-shared key (identity
+// and key), a raw public key (RFC 7250: own key pair, the peer's public key) and X.509 (own
+// certificate chain and key, trust anchors); what a handshake proved about a peer; and the
+// server's security store, which maps each credential to the endpoint name it may register as.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace drover::dtls {
+
+enum class CredentialKind : std::uint8_t { Psk, RawPublicKey, X509 };
+std::string_view to_string(CredentialKind);
+
+// What a completed handshake proved about the peer.
+struct PeerIdentity {
+  CredentialKind kind = CredentialKind::Psk;
+  // PSK: the identity; raw public key: its key_name(); X.509: the certificate's subject DN.
+  std::string name;
+  // X.509: the subject's common name (devices commonly carry their endpoint name there).
+  std::string common_name;
+  // The endpoint name the credential is bound to; nullopt when it is bound to none.
+  std::optional<std::string> endpoint;
+  // "psk:<identity>", "rpk:<key name>" or "x509:<subject>": how a registration shows it.
+  std::string text() const;
+};
+
+struct PskCredential {
+  std::string identity;
+  std::vector<std::uint8_t> key;
+};
+
+// PEM texts.
+struct CertificateCredential {
+  std::string certificate;    // own chain, own certificate first
+  std::string private_key;    // of the first certificate
+  std::string trust_anchors;  // the CA certificates a peer's chain must lead to
+};
+
+struct RawPublicKeyCredential {
+  std::string private_key;  // PEM; the public key sent is derived from it
+  // Client: the server's public key (SubjectPublicKeyInfo, PEM) it must present.
+  std::string peer_public_key;
+};
+
+// The server's view of credentials: what a PSK identity's key is, and which endpoint name a
+// proven identity may register as. The coming persistent store implements the same interface.
+class SecurityStore {
+ public:
+  virtual ~SecurityStore() = default;
+  // The key of a PSK identity; nullopt when the identity is unknown (the handshake then fails).
+  virtual std::optional<std::vector<std::uint8_t>> psk_key(std::string_view identity) const = 0;
+  // The endpoint `name` (as in PeerIdentity) is bound to; nullopt when unknown. A raw public key
+  // the store does not know fails the handshake.
+  virtual std::optional<std::string> endpoint_of(CredentialKind kind,
+                                                 std::string_view name) const = 0;
+};
+
+class MemorySecurityStore final : public SecurityStore {
+ public:
+  void add_psk(std::string endpoint, std::string identity, std::vector<std::uint8_t> key);
+  // `name` as PeerIdentity::name (for a raw public key, key_name() of it).
+  void bind(CredentialKind kind, std::string name, std::string endpoint);
+  std::size_t size() const { return endpoints_.size(); }
+
+  std::optional<std::vector<std::uint8_t>> psk_key(std::string_view identity) const override;
+  std::optional<std::string> endpoint_of(CredentialKind kind, std::string_view name) const override;
+
+ private:
+  std::map<std::string, std::vector<std::uint8_t>, std::less<>> psk_keys_;
+  std::map<std::pair<CredentialKind, std::string>, std::string, std::less<>> endpoints_;
+};
+
+// "0a1B" -> {0x0a, 0x1b}; nullopt for odd lengths and other characters.
+std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text);
+std::string to_hex(std::span<const std::uint8_t> bytes);
+
+// The name of a raw public key: "sha256:" and the hex SHA-256 of its SubjectPublicKeyInfo (DER).
+std::string key_name(std::span<const std::uint8_t> subject_public_key_info);
+// key_name() of a public key given as PEM (SubjectPublicKeyInfo) or of the public half of a
+// private key (PEM); nullopt when it does not parse.
+std::optional<std::string> public_key_name(std::string_view pem);
+// The public half of a PEM private key, as PEM SubjectPublicKeyInfo; nullopt when it does not
+// parse.
+std::optional<std::string> public_key_of(std::string_view private_key_pem);
+
+}  // namespace drover::dtls

@@ -1,0 +1,87 @@
+// The DTLS 1.2 client as a sans-I/O coap::DatagramCore in front of another one (the LwM2M client
+// core) that talks to one server: the inner core's datagrams to the server leave as records of
+// the session, and records from the server reach it as plaintext. A handshake starts at
+// connect(), and again whenever the inner core sends with no session (after a failure or a
+// close); what it sends meanwhile waits, bounded. GnuTLS runs over in-memory buffers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "drover/coap/datagram_core.hpp"
+#include "drover/dtls/credentials.hpp"
+
+namespace drover::dtls {
+
+using coap::Duration;
+using coap::TimePoint;
+
+struct DtlsClientConfig {
+  unsigned mtu = 1280;
+  Duration retransmit_timeout = std::chrono::seconds(1);
+  Duration handshake_timeout = std::chrono::seconds(60);
+  std::size_t max_waiting = 64;  // inner datagrams held while the handshake runs
+  std::string priorities;        // empty: default_priorities() for the credentials given
+};
+
+// One of the three credential types.
+struct ClientCredentials {
+  std::optional<PskCredential> psk;
+  std::optional<CertificateCredential> certificate;
+  std::optional<RawPublicKeyCredential> raw_public_key;
+  // X.509: the name the server's certificate must carry; empty: the chain is checked, no name.
+  std::string server_name;
+};
+
+enum class ClientState : std::uint8_t { Idle, Handshaking, Connected, Failed, Closed };
+std::string_view to_string(ClientState);
+
+struct DtlsClientStats {
+  std::uint64_t handshakes_started = 0;
+  std::uint64_t handshakes_completed = 0;
+  std::uint64_t handshakes_failed = 0;
+  std::uint64_t dropped_transmits = 0;  // inner datagrams to other peers, or past max_waiting
+  std::uint64_t dropped_records = 0;    // datagrams not from the server, or with no session
+  std::uint64_t records_in = 0;
+  std::uint64_t records_out = 0;
+};
+
+class DtlsClient final : public coap::DatagramCore {
+ public:
+  // `inner` must outlive the client. Throws std::runtime_error when the credentials do not load.
+  DtlsClient(coap::DatagramCore& inner, coap::PeerAddress server, ClientCredentials credentials,
+             DtlsClientConfig config = {});
+  ~DtlsClient() override;
+  DtlsClient(const DtlsClient&) = delete;
+  DtlsClient& operator=(const DtlsClient&) = delete;
+
+  // Starts a handshake (a no-op while one runs or a session is up).
+  void connect(TimePoint now);
+  // Sends close_notify and ends the session.
+  void close(TimePoint now);
+
+  // ---- coap::DatagramCore
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               TimePoint now) override;
+  void on_timer(TimePoint now) override;
+  bool poll_transmit(coap::Transmit& out) override;
+  std::optional<TimePoint> next_expiry() const override;
+
+  ClientState state() const;
+  // The alert that ended the last handshake or session (received or sent), if one did.
+  std::optional<std::uint8_t> last_alert() const;
+  // Why the last handshake or session failed; empty if none did.
+  const std::string& last_error() const;
+  // What the handshake proved about the server; null without a session.
+  const PeerIdentity* server_identity() const;
+  const DtlsClientStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drover::dtls

@@ -1,0 +1,140 @@
+#include "drover/dtls/credentials.hpp"
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include <memory>
+
+namespace drover::dtls {
+namespace {
+
+using PrivateKey = std::unique_ptr<gnutls_privkey_st, void (*)(gnutls_privkey_t)>;
+using PublicKey = std::unique_ptr<gnutls_pubkey_st, void (*)(gnutls_pubkey_t)>;
+
+PublicKey new_public_key() {
+  gnutls_pubkey_t key = nullptr;
+  if (gnutls_pubkey_init(&key) < 0) return {nullptr, gnutls_pubkey_deinit};
+  return {key, gnutls_pubkey_deinit};
+}
+
+gnutls_datum_t datum(std::string_view text) {
+  return {reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())),
+          static_cast<unsigned>(text.size())};
+}
+
+// The public key of `pem`: a public key, or the public half of a private key.
+PublicKey load_public(std::string_view pem) {
+  auto pub = new_public_key();
+  if (!pub) return pub;
+  const auto data = datum(pem);
+  if (gnutls_pubkey_import(pub.get(), &data, GNUTLS_X509_FMT_PEM) == 0) return pub;
+  gnutls_privkey_t raw = nullptr;
+  if (gnutls_privkey_init(&raw) < 0) return {nullptr, gnutls_pubkey_deinit};
+  PrivateKey priv(raw, gnutls_privkey_deinit);
+  if (gnutls_privkey_import_x509_raw(priv.get(), &data, GNUTLS_X509_FMT_PEM, nullptr, 0) < 0 ||
+      gnutls_pubkey_import_privkey(pub.get(), priv.get(), 0, 0) < 0)
+    return {nullptr, gnutls_pubkey_deinit};
+  return pub;
+}
+
+std::optional<std::string> export_key(gnutls_pubkey_t key, gnutls_x509_crt_fmt_t format) {
+  gnutls_datum_t out{};
+  if (gnutls_pubkey_export2(key, format, &out) < 0) return std::nullopt;
+  std::string text(reinterpret_cast<const char*>(out.data), out.size);
+  gnutls_free(out.data);
+  return text;
+}
+
+}  // namespace
+
+std::string_view to_string(CredentialKind kind) {
+  switch (kind) {
+    case CredentialKind::Psk:
+      return "psk";
+    case CredentialKind::RawPublicKey:
+      return "rpk";
+    case CredentialKind::X509:
+      return "x509";
+  }
+  return "?";
+}
+
+std::string PeerIdentity::text() const {
+  return std::string(to_string(kind)) + ":" + name;
+}
+
+void MemorySecurityStore::add_psk(std::string endpoint, std::string identity,
+                                  std::vector<std::uint8_t> key) {
+  psk_keys_[identity] = std::move(key);
+  bind(CredentialKind::Psk, std::move(identity), std::move(endpoint));
+}
+
+void MemorySecurityStore::bind(CredentialKind kind, std::string name, std::string endpoint) {
+  endpoints_[{kind, std::move(name)}] = std::move(endpoint);
+}
+
+std::optional<std::vector<std::uint8_t>> MemorySecurityStore::psk_key(
+    std::string_view identity) const {
+  const auto it = psk_keys_.find(identity);
+  if (it == psk_keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> MemorySecurityStore::endpoint_of(CredentialKind kind,
+                                                            std::string_view name) const {
+  const auto it = endpoints_.find(std::pair{kind, std::string(name)});
+  if (it == endpoints_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text) {
+  if (text.size() % 2) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+  }
+  return out;
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const auto b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::string key_name(std::span<const std::uint8_t> spki) {
+  std::uint8_t digest[32];
+  gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data(), spki.size(), digest);
+  return "sha256:" + to_hex(digest);
+}
+
+std::optional<std::string> public_key_name(std::string_view pem) {
+  const auto key = load_public(pem);
+  if (!key) return std::nullopt;
+  const auto der = export_key(key.get(), GNUTLS_X509_FMT_DER);
+  if (!der) return std::nullopt;
+  return key_name({reinterpret_cast<const std::uint8_t*>(der->data()), der->size()});
+}
+
+std::optional<std::string> public_key_of(std::string_view private_key_pem) {
+  const auto key = load_public(private_key_pem);
+  if (!key) return std::nullopt;
+  return export_key(key.get(), GNUTLS_X509_FMT_PEM);
+}
+
+}  // namespace drover::dtls

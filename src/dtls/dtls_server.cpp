@@ -1,0 +1,525 @@
+#include "drover/dtls/dtls_server.hpp"
+
+#include <gnutls/dtls.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <queue>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "drover/dtls/record.hpp"
+#include "gnutls_session.hpp"
+
+namespace drover::dtls {
+
+std::string default_priorities(bool certificates, bool raw_public_keys) {
+  // NORMAL brings the ECDHE-ECDSA suites with AES-GCM and AES-CBC; added: PSK and ECDHE-PSK key
+  // exchange, AES-CCM(-8) and the SHA-256 MAC (TLS_PSK_WITH_AES_128_CBC_SHA256).
+  std::string p =
+      "NORMAL:-VERS-ALL:+VERS-DTLS1.2:+ECDHE-PSK:+PSK:+AES-128-CCM-8:+AES-128-CCM:+SHA256";
+  if (!certificates) p += ":-ECDHE-ECDSA:-ECDHE-RSA:-RSA:-DHE-RSA";
+  // Raw public keys first: a server with both an X.509 certificate and a raw public key presents
+  // the key to a client that offers both; X.509-only clients still get the certificate.
+  if (raw_public_keys) p += ":+CTYPE-SRV-RAWPK:+CTYPE-SRV-X509:+CTYPE-CLI-RAWPK:+CTYPE-CLI-X509";
+  return p;
+}
+
+namespace {
+
+using detail::Session;
+
+struct Outgoing {
+  coap::PeerAddress peer;
+  std::vector<std::uint8_t> bytes;
+};
+
+struct Peer {
+  std::unique_ptr<Session> session;
+  bool established = false;
+  TimePoint handshake_deadline{};
+  TimePoint retransmit_at{};
+  TimePoint last_activity{};
+  std::optional<TimePoint> armed;  // the timer entry taken as this peer's
+  PeerIdentity identity;
+};
+
+struct TimerEntry {
+  TimePoint at;
+  coap::PeerAddress peer;
+  bool closed = false;  // the expiry of a closed peer's memory, not a session's timer
+  bool operator>(const TimerEntry& o) const { return at > o.at; }
+};
+
+// The bytes the cookie is bound to: the peer's address and port.
+std::array<std::uint8_t, 19> cookie_client_data(const coap::PeerAddress& peer) {
+  std::array<std::uint8_t, 19> out{};
+  std::memcpy(out.data(), peer.ip.data(), 16);
+  out[16] = static_cast<std::uint8_t>(peer.port >> 8);
+  out[17] = static_cast<std::uint8_t>(peer.port);
+  out[18] = peer.v6 ? 1 : 0;
+  return out;
+}
+
+}  // namespace
+
+struct DtlsServer::Impl {
+  class PlainFace final : public coap::DatagramCore {
+   public:
+    explicit PlainFace(Impl& impl) : impl_(impl) {}
+    void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                 TimePoint now) override {
+      impl_.plain_receive(peer, datagram, now);
+    }
+    void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                           TimePoint now) override {
+      if (!impl_.peers.contains(peer)) impl_.inner.receive_truncated(peer, prefix, now);
+    }
+    void on_timer(TimePoint now) override { impl_.on_timer(now); }
+    bool poll_transmit(coap::Transmit& out) override { return impl_.plain_poll(out); }
+    std::optional<TimePoint> next_expiry() const override { return impl_.next_expiry(); }
+
+   private:
+    Impl& impl_;
+  };
+
+  Impl(coap::DatagramCore& inner_core, ServerCredentials creds, DtlsServerConfig cfg)
+      : inner(inner_core),
+        credentials(std::move(creds)),
+        config(std::move(cfg)),
+        priorities(config.priorities.empty()
+                       ? default_priorities(credentials.certificate.has_value() ||
+                                                credentials.raw_public_key.has_value(),
+                                            credentials.raw_public_key.has_value())
+                       : config.priorities),
+        plain_face(*this) {
+    if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
+      throw std::runtime_error("DTLS: cannot make the cookie key");
+    if (credentials.store) {
+      if (gnutls_psk_allocate_server_credentials(&psk) < 0)
+        throw std::runtime_error("DTLS: cannot allocate PSK credentials");
+      gnutls_psk_set_server_credentials_function2(psk, &Impl::psk_key);
+    }
+    if (credentials.certificate || credentials.raw_public_key) {
+      certificates.emplace();
+      if (credentials.certificate) certificates->add_x509(*credentials.certificate);
+      if (credentials.raw_public_key) certificates->add_raw_public_key(*credentials.raw_public_key);
+    }
+  }
+
+  ~Impl() {
+    peers.clear();  // sessions before the credentials they refer to
+    if (psk) gnutls_psk_free_server_credentials(psk);
+    gnutls_free(cookie_key.data);
+  }
+
+  // ---- PSK and certificate callbacks (the session's pointer is the Impl).
+  static int psk_key(gnutls_session_t session, const gnutls_datum_t* username,
+                     gnutls_datum_t* key) {
+    auto& self = *static_cast<Impl*>(gnutls_session_get_ptr(session));
+    const auto found = self.credentials.store->psk_key(
+        std::string_view(reinterpret_cast<const char*>(username->data), username->size));
+    if (!found || found->empty()) {
+      self.alert = GNUTLS_A_UNKNOWN_PSK_IDENTITY;  // RFC 4279 §2, not GnuTLS's internal_error
+      return -1;
+    }
+    key->data = static_cast<unsigned char*>(gnutls_malloc(found->size()));
+    if (!key->data) return -1;
+    std::memcpy(key->data, found->data(), found->size());
+    key->size = static_cast<unsigned>(found->size());
+    return 0;
+  }
+
+  static int verify_peer(gnutls_session_t session) {
+    auto& self = *static_cast<Impl*>(gnutls_session_get_ptr(session));
+    const auto id = detail::presented_identity(session);
+    const bool trusted =
+        id && (id->kind == CredentialKind::RawPublicKey  // trusted when the store knows the key
+                   ? self.credentials.store &&
+                         self.credentials.store->endpoint_of(id->kind, id->name).has_value()
+                   : detail::verify_x509_chain(session, "") == 0);
+    if (trusted) return 0;
+    self.alert = GNUTLS_A_BAD_CERTIFICATE;
+    return GNUTLS_E_CERTIFICATE_ERROR;
+  }
+
+  // ---- Transmits.
+  void enqueue(const coap::PeerAddress& peer, std::vector<std::uint8_t> bytes) {
+    if (out.size() >= config.max_pending_transmits) {
+      ++stats.dropped_transmits;
+      return;
+    }
+    out.push_back({peer, std::move(bytes)});
+  }
+
+  void flush(const coap::PeerAddress& peer, Session& session) {
+    for (auto& datagram : session.output) enqueue(peer, std::move(datagram));
+    session.output.clear();
+  }
+
+  static ssize_t cookie_push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
+    auto& self = *static_cast<Impl*>(ptr);
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    self.enqueue(self.cookie_peer, {bytes, bytes + size});
+    return static_cast<ssize_t>(size);
+  }
+
+  // ---- Timers: one live entry per peer (Peer::armed); others are skipped when they come due.
+  TimePoint deadline(const Peer& p) const {
+    return p.established ? p.last_activity + config.idle_timeout
+                         : std::min(p.retransmit_at, p.handshake_deadline);
+  }
+
+  void arm(const coap::PeerAddress& peer, Peer& p) {
+    const TimePoint at = deadline(p);
+    if (p.armed && *p.armed <= at) return;  // an earlier entry comes first and re-arms
+    p.armed = at;
+    timers.push({at, peer, false});
+  }
+
+  // ---- Input.
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               TimePoint now) {
+    if (!peek_record(datagram)) {
+      ++stats.dropped_not_dtls;
+      return;
+    }
+    const auto it = peers.find(peer);
+    if (it == peers.end() || (it->second.established && starts_with_client_hello(datagram))) {
+      if (!starts_with_client_hello(datagram)) {
+        ++stats.dropped_no_session;
+        return;
+      }
+      return client_hello(peer, datagram, now);
+    }
+    it->second.session->set_input(datagram);
+    if (it->second.established)
+      read_records(it, now);
+    else
+      handshake(it, now);
+  }
+
+  void client_hello(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                    TimePoint now) {
+    auto client_data = cookie_client_data(peer);
+    gnutls_dtls_prestate_st prestate{};
+    if (gnutls_dtls_cookie_verify(&cookie_key, client_data.data(), client_data.size(),
+                                  const_cast<std::uint8_t*>(datagram.data()), datagram.size(),
+                                  &prestate) < 0) {
+      cookie_peer = peer;
+      if (gnutls_dtls_cookie_send(&cookie_key, client_data.data(), client_data.size(), &prestate,
+                                  this, &Impl::cookie_push) >= 0)
+        ++stats.cookies_sent;
+      return;
+    }
+    // The address proved it receives what is sent to it: a session there may now be replaced.
+    if (const auto it = peers.find(peer); it != peers.end()) {
+      ++stats.sessions_replaced;
+      remove(it, now, false);
+    }
+    if (handshaking >= config.max_handshakes) {
+      ++stats.dropped_handshake_limit;
+      return;
+    }
+    if (peers.size() >= config.max_sessions) {
+      ++stats.dropped_session_limit;
+      return;
+    }
+    Peer p;
+    p.session = std::make_unique<Session>(GNUTLS_SERVER);
+    const gnutls_session_t s = p.session->get();
+    gnutls_session_set_ptr(s, this);
+    if (gnutls_priority_set(s, priorities.get()) < 0 ||
+        (psk && gnutls_credentials_set(s, GNUTLS_CRD_PSK, psk) < 0) ||
+        (certificates &&
+         gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, certificates->get()) < 0)) {
+      ++stats.handshakes_failed;
+      return;
+    }
+    if (certificates) {
+      gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+      gnutls_session_set_verify_function(s, &Impl::verify_peer);
+    }
+    p.session->set_timing(config.mtu, config.retransmit_timeout, config.handshake_timeout);
+    gnutls_dtls_prestate_set(s, &prestate);
+    p.handshake_deadline = now + config.handshake_timeout;
+    p.retransmit_at = p.handshake_deadline;
+    p.last_activity = now;
+    closed.erase(peer);
+    const auto it = peers.emplace(peer, std::move(p)).first;
+    ++handshaking;
+    ++stats.handshakes_started;
+    it->second.session->set_input(datagram);
+    handshake(it, now);
+  }
+
+  using PeerIt = std::unordered_map<coap::PeerAddress, Peer>::iterator;
+
+  void handshake(PeerIt it, TimePoint now) {
+    Peer& p = it->second;
+    const gnutls_session_t s = p.session->get();
+    alert.reset();
+    const int code = detail::run_handshake(s);
+    flush(it->first, *p.session);
+    if (code == GNUTLS_E_AGAIN) {
+      p.retransmit_at = p.session->retransmit_at(now);
+      return arm(it->first, p);
+    }
+    if (code < 0) return fail(it, code, now);
+    auto identity = detail::peer_identity(s);
+    if (!identity) return fail(it, GNUTLS_E_CERTIFICATE_ERROR, now);
+    if (credentials.store)
+      identity->endpoint = credentials.store->endpoint_of(identity->kind, identity->name);
+    if (!identity->endpoint && identity->kind == CredentialKind::X509 &&
+        !identity->common_name.empty())
+      identity->endpoint = identity->common_name;
+    p.identity = std::move(*identity);
+    p.established = true;
+    p.last_activity = now;
+    --handshaking;
+    ++stats.handshakes_completed;
+    arm(it->first, p);
+    read_records(it, now);  // application data sent right behind the Finished
+  }
+
+  void fail(PeerIt it, int code, TimePoint now) {
+    // RFC 5246 §7.4.6: a client that sends no certificate gets handshake_failure.
+    if (!alert && code == GNUTLS_E_NO_CERTIFICATE_FOUND) alert = GNUTLS_A_HANDSHAKE_FAILURE;
+    if (alert) {
+      gnutls_alert_send(it->second.session->get(), GNUTLS_AL_FATAL, *alert);
+      flush(it->first, *it->second.session);
+    } else if (code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
+      gnutls_alert_send_appropriate(it->second.session->get(), code);
+      flush(it->first, *it->second.session);
+    }
+    if (it->second.established)
+      ++stats.sessions_closed;
+    else
+      ++stats.handshakes_failed;
+    remove(it, now, it->second.established);
+  }
+
+  void read_records(PeerIt it, TimePoint now) {
+    Peer& p = it->second;
+    const coap::PeerAddress peer = it->first;
+    for (;;) {
+      const ssize_t n = gnutls_record_recv(p.session->get(), plaintext.data(), plaintext.size());
+      if (n > 0) {
+        p.last_activity = now;
+        ++stats.records_in;
+        inner.receive(peer, {plaintext.data(), static_cast<std::size_t>(n)}, now);
+        continue;
+      }
+      if (n == 0) {  // close_notify
+        ++stats.sessions_closed;
+        return remove(it, now, true);
+      }
+      if (n == GNUTLS_E_AGAIN) break;
+      if (gnutls_error_is_fatal(static_cast<int>(n))) return fail(it, static_cast<int>(n), now);
+      // Non-fatal (a warning alert, a renegotiation request): the record is consumed.
+    }
+    flush(peer, *p.session);
+  }
+
+  void remove(PeerIt it, TimePoint now, bool remember) {
+    if (!it->second.established) --handshaking;
+    if (remember && closed.size() < config.max_sessions) {
+      closed[it->first] = now + config.closed_memory;
+      timers.push({now + config.closed_memory, it->first, true});
+    }
+    peers.erase(it);
+  }
+
+  void on_timer(TimePoint now) {
+    while (!timers.empty() && timers.top().at <= now) {
+      const TimerEntry e = timers.top();
+      timers.pop();
+      if (e.closed) {
+        const auto c = closed.find(e.peer);
+        if (c != closed.end() && c->second <= now) closed.erase(c);
+        continue;
+      }
+      const auto it = peers.find(e.peer);
+      if (it == peers.end() || it->second.armed != e.at) continue;
+      Peer& p = it->second;
+      p.armed.reset();
+      if (p.established) {
+        if (p.last_activity + config.idle_timeout <= now) {
+          ++stats.sessions_expired;
+          gnutls_alert_send(p.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
+          flush(it->first, *p.session);
+          remove(it, now, true);
+          continue;
+        }
+      } else if (p.handshake_deadline <= now) {
+        ++stats.handshakes_timed_out;
+        remove(it, now, false);
+        continue;
+      } else if (p.retransmit_at <= now) {
+        p.session->set_input({});
+        handshake(it, now);  // GnuTLS sends the last flight again
+        continue;
+      }
+      arm(it->first, p);
+    }
+    inner.on_timer(now);
+  }
+
+  std::optional<TimePoint> next_expiry() const {
+    auto next = inner.next_expiry();
+    if (!timers.empty() && (!next || timers.top().at < *next)) next = timers.top().at;
+    return next;
+  }
+
+  // ---- Output: each face sends its own queue first, then takes from the inner core.
+  bool pop(std::deque<Outgoing>& queue, coap::Transmit& tx, std::vector<std::uint8_t>& holder) {
+    if (queue.empty()) return false;
+    holder = std::move(queue.front().bytes);
+    tx.peer = queue.front().peer;
+    tx.bytes = holder;
+    queue.pop_front();
+    return true;
+  }
+
+  // Encrypts an inner datagram for a peer with a session.
+  void encrypt(PeerIt it, std::span<const std::uint8_t> bytes) {
+    const ssize_t n = gnutls_record_send(it->second.session->get(), bytes.data(), bytes.size());
+    if (n < 0) {
+      ++stats.dropped_transmits;
+      return;
+    }
+    ++stats.records_out;
+    flush(it->first, *it->second.session);
+  }
+
+  bool secure_poll(coap::Transmit& tx) {
+    if (pop(out, tx, sent)) return true;
+    coap::Transmit inner_tx;
+    while (inner.poll_transmit(inner_tx)) {
+      const auto it = peers.find(inner_tx.peer);
+      if (it != peers.end() && it->second.established) {
+        encrypt(it, inner_tx.bytes);
+        if (pop(out, tx, sent)) return true;
+      } else if (plain_enabled && !closed.contains(inner_tx.peer)) {
+        const bool wake = plain_out.empty();
+        plain_out.push_back({inner_tx.peer, {inner_tx.bytes.begin(), inner_tx.bytes.end()}});
+        if (wake && plain_wakeup) plain_wakeup();
+      } else {
+        ++stats.dropped_transmits;
+      }
+    }
+    return false;
+  }
+
+  bool plain_poll(coap::Transmit& tx) {
+    plain_enabled = true;
+    if (pop(plain_out, tx, plain_sent)) return true;
+    const bool was_empty = out.empty();
+    while (inner.poll_transmit(tx)) {
+      const auto it = peers.find(tx.peer);
+      if (it == peers.end() && !closed.contains(tx.peer)) return true;
+      if (it != peers.end() && it->second.established)
+        encrypt(it, tx.bytes);
+      else
+        ++stats.dropped_transmits;
+    }
+    if (was_empty && !out.empty() && secure_wakeup) secure_wakeup();
+    return false;
+  }
+
+  void plain_receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                     TimePoint now) {
+    plain_enabled = true;
+    if (peers.contains(peer)) {
+      ++stats.dropped_plain;
+      return;
+    }
+    closed.erase(peer);  // it speaks NoSec now
+    inner.receive(peer, datagram, now);
+  }
+
+  coap::DatagramCore& inner;
+  ServerCredentials credentials;
+  DtlsServerConfig config;
+  detail::Priorities priorities;
+  gnutls_psk_server_credentials_t psk = nullptr;
+  std::optional<detail::CertificateCredentials> certificates;
+  gnutls_datum_t cookie_key{};
+  coap::PeerAddress cookie_peer;
+  // The alert a callback chose during the current gnutls_handshake call.
+  std::optional<gnutls_alert_description_t> alert;
+
+  std::unordered_map<coap::PeerAddress, Peer> peers;
+  std::size_t handshaking = 0;
+  std::unordered_map<coap::PeerAddress, TimePoint> closed;
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
+  std::array<std::uint8_t, 16384> plaintext{};
+
+  std::deque<Outgoing> out, plain_out;
+  std::vector<std::uint8_t> sent, plain_sent;  // the bytes of the transmit last given
+  bool plain_enabled = false;
+  std::function<void()> secure_wakeup, plain_wakeup;
+  PlainFace plain_face;
+  DtlsServerStats stats;
+};
+
+DtlsServer::DtlsServer(coap::DatagramCore& inner, ServerCredentials credentials,
+                       DtlsServerConfig config)
+    : impl_(std::make_unique<Impl>(inner, std::move(credentials), std::move(config))) {}
+
+DtlsServer::~DtlsServer() = default;
+
+void DtlsServer::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+                         TimePoint now) {
+  impl_->receive(peer, datagram, now);
+}
+
+void DtlsServer::on_timer(TimePoint now) {
+  impl_->on_timer(now);
+}
+bool DtlsServer::poll_transmit(coap::Transmit& out) {
+  return impl_->secure_poll(out);
+}
+std::optional<TimePoint> DtlsServer::next_expiry() const {
+  return impl_->next_expiry();
+}
+coap::DatagramCore& DtlsServer::plain() {
+  return impl_->plain_face;
+}
+
+void DtlsServer::set_wakeups(std::function<void()> secure, std::function<void()> plain) {
+  impl_->secure_wakeup = std::move(secure);
+  impl_->plain_wakeup = std::move(plain);
+}
+
+const PeerIdentity* DtlsServer::identity_of(const coap::PeerAddress& peer) const {
+  const auto it = impl_->peers.find(peer);
+  return it != impl_->peers.end() && it->second.established ? &it->second.identity : nullptr;
+}
+
+void DtlsServer::close_all(TimePoint now) {
+  for (auto it = impl_->peers.begin(); it != impl_->peers.end();) {
+    const auto next = std::next(it);
+    if (it->second.established) {
+      gnutls_alert_send(it->second.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
+      impl_->flush(it->first, *it->second.session);
+    }
+    impl_->remove(it, now, true);
+    it = next;
+  }
+}
+
+DtlsServerCounts DtlsServer::counts() const {
+  return {.sessions = impl_->peers.size() - impl_->handshaking,
+          .handshakes = impl_->handshaking,
+          .closed_peers = impl_->closed.size(),
+          .pending_transmits = impl_->out.size() + impl_->plain_out.size()};
+}
+
+const DtlsServerStats& DtlsServer::stats() const {
+  return impl_->stats;
+}
+
+}  // namespace drover::dtls

@@ -1,0 +1,191 @@
+#include "gnutls_session.hpp"
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace drover::dtls::detail {
+namespace {
+
+gnutls_datum_t datum(const std::string& text) {
+  return {reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())),
+          static_cast<unsigned>(text.size())};
+}
+
+void check(int code, const char* what) {
+  if (code < 0) throw std::runtime_error(error_text(what, code));
+}
+
+}  // namespace
+
+std::string error_text(const char* what, int code) {
+  return std::string(what) + ": " + gnutls_strerror(code);
+}
+
+Session::Session(unsigned flags) {
+  check(gnutls_init(&session_, flags | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_ENABLE_RAWPK),
+        "gnutls_init");
+  gnutls_transport_set_ptr(session_, this);
+  gnutls_transport_set_push_function(session_, &Session::push);
+  gnutls_transport_set_pull_function(session_, &Session::pull);
+  gnutls_transport_set_pull_timeout_function(session_, &Session::pull_timeout);
+}
+
+Session::~Session() {
+  gnutls_deinit(session_);
+}
+
+void Session::set_timing(unsigned mtu, coap::Duration retransmit, coap::Duration total) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  retransmit_ = retransmit;
+  gnutls_dtls_set_mtu(session_, mtu);
+  gnutls_dtls_set_timeouts(session_,
+                           static_cast<unsigned>(duration_cast<milliseconds>(retransmit).count()),
+                           static_cast<unsigned>(duration_cast<milliseconds>(total).count()));
+}
+
+coap::TimePoint Session::retransmit_at(coap::TimePoint now) const {
+  // GnuTLS says 0 when it has nothing to send again before the peer's next flight (e.g. after
+  // dropping a record that failed its MAC): check again after the first timeout, not at once.
+  const unsigned ms = gnutls_dtls_get_timeout(session_);
+  return ms == 0 ? now + retransmit_ : now + std::chrono::milliseconds(ms);
+}
+
+ssize_t Session::push(gnutls_transport_ptr_t self, const void* data, size_t size) {
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  static_cast<Session*>(self)->output.emplace_back(bytes, bytes + size);
+  return static_cast<ssize_t>(size);
+}
+
+ssize_t Session::pull(gnutls_transport_ptr_t self, void* data, size_t size) {
+  auto& s = *static_cast<Session*>(self);
+  if (s.input_.empty()) {
+    gnutls_transport_set_errno(s.session_, EAGAIN);
+    return -1;
+  }
+  // A datagram longer than GnuTLS's buffer is cut, as a socket would.
+  const std::size_t n = std::min(size, s.input_.size());
+  std::memcpy(data, s.input_.data(), n);
+  s.input_ = {};
+  return static_cast<ssize_t>(n);
+}
+
+int Session::pull_timeout(gnutls_transport_ptr_t self, unsigned) {
+  return static_cast<Session*>(self)->input_.empty() ? 0 : 1;
+}
+
+CertificateCredentials::CertificateCredentials() {
+  check(gnutls_certificate_allocate_credentials(&credentials_), "certificate credentials");
+}
+
+CertificateCredentials::~CertificateCredentials() {
+  gnutls_certificate_free_credentials(credentials_);
+}
+
+void CertificateCredentials::add_x509(const CertificateCredential& c) {
+  const auto cert = datum(c.certificate);
+  const auto key = datum(c.private_key);
+  check(gnutls_certificate_set_x509_key_mem2(credentials_, &cert, &key, GNUTLS_X509_FMT_PEM,
+                                             nullptr, 0),
+        "X.509 certificate and key");
+  if (!c.trust_anchors.empty()) {
+    const auto anchors = datum(c.trust_anchors);
+    const int n =
+        gnutls_certificate_set_x509_trust_mem(credentials_, &anchors, GNUTLS_X509_FMT_PEM);
+    check(n, "trust anchors");
+    if (n == 0) throw std::runtime_error("trust anchors: no certificate in the PEM text");
+  }
+}
+
+void CertificateCredentials::add_raw_public_key(const std::string& private_key_pem) {
+  const auto public_pem = public_key_of(private_key_pem);
+  if (!public_pem) throw std::runtime_error("raw public key: the private key does not parse");
+  const auto spki = datum(*public_pem);
+  const auto key = datum(private_key_pem);
+  check(gnutls_certificate_set_rawpk_key_mem(credentials_, &spki, &key, GNUTLS_X509_FMT_PEM,
+                                             nullptr, 0, nullptr, 0, 0),
+        "raw public key");
+}
+
+Priorities::Priorities(const std::string& text) {
+  const char* error_at = nullptr;
+  const int code = gnutls_priority_init(&priorities_, text.c_str(), &error_at);
+  if (code < 0)
+    throw std::runtime_error(error_text("priorities", code) +
+                             (error_at ? std::string(" at \"") + error_at + "\"" : ""));
+}
+
+Priorities::~Priorities() {
+  gnutls_priority_deinit(priorities_);
+}
+
+int run_handshake(gnutls_session_t session) {
+  int code = gnutls_handshake(session);
+  // Warnings and interruptions: go on, a few times at most (each consumes input).
+  for (int i = 0; i < 4 && code < 0 && code != GNUTLS_E_AGAIN && !gnutls_error_is_fatal(code); ++i)
+    code = gnutls_handshake(session);
+  return code < 0 && !gnutls_error_is_fatal(code) ? GNUTLS_E_AGAIN : code;
+}
+
+std::optional<PeerIdentity> presented_identity(gnutls_session_t session) {
+  unsigned count = 0;
+  const gnutls_datum_t* list = gnutls_certificate_get_peers(session, &count);
+  if (!list || count == 0) return std::nullopt;
+  PeerIdentity id;
+  switch (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_PEERS)) {
+    case GNUTLS_CRT_RAWPK:
+      id.kind = CredentialKind::RawPublicKey;
+      id.name = key_name({list[0].data, list[0].size});
+      return id;
+    case GNUTLS_CRT_X509: {
+      gnutls_x509_crt_t crt = nullptr;
+      if (gnutls_x509_crt_init(&crt) < 0) return std::nullopt;
+      std::unique_ptr<gnutls_x509_crt_int, void (*)(gnutls_x509_crt_t)> owner(
+          crt, gnutls_x509_crt_deinit);
+      if (gnutls_x509_crt_import(crt, &list[0], GNUTLS_X509_FMT_DER) < 0) return std::nullopt;
+      gnutls_datum_t dn{};
+      if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0) return std::nullopt;
+      id.kind = CredentialKind::X509;
+      id.name.assign(reinterpret_cast<const char*>(dn.data), dn.size);
+      gnutls_free(dn.data);
+      char cn[256];
+      size_t size = sizeof cn;
+      if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &size) == 0)
+        id.common_name.assign(cn, size);
+      return id;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<PeerIdentity> peer_identity(gnutls_session_t session) {
+  switch (gnutls_kx_get(session)) {
+    case GNUTLS_KX_PSK:
+    case GNUTLS_KX_ECDHE_PSK:
+    case GNUTLS_KX_DHE_PSK:
+    case GNUTLS_KX_RSA_PSK: {
+      PeerIdentity id;
+      id.kind = CredentialKind::Psk;
+      gnutls_datum_t name{};
+      if (gnutls_psk_server_get_username2(session, &name) == 0 && name.data)
+        id.name.assign(reinterpret_cast<const char*>(name.data), name.size);
+      return id;
+    }
+    default:
+      return presented_identity(session);
+  }
+}
+
+int verify_x509_chain(gnutls_session_t session, const std::string& hostname) {
+  unsigned status = 0;
+  const int code = gnutls_certificate_verify_peers3(
+      session, hostname.empty() ? nullptr : hostname.c_str(), &status);
+  return code < 0 || status != 0 ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
+}
+
+}  // namespace drover::dtls::detail

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# CoAP over DTLS with X.509 certificates and raw public keys (RFC 7250) against `drover server`:
+# coap-client-gnutls registers with a certificate of the server's CA (as its common name) and with
+# a raw public key the server knows; a certificate of another CA and an unknown key get nothing.
+source "$(dirname "$0")/interop_lib.sh"
+command -v curl >/dev/null || fail "curl not found"
+command -v openssl >/dev/null || fail "openssl not found"
+command -v coap-client-gnutls >/dev/null || fail "coap-client-gnutls not found (package libcoap3-bin)"
+
+cd "$WORK"
+# new_key NAME: an ECDSA P-256 key in NAME.key (PKCS#8 PEM).
+new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; }
+# new_ca NAME
+new_ca() {
+  new_key "$1"
+  openssl req -x509 -new -key "$1.key" -subj "/CN=$1" -days 2 -out "$1.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign 2>/dev/null
+}
+# new_cert NAME CA SAN
+new_cert() {
+  new_key "$1"
+  openssl req -new -key "$1.key" -subj "/CN=$1" -out "$1.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$3" >"$1.ext"
+  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 \
+    -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+}
+new_ca test-ca
+new_ca other-ca
+new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
+new_cert libcoap-x509 test-ca "DNS:libcoap-x509"
+new_cert libcoap-stranger other-ca "DNS:libcoap-stranger"
+new_key server-rpk
+new_key libcoap-rpk
+openssl pkey -in libcoap-rpk.key -pubout -out libcoap-rpk.pub 2>/dev/null
+new_key unknown-rpk
+# libcoap reads a raw public key as an "EC PRIVATE KEY" (SEC 1), not PKCS#8.
+for k in libcoap-rpk unknown-rpk; do openssl ec -in "$k.key" -out "$k.ec" 2>/dev/null; done
+cd - >/dev/null
+
+start_server --log-events all --coaps-port 0 --cert "$WORK/localhost.crt" --key "$WORK/localhost.key" \
+  --ca "$WORK/test-ca.crt" --rpk-key "$WORK/server-rpk.key" --rpk-client "libcoap-rpk=$WORK/libcoap-rpk.pub"
+COAPS=$(sed -nE 's/.*LwM2M server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
+[[ -n $COAPS ]] || fail "no coaps port in the server's log"
+grep -q "X.509, raw public key" "$LOG" || fail "the server did not log X.509 and raw public key"
+pass "drover server listens on coaps://127.0.0.1:$COAPS with X.509 and a raw public key"
+
+api() { timeout 10 curl -sS "$HTTP$1"; }
+# register ENDPOINT CREDENTIAL-ARGS...: a Register through coaps with libcoap's trace.
+register() {
+  local ep=$1
+  shift
+  timeout 30 coap-client-gnutls -B 5 -v 6 "$@" -m post -t 40 -e '</1/0>,</3/0>' \
+    "coaps://127.0.0.1:$COAPS/rd?ep=$ep&lt=60&lwm2m=1.1" 2>&1 || true
+}
+
+out=$(register libcoap-x509 -c "$WORK/libcoap-x509.crt" -j "$WORK/libcoap-x509.key" -R "$WORK/test-ca.crt")
+grep -q 'c:2.01' <<<"$out" || fail "X.509 Register not answered 2.01: $out"
+grep -q '"identity":"x509:CN=libcoap-x509"' <<<"$(api /api/clients/libcoap-x509)" ||
+  fail "the HTTP API does not show libcoap-x509 with its certificate's subject"
+pass "coap-client-gnutls registers with an X.509 certificate of the server's CA, as its common name"
+
+out=$(register libcoap-x509 -c "$WORK/libcoap-stranger.crt" -j "$WORK/libcoap-stranger.key" -R "$WORK/test-ca.crt")
+if grep -q 'c:2.01' <<<"$out"; then fail "a certificate of another CA registered: $out"; fi
+out=$(register libcoap-x509-2 -c "$WORK/libcoap-x509.crt" -j "$WORK/libcoap-x509.key" -R "$WORK/test-ca.crt")
+grep -q 'c:4.03' <<<"$out" || fail "a certificate registering as another endpoint not answered 4.03: $out"
+pass "a certificate of another CA gets no registration; another endpoint than the common name gets 4.03"
+
+out=$(register libcoap-rpk -M "$WORK/libcoap-rpk.ec")
+grep -q 'c:2.01' <<<"$out" || fail "raw public key Register not answered 2.01: $out"
+grep -q '"identity":"rpk:sha256:' <<<"$(api /api/clients/libcoap-rpk)" ||
+  fail "the HTTP API does not show libcoap-rpk with its key's hash"
+out=$(register libcoap-rpk -M "$WORK/unknown-rpk.ec")
+if grep -q 'c:2.01' <<<"$out"; then fail "an unknown raw public key registered: $out"; fi
+grep -q '"total":2' <<<"$(api /api/clients)" || fail "not exactly the two good registrations listed"
+pass "coap-client-gnutls registers with a known raw public key; an unknown one gets nothing"
+
+finish

@@ -1,0 +1,129 @@
+// The LwM2M server and client cores behind the DTLS cores: a Register over PSK carries the
+// identity into the registration, an endpoint the credential is not bound to gets 4.03, and a
+// Read from the server goes through the session.
+#include "drover/client/client.hpp"
+#include "drover/client/standard_objects.hpp"
+#include "drover/server/server.hpp"
+#include "dtls_harness.hpp"
+
+namespace drover::dtls::testing {
+namespace {
+
+const std::vector<std::uint8_t> kKey = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33};
+
+class Lwm2mOverDtls : public ::testing::Test {
+ protected:
+  Lwm2mOverDtls() {
+    FakeClock::install();
+    store.add_psk("dev1", "dev1-id", kKey);
+    server::ServerConfig config;
+    config.random_seed = 1;
+    lwm2m_server.emplace(std::move(config));
+    ServerCredentials credentials;
+    credentials.store = &store;
+    dtls_server.emplace(*lwm2m_server, credentials);
+    lwm2m_server->set_security_lookup(
+        [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+          const PeerIdentity* id = dtls_server->identity_of(peer);
+          if (!id) return std::nullopt;
+          return server::PeerSecurity{id->text(), id->endpoint};
+        });
+    net.add(kServer, *dtls_server);
+  }
+
+  // A client registering as `endpoint` with the PSK of dev1-id.
+  client::Client& add_client(const std::string& endpoint) {
+    client::ClientConfig config;
+    config.endpoint = endpoint;
+    config.random_seed = 2;
+    config.resolve = [](std::string_view) { return kServer; };
+    lwm2m_client.emplace(std::move(config));
+    auto& c = *lwm2m_client;
+    EXPECT_TRUE(c.add_object(3).has_value());
+    EXPECT_TRUE(c.add_instance(
+                     3, 0,
+                     std::make_unique<client::Device>(client::DeviceInfo{}, client::DeviceHooks{}),
+                     FakeClock::now)
+                    .has_value());
+    client::ServerAccount account;
+    account.uri = "coaps://127.0.0.1:5684";
+    EXPECT_TRUE(c.add_server(account, FakeClock::now).has_value());
+    ClientCredentials credentials;
+    credentials.psk = PskCredential{"dev1-id", kKey};
+    dtls_client.emplace(c, kServer, credentials);
+    net.add(client_address(1), *dtls_client);
+    c.start(FakeClock::now);
+    return c;
+  }
+
+  std::vector<server::ServerEvent> server_events() {
+    std::vector<server::ServerEvent> out;
+    server::ServerEvent e;
+    while (lwm2m_server->poll_event(e)) out.push_back(std::move(e));
+    return out;
+  }
+
+  MemorySecurityStore store;
+  std::optional<server::Server> lwm2m_server;
+  std::optional<DtlsServer> dtls_server;
+  std::optional<client::Client> lwm2m_client;
+  std::optional<DtlsClient> dtls_client;
+  Network net;
+};
+
+TEST_F(Lwm2mOverDtls, RegisterKeepsTheIdentityAndReadGoesThroughTheSession) {
+  auto& c = add_client("dev1");
+  net.advance(1s);
+  ASSERT_EQ(c.state(1), client::RegistrationState::Registered) << dtls_client->last_error();
+  const server::Registration* r = lwm2m_server->registration("dev1");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->identity, "psk:dev1-id");
+  EXPECT_EQ(r->peer, client_address(1));
+
+  const auto id = lwm2m_server->read("dev1", lwm2m::Path(3, 0, 0), {}, FakeClock::now);
+  ASSERT_TRUE(id.has_value());
+  net.pump();
+  std::optional<server::OperationResult> result;
+  for (auto& e : server_events())
+    if (auto* done = std::get_if<server::OperationCompleted>(&e); done && done->id == *id)
+      result = done->result;
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->code, coap::codes::Content);
+  ASSERT_EQ(result->records.size(), 1u);
+  EXPECT_EQ(result->records[0].path, lwm2m::Path(3, 0, 0));
+  EXPECT_GE(dtls_server->stats().records_in, 2u);  // the Register and the Read's answer
+}
+
+TEST_F(Lwm2mOverDtls, EndpointNotBoundToTheCredentialIsForbidden) {
+  auto& c = add_client("someone-else");
+  net.advance(1s);
+  EXPECT_EQ(dtls_client->state(), ClientState::Connected);
+  EXPECT_NE(c.state(1), client::RegistrationState::Registered);
+  EXPECT_EQ(lwm2m_server->registration("someone-else"), nullptr);
+  EXPECT_EQ(lwm2m_server->counts().registrations, 0u);
+}
+
+TEST_F(Lwm2mOverDtls, UpdateOfASecureRegistrationOverNoSecIsForbidden) {
+  auto& c = add_client("dev1");
+  net.advance(1s);
+  ASSERT_EQ(c.state(1), client::RegistrationState::Registered);
+  const std::string location = lwm2m_server->registration("dev1")->location;
+  // An Update naming the registration's location, in clear from another address.
+  coap::Message update;
+  update.type = coap::Type::Con;
+  update.code = coap::codes::Post;
+  update.message_id = 7;
+  update.set_uri_path("/rd/" + location);
+  std::vector<std::uint8_t> bytes;
+  coap::serialize(update, bytes);
+  dtls_server->plain().receive(client_address(2), bytes, FakeClock::now);
+  coap::Transmit tx;
+  ASSERT_TRUE(dtls_server->plain().poll_transmit(tx));
+  coap::Message answer;
+  ASSERT_FALSE(coap::parse(tx.bytes, answer));
+  EXPECT_EQ(answer.code, coap::codes::Forbidden);
+  EXPECT_EQ(lwm2m_server->registration("dev1")->peer, client_address(1));
+}
+
+}  // namespace
+}  // namespace drover::dtls::testing

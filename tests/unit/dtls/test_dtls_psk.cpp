@@ -1,0 +1,399 @@
+// PSK handshakes between the DTLS client and server cores, the cookie exchange, the bounds, the
+// timers and hostile input.
+#include "drover/dtls/record.hpp"
+#include "dtls_harness.hpp"
+
+namespace drover::dtls::testing {
+namespace {
+
+const std::vector<std::uint8_t> kKey = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                                        0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+
+// The default configuration with one change.
+DtlsServerConfig config_with(const std::function<void(DtlsServerConfig&)>& change) {
+  DtlsServerConfig c;
+  change(c);
+  return c;
+}
+
+ClientCredentials psk(std::string identity, std::vector<std::uint8_t> key) {
+  ClientCredentials c;
+  c.psk = PskCredential{std::move(identity), std::move(key)};
+  return c;
+}
+
+class Psk : public ::testing::Test {
+ protected:
+  Psk() {
+    FakeClock::install();
+    store.add_psk("dev1", "dev1-id", kKey);
+    store.add_psk("dev2", "dev2-id", kKey);
+  }
+
+  DtlsServer& make_server(DtlsServerConfig config = {}) {
+    ServerCredentials credentials;
+    credentials.store = &store;
+    server.emplace(server_inner, std::move(credentials), std::move(config));
+    net.add(kServer, *server);
+    return *server;
+  }
+
+  // A client core at 127.0.0.1:40000+n with its own inner core.
+  DtlsClient& make_client(std::uint16_t n, ClientCredentials credentials = psk("dev1-id", kKey)) {
+    inners.push_back(std::make_unique<Recorder>());
+    clients.push_back(
+        std::make_unique<DtlsClient>(*inners.back(), kServer, std::move(credentials)));
+    net.add(client_address(n), *clients.back());
+    return *clients.back();
+  }
+
+  MemorySecurityStore store;
+  Recorder server_inner;
+  std::optional<DtlsServer> server;
+  std::vector<std::unique_ptr<Recorder>> inners;
+  std::vector<std::unique_ptr<DtlsClient>> clients;
+  Network net;
+};
+
+TEST_F(Psk, HandshakeThenDatagramsBothWays) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_EQ(s.stats().cookies_sent, 1u);
+  EXPECT_EQ(s.stats().handshakes_completed, 1u);
+  EXPECT_EQ(s.counts().sessions, 1u);
+  const PeerIdentity* id = s.identity_of(client_address(1));
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->kind, CredentialKind::Psk);
+  EXPECT_EQ(id->name, "dev1-id");
+  EXPECT_EQ(id->endpoint, "dev1");
+  EXPECT_EQ(id->text(), "psk:dev1-id");
+
+  inners[0]->send(kServer, "request");
+  net.pump();
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].text, "request");
+  EXPECT_EQ(server_inner.received[0].peer, client_address(1));
+  server_inner.send(client_address(1), "response");
+  net.pump();
+  ASSERT_EQ(inners[0]->received.size(), 1u);
+  EXPECT_EQ(inners[0]->received[0].text, "response");
+  EXPECT_EQ(inners[0]->received[0].peer, kServer);
+}
+
+TEST_F(Psk, RecordsOnTheWireAreNotPlaintext) {
+  make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  std::vector<std::vector<std::uint8_t>> seen;
+  net.filter = [&](const PeerAddress&, const PeerAddress&, std::span<const std::uint8_t> b) {
+    seen.emplace_back(b.begin(), b.end());
+    return true;
+  };
+  inners[0]->send(kServer, "secret-payload");
+  net.pump();
+  ASSERT_EQ(seen.size(), 1u);
+  const auto header = peek_record(seen[0]);
+  ASSERT_TRUE(header);
+  EXPECT_EQ(header->type, ContentType::ApplicationData);
+  EXPECT_EQ(header->epoch, 1u);
+  const std::string wire(seen[0].begin(), seen[0].end());
+  EXPECT_EQ(wire.find("secret-payload"), std::string::npos);
+}
+
+TEST_F(Psk, DatagramsWaitForTheHandshake) {
+  make_server();
+  make_client(1);
+  // No connect(): the inner core's first datagram starts the handshake and goes out after it.
+  inners[0]->send(kServer, "register");
+  net.pump();
+  EXPECT_EQ(clients[0]->state(), ClientState::Connected);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].text, "register");
+}
+
+TEST_F(Psk, WrongKeyNeverEstablishes) {
+  auto& s = make_server();
+  auto bad = kKey;
+  bad[0] ^= 1;
+  auto& c = make_client(1, psk("dev1-id", bad));
+  c.connect(FakeClock::now);
+  net.pump();
+  // The server cannot read the client's Finished: DTLS drops records that fail their MAC
+  // (RFC 6347 §4.1.2.7), so the handshake goes on until it times out.
+  EXPECT_NE(c.state(), ClientState::Connected);
+  EXPECT_EQ(s.counts().sessions, 0u);
+  EXPECT_EQ(s.identity_of(client_address(1)), nullptr);
+  inners[0]->send(kServer, "register");
+  net.advance(61s);
+  EXPECT_EQ(c.state(), ClientState::Failed) << c.last_error();
+  EXPECT_EQ(c.stats().handshakes_completed, 0u);
+  EXPECT_EQ(s.stats().handshakes_completed, 0u);
+  EXPECT_EQ(s.stats().handshakes_failed + s.stats().handshakes_timed_out, 1u)
+      << s.stats().handshakes_failed << " " << s.stats().handshakes_timed_out << " "
+      << c.last_error();
+  EXPECT_EQ(s.counts().sessions + s.counts().handshakes, 0u);
+  EXPECT_TRUE(server_inner.received.empty());
+}
+
+TEST_F(Psk, UnknownIdentityFails) {
+  auto& s = make_server();
+  auto& c = make_client(1, psk("nobody", kKey));
+  c.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(c.state(), ClientState::Failed);
+  ASSERT_TRUE(c.last_alert());
+  EXPECT_EQ(*c.last_alert(), GNUTLS_A_UNKNOWN_PSK_IDENTITY) << c.last_error();
+  EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.counts().sessions + s.counts().handshakes, 0u);
+}
+
+TEST_F(Psk, ClientHelloWithoutCookieCreatesNoState) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  std::vector<std::uint8_t> hello;
+  net.filter = [&](const PeerAddress&, const PeerAddress& to, std::span<const std::uint8_t> b) {
+    if (to == kServer && hello.empty()) hello.assign(b.begin(), b.end());
+    return false;
+  };
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_TRUE(starts_with_client_hello(hello));
+  // The same ClientHello from a thousand addresses: a HelloVerifyRequest each, nothing kept.
+  for (std::uint16_t i = 0; i < 1000; ++i)
+    s.receive(client_address(100 + i), hello, FakeClock::now);
+  EXPECT_EQ(s.stats().cookies_sent, 1000u);
+  EXPECT_EQ(s.stats().handshakes_started, 0u);
+  EXPECT_EQ(s.counts().sessions + s.counts().handshakes, 0u);
+  coap::Transmit tx;
+  std::size_t answers = 0;
+  while (s.poll_transmit(tx)) {
+    ++answers;
+    const auto h = peek_record(tx.bytes);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->type, ContentType::Handshake);
+    EXPECT_EQ(tx.bytes[record_header_size], 3u);  // HelloVerifyRequest
+  }
+  EXPECT_EQ(answers, 1000u);
+  EXPECT_EQ(s.next_expiry(), std::nullopt);
+}
+
+TEST_F(Psk, CookieOfAnotherAddressIsRefused) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  // The ClientHello carrying the cookie made for 40001, replayed from 40002.
+  std::vector<std::vector<std::uint8_t>> hellos;
+  net.filter = [&](const PeerAddress&, const PeerAddress& to, std::span<const std::uint8_t> b) {
+    if (to == kServer && starts_with_client_hello(b)) hellos.emplace_back(b.begin(), b.end());
+    return true;
+  };
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(hellos.size(), 2u);
+  s.receive(client_address(2), hellos[1], FakeClock::now);
+  EXPECT_EQ(s.stats().cookies_sent, 2u);
+  EXPECT_EQ(s.stats().handshakes_started, 1u);
+}
+
+TEST_F(Psk, HalfOpenHandshakesAreBounded) {
+  auto& s = make_server(config_with([](auto& c) { c.max_handshakes = 2; }));
+  // Servers' flights after the cookie never arrive: handshakes stay half-open.
+  net.filter = [](const PeerAddress& from, const PeerAddress&, std::span<const std::uint8_t> b) {
+    return !(from == kServer && b.size() > 60);
+  };
+  for (std::uint16_t i = 1; i <= 3; ++i) make_client(i).connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.stats().handshakes_started, 2u);
+  EXPECT_EQ(s.stats().dropped_handshake_limit, 1u);
+  EXPECT_EQ(s.counts().handshakes, 2u);
+  // They time out; the third client's ClientHello, sent again, takes the room freed.
+  net.advance(31s);
+  EXPECT_EQ(s.stats().handshakes_timed_out, 2u);
+  EXPECT_EQ(s.stats().handshakes_started, 3u);
+  EXPECT_EQ(s.counts().handshakes, 1u);
+}
+
+TEST_F(Psk, SessionsAreBounded) {
+  auto& s = make_server(config_with([](auto& c) { c.max_sessions = 2; }));
+  for (std::uint16_t i = 1; i <= 3; ++i) make_client(i).connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.counts().sessions, 2u);
+  EXPECT_EQ(s.stats().dropped_session_limit, 1u);
+  EXPECT_EQ(clients[2]->state(), ClientState::Handshaking);
+}
+
+TEST_F(Psk, IdleSessionsExpireWithCloseNotify) {
+  auto& s = make_server(config_with([](auto& c) { c.idle_timeout = 600s; }));
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected);
+  net.advance(300s);
+  inners[0]->send(kServer, "keep");  // activity postpones the expiry
+  net.pump();
+  net.advance(599s);
+  EXPECT_EQ(s.counts().sessions, 1u);
+  net.advance(2s);
+  EXPECT_EQ(s.stats().sessions_expired, 1u);
+  EXPECT_EQ(s.counts().sessions, 0u);
+  EXPECT_EQ(c.state(), ClientState::Closed);
+  // Nothing in clear to the address whose session ended.
+  server_inner.send(client_address(1), "late");
+  net.pump();
+  EXPECT_TRUE(inners[0]->received.empty());
+  EXPECT_EQ(s.stats().dropped_transmits, 1u);
+  // The client's next datagram opens a new session.
+  inners[0]->send(kServer, "again");
+  net.pump();
+  EXPECT_EQ(c.state(), ClientState::Connected);
+  ASSERT_EQ(server_inner.received.size(), 2u);
+  EXPECT_EQ(server_inner.received[1].text, "again");
+}
+
+TEST_F(Psk, LostFlightIsSentAgainByTimer) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  // The server's first flight after the cookie exchange is lost once.
+  int server_flights = 0;
+  net.filter = [&](const PeerAddress& from, const PeerAddress&, std::span<const std::uint8_t> b) {
+    if (from == kServer && b.size() > 60 && server_flights++ == 0) return false;
+    return true;
+  };
+  const TimePoint start = FakeClock::now;
+  c.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(c.state(), ClientState::Handshaking);
+  ASSERT_TRUE(s.next_expiry());
+  EXPECT_EQ(*s.next_expiry() - start, 1s);  // retransmit_timeout
+  net.advance(900ms);
+  EXPECT_EQ(c.state(), ClientState::Handshaking);
+  net.advance(200ms);
+  EXPECT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_EQ(s.stats().handshakes_completed, 1u);
+}
+
+TEST_F(Psk, NewHandshakeFromTheSameAddressReplacesTheSession) {
+  auto& s = make_server();
+  auto& first = make_client(1);
+  first.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(first.state(), ClientState::Connected);
+  // The device reboots: a new client at the same address, with another identity.
+  net.nodes.pop_back();
+  auto& second = make_client(1, psk("dev2-id", kKey));
+  second.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(second.state(), ClientState::Connected) << second.last_error();
+  EXPECT_EQ(s.stats().sessions_replaced, 1u);
+  EXPECT_EQ(s.counts().sessions, 1u);
+  ASSERT_NE(s.identity_of(client_address(1)), nullptr);
+  EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev2");
+}
+
+TEST_F(Psk, GarbageAndTruncatedRecordsAreDropped) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  std::vector<std::vector<std::uint8_t>> records;
+  net.filter = [&](const PeerAddress&, const PeerAddress& to, std::span<const std::uint8_t> b) {
+    if (to == kServer) records.emplace_back(b.begin(), b.end());
+    return true;
+  };
+  c.connect(FakeClock::now);
+  net.pump();
+  inners[0]->send(kServer, "one");
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected);
+  const auto app = records.back();
+  const auto now = FakeClock::now;
+  // Not DTLS at all, from a stranger and from the client.
+  s.receive(client_address(9), bytes_of("GET /"), now);
+  s.receive(client_address(1), bytes_of("\x40\x01\x00\x01"), now);
+  EXPECT_EQ(s.stats().dropped_not_dtls, 2u);
+  // Every cut of a ClientHello and of an application record; a record header only.
+  for (std::size_t n = 0; n < records.front().size(); ++n)
+    s.receive(client_address(9), std::span(records.front()).first(n), now);
+  for (std::size_t n = 0; n < app.size(); ++n)
+    s.receive(client_address(1), std::span(app).first(n), now);
+  // An application record with a flipped byte, and one from an address with no session.
+  auto flipped = app;
+  flipped.back() ^= 0x55;
+  s.receive(client_address(1), flipped, now);
+  s.receive(client_address(9), app, now);
+  EXPECT_GE(s.stats().dropped_no_session, 1u);
+  EXPECT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(s.counts().handshakes, 0u);
+  // The session still works.
+  inners[0]->send(kServer, "two");
+  net.pump();
+  ASSERT_EQ(server_inner.received.size(), 2u);
+  EXPECT_EQ(server_inner.received[1].text, "two");
+}
+
+TEST_F(Psk, PlainFaceKeepsNoSecPeersApart) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected);
+  // A NoSec peer through the plain face, and one posing as the DTLS client's address.
+  const PeerAddress nosec = client_address(50);
+  s.plain().receive(nosec, bytes_of("plain"), FakeClock::now);
+  s.plain().receive(client_address(1), bytes_of("forged"), FakeClock::now);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].text, "plain");
+  EXPECT_EQ(s.stats().dropped_plain, 1u);
+  // Answers leave by the face of their peer, whichever face's loop asks.
+  int plain_wakeups = 0, secure_wakeups = 0;
+  s.set_wakeups([&] { ++secure_wakeups; }, [&] { ++plain_wakeups; });
+  server_inner.send(nosec, "to-plain");
+  server_inner.send(client_address(1), "to-secure");
+  coap::Transmit tx;
+  // The secure face takes both: the first for the plain face, the second encrypted.
+  ASSERT_TRUE(s.poll_transmit(tx));
+  EXPECT_EQ(tx.peer, client_address(1));
+  clients[0]->receive(kServer, std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()),
+                      FakeClock::now);
+  ASSERT_EQ(inners[0]->received.size(), 1u);
+  EXPECT_EQ(inners[0]->received[0].text, "to-secure");
+  EXPECT_FALSE(s.poll_transmit(tx));
+  EXPECT_EQ(plain_wakeups, 1);
+  ASSERT_TRUE(s.plain().poll_transmit(tx));
+  EXPECT_EQ(tx.peer, nosec);
+  EXPECT_EQ(std::string(tx.bytes.begin(), tx.bytes.end()), "to-plain");
+  EXPECT_FALSE(s.plain().poll_transmit(tx));
+  server_inner.send(client_address(1), "to-secure-2");
+  ASSERT_FALSE(s.plain().poll_transmit(tx));  // encrypted for the secure face
+  EXPECT_EQ(secure_wakeups, 1);
+  net.pump();
+  ASSERT_EQ(inners[0]->received.size(), 2u);
+  EXPECT_EQ(inners[0]->received[1].text, "to-secure-2");
+}
+
+TEST(Record, HeaderIsChecked) {
+  std::vector<std::uint8_t> r = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 1, 0};
+  const auto h = peek_record(r);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->type, ContentType::Handshake);
+  EXPECT_EQ(h->version, 0xfefd);
+  EXPECT_EQ(h->sequence, 5u);
+  EXPECT_EQ(h->length, 2u);
+  EXPECT_TRUE(starts_with_client_hello(r));
+  r[3] = 1;  // epoch 1
+  EXPECT_FALSE(starts_with_client_hello(r));
+  r[3] = 0;
+  r[12] = 3;  // longer than the datagram
+  EXPECT_FALSE(peek_record(r));
+  r[12] = 2;
+  r[0] = 24;  // not a content type of DTLS 1.2 records here
+  EXPECT_FALSE(peek_record(r));
+  r[0] = 22;
+  r[1] = 0x03;  // TLS, not DTLS
+  EXPECT_FALSE(peek_record(r));
+  EXPECT_FALSE(peek_record(std::span(r).first(12)));
+}
+
+}  // namespace
+}  // namespace drover::dtls::testing
