@@ -55,4 +55,17 @@ std::optional<QueryError> parse_update_query(const coap::Message& request, Updat
 void add_register_queries(const RegisterParams& params, coap::Message& request);
 void add_update_queries(const UpdateParams& params, Lwm2mVersion version, coap::Message& request);
 
+// The Bootstrap-Request's (POST /bs?ep=&pct=) and the Bootstrap-Pack-Request's (GET /bspack?ep=)
+// query parameters.
+struct BootstrapParams {
+  std::string endpoint;               // ep
+  std::optional<std::uint16_t> pct;   // pct (1.1+): the preferred Content-Format, as sent
+  friend bool operator==(const BootstrapParams&, const BootstrapParams&) = default;
+};
+// Fails, with what is wrong, on: no or empty ep, ep longer than max_endpoint_length, a pct that is
+// no decimal Content-Format number, a repeated parameter. Whether the pct is a format the server
+// takes is the caller's question (4.15). Unknown parameters are ignored.
+std::optional<QueryError> parse_bootstrap_query(const coap::Message& request, BootstrapParams& out);
+void add_bootstrap_queries(const BootstrapParams& params, coap::Message& request);
+
 }  // namespace drover::lwm2m
