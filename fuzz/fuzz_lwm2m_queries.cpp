@@ -1,6 +1,6 @@
-// The LwM2M readers of a request's CoAP options: Register/Update and Bootstrap queries, notification attributes
-// and the Uri-Path as an LwM2M path. They never crash; what they accept writes back and reads again
-// to the same value.
+// The LwM2M readers of a request's CoAP options: Register/Update and Bootstrap queries,
+// notification attributes and the Uri-Path as an LwM2M path. They never crash; what they accept
+// writes back and reads again to the same value.
 #include <cstdint>
 #include <cstdlib>
 

@@ -231,8 +231,7 @@ std::optional<QueryError> parse_bootstrap_query(const coap::Message& request,
 
 void add_bootstrap_queries(const BootstrapParams& params, coap::Message& request) {
   request.add_option(coap::options::UriQuery, "ep=" + params.endpoint);
-  if (params.pct)
-    request.add_option(coap::options::UriQuery, "pct=" + std::to_string(*params.pct));
+  if (params.pct) request.add_option(coap::options::UriQuery, "pct=" + std::to_string(*params.pct));
 }
 
 }  // namespace drover::lwm2m

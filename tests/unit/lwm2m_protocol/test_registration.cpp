@@ -141,9 +141,6 @@ TEST(CoapMapping, FormatOptions) {
   EXPECT_FALSE(accept_of(m).format);
 }
 
-}  // namespace
-}  // namespace drover::lwm2m
-
 TEST(BootstrapQuery, ReadsEndpointAndPreferredFormat) {
   BootstrapParams p;
   ASSERT_FALSE(parse_bootstrap_query(with_queries("ep=dev-1&pct=112&other=1"), p));
@@ -174,3 +171,6 @@ TEST(BootstrapQuery, RefusesWhatIsWrongWithTheReason) {
     EXPECT_EQ(p, BootstrapParams{}) << query;
   }
 }
+
+}  // namespace
+}  // namespace drover::lwm2m
