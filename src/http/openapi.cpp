@@ -179,6 +179,25 @@ constexpr std::string_view kDocument = R"json({
         "results": {"type": "object", "additionalProperties": {"type": "integer"}},
         "latency": {"type": "object", "properties": {"count": {"type": "integer"}, "sum": {"type": "number"},
           "buckets": {"type": "array", "items": {"type": "integer"}, "description": "counts per bucket, not cumulative"}}}}}}}},
+    "BootstrapConfig": {"type": "object", "description": "What the bootstrap server provisions (docs/http-api.md, Bootstrap configurations)",
+      "properties": {"version": {"type": "string", "enum": ["1.0", "1.1", "1.2"]},
+        "format": {"type": "string", "enum": ["tlv", "senml-json", "senml-cbor", "lwm2m-cbor"]},
+        "discover": {"type": "boolean"}, "read": {"type": "array", "items": {"type": "string"}},
+        "delete": {"type": "array", "items": {"type": "string"}, "default": ["/"]},
+        "servers": {"type": "array", "items": {"type": "object", "properties": {
+          "security": {"type": "object", "required": ["uri"], "properties": {"instance": {"type": "integer"}, "uri": {"type": "string"},
+            "bootstrap": {"type": "boolean"}, "mode": {"type": "string", "enum": ["psk", "rpk", "x509", "nosec", "est"]},
+            "identity": {"type": "string", "description": "hex"}, "identity_text": {"type": "string"},
+            "server_public_key": {"type": "string", "description": "hex"},
+            "secret_key": {"type": "string", "description": "hex; answered as ********"},
+            "ssid": {"type": "integer"}, "hold_off": {"type": "integer"}}},
+          "server": {"type": "object", "properties": {"instance": {"type": "integer"}, "ssid": {"type": "integer"},
+            "lifetime": {"type": "integer"}, "pmin": {"type": "integer"}, "pmax": {"type": "integer"},
+            "notification_storing": {"type": "boolean"}, "binding": {"type": "string"}}}}}},
+        "acls": {"type": "array", "items": {"type": "object", "properties": {"instance": {"type": "integer"},
+          "object": {"type": "integer"}, "object_instance": {"type": "integer"},
+          "rights": {"type": "object", "additionalProperties": {"type": "integer"}}, "owner": {"type": "integer"}}}},
+        "order": {"type": "array", "items": {"type": "integer"}}}},
     "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
       "code": {"type": "string"}, "message": {"type": "string"}}}}}}
 }
