@@ -62,9 +62,9 @@ struct HttpOptions {
 // The token in a token file: its first line, without surrounding spaces; nullopt (and a log line
 // saying why) when unreadable or shorter than 16 characters.
 std::optional<std::string> read_token_file(const std::string& path);
-// Sets the page, the token and TLS as `options` ask, then listens. Refuses (2) an address that is
-// not loopback without a token.
-int open_http_api(http::HttpServer& http, const HttpOptions& options);
+// Sets the page (unless `console` is false), the token and TLS as `options` ask, then listens.
+// Refuses (2) an address that is not loopback without a token.
+int open_http_api(http::HttpServer& http, const HttpOptions& options, bool console = true);
 // "http://127.0.0.1:8080", or https://
 std::string http_base_url(const http::HttpServer& http);
 
