@@ -109,6 +109,11 @@ class ServerRuntime {
   void log_stopped();
   void set_event_log(EventLog log) { event_log_ = log; }
 
+  // Another family of routes on the server's HTTP API (before open_http); it must outlive this.
+  void add_routes(http::RouteFamily& family) { api_.add_routes(family); }
+  // The data folder the store holds (null with the memory store), for other stores of the process.
+  std::shared_ptr<store::DataDir> data_dir() const { return stores_.data_dir(); }
+
   server::Server& core() { return core_; }
   coap::PeerAddress coap_address() const { return loop_.local_address(); }
   std::string http_base_url() const { return apps::http_base_url(http_); }

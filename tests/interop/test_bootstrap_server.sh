@@ -3,6 +3,7 @@
 # (answered 2.04, 4.00 for an unknown endpoint, 4.15 for an unsupported pct); a minimal device in
 # Python, answering every request, is bootstrapped to the end (Delete, Writes, Finish); the HTTP
 # API of configurations refuses an unusable config with the reason and never shows a secret.
+# `drover server --bootstrap-port` runs both roles, and keeps the configurations across a restart.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
@@ -107,5 +108,21 @@ grep -q 'a1b2c3d4' <<<"$out" && fail "the secret was shown: $out"
 out=$(api GET /api/bootstrap/metrics)
 grep -qF '"finished":1' <<<"$out" || fail "metrics do not count the finished session: $out"
 pass "HTTP API: an unusable config refused with the reason, secrets masked, counters"
+
+# Both roles in one process; a configuration put through the API survives a restart.
+kill "$BS_PID"
+BS_PORT=$(free_udp_port)
+start_server --bootstrap-port "$BS_PORT"
+grep -qF "LwM2M bootstrap server listening on coap://127.0.0.1:$BS_PORT" "$LOG" || fail "no bootstrap server in drover server"
+out=$(api PUT /api/bootstrap/configs/%2A '{"servers": [{"security": {"uri": "coap://127.0.0.1:5683", "ssid": 1}, "server": {}}]}')
+[[ $out == 201\ * ]] || fail "PUT of the default config on drover server: $out"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+start_server --bootstrap-port "$BS_PORT"
+grep -qF "bootstrap configurations: 1 from the store" "$LOG" || fail "the configuration was not read back"
+out=$(timeout 20 coap-client-notls -B 3 -v 6 -m post "coap://127.0.0.1:$BS_PORT/bs?ep=anyone" 2>&1)
+grep -q 'c:2.04' <<<"$out" || fail "drover server's bootstrap server did not answer 2.04: $out"
+wait_log 'bootstrap anyone: started' || fail "no session for anyone"
+pass "drover server --bootstrap-port: both roles, the configurations kept across a restart"
 
 finish
