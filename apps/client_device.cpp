@@ -76,9 +76,16 @@ std::string describe(const client::ClientEvent& event) {
                  (e.code.is_empty() ? std::string("(timeout)") : e.code.to_string());
         } else if constexpr (std::is_same_v<T, client::Sleeping>) {
           return "queue mode: sleeping";
-        } else {
-          static_assert(std::is_same_v<T, client::Awake>);
+        } else if constexpr (std::is_same_v<T, client::Awake>) {
           return "queue mode: awake";
+        } else if constexpr (std::is_same_v<T, client::Bootstrapped>) {
+          std::string ssids;
+          for (const auto ssid : e.servers)
+            ssids += (ssids.empty() ? "" : ", ") + std::to_string(ssid);
+          return "bootstrapped: registering with server " + ssids;
+        } else {
+          static_assert(std::is_same_v<T, client::BootstrapFailed>);
+          return "bootstrap failed (" + e.reason + ")";
         }
       },
       event);
@@ -224,9 +231,10 @@ void DeviceFleet::close() {
 void DeviceFleet::every(boost::asio::steady_timer& timer, coap::Duration interval,
                         std::function<bool()> tick) {
   timer.expires_after(interval);
-  timer.async_wait([this, &timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
-    if (!ec && tick()) every(timer, interval, tick);
-  });
+  timer.async_wait(
+      [this, &timer, interval, tick = std::move(tick)](const boost::system::error_code& ec) {
+        if (!ec && tick()) every(timer, interval, tick);
+      });
 }
 
 }  // namespace drover::apps
