@@ -7,6 +7,7 @@
 
 #include "coap_console.hpp"
 #include "drover/coap/names.hpp"
+#include "drover/transport/coap_uri.hpp"
 
 namespace drover::apps {
 
@@ -24,8 +25,15 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   c.version = o.version;
   c.random_seed = o.seed;
   c.objects = o.objects;
-  const coap::PeerAddress server = o.server;
-  c.resolve = [server](std::string_view) { return server; };  // resolved once, up front
+  // The given server resolved once, up front; those a bootstrap server names as they come.
+  c.resolve = [uri = o.server_uri,
+               server = o.server](std::string_view name) -> std::optional<coap::PeerAddress> {
+    if (name == uri) return server;
+    std::string error;
+    const auto parsed = transport::parse_coap_uri(name, error);
+    if (!parsed || parsed->scheme != "coap") return std::nullopt;
+    return transport::resolve(*parsed, error);
+  };
   c.wall_clock = [] {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -122,11 +130,15 @@ SimulatedDevice::SimulatedDevice(boost::asio::io_context& io, DeviceOptions opti
   (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
   (void)client_.add_instance(3311, 0, client::make_light_control(), now);
 
-  client::ServerAccount account;
-  account.uri = options_.server_uri;
-  account.lifetime = options_.lifetime;
-  account.queue_mode = options_.queue_mode;
-  (void)client_.add_server(account, now);
+  if (options_.bootstrap) {
+    (void)client_.add_bootstrap_server(options_.server_uri, now);
+  } else {
+    client::ServerAccount account;
+    account.uri = options_.server_uri;
+    account.lifetime = options_.lifetime;
+    account.queue_mode = options_.queue_mode;
+    (void)client_.add_server(account, now);
+  }
 
   loop_.set_error_handler([this](std::string_view what, std::error_code ec) {
     log(std::string(what) + " error: " + ec.message());
@@ -139,9 +151,11 @@ std::error_code SimulatedDevice::start() {
   local.v6 = options_.server.v6;
   if (auto ec = loop_.open(local)) return ec;
   log("LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
-      loop_.local_address().to_string() + ", registering with " + options_.server_uri +
-      " (lifetime " + std::to_string(options_.lifetime) + " s" +
-      (options_.queue_mode ? ", queue mode)" : ")"));
+      loop_.local_address().to_string() +
+      (options_.bootstrap ? ", bootstrapping from " + options_.server_uri
+                          : ", registering with " + options_.server_uri + " (lifetime " +
+                                std::to_string(options_.lifetime) + " s" +
+                                (options_.queue_mode ? ", queue mode)" : ")")));
   const auto now = transport::DatagramLoop::now();
   client_.start(now);
   if (options_.send_interval > 0)

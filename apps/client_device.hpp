@@ -5,12 +5,12 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "drover/client/client.hpp"
 #include "drover/transport/datagram_loop.hpp"
@@ -25,6 +25,7 @@ struct DeviceOptions {
   std::string endpoint;
   std::string server_uri;
   coap::PeerAddress server;  // resolved from server_uri
+  bool bootstrap = false;    // server_uri is a bootstrap server's: the servers come from it
   std::uint32_t lifetime = 300;
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;

@@ -25,6 +25,7 @@ namespace asio = boost::asio;
 struct ClientCommandOptions {
   std::string endpoint;
   std::string server;
+  std::string bootstrap;
   std::uint32_t lifetime = 300;
   unsigned count = 1;
   bool queue_mode = false;
@@ -47,19 +48,22 @@ coap::Duration seconds(double s) {
 
 int run_client(const ClientCommandOptions& o) {
   std::string error;
-  const auto uri = transport::parse_coap_uri(o.server, error);
+  const bool bootstrap = !o.bootstrap.empty();
+  const std::string option = bootstrap ? "--bootstrap: " : "--server: ";
+  const std::string& given = bootstrap ? o.bootstrap : o.server;
+  const auto uri = transport::parse_coap_uri(given, error);
   if (!uri) {
-    log_line(who, "--server: " + error);
+    log_line(who, option + error);
     return 2;
   }
   if (uri->scheme != "coap") {
     log_line(who,
-             "--server: only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
+             option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
     return 2;
   }
   const auto server = transport::resolve(*uri, error);
   if (!server) {
-    log_line(who, "--server: " + error);
+    log_line(who, option + error);
     return 2;
   }
   const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
@@ -85,8 +89,9 @@ int run_client(const ClientCommandOptions& o) {
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
     d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
-    d.server_uri = o.server;
+    d.server_uri = given;
     d.server = *server;
+    d.bootstrap = bootstrap;
     d.lifetime = o.lifetime;
     d.queue_mode = o.queue_mode;
     d.version = *version;
@@ -139,7 +144,18 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   cmd->add_option("--endpoint", o->endpoint,
                   "Endpoint client name (NAME-0 ... NAME-<N-1> with --count)")
       ->required();
-  cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT]")->required();
+  auto* server = cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT]");
+  auto* bootstrap = cmd->add_option(
+      "--bootstrap", o->bootstrap,
+      "Bootstrap server URI, coap://HOST[:PORT]: the devices get their servers from it (a "
+      "Bootstrap-Request), then register with them");
+  server->excludes(bootstrap);
+  bootstrap->excludes(server);
+  cmd->callback([o, &exit_code] {
+    if (o->server.empty() && o->bootstrap.empty())
+      throw CLI::RequiredError("--server or --bootstrap");
+    exit_code = run_client(*o);
+  });
   cmd->add_option("--lifetime", o->lifetime, "Registration lifetime in seconds")
       ->capture_default_str()
       ->check(CLI::Range(1u, 0xFFFFFFFFu));
@@ -163,7 +179,6 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
                   "Seconds to wait for de-registration answers when stopping")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
-  cmd->callback([o, &exit_code] { exit_code = run_client(*o); });
 });
 
 }  // namespace

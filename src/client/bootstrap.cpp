@@ -47,7 +47,6 @@ Status Client::add_bootstrap_server(const std::string& uri, TimePoint now) {
   c.objects[0].instances.emplace(*iid, std::move(security));
   ++c.instance_count;
   c.bootstrap.emplace();
-  c.bootstrap->security_iid = *iid;
   c.bootstrap->peer = *peer;
   c.now = std::max(c.now, now);
   if (c.started && c.accounts.empty()) c.start_bootstrap(now);
@@ -144,8 +143,13 @@ class BootstrapRequest {
     (void)c_.engine.respond(r_.exchange, error_response(code, diagnostic), t_);
   }
 
+  // A Security instance with Bootstrap-Server true: the bootstrap server may rewrite the one
+  // the client started with (its instance ID is the bootstrap server's choice).
   bool is_bootstrap_account(std::uint16_t oid, std::uint16_t iid) const {
-    return oid == 0 && iid == c_.bootstrap->security_iid;
+    if (oid != 0) return false;
+    const auto flag = single_value(c_.find_instance(0, iid), 1);
+    const bool* on = flag ? flag->get_if<bool>() : nullptr;
+    return on && *on;
   }
 
   void erase_instance(std::uint16_t oid, std::uint16_t iid) {

@@ -91,7 +91,6 @@ struct Account {
 // The bootstrap server's account (its Security instance has Bootstrap-Server true).
 struct BootstrapAccount {
   enum class Phase : std::uint8_t { Idle, Requesting, Provisioning, Done, Failed };
-  std::uint16_t security_iid = 0;
   coap::PeerAddress peer;
   Phase phase = Phase::Idle;
   std::optional<coap::RequestId> request;  // the Bootstrap-Request in flight

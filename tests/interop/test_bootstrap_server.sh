@@ -3,7 +3,8 @@
 # (answered 2.04, 4.00 for an unknown endpoint, 4.15 for an unsupported pct); a minimal device in
 # Python, answering every request, is bootstrapped to the end (Delete, Writes, Finish); the HTTP
 # API of configurations refuses an unusable config with the reason and never shows a secret.
-# `drover server --bootstrap-port` runs both roles, and keeps the configurations across a restart.
+# `drover server --bootstrap-port` runs both roles, and keeps the configurations across a restart;
+# `drover client --bootstrap` starts from its URI alone and ends registered with that server.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
@@ -124,5 +125,15 @@ out=$(timeout 20 coap-client-notls -B 3 -v 6 -m post "coap://127.0.0.1:$BS_PORT/
 grep -q 'c:2.04' <<<"$out" || fail "drover server's bootstrap server did not answer 2.04: $out"
 wait_log 'bootstrap anyone: started' || fail "no session for anyone"
 pass "drover server --bootstrap-port: both roles, the configurations kept across a restart"
+
+out=$(api PUT /api/bootstrap/configs/boot-dev "{\"servers\": [{\"security\": {\"uri\": \"coap://127.0.0.1:$PORT\", \"ssid\": 5}, \"server\": {\"lifetime\": 90}}]}")
+[[ $out == 201\ * ]] || fail "PUT boot-dev: $out"
+timeout 30 "$DROVER" client --endpoint boot-dev --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 3 \
+  >"$WORK/client.log" 2>&1 || fail "drover client --bootstrap failed: $(cat "$WORK/client.log")"
+wait_log 'bootstrap boot-dev: finished' || fail "boot-dev was not bootstrapped"
+wait_log 'registered boot-dev at /rd/[^ ]+ from 127\.0\.0\.1:[0-9]+, lwm2m 1\.1, lifetime 90 s' ||
+  fail "boot-dev did not register with the server its configuration names: $(cat "$WORK/client.log")"
+grep -q 'bootstrapped: registering with server 5' "$WORK/client.log" || fail "the client did not log its bootstrap"
+pass "drover client --bootstrap: bootstrapped, then registered with the configured server"
 
 finish

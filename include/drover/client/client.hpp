@@ -67,8 +67,8 @@
 //    kept) until its Bootstrap-Finish, which is refused 4.06 with the reason when no Security
 //    and Server instance pair (by ssid) names a reachable LwM2M server; otherwise every such
 //    pair becomes an account and registers (Bootstrapped). Bootstrap-Delete of "/" removes the
-//    instances of objects 0 (but the bootstrap server's), 1 and 2: the application's objects
-//    stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed); start()
+//    instances of objects 0 (but those with Bootstrap-Server true), 1 and 2: the application's
+//    objects stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed); start()
 //    tries again.
 //  * Several servers are told apart by their address: two accounts must not share one.
 //  * Requests from an address that is no registered server are dropped unanswered, as are

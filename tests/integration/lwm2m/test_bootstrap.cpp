@@ -192,6 +192,18 @@ TEST_F(Bootstrap, A12ClientIsProvisionedInLwm2mCbor) {
   bootstrap_and_register(lwm2m::ContentFormat::Lwm2mCbor);
 }
 
+TEST_F(Bootstrap, AConfigWithoutTheBootstrapAccountMayRewriteItsInstance) {
+  auto config = config_for();
+  config.servers.erase(config.servers.begin());  // the DM account alone: written as /0/0
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlCbor);
+  const auto writes = of<bootstrap::StepDone>(bs_events);
+  ASSERT_GE(writes.size(), 2u);
+  EXPECT_EQ(writes[1].path, Path(0, 0));  // over the account the client started with
+  EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+}
+
 TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
   ASSERT_FALSE(configs.put("*", config_for("coap://dm.example:5683")));  // no resolver: unusable
   make(lwm2m::Lwm2mVersion::V1_1);
