@@ -59,6 +59,7 @@ struct Session {
   std::string endpoint;
   coap::PeerAddress peer;
   ContentFormat format;
+  BootstrapConfig config;  // as it was when the session started
   std::vector<PlannedStep> plan;
   std::size_t next = 0;  // the step under way is plan[next]
   std::optional<coap::RequestId> request;
@@ -78,15 +79,34 @@ ContentFormat format_of(const BootstrapConfig& config, std::optional<ContentForm
   return ContentFormat::Tlv;
 }
 
+void add_writes(std::vector<PlannedStep>& plan, const BootstrapConfig& config,
+                std::optional<std::uint16_t> device_bootstrap_account) {
+  for (auto& w : instance_writes(config, device_bootstrap_account))
+    plan.push_back({Step::Write, w.path, std::move(w.records)});
+  plan.push_back({Step::Finish, Path(), {}});
+}
+
 std::vector<PlannedStep> plan_of(const BootstrapConfig& config) {
   std::vector<PlannedStep> plan;
   if (config.discover) plan.push_back({Step::Discover, Path(), {}});
   for (const auto& p : config.reads) plan.push_back({Step::Read, p, {}});
   for (const auto& p : config.deletes) plan.push_back({Step::Delete, p, {}});
-  for (auto& w : instance_writes(config))
-    plan.push_back({Step::Write, w.path, std::move(w.records)});
-  plan.push_back({Step::Finish, Path(), {}});
+  add_writes(plan, config, std::nullopt);
   return plan;
+}
+
+// The Security instance of the device's bootstrap account in a Bootstrap-Discover answer: the
+// one /0/x without ssid (Core TS, Bootstrap-Discover).
+std::optional<std::uint16_t> bootstrap_account_of(const std::vector<lwm2m::Link>& links) {
+  for (const auto& link : links) {
+    const auto path = link.path();
+    if (!path || path->level() != Path::Level::Instance || path->object_id() != 0) continue;
+    const bool has_ssid =
+        std::any_of(link.attributes.begin(), link.attributes.end(),
+                    [](const lwm2m::LinkAttribute& a) { return a.name == "ssid"; });
+    if (!has_ssid) return path->instance_id();
+  }
+  return std::nullopt;
 }
 
 lwm2m::Operation operation_of(Step step) {
@@ -148,7 +168,7 @@ struct BootstrapServer::Impl {
   SessionId open(const std::string& endpoint, const coap::PeerAddress& peer,
                  const BootstrapConfig& bc, ContentFormat format, TimePoint now) {
     const SessionId id = next_session++;
-    Session s{endpoint, peer, format, plan_of(bc), 0, std::nullopt, {}};
+    Session s{endpoint, peer, format, bc, plan_of(bc), 0, std::nullopt, {}};
     s.deadline = deadlines.emplace(now + config.session_timeout, id);
     sessions.emplace(id, std::move(s));
     by_endpoint.emplace(endpoint, id);
@@ -228,7 +248,17 @@ void BootstrapServer::Impl::on_response(SessionId id, const coap::Message& respo
     fail(id, response.code, std::move(reason));
     return;
   }
-  emit(StepDone{id, s.endpoint, step.step, step.path, std::move(result)});
+  // The writes keep clear of the device's bootstrap account now that its instance is known.
+  if (step.step == Step::Discover) {
+    if (const auto account = bootstrap_account_of(result.links)) {
+      const auto first_write = std::find_if(s.plan.begin(), s.plan.end(), [](const PlannedStep& p) {
+        return p.step == Step::Write || p.step == Step::Finish;
+      });
+      s.plan.erase(first_write, s.plan.end());
+      add_writes(s.plan, s.config, account);
+    }
+  }
+  emit(StepDone{id, s.endpoint, s.plan[s.next].step, s.plan[s.next].path, std::move(result)});
   s.request.reset();
   if (++s.next == s.plan.size()) {
     Finished f{id, s.endpoint};

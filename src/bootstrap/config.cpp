@@ -93,12 +93,14 @@ std::optional<std::string> check_server(const ServerInstance& s) {
   return std::nullopt;
 }
 
-// Instance IDs of one object: explicit ones kept, the others the lowest free ones, in order.
-// False when an explicit ID is given twice or is 65535.
-bool assign_ids(std::vector<std::optional<std::uint16_t>> ids, std::vector<std::uint16_t>& out) {
+// Instance IDs of one object: explicit ones kept, the others the lowest free ones not `reserved`,
+// in order. False when an explicit ID is given twice or is 65535.
+bool assign_ids(std::vector<std::optional<std::uint16_t>> ids, std::vector<std::uint16_t>& out,
+                std::optional<std::uint16_t> reserved = std::nullopt) {
   std::set<std::uint16_t> used;
   for (const auto& id : ids)
     if (id && (*id == 65535 || !used.insert(*id).second)) return false;
+  if (reserved) used.insert(*reserved);
   std::uint16_t next = 0;
   out.clear();
   for (const auto& id : ids) {
@@ -117,14 +119,22 @@ struct Ids {
   std::vector<std::uint16_t> security, server, acl;
 };
 
-std::optional<std::string> ids_of(const BootstrapConfig& config, Ids& ids) {
+std::optional<std::string> ids_of(const BootstrapConfig& config, Ids& ids,
+                                  std::optional<std::uint16_t> device_bootstrap_account = {}) {
   std::vector<std::optional<std::uint16_t>> security, server, acl;
+  bool replaced = false;  // the device's bootstrap account by the config's
   for (const auto& account : config.servers) {
-    security.push_back(account.security.instance);
+    auto id = account.security.instance;
+    if (!id && account.security.bootstrap && device_bootstrap_account) {
+      id = device_bootstrap_account;
+      replaced = true;
+    }
+    security.push_back(id);
     if (account.server) server.push_back(account.server->instance);
   }
   for (const auto& a : config.acls) acl.push_back(a.instance);
-  if (!assign_ids(security, ids.security)) return "a Security instance ID is given twice";
+  if (!assign_ids(security, ids.security, replaced ? std::nullopt : device_bootstrap_account))
+    return "a Security instance ID is given twice";
   if (!assign_ids(server, ids.server)) return "a Server instance ID is given twice";
   if (!assign_ids(acl, ids.acl)) return "an Access Control instance ID is given twice";
   return std::nullopt;
@@ -198,9 +208,11 @@ std::optional<std::string> validate(const BootstrapConfig& config) {
   return ids_of(config, ids);
 }
 
-std::vector<InstanceWrite> instance_writes(const BootstrapConfig& config) {
+std::vector<InstanceWrite> instance_writes(const BootstrapConfig& config,
+                                           std::optional<std::uint16_t> device_bootstrap_account) {
   Ids ids;
-  (void)ids_of(config, ids);
+  // An explicit ID of the config may take the device's: then the config's IDs as they are.
+  if (ids_of(config, ids, device_bootstrap_account)) (void)ids_of(config, ids);
   std::vector<InstanceWrite> security, server, acl;
   std::size_t server_index = 0;
   for (std::size_t i = 0; i < config.servers.size(); ++i) {

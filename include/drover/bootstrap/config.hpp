@@ -92,8 +92,12 @@ struct InstanceWrite {
 };
 
 // The writes of `config` in its order, instance IDs assigned (the explicit ones kept, the others
-// the lowest free ones). Precondition: the config is valid.
-std::vector<InstanceWrite> instance_writes(const BootstrapConfig& config);
+// the lowest free ones). `device_bootstrap_account`: the Security instance of the device's own
+// bootstrap account (from Bootstrap-Discover), which the config's bootstrap account without an
+// explicit ID replaces and its other accounts keep clear of. Precondition: the config is valid.
+std::vector<InstanceWrite> instance_writes(
+    const BootstrapConfig& config,
+    std::optional<std::uint16_t> device_bootstrap_account = std::nullopt);
 
 // Why a configuration is refused, or nullopt when it is usable.
 std::optional<std::string> validate(const BootstrapConfig& config);

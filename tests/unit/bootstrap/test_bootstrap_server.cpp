@@ -61,7 +61,9 @@ BootstrapConfig psk_config() {
   return c;
 }
 
-void expect_psk_payloads(const Harness& h, ContentFormat format) {
+// `dm` and `bs`: the Security instances of the DM and the bootstrap account.
+void expect_psk_payloads(const Harness& h, ContentFormat format, std::uint16_t dm = 0,
+                         std::uint16_t bs = 1) {
   ASSERT_GE(h.requests.size(), 5u);
   const auto& r = h.requests;
   const auto n = r.size();
@@ -69,14 +71,14 @@ void expect_psk_payloads(const Harness& h, ContentFormat format) {
   EXPECT_EQ(
       written(r[n - 5], format),
       (std::vector<Record>{
-          rec(Path(0, 0, 0), "coaps://dm.example:5684"), rec(Path(0, 0, 1), false),
-          rec(Path(0, 0, 2), std::int64_t{0}), rec(Path(0, 0, 3), lwm2m::Opaque{'d', 'e', 'v'}),
-          rec(Path(0, 0, 4), lwm2m::Opaque{}), rec(Path(0, 0, 5), lwm2m::Opaque{1, 2, 3}),
-          rec(Path(0, 0, 10), std::int64_t{7})}));
-  const auto bs = written(r[n - 4], format);
-  ASSERT_FALSE(bs.empty());
-  EXPECT_EQ(bs[0], rec(Path(0, 1, 0), "coap://bs.example:5683"));
-  EXPECT_EQ(bs[1], rec(Path(0, 1, 1), true));
+          rec(Path(0, dm, 0), "coaps://dm.example:5684"), rec(Path(0, dm, 1), false),
+          rec(Path(0, dm, 2), std::int64_t{0}), rec(Path(0, dm, 3), lwm2m::Opaque{'d', 'e', 'v'}),
+          rec(Path(0, dm, 4), lwm2m::Opaque{}), rec(Path(0, dm, 5), lwm2m::Opaque{1, 2, 3}),
+          rec(Path(0, dm, 10), std::int64_t{7})}));
+  const auto account = written(r[n - 4], format);
+  ASSERT_FALSE(account.empty());
+  EXPECT_EQ(account[0], rec(Path(0, bs, 0), "coap://bs.example:5683"));
+  EXPECT_EQ(account[1], rec(Path(0, bs, 1), true));
   EXPECT_EQ(written(r[n - 3], format),
             (std::vector<Record>{rec(Path(1, 0, 0), std::int64_t{7}),
                                  rec(Path(1, 0, 1), std::int64_t{600}),
@@ -133,11 +135,13 @@ TEST(BootstrapServer, ClientInitiatedInSenmlCborAsThePctAsks_WithDiscoverAndRead
     }
   };
   EXPECT_EQ(h.bootstrap_request("ep=dev1&pct=112").code, codes::Changed);
+  // The device's bootstrap account is /0/0 (no ssid): the config's replaces it, the DM account
+  // keeps clear of it.
   EXPECT_EQ(h.request_lines(),
-            (std::vector<std::string>{"GET /", "GET /1", "DELETE /", "PUT /0/0", "PUT /0/1",
+            (std::vector<std::string>{"GET /", "GET /1", "DELETE /", "PUT /0/1", "PUT /0/0",
                                       "PUT /1/0", "PUT /2/0", "POST /bs"}));
   EXPECT_EQ(lwm2m::accept_of(h.requests[1]).format, ContentFormat::SenmlCbor);
-  expect_psk_payloads(h, ContentFormat::SenmlCbor);
+  expect_psk_payloads(h, ContentFormat::SenmlCbor, 1, 0);
   const auto steps = h.events_of<StepDone>();
   ASSERT_GE(steps.size(), 2u);
   EXPECT_EQ(steps[0]->step, Step::Discover);

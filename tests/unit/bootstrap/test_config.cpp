@@ -140,6 +140,29 @@ TEST(BootstrapConfigJson, ReadsWritesAndMasksSecrets) {
   EXPECT_EQ(writes[3].path, Path(2, 0));
 }
 
+TEST(BootstrapConfigWrites, KeepClearOfTheDevicesBootstrapAccount) {
+  auto config = one_server_config();
+  config.servers.push_back(nosec_account(2, "coap://127.0.0.1:5684"));
+  const auto paths = [](const std::vector<InstanceWrite>& writes) {
+    std::vector<Path> out;
+    for (const auto& w : writes) out.push_back(w.path);
+    return out;
+  };
+  EXPECT_EQ(paths(instance_writes(config, 0)),
+            (std::vector<Path>{Path(0, 1), Path(0, 2), Path(1, 0), Path(1, 1)}));
+  // The config's own bootstrap account takes the device's instance.
+  ServerAccount bs;
+  bs.security.uri = "coap://bs";
+  bs.security.bootstrap = true;
+  config.servers.push_back(bs);
+  EXPECT_EQ(paths(instance_writes(config, 1)),
+            (std::vector<Path>{Path(0, 0), Path(0, 2), Path(0, 1), Path(1, 0), Path(1, 1)}));
+  // An explicit ID is the config's choice, even the device's bootstrap account's.
+  config.servers[0].security.instance = 1;
+  EXPECT_EQ(paths(instance_writes(config, 1)),
+            (std::vector<Path>{Path(0, 1), Path(0, 0), Path(0, 2), Path(1, 0), Path(1, 1)}));
+}
+
 TEST(BootstrapConfigJson, NamesWhatIsWrong) {
   const std::pair<const char*, const char*> cases[] = {
       {"{", "invalid JSON: "},
