@@ -54,7 +54,10 @@ BootstrapRuntime::BootstrapRuntime(boost::asio::io_context& io)
   });
   loop_.set_after_input([this] {
     bootstrap::BootstrapEvent event;
-    while (core_.poll_event(event)) log_bootstrap_event(event);
+    while (core_.poll_event(event)) {
+      log_bootstrap_event(event);
+      if (sink_) sink_(event);
+    }
   });
 }
 

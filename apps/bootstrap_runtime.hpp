@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,10 @@ class BootstrapRuntime {
   int load_configs(const std::string& file);
   int open_coap(const std::string& address, std::uint16_t port);
 
+  // Called with every event after it is logged (e.g. to the LwM2M server's event streams).
+  void set_event_sink(std::function<void(const bootstrap::BootstrapEvent&)> sink) {
+    sink_ = std::move(sink);
+  }
   http::BootstrapRoutes& routes() { return routes_; }
   bootstrap::BootstrapServer& core() { return core_; }
   transport::DatagramLoop& loop() { return loop_; }
@@ -49,6 +54,7 @@ class BootstrapRuntime {
   bootstrap::BootstrapServer core_;
   transport::DatagramLoop loop_;
   http::BootstrapRoutes routes_;
+  std::function<void(const bootstrap::BootstrapEvent&)> sink_;
 };
 
 }  // namespace drover::apps

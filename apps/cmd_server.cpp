@@ -51,6 +51,9 @@ int run_with_bootstrap(const ServerCommandOptions& o) {
   ServerRuntime runtime(io, o.max_registrations);
   BootstrapRuntime bootstrap(io);
   runtime.add_routes(bootstrap.routes());
+  bootstrap.set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
+    runtime.stream(http::stream_event(event));
+  });
   runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;

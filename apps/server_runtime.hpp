@@ -109,6 +109,8 @@ class ServerRuntime {
   void log_stopped();
   void set_event_log(EventLog log) { event_log_ = log; }
 
+  // An event of another role of the process (the bootstrap server) to the event streams.
+  void stream(const http::StreamEvent& event) { http_.on_result(std::nullopt, {event, event}); }
   // Another family of routes on the server's HTTP API (before open_http); it must outlive this.
   void add_routes(http::RouteFamily& family) { api_.add_routes(family); }
   // The data folder the store holds (null with the memory store), for other stores of the process.

@@ -23,7 +23,7 @@ constexpr std::string_view kDocument = R"json({
     "parameters": [{"name": "endpoint", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true,
         "description": "only the events of these clients (repeated: endpoint=a&endpoint=b)"},
       {"name": "types", "in": "query", "required": false, "schema": {"type": "array", "items": {"type": "string",
-        "enum": ["registration", "update", "deregistration", "expiry", "sleeping", "awake", "notification", "send", "result", "coap"]}}, "style": "form", "explode": false,
+        "enum": ["registration", "update", "deregistration", "expiry", "sleeping", "awake", "notification", "send", "result", "coap", "bootstrap"]}}, "style": "form", "explode": false,
         "description": "only events of these types (comma-separated)"},
       {"$ref": "#/components/parameters/names"},
       {"name": "coap", "in": "query", "required": false, "schema": {"type": "string", "enum": ["1", "true"]},

@@ -110,6 +110,46 @@ std::string_view BootstrapRoutes::openapi_paths() const {
   return kPaths;
 }
 
+StreamEvent stream_event(const bootstrap::BootstrapEvent& event) {
+  json::object o;
+  std::string endpoint;
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        endpoint = e.endpoint;
+        o["endpoint"] = e.endpoint;
+        if constexpr (std::is_same_v<T, bootstrap::PackServed>) {
+          o["event"] = "pack";
+          o["peer"] = e.peer.to_string();
+          o["format"] = lwm2m::to_string(e.format);
+        } else {
+          o["session"] = e.session;
+          if constexpr (std::is_same_v<T, bootstrap::Started>) {
+            o["event"] = "started";
+            o["peer"] = e.peer.to_string();
+            o["server_initiated"] = e.server_initiated;
+            o["format"] = lwm2m::to_string(e.format);
+          } else if constexpr (std::is_same_v<T, bootstrap::StepDone>) {
+            o["event"] = "step";
+            o["step"] = bootstrap::to_string(e.step);
+            o["path"] = e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string();
+            o["code"] = e.result.code.to_string();
+          } else if constexpr (std::is_same_v<T, bootstrap::Finished>) {
+            o["event"] = "finished";
+          } else {
+            static_assert(std::is_same_v<T, bootstrap::Failed>);
+            o["event"] = "failed";
+            o["step"] = bootstrap::to_string(e.step);
+            o["path"] = e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string();
+            if (!e.code.is_empty()) o["code"] = e.code.to_string();
+            o["reason"] = e.reason;
+          }
+        }
+      },
+      event);
+  return StreamEvent{"bootstrap", std::move(endpoint), json::serialize(o)};
+}
+
 // ---------------------------------------------------------------------------------------------
 
 RouteFamilies::RouteFamilies(std::size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {}

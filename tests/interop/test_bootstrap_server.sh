@@ -128,12 +128,20 @@ pass "drover server --bootstrap-port: both roles, the configurations kept across
 
 out=$(api PUT /api/bootstrap/configs/boot-dev "{\"servers\": [{\"security\": {\"uri\": \"coap://127.0.0.1:$PORT\", \"ssid\": 5}, \"server\": {\"lifetime\": 90}}]}")
 [[ $out == 201\ * ]] || fail "PUT boot-dev: $out"
+timeout 20 curl -sN "$HTTP/api/events?types=bootstrap&endpoint=boot-dev" >"$WORK/events.txt" 2>/dev/null &
+PIDS+=("$!")
+sleep 0.5
 timeout 30 "$DROVER" client --endpoint boot-dev --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 3 \
   >"$WORK/client.log" 2>&1 || fail "drover client --bootstrap failed: $(cat "$WORK/client.log")"
 wait_log 'bootstrap boot-dev: finished' || fail "boot-dev was not bootstrapped"
 wait_log 'registered boot-dev at /rd/[^ ]+ from 127\.0\.0\.1:[0-9]+, lwm2m 1\.1, lifetime 90 s' ||
   fail "boot-dev did not register with the server its configuration names: $(cat "$WORK/client.log")"
 grep -q 'bootstrapped: registering with server 5' "$WORK/client.log" || fail "the client did not log its bootstrap"
-pass "drover client --bootstrap: bootstrapped, then registered with the configured server"
+for i in $(seq 1 50); do grep -qF '"event":"finished"' "$WORK/events.txt" && break; sleep 0.1; done
+grep -qF 'event: bootstrap' "$WORK/events.txt" || fail "no bootstrap event on the event stream: $(cat "$WORK/events.txt")"
+grep -qF '"endpoint":"boot-dev","session":' "$WORK/events.txt" || fail "the stream's bootstrap events lack the endpoint: $(cat "$WORK/events.txt")"
+grep -qF '"event":"step","step":"write","path":"/1/0","code":"2.04"' "$WORK/events.txt" || fail "no write step on the event stream: $(cat "$WORK/events.txt")"
+grep -qF '"event":"finished"' "$WORK/events.txt" || fail "no finished event on the event stream"
+pass "drover client --bootstrap: bootstrapped, then registered with the configured server; the steps on the event stream"
 
 finish

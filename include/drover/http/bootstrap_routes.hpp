@@ -10,6 +10,7 @@
 #include "drover/bootstrap/bootstrap_server.hpp"
 #include "drover/bootstrap/config.hpp"
 #include "drover/http/api.hpp"
+#include "drover/http/event_stream.hpp"
 #include "drover/http/routes.hpp"
 
 namespace drover::http {
@@ -27,6 +28,10 @@ class BootstrapRoutes final : public RouteFamily {
   bootstrap::BootstrapConfigs& configs_;
   const bootstrap::BootstrapServer* server_;
 };
+
+// What the event stream shows of a bootstrap event: type "bootstrap", the endpoint, and
+// {"endpoint","session","event":"started|step|finished|failed|pack", ...} (docs/http-api.md).
+StreamEvent stream_event(const bootstrap::BootstrapEvent& event);
 
 // An API of route families only, for a program without an LwM2M server core: the families
 // added, and GET /api/openapi.json listing their paths.

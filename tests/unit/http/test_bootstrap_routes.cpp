@@ -89,5 +89,21 @@ TEST_F(BootstrapApi, MetricsAndTheOpenApiDocumentOfTheFamily) {
   EXPECT_EQ(call("GET", "/api/clients").status, 404u);
 }
 
+TEST(BootstrapStreamEvents, SayWhichStepFailedAndWhy) {
+  const auto failed =
+      stream_event(bootstrap::Failed{7, "dev1", bootstrap::Step::Write, lwm2m::Path(1, 0),
+                                     coap::codes::BadRequest, "bad request: no such object"});
+  EXPECT_EQ(failed.type, "bootstrap");
+  EXPECT_EQ(failed.endpoint, "dev1");
+  EXPECT_EQ(json::parse(failed.data),
+            json::parse(R"({"endpoint":"dev1","session":7,"event":"failed","step":"write",
+                            "path":"/1/0","code":"4.00","reason":"bad request: no such object"})"));
+  bootstrap::StepDone finish{7, "dev1", bootstrap::Step::Finish, lwm2m::Path(), {}};
+  finish.result.code = coap::codes::Changed;
+  EXPECT_EQ(json::parse(stream_event(finish).data),
+            json::parse(R"({"endpoint":"dev1","session":7,"event":"step","step":"finish",
+                            "path":"/bs","code":"2.04"})"));
+}
+
 }  // namespace
 }  // namespace drover::http
