@@ -310,11 +310,15 @@ class BootstrapRequest {
 bool Client::Impl::serve_bootstrap(coap::RequestReceived& request, TimePoint t) {
   if (!bootstrap || request.peer != bootstrap->peer) return false;
   const auto phase = bootstrap->phase;
-  if (phase != Phase::Requesting && phase != Phase::Provisioning) {
+  const bool under_way = phase == Phase::Requesting || phase == Phase::Provisioning;
+  // Server-initiated bootstrap: a client without server accounts is waiting for one.
+  const bool waiting = (phase == Phase::Idle || phase == Phase::Failed) && accounts.empty();
+  if (!under_way && !waiting) {
     ++stats.requests_ignored;
     (void)engine.drop(request.exchange);
     return true;
   }
+  if (waiting) bootstrap->deadline = t + config.engine.exchange_lifetime;
   // Its requests can overtake the answer to the Bootstrap-Request.
   bootstrap->phase = Phase::Provisioning;
   BootstrapRequest(*this, request, t).serve();

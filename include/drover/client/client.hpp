@@ -68,8 +68,10 @@
 //    and Server instance pair (by ssid) names a reachable LwM2M server; otherwise every such
 //    pair becomes an account and registers (Bootstrapped). Bootstrap-Delete of "/" removes the
 //    instances of objects 0 (but those with Bootstrap-Server true), 1 and 2: the application's
-//    objects stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed); start()
-//    tries again.
+//    objects stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed);
+//    start() tries again. Server-initiated bootstrap: while the client has no server account
+//    (before start(), or after a failed bootstrap) it serves its bootstrap server's requests
+//    unasked, under the same deadline from the first one.
 //  * Several servers are told apart by their address: two accounts must not share one.
 //  * Requests from an address that is no registered server are dropped unanswered, as are
 //    requests from a server whose Register has not succeeded yet.

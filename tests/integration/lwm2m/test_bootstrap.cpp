@@ -236,6 +236,32 @@ TEST_F(Bootstrap, AnUnansweredBootstrapRequestFailsAndStartTriesAgain) {
   EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
 }
 
+TEST_F(Bootstrap, ServerInitiatedBootstrapOfAClientWaitingForIt) {
+  ASSERT_FALSE(configs.put("dev1", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_reachable = false;  // its own Bootstrap-Request gets lost
+  client->start(now);
+  advance(300s);
+  ASSERT_EQ(of<client::BootstrapFailed>(client_events).size(), 1u);
+  bootstrap_reachable = true;
+  const auto session = bs->start("dev1", kClient, now);
+  ASSERT_TRUE(session.has_value());
+  pump();
+  const auto started = of<bootstrap::Started>(bs_events);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_TRUE(started[0].server_initiated);
+  EXPECT_EQ(of<bootstrap::Finished>(bs_events).size(), 1u);
+  EXPECT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+  // Once it has a server, the bootstrap server's unasked requests are ignored.
+  ASSERT_TRUE(bs->start("dev1", kClient, now).has_value());
+  advance(100s);
+  const auto failed = of<bootstrap::Failed>(bs_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].reason, "timeout");
+  EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+}
+
 TEST_F(Bootstrap, AnUnknownEndpointIsRefusedAndTheClientSaysWhy) {
   ASSERT_FALSE(configs.put("other", config_for()));
   make(lwm2m::Lwm2mVersion::V1_1);
