@@ -20,6 +20,7 @@ using lwm2m::Path;
 const coap::PeerAddress kClient = coap::PeerAddress::loopback_v4(40000);
 const coap::PeerAddress kServer = coap::PeerAddress::loopback_v4(5683);
 const coap::PeerAddress kBootstrap = coap::PeerAddress::loopback_v4(5783);
+const coap::PeerAddress kServer2 = coap::PeerAddress::loopback_v4(5684);
 
 bootstrap::BootstrapConfig config_for(std::string uri = "coap://127.0.0.1:5683") {
   bootstrap::BootstrapConfig c;
@@ -47,9 +48,11 @@ struct Bootstrap : ::testing::Test {
   bootstrap::BootstrapConfigs configs;
   std::unique_ptr<bootstrap::BootstrapServer> bs;
   std::unique_ptr<server::Server> server;
+  std::unique_ptr<server::Server> server2;  // a second LwM2M server
   std::unique_ptr<client::Client> client;
   std::vector<bootstrap::BootstrapEvent> bs_events;
   std::vector<server::ServerEvent> server_events;
+  std::vector<server::ServerEvent> server2_events;
   std::vector<client::ClientEvent> client_events;
   bool bootstrap_reachable = true;
 
@@ -60,6 +63,8 @@ struct Bootstrap : ::testing::Test {
     server::ServerConfig sc;
     sc.random_seed = 2;
     server = std::make_unique<server::Server>(sc);
+    sc.random_seed = 4;
+    server2 = std::make_unique<server::Server>(sc);
     client::ClientConfig cc;
     cc.endpoint = "dev1";
     cc.random_seed = 3;
@@ -83,11 +88,16 @@ struct Bootstrap : ::testing::Test {
         moved = true;
         const std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
         if (tx.peer == kServer) server->receive(kClient, bytes, now);
+        if (tx.peer == kServer2) server2->receive(kClient, bytes, now);
         if (tx.peer == kBootstrap && bootstrap_reachable) bs->receive(kClient, bytes, now);
       }
       while (server->poll_transmit(tx)) {
         moved = true;
         client->receive(kServer, std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()), now);
+      }
+      while (server2->poll_transmit(tx)) {
+        moved = true;
+        client->receive(kServer2, std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()), now);
       }
       while (bs->poll_transmit(tx)) {
         moved = true;
@@ -98,6 +108,7 @@ struct Bootstrap : ::testing::Test {
       while (bs->poll_event(be)) bs_events.push_back(std::move(be));
       server::ServerEvent se;
       while (server->poll_event(se)) server_events.push_back(std::move(se));
+      while (server2->poll_event(se)) server2_events.push_back(std::move(se));
       client::ClientEvent ce;
       while (client->poll_event(ce)) client_events.push_back(std::move(ce));
       if (!moved) return;
@@ -109,12 +120,14 @@ struct Bootstrap : ::testing::Test {
     const TimePoint end = now + d;
     for (;;) {
       std::optional<TimePoint> next;
-      for (const auto t : {client->next_expiry(), server->next_expiry(), bs->next_expiry()})
+      for (const auto t : {client->next_expiry(), server->next_expiry(), server2->next_expiry(),
+                           bs->next_expiry()})
         if (t && (!next || *t < *next)) next = t;
       if (!next || *next > end) break;
       now = std::max(now, *next);
       client->on_timer(now);
       server->on_timer(now);
+      server2->on_timer(now);
       bs->on_timer(now);
       pump();
     }
@@ -202,6 +215,35 @@ TEST_F(Bootstrap, AConfigWithoutTheBootstrapAccountMayRewriteItsInstance) {
   ASSERT_GE(writes.size(), 2u);
   EXPECT_EQ(writes[1].path, Path(0, 0));  // over the account the client started with
   EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+}
+
+TEST_F(Bootstrap, ADeviceBootstrappedToTwoServersRegistersWithBoth) {
+  auto config = config_for();
+  bootstrap::ServerAccount second;
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  bootstrap::ServerInstance s;
+  s.ssid = 2;
+  s.lifetime = 300;
+  s.binding = "UQ";
+  second.server = s;
+  config.servers.push_back(second);
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  const auto done = of<client::Bootstrapped>(client_events);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].servers, (std::vector<std::uint16_t>{1, 2}));
+  const auto first = of<server::Registered>(server_events);
+  const auto other = of<server::Registered>(server2_events);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(first[0].registration.lifetime, 120u);
+  EXPECT_EQ(other[0].registration.lifetime, 300u);
+  EXPECT_FALSE(first[0].registration.queue_mode);
+  EXPECT_TRUE(other[0].registration.queue_mode);  // its binding has Q
+  EXPECT_EQ(client->state(2), client::RegistrationState::Registered);
 }
 
 TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
