@@ -7,6 +7,7 @@
 
 #include "coap_console.hpp"
 #include "drover/coap/names.hpp"
+#include "drover/transport/coap_uri.hpp"
 
 namespace drover::apps {
 
@@ -24,8 +25,15 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   c.version = o.version;
   c.random_seed = o.seed;
   c.objects = o.objects;
-  const coap::PeerAddress server = o.server;
-  c.resolve = [server](std::string_view) { return server; };  // resolved once, up front
+  // The given server resolved once, up front; those a bootstrap server names as they come.
+  c.resolve = [uri = o.server_uri,
+               server = o.server](std::string_view name) -> std::optional<coap::PeerAddress> {
+    if (name == uri) return server;
+    std::string error;
+    const auto parsed = transport::parse_coap_uri(name, error);
+    if (!parsed || parsed->scheme != "coap") return std::nullopt;
+    return transport::resolve(*parsed, error);
+  };
   c.wall_clock = [] {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -76,9 +84,16 @@ std::string describe(const client::ClientEvent& event) {
                  (e.code.is_empty() ? std::string("(timeout)") : e.code.to_string());
         } else if constexpr (std::is_same_v<T, client::Sleeping>) {
           return "queue mode: sleeping";
-        } else {
-          static_assert(std::is_same_v<T, client::Awake>);
+        } else if constexpr (std::is_same_v<T, client::Awake>) {
           return "queue mode: awake";
+        } else if constexpr (std::is_same_v<T, client::Bootstrapped>) {
+          std::string ssids;
+          for (const auto ssid : e.servers)
+            ssids += (ssids.empty() ? "" : ", ") + std::to_string(ssid);
+          return "bootstrapped: registering with server " + ssids;
+        } else {
+          static_assert(std::is_same_v<T, client::BootstrapFailed>);
+          return "bootstrap failed (" + e.reason + ")";
         }
       },
       event);
@@ -117,17 +132,24 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
   (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
   (void)client_.add_instance(3311, 0, client::make_light_control(), now);
 
-  client::ServerAccount account;
-  account.uri = options_.server_uri;
-  account.lifetime = options_.lifetime;
-  account.queue_mode = options_.queue_mode;
-  (void)client_.add_server(account, now);
+  if (options_.bootstrap) {
+    (void)client_.add_bootstrap_server(options_.server_uri, now);
+  } else {
+    client::ServerAccount account;
+    account.uri = options_.server_uri;
+    account.lifetime = options_.lifetime;
+    account.queue_mode = options_.queue_mode;
+    (void)client_.add_server(account, now);
+  }
 }
 
 void SimulatedDevice::start(const coap::PeerAddress& local) {
   log("LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
-      local.to_string() + ", registering with " + options_.server_uri + " (lifetime " +
-      std::to_string(options_.lifetime) + " s" + (options_.queue_mode ? ", queue mode)" : ")"));
+      local.to_string() +
+      (options_.bootstrap ? ", bootstrapping from " + options_.server_uri
+                          : ", registering with " + options_.server_uri + " (lifetime " +
+                                std::to_string(options_.lifetime) + " s" +
+                                (options_.queue_mode ? ", queue mode)" : ")")));
   const auto now = transport::DatagramLoop::now();
   if (dtls_) dtls_->connect(now);
   client_.start(now);

@@ -28,6 +28,7 @@ struct DeviceOptions {
   std::string endpoint;
   std::string server_uri;
   coap::PeerAddress server;  // resolved from server_uri
+  bool bootstrap = false;    // server_uri is a bootstrap server's: the servers come from it
   std::uint32_t lifetime = 300;
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;

@@ -26,6 +26,7 @@ namespace asio = boost::asio;
 struct ClientCommandOptions {
   std::string endpoint;
   std::string server;
+  std::string bootstrap;
   std::uint32_t lifetime = 300;
   unsigned count = 1;
   bool queue_mode = false;
@@ -50,13 +51,21 @@ coap::Duration seconds(double s) {
 
 int run_client(const ClientCommandOptions& o) {
   std::string error;
-  const auto uri = transport::parse_coap_uri(o.server, error);
+  const bool bootstrap = !o.bootstrap.empty();
+  const std::string option = bootstrap ? "--bootstrap: " : "--server: ";
+  const std::string& given = bootstrap ? o.bootstrap : o.server;
+  const auto uri = transport::parse_coap_uri(given, error);
   if (!uri) {
-    log_line(who, "--server: " + error);
+    log_line(who, option + error);
+    return 2;
+  }
+  if (bootstrap && uri->scheme != "coap") {
+    log_line(who,
+             option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
     return 2;
   }
   if (uri->scheme != "coap" && uri->scheme != "coaps") {
-    log_line(who, "--server: coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
+    log_line(who, option + "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
     return 2;
   }
   std::optional<dtls::ClientCredentials> security;
@@ -72,7 +81,7 @@ int run_client(const ClientCommandOptions& o) {
   }
   const auto server = transport::resolve(*uri, error);
   if (!server) {
-    log_line(who, "--server: " + error);
+    log_line(who, option + error);
     return 2;
   }
   const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
@@ -99,7 +108,8 @@ int run_client(const ClientCommandOptions& o) {
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
     d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
-    d.server_uri = o.server;
+    d.server_uri = given;
+    d.bootstrap = bootstrap;
     d.server = *server;
     d.lifetime = o.lifetime;
     d.queue_mode = o.queue_mode;
@@ -161,8 +171,14 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   cmd->add_option("--endpoint", o->endpoint,
                   "Endpoint client name (NAME-0 ... NAME-<N-1> with --count)")
       ->required();
-  cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT] or coaps://")
-      ->required();
+  auto* server =
+      cmd->add_option("--server", o->server, "LwM2M server URI, coap://HOST[:PORT] or coaps://");
+  auto* bootstrap = cmd->add_option(
+      "--bootstrap", o->bootstrap,
+      "Bootstrap server URI, coap://HOST[:PORT]: the devices get their servers from it (a "
+      "Bootstrap-Request), then register with them");
+  server->excludes(bootstrap);
+  bootstrap->excludes(server);
   cmd->add_option("--psk-identity", o->security.psk_identity, "coaps: the PSK identity");
   cmd->add_option("--psk-key", o->security.psk_key, "coaps: the pre-shared key, hexadecimal");
   cmd->add_option("--cert", o->security.certificate_file,
@@ -205,7 +221,11 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
                   "Seconds to wait for de-registration answers when stopping")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
-  cmd->callback([o, &exit_code] { exit_code = run_client(*o); });
+  cmd->callback([o, &exit_code] {
+    if (o->server.empty() && o->bootstrap.empty())
+      throw CLI::RequiredError("--server or --bootstrap");
+    exit_code = run_client(*o);
+  });
 });
 
 }  // namespace

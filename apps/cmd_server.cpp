@@ -3,9 +3,11 @@
 // registration lifecycle on stdout (every event with --log-events all).
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bootstrap_runtime.hpp"
 #include "command.hpp"
 #include "server_runtime.hpp"
 #include "sharded_runtime.hpp"
@@ -26,6 +28,8 @@ struct ServerCommandOptions {
   unsigned shards = 1;
   StoreOptions store;
   ServerSecurityOptions security;
+  std::optional<std::uint16_t> bootstrap_port;
+  std::string bootstrap_config;
 };
 
 template <typename Runtime>
@@ -42,7 +46,41 @@ int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   return 0;
 }
 
+// The LwM2M server and the bootstrap server in one process: one event loop, one data folder, the
+// bootstrap configurations on the server's HTTP API.
+int run_with_bootstrap(const ServerCommandOptions& o) {
+  asio::io_context io;
+  ServerRuntime runtime(io, o.max_registrations);
+  BootstrapRuntime bootstrap(io);
+  runtime.add_routes(bootstrap.routes());
+  bootstrap.set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
+    runtime.stream(http::stream_event(event));
+  });
+  runtime.set_event_log(*event_log_from_string(o.log_events));
+  if (int code = runtime.load_models(o.models)) return code;
+  if (int code = runtime.open_store(o.store)) return code;
+  if (int code = bootstrap.open_store(o.store, runtime.data_dir())) return code;
+  if (!o.bootstrap_config.empty())
+    if (int code = bootstrap.load_configs(o.bootstrap_config)) return code;
+  if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
+  if (int code = runtime.open_coaps(o.address, o.security)) return code;
+  if (int code = bootstrap.open_coap(o.address, *o.bootstrap_port)) return code;
+  if (int code = runtime.open_http(o.http)) return code;
+  runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
+  io.run();
+  bootstrap.log_stopped();
+  runtime.log_stopped();
+  return 0;
+}
+
 int run_server(const ServerCommandOptions& o) {
+  if (o.bootstrap_port) {
+    if (o.shards > 1) {
+      server_log("--bootstrap-port runs on one event loop: not with --shards");
+      return 2;
+    }
+    return run_with_bootstrap(o);
+  }
   asio::io_context io;
   if (o.shards > 1) {
     ShardedRuntime runtime(io, o.shards, o.max_registrations);
@@ -131,6 +169,12 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
          "sleeping/awake), all (also Updates, notifications, Sends and operations) or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"all", "registrations", "none"}));
+  cmd->add_option("--bootstrap-port", o->bootstrap_port,
+                  "Also run the bootstrap server on this UDP port (on --address), its "
+                  "configurations on the HTTP API (/api/bootstrap/configs)");
+  cmd->add_option("--bootstrap-config", o->bootstrap_config,
+                  "JSON file of bootstrap configurations by endpoint name (with --bootstrap-port)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   cmd->callback([o, &exit_code] { exit_code = run_server(*o); });

@@ -283,7 +283,7 @@ std::optional<std::string> read_token_file(const std::string& path) {
   return token;
 }
 
-int open_http_api(http::HttpServer& http, const HttpOptions& o) {
+int open_http_api(http::HttpServer& http, const HttpOptions& o, bool console) {
   boost::system::error_code address_error;
   const auto http_address = asio::ip::make_address(o.address, address_error);
   if (address_error) {
@@ -312,10 +312,15 @@ int open_http_api(http::HttpServer& http, const HttpOptions& o) {
     server_log("warning: the token travels in clear text on " + o.address +
                "; use HTTPS (--https-cert, --https-key) or a proxy that does");
   }
-  http.set_assets(http::AssetTable(console::assets()));
+  if (console) http.set_assets(http::AssetTable(console::assets()));
   if (auto ec = http.open({http_address, o.port})) {
     server_log("cannot listen on TCP port " + std::to_string(o.port) + ": " + ec.message());
     return 1;
+  }
+  if (!console) {
+    server_log("HTTP API on " + http_base_url(http) + "/api/" +
+               (o.token_file.empty() ? "" : ", token required"));
+    return 0;
   }
   server_log("console on " + http_base_url(http) + "/, HTTP API on " + http_base_url(http) +
              "/api/clients (events: /api/events, metrics: /metrics)" +

@@ -64,9 +64,9 @@ struct HttpOptions {
 // The token in a token file: its first line, without surrounding spaces; nullopt (and a log line
 // saying why) when unreadable or shorter than 16 characters.
 std::optional<std::string> read_token_file(const std::string& path);
-// Sets the page, the token and TLS as `options` ask, then listens. Refuses (2) an address that is
-// not loopback without a token.
-int open_http_api(http::HttpServer& http, const HttpOptions& options);
+// Sets the page (unless `console` is false), the token and TLS as `options` ask, then listens.
+// Refuses (2) an address that is not loopback without a token.
+int open_http_api(http::HttpServer& http, const HttpOptions& options, bool console = true);
 // "http://127.0.0.1:8080", or https://
 std::string http_base_url(const http::HttpServer& http);
 
@@ -135,6 +135,13 @@ class ServerRuntime {
   // Logs the closing summary, after the store has written everything.
   void log_stopped();
   void set_event_log(EventLog log) { event_log_ = log; }
+
+  // An event of another role of the process (the bootstrap server) to the event streams.
+  void stream(const http::StreamEvent& event) { http_.on_result(std::nullopt, {event, event}); }
+  // Another family of routes on the server's HTTP API (before open_http); it must outlive this.
+  void add_routes(http::RouteFamily& family) { api_.add_routes(family); }
+  // The data folder the store holds (null with the memory store), for other stores of the process.
+  std::shared_ptr<store::DataDir> data_dir() const { return stores_.data_dir(); }
 
   server::Server& core() { return core_; }
   coap::PeerAddress coap_address() const { return loop_.local_address(); }

@@ -28,6 +28,7 @@ class ServerStores {
   // Writes what is left and logs the totals.
   void close();
   bool enabled() const { return !stores_.empty(); }
+  std::shared_ptr<store::DataDir> data_dir() const { return dir_; }
   store::ServerStateStore& store(unsigned shard) { return *stores_.at(shard); }
 
  private:

@@ -1,6 +1,6 @@
-// The LwM2M readers of a request's CoAP options: Register/Update queries, notification attributes
-// and the Uri-Path as an LwM2M path. They never crash; what they accept writes back and reads again
-// to the same value.
+// The LwM2M readers of a request's CoAP options: Register/Update and Bootstrap queries,
+// notification attributes and the Uri-Path as an LwM2M path. They never crash; what they accept
+// writes back and reads again to the same value.
 #include <cstdint>
 #include <cstdlib>
 
@@ -37,6 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           again.sms != update.sms)
         std::abort();
     }
+  }
+  lwm2m::BootstrapParams bootstrap;
+  if (!lwm2m::parse_bootstrap_query(msg, bootstrap)) {
+    coap::Message out;
+    lwm2m::add_bootstrap_queries(bootstrap, out);
+    lwm2m::BootstrapParams again;
+    if (lwm2m::parse_bootstrap_query(out, again) || !(again == bootstrap)) std::abort();
   }
   lwm2m::AttributeUpdate attributes;
   if (!lwm2m::parse_attribute_queries(msg, attributes)) {

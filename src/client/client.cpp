@@ -200,6 +200,7 @@ void Client::Impl::settle(TimePoint t) {
   for (auto& [ssid, a] : accounts) observation_timers(a, t);
   send_timer(t);
   for (auto& [ssid, a] : accounts) registration_timers(a, t);
+  bootstrap_timers(t);
   recompute_due();
 }
 
@@ -215,6 +216,8 @@ void Client::Impl::process_engine_events() {
                      pending.erase(it);
                      if (p.kind == PendingRequest::Kind::Send)
                        on_send_result(p, r.response.code);
+                     else if (p.kind == PendingRequest::Kind::Bootstrap)
+                       on_bootstrap_response(r.response, now);
                      else
                        on_registration_response(p, r.response, now);
                    },
@@ -225,6 +228,9 @@ void Client::Impl::process_engine_events() {
                      pending.erase(it);
                      if (p.kind == PendingRequest::Kind::Send)
                        on_send_result(p, coap::codes::Empty);
+                     else if (p.kind == PendingRequest::Kind::Bootstrap)
+                       bootstrap_failed(coap::codes::Empty,
+                                        "Bootstrap-Request: " + std::string(to_string(f.reason)));
                      else
                        on_registration_failure(p, f.reason, now);
                    },
@@ -243,6 +249,7 @@ void Client::Impl::recompute_due() {
     keep_earliest(due, observation_due(a));
   }
   if (send_period > Duration::zero()) keep_earliest(due, next_send);
+  keep_earliest(due, bootstrap_due());
   client_due = due;
 }
 
@@ -417,6 +424,10 @@ std::optional<coap::PeerAddress> resolve_ip_literal(std::string_view uri) {
 
 }  // namespace
 
+std::optional<coap::PeerAddress> Client::Impl::resolve(std::string_view uri) const {
+  return config.resolve ? config.resolve(uri) : resolve_ip_literal(uri);
+}
+
 Status Client::add_server(const ServerAccount& account, TimePoint now) {
   Impl& c = *impl_;
   if (account.uri.empty() || account.short_server_id == 0 ||
@@ -424,8 +435,7 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
     return Error::InvalidArgument;
   if (c.accounts.contains(account.short_server_id)) return Error::DuplicateServer;
   if (c.accounts.size() >= c.config.max_servers) return Error::TooManyServers;
-  const auto peer =
-      c.config.resolve ? c.config.resolve(account.uri) : resolve_ip_literal(account.uri);
+  const auto peer = c.resolve(account.uri);
   if (!peer) return Error::InvalidArgument;
   const auto security_iid = c.free_instance_id(0);
   const auto server_iid = c.free_instance_id(1);
@@ -464,18 +474,29 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
   c.objects[1].instances.emplace(*server_iid, std::move(server));
   c.instance_count += 2;
 
-  Account a;
-  a.ssid = account.short_server_id;
-  a.security_iid = *security_iid;
-  a.server_iid = *server_iid;
-  a.peer = peer;
-  a.queue_mode = account.queue_mode;
-  a.form.version = c.config.version;
-  Account& added = c.accounts.emplace(a.ssid, std::move(a)).first->second;
   c.now = std::max(c.now, now);
-  if (c.started) c.begin_registration(added, now, std::chrono::seconds(account.initial_delay));
+  c.add_account(account.short_server_id, *security_iid, *server_iid, *peer, account.queue_mode,
+                now);
   c.settle(now);
   return std::monostate{};
+}
+
+Account& Client::Impl::add_account(std::uint16_t ssid, std::uint16_t security_iid,
+                                   std::uint16_t server_iid, const coap::PeerAddress& peer,
+                                   bool queue_mode, TimePoint t) {
+  Account a;
+  a.ssid = ssid;
+  a.security_iid = security_iid;
+  a.server_iid = server_iid;
+  a.peer = peer;
+  a.queue_mode = queue_mode;
+  a.form.version = config.version;
+  Account& added = accounts.emplace(a.ssid, std::move(a)).first->second;
+  if (started)
+    begin_registration(
+        added, t,
+        std::chrono::seconds(std::max<std::int64_t>(server_integer(added, 14).value_or(0), 0)));
+  return added;
 }
 
 void Client::start(TimePoint now) {
@@ -488,6 +509,7 @@ void Client::start(TimePoint now) {
     const auto delay = c.server_integer(a, 14).value_or(0);
     c.begin_registration(a, now, std::chrono::seconds(std::max<std::int64_t>(delay, 0)));
   }
+  if (c.bootstrap && c.accounts.empty()) c.start_bootstrap(now);
   c.settle(now);
 }
 

@@ -5,6 +5,8 @@
 //   dm.cpp            serving Device Management requests (Read ... Write-Composite)
 //   observe.cpp       observations, notification attributes and their firing rules
 //   send.cpp          Send (/dp), on demand and from the send timer
+//   bootstrap.cpp     client-initiated bootstrap: Bootstrap-Request, serving the bootstrap
+//                     server's requests, the accounts Finish makes
 #pragma once
 
 #include <deque>
@@ -86,8 +88,17 @@ struct Account {
   }
 };
 
+// The bootstrap server's account (its Security instance has Bootstrap-Server true).
+struct BootstrapAccount {
+  enum class Phase : std::uint8_t { Idle, Requesting, Provisioning, Done, Failed };
+  coap::PeerAddress peer;
+  Phase phase = Phase::Idle;
+  std::optional<coap::RequestId> request;  // the Bootstrap-Request in flight
+  TimePoint deadline{};                    // Requesting, Provisioning: Finish must come before
+};
+
 struct PendingRequest {
-  enum class Kind : std::uint8_t { Register, Update, Deregister, Send } kind;
+  enum class Kind : std::uint8_t { Register, Update, Deregister, Send, Bootstrap } kind;
   std::uint16_t ssid = 0;
 };
 
@@ -102,6 +113,7 @@ struct Client::Impl {
   std::map<std::uint16_t, ObjectEntry> objects;
   std::size_t instance_count = 0;
   std::map<std::uint16_t, Account> accounts;  // by short server ID
+  std::optional<BootstrapAccount> bootstrap;
   std::unordered_map<coap::RequestId, PendingRequest> pending;
   std::deque<ClientEvent> events;
   ClientStats stats;
@@ -127,6 +139,12 @@ struct Client::Impl {
   void recompute_due();
   Account* account_by_peer(const coap::PeerAddress& peer);
   Account* account(std::uint16_t ssid);
+  // A server URI (/0/x/0) as an address: ClientConfig::resolve, or an IP literal.
+  std::optional<coap::PeerAddress> resolve(std::string_view uri) const;
+  // The account of the Security and Server instances given (they exist), registering at once
+  // when the client is started.
+  Account& add_account(std::uint16_t ssid, std::uint16_t security_iid, std::uint16_t server_iid,
+                       const coap::PeerAddress& peer, bool queue_mode, TimePoint t);
 
   // ---- objects.cpp
   ObjectEntry* object(std::uint16_t oid);
@@ -198,6 +216,16 @@ struct Client::Impl {
   lwm2m::AttributeSet effective_attributes(const Account& a, const lwm2m::Path& path) const;
   void observation_timers(Account& a, TimePoint t);
   std::optional<TimePoint> observation_due(Account& a);  // reads the Server object's defaults
+
+  // ---- bootstrap.cpp
+  void start_bootstrap(TimePoint t);
+  void on_bootstrap_response(const coap::Message& response, TimePoint t);
+  void bootstrap_failed(coap::Code code, std::string reason);
+  // Serves a request of the bootstrap server while it provisions; false when `request` is not
+  // the bootstrap server's.
+  bool serve_bootstrap(coap::RequestReceived& request, TimePoint t);
+  void bootstrap_timers(TimePoint t);
+  std::optional<TimePoint> bootstrap_due() const;
 
   // ---- send.cpp
   Status send(std::span<const lwm2m::Path> paths, TimePoint t, std::optional<std::uint16_t> ssid);

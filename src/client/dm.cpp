@@ -148,6 +148,7 @@ class DmRequest {
 };
 
 void Client::Impl::handle_request(coap::RequestReceived& request, TimePoint t) {
+  if (serve_bootstrap(request, t)) return;
   Account* a = account_by_peer(request.peer);
   // DM requests are ignored until the Register succeeded (Core TS), and from unknown addresses.
   if (!a || !a->registered()) {

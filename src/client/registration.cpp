@@ -273,8 +273,9 @@ void Client::Impl::on_registration_response(const PendingRequest& p, const coap:
       return;
     case PendingRequest::Kind::Deregister:
       finish_deregister(*a);
-      return;  // whatever the answer
-    case PendingRequest::Kind::Send:
+      return;                              // whatever the answer
+    case PendingRequest::Kind::Send:       // send.cpp
+    case PendingRequest::Kind::Bootstrap:  // bootstrap.cpp
       return;
   }
 }
@@ -309,7 +310,8 @@ void Client::Impl::on_registration_failure(const PendingRequest& p, coap::Failur
     case PendingRequest::Kind::Deregister:
       finish_deregister(*a);
       return;
-    case PendingRequest::Kind::Send:
+    case PendingRequest::Kind::Send:       // send.cpp
+    case PendingRequest::Kind::Bootstrap:  // bootstrap.cpp
       return;
   }
 }

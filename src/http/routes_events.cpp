@@ -9,9 +9,9 @@ namespace drover::http {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kTypes{
-    "registration", "update",       "deregistration", "expiry", "sleeping",
-    "awake",        "notification", "send",           "result", "coap"};
+constexpr std::array<std::string_view, 11> kTypes{
+    "registration", "update", "deregistration", "expiry", "sleeping", "awake",
+    "notification", "send",   "result",         "coap",   "bootstrap"};
 
 class EventRoutes final : public RouteFamily {
  public:

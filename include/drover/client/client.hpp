@@ -47,8 +47,8 @@
 //    attempt, 86400 s between sequences, 1 sequence), then a final RegistrationFailed. Each retry
 //    delay is lengthened by a random 0 to 10 % (from a generator seeded with
 //    ClientConfig::random_seed), so that a fleet restarted together does not retry in lockstep;
-//    RegistrationFailed::retry_in is the delay with its jitter. No bootstrap fallback (no
-//    bootstrap client yet). A failed Update (4.04 or any error or timeout) starts a fresh Register
+//    RegistrationFailed::retry_in is the delay with its jitter. No bootstrap fallback yet. A
+//    failed Update (4.04 or any error or timeout) starts a fresh Register
 //    at once.
 //  * Notification attributes: inherited object -> instance -> resource -> resource instance, then
 //    /1/x/2 and /1/x/3 for pmin/pmax. gt/lt/st apply to observations of one numeric value; by
@@ -60,6 +60,18 @@
 //  * Queue mode: after awake_time without traffic with a server (and nothing in flight) the
 //    client sleeps towards it and drops its datagrams. It wakes for the Update before the lifetime
 //    runs out (an Update), and for a due notification or a Send, which go out directly.
+//  * Bootstrap (client-initiated): with a bootstrap server (add_bootstrap_server) and no server
+//    account, start() sends a Bootstrap-Request (POST /bs?ep=&pct=, pct the preferred format
+//    from 1.1 on) and serves the bootstrap server's Bootstrap-Discover, -Read (/1, /2), -Delete
+//    and -Write (Security, Server, Access Control and any instance; unknown optional resources
+//    kept) until its Bootstrap-Finish, which is refused 4.06 with the reason when no Security
+//    and Server instance pair (by ssid) names a reachable LwM2M server; otherwise every such
+//    pair becomes an account and registers (Bootstrapped). Bootstrap-Delete of "/" removes the
+//    instances of objects 0 (but those with Bootstrap-Server true), 1 and 2: the application's
+//    objects stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed);
+//    start() tries again. Server-initiated bootstrap: while the client has no server account
+//    (before start(), or after a failed bootstrap) it serves its bootstrap server's requests
+//    unasked, under the same deadline from the first one.
 //  * Several servers are told apart by their address: two accounts must not share one.
 //  * Requests from an address that is no registered server are dropped unanswered, as are
 //    requests from a server whose Register has not succeeded yet.
@@ -258,9 +270,19 @@ struct Awake {
   std::uint16_t ssid = 0;
 };
 
-using ClientEvent = std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated,
-                                 Deregistered, Disabled, Rebooting, FactoryReset, RequestServed,
-                                 WriteApplied, SendCompleted, Sleeping, Awake>;
+// Bootstrap-Finish accepted: the accounts of these short server IDs register.
+struct Bootstrapped {
+  std::vector<std::uint16_t> servers;
+};
+// The Bootstrap-Request was refused or not answered, or no Finish came in time.
+struct BootstrapFailed {
+  coap::Code code;  // the refusal; Empty otherwise
+  std::string reason;
+};
+using ClientEvent =
+    std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated, Deregistered,
+                 Disabled, Rebooting, FactoryReset, RequestServed, WriteApplied, SendCompleted,
+                 Sleeping, Awake, Bootstrapped, BootstrapFailed>;
 
 enum class RegistrationState : std::uint8_t {
   Idle,         // not started, or stopped by deregister()
@@ -333,7 +355,10 @@ class Client : public coap::DatagramCore {
   // Adds the Security and Server instances of an account (next free instance IDs). Registration
   // starts with start(), or at once when the client is already started.
   Status add_server(const ServerAccount& account, TimePoint now);
-  // Starts registering with every server account.
+  // The bootstrap server's account (coap:// URI): start() bootstraps from it while the client
+  // has no server account. DuplicateServer when there is one already.
+  Status add_bootstrap_server(const std::string& uri, TimePoint now);
+  // Starts registering with every server account (bootstrapping first, see above).
   void start(TimePoint now);
   // De-registers from every registered server and stops (Deregistered events follow; requests
   // then pending are answered or time out). idle() tells when nothing is in flight any more.

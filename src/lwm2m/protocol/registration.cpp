@@ -196,3 +196,42 @@ void add_update_queries(const UpdateParams& params, Lwm2mVersion version, coap::
 }
 
 }  // namespace drover::lwm2m
+
+namespace drover::lwm2m {
+
+std::optional<QueryError> parse_bootstrap_query(const coap::Message& request,
+                                                BootstrapParams& out) {
+  out = {};
+  bool seen_ep = false;
+  auto error = for_each_query(
+      request,
+      [&](std::string_view name,
+          std::optional<std::string_view> value) -> std::optional<QueryError> {
+        if (name == "ep") {
+          if (seen_ep) return bad("parameter ep given twice");
+          seen_ep = true;
+          if (!value || value->empty()) return bad("ep must name the endpoint");
+          if (value->size() > max_endpoint_length)
+            return bad("ep longer than " + std::to_string(max_endpoint_length) + " bytes");
+          out.endpoint = std::string(*value);
+        } else if (name == "pct") {
+          if (out.pct) return bad("parameter pct given twice");
+          const auto n = value ? parse_uint64(*value) : std::nullopt;
+          if (!n || *n > 0xFFFF)
+            return bad("pct must be a Content-Format number, got \"" +
+                       std::string(value.value_or("")) + "\"");
+          out.pct = static_cast<std::uint16_t>(*n);
+        }
+        return std::nullopt;
+      });
+  if (!error && !seen_ep) error = bad("ep (endpoint client name) is missing");
+  if (error) out = {};
+  return error;
+}
+
+void add_bootstrap_queries(const BootstrapParams& params, coap::Message& request) {
+  request.add_option(coap::options::UriQuery, "ep=" + params.endpoint);
+  if (params.pct) request.add_option(coap::options::UriQuery, "pct=" + std::to_string(*params.pct));
+}
+
+}  // namespace drover::lwm2m

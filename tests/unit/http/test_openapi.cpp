@@ -6,6 +6,7 @@
 #include <array>
 #include <functional>
 
+#include "drover/http/bootstrap_routes.hpp"
 #include "unit/http/api_harness.hpp"
 
 namespace drover::http::testing {
@@ -42,10 +43,13 @@ bool fits(const std::vector<std::string>& pattern, std::size_t p,
 
 struct OpenApi : ::testing::Test {
   ApiHarness h;
+  bootstrap::BootstrapConfigs configs;
+  BootstrapRoutes bootstrap_routes{configs, nullptr};  // the family `drover server` adds
   json::object doc;
   std::vector<std::pair<std::string, std::vector<std::string>>> routes;  // METHOD, pattern
 
   void SetUp() override {
+    h.api.add_routes(bootstrap_routes);
     auto r = h.call("GET", "/api/openapi.json");
     ASSERT_EQ(r.status, 200u);
     doc = json::parse(r.body).as_object();
@@ -85,13 +89,13 @@ TEST_F(OpenApi, IsAnOpenApi3DocumentWithSchemas) {
 }
 
 TEST_F(OpenApi, EveryDocumentedRouteReachesAHandler) {
-  ASSERT_EQ(routes.size(), 21u);
+  ASSERT_EQ(routes.size(), 26u);
   for (const auto& [method, pattern] : routes) {
     std::string target;
     for (const auto& segment : pattern)
-      target += "/" + (segment == "{endpoint}" ? std::string("nobody")
-                       : segment == "{path}"   ? std::string("3/0/0")
-                                               : segment);
+      target += "/" + (segment == "{endpoint}" || segment == "{name}" ? std::string("nobody")
+                       : segment == "{path}"                          ? std::string("3/0/0")
+                                                                      : segment);
     EXPECT_TRUE(taken(method, target)) << method << " " << target;
   }
 }
@@ -111,8 +115,8 @@ TEST_F(OpenApi, EveryRouteOfTheRouterIsDocumented) {
     }
   };
   // Top level: every path of up to 3 segments over the router's words.
-  const std::vector<std::string> top{"api",     "clients",      "events",
-                                     "metrics", "openapi.json", "nobody", "models"};
+  const std::vector<std::string> top{"api",    "clients", "events",    "metrics", "openapi.json",
+                                     "nobody", "models",  "bootstrap", "configs"};
   std::function<void(std::vector<std::string>&, std::size_t, const std::vector<std::string>&)>
       walk = [&](std::vector<std::string>& s, std::size_t depth,
                  const std::vector<std::string>& words) {
@@ -126,6 +130,8 @@ TEST_F(OpenApi, EveryRouteOfTheRouterIsDocumented) {
       };
   std::vector<std::string> prefix;
   walk(prefix, 3, top);
+  prefix = {"api", "bootstrap", "configs"};
+  walk(prefix, 2, top);
   // Below a client: up to 4 segments of numbers and action words, then longer numeric paths
   // with an action.
   const std::vector<std::string> below{"3",       "composite",  "read",    "write", "discover",

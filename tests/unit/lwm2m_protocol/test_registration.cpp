@@ -141,5 +141,36 @@ TEST(CoapMapping, FormatOptions) {
   EXPECT_FALSE(accept_of(m).format);
 }
 
+TEST(BootstrapQuery, ReadsEndpointAndPreferredFormat) {
+  BootstrapParams p;
+  ASSERT_FALSE(parse_bootstrap_query(with_queries("ep=dev-1&pct=112&other=1"), p));
+  EXPECT_EQ(p.endpoint, "dev-1");
+  EXPECT_EQ(p.pct, 112);
+  ASSERT_FALSE(parse_bootstrap_query(with_queries("ep=dev-2"), p));
+  EXPECT_FALSE(p.pct.has_value());
+  coap::Message out;
+  add_bootstrap_queries(BootstrapParams{"dev-3", 11542}, out);
+  ASSERT_FALSE(parse_bootstrap_query(out, p));
+  EXPECT_EQ(p, (BootstrapParams{"dev-3", 11542}));
+}
+
+TEST(BootstrapQuery, RefusesWhatIsWrongWithTheReason) {
+  BootstrapParams p;
+  const std::pair<const char*, const char*> cases[] = {
+      {"pct=112", "ep (endpoint client name) is missing"},
+      {"ep=", "ep must name the endpoint"},
+      {"ep=a&ep=b", "parameter ep given twice"},
+      {"ep=a&pct=x", "pct must be a Content-Format number, got \"x\""},
+      {"ep=a&pct=70000", "pct must be a Content-Format number, got \"70000\""},
+      {"ep=a&pct=112&pct=110", "parameter pct given twice"},
+  };
+  for (const auto& [query, reason] : cases) {
+    const auto error = parse_bootstrap_query(with_queries(query), p);
+    ASSERT_TRUE(error.has_value()) << query;
+    EXPECT_EQ(error->message, reason) << query;
+    EXPECT_EQ(p, BootstrapParams{}) << query;
+  }
+}
+
 }  // namespace
 }  // namespace drover::lwm2m

@@ -1,0 +1,127 @@
+#include "bootstrap_runtime.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "app_support.hpp"
+#include "drover/coap/names.hpp"
+#include "server_runtime.hpp"
+
+namespace drover::apps {
+
+namespace {
+
+bootstrap::BootstrapServerConfig bootstrap_config() {
+  bootstrap::BootstrapServerConfig config;
+  config.random_seed = os_random_seed();
+  return config;
+}
+
+}  // namespace
+
+void log_bootstrap_event(const bootstrap::BootstrapEvent& event) {
+  std::visit(
+      [](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, bootstrap::Started>) {
+          server_log("bootstrap " + e.endpoint + ": started (" +
+                     (e.server_initiated ? "server-initiated, to " : "Bootstrap-Request from ") +
+                     e.peer.to_string() + ", " + std::string(lwm2m::to_string(e.format)) + ")");
+        } else if constexpr (std::is_same_v<T, bootstrap::StepDone>) {
+          server_log("bootstrap " + e.endpoint + ": " + std::string(bootstrap::to_string(e.step)) +
+                     " " + (e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string()) +
+                     " -> " + e.result.code.to_string());
+        } else if constexpr (std::is_same_v<T, bootstrap::Finished>) {
+          server_log("bootstrap " + e.endpoint + ": finished");
+        } else if constexpr (std::is_same_v<T, bootstrap::Failed>) {
+          server_log("bootstrap " + e.endpoint + ": failed at " +
+                     std::string(bootstrap::to_string(e.step)) + " " + e.path.to_string() +
+                     (e.code.is_empty() ? "" : " (" + e.code.to_string() + ")") + ": " + e.reason);
+        } else if constexpr (std::is_same_v<T, bootstrap::PackServed>) {
+          server_log("bootstrap " + e.endpoint + ": Bootstrap-Pack to " + e.peer.to_string() +
+                     " (" + std::string(lwm2m::to_string(e.format)) + ")");
+        }
+      },
+      event);
+}
+
+BootstrapRuntime::BootstrapRuntime(boost::asio::io_context& io)
+    : core_(bootstrap_config(), configs_),
+      loop_(io, core_, loop_config()),
+      routes_(configs_, &core_) {
+  loop_.set_error_handler([](std::string_view what, std::error_code ec) {
+    server_log("bootstrap " + std::string(what) + " error: " + ec.message());
+  });
+  loop_.set_after_input([this] {
+    bootstrap::BootstrapEvent event;
+    while (core_.poll_event(event)) {
+      log_bootstrap_event(event);
+      if (sink_) sink_(event);
+    }
+  });
+}
+
+BootstrapRuntime::~BootstrapRuntime() = default;
+
+int BootstrapRuntime::open_store(const StoreOptions& options, std::shared_ptr<store::DataDir> dir) {
+  if (options.kind == "memory") return 0;
+  if (!dir) {
+    const auto path = options.data_dir.empty() ? store::default_data_dir()
+                                               : std::filesystem::path(options.data_dir);
+    auto opened = store::DataDir::open(path);
+    if (!opened) {
+      server_log("cannot use the data folder: " + opened.error().message);
+      return 1;
+    }
+    dir = opened.value();
+  }
+  auto documents = store::DocumentStore::open(dir);
+  if (!documents) {
+    server_log("cannot open the bootstrap configurations: " + documents.error().message);
+    return 1;
+  }
+  documents_ = std::move(documents).value();
+  table_ = documents_->table("bootstrap");
+  configs_ = bootstrap::BootstrapConfigs(table_.get());
+  for (const auto& why : configs_.load()) server_log("skipped " + why);
+  documents_->start();
+  server_log("bootstrap configurations: " + std::to_string(configs_.all().size()) +
+             " from the store");
+  return 0;
+}
+
+int BootstrapRuntime::load_configs(const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    server_log("--config: cannot read " + file);
+    return 2;
+  }
+  if (auto why = configs_.put_all_json(text.str())) {
+    server_log("--config " + file + ": " + *why);
+    return 2;
+  }
+  server_log("bootstrap configurations: " + std::to_string(configs_.all().size()) + " after " +
+             file);
+  return 0;
+}
+
+int BootstrapRuntime::open_coap(const std::string& address, std::uint16_t port) {
+  if (int code = open_coap_with(address, port,
+                                [this](const coap::PeerAddress& a) { return loop_.open(a); }))
+    return code;
+  server_log("LwM2M bootstrap server listening on coap://" + loop_.local_address().to_string());
+  return 0;
+}
+
+void BootstrapRuntime::log_stopped() {
+  const auto& s = core_.stats();
+  server_log("bootstrap server stopped: " + std::to_string(s.finished) + " finished, " +
+             std::to_string(s.failed) + " failed, " + std::to_string(s.packs) + " packs");
+  if (documents_) {
+    if (auto error = documents_->flush()) server_log("store: " + error->message);
+  }
+}
+
+}  // namespace drover::apps

@@ -1,0 +1,87 @@
+// `drover bootstrap-server`: the LwM2M bootstrap server on CoAP over UDP, with the HTTP API of its
+// configurations (/api/bootstrap/configs) on the same event loop. It logs every bootstrap step.
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+
+#include "bootstrap_runtime.hpp"
+#include "command.hpp"
+#include "server_runtime.hpp"
+
+namespace drover::apps {
+namespace {
+
+namespace asio = boost::asio;
+
+struct BootstrapCommandOptions {
+  std::uint16_t port = 5683;
+  std::string address;
+  std::string config_file;
+  HttpOptions http;
+  bool no_http = false;
+  StoreOptions store;
+  double duration = 0;
+};
+
+int run_bootstrap_server(const BootstrapCommandOptions& o) {
+  asio::io_context io;
+  BootstrapRuntime runtime(io);
+  if (int code = runtime.open_store(o.store)) return code;
+  if (!o.config_file.empty())
+    if (int code = runtime.load_configs(o.config_file)) return code;
+  if (int code = runtime.open_coap(o.address, o.port)) return code;
+  http::RouteFamilies api;
+  api.add_routes(runtime.routes());
+  http::HttpServer http(
+      io, api, [&runtime] { runtime.loop().flush_soon(); },
+      http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }});
+  if (!o.no_http)
+    if (int code = open_http_api(http, o.http, false)) return code;
+  StopSignal stop(io);
+  stop.start(o.duration, [&io] { io.stop(); });
+  io.run();
+  runtime.log_stopped();
+  return 0;
+}
+
+const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<BootstrapCommandOptions>();
+  auto* cmd = app.add_subcommand("bootstrap-server",
+                                 "Run the LwM2M bootstrap server (CoAP over UDP, NoSec)");
+  cmd->footer(
+      "Answers Bootstrap-Requests (POST /bs?ep=NAME) and Bootstrap-Pack-Requests (GET /bspack) "
+      "with the configuration of the endpoint, or the default one named \"*\", and logs every "
+      "step. LwM2M fixes no port for bootstrap servers: the default is CoAP's, 5683, so give "
+      "another one to run it beside `drover server` on one host. Configurations come from "
+      "--config, and through the HTTP API (PUT /api/bootstrap/configs/NAME, docs/http-api.md), "
+      "kept in the data folder.\n"
+      "Example: drover bootstrap-server --port 5783 --config bootstrap.json");
+  cmd->add_option("--port", o->port, "UDP port (0: the OS picks one)")->capture_default_str();
+  cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
+  cmd->add_option("--config", o->config_file,
+                  "JSON file of configurations by endpoint name: {\"*\": {\"servers\": [...]}}")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--http-port", o->http.port, "TCP port of the HTTP API (0: the OS picks one)")
+      ->capture_default_str();
+  cmd->add_option("--http-address", o->http.address,
+                  "Local IP address of the HTTP API; any but loopback needs --api-token-file")
+      ->capture_default_str();
+  cmd->add_option("--api-token-file", o->http.token_file,
+                  "File whose first line is the token the API requires")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--no-http", o->no_http, "Serve no HTTP API");
+  cmd->add_option("--store", o->store.kind,
+                  "Where the configurations put through the API are kept: sqlite (in --data-dir) "
+                  "or memory")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sqlite", "memory"}));
+  cmd->add_option("--data-dir", o->store.data_dir,
+                  "Folder of the SQLite store (default: " + store::default_data_dir().string() +
+                      "); one program at a time");
+  cmd->add_option("--duration", o->duration,
+                  "Stop after this many seconds (default: run until Ctrl-C)");
+  cmd->callback([o, &exit_code] { exit_code = run_bootstrap_server(*o); });
+});
+
+}  // namespace
+}  // namespace drover::apps

@@ -1,0 +1,51 @@
+// /api/bootstrap: the bootstrap server's configurations (list, get, put, delete; secrets masked
+// in every answer) and its counters. Added to an Api (`drover server --bootstrap-port`) or served
+// alone by a RouteFamilies handler (`drover bootstrap-server`). docs/http-api.md describes it.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "drover/bootstrap/bootstrap_server.hpp"
+#include "drover/bootstrap/config.hpp"
+#include "drover/http/api.hpp"
+#include "drover/http/event_stream.hpp"
+#include "drover/http/routes.hpp"
+
+namespace drover::http {
+
+class BootstrapRoutes final : public RouteFamily {
+ public:
+  // `server` (may be null: no counters) and `configs` must outlive the routes.
+  BootstrapRoutes(bootstrap::BootstrapConfigs& configs, const bootstrap::BootstrapServer* server);
+
+  bool takes(const RouteRequest& request) const override;
+  Reply handle(RouteRequest& request) override;
+  std::string_view openapi_paths() const override;
+
+ private:
+  bootstrap::BootstrapConfigs& configs_;
+  const bootstrap::BootstrapServer* server_;
+};
+
+// What the event stream shows of a bootstrap event: type "bootstrap", the endpoint, and
+// {"endpoint","session","event":"started|step|finished|failed|pack", ...} (docs/http-api.md).
+StreamEvent stream_event(const bootstrap::BootstrapEvent& event);
+
+// An API of route families only, for a program without an LwM2M server core: the families
+// added, and GET /api/openapi.json listing their paths.
+class RouteFamilies final : public ApiHandler {
+ public:
+  explicit RouteFamilies(std::size_t max_body_bytes = 1024 * 1024);
+  // It must outlive this handler.
+  void add_routes(RouteFamily& family);
+  Reply handle(const Request& request, coap::TimePoint now) override;
+  std::size_t max_body_bytes() const override { return max_body_bytes_; }
+
+ private:
+  std::size_t max_body_bytes_;
+  std::vector<RouteFamily*> families_;
+};
+
+}  // namespace drover::http

@@ -1,0 +1,328 @@
+// Client-initiated bootstrap (client.hpp): the Bootstrap-Request, the bootstrap server's
+// requests while it provisions, and the accounts its Finish makes.
+#include <algorithm>
+
+#include "client_impl.hpp"
+#include "drover/lwm2m/formats/link_format.hpp"
+#include "drover/lwm2m/protocol/coap_mapping.hpp"
+
+namespace drover::client {
+
+namespace codes = coap::codes;
+using lwm2m::ContentFormat;
+using lwm2m::Path;
+using Phase = BootstrapAccount::Phase;
+
+namespace {
+
+std::optional<lwm2m::Value> single_value(ObjectInstance* inst, std::uint16_t rid) {
+  lwm2m::ResourceNode node;
+  if (!inst || inst->read(rid, node) != Outcome::Ok || node.multiple) return std::nullopt;
+  return std::move(node.value);
+}
+
+std::optional<std::uint16_t> ssid_of(ObjectInstance* inst, std::uint16_t rid) {
+  const auto v = single_value(inst, rid);
+  const auto* i = v ? v->get_if<std::int64_t>() : nullptr;
+  if (!i || *i <= 0 || *i >= lwm2m::reserved_id) return std::nullopt;
+  return static_cast<std::uint16_t>(*i);
+}
+
+}  // namespace
+
+Status Client::add_bootstrap_server(const std::string& uri, TimePoint now) {
+  Impl& c = *impl_;
+  if (c.bootstrap) return Error::DuplicateServer;
+  const auto peer = c.resolve(uri);
+  if (!peer) return Error::InvalidArgument;
+  const auto iid = c.free_instance_id(0);
+  if (!iid) return Error::TooManyInstances;
+  auto security = std::make_unique<ValueInstance>();
+  security->set(0, lwm2m::Value(uri));
+  security->set(1, lwm2m::Value(true));
+  security->set(2, lwm2m::Value(std::int64_t{3}));  // NoSec
+  security->set(3, lwm2m::Value(lwm2m::Opaque{}));
+  security->set(4, lwm2m::Value(lwm2m::Opaque{}));
+  security->set(5, lwm2m::Value(lwm2m::Opaque{}));
+  c.objects[0].instances.emplace(*iid, std::move(security));
+  ++c.instance_count;
+  c.bootstrap.emplace();
+  c.bootstrap->peer = *peer;
+  c.now = std::max(c.now, now);
+  if (c.started && c.accounts.empty()) c.start_bootstrap(now);
+  c.settle(now);
+  return std::monostate{};
+}
+
+void Client::Impl::start_bootstrap(TimePoint t) {
+  auto& b = *bootstrap;
+  if (b.phase == Phase::Requesting || b.phase == Phase::Provisioning) return;
+  coap::Message m = engine.take_message();
+  m.code = codes::Post;
+  m.set_uri_path("/bs");
+  lwm2m::BootstrapParams params{config.endpoint, std::nullopt};
+  if (config.version != lwm2m::Lwm2mVersion::V1_0)  // pct came with 1.1
+    params.pct = static_cast<std::uint16_t>(multi_value_format(config.version));
+  lwm2m::add_bootstrap_queries(params, m);
+  const auto id = engine.send_request(b.peer, std::move(m), t);
+  if (!id) {
+    bootstrap_failed(codes::Empty,
+                     "Bootstrap-Request: " + std::string(coap::to_string(id.error())));
+    return;
+  }
+  b.phase = Phase::Requesting;
+  b.request = *id;
+  // Core TS: without a Finish within EXCHANGE_LIFETIME of the request, bootstrap has failed.
+  b.deadline = t + config.engine.exchange_lifetime;
+  pending.emplace(*id, PendingRequest{PendingRequest::Kind::Bootstrap, 0});
+}
+
+void Client::Impl::on_bootstrap_response(const coap::Message& response, TimePoint) {
+  auto& b = *bootstrap;
+  b.request.reset();
+  if (!response.code.is_success()) {
+    std::string reason = "Bootstrap-Request answered " + response.code.to_string();
+    if (!response.payload().empty()) reason += ": " + std::string(response.payload_string());
+    bootstrap_failed(response.code, std::move(reason));
+    return;
+  }
+  if (b.phase == Phase::Requesting) b.phase = Phase::Provisioning;
+}
+
+void Client::Impl::bootstrap_failed(coap::Code code, std::string reason) {
+  auto& b = *bootstrap;
+  if (b.request) {
+    pending.erase(*b.request);
+    (void)engine.cancel(*b.request);
+    b.request.reset();
+  }
+  b.phase = Phase::Failed;
+  push_event(BootstrapFailed{code, std::move(reason)});
+}
+
+void Client::Impl::bootstrap_timers(TimePoint t) {
+  if (!bootstrap) return;
+  const auto phase = bootstrap->phase;
+  if ((phase == Phase::Requesting || phase == Phase::Provisioning) && t >= bootstrap->deadline)
+    bootstrap_failed(codes::Empty, "no Bootstrap-Finish in time");
+}
+
+std::optional<TimePoint> Client::Impl::bootstrap_due() const {
+  if (!bootstrap) return std::nullopt;
+  const auto phase = bootstrap->phase;
+  if (phase != Phase::Requesting && phase != Phase::Provisioning) return std::nullopt;
+  return bootstrap->deadline;
+}
+
+namespace {
+
+// One request of the bootstrap server, answered in serve().
+class BootstrapRequest {
+ public:
+  BootstrapRequest(Client::Impl& c, coap::RequestReceived& r, TimePoint t) : c_(c), r_(r), t_(t) {}
+
+  void serve() {
+    const auto& req = r_.request;
+    if (req.uri_path() == "/bs") {
+      if (req.code != codes::Post) return reply(codes::MethodNotAllowed, {});
+      return finish();
+    }
+    const auto path = lwm2m::path_of(req);
+    if (!path) return reply(codes::NotFound, {});
+    if (req.code == codes::Delete) return remove(*path);
+    if (req.code == codes::Put) return write(*path);
+    if (req.code == codes::Get) {
+      if (lwm2m::accept_of(req).format == ContentFormat::LinkFormat) return discover(*path);
+      return read(*path);
+    }
+    reply(codes::MethodNotAllowed, {});
+  }
+
+ private:
+  void reply(coap::Code code, std::string_view diagnostic) {
+    (void)c_.engine.respond(r_.exchange, error_response(code, diagnostic), t_);
+  }
+
+  // A Security instance with Bootstrap-Server true: the bootstrap server may rewrite the one
+  // the client started with (its instance ID is the bootstrap server's choice).
+  bool is_bootstrap_account(std::uint16_t oid, std::uint16_t iid) const {
+    if (oid != 0) return false;
+    const auto flag = single_value(c_.find_instance(0, iid), 1);
+    const bool* on = flag ? flag->get_if<bool>() : nullptr;
+    return on && *on;
+  }
+
+  void erase_instance(std::uint16_t oid, std::uint16_t iid) {
+    auto* entry = c_.object(oid);
+    if (!entry || is_bootstrap_account(oid, iid) || !entry->instances.erase(iid)) return;
+    --c_.instance_count;
+  }
+
+  // Bootstrap-Delete: "/" is the accounts and their access control; never the bootstrap
+  // server's own account.
+  void remove(const Path& path) {
+    if (path.has_resource())
+      return reply(codes::BadRequest, "Bootstrap-Delete takes /, /o or /o/i");
+    const std::vector<std::uint16_t> objects = path.is_root()
+                                                   ? std::vector<std::uint16_t>{0, 1, 2}
+                                                   : std::vector<std::uint16_t>{path.object_id()};
+    for (const auto oid : objects) {
+      auto* entry = c_.object(oid);
+      if (!entry) continue;
+      std::vector<std::uint16_t> ids;
+      for (const auto& [iid, inst] : entry->instances)
+        if (!path.has_instance() || iid == path.instance_id()) ids.push_back(iid);
+      for (const auto iid : ids) erase_instance(oid, iid);
+    }
+    reply(codes::Deleted, {});
+  }
+
+  // Bootstrap-Write: creates the instances it names, then writes them as a Replace.
+  void write(const Path& path) {
+    if (path.is_root() || path.has_resource_instance())
+      return reply(codes::BadRequest, "Bootstrap-Write takes /o, /o/i or /o/i/r");
+    const auto cf = lwm2m::content_format_of(r_.request);
+    if (!cf.present || !cf.format) return reply(codes::UnsupportedContentFormat, {});
+    if (!c_.definition(path.object_id())) return reply(codes::NotFound, "no such object");
+    lwm2m::DecodeOptions options;
+    options.types = &c_.registry;
+    std::vector<lwm2m::Record> records;
+    if (auto error = lwm2m::decode(*cf.format, r_.request.payload(), path, options, records))
+      return reply(error->kind == lwm2m::FormatErrorKind::Unsupported
+                       ? codes::UnsupportedContentFormat
+                       : codes::BadRequest,
+                   error->message);
+    for (const auto& record : records) {
+      if (!record.path.has_instance()) return reply(codes::BadRequest, "a value without instance");
+      const auto oid = record.path.object_id(), iid = record.path.instance_id();
+      if (c_.find_instance(oid, iid)) continue;
+      if (c_.instance_count >= c_.config.max_instances)
+        return reply(codes::ServiceUnavailable, "too many instances");
+      auto inst = std::make_unique<ValueInstance>();
+      if (oid == 1) {
+        inst->set_executable(4, nullptr);  // Disable and Registration Update Trigger: dm.cpp
+        inst->set_executable(8, nullptr);
+      }
+      c_.objects[oid].instances.emplace(iid, std::move(inst));
+      ++c_.instance_count;
+    }
+    std::vector<Path> written;
+    const Outcome outcome = c_.apply_write(path, records, !path.has_resource(), written);
+    if (outcome != Outcome::Ok) return reply(to_code(outcome), to_string(outcome));
+    reply(codes::Changed, {});
+  }
+
+  // Bootstrap-Discover: every object and instance, the accounts with their ssid and URI.
+  void discover(const Path& path) {
+    if (path.has_instance()) return reply(codes::BadRequest, "Bootstrap-Discover takes / or /o");
+    std::vector<lwm2m::Link> links;
+    links.emplace_back("/");
+    links.back().attributes.push_back({"lwm2m", std::string(lwm2m::to_string(c_.config.version))});
+    for (const auto& [oid, entry] : c_.objects) {
+      if (path.has_object() && oid != path.object_id()) continue;
+      if (entry.instances.empty()) links.emplace_back(Path(oid));
+      for (const auto& [iid, inst] : entry.instances) {
+        auto& link = links.emplace_back(Path(oid, iid));
+        if (is_bootstrap_account(oid, iid)) continue;
+        if (const auto ssid = ssid_of(inst.get(), oid == 0 ? 10 : 0); ssid && oid <= 1)
+          link.attributes.push_back({"ssid", std::to_string(*ssid)});
+        if (oid == 0)
+          if (const auto uri = single_value(inst.get(), 0); uri && uri->get_if<std::string>())
+            link.attributes.push_back({"uri", uri->get<std::string>()});
+      }
+    }
+    std::string text;
+    (void)lwm2m::serialize_link_format(links, text);
+    coap::Message m = error_response(codes::Content, {});
+    lwm2m::set_content_format(m, ContentFormat::LinkFormat);
+    m.set_payload(text);
+    (void)c_.engine.respond(r_.exchange, std::move(m), t_);
+  }
+
+  // Bootstrap-Read: the Server and Access Control objects only.
+  void read(const Path& path) {
+    if (path.is_root() || (path.object_id() != 1 && path.object_id() != 2))
+      return reply(codes::BadRequest, "Bootstrap-Read takes /1 and /2");
+    std::vector<lwm2m::Record> records;
+    if (const Outcome outcome = c_.read_path(path, records); outcome != Outcome::Ok)
+      return reply(to_code(outcome), {});
+    const auto accept = lwm2m::accept_of(r_.request);
+    const ContentFormat format =
+        accept.present && accept.format ? *accept.format : c_.multi_value_format(c_.config.version);
+    std::vector<std::uint8_t> bytes;
+    if (lwm2m::encode(format, records, path, bytes)) return reply(codes::NotAcceptable, {});
+    coap::Message m = error_response(codes::Content, {});
+    lwm2m::set_content_format(m, format);
+    m.set_payload(bytes);
+    (void)c_.engine.respond(r_.exchange, std::move(m), t_);
+  }
+
+  // Bootstrap-Finish: every Security and Server pair of one ssid becomes an account.
+  void finish() {
+    struct Pair {
+      std::uint16_t ssid, security_iid, server_iid;
+      coap::PeerAddress peer;
+    };
+    std::vector<Pair> pairs;
+    auto* security = c_.object(0);
+    auto* server = c_.object(1);
+    if (security && server) {
+      for (const auto& [siid, sec] : security->instances) {
+        if (is_bootstrap_account(0, siid)) continue;
+        const auto ssid = ssid_of(sec.get(), 10);
+        if (!ssid || c_.accounts.contains(*ssid)) continue;
+        for (const auto& [riid, srv] : server->instances) {
+          if (ssid_of(srv.get(), 0) != ssid) continue;
+          const auto uri = single_value(sec.get(), 0);
+          const auto* text = uri ? uri->get_if<std::string>() : nullptr;
+          const auto peer = text ? c_.resolve(*text) : std::nullopt;
+          if (!peer)
+            return reply(codes::BadRequest, "server " + std::to_string(*ssid) + ": bad URI");
+          pairs.push_back({*ssid, siid, riid, *peer});
+        }
+      }
+    }
+    if (pairs.empty())
+      return reply(codes::NotAcceptable,
+                   "no Security and Server instance pair names an LwM2M server");
+    if (c_.accounts.size() + pairs.size() > c_.config.max_servers)
+      return reply(codes::NotAcceptable, "more servers than the client takes");
+    reply(codes::Changed, {});
+    c_.bootstrap->phase = Phase::Done;
+    Bootstrapped done;
+    for (const auto& p : pairs) {
+      const auto binding = single_value(c_.find_instance(1, p.server_iid), 7);
+      const auto* letters = binding ? binding->get_if<std::string>() : nullptr;
+      c_.add_account(p.ssid, p.security_iid, p.server_iid, p.peer,
+                     letters && letters->find('Q') != std::string::npos, t_);
+      done.servers.push_back(p.ssid);
+    }
+    c_.push_event(std::move(done));
+  }
+
+  Client::Impl& c_;
+  coap::RequestReceived& r_;
+  TimePoint t_;
+};
+
+}  // namespace
+
+bool Client::Impl::serve_bootstrap(coap::RequestReceived& request, TimePoint t) {
+  if (!bootstrap || request.peer != bootstrap->peer) return false;
+  const auto phase = bootstrap->phase;
+  const bool under_way = phase == Phase::Requesting || phase == Phase::Provisioning;
+  // Server-initiated bootstrap: a client without server accounts is waiting for one.
+  const bool waiting = (phase == Phase::Idle || phase == Phase::Failed) && accounts.empty();
+  if (!under_way && !waiting) {
+    ++stats.requests_ignored;
+    (void)engine.drop(request.exchange);
+    return true;
+  }
+  if (waiting) bootstrap->deadline = t + config.engine.exchange_lifetime;
+  // Its requests can overtake the answer to the Bootstrap-Request.
+  bootstrap->phase = Phase::Provisioning;
+  BootstrapRequest(*this, request, t).serve();
+  return true;
+}
+
+}  // namespace drover::client

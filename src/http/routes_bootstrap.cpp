@@ -1,0 +1,189 @@
+// /api/bootstrap (bootstrap_routes.hpp), and an API of route families alone.
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "drover/http/bootstrap_routes.hpp"
+#include "errors.hpp"
+
+namespace drover::http {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kPaths = R"json({
+  "/api/bootstrap/configs": {"get": {"summary": "Every bootstrap configuration, by endpoint name (\"*\": the default); secrets masked",
+    "operationId": "listBootstrapConfigs",
+    "responses": {"200": {"description": "the configurations", "content": {"application/json": {"schema": {"type": "object",
+      "properties": {"configs": {"type": "array", "items": {"type": "object", "properties": {
+        "endpoint": {"type": "string"}, "config": {"$ref": "#/components/schemas/BootstrapConfig"}}}}}}}}}}}},
+  "/api/bootstrap/configs/{name}": {
+    "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"},
+      "description": "the endpoint client name, or * for the default of unknown names"}],
+    "get": {"summary": "One bootstrap configuration; secrets masked", "operationId": "getBootstrapConfig",
+      "responses": {"200": {"description": "the configuration", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BootstrapConfig"}}}},
+        "404": {"$ref": "#/components/responses/Error"}}},
+    "put": {"summary": "Store a bootstrap configuration: refused (400, with the reason) when it would leave a device without a usable server",
+      "operationId": "putBootstrapConfig",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BootstrapConfig"}}}},
+      "responses": {"200": {"description": "replaced; the stored configuration, secrets masked"},
+        "201": {"description": "created; the stored configuration, secrets masked"},
+        "400": {"$ref": "#/components/responses/Error"}}},
+    "delete": {"summary": "Remove a bootstrap configuration", "operationId": "deleteBootstrapConfig",
+      "responses": {"200": {"description": "removed"}, "404": {"$ref": "#/components/responses/Error"}}}},
+  "/api/bootstrap/metrics": {"get": {"summary": "The bootstrap server's counters", "operationId": "bootstrapMetrics",
+    "responses": {"200": {"description": "sessions under way and counts since the start", "content": {"application/json": {}}},
+      "404": {"$ref": "#/components/responses/Error"}}}}
+})json";
+
+// An entry of the listing (the BootstrapConfig schema is in the API's document, openapi.cpp).
+json::object config_with_endpoint(std::string_view name, const bootstrap::BootstrapConfig& c) {
+  json::object o;
+  o["endpoint"] = name;
+  o["config"] = json::parse(bootstrap::to_json(c, true));
+  return o;
+}
+
+}  // namespace
+
+BootstrapRoutes::BootstrapRoutes(bootstrap::BootstrapConfigs& configs,
+                                 const bootstrap::BootstrapServer* server)
+    : configs_(configs), server_(server) {}
+
+bool BootstrapRoutes::takes(const RouteRequest& r) const {
+  if (r.segments.size() == 3 && r.under({"api", "bootstrap", "metrics"})) return true;
+  return r.under({"api", "bootstrap", "configs"}) && r.segments.size() <= 4;
+}
+
+Reply BootstrapRoutes::handle(RouteRequest& r) {
+  if (r.segments[2] == "metrics") {
+    if (r.method != "GET") return method_not_allowed("GET");
+    if (!server_) return error(404, "no_bootstrap_server", "no bootstrap server runs here");
+    const auto& s = server_->stats();
+    json::object o;
+    o["sessions"] = server_->sessions();
+    o["requests"] = s.requests;
+    o["started"] = s.started;
+    o["finished"] = s.finished;
+    o["failed"] = s.failed;
+    o["refused_unknown"] = s.refused_unknown;
+    o["refused_format"] = s.refused_format;
+    o["refused_busy"] = s.refused_busy;
+    o["packs"] = s.packs;
+    o["events_dropped"] = s.events_dropped;
+    return ok(200, o);
+  }
+  if (r.segments.size() == 3) {
+    if (r.method != "GET") return method_not_allowed("GET");
+    json::array list;
+    for (const auto& [name, config] : configs_.all())
+      list.push_back(config_with_endpoint(name, config));
+    json::object o;
+    o["configs"] = std::move(list);
+    return ok(200, o);
+  }
+  const std::string& name = r.segments[3];
+  if (r.method == "GET") {
+    const auto* config = configs_.get(name);
+    if (!config) return error(404, "unknown_config", "no bootstrap configuration named " + name);
+    return Response{200, bootstrap::to_json(*config, true)};
+  }
+  if (r.method == "PUT") {
+    auto parsed = bootstrap::config_from_json(r.body);
+    if (!parsed) return error(400, "bad_config", parsed.error());
+    const bool existed = configs_.get(name) != nullptr;
+    if (auto why = configs_.put(name, std::move(parsed).value()))
+      return error(400, "bad_config", *why);
+    return Response{existed ? 200u : 201u, bootstrap::to_json(*configs_.get(name), true)};
+  }
+  if (r.method == "DELETE") {
+    if (!configs_.erase(name))
+      return error(404, "unknown_config", "no bootstrap configuration named " + name);
+    json::object o;
+    o["deleted"] = name;
+    return ok(200, o);
+  }
+  return method_not_allowed("GET, PUT, DELETE");
+}
+
+std::string_view BootstrapRoutes::openapi_paths() const {
+  return kPaths;
+}
+
+StreamEvent stream_event(const bootstrap::BootstrapEvent& event) {
+  json::object o;
+  std::string endpoint;
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        endpoint = e.endpoint;
+        o["endpoint"] = e.endpoint;
+        if constexpr (std::is_same_v<T, bootstrap::PackServed>) {
+          o["event"] = "pack";
+          o["peer"] = e.peer.to_string();
+          o["format"] = lwm2m::to_string(e.format);
+        } else {
+          o["session"] = e.session;
+          if constexpr (std::is_same_v<T, bootstrap::Started>) {
+            o["event"] = "started";
+            o["peer"] = e.peer.to_string();
+            o["server_initiated"] = e.server_initiated;
+            o["format"] = lwm2m::to_string(e.format);
+          } else if constexpr (std::is_same_v<T, bootstrap::StepDone>) {
+            o["event"] = "step";
+            o["step"] = bootstrap::to_string(e.step);
+            o["path"] = e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string();
+            o["code"] = e.result.code.to_string();
+          } else if constexpr (std::is_same_v<T, bootstrap::Finished>) {
+            o["event"] = "finished";
+          } else {
+            static_assert(std::is_same_v<T, bootstrap::Failed>);
+            o["event"] = "failed";
+            o["step"] = bootstrap::to_string(e.step);
+            o["path"] = e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string();
+            if (!e.code.is_empty()) o["code"] = e.code.to_string();
+            o["reason"] = e.reason;
+          }
+        }
+      },
+      event);
+  return StreamEvent{"bootstrap", std::move(endpoint), json::serialize(o)};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+RouteFamilies::RouteFamilies(std::size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {}
+
+void RouteFamilies::add_routes(RouteFamily& family) {
+  families_.push_back(&family);
+}
+
+Reply RouteFamilies::handle(const Request& request, coap::TimePoint now) {
+  if (request.body.size() > max_body_bytes_)
+    return error(413, "body_too_large",
+                 "the body is larger than " + std::to_string(max_body_bytes_) + " bytes");
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
+  RouteRequest r{request.method, request.body, now, *url, {}, {}, false};
+  const auto segments = url->segments();
+  r.segments.assign(segments.begin(), segments.end());
+  if (r.segments.size() == 2 && r.under({"api", "openapi.json"})) {
+    if (r.method != "GET") return method_not_allowed("GET");
+    // The Api's document, with only these families' paths.
+    auto doc = json::parse(openapi_document()).as_object();
+    json::object paths;
+    for (const auto* family : families_) {
+      const auto more = family->openapi_paths();
+      if (more.empty()) continue;
+      const auto fragment = json::parse(more);
+      for (const auto& [path, item] : fragment.as_object()) paths[path] = item;
+    }
+    doc["paths"] = std::move(paths);
+    return ok(200, doc);
+  }
+  for (auto* family : families_)
+    if (family->takes(r)) return family->handle(r);
+  return error(404, "not_found", "no such route");
+}
+
+}  // namespace drover::http

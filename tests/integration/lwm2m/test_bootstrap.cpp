@@ -1,0 +1,320 @@
+// End to end in memory: a client that knows only its bootstrap server is provisioned by the
+// bootstrap server core, then registers with the LwM2M server core the configuration names.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "drover/bootstrap/bootstrap_server.hpp"
+#include "drover/client/client.hpp"
+#include "drover/server/server.hpp"
+
+namespace drover::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using coap::TimePoint;
+using lwm2m::Path;
+
+const coap::PeerAddress kClient = coap::PeerAddress::loopback_v4(40000);
+const coap::PeerAddress kServer = coap::PeerAddress::loopback_v4(5683);
+const coap::PeerAddress kBootstrap = coap::PeerAddress::loopback_v4(5783);
+const coap::PeerAddress kServer2 = coap::PeerAddress::loopback_v4(5684);
+
+bootstrap::BootstrapConfig config_for(std::string uri = "coap://127.0.0.1:5683") {
+  bootstrap::BootstrapConfig c;
+  bootstrap::ServerAccount dm;
+  dm.security.uri = std::move(uri);
+  dm.security.ssid = 1;
+  bootstrap::ServerInstance s;
+  s.ssid = 1;
+  s.lifetime = 120;
+  dm.server = s;
+  bootstrap::ServerAccount bs;
+  bs.security.uri = "coap://127.0.0.1:5783";
+  bs.security.bootstrap = true;
+  c.servers = {bs, dm};
+  bootstrap::AclInstance acl;
+  acl.object_id = 3;
+  acl.rights = {{1, 1}};
+  acl.owner = 1;
+  c.acls = {acl};
+  return c;
+}
+
+struct Bootstrap : ::testing::Test {
+  TimePoint now = TimePoint{} + 1000h;
+  bootstrap::BootstrapConfigs configs;
+  std::unique_ptr<bootstrap::BootstrapServer> bs;
+  std::unique_ptr<server::Server> server;
+  std::unique_ptr<server::Server> server2;  // a second LwM2M server
+  std::unique_ptr<client::Client> client;
+  std::vector<bootstrap::BootstrapEvent> bs_events;
+  std::vector<server::ServerEvent> server_events;
+  std::vector<server::ServerEvent> server2_events;
+  std::vector<client::ClientEvent> client_events;
+  bool bootstrap_reachable = true;
+
+  void make(lwm2m::Lwm2mVersion version) {
+    bootstrap::BootstrapServerConfig bc;
+    bc.random_seed = 1;
+    bs = std::make_unique<bootstrap::BootstrapServer>(bc, configs);
+    server::ServerConfig sc;
+    sc.random_seed = 2;
+    server = std::make_unique<server::Server>(sc);
+    sc.random_seed = 4;
+    server2 = std::make_unique<server::Server>(sc);
+    client::ClientConfig cc;
+    cc.endpoint = "dev1";
+    cc.random_seed = 3;
+    cc.version = version;
+    client = std::make_unique<client::Client>(cc);
+    ASSERT_TRUE(client->add_object(3).has_value());
+    ASSERT_TRUE(
+        client
+            ->add_instance(
+                3, 0, std::make_unique<client::Device>(client::DeviceInfo{}, client::DeviceHooks{}),
+                now)
+            .has_value());
+    ASSERT_TRUE(client->add_bootstrap_server("coap://127.0.0.1:5783", now).has_value());
+  }
+
+  void pump() {
+    for (int round = 0; round < 1000; ++round) {
+      bool moved = false;
+      coap::Transmit tx;
+      while (client->poll_transmit(tx)) {
+        moved = true;
+        const std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
+        if (tx.peer == kServer) server->receive(kClient, bytes, now);
+        if (tx.peer == kServer2) server2->receive(kClient, bytes, now);
+        if (tx.peer == kBootstrap && bootstrap_reachable) bs->receive(kClient, bytes, now);
+      }
+      while (server->poll_transmit(tx)) {
+        moved = true;
+        client->receive(kServer, std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()), now);
+      }
+      while (server2->poll_transmit(tx)) {
+        moved = true;
+        client->receive(kServer2, std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()), now);
+      }
+      while (bs->poll_transmit(tx)) {
+        moved = true;
+        client->receive(kBootstrap, std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()),
+                        now);
+      }
+      bootstrap::BootstrapEvent be;
+      while (bs->poll_event(be)) bs_events.push_back(std::move(be));
+      server::ServerEvent se;
+      while (server->poll_event(se)) server_events.push_back(std::move(se));
+      while (server2->poll_event(se)) server2_events.push_back(std::move(se));
+      client::ClientEvent ce;
+      while (client->poll_event(ce)) client_events.push_back(std::move(ce));
+      if (!moved) return;
+    }
+    ADD_FAILURE() << "traffic did not settle";
+  }
+
+  void advance(coap::Duration d) {
+    const TimePoint end = now + d;
+    for (;;) {
+      std::optional<TimePoint> next;
+      for (const auto t : {client->next_expiry(), server->next_expiry(), server2->next_expiry(),
+                           bs->next_expiry()})
+        if (t && (!next || *t < *next)) next = t;
+      if (!next || *next > end) break;
+      now = std::max(now, *next);
+      client->on_timer(now);
+      server->on_timer(now);
+      server2->on_timer(now);
+      bs->on_timer(now);
+      pump();
+    }
+    now = end;
+  }
+
+  template <typename T, typename Events>
+  std::vector<T> of(const Events& events) {
+    std::vector<T> out;
+    for (const auto& e : events)
+      if (const auto* t = std::get_if<T>(&e)) out.push_back(*t);
+    return out;
+  }
+
+  // The whole flow: bootstrap, then registration with the server the config names.
+  void bootstrap_and_register(lwm2m::ContentFormat expected_format) {
+    client->start(now);
+    pump();
+    const auto started = of<bootstrap::Started>(bs_events);
+    ASSERT_EQ(started.size(), 1u);
+    EXPECT_EQ(started[0].endpoint, "dev1");
+    EXPECT_EQ(started[0].format, expected_format);
+    ASSERT_EQ(of<bootstrap::Finished>(bs_events).size(), 1u)
+        << (of<bootstrap::Failed>(bs_events).empty() ? ""
+                                                     : of<bootstrap::Failed>(bs_events)[0].reason);
+    const auto done = of<client::Bootstrapped>(client_events);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].servers, std::vector<std::uint16_t>{1});
+    const auto registered = of<server::Registered>(server_events);
+    ASSERT_EQ(registered.size(), 1u);
+    EXPECT_EQ(registered[0].registration.endpoint, "dev1");
+    EXPECT_EQ(registered[0].registration.lifetime, 120u);  // from the bootstrap config
+    EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+    EXPECT_EQ(bs->sessions(), 0u);
+    // The written instances are the client's: Server /1/0 as configured, the ACL of /3/0.
+    const auto lifetime = client->read(Path(1, 0, 1));
+    ASSERT_TRUE(lifetime.has_value());
+    EXPECT_EQ(lifetime.value()[0].value, lwm2m::Value(std::int64_t{120}));
+    const auto acl = client->read(Path(2, 0, 2));
+    ASSERT_TRUE(acl.has_value());
+    EXPECT_EQ(acl.value()[0].path, Path(2, 0, 2, 1));
+  }
+};
+
+TEST_F(Bootstrap, A10ClientIsProvisionedInTlvThenRegisters) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_0);
+  bootstrap_and_register(lwm2m::ContentFormat::Tlv);
+}
+
+TEST_F(Bootstrap, A11ClientAsksForSenmlCborAndIsReadAndDiscoveredFirst) {
+  auto config = config_for();
+  config.discover = true;
+  config.reads = {Path(1)};
+  ASSERT_FALSE(configs.put("dev1", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlCbor);
+  const auto steps = of<bootstrap::StepDone>(bs_events);
+  ASSERT_GE(steps.size(), 2u);
+  EXPECT_EQ(steps[0].step, bootstrap::Step::Discover);
+  // The bootstrap server's account is there, without ssid; the Device instance too.
+  bool bootstrap_account = false, device = false;
+  for (const auto& link : steps[0].result.links) {
+    bootstrap_account |= link.target == "/0/0" && link.attributes.empty();
+    device |= link.target == "/3/0";
+  }
+  EXPECT_TRUE(bootstrap_account && device);
+  EXPECT_EQ(steps[1].step, bootstrap::Step::Read);
+  EXPECT_TRUE(steps[1].result.records.empty());  // no Server instance before the writes
+}
+
+TEST_F(Bootstrap, A12ClientIsProvisionedInLwm2mCbor) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_2);
+  bootstrap_and_register(lwm2m::ContentFormat::Lwm2mCbor);
+}
+
+TEST_F(Bootstrap, AConfigWithoutTheBootstrapAccountMayRewriteItsInstance) {
+  auto config = config_for();
+  config.servers.erase(config.servers.begin());  // the DM account alone: written as /0/0
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlCbor);
+  const auto writes = of<bootstrap::StepDone>(bs_events);
+  ASSERT_GE(writes.size(), 2u);
+  EXPECT_EQ(writes[1].path, Path(0, 0));  // over the account the client started with
+  EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+}
+
+TEST_F(Bootstrap, ADeviceBootstrappedToTwoServersRegistersWithBoth) {
+  auto config = config_for();
+  bootstrap::ServerAccount second;
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  bootstrap::ServerInstance s;
+  s.ssid = 2;
+  s.lifetime = 300;
+  s.binding = "UQ";
+  second.server = s;
+  config.servers.push_back(second);
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  const auto done = of<client::Bootstrapped>(client_events);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].servers, (std::vector<std::uint16_t>{1, 2}));
+  const auto first = of<server::Registered>(server_events);
+  const auto other = of<server::Registered>(server2_events);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(first[0].registration.lifetime, 120u);
+  EXPECT_EQ(other[0].registration.lifetime, 300u);
+  EXPECT_FALSE(first[0].registration.queue_mode);
+  EXPECT_TRUE(other[0].registration.queue_mode);  // its binding has Q
+  EXPECT_EQ(client->state(2), client::RegistrationState::Registered);
+}
+
+TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
+  ASSERT_FALSE(configs.put("*", config_for("coap://dm.example:5683")));  // no resolver: unusable
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  const auto failed = of<bootstrap::Failed>(bs_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].step, bootstrap::Step::Finish);
+  EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
+  EXPECT_EQ(failed[0].reason, "bad request: server 1: bad URI");
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
+  EXPECT_TRUE(server_events.empty());
+  EXPECT_TRUE(client->servers().empty());
+}
+
+TEST_F(Bootstrap, AnUnansweredBootstrapRequestFailsAndStartTriesAgain) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_reachable = false;
+  client->start(now);
+  pump();
+  advance(300s);
+  const auto failed = of<client::BootstrapFailed>(client_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].code, coap::codes::Empty);
+  bootstrap_reachable = true;
+  client->start(now);
+  pump();
+  EXPECT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+}
+
+TEST_F(Bootstrap, ServerInitiatedBootstrapOfAClientWaitingForIt) {
+  ASSERT_FALSE(configs.put("dev1", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_reachable = false;  // its own Bootstrap-Request gets lost
+  client->start(now);
+  advance(300s);
+  ASSERT_EQ(of<client::BootstrapFailed>(client_events).size(), 1u);
+  bootstrap_reachable = true;
+  const auto session = bs->start("dev1", kClient, now);
+  ASSERT_TRUE(session.has_value());
+  pump();
+  const auto started = of<bootstrap::Started>(bs_events);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_TRUE(started[0].server_initiated);
+  EXPECT_EQ(of<bootstrap::Finished>(bs_events).size(), 1u);
+  EXPECT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+  // Once it has a server, the bootstrap server's unasked requests are ignored.
+  ASSERT_TRUE(bs->start("dev1", kClient, now).has_value());
+  advance(100s);
+  const auto failed = of<bootstrap::Failed>(bs_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].reason, "timeout");
+  EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+}
+
+TEST_F(Bootstrap, AnUnknownEndpointIsRefusedAndTheClientSaysWhy) {
+  ASSERT_FALSE(configs.put("other", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  const auto failed = of<client::BootstrapFailed>(client_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
+  EXPECT_EQ(failed[0].reason,
+            "Bootstrap-Request answered 4.00: no bootstrap configuration for this endpoint");
+}
+
+}  // namespace
+}  // namespace drover::e2e

@@ -1,0 +1,109 @@
+// /api/bootstrap/configs and /api/bootstrap/metrics, through an API of route families alone (as
+// `drover bootstrap-server` serves them).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "drover/http/bootstrap_routes.hpp"
+
+namespace drover::http {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kConfig = R"({"servers": [
+  {"security": {"uri": "coaps://dm:5684", "mode": "psk", "identity_text": "dev1",
+                "secret_key": "00112233", "ssid": 1},
+   "server": {"lifetime": 300}}]})";
+
+struct BootstrapApi : ::testing::Test {
+  bootstrap::BootstrapConfigs configs;
+  bootstrap::BootstrapServer server{bootstrap::BootstrapServerConfig{}, configs};
+  BootstrapRoutes routes{configs, &server};
+  RouteFamilies api;
+  BootstrapApi() { api.add_routes(routes); }
+
+  Response call(std::string_view method, std::string_view target, std::string_view body = {}) {
+    auto reply = api.handle({method, target, body}, coap::TimePoint{});
+    return std::get<Response>(reply);
+  }
+  static json::value body(const Response& r) { return json::parse(r.body); }
+};
+
+TEST_F(BootstrapApi, PutGetListDeleteWithSecretsMasked) {
+  const auto created = call("PUT", "/api/bootstrap/configs/dev1", kConfig);
+  EXPECT_EQ(created.status, 201u) << created.body;
+  EXPECT_EQ(created.body.find("00112233"), std::string::npos) << created.body;
+  EXPECT_EQ(call("PUT", "/api/bootstrap/configs/dev1", kConfig).status, 200u);
+  ASSERT_NE(configs.get("dev1"), nullptr);
+  EXPECT_EQ(configs.get("dev1")->servers[0].security.secret_key,
+            (lwm2m::Opaque{0x00, 0x11, 0x22, 0x33}));
+
+  const auto one = call("GET", "/api/bootstrap/configs/dev1");
+  ASSERT_EQ(one.status, 200u);
+  const auto security = body(one).at("servers").at(0).at("security");
+  EXPECT_EQ(security.at("secret_key").as_string(), "********");
+  EXPECT_EQ(security.at("identity").as_string(), "64657631");  // "dev1" in hex: not a secret
+
+  EXPECT_EQ(call("PUT", "/api/bootstrap/configs/%2A", kConfig).status, 201u);  // the default
+  const auto list = body(call("GET", "/api/bootstrap/configs")).at("configs").as_array();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("endpoint").as_string(), "*");
+  EXPECT_EQ(list[1].at("endpoint").as_string(), "dev1");
+  EXPECT_EQ(json::serialize(list).find("00112233"), std::string::npos);
+
+  EXPECT_EQ(call("DELETE", "/api/bootstrap/configs/dev1").status, 200u);
+  EXPECT_EQ(configs.get("dev1"), nullptr);
+  EXPECT_EQ(call("DELETE", "/api/bootstrap/configs/dev1").status, 404u);
+  EXPECT_EQ(call("GET", "/api/bootstrap/configs/dev1").status, 404u);
+  EXPECT_EQ(call("POST", "/api/bootstrap/configs/dev1").status, 405u);
+}
+
+TEST_F(BootstrapApi, RefusesAnUnusableConfigWithTheReason) {
+  const auto r = call("PUT", "/api/bootstrap/configs/dev1", R"({"servers": [
+      {"security": {"uri": "coaps://dm:5684", "mode": "psk", "ssid": 1}, "server": {}}]})");
+  EXPECT_EQ(r.status, 400u);
+  const auto error = body(r).at("error");
+  EXPECT_EQ(error.at("code").as_string(), "bad_config");
+  EXPECT_EQ(error.at("message").as_string(),
+            "server coaps://dm:5684: PSK mode needs an identity and a key");
+  EXPECT_EQ(call("PUT", "/api/bootstrap/configs/dev1", "{").status, 400u);
+  // A masked secret sent back is no key.
+  const auto masked = call("PUT", "/api/bootstrap/configs/dev1",
+                           R"({"servers": [{"security": {"uri": "coaps://dm", "mode": "psk",
+                               "identity": "01", "secret_key": "********", "ssid": 1},
+                               "server": {}}]})");
+  EXPECT_EQ(masked.status, 400u);
+  EXPECT_TRUE(configs.all().empty());
+}
+
+TEST_F(BootstrapApi, MetricsAndTheOpenApiDocumentOfTheFamily) {
+  const auto metrics = body(call("GET", "/api/bootstrap/metrics"));
+  EXPECT_EQ(metrics.at("sessions").to_number<std::uint64_t>(), 0u);
+  EXPECT_EQ(metrics.at("finished").to_number<std::uint64_t>(), 0u);
+  const auto doc = body(call("GET", "/api/openapi.json"));
+  const auto& paths = doc.at("paths").as_object();
+  EXPECT_EQ(paths.size(), 3u);
+  EXPECT_TRUE(paths.contains("/api/bootstrap/configs/{name}"));
+  EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("BootstrapConfig"));
+  EXPECT_EQ(call("GET", "/api/clients").status, 404u);
+}
+
+TEST(BootstrapStreamEvents, SayWhichStepFailedAndWhy) {
+  const auto failed =
+      stream_event(bootstrap::Failed{7, "dev1", bootstrap::Step::Write, lwm2m::Path(1, 0),
+                                     coap::codes::BadRequest, "bad request: no such object"});
+  EXPECT_EQ(failed.type, "bootstrap");
+  EXPECT_EQ(failed.endpoint, "dev1");
+  EXPECT_EQ(json::parse(failed.data),
+            json::parse(R"({"endpoint":"dev1","session":7,"event":"failed","step":"write",
+                            "path":"/1/0","code":"4.00","reason":"bad request: no such object"})"));
+  bootstrap::StepDone finish{7, "dev1", bootstrap::Step::Finish, lwm2m::Path(), {}};
+  finish.result.code = coap::codes::Changed;
+  EXPECT_EQ(json::parse(stream_event(finish).data),
+            json::parse(R"({"endpoint":"dev1","session":7,"event":"step","step":"finish",
+                            "path":"/bs","code":"2.04"})"));
+}
+
+}  // namespace
+}  // namespace drover::http
