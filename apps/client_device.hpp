@@ -6,12 +6,12 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <system_error>
-#include <vector>
 
 #include "drover/client/client.hpp"
 #include "drover/dtls/dtls_client.hpp"
