@@ -36,31 +36,40 @@ struct DtlsClient::Impl {
             config.priorities.empty()
                 ? default_priorities(!credentials.psk, credentials.raw_public_key.has_value())
                 : config.priorities) {
-    if (credentials.psk) {
-      if (gnutls_psk_allocate_client_credentials(&psk) < 0)
-        throw std::runtime_error("DTLS: cannot allocate PSK credentials");
-      const gnutls_datum_t key{credentials.psk->key.data(),
-                               static_cast<unsigned>(credentials.psk->key.size())};
-      const int code = gnutls_psk_set_client_credentials(psk, credentials.psk->identity.c_str(),
-                                                         &key, GNUTLS_PSK_KEY_RAW);
-      if (code < 0) throw std::runtime_error(detail::error_text("PSK", code));
-    }
-    if (credentials.certificate || credentials.raw_public_key) {
-      certificates.emplace();
-      if (credentials.certificate) certificates->add_x509(*credentials.certificate);
-      if (credentials.raw_public_key) {
-        certificates->add_raw_public_key(credentials.raw_public_key->private_key);
-        expected_key = public_key_name(credentials.raw_public_key->peer_public_key);
-        if (!expected_key)
-          throw std::runtime_error("raw public key: the server's public key does not parse");
+    // A constructor that throws runs no destructor: what is made so far is released here.
+    try {
+      if (credentials.psk) {
+        if (gnutls_psk_allocate_client_credentials(&psk) < 0)
+          throw std::runtime_error("DTLS: cannot allocate PSK credentials");
+        const gnutls_datum_t key{credentials.psk->key.data(),
+                                 static_cast<unsigned>(credentials.psk->key.size())};
+        const int code = gnutls_psk_set_client_credentials(psk, credentials.psk->identity.c_str(),
+                                                           &key, GNUTLS_PSK_KEY_RAW);
+        if (code < 0) throw std::runtime_error(detail::error_text("PSK", code));
       }
+      if (credentials.certificate || credentials.raw_public_key) {
+        certificates.emplace();
+        if (credentials.certificate) certificates->add_x509(*credentials.certificate);
+        if (credentials.raw_public_key) {
+          certificates->add_raw_public_key(credentials.raw_public_key->private_key);
+          expected_key = public_key_name(credentials.raw_public_key->peer_public_key);
+          if (!expected_key)
+            throw std::runtime_error("raw public key: the server's public key does not parse");
+        }
+      }
+      if (!psk && !certificates) throw std::runtime_error("DTLS: no credentials");
+    } catch (...) {
+      release();
+      throw;
     }
-    if (!psk && !certificates) throw std::runtime_error("DTLS: no credentials");
   }
 
-  ~Impl() {
+  ~Impl() { release(); }
+
+  void release() {
     session.reset();
     if (psk) gnutls_psk_free_client_credentials(psk);
+    psk = nullptr;
   }
 
   static int verify_server(gnutls_session_t s) {

@@ -95,24 +95,35 @@ struct DtlsServer::Impl {
                                             credentials.raw_public_key.has_value())
                        : config.priorities),
         plain_face(*this) {
-    if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
-      throw std::runtime_error("DTLS: cannot make the cookie key");
-    if (credentials.store) {
-      if (gnutls_psk_allocate_server_credentials(&psk) < 0)
-        throw std::runtime_error("DTLS: cannot allocate PSK credentials");
-      gnutls_psk_set_server_credentials_function2(psk, &Impl::psk_key);
-    }
-    if (credentials.certificate || credentials.raw_public_key) {
-      certificates.emplace();
-      if (credentials.certificate) certificates->add_x509(*credentials.certificate);
-      if (credentials.raw_public_key) certificates->add_raw_public_key(*credentials.raw_public_key);
+    // A constructor that throws runs no destructor: what is made so far is released here.
+    try {
+      if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
+        throw std::runtime_error("DTLS: cannot make the cookie key");
+      if (credentials.store) {
+        if (gnutls_psk_allocate_server_credentials(&psk) < 0)
+          throw std::runtime_error("DTLS: cannot allocate PSK credentials");
+        gnutls_psk_set_server_credentials_function2(psk, &Impl::psk_key);
+      }
+      if (credentials.certificate || credentials.raw_public_key) {
+        certificates.emplace();
+        if (credentials.certificate) certificates->add_x509(*credentials.certificate);
+        if (credentials.raw_public_key)
+          certificates->add_raw_public_key(*credentials.raw_public_key);
+      }
+    } catch (...) {
+      release();
+      throw;
     }
   }
 
-  ~Impl() {
+  ~Impl() { release(); }
+
+  void release() {
     peers.clear();  // sessions before the credentials they refer to
     if (psk) gnutls_psk_free_server_credentials(psk);
+    psk = nullptr;
     gnutls_free(cookie_key.data);
+    cookie_key = {};
   }
 
   // ---- PSK and certificate callbacks (the session's pointer is the Impl).
