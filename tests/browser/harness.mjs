@@ -18,7 +18,11 @@ const chromiumPath = process.env.DROVER_CHROMIUM || '/usr/bin/chromium';
 // Starts `drover <args>` and resolves, once it logs its HTTP address, to {url, process, log(),
 // stop()}. The process is killed by stop(), and at the latest when this test process exits.
 export function startDrover(args, {timeoutMs = 20000} = {}) {
-  const child = spawn(drover, args, {stdio: ['ignore', 'pipe', 'pipe']});
+  // A store of its own, not the user's: another run's store could refuse this one's settings.
+  const state = mkdtempSync(path.join(tmpdir(), 'drover-state-'));
+  const child = spawn(drover, args, {stdio: ['ignore', 'pipe', 'pipe'],
+                                     env: {...process.env, XDG_STATE_HOME: state}});
+  child.on('exit', () => rmSync(state, {recursive: true, force: true}));
   let output = '';
   const children = startDrover.children ??= new Set();
   children.add(child);

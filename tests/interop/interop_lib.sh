@@ -10,6 +10,9 @@ for tool in coap-client-notls coap-server-notls python3; do
 done
 
 WORK=$(mktemp -d)
+# A server started without --data-dir keeps its store under here, not in the user's own folder
+# (where another run's store, of another shard count, would refuse it).
+export XDG_STATE_HOME="$WORK/state"
 PIDS=()
 PASSED=0
 
