@@ -157,6 +157,10 @@ struct BootstrapServer::Impl {
   void on_request(coap::RequestReceived& r, TimePoint now);
   void on_bootstrap_request(coap::RequestReceived& r, TimePoint now);
   void on_pack_request(coap::RequestReceived& r, TimePoint now);
+  // The query of a Bootstrap-Request or Bootstrap-Pack-Request and the configuration of its
+  // endpoint; null, the request answered 4.00, when either is missing.
+  const BootstrapConfig* requested_config(coap::RequestReceived& r, lwm2m::BootstrapParams& params,
+                                          TimePoint now);
   void answer(coap::ExchangeId exchange, coap::Code code, std::string_view diagnostic,
               TimePoint now) {
     auto m = engine.take_message();
@@ -312,18 +316,26 @@ void BootstrapServer::Impl::on_request(coap::RequestReceived& r, TimePoint now) 
   answer(r.exchange, codes::NotFound, {}, now);
 }
 
-void BootstrapServer::Impl::on_bootstrap_request(coap::RequestReceived& r, TimePoint now) {
-  lwm2m::BootstrapParams params;
+const BootstrapConfig* BootstrapServer::Impl::requested_config(coap::RequestReceived& r,
+                                                               lwm2m::BootstrapParams& params,
+                                                               TimePoint now) {
   if (auto error = lwm2m::parse_bootstrap_query(r.request, params)) {
     ++stats.refused_unknown;
-    return answer(r.exchange, codes::BadRequest, error->message, now);
+    answer(r.exchange, codes::BadRequest, error->message, now);
+    return nullptr;
   }
   const BootstrapConfig* bc = configs.find(params.endpoint);
   if (!bc) {
     ++stats.refused_unknown;
-    return answer(r.exchange, codes::BadRequest, "no bootstrap configuration for this endpoint",
-                  now);
+    answer(r.exchange, codes::BadRequest, "no bootstrap configuration for this endpoint", now);
   }
+  return bc;
+}
+
+void BootstrapServer::Impl::on_bootstrap_request(coap::RequestReceived& r, TimePoint now) {
+  lwm2m::BootstrapParams params;
+  const BootstrapConfig* bc = requested_config(r, params, now);
+  if (!bc) return;
   std::optional<ContentFormat> pct;
   if (params.pct) {
     pct = lwm2m::content_format_from_number(*params.pct);
@@ -358,16 +370,8 @@ void BootstrapServer::Impl::on_bootstrap_request(coap::RequestReceived& r, TimeP
 
 void BootstrapServer::Impl::on_pack_request(coap::RequestReceived& r, TimePoint now) {
   lwm2m::BootstrapParams params;
-  if (auto error = lwm2m::parse_bootstrap_query(r.request, params)) {
-    ++stats.refused_unknown;
-    return answer(r.exchange, codes::BadRequest, error->message, now);
-  }
-  const BootstrapConfig* bc = configs.find(params.endpoint);
-  if (!bc) {
-    ++stats.refused_unknown;
-    return answer(r.exchange, codes::BadRequest, "no bootstrap configuration for this endpoint",
-                  now);
-  }
+  const BootstrapConfig* bc = requested_config(r, params, now);
+  if (!bc) return;
   const auto accept = lwm2m::accept_of(r.request);
   const ContentFormat format =
       accept.present ? accept.format.value_or(ContentFormat::Text) : ContentFormat::SenmlCbor;
