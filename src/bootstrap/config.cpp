@@ -8,6 +8,7 @@
 #include <set>
 
 #include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/util/hex.hpp"
 
 namespace drover::bootstrap {
 
@@ -266,33 +267,6 @@ std::vector<InstanceWrite> instance_writes(const BootstrapConfig& config,
 
 namespace {
 
-std::string hex(const lwm2m::Opaque& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const auto b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
-std::optional<lwm2m::Opaque> from_hex(std::string_view text) {
-  if (text.size() % 2) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  lwm2m::Opaque out;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-  }
-  return out;
-}
-
 std::string_view format_name(lwm2m::ContentFormat f) {
   switch (f) {
     case lwm2m::ContentFormat::Tlv:
@@ -349,7 +323,7 @@ class Fields {
   lwm2m::Opaque bytes(std::string_view key) {
     const auto* v = get(key);
     if (!v) return {};
-    const auto decoded = v->is_string() ? from_hex(v->as_string()) : std::nullopt;
+    const auto decoded = v->is_string() ? parse_hex(v->as_string()) : std::nullopt;
     if (!decoded) fail(std::string(key) + " must be hex digits");
     return *decoded;
   }
@@ -507,10 +481,10 @@ std::string to_json(const BootstrapConfig& config, bool mask_secrets) {
     sec["uri"] = s.uri;
     sec["bootstrap"] = s.bootstrap;
     sec["mode"] = to_string(s.mode);
-    if (!s.identity.empty()) sec["identity"] = hex(s.identity);
-    if (!s.server_public_key.empty()) sec["server_public_key"] = hex(s.server_public_key);
+    if (!s.identity.empty()) sec["identity"] = to_hex(s.identity);
+    if (!s.server_public_key.empty()) sec["server_public_key"] = to_hex(s.server_public_key);
     if (!s.secret_key.empty())
-      sec["secret_key"] = mask_secrets ? std::string(masked_secret) : hex(s.secret_key);
+      sec["secret_key"] = mask_secrets ? std::string(masked_secret) : to_hex(s.secret_key);
     if (s.ssid) sec["ssid"] = *s.ssid;
     if (s.hold_off) sec["hold_off"] = *s.hold_off;
     json::object entry;

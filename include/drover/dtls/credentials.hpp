@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "drover/util/hex.hpp"
+
 namespace drover::dtls {
 
 enum class CredentialKind : std::uint8_t { Psk, RawPublicKey, X509 };
@@ -77,9 +79,9 @@ class MemorySecurityStore final : public SecurityStore {
   std::map<std::pair<CredentialKind, std::string>, std::string, std::less<>> endpoints_;
 };
 
-// "0a1B" -> {0x0a, 0x1b}; nullopt for odd lengths and other characters.
-std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text);
-std::string to_hex(std::span<const std::uint8_t> bytes);
+// Keys in hexadecimal (util/hex.hpp).
+using drover::parse_hex;
+using drover::to_hex;
 
 // The name of a raw public key: "sha256:" and the hex SHA-256 of its SubjectPublicKeyInfo (DER).
 std::string key_name(std::span<const std::uint8_t> subject_public_key_info);

@@ -27,6 +27,18 @@ QueryError bad(std::string message) {
   return QueryError{std::move(message), false};
 }
 
+// The ep parameter of a Register or Bootstrap-Request, once and not empty.
+std::optional<QueryError> read_endpoint(std::optional<std::string_view> value, bool& seen,
+                                        std::string& endpoint) {
+  if (seen) return bad("parameter ep given twice");
+  seen = true;
+  if (!value || value->empty()) return bad("ep must name the endpoint");
+  if (value->size() > max_endpoint_length)
+    return bad("ep longer than " + std::to_string(max_endpoint_length) + " bytes");
+  endpoint = std::string(*value);
+  return std::nullopt;
+}
+
 // Parameters shared by Register and Update.
 struct Common {
   std::optional<std::uint32_t>& lifetime;
@@ -121,12 +133,7 @@ std::optional<QueryError> parse_register_query(const coap::Message& request, Reg
           std::optional<std::string_view> value) -> std::optional<QueryError> {
         if (auto handled = common.read(name, value)) return *handled;
         if (name == "ep") {
-          if (seen_ep) return bad("parameter ep given twice");
-          seen_ep = true;
-          if (!value || value->empty()) return bad("ep must name the endpoint");
-          if (value->size() > max_endpoint_length)
-            return bad("ep longer than " + std::to_string(max_endpoint_length) + " bytes");
-          out.endpoint = std::string(*value);
+          if (auto ep_error = read_endpoint(value, seen_ep, out.endpoint)) return ep_error;
         } else if (name == "lwm2m") {
           if (seen_version) return bad("parameter lwm2m given twice");
           seen_version = true;
@@ -203,27 +210,23 @@ std::optional<QueryError> parse_bootstrap_query(const coap::Message& request,
                                                 BootstrapParams& out) {
   out = {};
   bool seen_ep = false;
-  auto error = for_each_query(
-      request,
-      [&](std::string_view name,
-          std::optional<std::string_view> value) -> std::optional<QueryError> {
-        if (name == "ep") {
-          if (seen_ep) return bad("parameter ep given twice");
-          seen_ep = true;
-          if (!value || value->empty()) return bad("ep must name the endpoint");
-          if (value->size() > max_endpoint_length)
-            return bad("ep longer than " + std::to_string(max_endpoint_length) + " bytes");
-          out.endpoint = std::string(*value);
-        } else if (name == "pct") {
-          if (out.pct) return bad("parameter pct given twice");
-          const auto n = value ? parse_uint64(*value) : std::nullopt;
-          if (!n || *n > 0xFFFF)
-            return bad("pct must be a Content-Format number, got \"" +
-                       std::string(value.value_or("")) + "\"");
-          out.pct = static_cast<std::uint16_t>(*n);
-        }
-        return std::nullopt;
-      });
+  auto error =
+      for_each_query(request,
+                     [&](std::string_view name,
+                         std::optional<std::string_view> value) -> std::optional<QueryError> {
+                       if (name == "ep") {
+                         if (auto ep_error = read_endpoint(value, seen_ep, out.endpoint))
+                           return ep_error;
+                       } else if (name == "pct") {
+                         if (out.pct) return bad("parameter pct given twice");
+                         const auto n = value ? parse_uint64(*value) : std::nullopt;
+                         if (!n || *n > 0xFFFF)
+                           return bad("pct must be a Content-Format number, got \"" +
+                                      std::string(value.value_or("")) + "\"");
+                         out.pct = static_cast<std::uint16_t>(*n);
+                       }
+                       return std::nullopt;
+                     });
   if (!error && !seen_ep) error = bad("ep (endpoint client name) is missing");
   if (error) out = {};
   return error;
