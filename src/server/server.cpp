@@ -188,6 +188,7 @@ RestoreCounts Server::restore(ServerState state, TimePoint now) {
     }
     const std::string location = r.location;
     const bool queue_mode = r.queue_mode;
+    d.continue_locations_after(location);
     store_->put(std::move(r));
     // Asleep until it talks: requests for it wait in its queue.
     if (queue_mode) d.session_of(location)->second.queue_mode = true;

@@ -89,6 +89,7 @@ struct Server::Impl {
   ServerConfig config;
   coap::Engine engine;
   coap::Random random;  // registration locations
+  std::uint32_t location_sequence = 0;  // registrations made: the growing part of locations
   ObjectListCache object_lists;
   RingQueue<ServerEvent> events;
   TimePoint last_now{};    // of the latest receive/on_timer
@@ -152,6 +153,8 @@ struct Server::Impl {
                      TimePoint now);
   void on_send(const coap::RequestReceived& request, TimePoint now);
   std::string new_location();
+  // After a restore: new locations sort after `location` (a restored one).
+  void continue_locations_after(std::string_view location);
   // Reads a Register/Update payload (empty, or link-format); the response code and message on
   // failure.
   std::optional<std::pair<coap::Code, std::string>> read_objects(
