@@ -200,7 +200,8 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
         const dtls::PeerIdentity* id = dtls_->identity_of(peer);
         if (!id) return std::nullopt;
         return server::PeerSecurity{id->text(), id->endpoint};
-      });
+      },
+      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
   if (int code = open_coap_with(address, options.coaps_port, [this](const coap::PeerAddress& a) {
         return coaps_loop_->open(a);
       }))

@@ -71,7 +71,16 @@ void MemorySecurityStore::add_psk(std::string endpoint, std::string identity,
 }
 
 void MemorySecurityStore::bind(CredentialKind kind, std::string name, std::string endpoint) {
-  endpoints_[{kind, std::move(name)}] = std::move(endpoint);
+  ++bound_[endpoint];
+  auto [it, added] = endpoints_.try_emplace({kind, std::move(name)}, endpoint);
+  if (added) return;
+  // Bound again: the endpoint it was bound to before loses it.
+  if (const auto old = bound_.find(it->second); --old->second == 0) bound_.erase(old);
+  it->second = std::move(endpoint);
+}
+
+bool MemorySecurityStore::secures(std::string_view endpoint) const {
+  return bound_.contains(endpoint);
 }
 
 std::optional<std::vector<std::uint8_t>> MemorySecurityStore::psk_key(

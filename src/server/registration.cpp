@@ -154,6 +154,9 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
         return respond(request.exchange, coap::codes::Forbidden, now,
                        "the credential is not bound to endpoint " + params.endpoint);
       registration.identity = std::move(security->identity);
+    } else if (secured_endpoint && secured_endpoint(params.endpoint)) {
+      return respond(request.exchange, coap::codes::Forbidden, now,
+                     "endpoint " + params.endpoint + " has a credential: register over DTLS");
     }
   }
   if (auto error = read_objects(request.request, registration.objects))

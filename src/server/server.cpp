@@ -163,8 +163,9 @@ bool Server::replace_registration(std::string_view endpoint, TimePoint registere
   return true;
 }
 
-void Server::set_security_lookup(SecurityLookup lookup) {
+void Server::set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured) {
   impl_->security_lookup = std::move(lookup);
+  impl_->secured_endpoint = std::move(secured);
 }
 
 void Server::set_persistence(Persistence* persistence) {

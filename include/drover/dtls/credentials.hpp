@@ -62,6 +62,8 @@ class SecurityStore {
   // the store does not know fails the handshake.
   virtual std::optional<std::string> endpoint_of(CredentialKind kind,
                                                  std::string_view name) const = 0;
+  // Whether a credential of the store is bound to `endpoint` (which then may not use NoSec).
+  virtual bool secures(std::string_view endpoint) const = 0;
 };
 
 class MemorySecurityStore final : public SecurityStore {
@@ -73,10 +75,12 @@ class MemorySecurityStore final : public SecurityStore {
 
   std::optional<std::vector<std::uint8_t>> psk_key(std::string_view identity) const override;
   std::optional<std::string> endpoint_of(CredentialKind kind, std::string_view name) const override;
+  bool secures(std::string_view endpoint) const override;
 
  private:
   std::map<std::string, std::vector<std::uint8_t>, std::less<>> psk_keys_;
   std::map<std::pair<CredentialKind, std::string>, std::string, std::less<>> endpoints_;
+  std::map<std::string, std::size_t, std::less<>> bound_;  // credentials per endpoint
 };
 
 // Keys in hexadecimal (util/hex.hpp).
