@@ -208,6 +208,9 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
     return code;
   std::string kinds;
   if (security_store_.size()) kinds += std::to_string(security_store_.size()) + " credentials";
+  if (options.psk_master.size())
+    kinds += std::string(kinds.empty() ? "" : ", ") + "PSKs derived for endpoints \"" +
+             options.psk_master_prefix + "...\"";
   if (options.certificate_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "X.509";
   if (options.rpk_key_file.size())
     kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";
