@@ -136,7 +136,8 @@ dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
                                      const ClientSecurityOptions& options,
                                      const std::string& endpoint) {
   if (!options.psk_master.empty() && credentials.psk)
-    credentials.psk = dtls::PskCredential{endpoint, dtls::derive_psk(credentials.psk->key, endpoint)};
+    credentials.psk =
+        dtls::PskCredential{endpoint, dtls::derive_psk(credentials.psk->key, endpoint)};
   return credentials;
 }
 

@@ -15,7 +15,7 @@ namespace drover::apps {
 
 struct ServerSecurityOptions {
   std::uint16_t coaps_port = 5684;
-  std::string psk_file;  // lines "endpoint identity hexkey"; # starts a comment
+  std::string psk_file;           // lines "endpoint identity hexkey"; # starts a comment
   std::string psk_master;         // hex: derived PSKs (dtls::derive_psk) for the endpoints
   std::string psk_master_prefix;  // ... whose names start with this
   std::string certificate_file, key_file, ca_file;  // X.509, PEM

@@ -53,6 +53,12 @@ struct TimerEntry {
   bool operator>(const TimerEntry& o) const { return at > o.at; }
 };
 
+// The part of an address that per-address bounds count: the IP, any port.
+coap::PeerAddress ip_of(coap::PeerAddress peer) {
+  peer.port = 0;
+  return peer;
+}
+
 // The bytes the cookie is bound to: the peer's address and port.
 std::array<std::uint8_t, 19> cookie_client_data(const coap::PeerAddress& peer) {
   std::array<std::uint8_t, 19> out{};
@@ -225,6 +231,10 @@ struct DtlsServer::Impl {
         ++stats.cookies_sent;
       return;
     }
+    if (!take_handshake_token(peer, now)) {
+      ++stats.dropped_address_rate;
+      return;
+    }
     // The address proved it receives what is sent to it: a session there may now be replaced.
     if (const auto it = peers.find(peer); it != peers.end()) {
       ++stats.sessions_replaced;
@@ -232,6 +242,11 @@ struct DtlsServer::Impl {
     }
     if (handshaking >= config.max_handshakes) {
       ++stats.dropped_handshake_limit;
+      return;
+    }
+    if (const auto from_ip = handshakes_by_ip.find(ip_of(peer));
+        from_ip != handshakes_by_ip.end() && from_ip->second >= config.max_handshakes_per_ip) {
+      ++stats.dropped_address_limit;
       return;
     }
     if (peers.size() >= config.max_sessions) {
@@ -261,6 +276,7 @@ struct DtlsServer::Impl {
     closed.erase(peer);
     const auto it = peers.emplace(peer, std::move(p)).first;
     ++handshaking;
+    ++handshakes_by_ip[ip_of(peer)];
     ++stats.handshakes_started;
     it->second.session->set_input(datagram);
     handshake(it, now);
@@ -289,7 +305,7 @@ struct DtlsServer::Impl {
     p.identity = std::move(*identity);
     p.established = true;
     p.last_activity = now;
-    --handshaking;
+    handshake_ended(it->first);
     ++stats.handshakes_completed;
     arm(it->first, p);
     read_records(it, now);  // application data sent right behind the Finished
@@ -334,8 +350,31 @@ struct DtlsServer::Impl {
     flush(peer, *p.session);
   }
 
+  void handshake_ended(const coap::PeerAddress& peer) {
+    --handshaking;
+    const auto it = handshakes_by_ip.find(ip_of(peer));
+    if (--it->second == 0) handshakes_by_ip.erase(it);
+  }
+
+  // A new handshake from `peer`'s address, if its bucket has a token.
+  bool take_handshake_token(const coap::PeerAddress& peer, TimePoint now) {
+    if (config.handshake_rate_per_ip <= 0) return true;
+    RateBucket& b = rate_buckets[std::hash<coap::PeerAddress>{}(ip_of(peer)) % rate_buckets.size()];
+    const double burst = std::max(1.0, config.handshake_burst_per_ip);
+    if (!b.used) {
+      b = {burst, now, true};
+    } else {
+      const double elapsed = std::chrono::duration<double>(now - b.at).count();
+      b.tokens = std::min(burst, b.tokens + elapsed * config.handshake_rate_per_ip);
+      b.at = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
   void remove(PeerIt it, TimePoint now, bool remember) {
-    if (!it->second.established) --handshaking;
+    if (!it->second.established) handshake_ended(it->first);
     if (remember && closed.size() < config.max_sessions) {
       closed[it->first] = now + config.closed_memory;
       timers.push({now + config.closed_memory, it->first, true});
@@ -464,6 +503,14 @@ struct DtlsServer::Impl {
 
   std::unordered_map<coap::PeerAddress, Peer> peers;
   std::size_t handshaking = 0;
+  // Half-open handshakes by IP address (port 0): at most max_handshakes entries.
+  std::unordered_map<coap::PeerAddress, std::size_t> handshakes_by_ip;
+  struct RateBucket {
+    double tokens = 0;
+    TimePoint at{};
+    bool used = false;
+  };
+  std::array<RateBucket, 4096> rate_buckets{};
   std::unordered_map<coap::PeerAddress, TimePoint> closed;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
   std::array<std::uint8_t, 16384> plaintext{};

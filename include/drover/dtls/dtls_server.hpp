@@ -35,6 +35,13 @@ using coap::TimePoint;
 struct DtlsServerConfig {
   std::size_t max_sessions = 100000;  // established and half-open together
   std::size_t max_handshakes = 1024;  // half-open (past the cookie exchange) at once
+  // From one IP address (any port), so that one host cannot take the room of all: half-open
+  // handshakes at once, and new handshakes a second (a token bucket of handshake_burst_per_ip).
+  // The rates are kept in a fixed table of 4,096 buckets by address hash: addresses that share
+  // a bucket share its rate (stricter, never looser). 0: no rate bound.
+  std::size_t max_handshakes_per_ip = 64;
+  double handshake_rate_per_ip = 100;
+  double handshake_burst_per_ip = 200;
   Duration handshake_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::hours(1);
   Duration closed_memory = std::chrono::seconds(247);  // EXCHANGE_LIFETIME
@@ -69,6 +76,8 @@ struct DtlsServerStats {
   std::uint64_t dropped_no_session = 0;       // records other than a ClientHello, no session
   std::uint64_t dropped_session_limit = 0;    // ClientHellos past max_sessions
   std::uint64_t dropped_handshake_limit = 0;  // ClientHellos past max_handshakes
+  std::uint64_t dropped_address_limit = 0;    // past max_handshakes_per_ip
+  std::uint64_t dropped_address_rate = 0;     // past handshake_rate_per_ip
   std::uint64_t dropped_transmits = 0;        // inner datagrams with no way out, or past the bound
   std::uint64_t dropped_plain = 0;            // NoSec datagrams from an address with a session
   std::uint64_t records_in = 0;               // application data records given to the inner core

@@ -40,10 +40,14 @@ class Psk : public ::testing::Test {
 
   // A client core at 127.0.0.1:40000+n with its own inner core.
   DtlsClient& make_client(std::uint16_t n, ClientCredentials credentials = psk("dev1-id", kKey)) {
+    return make_client_at(client_address(n), std::move(credentials));
+  }
+  DtlsClient& make_client_at(const PeerAddress& address,
+                             ClientCredentials credentials = psk("dev1-id", kKey)) {
     inners.push_back(std::make_unique<Recorder>());
     clients.push_back(
         std::make_unique<DtlsClient>(*inners.back(), kServer, std::move(credentials)));
-    net.add(client_address(n), *clients.back());
+    net.add(address, *clients.back());
     return *clients.back();
   }
 
@@ -214,6 +218,44 @@ TEST_F(Psk, HalfOpenHandshakesAreBounded) {
   EXPECT_EQ(s.stats().handshakes_timed_out, 2u);
   EXPECT_EQ(s.stats().handshakes_started, 3u);
   EXPECT_EQ(s.counts().handshakes, 1u);
+}
+
+TEST_F(Psk, HalfOpenHandshakesFromOneAddressAreBounded) {
+  auto& s = make_server(config_with([](auto& c) { c.max_handshakes_per_ip = 2; }));
+  net.filter = [](const PeerAddress& from, const PeerAddress&, std::span<const std::uint8_t> b) {
+    return !(from == kServer && b.size() > 60);
+  };
+  for (std::uint16_t i = 1; i <= 3; ++i) make_client(i).connect(FakeClock::now);  // 127.0.0.1
+  auto& other = make_client_at(PeerAddress::v4({127, 0, 0, 2}, 40000));
+  other.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.stats().handshakes_started, 3u) << "two from 127.0.0.1, one from 127.0.0.2";
+  EXPECT_EQ(s.stats().dropped_address_limit, 1u);
+  // Let the flights through: the two complete, then the third gets its turn.
+  net.filter = {};
+  net.advance(5s);
+  EXPECT_EQ(other.state(), ClientState::Connected);
+  EXPECT_EQ(s.counts().sessions, 4u);
+  EXPECT_EQ(s.counts().handshakes, 0u);
+}
+
+TEST_F(Psk, NewHandshakesFromOneAddressAreRateBounded) {
+  auto& s = make_server(config_with([](auto& c) {
+    c.handshake_rate_per_ip = 1;
+    c.handshake_burst_per_ip = 2;
+  }));
+  for (std::uint16_t i = 1; i <= 3; ++i) make_client(i).connect(FakeClock::now);
+  auto& other = make_client_at(PeerAddress::v4({127, 0, 0, 2}, 40000));
+  other.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.counts().sessions, 3u) << "the burst of 127.0.0.1, and 127.0.0.2";
+  EXPECT_EQ(s.stats().dropped_address_rate, 1u);
+  EXPECT_EQ(other.state(), ClientState::Connected);
+  EXPECT_EQ(clients[2]->state(), ClientState::Handshaking);
+  // A second later a token is back: the third client's ClientHello, sent again, gets through.
+  net.advance(2s);
+  EXPECT_EQ(clients[2]->state(), ClientState::Connected);
+  EXPECT_EQ(s.counts().sessions, 4u);
 }
 
 TEST_F(Psk, SessionsAreBounded) {

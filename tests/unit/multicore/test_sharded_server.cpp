@@ -1,8 +1,6 @@
 // The multi-core server over loopback: which shard a location names, registrations spread over
 // the shards, a client whose address changes (its datagrams handed on to its registration's
 // shard, both ways), and a re-Register that replaces the registration another shard held.
-#include "drover/multicore/sharded_server.hpp"
-
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "drover/lwm2m/formats/content_format.hpp"
+#include "drover/multicore/sharded_server.hpp"
 #include "drover/transport/udp_socket.hpp"
 
 namespace drover::multicore {
@@ -29,7 +28,8 @@ std::vector<std::uint8_t> datagram(coap::Type type, coap::Code code, std::uint16
   m.type = type;
   m.code = code;
   m.message_id = mid;
-  const std::uint8_t token[] = {static_cast<std::uint8_t>(mid >> 8), static_cast<std::uint8_t>(mid)};
+  const std::uint8_t token[] = {static_cast<std::uint8_t>(mid >> 8),
+                                static_cast<std::uint8_t>(mid)};
   m.token = coap::Token(token);
   m.set_uri_path(path);
   if (!query.empty()) m.add_uri_queries(query);
@@ -106,7 +106,8 @@ struct ShardedServerTest : ::testing::Test {
     server->set_event_handler(
         [this](unsigned shard, server::Server&, server::ServerEvent& e, TimePoint) {
           std::lock_guard lock(mutex);
-          if (auto* r = std::get_if<server::Registered>(&e)) registered[r->registration.endpoint] = shard;
+          if (auto* r = std::get_if<server::Registered>(&e))
+            registered[r->registration.endpoint] = shard;
           if (auto* p = std::get_if<server::Replaced>(&e)) replaced.insert(p->previous.endpoint);
           if (auto* done = std::get_if<server::OperationCompleted>(&e))
             completed[done->id.value] = done->result.status;
@@ -149,16 +150,18 @@ TEST_F(ShardedServerTest, ClientsSpreadOverShardsAndKeepTheirRegistrationWhenThe
     // The shard letter, then 14 characters (Server::Impl::new_location).
     ASSERT_EQ(locations.back().size(), 15u);
     prefixes.insert(locations.back()[0]);
-    EXPECT_EQ(shard_of("dev" + std::to_string(i)), static_cast<unsigned>(locations.back()[0] - 'A'));
+    EXPECT_EQ(shard_of("dev" + std::to_string(i)),
+              static_cast<unsigned>(locations.back()[0] - 'A'));
   }
-  EXPECT_EQ(prefixes, (std::set<char>{'A', 'B'})) << "the kernel spread the clients over both shards";
+  EXPECT_EQ(prefixes, (std::set<char>{'A', 'B'}))
+      << "the kernel spread the clients over both shards";
 
   // Each device moves to a new address (a new socket) and sends an Update from there.
   for (int i = 0; i < kDevices; ++i) {
     second.push_back(std::make_unique<Device>());
-    second.back()->send(server->address(), datagram(coap::Type::Con, codes::Post,
-                                                    static_cast<std::uint16_t>(500 + i),
-                                                    "/rd/" + locations[static_cast<std::size_t>(i)]));
+    second.back()->send(server->address(),
+                        datagram(coap::Type::Con, codes::Post, static_cast<std::uint16_t>(500 + i),
+                                 "/rd/" + locations[static_cast<std::size_t>(i)]));
     const auto reply = second.back()->next();
     ASSERT_TRUE(reply.has_value()) << i;
     EXPECT_EQ(reply->code, codes::Changed) << i;
@@ -175,7 +178,8 @@ TEST_F(ShardedServerTest, ClientsSpreadOverShardsAndKeepTheirRegistrationWhenThe
     const auto shard = shard_of(ep);
     ASSERT_TRUE(shard.has_value());
     server->call(*shard, [&](server::Server& core, TimePoint now) {
-      EXPECT_EQ(core.registration(ep)->peer, second[static_cast<std::size_t>(i)]->socket.local_address());
+      EXPECT_EQ(core.registration(ep)->peer,
+                second[static_cast<std::size_t>(i)]->socket.local_address());
       auto id = core.read(ep, lwm2m::Path(3, 0, 1), {}, now);
       ASSERT_TRUE(id.has_value());
       reads.push_back(id.value().value);
@@ -200,7 +204,8 @@ TEST_F(ShardedServerTest, ClientsSpreadOverShardsAndKeepTheirRegistrationWhenThe
     {
       std::lock_guard lock(mutex);
       std::size_t ok = 0;
-      for (auto id : reads) ok += completed.count(id) && completed[id] == server::OperationStatus::Success;
+      for (auto id : reads)
+        ok += completed.count(id) && completed[id] == server::OperationStatus::Success;
       if (ok == reads.size()) break;
     }
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "not every Read completed";
@@ -309,9 +314,7 @@ TEST(ShardedServerSetup, RunsForEveryShardBeforeItsThreadAndStartBindsTheGivenAd
   sharded.stop();
   // Stopped: a call runs on this thread rather than waiting for a thread that is gone.
   bool ran = false;
-  sharded.call(1, [&](server::Server&, TimePoint) {
-    ran = std::this_thread::get_id() == caller;
-  });
+  sharded.call(1, [&](server::Server&, TimePoint) { ran = std::this_thread::get_id() == caller; });
   EXPECT_TRUE(ran);
 }
 

@@ -80,8 +80,9 @@ TEST_F(Operations, ResultAsValueTree) {
   const auto& resources = tree.value().objects.at(3).instances.at(0).resources;
   EXPECT_EQ(resources.at(0).value, Value("ACME"));
   EXPECT_TRUE(resources.at(11).multiple);
-  EXPECT_EQ(resources.at(11).instances,
-            (std::map<std::uint16_t, Value>{{0, Value(std::int64_t{2})}, {1, Value(std::int64_t{5})}}));
+  EXPECT_EQ(
+      resources.at(11).instances,
+      (std::map<std::uint16_t, Value>{{0, Value(std::int64_t{2})}, {1, Value(std::int64_t{5})}}));
   EXPECT_EQ(lwm2m::tree_to_records(*tree), device);
 
   // Records that do not form a tree (a value above resource level) say why.
