@@ -30,7 +30,7 @@ std::optional<std::uint16_t> ssid_of(ObjectInstance* inst, std::uint16_t rid) {
 
 }  // namespace
 
-Status Client::add_bootstrap_server(const std::string& uri, TimePoint now) {
+Status Client::add_bootstrap_server(const std::string& uri, TimePoint now, Duration hold_off) {
   Impl& c = *impl_;
   if (c.bootstrap) return Error::DuplicateServer;
   const auto peer = c.resolve(uri);
@@ -44,14 +44,33 @@ Status Client::add_bootstrap_server(const std::string& uri, TimePoint now) {
   security->set(3, lwm2m::Value(lwm2m::Opaque{}));
   security->set(4, lwm2m::Value(lwm2m::Opaque{}));
   security->set(5, lwm2m::Value(lwm2m::Opaque{}));
+  security->set(11, lwm2m::Value(std::int64_t{
+                        std::chrono::duration_cast<std::chrono::seconds>(hold_off).count()}));
   c.objects[0].instances.emplace(*iid, std::move(security));
   ++c.instance_count;
   c.bootstrap.emplace();
   c.bootstrap->peer = *peer;
+  c.bootstrap->security_iid = *iid;
   c.now = std::max(c.now, now);
-  if (c.started && c.accounts.empty()) c.start_bootstrap(now);
+  if (c.started && c.accounts.empty()) c.schedule_bootstrap(now);
   c.settle(now);
   return std::monostate{};
+}
+
+bool Client::Impl::needs_bootstrap() const {
+  return std::all_of(accounts.begin(), accounts.end(), [](const auto& entry) {
+    return entry.second.state == RegistrationState::Failed;
+  });
+}
+
+void Client::Impl::schedule_bootstrap(TimePoint t) {
+  auto& b = *bootstrap;
+  if (b.phase == Phase::Requesting || b.phase == Phase::Provisioning) return;
+  const auto hold_off = single_value(find_instance(0, b.security_iid), 11);
+  const auto* seconds = hold_off ? hold_off->get_if<std::int64_t>() : nullptr;
+  if (!seconds || *seconds <= 0) return start_bootstrap(t);
+  b.phase = Phase::Waiting;
+  b.request_at = t + std::chrono::seconds(*seconds);
 }
 
 void Client::Impl::start_bootstrap(TimePoint t) {
@@ -89,6 +108,10 @@ void Client::Impl::on_bootstrap_response(const coap::Message& response, TimePoin
   if (b.phase == Phase::Requesting) b.phase = Phase::Provisioning;
 }
 
+namespace {
+constexpr double bootstrap_retry_jitter = 0.1;  // as registration retries: no fleet in lockstep
+}  // namespace
+
 void Client::Impl::bootstrap_failed(coap::Code code, std::string reason) {
   auto& b = *bootstrap;
   if (b.request) {
@@ -97,7 +120,18 @@ void Client::Impl::bootstrap_failed(coap::Code code, std::string reason) {
     b.request.reset();
   }
   b.phase = Phase::Failed;
-  push_event(BootstrapFailed{code, std::move(reason)});
+  BootstrapFailed event{code, std::move(reason), std::nullopt};
+  if (started && config.bootstrap_retry.count() > 0) {
+    // The retry timer doubling with each failure in a row, as the registration procedure's.
+    const unsigned shift = std::min<std::uint32_t>(b.failures++, 30);
+    const Duration delay =
+        std::min(config.max_bootstrap_retry, config.bootstrap_retry * (std::int64_t{1} << shift));
+    event.retry_in = delay + std::chrono::duration_cast<Duration>(
+                                 delay * (bootstrap_retry_jitter * random.unit()));
+    b.phase = Phase::Waiting;
+    b.request_at = now + *event.retry_in;
+  }
+  push_event(std::move(event));
 }
 
 void Client::Impl::bootstrap_timers(TimePoint t) {
@@ -105,11 +139,14 @@ void Client::Impl::bootstrap_timers(TimePoint t) {
   const auto phase = bootstrap->phase;
   if ((phase == Phase::Requesting || phase == Phase::Provisioning) && t >= bootstrap->deadline)
     bootstrap_failed(codes::Empty, "no Bootstrap-Finish in time");
+  else if (phase == Phase::Waiting && t >= bootstrap->request_at && started && needs_bootstrap())
+    start_bootstrap(t);
 }
 
 std::optional<TimePoint> Client::Impl::bootstrap_due() const {
   if (!bootstrap) return std::nullopt;
   const auto phase = bootstrap->phase;
+  if (phase == Phase::Waiting && started) return bootstrap->request_at;
   if (phase != Phase::Requesting && phase != Phase::Provisioning) return std::nullopt;
   return bootstrap->deadline;
 }
@@ -264,6 +301,11 @@ class BootstrapRequest {
       coap::PeerAddress peer;
     };
     std::vector<Pair> pairs;
+    // Accounts whose registration failed for good (the reason for this bootstrap) are made again
+    // from what the bootstrap server left.
+    std::erase_if(c_.accounts, [](const auto& entry) {
+      return entry.second.state == RegistrationState::Failed;
+    });
     auto* security = c_.object(0);
     auto* server = c_.object(1);
     if (security && server) {
@@ -289,6 +331,7 @@ class BootstrapRequest {
       return reply(codes::NotAcceptable, "more servers than the client takes");
     reply(codes::Changed, {});
     c_.bootstrap->phase = Phase::Done;
+    c_.bootstrap->failures = 0;
     Bootstrapped done;
     for (const auto& p : pairs) {
       const auto binding = single_value(c_.find_instance(1, p.server_iid), 7);
@@ -312,7 +355,9 @@ bool Client::Impl::serve_bootstrap(coap::RequestReceived& request, TimePoint t) 
   const auto phase = bootstrap->phase;
   const bool under_way = phase == Phase::Requesting || phase == Phase::Provisioning;
   // Server-initiated bootstrap: a client without server accounts is waiting for one.
-  const bool waiting = (phase == Phase::Idle || phase == Phase::Failed) && accounts.empty();
+  const bool waiting = (phase == Phase::Idle || phase == Phase::Waiting || phase == Phase::Failed ||
+                        phase == Phase::Done) &&
+                       needs_bootstrap();
   if (!under_way && !waiting) {
     ++stats.requests_ignored;
     (void)engine.drop(request.exchange);

@@ -509,7 +509,7 @@ void Client::start(TimePoint now) {
     const auto delay = c.server_integer(a, 14).value_or(0);
     c.begin_registration(a, now, std::chrono::seconds(std::max<std::int64_t>(delay, 0)));
   }
-  if (c.bootstrap && c.accounts.empty()) c.start_bootstrap(now);
+  if (c.bootstrap && c.accounts.empty()) c.schedule_bootstrap(now);
   c.settle(now);
 }
 

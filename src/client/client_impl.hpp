@@ -90,9 +90,12 @@ struct Account {
 
 // The bootstrap server's account (its Security instance has Bootstrap-Server true).
 struct BootstrapAccount {
-  enum class Phase : std::uint8_t { Idle, Requesting, Provisioning, Done, Failed };
+  enum class Phase : std::uint8_t { Idle, Waiting, Requesting, Provisioning, Done, Failed };
   coap::PeerAddress peer;
+  std::uint16_t security_iid = 0;
   Phase phase = Phase::Idle;
+  TimePoint request_at{};                  // Waiting: when the Bootstrap-Request goes out
+  std::uint32_t failures = 0;              // in a row, for the back-off
   std::optional<coap::RequestId> request;  // the Bootstrap-Request in flight
   TimePoint deadline{};                    // Requesting, Provisioning: Finish must come before
 };
@@ -219,6 +222,10 @@ struct Client::Impl {
 
   // ---- bootstrap.cpp
   void start_bootstrap(TimePoint t);
+  // After the bootstrap account's Client Hold Off Time (/0/x/11), or at once.
+  void schedule_bootstrap(TimePoint t);
+  // No account that is registered or trying: a bootstrap server would be asked.
+  bool needs_bootstrap() const;
   void on_bootstrap_response(const coap::Message& response, TimePoint t);
   void bootstrap_failed(coap::Code code, std::string reason);
   // Serves a request of the bootstrap server while it provisions; false when `request` is not

@@ -122,6 +122,8 @@ void Client::Impl::registration_attempt_failed(Account& a, coap::Code code, std:
     a.state = RegistrationState::Failed;
     event.final = true;
     push_event(std::move(event));
+    // Bootstrap on Registration Failure (/1/x/16, true when absent), once no server is left.
+    if (bootstrap && server_bool(a, 16).value_or(true) && needs_bootstrap()) schedule_bootstrap(t);
     return;
   }
   event.retry_in =

@@ -47,9 +47,11 @@
 //    attempt, 86400 s between sequences, 1 sequence), then a final RegistrationFailed. Each retry
 //    delay is lengthened by a random 0 to 10 % (from a generator seeded with
 //    ClientConfig::random_seed), so that a fleet restarted together does not retry in lockstep;
-//    RegistrationFailed::retry_in is the delay with its jitter. No bootstrap fallback yet. A
-//    failed Update (4.04 or any error or timeout) starts a fresh Register
-//    at once.
+//    RegistrationFailed::retry_in is the delay with its jitter. Then, when no other server is
+//    registered or trying and Bootstrap on Registration Failure (/1/x/16) is not false, the
+//    client bootstraps (after the Client Hold Off Time) and its failed accounts are made again
+//    from what the bootstrap server leaves. A failed Update (4.04 or any error or timeout)
+//    starts a fresh Register at once.
 //  * Notification attributes: inherited object -> instance -> resource -> resource instance, then
 //    /1/x/2 and /1/x/3 for pmin/pmax. gt/lt/st apply to observations of one numeric value; by
 //    default gt fires on upward crossings and lt on downward ones, as in the Transport TS examples
@@ -68,10 +70,12 @@
 //    and Server instance pair (by ssid) names a reachable LwM2M server; otherwise every such
 //    pair becomes an account and registers (Bootstrapped). Bootstrap-Delete of "/" removes the
 //    instances of objects 0 (but those with Bootstrap-Server true), 1 and 2: the application's
-//    objects stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed);
-//    start() tries again. Server-initiated bootstrap: while the client has no server account
-//    (before start(), or after a failed bootstrap) it serves its bootstrap server's requests
-//    unasked, under the same deadline from the first one.
+//    objects stay. No Finish within EXCHANGE_LIFETIME of the request fails it (BootstrapFailed).
+//    The first Bootstrap-Request waits for the Client Hold Off Time (/0/x/11); a failed one is
+//    tried again by itself (ClientConfig::bootstrap_retry, doubling, with jitter;
+//    BootstrapFailed::retry_in), and start() tries again at once. Server-initiated bootstrap: while
+//    the client has no server account (before start(), or after a failed bootstrap) it serves its
+//    bootstrap server's requests unasked, under the same deadline from the first one.
 //  * Several servers are told apart by their address: two accounts must not share one.
 //  * Requests from an address that is no registered server are dropped unanswered, as are
 //    requests from a server whose Register has not succeeded yet.
@@ -160,6 +164,11 @@ struct ClientConfig {
   std::size_t max_attribute_sets_per_server = 256;  // Write-Attributes past it: 5.03
   std::size_t max_instances = 1024;                 // all objects; Create past it: 5.03
   std::size_t max_pending_events = 1024;            // older events are dropped (counted)
+
+  // A failed bootstrap is tried again after bootstrap_retry, doubling with each failure in a
+  // row up to max_bootstrap_retry, plus a random 0 to 10 %. Zero: only start() tries again.
+  Duration bootstrap_retry = std::chrono::seconds(60);
+  Duration max_bootstrap_retry = std::chrono::hours(1);
 };
 
 // The initial values of a server account: its Security (/0) and Server (/1) instances.
@@ -278,6 +287,7 @@ struct Bootstrapped {
 struct BootstrapFailed {
   coap::Code code;  // the refusal; Empty otherwise
   std::string reason;
+  std::optional<Duration> retry_in;  // when the client asks again by itself (started clients)
 };
 using ClientEvent =
     std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated, Deregistered,
@@ -356,8 +366,9 @@ class Client : public coap::DatagramCore {
   // starts with start(), or at once when the client is already started.
   Status add_server(const ServerAccount& account, TimePoint now);
   // The bootstrap server's account (coap:// URI): start() bootstraps from it while the client
-  // has no server account. DuplicateServer when there is one already.
-  Status add_bootstrap_server(const std::string& uri, TimePoint now);
+  // has no server account, `hold_off` (its Client Hold Off Time, /0/x/11) after start.
+  // DuplicateServer when there is one already.
+  Status add_bootstrap_server(const std::string& uri, TimePoint now, Duration hold_off = {});
   // Starts registering with every server account (bootstrapping first, see above).
   void start(TimePoint now);
   // De-registers from every registered server and stops (Deregistered events follow; requests

@@ -55,6 +55,8 @@ struct Bootstrap : ::testing::Test {
   std::vector<server::ServerEvent> server2_events;
   std::vector<client::ClientEvent> client_events;
   bool bootstrap_reachable = true;
+  coap::Duration bootstrap_retry = 60s;  // the client's default
+  coap::Duration hold_off{};
 
   void make(lwm2m::Lwm2mVersion version) {
     bootstrap::BootstrapServerConfig bc;
@@ -69,6 +71,7 @@ struct Bootstrap : ::testing::Test {
     cc.endpoint = "dev1";
     cc.random_seed = 3;
     cc.version = version;
+    cc.bootstrap_retry = bootstrap_retry;
     client = std::make_unique<client::Client>(cc);
     ASSERT_TRUE(client->add_object(3).has_value());
     ASSERT_TRUE(
@@ -77,7 +80,7 @@ struct Bootstrap : ::testing::Test {
                 3, 0, std::make_unique<client::Device>(client::DeviceInfo{}, client::DeviceHooks{}),
                 now)
             .has_value());
-    ASSERT_TRUE(client->add_bootstrap_server("coap://127.0.0.1:5783", now).has_value());
+    ASSERT_TRUE(client->add_bootstrap_server("coap://127.0.0.1:5783", now, hold_off).has_value());
   }
 
   void pump() {
@@ -261,8 +264,63 @@ TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
   EXPECT_TRUE(client->servers().empty());
 }
 
-TEST_F(Bootstrap, AnUnansweredBootstrapRequestFailsAndStartTriesAgain) {
+TEST_F(Bootstrap, AnUnansweredBootstrapRequestIsTriedAgainWithBackOff) {
   ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_reachable = false;
+  client->start(now);
+  advance(600s);
+  const auto failed = of<client::BootstrapFailed>(client_events);
+  ASSERT_EQ(failed.size(), 3u);
+  // 60 s doubling, each lengthened by up to 10 %.
+  for (std::size_t i = 0; i < failed.size(); ++i) {
+    ASSERT_TRUE(failed[i].retry_in.has_value());
+    EXPECT_GE(*failed[i].retry_in, 60s * (1 << i));
+    EXPECT_LE(*failed[i].retry_in, 66s * (1 << i));
+  }
+  EXPECT_EQ(of<bootstrap::Started>(bs_events).size(), 0u);
+  bootstrap_reachable = true;
+  advance(300s);
+  EXPECT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+  EXPECT_EQ(of<client::BootstrapFailed>(client_events).size(), 3u);
+}
+
+TEST_F(Bootstrap, TheFirstRequestWaitsForTheHoldOffTime) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  hold_off = 30s;
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  advance(29s);
+  EXPECT_TRUE(of<bootstrap::Started>(bs_events).empty());
+  advance(2s);
+  EXPECT_EQ(of<bootstrap::Started>(bs_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+}
+
+TEST_F(Bootstrap, AClientWhoseServerFailsForGoodBootstraps) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  // A factory account whose server never answers, tried twice.
+  client::ServerAccount dead;
+  dead.uri = "coap://127.0.0.1:5999";
+  dead.retry_count = 2;
+  dead.retry_timer = 10;
+  ASSERT_TRUE(client->add_server(dead, now).has_value());
+  client->start(now);
+  advance(400s);
+  const auto failures = of<client::RegistrationFailed>(client_events);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_TRUE(failures.back().final);
+  EXPECT_EQ(of<bootstrap::Started>(bs_events).size(), 1u);
+  ASSERT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+  EXPECT_EQ(of<server::Registered>(server_events).size(), 1u);
+}
+
+TEST_F(Bootstrap, StartTriesAgainWhenRetriesAreOff) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  bootstrap_retry = {};
   make(lwm2m::Lwm2mVersion::V1_1);
   bootstrap_reachable = false;
   client->start(now);
@@ -271,6 +329,7 @@ TEST_F(Bootstrap, AnUnansweredBootstrapRequestFailsAndStartTriesAgain) {
   const auto failed = of<client::BootstrapFailed>(client_events);
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].code, coap::codes::Empty);
+  EXPECT_FALSE(failed[0].retry_in.has_value());
   bootstrap_reachable = true;
   client->start(now);
   pump();
@@ -283,7 +342,7 @@ TEST_F(Bootstrap, ServerInitiatedBootstrapOfAClientWaitingForIt) {
   make(lwm2m::Lwm2mVersion::V1_1);
   bootstrap_reachable = false;  // its own Bootstrap-Request gets lost
   client->start(now);
-  advance(300s);
+  advance(120s);  // failed, its retry not due yet
   ASSERT_EQ(of<client::BootstrapFailed>(client_events).size(), 1u);
   bootstrap_reachable = true;
   const auto session = bs->start("dev1", kClient, now);
