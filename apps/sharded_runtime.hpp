@@ -48,7 +48,6 @@ class ShardedRuntime {
     stop_.start(duration, std::move(on_stop));
   }
   void log_stopped();
-  void set_event_log(EventLog log) { event_log_ = log; }
 
  private:
   void on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now);
@@ -71,7 +70,6 @@ class ShardedRuntime {
   boost::asio::io_context& io_;
   unsigned shards_;
   std::size_t per_shard_;
-  EventLog event_log_ = EventLog::Registrations;
   lwm2m::ObjectRegistry models_;
   ServerStores stores_;  // outlives the shards, which write to it
   // apis_[i] is used on shard i's thread only; made when the shards start.
