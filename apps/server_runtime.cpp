@@ -166,7 +166,7 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
     return 2;
   }
   try {
-    dtls_ = std::make_unique<dtls::DtlsServer>(tap_, std::move(credentials));
+    dtls_ = std::make_unique<dtls::DtlsServer>(trace_, std::move(credentials));
   } catch (const std::exception& e) {
     log::error(Component::Dtls, {"config_error"}, std::string("DTLS: ") + e.what());
     return 2;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coap_trace.hpp"
 #include "drover/dtls/dtls_server.hpp"
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
@@ -148,7 +149,8 @@ class ServerRuntime {
   ServerStores stores_;  // outlives the core, which writes to it
   server::Server core_;
   http::MessageTap tap_;
-  CoreSwitch front_{tap_};
+  CoapTrace trace_{tap_};
+  CoreSwitch front_{trace_};
   transport::DatagramLoop loop_;
   http::Api api_;
   http::HttpServer http_;

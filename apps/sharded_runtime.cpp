@@ -26,6 +26,7 @@ ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards, std::size_
   lwm2m::add_builtin_objects(models_);
   apis_.resize(shards_);
   taps_.resize(shards_);
+  traces_.resize(shards_);
   http_.set_message_log(&logs_);
 }
 
@@ -52,9 +53,10 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     if (shard == 0) apis_[shard]->set_log_stats(log::stats);  // once for the process
     taps_[shard] = std::make_unique<http::MessageTap>(core);
     taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
+    traces_[shard] = std::make_unique<CoapTrace>(*taps_[shard]);
   };
   config.front = [this](unsigned shard, server::Server&) -> coap::DatagramCore* {
-    return taps_[shard].get();
+    return traces_[shard].get();
   };
   sharded_ = std::make_unique<multicore::ShardedServer>(std::move(config));
   sharded_->set_event_handler([this](unsigned shard, server::Server&, server::ServerEvent& event,

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coap_trace.hpp"
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
 #include "drover/http/message_log.hpp"
@@ -75,6 +76,7 @@ class ShardedRuntime {
   // apis_[i] is used on shard i's thread only; made when the shards start.
   std::vector<std::unique_ptr<http::Api>> apis_;
   std::vector<std::unique_ptr<http::MessageTap>> taps_;  // likewise
+  std::vector<std::unique_ptr<CoapTrace>> traces_;       // in front of each tap
   ShardLogs logs_{*this};
   std::unique_ptr<multicore::ShardedServer> sharded_;
   http::ShardRouter router_;
