@@ -60,9 +60,12 @@ void log_server_event(const server::ServerEvent& event) {
           line(Level::Info, "registered", e.registration.endpoint,
                [&] { return "registered " + describe(e.registration); });
         } else if constexpr (std::is_same_v<T, server::Updated>) {
+          // The whole registration only when its object list changed: most Updates renew it.
           line(Level::Debug, "updated", e.registration.endpoint, [&] {
-            return "updated " + describe(e.registration) +
-                   (e.objects_changed ? " (new object list)" : "");
+            const auto& r = e.registration;
+            return e.objects_changed ? "updated " + describe(r) + " (new object list)"
+                                     : "updated " + r.endpoint + " at /rd/" + r.location +
+                                           " from " + r.peer.to_string();
           });
         } else if constexpr (std::is_same_v<T, server::Deregistered>) {
           line(Level::Info, "deregistered", e.registration.endpoint, [&] {

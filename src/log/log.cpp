@@ -3,6 +3,7 @@
 #include "drover/log/log.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <spdlog/async_logger.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/syslog_sink.h>
@@ -77,9 +78,14 @@ std::optional<std::string> configure(const Config& config) {
   } catch (const spdlog::spdlog_ex& e) {
     return std::string(e.what());
   }
-  next.pool = std::make_shared<spdlog::details::thread_pool>(
-      std::max<std::size_t>(config.queue, 1), 1,
-      [] { pthread_setname_np(pthread_self(), "drover-log"); });
+  next.pool =
+      std::make_shared<spdlog::details::thread_pool>(std::max<std::size_t>(config.queue, 1), 1, [] {
+        pthread_setname_np(pthread_self(), "drover-log");
+        // A line wakes the writer; SCHED_BATCH keeps that wake-up from preempting the thread
+        // that logged on a shared CPU: the writer runs when that thread waits, a batch at a time.
+        const sched_param none{};
+        pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+      });
   auto flushing = std::make_shared<IdleFlush>(std::move(sink), next.pool.get());
   // syslog stamps lines itself.
   flushing->set_formatter(
