@@ -63,9 +63,10 @@ void log_server_event(const server::ServerEvent& event) {
           // The whole registration only when its object list changed: most Updates renew it.
           line(Level::Debug, "updated", e.registration.endpoint, [&] {
             const auto& r = e.registration;
-            return e.objects_changed ? "updated " + describe(r) + " (new object list)"
-                                     : "updated " + r.endpoint + " at /rd/" + r.location +
-                                           " from " + r.peer.to_string();
+            return e.objects_changed
+                       ? "updated " + describe(r) + " (new object list)"
+                       : "updated " + r.endpoint + " at /rd/" + r.location + " from " +
+                             r.peer.to_string() + ", lifetime " + std::to_string(r.lifetime) + " s";
           });
         } else if constexpr (std::is_same_v<T, server::Deregistered>) {
           line(Level::Info, "deregistered", e.registration.endpoint, [&] {
