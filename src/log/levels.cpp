@@ -20,27 +20,23 @@ std::string_view trimmed(std::string_view text) {
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   return text;
 }
-}  // namespace
-
-std::string_view to_string(Level level) {
-  return level_names[static_cast<std::size_t>(level)];
-}
 
 std::optional<Level> level_from_string(std::string_view text) {
   for (std::size_t i = 0; i < level_names.size(); ++i)
     if (level_names[i] == text) return static_cast<Level>(i);
-  if (text == "warning") return Level::Warn;
   return std::nullopt;
-}
-
-std::string_view to_string(Component component) {
-  return component_names[static_cast<std::size_t>(component)];
 }
 
 std::optional<Component> component_from_string(std::string_view text) {
   for (std::size_t i = 0; i < component_names.size(); ++i)
     if (component_names[i] == text) return static_cast<Component>(i);
   return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(Component component) {
+  return component_names[static_cast<std::size_t>(component)];
 }
 
 std::optional<Levels> parse_levels(std::string_view text, std::string& error) {

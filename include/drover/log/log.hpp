@@ -22,13 +22,10 @@
 namespace drover::log {
 
 enum class Level : std::uint8_t { Trace, Debug, Info, Warn, Error, Off };
-std::string_view to_string(Level);
-std::optional<Level> level_from_string(std::string_view);
 
 enum class Component : std::uint8_t { Server, Coap, Http, Client, Bootstrap, Store, Dtls, Bench };
 inline constexpr std::size_t component_count = 8;
 std::string_view to_string(Component);
-std::optional<Component> component_from_string(std::string_view);
 
 // A level for every component: a default, and some components set apart.
 struct Levels {
