@@ -119,7 +119,7 @@ int run_client(const ClientCommandOptions& o) {
     d.send_interval = o.send_interval;
     d.seed = os_random_seed();
     d.objects = objects;
-    d.security = security;
+    if (security) d.security = for_endpoint(*security, o.security, d.endpoint);
     const std::string endpoint = d.endpoint;
     std::error_code ec;
     try {
@@ -187,6 +187,9 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   bootstrap->excludes(server);
   cmd->add_option("--psk-identity", o->security.psk_identity, "coaps: the PSK identity");
   cmd->add_option("--psk-key", o->security.psk_key, "coaps: the pre-shared key, hexadecimal");
+  cmd->add_option("--psk-master", o->security.psk_master,
+                  "coaps: a fleet's master key, hexadecimal: each device's PSK identity is its "
+                  "endpoint name, its key the first 16 bytes of HMAC-SHA256(master, endpoint)");
   cmd->add_option("--cert", o->security.certificate_file,
                   "coaps X.509: the device's PEM certificate (with --key)")
       ->check(CLI::ExistingFile);

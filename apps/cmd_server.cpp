@@ -111,6 +111,12 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--psk-file", o->security.psk_file,
                   "Pre-shared keys of the clients: lines \"endpoint identity hexkey\"")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--psk-master", o->security.psk_master,
+                  "A fleet's master key, hexadecimal: a client whose PSK identity is its endpoint "
+                  "name may use the first 16 bytes of HMAC-SHA256(master, endpoint) as its key "
+                  "(drover client --psk-master); such endpoints may not use NoSec");
+  cmd->add_option("--psk-master-prefix", o->security.psk_master_prefix,
+                  "Only endpoints whose names start with this get derived keys");
   cmd->add_option("--cert", o->security.certificate_file,
                   "DTLS X.509: the server's PEM certificate chain (with --key)")
       ->check(CLI::ExistingFile);

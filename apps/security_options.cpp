@@ -43,6 +43,11 @@ std::optional<std::string> load_server_security(const ServerSecurityOptions& o,
   credentials.store = &store;
   if (!o.psk_file.empty())
     if (auto error = load_psk_file(o.psk_file, store)) return error;
+  if (!o.psk_master.empty()) {
+    auto master = dtls::parse_hex(o.psk_master);
+    if (!master || master->size() < 16) return "--psk-master: at least 16 bytes, hexadecimal";
+    store.derive_psks(std::move(*master), o.psk_master_prefix);
+  }
   if (o.certificate_file.empty() != o.key_file.empty()) return "X.509 needs both --cert and --key";
   if (!o.certificate_file.empty()) {
     dtls::CertificateCredential c;
@@ -87,6 +92,15 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
     }
     c.psk = dtls::PskCredential{o.psk_identity, std::move(*key)};
   }
+  if (!o.psk_master.empty()) {
+    ++kinds;
+    auto master = dtls::parse_hex(o.psk_master);
+    if (!master || master->size() < 16) {
+      error = "--psk-master: at least 16 bytes, hexadecimal";
+      return std::nullopt;
+    }
+    c.psk = dtls::PskCredential{"", std::move(*master)};  // for_endpoint derives the key
+  }
   if (!o.certificate_file.empty() || !o.key_file.empty()) {
     ++kinds;
     const auto cert = read_text_file(o.certificate_file);
@@ -111,11 +125,19 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
   }
   if (kinds != 1) {
     error =
-        "give one credential type: --psk-identity/--psk-key, --cert/--key/--ca, or "
-        "--rpk-key/--server-public-key";
+        "give one credential type: --psk-identity/--psk-key, --psk-master, --cert/--key/--ca, "
+        "or --rpk-key/--server-public-key";
     return std::nullopt;
   }
   return c;
+}
+
+dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
+                                     const ClientSecurityOptions& options,
+                                     const std::string& endpoint) {
+  if (!options.psk_master.empty() && credentials.psk)
+    credentials.psk = dtls::PskCredential{endpoint, dtls::derive_psk(credentials.psk->key, endpoint)};
+  return credentials;
 }
 
 }  // namespace drover::apps

@@ -16,11 +16,14 @@ namespace drover::apps {
 struct ServerSecurityOptions {
   std::uint16_t coaps_port = 5684;
   std::string psk_file;  // lines "endpoint identity hexkey"; # starts a comment
+  std::string psk_master;         // hex: derived PSKs (dtls::derive_psk) for the endpoints
+  std::string psk_master_prefix;  // ... whose names start with this
   std::string certificate_file, key_file, ca_file;  // X.509, PEM
   std::string rpk_key_file;                         // own raw public key: a PEM private key
   std::vector<std::string> rpk_clients;             // "endpoint=public-key.pem"
   bool any() const {
-    return !psk_file.empty() || !certificate_file.empty() || !rpk_key_file.empty();
+    return !psk_file.empty() || !psk_master.empty() || !certificate_file.empty() ||
+           !rpk_key_file.empty();
   }
 };
 
@@ -31,19 +34,26 @@ std::optional<std::string> load_server_security(const ServerSecurityOptions& opt
 
 struct ClientSecurityOptions {
   std::string psk_identity;
-  std::string psk_key;  // hex
+  std::string psk_key;     // hex
+  std::string psk_master;  // hex: the PSK is derived from it and the endpoint name (identity)
   std::string certificate_file, key_file, ca_file;
   std::string server_name;  // X.509: the name the server's certificate must carry
   std::string rpk_key_file, server_public_key_file;
   bool any() const {
-    return !psk_identity.empty() || !psk_key.empty() || !certificate_file.empty() ||
-           !rpk_key_file.empty();
+    return !psk_identity.empty() || !psk_key.empty() || !psk_master.empty() ||
+           !certificate_file.empty() || !rpk_key_file.empty();
   }
 };
 
-// One credential type from `options`, or why not (in `error`).
+// One credential type from `options`, or why not (in `error`). With a PSK master, the credential
+// is for one endpoint: see for_endpoint.
 std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOptions& options,
                                                           std::string& error);
+
+// The credentials of the device `endpoint`: its derived PSK when there is a master key.
+dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
+                                     const ClientSecurityOptions& options,
+                                     const std::string& endpoint);
 
 // The whole file, or nullopt.
 std::optional<std::string> read_text_file(const std::string& path);

@@ -189,13 +189,17 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
         const dtls::PeerIdentity* id = dtls_->identity_of(peer);
         if (!id) return std::nullopt;
         return server::PeerSecurity{id->text(), id->endpoint};
-      });
+      },
+      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
   if (int code = open_coap_with(address, options.coaps_port, [this](const coap::PeerAddress& a) {
         return coaps_loop_->open(a);
       }))
     return code;
   std::string kinds;
   if (security_store_.size()) kinds += std::to_string(security_store_.size()) + " credentials";
+  if (options.psk_master.size())
+    kinds += std::string(kinds.empty() ? "" : ", ") + "PSKs derived for endpoints \"" +
+             options.psk_master_prefix + "...\"";
   if (options.certificate_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "X.509";
   if (options.rpk_key_file.size())
     kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";

@@ -2,6 +2,7 @@
 #include "drover/lwm2m/protocol/registration.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
@@ -99,19 +100,44 @@ void Server::Impl::on_request(const coap::RequestReceived& request, TimePoint no
   respond(request.exchange, coap::codes::NotFound, now);
 }
 
+namespace {
+constexpr char kLocationAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";  // base32
+constexpr int kLocationStepChars = 4;
+constexpr unsigned kLocationsPerStep = 256;
+}  // namespace
+
 std::string Server::Impl::new_location() {
-  // 60 random bits as 12 base32 characters: unguessable, so a location is a capability for
-  // Update and De-register over NoSec.
-  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  // 4 characters that grow with the registrations made (a step every 256), then 50 random bits
+  // as 10 characters. The random part makes a location unguessable, so that it is a capability
+  // for Update and De-register over NoSec. The growing part makes new locations sort after older
+  // ones, so that a store ordered by location (store/) takes a registration storm at the end of
+  // its index, a few pages per batch, instead of all over it.
   for (;;) {
-    std::uint64_t bits = random.next_u64();
     std::string location = config.location_prefix;
-    for (int i = 0; i < 12; ++i) {
-      location += alphabet[bits & 31u];
+    const std::uint32_t step = location_sequence++ / kLocationsPerStep;
+    for (int i = kLocationStepChars - 1; i >= 0; --i)
+      location += kLocationAlphabet[(step >> (5 * i)) & 31u];
+    std::uint64_t bits = random.next_u64();
+    for (int i = 0; i < 10; ++i) {
+      location += kLocationAlphabet[bits & 31u];
       bits >>= 5;
     }
     if (!store().find_by_location(location)) return location;
   }
+}
+
+void Server::Impl::continue_locations_after(std::string_view location) {
+  if (!location.starts_with(config.location_prefix)) return;
+  location.remove_prefix(config.location_prefix.size());
+  if (location.size() < kLocationStepChars) return;
+  std::uint32_t step = 0;
+  for (int i = 0; i < kLocationStepChars; ++i) {
+    const char* at = std::strchr(kLocationAlphabet, location[static_cast<std::size_t>(i)]);
+    if (!at || !*at) return;
+    step = step << 5 | static_cast<std::uint32_t>(at - kLocationAlphabet);
+  }
+  // Past 2^20 steps the count wraps: later locations then sort anywhere, which costs only speed.
+  location_sequence = std::max(location_sequence, (step + 1) * kLocationsPerStep);
 }
 
 void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint now) {
@@ -128,6 +154,9 @@ void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint n
         return respond(request.exchange, coap::codes::Forbidden, now,
                        "the credential is not bound to endpoint " + params.endpoint);
       registration.identity = std::move(security->identity);
+    } else if (secured_endpoint && secured_endpoint(params.endpoint)) {
+      return respond(request.exchange, coap::codes::Forbidden, now,
+                     "endpoint " + params.endpoint + " has a credential: register over DTLS");
     }
   }
   if (auto error = read_objects(request.request, registration.objects))
@@ -190,6 +219,8 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
   const std::string endpoint = current.endpoint;
   const std::string location = current.location;
   const TimePoint previous_expiry = current.expires_at;
+  const TimePoint previous_update = current.updated_at;
+  const bool moved = current.peer != request.peer;
   RegistrationUpdate update;
   update.updated_at = now;
   // NoSec clients behind NATs change address; the location (unguessable) authenticates them.
@@ -203,7 +234,12 @@ void Server::Impl::on_update(const coap::RequestReceived& request, const Registr
       objects && objects != current.objects && *objects != *current.objects;
   if (objects_changed) update.objects = std::move(objects);
   const Registration& updated = *store().update(endpoint, update);
-  if (persistence) persistence->registration_updated(updated, update.renewal_only());
+  if (persistence)
+    persistence->registration_updated(updated,
+                                      !update.renewal_only() ? UpdateChange::Restated
+                                      : moved                ? UpdateChange::Peer
+                                                             : UpdateChange::None,
+                                      previous_update);
   // The entry already scheduled is pushed again when it comes due; only a shorter lifetime needs
   // an earlier one.
   if (updated.expires_at < previous_expiry) schedule_expiry(updated);

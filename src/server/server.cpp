@@ -163,8 +163,9 @@ bool Server::replace_registration(std::string_view endpoint, TimePoint registere
   return true;
 }
 
-void Server::set_security_lookup(SecurityLookup lookup) {
+void Server::set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured) {
   impl_->security_lookup = std::move(lookup);
+  impl_->secured_endpoint = std::move(secured);
 }
 
 void Server::set_persistence(Persistence* persistence) {
@@ -188,6 +189,7 @@ RestoreCounts Server::restore(ServerState state, TimePoint now) {
     }
     const std::string location = r.location;
     const bool queue_mode = r.queue_mode;
+    d.continue_locations_after(location);
     store_->put(std::move(r));
     // Asleep until it talks: requests for it wait in its queue.
     if (queue_mode) d.session_of(location)->second.queue_mode = true;

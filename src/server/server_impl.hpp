@@ -89,6 +89,7 @@ struct Server::Impl {
   ServerConfig config;
   coap::Engine engine;
   coap::Random random;  // registration locations
+  std::uint32_t location_sequence = 0;  // registrations made: the growing part of locations
   ObjectListCache object_lists;
   RingQueue<ServerEvent> events;
   TimePoint last_now{};    // of the latest receive/on_timer
@@ -107,6 +108,7 @@ struct Server::Impl {
   // Persistence (null: none), and the operation ids told to it as reserved (all below).
   Persistence* persistence = nullptr;
   SecurityLookup security_lookup;
+  SecuredEndpoint secured_endpoint;
   std::uint64_t reserved_operations = 0;
   std::size_t observation_count = 0;
   std::size_t queued_count = 0;
@@ -152,6 +154,8 @@ struct Server::Impl {
                      TimePoint now);
   void on_send(const coap::RequestReceived& request, TimePoint now);
   std::string new_location();
+  // After a restore: new locations sort after `location` (a restored one).
+  void continue_locations_after(std::string_view location);
   // Reads a Register/Update payload (empty, or link-format); the response code and message on
   // failure.
   std::optional<std::pair<coap::Code, std::string>> read_objects(

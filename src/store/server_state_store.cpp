@@ -375,7 +375,7 @@ Result<server::ServerState> ServerStateStore::load(coap::TimePoint steady_now, d
       if (!s.is_null(8)) r.sms = std::string(s.text(8));
       r.objects = list->second;
       r.registered_at = steady(s.real(10));
-      r.updated_at = steady(s.real(11));
+      r.updated_at = std::min(steady(s.real(11)) + d.config.renewal_resolution, steady_now);
       r.expires_at = r.updated_at + std::chrono::seconds(r.lifetime);
       state.registrations.push_back(std::move(r));
       d.list_ids.emplace(list->second, list->first);
@@ -460,11 +460,16 @@ void ServerStateStore::registration_added(const Registration& registration) {
   impl_->tell(registration);
 }
 
-void ServerStateStore::registration_updated(const Registration& registration, bool renewal_only) {
-  if (renewal_only)
-    impl_->tell(Renewal{registration.location, registration.updated_at, registration.peer});
-  else
-    impl_->tell(registration);
+void ServerStateStore::registration_updated(const Registration& registration,
+                                            server::UpdateChange change,
+                                            coap::TimePoint previous_update) {
+  if (change == server::UpdateChange::Restated) return impl_->tell(registration);
+  const coap::Duration q = impl_->config.renewal_resolution;
+  // The last written renewal is the first of its interval: the loaded time rounds up to its end.
+  if (change == server::UpdateChange::None && q.count() > 0 &&
+      previous_update.time_since_epoch() / q == registration.updated_at.time_since_epoch() / q)
+    return;
+  impl_->tell(Renewal{registration.location, registration.updated_at, registration.peer});
 }
 
 void ServerStateStore::registration_removed(const Registration& registration) {

@@ -50,6 +50,13 @@ struct PersistedObservation {
   coap::PeerAddress peer;
 };
 
+// What an Update changed in a registration, besides updated_at and expires_at.
+enum class UpdateChange : std::uint8_t {
+  None,      // a renewal: most Updates
+  Peer,      // the address it came from (a NoSec client behind a NAT that moved)
+  Restated,  // lifetime, binding, queue mode, SMS number or objects
+};
+
 // A request waiting for a sleeping client.
 struct PersistedRequest {
   PersistedOperation operation;
@@ -63,8 +70,9 @@ class Persistence {
 
   // A Register (one of the same endpoint is removed first).
   virtual void registration_added(const Registration& registration) = 0;
-  // An Update. `renewal_only`: only updated_at, expires_at and the peer changed.
-  virtual void registration_updated(const Registration& registration, bool renewal_only) = 0;
+  // An Update: `registration` as it is now, `previous_update` its updated_at before.
+  virtual void registration_updated(const Registration& registration, UpdateChange change,
+                                    coap::TimePoint previous_update) = 0;
   // De-register, expiry, replacement by a Register elsewhere, or removal by the server.
   virtual void registration_removed(const Registration& registration) = 0;
 

@@ -258,6 +258,8 @@ struct PeerSecurity {
 };
 // The security of the peer a request came from; nullopt for NoSec.
 using SecurityLookup = std::function<std::optional<PeerSecurity>(const coap::PeerAddress&)>;
+// Whether a credential is bound to an endpoint name: such an endpoint registers securely only.
+using SecuredEndpoint = std::function<bool(std::string_view endpoint)>;
 
 // ---------------------------------------------------------------------------------------------
 class Server : public coap::DatagramCore {
@@ -355,8 +357,9 @@ class Server : public coap::DatagramCore {
   // ---- Security. With a lookup, a Register from a secure peer is answered 4.03 Forbidden unless
   // its endpoint name is the one the peer's credential is bound to, and the registration keeps
   // the identity; Update and De-register of a registration are accepted only from a peer with
-  // the same identity (none for NoSec ones).
-  void set_security_lookup(SecurityLookup lookup);
+  // the same identity (none for NoSec ones). With `secured`, a NoSec Register of an endpoint
+  // that has a credential gets 4.03 too: no downgrade.
+  void set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured = {});
 
   // ---- Registrations. Pointers stay valid until the next non-const call.
   const Registration* registration(std::string_view endpoint) const;

@@ -7,7 +7,8 @@
 // one transaction (synchronous=FULL: on disk when committed). What can be lost: on kill -9 or
 // power loss, the changes of the last batch interval (and of a batch being committed); on a clean
 // stop (flush, or the destructor), nothing. An Update that only renews a lifetime is one small
-// row update.
+// row update, and none at all when the renewal before it was less than `renewal_resolution` ago
+// (see there): a fleet that updates often costs the disk little.
 //
 // Times are written as wall-clock seconds and loaded as steady times of the new process, so a
 // registration keeps its remaining lifetime across a restart, and one that expired meanwhile is
@@ -39,6 +40,13 @@ struct ServerStateStoreConfig {
   // The steady and wall-clock times (seconds since the epoch) read together, for converting the
   // server's times when writing. Null: the system's clocks.
   std::function<std::pair<coap::TimePoint, double>()> clocks;
+  // Renewal times are kept to within this much: a renewal in the same interval of this length
+  // (on the steady clock) as the Update before it is not written. So that no registration expires
+  // early, a loaded one counts its lifetime from the end of its last written renewal's interval
+  // (capped at the time of loading): its real last Update was no later, and it may outlive its
+  // lifetime by up to this much after a restart. Zero: every renewal written, times exact. Rows
+  // are read with the resolution of the store that loads them: keep it across restarts.
+  coap::Duration renewal_resolution = std::chrono::seconds(10);
 };
 
 class ServerStateStore final : public server::Persistence {
@@ -68,7 +76,8 @@ class ServerStateStore final : public server::Persistence {
 
   // ---- server::Persistence (the server's thread)
   void registration_added(const server::Registration& registration) override;
-  void registration_updated(const server::Registration& registration, bool renewal_only) override;
+  void registration_updated(const server::Registration& registration, server::UpdateChange change,
+                            coap::TimePoint previous_update) override;
   void registration_removed(const server::Registration& registration) override;
   void observation_added(const server::PersistedObservation& observation) override;
   void observation_removed(server::OperationId id) override;

@@ -27,7 +27,8 @@ class Lwm2mOverDtls : public ::testing::Test {
           const PeerIdentity* id = dtls_server->identity_of(peer);
           if (!id) return std::nullopt;
           return server::PeerSecurity{id->text(), id->endpoint};
-        });
+        },
+        [this](std::string_view endpoint) { return store.secures(endpoint); });
     net.add(kServer, *dtls_server);
   }
 
@@ -101,6 +102,38 @@ TEST_F(Lwm2mOverDtls, EndpointNotBoundToTheCredentialIsForbidden) {
   EXPECT_NE(c.state(1), client::RegistrationState::Registered);
   EXPECT_EQ(lwm2m_server->registration("someone-else"), nullptr);
   EXPECT_EQ(lwm2m_server->counts().registrations, 0u);
+}
+
+// A Register in clear, from `from`, through the NoSec face: the answer's code.
+coap::Code register_in_clear(DtlsServer& dtls, const coap::PeerAddress& from,
+                             const std::string& endpoint) {
+  coap::Message reg;
+  reg.type = coap::Type::Con;
+  reg.code = coap::codes::Post;
+  reg.message_id = 9;
+  reg.set_uri_path("/rd");
+  reg.add_option(coap::options::UriQuery, "ep=" + endpoint);
+  reg.set_payload("</3/0>");
+  std::vector<std::uint8_t> bytes;
+  coap::serialize(reg, bytes);
+  dtls.plain().receive(from, bytes, FakeClock::now);
+  coap::Transmit tx;
+  if (!dtls.plain().poll_transmit(tx)) return coap::Code{};
+  coap::Message answer;
+  if (coap::parse(tx.bytes, answer)) return coap::Code{};
+  return answer.code;
+}
+
+TEST_F(Lwm2mOverDtls, NoSecRegisterOfAnEndpointWithACredentialIsForbidden) {
+  EXPECT_EQ(register_in_clear(*dtls_server, client_address(2), "dev1"), coap::codes::Forbidden);
+  EXPECT_EQ(lwm2m_server->registration("dev1"), nullptr);
+  EXPECT_EQ(register_in_clear(*dtls_server, client_address(3), "no-credential"),
+            coap::codes::Created);
+  // Bound to another endpoint now: dev1 may use NoSec again, dev2 may not.
+  store.bind(CredentialKind::Psk, "dev1-id", "dev2");
+  EXPECT_FALSE(store.secures("dev1"));
+  EXPECT_TRUE(store.secures("dev2"));
+  EXPECT_EQ(register_in_clear(*dtls_server, client_address(4), "dev1"), coap::codes::Created);
 }
 
 TEST_F(Lwm2mOverDtls, UpdateOfASecureRegistrationOverNoSecIsForbidden) {

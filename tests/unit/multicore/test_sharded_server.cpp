@@ -146,7 +146,8 @@ TEST_F(ShardedServerTest, ClientsSpreadOverShardsAndKeepTheirRegistrationWhenThe
     first.push_back(std::make_unique<Device>());
     locations.push_back(register_from(*first.back(), server->address(), "dev" + std::to_string(i),
                                       static_cast<std::uint16_t>(100 + i)));
-    ASSERT_EQ(locations.back().size(), 13u);
+    // The shard letter, then 14 characters (Server::Impl::new_location).
+    ASSERT_EQ(locations.back().size(), 15u);
     prefixes.insert(locations.back()[0]);
     EXPECT_EQ(shard_of("dev" + std::to_string(i)), static_cast<unsigned>(locations.back()[0] - 'A'));
   }

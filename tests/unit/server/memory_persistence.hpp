@@ -15,10 +15,11 @@ class MemoryPersistence final : public Persistence {
     registrations_[r.location] = r;
     ++writes;
   }
-  void registration_updated(const Registration& r, bool renewal_only) override {
+  void registration_updated(const Registration& r, UpdateChange change, coap::TimePoint) override {
     registrations_[r.location] = r;
     ++writes;
-    if (renewal_only) ++renewals;
+    if (change == UpdateChange::None) ++renewals;
+    if (change == UpdateChange::Peer) ++moves;
   }
   void registration_removed(const Registration& r) override {
     registrations_.erase(r.location);
@@ -44,6 +45,7 @@ class MemoryPersistence final : public Persistence {
 
   std::size_t writes = 0;
   std::size_t renewals = 0;
+  std::size_t moves = 0;
 
  private:
   std::map<std::string, Registration> registrations_;

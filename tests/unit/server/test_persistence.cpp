@@ -95,8 +95,18 @@ TEST_F(Persistent, UpdatesAreKeptAndRenewalsToldApart) {
   EXPECT_EQ(h.device_request(request(coap::codes::Post, location, "lt=600")).code,
             coap::codes::Changed);
   EXPECT_EQ(kept.renewals, renewals + 1) << "a new lifetime is more than a renewal";
+  h.device_addr = coap::PeerAddress::loopback_v4(47001);
+  EXPECT_EQ(h.device_request(request(coap::codes::Post, location)).code, coap::codes::Changed);
+  EXPECT_EQ(kept.renewals, renewals + 1);
+  EXPECT_EQ(kept.moves, 1u) << "an Update from another address moves the registration";
   restart();
   EXPECT_EQ(h.server.registration("dev1")->lifetime, 600u);
+}
+
+TEST_F(Persistent, NewLocationsSortAfterRestoredOnes) {
+  EXPECT_EQ(location.substr(4, 4), "aaaa");
+  restart();
+  EXPECT_EQ(h.register_device("ep=dev2&lt=300&lwm2m=1.1").substr(4, 4), "aaab");
 }
 
 TEST_F(Persistent, DeregistrationAndReplacementAreKept) {

@@ -9,13 +9,28 @@
 namespace drover::server::testing {
 namespace {
 
+TEST(ServerRegistration, LaterLocationsSortAfterEarlierOnes) {
+  Harness h;
+  std::vector<std::string> locations;
+  for (int i = 0; i < 600; ++i)
+    locations.push_back(h.register_device("ep=dev" + std::to_string(i) + "&lt=300"));
+  // Four characters count the registrations, a step every 256; ten random ones follow.
+  EXPECT_EQ(locations[0].substr(4, 4), "aaaa");
+  EXPECT_EQ(locations[255].substr(4, 4), "aaaa");
+  EXPECT_EQ(locations[256].substr(4, 4), "aaab");
+  EXPECT_EQ(locations[599].substr(4, 4), "aaac");
+  EXPECT_LT(locations[255], locations[256]);
+  EXPECT_LT(locations[511], locations[512]);
+  EXPECT_NE(locations[0].substr(8), locations[1].substr(8));
+}
+
 TEST(ServerRegistration, RegisterStoresParametersAndObjects) {
   Harness h;
   const std::string location =
       h.register_device("ep=dev1&lt=300&lwm2m=1.1&b=U&Q&sms=123456",
                         "</lwm2m>;rt=\"oma.lwm2m\";ct=\"110 112\",</lwm2m/1/0>,</lwm2m/3>;ver=1.1,"
                         "</lwm2m/3/0>,</lwm2m/5>");
-  ASSERT_EQ(location.size(), std::string("/rd/").size() + 12);
+  ASSERT_EQ(location.size(), std::string("/rd/").size() + 14);
   EXPECT_TRUE(location.starts_with("/rd/"));
 
   auto registered = h.take_events<Registered>();

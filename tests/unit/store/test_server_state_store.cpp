@@ -46,6 +46,7 @@ Registration registration(std::string endpoint, std::string location, coap::Time
 struct StoreTest : ::testing::Test {
   TempDir dir{"server_state_store"};
   Clocks first{coap::TimePoint{} + 1000h, 1.7e9};
+  coap::Duration resolution = 0s;  // exact renewal times unless a test sets one
 
   std::unique_ptr<ServerStateStore> open(Clocks clocks, unsigned shard = 0, unsigned shards = 1) {
     auto data = DataDir::open(dir.path());
@@ -53,6 +54,7 @@ struct StoreTest : ::testing::Test {
     if (!data) return nullptr;
     ServerStateStoreConfig config;
     config.clocks = clocks;
+    config.renewal_resolution = resolution;
     auto store = ServerStateStore::open(data.value(), shard, shards, config);
     EXPECT_TRUE(store.has_value()) << (store ? "" : store.error().message);
     return store ? std::move(store).value() : nullptr;
@@ -83,7 +85,7 @@ TEST_F(StoreTest, WhatIsWrittenComesBack) {
     Registration a = registration("a", "la", t0);
     a.updated_at = t0 + 10s;
     a.peer = coap::PeerAddress::loopback_v4(41000);
-    store->registration_updated(a, true);
+    store->registration_updated(a, server::UpdateChange::Peer, t0);
 
     server::PersistedObservation o;
     o.operation = {server::OperationId{7},
@@ -153,6 +155,49 @@ TEST_F(StoreTest, WhatIsWrittenComesBack) {
             -40s);
   EXPECT_EQ(state.queued[0].operation.accept, std::nullopt);
   EXPECT_EQ(state.next_operation_id, 4107u);
+}
+
+TEST_F(StoreTest, RenewalsAreKeptToWithinTheResolution) {
+  resolution = 10s;
+  const auto t0 = first.steady;  // the start of an interval
+  {
+    auto store = open(first);
+    store->start();
+    Registration a = registration("a", "la", t0);
+    store->registration_added(a);
+    const auto renew = [&](Registration& r, coap::Duration at, server::UpdateChange change) {
+      const auto previous = r.updated_at;
+      r.updated_at = t0 + at;
+      r.expires_at = r.updated_at + 300s;
+      store->registration_updated(r, change, previous);
+    };
+    renew(a, 3s, server::UpdateChange::None);   // the interval of the Register: not written
+    renew(a, 12s, server::UpdateChange::None);  // the next one: written
+    renew(a, 17s, server::UpdateChange::None);  // not written
+    Registration b = registration("b", "lb", t0 + 95s);
+    store->registration_added(b);
+    Registration c = registration("c", "lc", t0);
+    store->registration_added(c);
+    c.peer = coap::PeerAddress::loopback_v4(41000);
+    renew(c, 1s, server::UpdateChange::Peer);  // a new address is always written
+    EXPECT_FALSE(store->flush().has_value());
+    EXPECT_EQ(store->stats().committed, 5u);
+  }
+  const Clocks second{coap::TimePoint{} + 5h, first.wall + 100};
+  auto loaded = open(second)->load(second.steady, second.wall);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  std::map<std::string, Registration> by_endpoint;
+  for (const auto& r : loaded.value().registrations) by_endpoint[r.endpoint] = r;
+  const auto ago = [&](const std::string& ep) {
+    return std::chrono::round<std::chrono::milliseconds>(second.steady -
+                                                         by_endpoint.at(ep).updated_at);
+  };
+  // Last written at t0 + 12 s, last updated at t0 + 17 s: counted from t0 + 22 s, never earlier.
+  EXPECT_EQ(ago("a"), 78s);
+  EXPECT_EQ(by_endpoint.at("a").expires_at, by_endpoint.at("a").updated_at + 300s);
+  EXPECT_EQ(ago("b"), 0s) << "never later than the load";
+  EXPECT_EQ(ago("c"), 89s);
+  EXPECT_EQ(by_endpoint.at("c").peer, coap::PeerAddress::loopback_v4(41000));
 }
 
 TEST_F(StoreTest, ChangesToldBeforeTheWriterStartsAreWrittenAtClose) {
