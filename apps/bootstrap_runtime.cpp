@@ -5,11 +5,14 @@
 
 #include "app_support.hpp"
 #include "drover/coap/names.hpp"
+#include "drover/log/log.hpp"
 #include "server_runtime.hpp"
 
 namespace drover::apps {
 
 namespace {
+
+using log::Component;
 
 bootstrap::BootstrapServerConfig bootstrap_config() {
   bootstrap::BootstrapServerConfig config;
@@ -24,22 +27,28 @@ void log_bootstrap_event(const bootstrap::BootstrapEvent& event) {
       [](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, bootstrap::Started>) {
-          server_log("bootstrap " + e.endpoint + ": started (" +
-                     (e.server_initiated ? "server-initiated, to " : "Bootstrap-Request from ") +
-                     e.peer.to_string() + ", " + std::string(lwm2m::to_string(e.format)) + ")");
+          log::info(Component::Bootstrap, {"started", e.endpoint},
+                    "bootstrap " + e.endpoint + ": started (" +
+                        (e.server_initiated ? "server-initiated, to " : "Bootstrap-Request from ") +
+                        e.peer.to_string() + ", " + std::string(lwm2m::to_string(e.format)) + ")");
         } else if constexpr (std::is_same_v<T, bootstrap::StepDone>) {
-          server_log("bootstrap " + e.endpoint + ": " + std::string(bootstrap::to_string(e.step)) +
-                     " " + (e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string()) +
-                     " -> " + e.result.code.to_string());
+          log::info(Component::Bootstrap, {"step", e.endpoint},
+                    "bootstrap " + e.endpoint + ": " + std::string(bootstrap::to_string(e.step)) +
+                        " " + (e.step == bootstrap::Step::Finish ? "/bs" : e.path.to_string()) +
+                        " -> " + e.result.code.to_string());
         } else if constexpr (std::is_same_v<T, bootstrap::Finished>) {
-          server_log("bootstrap " + e.endpoint + ": finished");
+          log::info(Component::Bootstrap, {"finished", e.endpoint},
+                    "bootstrap " + e.endpoint + ": finished");
         } else if constexpr (std::is_same_v<T, bootstrap::Failed>) {
-          server_log("bootstrap " + e.endpoint + ": failed at " +
-                     std::string(bootstrap::to_string(e.step)) + " " + e.path.to_string() +
-                     (e.code.is_empty() ? "" : " (" + e.code.to_string() + ")") + ": " + e.reason);
+          log::warn(Component::Bootstrap, {"failed", e.endpoint},
+                    "bootstrap " + e.endpoint + ": failed at " +
+                        std::string(bootstrap::to_string(e.step)) + " " + e.path.to_string() +
+                        (e.code.is_empty() ? "" : " (" + e.code.to_string() + ")") + ": " +
+                        e.reason);
         } else if constexpr (std::is_same_v<T, bootstrap::PackServed>) {
-          server_log("bootstrap " + e.endpoint + ": Bootstrap-Pack to " + e.peer.to_string() +
-                     " (" + std::string(lwm2m::to_string(e.format)) + ")");
+          log::info(Component::Bootstrap, {"pack", e.endpoint},
+                    "bootstrap " + e.endpoint + ": Bootstrap-Pack to " + e.peer.to_string() + " (" +
+                        std::string(lwm2m::to_string(e.format)) + ")");
         }
       },
       event);
@@ -50,7 +59,8 @@ BootstrapRuntime::BootstrapRuntime(boost::asio::io_context& io)
       loop_(io, core_, loop_config()),
       routes_(configs_, &core_) {
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
-    server_log("bootstrap " + std::string(what) + " error: " + ec.message());
+    log::error(Component::Bootstrap, {"socket_error"},
+               "bootstrap " + std::string(what) + " error: " + ec.message());
   });
   loop_.set_after_input([this] {
     bootstrap::BootstrapEvent event;
@@ -70,23 +80,27 @@ int BootstrapRuntime::open_store(const StoreOptions& options, std::shared_ptr<st
                                                : std::filesystem::path(options.data_dir);
     auto opened = store::DataDir::open(path);
     if (!opened) {
-      server_log("cannot use the data folder: " + opened.error().message);
+      log::error(Component::Store, {"store_error"},
+                 "cannot use the data folder: " + opened.error().message);
       return 1;
     }
     dir = opened.value();
   }
   auto documents = store::DocumentStore::open(dir);
   if (!documents) {
-    server_log("cannot open the bootstrap configurations: " + documents.error().message);
+    log::error(Component::Store, {"store_error"},
+               "cannot open the bootstrap configurations: " + documents.error().message);
     return 1;
   }
   documents_ = std::move(documents).value();
   table_ = documents_->table("bootstrap");
   configs_ = bootstrap::BootstrapConfigs(table_.get());
-  for (const auto& why : configs_.load()) server_log("skipped " + why);
+  for (const auto& why : configs_.load())
+    log::warn(Component::Bootstrap, {"config_skipped"}, "skipped " + why);
   documents_->start();
-  server_log("bootstrap configurations: " + std::to_string(configs_.all().size()) +
-             " from the store");
+  log::info(
+      Component::Bootstrap, {"configs"},
+      "bootstrap configurations: " + std::to_string(configs_.all().size()) + " from the store");
   return 0;
 }
 
@@ -95,15 +109,16 @@ int BootstrapRuntime::load_configs(const std::string& file) {
   std::stringstream text;
   text << in.rdbuf();
   if (!in) {
-    server_log("--config: cannot read " + file);
+    log::error(Component::Bootstrap, {"config_error"}, "--config: cannot read " + file);
     return 2;
   }
   if (auto why = configs_.put_all_json(text.str())) {
-    server_log("--config " + file + ": " + *why);
+    log::error(Component::Bootstrap, {"config_error"}, "--config " + file + ": " + *why);
     return 2;
   }
-  server_log("bootstrap configurations: " + std::to_string(configs_.all().size()) + " after " +
-             file);
+  log::info(
+      Component::Bootstrap, {"configs"},
+      "bootstrap configurations: " + std::to_string(configs_.all().size()) + " after " + file);
   return 0;
 }
 
@@ -111,16 +126,19 @@ int BootstrapRuntime::open_coap(const std::string& address, std::uint16_t port) 
   if (int code = open_coap_with(address, port,
                                 [this](const coap::PeerAddress& a) { return loop_.open(a); }))
     return code;
-  server_log("LwM2M bootstrap server listening on coap://" + loop_.local_address().to_string());
+  log::info(Component::Bootstrap, {"listening"},
+            "LwM2M bootstrap server listening on coap://" + loop_.local_address().to_string());
   return 0;
 }
 
 void BootstrapRuntime::log_stopped() {
   const auto& s = core_.stats();
-  server_log("bootstrap server stopped: " + std::to_string(s.finished) + " finished, " +
-             std::to_string(s.failed) + " failed, " + std::to_string(s.packs) + " packs");
+  log::info(Component::Bootstrap, {"stopped"},
+            "bootstrap server stopped: " + std::to_string(s.finished) + " finished, " +
+                std::to_string(s.failed) + " failed, " + std::to_string(s.packs) + " packs");
   if (documents_) {
-    if (auto error = documents_->flush()) server_log("store: " + error->message);
+    if (auto error = documents_->flush())
+      log::error(Component::Store, {"store_error"}, "store: " + error->message);
   }
 }
 

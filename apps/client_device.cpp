@@ -5,7 +5,6 @@
 #include <cmath>
 #include <string>
 
-#include "coap_console.hpp"
 #include "drover/coap/names.hpp"
 #include "drover/transport/coap_uri.hpp"
 
@@ -99,6 +98,37 @@ std::string describe(const client::ClientEvent& event) {
       event);
 }
 
+// The level and event name of a client event's line: the registration lifecycle at info, what
+// comes with every Update, Send or request at debug.
+std::pair<log::Level, const char*> line_of(const client::ClientEvent& event) {
+  using log::Level;
+  return std::visit(
+      [](const auto& e) -> std::pair<Level, const char*> {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, client::Registered>) return {Level::Info, "registered"};
+        if constexpr (std::is_same_v<T, client::RegistrationFailed>)
+          return {Level::Warn, "registration_failed"};
+        if constexpr (std::is_same_v<T, client::BootstrapFailed>)
+          return {Level::Warn, "bootstrap_failed"};
+        if constexpr (std::is_same_v<T, client::Updated>) return {Level::Debug, "updated"};
+        if constexpr (std::is_same_v<T, client::RequestServed>) return {Level::Debug, "request"};
+        if constexpr (std::is_same_v<T, client::WriteApplied>) return {Level::Debug, "written"};
+        if constexpr (std::is_same_v<T, client::SendCompleted>) return {Level::Debug, "send"};
+        if constexpr (std::is_same_v<T, client::Deregistered>) return {Level::Info, "deregistered"};
+        if constexpr (std::is_same_v<T, client::Bootstrapped>) return {Level::Info, "bootstrapped"};
+        if constexpr (std::is_same_v<T, client::RegistrationFallback>)
+          return {Level::Info, "register_fallback"};
+        if constexpr (std::is_same_v<T, client::Disabled>) return {Level::Info, "disabled"};
+        if constexpr (std::is_same_v<T, client::Rebooting>) return {Level::Info, "reboot"};
+        if constexpr (std::is_same_v<T, client::FactoryReset>)
+          return {Level::Info, "factory_reset"};
+        if constexpr (std::is_same_v<T, client::Sleeping>) return {Level::Info, "sleeping"};
+        if constexpr (std::is_same_v<T, client::Awake>) return {Level::Info, "awake"};
+        return {Level::Info, "event"};
+      },
+      event);
+}
+
 }  // namespace
 
 SimulatedDevice::SimulatedDevice(DeviceOptions options)
@@ -144,12 +174,13 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
 }
 
 void SimulatedDevice::start(const coap::PeerAddress& local) {
-  log("LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
-      local.to_string() +
-      (options_.bootstrap ? ", bootstrapping from " + options_.server_uri
-                          : ", registering with " + options_.server_uri + " (lifetime " +
-                                std::to_string(options_.lifetime) + " s" +
-                                (options_.queue_mode ? ", queue mode)" : ")")));
+  note(log::Level::Info, "started",
+       "LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
+           local.to_string() +
+           (options_.bootstrap ? ", bootstrapping from " + options_.server_uri
+                               : ", registering with " + options_.server_uri + " (lifetime " +
+                                     std::to_string(options_.lifetime) + " s" +
+                                     (options_.queue_mode ? ", queue mode)" : ")")));
   const auto now = transport::DatagramLoop::now();
   if (dtls_) dtls_->connect(now);
   client_.start(now);
@@ -181,20 +212,26 @@ bool SimulatedDevice::done() const {
   return client_.idle();
 }
 
-void SimulatedDevice::log(std::string_view text) const {
-  log_line(options_.endpoint, text);
+void SimulatedDevice::note(log::Level level, const char* event, std::string_view text) const {
+  log::write(level, log::Component::Client, {event, options_.endpoint},
+             options_.endpoint + ": " + std::string(text));
 }
 
 void SimulatedDevice::drain_events() {
   if (dtls_ && dtls_->state() != dtls_state_) {
     dtls_state_ = dtls_->state();
     if (dtls_state_ == dtls::ClientState::Connected && dtls_->server_identity())
-      log("DTLS session up (" + dtls_->server_identity()->text() + ")");
+      note(log::Level::Info, "dtls_up",
+           "DTLS session up (" + dtls_->server_identity()->text() + ")");
     else if (dtls_state_ == dtls::ClientState::Failed || dtls_state_ == dtls::ClientState::Closed)
-      log("DTLS " + std::string(dtls::to_string(dtls_state_)) + ": " + dtls_->last_error());
+      note(log::Level::Warn, "dtls_down",
+           "DTLS " + std::string(dtls::to_string(dtls_state_)) + ": " + dtls_->last_error());
   }
   client::ClientEvent event;
-  while (client_.poll_event(event)) log(describe(event));
+  while (client_.poll_event(event)) {
+    const auto [level, name] = line_of(event);
+    if (log::enabled(log::Component::Client, level)) note(level, name, describe(event));
+  }
 }
 
 DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds)
@@ -229,7 +266,8 @@ std::error_code DeviceFleet::add_to_hub(SimulatedDevice& device) {
     auto hub = std::make_unique<transport::DatagramHub>(io_, config);
     if (auto ec = hub->open(coap::PeerAddress::v4({0, 0, 0, 0}, 0))) return ec;
     hub->set_error_handler([](std::string_view what, std::error_code ec) {
-      log_line("client", std::string(what) + " error: " + ec.message());
+      log::error(log::Component::Client, {"socket_error"},
+                 std::string(what) + " error: " + ec.message());
     });
     hub_ = std::move(hub);
   }
@@ -257,7 +295,8 @@ std::error_code DeviceFleet::add_with_socket(SimulatedDevice& device) {
   local.v6 = device.options().server.v6;
   if (auto ec = loop->open(local)) return ec;
   loop->set_error_handler([&device](std::string_view what, std::error_code ec) {
-    log_line(device.endpoint(), std::string(what) + " error: " + ec.message());
+    log::error(log::Component::Client, {"socket_error", device.endpoint()},
+               device.endpoint() + ": " + std::string(what) + " error: " + ec.message());
   });
   loop->set_after_input([&device] { device.drain_events(); });
   device.set_flush([l = loop.get()] { l->flush_soon(); });

@@ -6,15 +6,16 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "drover/client/client.hpp"
 #include "drover/dtls/dtls_client.hpp"
+#include "drover/log/log.hpp"
 #include "drover/transport/datagram_hub.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
@@ -59,7 +60,8 @@ class SimulatedDevice {
   const DeviceOptions& options() const { return options_; }
 
  private:
-  void log(std::string_view text) const;
+  // A line of this device's in the log (component client), its endpoint in front.
+  void note(log::Level level, const char* event, std::string_view text) const;
 
   DeviceOptions options_;
   client::Client client_;

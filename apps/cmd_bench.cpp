@@ -8,6 +8,8 @@
 
 #include "command.hpp"
 #include "drover/loadgen/scenarios.hpp"
+#include "drover/log/log.hpp"
+#include "log_options.hpp"
 
 namespace drover::apps {
 namespace {
@@ -112,6 +114,7 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
   cmd->add_option("--memory-steps", o->memory_steps, "memory: registered clients at each reading")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4000000u));
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] {
     if (o->scenarios.size() == 1 && o->scenarios[0] == "memory") {
       print_memory(loadgen::run_memory(o->memory_steps, o->config));
@@ -124,7 +127,7 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
       } else if (auto s = loadgen::scenario_from_string(name)) {
         list.push_back(*s);
       } else {
-        std::fprintf(stderr, "bench: unknown scenario '%s'\n", name.c_str());
+        log::error(log::Component::Bench, {"config_error"}, "unknown scenario '" + name + "'");
         exit_code = 2;
         return;
       }

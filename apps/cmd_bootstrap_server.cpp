@@ -6,6 +6,7 @@
 
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
+#include "log_options.hpp"
 #include "server_runtime.hpp"
 
 namespace drover::apps {
@@ -33,8 +34,7 @@ int run_bootstrap_server(const BootstrapCommandOptions& o) {
   http::RouteFamilies api;
   api.add_routes(runtime.routes());
   http::HttpServer http(
-      io, api, [&runtime] { runtime.loop().flush_soon(); },
-      http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }});
+      io, api, [&runtime] { runtime.loop().flush_soon(); }, http_server_config());
   if (!o.no_http)
     if (int code = open_http_api(http, o.http, false)) return code;
   StopSignal stop(io);
@@ -80,6 +80,7 @@ const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code
                       "); one program at a time");
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] { exit_code = run_bootstrap_server(*o); });
 });
 

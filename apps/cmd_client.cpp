@@ -13,9 +13,9 @@
 
 #include "app_support.hpp"
 #include "client_device.hpp"
-#include "coap_console.hpp"
 #include "command.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "log_options.hpp"
 #include "security_options.hpp"
 
 namespace drover::apps {
@@ -38,7 +38,7 @@ struct ClientCommandOptions {
   ClientSecurityOptions security;
 };
 
-constexpr std::string_view who = "client";
+using log::Component;
 
 // Files the process needs besides the devices' sockets (one each towards a server not on
 // loopback): standard streams, the event loop's epoll and timer descriptors, the signal pipe, and
@@ -56,37 +56,38 @@ int run_client(const ClientCommandOptions& o) {
   const std::string& given = bootstrap ? o.bootstrap : o.server;
   const auto uri = transport::parse_coap_uri(given, error);
   if (!uri) {
-    log_line(who, option + error);
+    log::error(Component::Client, {"config_error"}, option + error);
     return 2;
   }
   if (bootstrap && uri->scheme != "coap") {
-    log_line(who,
-             option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
+    log::error(Component::Client, {"config_error"},
+               option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
     return 2;
   }
   if (uri->scheme != "coap" && uri->scheme != "coaps") {
-    log_line(who, option + "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
+    log::error(Component::Client, {"config_error"},
+               option + "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
     return 2;
   }
   std::optional<dtls::ClientCredentials> security;
   if (uri->scheme == "coaps") {
     security = client_credentials(o.security, error);
     if (!security) {
-      log_line(who, "coaps: " + error);
+      log::error(Component::Client, {"config_error"}, "coaps: " + error);
       return 2;
     }
   } else if (o.security.any()) {
-    log_line(who, "credentials are for coaps:// servers");
+    log::error(Component::Client, {"config_error"}, "credentials are for coaps:// servers");
     return 2;
   }
   const auto server = transport::resolve(*uri, error);
   if (!server) {
-    log_line(who, option + error);
+    log::error(Component::Client, {"config_error"}, option + error);
     return 2;
   }
   const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
   if (!version) {
-    log_line(who, "--lwm2m: one of 1.0, 1.1, 1.2");
+    log::error(Component::Client, {"config_error"}, "--lwm2m: one of 1.0, 1.1, 1.2");
     return 2;
   }
 
@@ -94,11 +95,12 @@ int run_client(const ClientCommandOptions& o) {
   const OpenFileLimit files = raise_open_file_limit();
   const std::uint64_t fit = files.soft > reserved_files ? files.soft - reserved_files : 0;
   if (!shared_socket && o.count > fit) {
-    log_line(who, "--count " + std::to_string(o.count) + ": each device needs a socket, and this " +
-                      "process may open " + std::to_string(files.soft) +
-                      " files (RLIMIT_NOFILE, hard limit " + std::to_string(files.hard) + "); " +
-                      std::to_string(fit) + " devices fit. Raise the limit (ulimit -Hn) or " +
-                      "run fewer devices per process");
+    log::error(Component::Client, {"config_error"},
+               "--count " + std::to_string(o.count) + ": each device needs a socket, and this " +
+                   "process may open " + std::to_string(files.soft) +
+                   " files (RLIMIT_NOFILE, hard limit " + std::to_string(files.hard) + "); " +
+                   std::to_string(fit) + " devices fit. Raise the limit (ulimit -Hn) or " +
+                   "run fewer devices per process");
     return 2;
   }
 
@@ -123,27 +125,31 @@ int run_client(const ClientCommandOptions& o) {
     try {
       ec = fleet.add(std::move(d));
     } catch (const std::exception& e) {
-      log_line(who, std::string("coaps: ") + e.what());
+      log::error(Component::Client, {"config_error"}, std::string("coaps: ") + e.what());
       return 2;
     }
     if (ec) {
-      log_line(who, "cannot open a UDP socket for " + endpoint + ": " + ec.message());
+      log::error(Component::Client, {"socket_error"},
+                 "cannot open a UDP socket for " + endpoint + ": " + ec.message());
       return 1;
     }
   }
 
   const auto stop = [&] {
     fleet.stop(seconds(o.stop_timeout), [&io](bool all_answered) {
-      log_line(who, all_answered ? "all devices de-registered"
-                                 : "de-registration not answered in time, exiting");
+      if (all_answered)
+        log::info(Component::Client, {"stopped"}, "all devices de-registered");
+      else
+        log::warn(Component::Client, {"stopped"}, "de-registration not answered in time, exiting");
       io.stop();
     });
   };
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    log_line(who, std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                      ", de-registering");
+    log::info(
+        Component::Client, {"signal"},
+        std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", de-registering");
     stop();
   });
   asio::steady_timer duration(io);
@@ -224,6 +230,7 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
                   "Seconds to wait for de-registration answers when stopping")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] {
     if (o->server.empty() && o->bootstrap.empty())
       throw CLI::RequiredError("--server or --bootstrap");

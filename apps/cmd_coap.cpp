@@ -4,27 +4,30 @@
 #include <iostream>
 #include <memory>
 
+#include "app_support.hpp"
 #include "coap_client_session.hpp"
 #include "coap_console.hpp"
 #include "coap_demo_server.hpp"
-#include "app_support.hpp"
 #include "command.hpp"
+#include "drover/log/log.hpp"
 #include "drover/transport/asio.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "log_options.hpp"
 
 namespace drover::apps {
 namespace {
 
 namespace asio = boost::asio;
+using log::Component;
 using transport::CoapUdpEndpoint;
 using transport::CoapUdpEndpointConfig;
 
 // Stops `io` on SIGINT/SIGTERM.
-void stop_on_signals(asio::signal_set& signals, asio::io_context& io, std::string_view who) {
-  signals.async_wait([&io, who](const boost::system::error_code& ec, int signal) {
+void stop_on_signals(asio::signal_set& signals, asio::io_context& io) {
+  signals.async_wait([&io](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    log_line(who,
-             std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    log::info(Component::Coap, {"signal"},
+              std::string("caught ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     io.stop();
   });
 }
@@ -39,13 +42,12 @@ struct ServerOptions {
 };
 
 int run_server(const ServerOptions& o) {
-  constexpr std::string_view who = "coap-server";
   asio::io_context io;
   CoapUdpEndpointConfig config;
   config.socket.dual_stack = true;
   CoapUdpEndpoint endpoint(io, config);
-  endpoint.set_error_handler([who](std::string_view what, std::error_code ec) {
-    log_line(who, std::string(what) + " error: " + ec.message());
+  endpoint.set_error_handler([](std::string_view what, std::error_code ec) {
+    log::error(Component::Coap, {"socket_error"}, std::string(what) + " error: " + ec.message());
   });
 
   std::error_code ec;
@@ -59,19 +61,21 @@ int run_server(const ServerOptions& o) {
   } else if (auto addr = bind_address(o.bind, o.port)) {
     ec = endpoint.open(*addr);
   } else {
-    log_line(who, "--bind: not an IP address: " + o.bind);
+    log::error(Component::Coap, {"config_error"}, "--bind: not an IP address: " + o.bind);
     return 2;
   }
   if (ec) {
-    log_line(who, "cannot listen on port " + std::to_string(o.port) + ": " + ec.message());
+    log::error(Component::Coap, {"socket_error"},
+               "cannot listen on port " + std::to_string(o.port) + ": " + ec.message());
     return 1;
   }
 
   DemoCoapServer server(io, endpoint, !o.quiet);
-  log_line(who, "listening on " + endpoint.local_address().to_string() +
-                    " (resources: /test /large /counter /upload /.well-known/core)");
+  log::info(Component::Coap, {"listening"},
+            "listening on " + endpoint.local_address().to_string() +
+                " (resources: /test /large /counter /upload /.well-known/core)");
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  stop_on_signals(signals, io, who);
+  stop_on_signals(signals, io);
   asio::steady_timer stop_timer(io);
   if (o.duration > 0) {
     stop_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -82,10 +86,10 @@ int run_server(const ServerOptions& o) {
   }
   io.run();
   const auto& s = endpoint.engine().stats();
-  log_line(who, "stopped: " + std::to_string(s.datagrams_received) + " datagrams in, " +
-                    std::to_string(s.datagrams_sent) + " out, " + std::to_string(s.malformed) +
-                    " malformed, " + std::to_string(endpoint.socket_stats().truncated) +
-                    " oversized");
+  log::info(Component::Coap, {"stopped"},
+            "stopped: " + std::to_string(s.datagrams_received) + " datagrams in, " +
+                std::to_string(s.datagrams_sent) + " out, " + std::to_string(s.malformed) +
+                " malformed, " + std::to_string(endpoint.socket_stats().truncated) + " oversized");
   return 0;
 }
 
@@ -112,20 +116,20 @@ std::optional<std::uint8_t> szx_of(unsigned block_size) {
 }
 
 int run_client(const ClientOptions& o) {
-  constexpr std::string_view who = "coap";
   std::string error;
   auto uri = transport::parse_coap_uri(o.uri, error);
   if (!uri) {
-    log_line(who, o.uri + ": " + error);
+    log::error(Component::Coap, {"config_error"}, o.uri + ": " + error);
     return 2;
   }
   if (uri->scheme != "coap") {
-    log_line(who, uri->scheme + ":// is not supported yet (only coap://)");
+    log::error(Component::Coap, {"config_error"},
+               uri->scheme + ":// is not supported yet (only coap://)");
     return 2;
   }
   auto peer = transport::resolve(*uri, error);
   if (!peer) {
-    log_line(who, error);
+    log::error(Component::Coap, {"config_error"}, error);
     return 2;
   }
 
@@ -139,7 +143,7 @@ int run_client(const ClientOptions& o) {
   if (!o.payload_file.empty()) {
     std::ifstream in(o.payload_file, std::ios::binary);
     if (!in) {
-      log_line(who, "cannot read " + o.payload_file);
+      log::error(Component::Coap, {"config_error"}, "cannot read " + o.payload_file);
       return 2;
     }
     std::string body;
@@ -164,7 +168,8 @@ int run_client(const ClientOptions& o) {
   if (o.block_size != 0) {
     options.block_szx = szx_of(o.block_size);
     if (!options.block_szx) {
-      log_line(who, "--block-size must be one of 16, 32, 64, 128, 256, 512, 1024");
+      log::error(Component::Coap, {"config_error"},
+                 "--block-size must be one of 16, 32, 64, 128, 256, 512, 1024");
       return 2;
     }
   }
@@ -173,23 +178,23 @@ int run_client(const ClientOptions& o) {
   CoapUdpEndpointConfig config;
   config.engine.request_timeout = timeout;
   CoapUdpEndpoint endpoint(io, config);
-  endpoint.set_error_handler([who](std::string_view what, std::error_code ec) {
-    log_line(who, std::string(what) + " error: " + ec.message());
+  endpoint.set_error_handler([](std::string_view what, std::error_code ec) {
+    log::error(Component::Coap, {"socket_error"}, std::string(what) + " error: " + ec.message());
   });
   coap::PeerAddress local;  // the wildcard of the peer's family, any port
   local.v6 = peer->v6;
   if (auto ec = endpoint.open(local)) {
-    log_line(who, "cannot open a UDP socket: " + ec.message());
+    log::error(Component::Coap, {"socket_error"}, "cannot open a UDP socket: " + ec.message());
     return 1;
   }
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  stop_on_signals(signals, io, who);
+  stop_on_signals(signals, io);
 
   std::ofstream file;
   if (!o.output.empty()) {
     file.open(o.output, std::ios::binary | std::ios::trunc);
     if (!file) {
-      log_line(who, "cannot write " + o.output);
+      log::error(Component::Coap, {"config_error"}, "cannot write " + o.output);
       return 2;
     }
   }
@@ -203,7 +208,7 @@ int run_client(const ClientOptions& o) {
 
   const bool observe = m == "observe" || o.observe > 0;
   if (observe) request.set_uint_option(coap::options::Observe, 0);
-  log_line(who, describe(request) + " -> " + peer->to_string());
+  log::info(Component::Coap, {"request"}, describe(request) + " -> " + peer->to_string());
   CoapClientSession session(io, endpoint);
   CoapOutcome outcome;
   if (observe) {
@@ -212,22 +217,23 @@ int run_client(const ClientOptions& o) {
     outcome = session.observe(
         *peer, std::move(request), options, [&](const coap::Message& msg, bool notification) {
           if (notification) ++seen;
-          log_line(who, (notification ? "notification " + std::to_string(seen) + "/" +
-                                            std::to_string(want) + ": "
-                                      : std::string()) +
-                            describe(msg));
+          log::info(Component::Coap, {notification ? "notification" : "response"},
+                    (notification ? "notification " + std::to_string(seen) + "/" +
+                                        std::to_string(want) + ": "
+                                  : std::string()) +
+                        describe(msg));
           print_payload(msg);
           return seen < want;
         });
   } else {
     outcome = session.call(*peer, std::move(request), options);
     if (outcome.response) {
-      log_line(who, describe(*outcome.response));
+      log::info(Component::Coap, {"response"}, describe(*outcome.response));
       print_payload(*outcome.response);
     }
   }
   if (outcome.failure) {
-    log_line(who, "failed: " + *outcome.failure);
+    log::error(Component::Coap, {"failed"}, "failed: " + *outcome.failure);
     return 1;
   }
   return outcome.ok() ? 0 : 3;
@@ -246,6 +252,7 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] { exit_code = run_server(*o); });
 });
 
@@ -281,6 +288,7 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   cmd->add_option("--timeout", o->timeout, "Seconds to wait for the response")
       ->capture_default_str();
   cmd->add_flag("--non", o->non, "Send the request as non-confirmable (NON)");
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] { exit_code = run_client(*o); });
 });
 

@@ -16,6 +16,8 @@
 #include "app_support.hpp"
 #include "client_device.hpp"
 #include "command.hpp"
+#include "drover/log/log.hpp"
+#include "log_options.hpp"
 #include "server_runtime.hpp"
 
 namespace drover::apps {
@@ -74,7 +76,6 @@ int run_demo(const DemoOptions& o) {
   asio::io_context io;
   TemporaryDataDir temporary;  // outlives the runtime and its store
   ServerRuntime runtime(io);
-  runtime.set_event_log(EventLog::All);  // a handful of devices: show everything they do
   StoreOptions store;
   store.data_dir = o.data_dir.empty() ? temporary.path() : o.data_dir;
   if (store.data_dir.empty()) store.kind = "memory";  // no temporary folder could be made
@@ -96,7 +97,8 @@ int run_demo(const DemoOptions& o) {
     d.seed = os_random_seed();
     d.objects = objects;
     if (const auto ec = fleet.add(std::move(d))) {
-      server_log("cannot open a UDP socket for a device: " + ec.message());
+      log::error(log::Component::Client, {"socket_error"},
+                 "cannot open a UDP socket for a device: " + ec.message());
       return 1;
     }
   }
@@ -106,7 +108,9 @@ int run_demo(const DemoOptions& o) {
   // bound, should one not be).
   runtime.stop_on_signal(o.duration, [&] {
     fleet.stop(std::chrono::seconds(5), [&io](bool all_answered) {
-      if (!all_answered) server_log("de-registrations not answered in time, stopping anyway");
+      if (!all_answered)
+        log::warn(log::Component::Client, {"stopped"},
+                  "de-registrations not answered in time, stopping anyway");
       io.stop();
     });
   });
@@ -146,6 +150,7 @@ const RegisterCommand register_demo([](CLI::App& app, int& exit_code) {
                   "temporary folder, removed when the demo ends)");
   cmd->add_option("--duration", o->duration, "Stop after this many seconds (default: Ctrl-C)")
       ->check(CLI::Range(0.0, 1e9));
+  add_log_options(*cmd, "debug");  // a handful of devices: show everything they do
   cmd->callback([o, &exit_code] { exit_code = run_demo(*o); });
 });
 

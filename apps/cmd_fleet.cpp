@@ -11,7 +11,9 @@
 
 #include "command.hpp"
 #include "drover/loadgen/drivers.hpp"
+#include "drover/log/log.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "log_options.hpp"
 
 namespace drover::apps {
 namespace {
@@ -25,6 +27,7 @@ struct FleetOptions {
   double hold = 0;
   std::string hold_file;
   double hold_timeout = 120;
+  double updates_for = 0;
   bool deregister = false;
   double limit = 120;
 };
@@ -54,7 +57,8 @@ int run_fleet(const FleetOptions& o) {
   const auto uri = transport::parse_coap_uri(o.server, error);
   const auto server = uri ? transport::resolve(*uri, error) : std::nullopt;
   if (!server || uri->scheme != "coap") {
-    std::fprintf(stderr, "--server: %s\n", error.empty() ? "coap:// only" : error.c_str());
+    log::error(log::Component::Bench, {"config_error"},
+               "--server: " + (error.empty() ? std::string("coap:// only") : error));
     return 2;
   }
   loadgen::FleetConfig config;
@@ -64,7 +68,8 @@ int run_fleet(const FleetOptions& o) {
   config.lifetime = o.lifetime;
   loadgen::LoadDriver driver(config, o.window);
   if (auto ec = driver.open()) {
-    std::fprintf(stderr, "cannot open the fleet's socket: %s\n", ec.message().c_str());
+    log::error(log::Component::Bench, {"socket_error"},
+               "cannot open the fleet's socket: " + ec.message());
     return 1;
   }
   loadgen::Phase phase;
@@ -91,17 +96,41 @@ int run_fleet(const FleetOptions& o) {
     idle.duration = std::chrono::milliseconds(50);
     while (!std::filesystem::exists(o.hold_file)) {
       if (std::chrono::steady_clock::now() > give_up) {
-        std::fprintf(stderr, "%s did not appear within %g s\n", o.hold_file.c_str(),
-                     o.hold_timeout);
+        char timeout[32];
+        std::snprintf(timeout, sizeof timeout, "%g", o.hold_timeout);
+        log::error(log::Component::Bench, {"hold_timeout"},
+                   o.hold_file + " did not appear within " + timeout + " s");
         return 1;
       }
       driver.run({idle});
     }
   }
+  bool ok = true;
+  if (o.updates_for > 0) {
+    // "updates: 812345 answered 2.xx in 5.00 s (162469/s), 0 with an error code, ..."
+    loadgen::Phase timed;
+    timed.kind = loadgen::Phase::Kind::Timed;
+    timed.name = "updates";
+    timed.duration = seconds(o.updates_for);
+    timed.weights[static_cast<std::size_t>(loadgen::Op::Update)] = 1;
+    const auto r = driver.run({timed});
+    if (r.empty()) return 1;
+    const auto& s = r[0].stats.of(loadgen::Op::Update);
+    const auto answered = r[0].succeeded[static_cast<std::size_t>(loadgen::Op::Update)];
+    std::printf(
+        "updates: %llu answered 2.xx in %.2f s (%.0f/s), %llu with an error code, %llu reset, "
+        "%llu timed out\n",
+        static_cast<unsigned long long>(answered), r[0].seconds,
+        r[0].seconds > 0 ? static_cast<double>(answered) / r[0].seconds : 0.0,
+        static_cast<unsigned long long>(s.error_code), static_cast<unsigned long long>(s.reset),
+        static_cast<unsigned long long>(s.timed_out));
+    std::fflush(stdout);
+    ok = s.error_code == 0 && s.reset == 0 && s.timed_out == 0;
+  }
   phase.kind = loadgen::Phase::Kind::UpdateAll;
   phase.name = "update";
   const auto updated = driver.run({phase});
-  bool ok = !updated.empty() && report(updated[0], loadgen::Op::Update, o.clients);
+  ok = !updated.empty() && report(updated[0], loadgen::Op::Update, o.clients) && ok;
   if (o.deregister) {
     phase.kind = loadgen::Phase::Kind::DeregisterAll;
     phase.name = "deregister";
@@ -118,7 +147,8 @@ const RegisterCommand register_fleet([](CLI::App& app, int& exit_code) {
   cmd->footer(
       "Client i sends from 127.1.0.0 + i (loopback only). Steps: every client registers; with "
       "--hold the fleet stays registered for that long, with --hold-file until that file exists, "
-      "answering what the server asks; every client sends one Update; "
+      "answering what the server asks; with --updates-for Updates for that long, counted; every "
+      "client sends one Update; "
       "with --deregister every client de-registers. One line of counts per step; exit status 0 "
       "when every request of every step was answered 2.xx.\n"
       "Example: drover fleet --server coap://127.0.0.1:5683 --clients 100000");
@@ -142,10 +172,16 @@ const RegisterCommand register_fleet([](CLI::App& app, int& exit_code) {
   cmd->add_option("--hold-timeout", o->hold_timeout, "Seconds to wait for --hold-file")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--updates-for", o->updates_for,
+                  "Before the one Update each, send Updates (clients in turn, as fast as "
+                  "--window allows) for this many seconds and print their rate")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_flag("--deregister", o->deregister, "De-register every client at the end");
   cmd->add_option("--limit", o->limit, "Seconds each step may take")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] { exit_code = run_fleet(*o); });
 });
 

@@ -1,6 +1,6 @@
 // `drover server`: the LwM2M server on CoAP over UDP, with its HTTP/JSON API (docs/http-api.md)
 // on the same event loop. It accepts registrations, Send and notifications, and logs the
-// registration lifecycle on stdout (every event with --log-events all).
+// registration lifecycle (every event with --log-level server=debug).
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <optional>
@@ -9,6 +9,8 @@
 
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
+#include "drover/log/log.hpp"
+#include "log_options.hpp"
 #include "server_runtime.hpp"
 #include "sharded_runtime.hpp"
 
@@ -23,7 +25,6 @@ struct ServerCommandOptions {
   HttpOptions http;
   std::vector<std::string> models;
   double duration = 0;
-  std::string log_events = "registrations";
   std::size_t max_registrations = ServerRuntime::default_max_registrations;
   unsigned shards = 1;
   StoreOptions store;
@@ -34,7 +35,6 @@ struct ServerCommandOptions {
 
 template <typename Runtime>
 int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
-  runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
@@ -56,7 +56,6 @@ int run_with_bootstrap(const ServerCommandOptions& o) {
   bootstrap.set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
     runtime.stream(http::stream_event(event));
   });
-  runtime.set_event_log(*event_log_from_string(o.log_events));
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;
   if (int code = bootstrap.open_store(o.store, runtime.data_dir())) return code;
@@ -76,7 +75,8 @@ int run_with_bootstrap(const ServerCommandOptions& o) {
 int run_server(const ServerCommandOptions& o) {
   if (o.bootstrap_port) {
     if (o.shards > 1) {
-      server_log("--bootstrap-port runs on one event loop: not with --shards");
+      log::error(log::Component::Bootstrap, {"config_error"},
+                 "--bootstrap-port runs on one event loop: not with --shards");
       return 2;
     }
     return run_with_bootstrap(o);
@@ -94,9 +94,9 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServerCommandOptions>();
   auto* cmd = app.add_subcommand("server", "Run the LwM2M server (CoAP over UDP, NoSec and DTLS)");
   cmd->footer(
-      "Logs one line per registration, de-registration, expiry and replacement on stdout; "
-      "--log-events all adds every Update, notification, Send and completed operation (at tens "
-      "of thousands of Updates a second that log costs a quarter of the throughput). "
+      "Logs one line per registration, de-registration, expiry and replacement on stderr; "
+      "--log-level server=debug adds every Update, notification, Send and completed operation, "
+      "coap=trace every CoAP message. "
       "The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
       "docs/http-api.md.\n"
       "coaps (DTLS 1.2) listens beside NoSec when credentials are given: --psk-file, "
@@ -169,12 +169,6 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--data-dir", o->store.data_dir,
                   "Folder of the SQLite store (default: " + store::default_data_dir().string() +
                       "); one server at a time");
-  cmd->add_option(
-         "--log-events", o->log_events,
-         "Server events logged: registrations (Register, De-register, expiry, "
-         "sleeping/awake), all (also Updates, notifications, Sends and operations) or none")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"all", "registrations", "none"}));
   cmd->add_option("--bootstrap-port", o->bootstrap_port,
                   "Also run the bootstrap server on this UDP port (on --address), its "
                   "configurations on the HTTP API (/api/bootstrap/configs)");
@@ -183,6 +177,7 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
+  add_log_options(*cmd);
   cmd->callback([o, &exit_code] { exit_code = run_server(*o); });
 });
 

@@ -1,30 +1,8 @@
 #include "coap_console.hpp"
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-#include <iostream>
-
 #include "drover/coap/names.hpp"
 
 namespace drover::apps {
-
-std::string clock_stamp() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm local{};
-  localtime_r(&secs, &local);
-  char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d.%03d", local.tm_hour, local.tm_min,
-                local.tm_sec, static_cast<int>(millis));
-  return stamp;
-}
-
-void log_line(std::string_view who, std::string_view text) {
-  std::cerr << '[' << clock_stamp() << "] " << who << ": " << text << '\n' << std::flush;
-}
 
 namespace {
 // "GET", "2.05 Content"; the code alone for codes without a registered name.

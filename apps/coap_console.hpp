@@ -1,5 +1,4 @@
-// Readable console output for the CoAP commands: timestamped log lines and one-line message
-// summaries.
+// One-line summaries of CoAP messages, for the CoAP commands' log lines.
 #pragma once
 
 #include <string>
@@ -8,13 +7,6 @@
 #include "drover/coap/engine.hpp"
 
 namespace drover::apps {
-
-// The local time as "HH:MM:SS.mmm", the stamp of every log line.
-std::string clock_stamp();
-
-// Writes "[HH:MM:SS.mmm] <who>: <text>" to stderr (local time), so that stdout carries only
-// payloads.
-void log_line(std::string_view who, std::string_view text);
 
 // A one-line summary: code, notable options (Observe, Block1/2, Content-Format, ETag,
 // Location-Path) and the payload size with a printable preview.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "coap_console.hpp"
+#include "drover/log/log.hpp"
 
 namespace drover::apps {
 
@@ -54,7 +55,8 @@ void DemoCoapServer::tick() {
     for (auto id : observers_) {
       auto st = endpoint_.notify(id, reply(codes::Content, std::to_string(counter_), true));
       if (!st && log_)
-        log_line("coap-server", "notify failed: " + std::string(coap::to_string(st.error())));
+        log::warn(log::Component::Coap, {"notify_failed"},
+                  "notify failed: " + std::string(coap::to_string(st.error())));
     }
     tick();
   });
@@ -66,8 +68,9 @@ void DemoCoapServer::on_event(coap::Event& event) {
   } else if (auto* gone = std::get_if<coap::ObserverRemoved>(&event)) {
     std::erase(observers_, gone->observer);
     if (log_) {
-      log_line("coap-server", "observer " + gone->peer.to_string() +
-                                  " removed: " + std::string(coap::to_string(gone->reason)));
+      log::info(log::Component::Coap, {"observer_removed"},
+                "observer " + gone->peer.to_string() +
+                    " removed: " + std::string(coap::to_string(gone->reason)));
     }
   }
 }
@@ -79,13 +82,15 @@ void DemoCoapServer::on_request(coap::RequestReceived& req) {
   const std::string summary = describe(response);
   auto result = endpoint_.respond(req.exchange, std::move(response));
   if (!result) {
-    log_line("coap-server", "cannot respond: " + std::string(coap::to_string(result.error())));
+    log::error(log::Component::Coap, {"respond_failed"},
+               "cannot respond: " + std::string(coap::to_string(result.error())));
     return;
   }
   if (result.value()) observers_.push_back(*result.value());
   if (log_) {
-    log_line("coap-server", req.peer.to_string() + " " + describe(req.request) + " -> " + summary +
-                                (result.value() ? " (observing)" : ""));
+    log::info(log::Component::Coap, {"request"},
+              req.peer.to_string() + " " + describe(req.request) + " -> " + summary +
+                  (result.value() ? " (observing)" : ""));
   }
 }
 

@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "drover/log/log.hpp"
 
 namespace drover::apps {
 std::vector<CommandSetup>& command_registry() {
@@ -13,5 +14,6 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   for (auto& setup : drover::apps::command_registry()) setup(app, exit_code);
   CLI11_PARSE(app, argc, argv);
+  drover::log::shutdown();  // writes what is queued
   return exit_code;
 }

@@ -1,6 +1,6 @@
 // What `drover server` and `drover demo` share: the LwM2M server core on a DatagramLoop (through
 // the MessageTap of the event stream's CoAP log), its HTTP API on the same io_context (so the
-// core is only touched from one thread), the log of every server event, and stopping on
+// core is only touched from one thread), the log of its events and messages, and stopping on
 // SIGINT/SIGTERM or after a duration.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coap_trace.hpp"
 #include "drover/dtls/dtls_server.hpp"
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
@@ -25,19 +26,12 @@
 
 namespace drover::apps {
 
-// "[HH:MM:SS.mmm] text" on stdout, flushed: the log is read live (and by tests) through a pipe.
-void server_log(std::string_view text);
-
-// One line per registration, update, de-registration, expiry, notification, Send ...
+// One line per server event: the registration lifecycle (Register, De-register, expiry,
+// replacement, sleeping, awake) at info, Updates, notifications, Sends and operations at debug.
 void log_server_event(const server::ServerEvent& event);
 
-// Which server events are logged: all of them, those of the registration lifecycle (Register,
-// De-register, expiry, replacement, sleeping, awake: what a fleet of a million devices can afford),
-// or none.
-enum class EventLog : std::uint8_t { All, Registrations, None };
-std::optional<EventLog> event_log_from_string(std::string_view);
-
-bool logged(EventLog log, const server::ServerEvent& event);
+// The HTTP server's configuration with its log lines in the process's log (component http).
+http::HttpServerConfig http_server_config();
 
 // The configuration of `drover server` for up to `max_registrations` clients, and of its socket.
 server::ServerConfig server_config(std::size_t max_registrations);
@@ -134,7 +128,6 @@ class ServerRuntime {
   }
   // Logs the closing summary, after the store has written everything.
   void log_stopped();
-  void set_event_log(EventLog log) { event_log_ = log; }
 
   // An event of another role of the process (the bootstrap server) to the event streams.
   void stream(const http::StreamEvent& event) { http_.on_result(std::nullopt, {event, event}); }
@@ -153,11 +146,11 @@ class ServerRuntime {
 
  private:
   boost::asio::io_context& io_;
-  EventLog event_log_ = EventLog::Registrations;
   ServerStores stores_;  // outlives the core, which writes to it
   server::Server core_;
   http::MessageTap tap_;
-  CoreSwitch front_{tap_};
+  CoapTrace trace_{tap_};
+  CoreSwitch front_{trace_};
   transport::DatagramLoop loop_;
   http::Api api_;
   http::HttpServer http_;

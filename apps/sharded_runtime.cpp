@@ -2,11 +2,13 @@
 
 #include <boost/asio/post.hpp>
 
+#include "drover/log/log.hpp"
 #include "drover/lwm2m/model/builtin_objects.hpp"
 
 namespace drover::apps {
 
 namespace asio = boost::asio;
+using log::Component;
 
 ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards, std::size_t max_registrations)
     : io_(io),
@@ -19,12 +21,12 @@ ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards, std::size_
                            [&](server::Server&, coap::TimePoint now) { fn(*apis_[shard], now); });
           },
           http::ApiConfig{}),
-      http_(io, router_, {},
-            http::HttpServerConfig{.log = [](std::string_view text) { server_log(text); }}),
+      http_(io, router_, {}, http_server_config()),
       stop_(io) {
   lwm2m::add_builtin_objects(models_);
   apis_.resize(shards_);
   taps_.resize(shards_);
+  traces_.resize(shards_);
   http_.set_message_log(&logs_);
 }
 
@@ -48,11 +50,13 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     stores_.attach(shard, core, transport::DatagramLoop::now());
     apis_[shard] = std::make_unique<http::Api>(core);
     apis_[shard]->adopt_observations();
+    if (shard == 0) apis_[shard]->set_log_stats(log::stats);  // once for the process
     taps_[shard] = std::make_unique<http::MessageTap>(core);
     taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
+    traces_[shard] = std::make_unique<CoapTrace>(*taps_[shard]);
   };
   config.front = [this](unsigned shard, server::Server&) -> coap::DatagramCore* {
-    return taps_[shard].get();
+    return traces_[shard].get();
   };
   sharded_ = std::make_unique<multicore::ShardedServer>(std::move(config));
   sharded_->set_event_handler([this](unsigned shard, server::Server&, server::ServerEvent& event,
@@ -60,9 +64,10 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
   if (int code = open_coap_with(address, port,
                                 [this](const coap::PeerAddress& a) { return sharded_->start(a); }))
     return code;
-  server_log("LwM2M server listening on coap://" + sharded_->address().to_string() + " with " +
-             std::to_string(shards_) + " shards (" + std::to_string(models_.size()) +
-             " object definitions)");
+  log::info(Component::Server, {"listening"},
+            "LwM2M server listening on coap://" + sharded_->address().to_string() + " with " +
+                std::to_string(shards_) + " shards (" + std::to_string(models_.size()) +
+                " object definitions)");
   return 0;
 }
 
@@ -73,19 +78,22 @@ int ShardedRuntime::open_http(const HttpOptions& options) {
 
 // On shard `shard`'s thread.
 void ShardedRuntime::on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now) {
-  if (logged(event_log_, event)) log_server_event(event);
+  log_server_event(event);
   router_.on_event(shard, event);
   http::Api& api = *apis_[shard];
   std::string error;
   auto completion = http::completion_of(api, event, now, error);
-  if (!error.empty()) server_log("internal error in the HTTP API (server event): " + error);
+  if (!error.empty())
+    log::error(Component::Http, {"internal_error"},
+               "internal error in the HTTP API (server event): " + error);
   std::array<std::optional<http::StreamEvent>, 2> shown;
   const auto wanted = http_.streams_wanted();
   try {
     for (std::size_t names = 0; names < 2; ++names)
       if (wanted[names]) shown[names] = api.stream_event(event, completion, now, names == 1);
   } catch (const std::exception& e) {
-    server_log(std::string("internal error in the HTTP API (event stream): ") + e.what());
+    log::error(Component::Http, {"internal_error"},
+               std::string("internal error in the HTTP API (event stream): ") + e.what());
   }
   if (!completion && !shown[0] && !shown[1]) return;
   asio::post(io_, [this, completion = std::move(completion), shown = std::move(shown)] {
@@ -133,7 +141,8 @@ void ShardedRuntime::log_stopped() {
 
 int ShardedRuntime::open_coaps(const std::string&, const ServerSecurityOptions& options) {
   if (!options.any()) return 0;
-  server_log("coaps (DTLS) runs on one event loop for now: leave out --shards");
+  log::error(Component::Dtls, {"config_error"},
+             "coaps (DTLS) runs on one event loop for now: leave out --shards");
   return 2;
 }
 

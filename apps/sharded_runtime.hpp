@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coap_trace.hpp"
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
 #include "drover/http/message_log.hpp"
@@ -48,7 +49,6 @@ class ShardedRuntime {
     stop_.start(duration, std::move(on_stop));
   }
   void log_stopped();
-  void set_event_log(EventLog log) { event_log_ = log; }
 
  private:
   void on_event(unsigned shard, server::ServerEvent& event, coap::TimePoint now);
@@ -71,12 +71,12 @@ class ShardedRuntime {
   boost::asio::io_context& io_;
   unsigned shards_;
   std::size_t per_shard_;
-  EventLog event_log_ = EventLog::Registrations;
   lwm2m::ObjectRegistry models_;
   ServerStores stores_;  // outlives the shards, which write to it
   // apis_[i] is used on shard i's thread only; made when the shards start.
   std::vector<std::unique_ptr<http::Api>> apis_;
   std::vector<std::unique_ptr<http::MessageTap>> taps_;  // likewise
+  std::vector<std::unique_ptr<CoapTrace>> traces_;       // in front of each tap
   ShardLogs logs_{*this};
   std::unique_ptr<multicore::ShardedServer> sharded_;
   http::ShardRouter router_;

@@ -36,7 +36,7 @@ const since = (page, event) => page.evaluate((e) => window.__marks.rows - window
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await startDrover(['server', '--store', 'memory', '--address', '127.0.0.1', '--coap-port', '0', '--http-port', '0',
-                                  '--log-events', 'none', '--duration', '600']);
+                                  '--duration', '600']);
 const fleet = spawn(process.env.DROVER_BIN, ['fleet', '--server', `coap://${server.coap}`, '--prefix', 'bench-',
                                              '--clients', String(clients), '--hold', '300', '--deregister'],
                     {stdio: ['ignore', 'pipe', 'inherit']});

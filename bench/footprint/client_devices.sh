@@ -33,7 +33,7 @@ echo "| ---: | ---: | ---: | ---: |"
 base=
 for n in "${COUNTS[@]}"; do
   timeout 600 "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --store memory \
-    --max-registrations $((n + 10)) --log-events none >"$WORK/server.log" 2>&1 &
+    --max-registrations $((n + 10)) >"$WORK/server.log" 2>&1 &
   server=$!
   PIDS+=("$server")
   http=

@@ -56,6 +56,7 @@ struct Api::Impl {
   std::unordered_map<std::string, server::OperationId> observations;
   std::unordered_map<server::OperationId, std::string> observation_keys;
   Metrics counted;  // the counters; metrics() adds the gauges
+  std::function<LogStats()> log_stats;
   std::vector<std::unique_ptr<RouteFamily>> builtin;
   std::vector<RouteFamily*> added;
 };

@@ -83,6 +83,10 @@ Metrics& Metrics::operator+=(const Metrics& o) {
     if (!store) store.emplace();
     *store += *o.store;
   }
+  if (o.log) {
+    if (!log) log.emplace();
+    log->dropped_lines += o.log->dropped_lines;
+  }
   for (std::size_t k = 0; k < kOperations; ++k) {
     for (std::size_t r = 0; r < kOperationResults; ++r) operations[k][r] += o.operations[k][r];
     auto& h = latency[k];
@@ -175,6 +179,9 @@ std::string prometheus_text(const Metrics& m) {
           "Changes dropped because too many waited to be written.", s.dropped},
          {"drover_store_pending_changes", "gauge", "Changes waiting to be written.", s.pending}});
   }
+  if (m.log)
+    metric(out, "drover_log_dropped_lines_total", "counter",
+           "Log lines dropped because the log's queue was full.", m.log->dropped_lines);
   return out;
 }
 
@@ -213,6 +220,8 @@ std::string metrics_json(const Metrics& m) {
       {"notifications", m.notifications},
       {"sends", m.sends},
       {"store", std::move(store)},
+      {"log", m.log ? json::value(json::object{{"dropped_lines", m.log->dropped_lines}})
+                    : json::value(nullptr)},
       {"latency_bounds", std::move(bounds)},
       {"operations", std::move(operations)},
   });

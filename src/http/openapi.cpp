@@ -174,6 +174,8 @@ constexpr std::string_view kDocument = R"json({
       "registration_events": {"type": "object", "properties": {"register": {"type": "integer"}, "update": {"type": "integer"},
         "deregister": {"type": "integer"}, "expire": {"type": "integer"}}},
       "notifications": {"type": "integer"}, "sends": {"type": "integer"},
+      "log": {"type": "object", "nullable": true, "description": "the program's log; null when not given",
+        "properties": {"dropped_lines": {"type": "integer", "description": "lines dropped because the log's queue was full"}}},
       "latency_bounds": {"type": "array", "items": {"type": "number"}, "description": "upper bounds (seconds) of the latency buckets; a last bucket is unbounded"},
       "operations": {"type": "object", "additionalProperties": {"type": "object", "properties": {
         "results": {"type": "object", "additionalProperties": {"type": "integer"}},

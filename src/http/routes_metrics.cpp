@@ -37,11 +37,16 @@ Metrics Api::Impl::metrics() const {
   m.operations_in_flight = counts.operations;
   m.api_pending = pending.size();
   m.store = core.persistence_stats();
+  if (log_stats) m.log = log_stats();
   return m;
 }
 
 Metrics Api::metrics() const {
   return impl_->metrics();
+}
+
+void Api::set_log_stats(std::function<LogStats()> source) {
+  impl_->log_stats = std::move(source);
 }
 
 std::unique_ptr<RouteFamily> metric_routes(Api::Impl& api) {

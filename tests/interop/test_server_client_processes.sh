@@ -3,7 +3,7 @@
 # register, send readings, and de-register when the client program gets SIGINT.
 source "$(dirname "$0")/interop_lib.sh"
 
-start_server --log-events all
+start_server --log-level server=debug
 
 # wait_log PATTERN [COUNT]: true once the server log has COUNT (default 1) lines matching PATTERN
 # (at most ~10 s).

@@ -31,7 +31,7 @@ new_cert libcoap-x509 test-ca "DNS:libcoap-x509"
 new_cert libcoap-stranger other-ca "DNS:libcoap-stranger"
 cd - >/dev/null
 
-start_server --log-events all --coaps-port 0 --cert "$WORK/localhost.crt" --key "$WORK/localhost.key" \
+start_server --log-level server=debug --coaps-port 0 --cert "$WORK/localhost.crt" --key "$WORK/localhost.key" \
   --ca "$WORK/test-ca.crt"
 COAPS=$(sed -nE 's/.*LwM2M server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
 [[ -n $COAPS ]] || fail "no coaps port in the server's log"

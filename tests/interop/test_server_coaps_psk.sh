@@ -18,7 +18,7 @@ libcoap-openssl openssl-id $(hex openssl-secret)
 drover-dev drover-id 00112233445566778899aabbccddeeff
 PSK
 
-start_server --log-events all --coaps-port 0 --psk-file "$WORK/psk.txt"
+start_server --log-level server=debug --coaps-port 0 --psk-file "$WORK/psk.txt"
 COAPS=$(sed -nE 's/.*LwM2M server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
 [[ -n $COAPS ]] || fail "no coaps port in the server's log"
 grep -q "DTLS 1.2: 3 credentials" "$LOG" || fail "the server did not log its 3 credentials"

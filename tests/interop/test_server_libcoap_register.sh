@@ -5,7 +5,7 @@
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
-start_server --log-events all
+start_server --log-level server=debug
 URI=coap://127.0.0.1:$PORT
 
 # api GET-PATH: the HTTP status and body of a GET on the server's HTTP API, as "STATUS BODY".

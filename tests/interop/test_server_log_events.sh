@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `drover server` logs the registration lifecycle by default, while Sends still reach the server
-# (counted in /metrics); --log-events all is in test_server_client_processes.sh.
+# (counted in /metrics); --log-level server=debug is in test_server_client_processes.sh.
 source "$(dirname "$0")/interop_lib.sh"
 
 start_server

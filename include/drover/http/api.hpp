@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -112,6 +113,9 @@ class Api final : public ApiHandler {
                                           coap::TimePoint now, bool names = false) const;
   // What GET /metrics and /api/metrics show of this server.
   Metrics metrics() const;
+  // Where metrics() reads the process's log counts (none: no log metrics). With several Apis
+  // in front of one process, one of them only, so that the sum counts each line once.
+  void set_log_stats(std::function<LogStats()> source);
   // After Server::restore: the core's observations are taken as started through this API, so
   // that they can be cancelled by their path and are not observed twice.
   void adopt_observations();

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "drover/util/log_stats.hpp"
 #include "drover/util/store_stats.hpp"
 
 namespace drover::http {
@@ -66,6 +67,8 @@ struct Metrics {
   std::uint64_t sends = 0;
   // The writing of the server's store; nullopt without one (--store memory).
   std::optional<StoreStats> store;
+  // The process's log; nullopt when not given (Api::set_log_stats).
+  std::optional<LogStats> log;
   // Operations started through the API by operation and result (kRefused: not sent).
   std::array<std::array<std::uint64_t, kOperationResults>, kOperations> operations{};
   // From the API call to the completion, of every operation the server sent or queued.
