@@ -8,6 +8,9 @@
 #include "coap_console.hpp"
 #include "drover/coap/names.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "drover/util/hex.hpp"
+#include "http_download.hpp"
+#include "package_file.hpp"
 
 namespace drover::apps {
 
@@ -91,15 +94,75 @@ std::string describe(const client::ClientEvent& event) {
           for (const auto ssid : e.servers)
             ssids += (ssids.empty() ? "" : ", ") + std::to_string(ssid);
           return "bootstrapped: registering with server " + ssids;
-        } else {
-          static_assert(std::is_same_v<T, client::BootstrapFailed>);
+        } else if constexpr (std::is_same_v<T, client::BootstrapFailed>) {
           return "bootstrap failed (" + e.reason + ")";
+        } else if constexpr (std::is_same_v<T, client::FirmwareChanged>) {
+          return "firmware: " + std::string(client::to_string(e.state)) + ", result " +
+                 std::to_string(static_cast<int>(e.result)) + " (" +
+                 std::string(client::to_string(e.result)) + ")";
+        } else {
+          static_assert(std::is_same_v<T, client::FirmwareDownload>);
+          return "firmware: downloading " + e.uri;
         }
       },
       event);
 }
 
+// What a simulated device's packages carry: "DROVER-FW <version>" as their first line names the
+// version the device runs after the update; a package without it is named by its digest.
+std::string package_version(const client::FirmwarePackage& package) {
+  constexpr std::string_view magic = "DROVER-FW ";
+  std::array<std::uint8_t, 80> head{};
+  const std::size_t n = package.storage.read(0, head);
+  const std::string_view text(reinterpret_cast<const char*>(head.data()), n);
+  if (text.substr(0, magic.size()) == magic) {
+    const auto end = text.find('\n', magic.size());
+    if (end != std::string_view::npos && end > magic.size())
+      return std::string(text.substr(magic.size(), end - magic.size()));
+  }
+  return "sha256:" + to_hex(std::span(package.sha256).first(6));
+}
+
 }  // namespace
+
+// In front of a device's core after --fw-fail download: drops every datagram, both ways, until
+// the silence ends (a device whose link went down mid-transfer).
+class SilentLink final : public coap::DatagramCore {
+ public:
+  explicit SilentLink(coap::DatagramCore& inner) : inner_(inner) {}
+  void silence(coap::TimePoint until) { until_ = until; }
+
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               coap::TimePoint now) override {
+    if (now >= until_) inner_.receive(peer, datagram, now);
+  }
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         coap::TimePoint now) override {
+    if (now >= until_) inner_.receive_truncated(peer, prefix, now);
+  }
+  void on_timer(coap::TimePoint now) override { inner_.on_timer(now); }
+  bool poll_transmit(coap::Transmit& out) override {
+    while (inner_.poll_transmit(out))
+      if (transport::DatagramLoop::now() >= until_) return true;
+    return false;
+  }
+  std::optional<coap::TimePoint> next_expiry() const override { return inner_.next_expiry(); }
+
+ private:
+  coap::DatagramCore& inner_;
+  coap::TimePoint until_{};
+};
+
+SimulatedDevice::~SimulatedDevice() = default;
+
+coap::DatagramCore& SimulatedDevice::core() {
+  if (silent_) return *silent_;
+  return dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_;
+}
+
+void SimulatedDevice::set_http(HttpDownloader* http) {
+  http_ = http;
+}
 
 SimulatedDevice::SimulatedDevice(DeviceOptions options)
     : options_(std::move(options)),
@@ -131,6 +194,30 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
                              now);
   (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
   (void)client_.add_instance(3311, 0, client::make_light_control(), now);
+
+  // Firmware Update: push, and pull over coap:// (and http:// once the fleet gives a downloader).
+  client::FirmwareConfig firmware;
+  const std::size_t capacity =
+      options_.fw_fail == FirmwareFault::Storage ? std::size_t{1024} : options_.fw_capacity;
+  if (!options_.fw_dir.empty())
+    firmware.storage =
+        std::make_unique<PackageFile>(options_.fw_dir / (options_.endpoint + ".fw"), capacity);
+  else
+    firmware.storage = std::make_unique<client::MemoryStorage>(capacity);
+  firmware.expected_sha256 = options_.fw_sha256;
+  firmware.protocols = {client::FirmwareProtocol::Coap, client::FirmwareProtocol::Http};
+  firmware.check = [this](client::FirmwarePackage& package) {
+    package.name = "drover-fw";
+    package.version = package_version(package);
+    if (options_.fw_fail == FirmwareFault::Integrity && !fw_failed_) {
+      fw_failed_ = true;
+      return client::UpdateResult::IntegrityFailure;  // as a bad signature would
+    }
+    return client::UpdateResult::Initial;
+  };
+  (void)client_.enable_firmware_update(std::move(firmware), now);
+  if (options_.fw_fail == FirmwareFault::Download) silent_ = std::make_unique<SilentLink>(
+      dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_);
 
   if (options_.bootstrap) {
     (void)client_.add_bootstrap_server(options_.server_uri, now);
@@ -194,7 +281,66 @@ void SimulatedDevice::drain_events() {
       log("DTLS " + std::string(dtls::to_string(dtls_state_)) + ": " + dtls_->last_error());
   }
   client::ClientEvent event;
-  while (client_.poll_event(event)) log(describe(event));
+  while (client_.poll_event(event)) {
+    log(describe(event));
+    firmware_event(event);
+  }
+  // --fw-fail download: the link goes down once half of the first package is in.
+  if (silent_ && !fw_failed_ && client_.firmware_state() == client::FirmwareState::Downloading &&
+      client_.firmware_received() >= 2048) {
+    fw_failed_ = true;
+    const auto now = transport::DatagramLoop::now();
+    (void)client_.firmware_download_ended(client::UpdateResult::ConnectionLost, now);
+    silent_->silence(now + std::chrono::duration_cast<coap::Duration>(
+                               std::chrono::duration<double>(options_.fw_silence)));
+    log("firmware: link down for " + std::to_string(options_.fw_silence) + " s (--fw-fail)");
+    while (client_.poll_event(event)) log(describe(event));
+  }
+}
+
+void SimulatedDevice::firmware_event(const client::ClientEvent& event) {
+  if (const auto* download = std::get_if<client::FirmwareDownload>(&event))
+    return fetch_over_http(download->uri);
+  const auto* changed = std::get_if<client::FirmwareChanged>(&event);
+  if (!changed || changed->state != client::FirmwareState::Updating) return;
+  // The update: a simulated device "installs" at once, then tells its servers, as a device does
+  // after the reboot into the new firmware.
+  const auto now = transport::DatagramLoop::now();
+  if (options_.fw_fail == FirmwareFault::Update && !fw_failed_) {
+    fw_failed_ = true;
+    (void)client_.firmware_update_finished(client::UpdateResult::UpdateFailed, now);
+  } else {
+    const auto version = client_.read(lwm2m::Path(5, 0, 7));
+    auto* device = client_.instance_as<client::Device>(3, 0);
+    if (device && version && !version.value().empty())
+      if (const auto* text = version.value().front().value.get_if<std::string>())
+        device->set_firmware_version(*text);
+    (void)client_.firmware_update_finished(client::UpdateResult::Success, now);
+    client_.value_changed(lwm2m::Path(3, 0, 3), now);
+    (void)client_.trigger_update(std::nullopt, now);
+  }
+  flush_();
+}
+
+void SimulatedDevice::fetch_over_http(const std::string& uri) {
+  if (!http_) {
+    (void)client_.firmware_download_ended(client::UpdateResult::UnsupportedProtocol,
+                                          transport::DatagramLoop::now());
+    return;
+  }
+  http_->fetch(
+      uri, options_.fw_capacity,
+      [this](std::span<const std::uint8_t> bytes) {
+        const bool more = client_.firmware_data(bytes, transport::DatagramLoop::now()).has_value();
+        drain_events();
+        flush_();
+        return more;
+      },
+      [this](client::UpdateResult result) {
+        (void)client_.firmware_download_ended(result, transport::DatagramLoop::now());
+        drain_events();
+        flush_();
+      });
 }
 
 DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds)
@@ -207,9 +353,13 @@ DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_sec
   });
 }
 
+DeviceFleet::~DeviceFleet() = default;
+
 std::error_code DeviceFleet::add(DeviceOptions options) {
   const bool loopback = shares_socket(options.server);
   auto device = std::make_unique<SimulatedDevice>(std::move(options));
+  if (!http_) http_ = std::make_unique<HttpDownloader>(io_);
+  device->set_http(http_.get());
   if (auto ec = loopback ? add_to_hub(*device) : add_with_socket(*device)) return ec;
   devices_.push_back(std::move(device));
   return {};

@@ -6,7 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "coap_console.hpp"
 #include "command.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "drover/util/hex.hpp"
 #include "security_options.hpp"
 
 namespace drover::apps {
@@ -36,6 +39,11 @@ struct ClientCommandOptions {
   double duration = 0;
   double stop_timeout = 10;
   ClientSecurityOptions security;
+  std::size_t fw_capacity = client::default_package_capacity;
+  std::string fw_dir;
+  std::string fw_sha256;
+  std::string fw_fail;
+  double fw_silence = 30;
 };
 
 constexpr std::string_view who = "client";
@@ -90,6 +98,36 @@ int run_client(const ClientCommandOptions& o) {
     return 2;
   }
 
+  std::optional<client::Sha256Digest> fw_sha256;
+  if (!o.fw_sha256.empty()) {
+    const auto bytes = parse_hex(o.fw_sha256);
+    if (!bytes || bytes->size() != 32) {
+      log_line(who, "--fw-sha256: 64 hexadecimal digits");
+      return 2;
+    }
+    fw_sha256.emplace();
+    std::copy(bytes->begin(), bytes->end(), fw_sha256->begin());
+  }
+  static const std::map<std::string, FirmwareFault> faults = {
+      {"", FirmwareFault::None},
+      {"download", FirmwareFault::Download},
+      {"integrity", FirmwareFault::Integrity},
+      {"storage", FirmwareFault::Storage},
+      {"update", FirmwareFault::Update}};
+  const auto fault = faults.find(o.fw_fail);
+  if (fault == faults.end()) {
+    log_line(who, "--fw-fail: one of download, integrity, storage, update");
+    return 2;
+  }
+  if (!o.fw_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.fw_dir, ec);
+    if (ec) {
+      log_line(who, "--fw-dir " + o.fw_dir + ": " + ec.message());
+      return 2;
+    }
+  }
+
   const bool shared_socket = DeviceFleet::shares_socket(*server);
   const OpenFileLimit files = raise_open_file_limit();
   const std::uint64_t fit = files.soft > reserved_files ? files.soft - reserved_files : 0;
@@ -118,6 +156,11 @@ int run_client(const ClientCommandOptions& o) {
     d.seed = os_random_seed();
     d.objects = objects;
     d.security = security;
+    d.fw_capacity = o.fw_capacity;
+    d.fw_dir = o.fw_dir;
+    d.fw_sha256 = fw_sha256;
+    d.fw_fail = fault->second;
+    d.fw_silence = o.fw_silence;
     const std::string endpoint = d.endpoint;
     std::error_code ec;
     try {
@@ -167,6 +210,10 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       "Statistics (7), Temperature (3303, drifting) and Light Control (3311) and logs one line "
       "per\n"
       "registration event and served request on stderr. SIGINT/SIGTERM de-register, then exit.\n"
+      "Firmware Update (5): packages pushed to /5/0/0 (Block1) or pulled from the coap:// or\n"
+      "http:// URI written to /5/0/1; Update (/5/0/2) makes the package's version (its first\n"
+      "line \"DROVER-FW <version>\", else sha256:<digest>) the Firmware Version (/3/0/3) and\n"
+      "sends a registration Update.\n"
       "Example: drover client --endpoint dev --server coap://127.0.0.1:5683 --count 10");
   cmd->add_option("--endpoint", o->endpoint,
                   "Endpoint client name (NAME-0 ... NAME-<N-1> with --count)")
@@ -217,6 +264,27 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--duration", o->duration, "De-register and stop after this many seconds")
       ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--fw-capacity", o->fw_capacity,
+                  "Firmware Update (5): the largest package a device takes, in bytes (larger "
+                  "ones end with Update Result 2, not enough storage)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
+  cmd->add_option("--fw-dir", o->fw_dir,
+                  "Firmware Update: keep packages in files in this folder (ENDPOINT.fw), not in "
+                  "memory");
+  cmd->add_option("--fw-sha256", o->fw_sha256,
+                  "Firmware Update: the SHA-256 packages must have (hexadecimal); another ends "
+                  "with Update Result 5, integrity check failure");
+  cmd->add_option("--fw-fail", o->fw_fail,
+                  "Firmware Update, for tests: make a step fail. download: the first download "
+                  "loses its link once 2 KiB are in (Update Result 4, then no datagram for "
+                  "--fw-silence s); integrity: the first package fails its check (5); update: the "
+                  "first installation fails (8); storage: no package over 1 KiB fits (2)")
+      ->check(CLI::IsMember({"download", "integrity", "storage", "update"}));
+  cmd->add_option("--fw-silence", o->fw_silence,
+                  "Seconds a device stays silent after --fw-fail download")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--stop-timeout", o->stop_timeout,
                   "Seconds to wait for de-registration answers when stopping")
       ->capture_default_str()

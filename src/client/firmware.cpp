@@ -357,13 +357,16 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
   }
 
   Status download_ended(UpdateResult r, TimePoint t) {
-    if (delivery_ != Delivery::Application) return Error::InvalidArgument;
+    if (delivery_ == Delivery::None || (r == UpdateResult::Initial && delivery_ != Delivery::Application))
+      return Error::InvalidArgument;
     if (r == UpdateResult::Initial)
       complete(t);
     else
       to_idle(r, t);
     return std::monostate{};
   }
+
+  std::size_t received() const { return storage_->size(); }
 
  private:
   enum class Delivery : std::uint8_t { None, Push, Coap, Application };
@@ -599,6 +602,10 @@ Status Client::firmware_data(std::span<const std::uint8_t> bytes, TimePoint now)
   auto status = firmware_of(c)->data(bytes, now);
   c.settle(now);
   return status;
+}
+
+std::size_t Client::firmware_received() const {
+  return impl_->firmware ? firmware_of(*impl_)->received() : 0;
 }
 
 Status Client::firmware_download_ended(UpdateResult result, TimePoint now) {

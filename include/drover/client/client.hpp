@@ -403,9 +403,12 @@ class Client : public coap::DatagramCore {
   Status firmware_update_finished(UpdateResult result, TimePoint now);
   // The application's download (FirmwareDownload): the next bytes, then the end (Initial when
   // complete, else why it failed: ConnectionLost, InvalidUri...). InvalidArgument when no such
-  // download is under way (it was cancelled meanwhile: stop fetching).
+  // download is under way (it was cancelled meanwhile: stop fetching). firmware_download_ended
+  // with a failure also ends a push or a CoAP pull under way (the device lost its link).
   Status firmware_data(std::span<const std::uint8_t> bytes, TimePoint now);
   Status firmware_download_ended(UpdateResult result, TimePoint now);
+  // Bytes of the package stored so far (while Downloading: how far the download is).
+  std::size_t firmware_received() const;
 
   // Queue mode: whether the client sleeps towards this server.
   bool asleep(std::uint16_t ssid) const;
