@@ -7,6 +7,7 @@
 
 #include "coap_console.hpp"
 #include "drover/coap/names.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 #include "drover/transport/coap_uri.hpp"
 #include "drover/util/hex.hpp"
 #include "http_download.hpp"
@@ -293,7 +294,9 @@ void SimulatedDevice::drain_events() {
     (void)client_.firmware_download_ended(client::UpdateResult::ConnectionLost, now);
     silent_->silence(now + std::chrono::duration_cast<coap::Duration>(
                                std::chrono::duration<double>(options_.fw_silence)));
-    log("firmware: link down for " + std::to_string(options_.fw_silence) + " s (--fw-fail)");
+    std::string text = "firmware: link down for ";
+    lwm2m::append_double(text, options_.fw_silence);
+    log(text + " s (--fw-fail download)");
     while (client_.poll_event(event)) log(describe(event));
   }
 }
