@@ -217,8 +217,9 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
     return client::UpdateResult::Initial;
   };
   (void)client_.enable_firmware_update(std::move(firmware), now);
-  if (options_.fw_fail == FirmwareFault::Download) silent_ = std::make_unique<SilentLink>(
-      dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_);
+  if (options_.fw_fail == FirmwareFault::Download)
+    silent_ =
+        std::make_unique<SilentLink>(dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_);
 
   if (options_.bootstrap) {
     (void)client_.add_bootstrap_server(options_.server_uri, now);

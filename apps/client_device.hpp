@@ -5,15 +5,14 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <functional>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <system_error>
-
-#include <filesystem>
+#include <vector>
 
 #include "drover/client/client.hpp"
 #include "drover/dtls/dtls_client.hpp"

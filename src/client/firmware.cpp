@@ -357,7 +357,8 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
   }
 
   Status download_ended(UpdateResult r, TimePoint t) {
-    if (delivery_ == Delivery::None || (r == UpdateResult::Initial && delivery_ != Delivery::Application))
+    if (delivery_ == Delivery::None ||
+        (r == UpdateResult::Initial && delivery_ != Delivery::Application))
       return Error::InvalidArgument;
     if (r == UpdateResult::Initial)
       complete(t);

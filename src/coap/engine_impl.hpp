@@ -16,9 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "drover/coap/block_option.hpp"
 #include "block_transfers.hpp"
 #include "dedup.hpp"
+#include "drover/coap/block_option.hpp"
 #include "drover/coap/engine.hpp"
 #include "drover/coap/random.hpp"
 #include "drover/util/node_pool.hpp"

@@ -294,8 +294,7 @@ struct FirmwareDownload {
 using ClientEvent =
     std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated, Deregistered,
                  Disabled, Rebooting, FactoryReset, RequestServed, WriteApplied, SendCompleted,
-                 Sleeping, Awake, Bootstrapped, BootstrapFailed, FirmwareChanged,
-                 FirmwareDownload>;
+                 Sleeping, Awake, Bootstrapped, BootstrapFailed, FirmwareChanged, FirmwareDownload>;
 
 enum class RegistrationState : std::uint8_t {
   Idle,         // not started, or stopped by deregister()

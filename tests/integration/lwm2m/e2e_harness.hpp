@@ -17,11 +17,15 @@
 
 // Readable gtest messages for the model's values.
 namespace drover::lwm2m {
-inline void PrintTo(const Value& v, std::ostream* os) { *os << v.debug_string(); }
+inline void PrintTo(const Value& v, std::ostream* os) {
+  *os << v.debug_string();
+}
 inline void PrintTo(const Record& r, std::ostream* os) {
   *os << r.path.to_string() << "=" << r.value.debug_string();
 }
-inline void PrintTo(ContentFormat f, std::ostream* os) { *os << to_string(f); }
+inline void PrintTo(ContentFormat f, std::ostream* os) {
+  *os << to_string(f);
+}
 }  // namespace drover::lwm2m
 
 namespace drover::e2e {
@@ -46,7 +50,8 @@ struct E2eOptions {
   std::uint32_t lifetime = 600;
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
-  std::optional<ContentFormat> send_format = std::nullopt;  // else the client's default (SenML CBOR)
+  std::optional<ContentFormat> send_format =
+      std::nullopt;  // else the client's default (SenML CBOR)
   std::optional<client::RootLinkFormats> root_link_formats = std::nullopt;  // else the default
 };
 

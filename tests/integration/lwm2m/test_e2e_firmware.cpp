@@ -68,8 +68,7 @@ class Firmware : public E2e {
     }());
     ASSERT_TRUE(client().add_object(3).has_value());
     ASSERT_TRUE(client()
-                    .add_instance(3, 0, std::make_unique<client::Device>(client::DeviceInfo{}),
-                                  now)
+                    .add_instance(3, 0, std::make_unique<client::Device>(client::DeviceInfo{}), now)
                     .has_value());
     enable(o);
     client::ServerAccount account;
@@ -86,7 +85,8 @@ class Firmware : public E2e {
   // A CoAP file server with `files` by Uri-Path (its engine slices them in blocks).
   void serve_files(std::map<std::string, std::vector<std::uint8_t>> files) {
     files_ = std::move(files);
-    side = std::make_unique<SidePeer>(SidePeer{kFileServerAddr, coap::Engine({}, 1234), {}, true, {}, {}});
+    side = std::make_unique<SidePeer>(
+        SidePeer{kFileServerAddr, coap::Engine({}, 1234), {}, true, {}, {}});
     side->serve = [this](coap::RequestReceived& r) {
       coap::Message m;
       const auto it = files_.find(r.request.uri_path());
