@@ -29,6 +29,7 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   c.version = o.version;
   c.random_seed = o.seed;
   c.objects = o.objects;
+  client::allow_firmware_push(c.engine, o.fw_capacity);
   // The given server resolved once, up front; those a bootstrap server names as they come.
   c.resolve = [uri = o.server_uri,
                server = o.server](std::string_view name) -> std::optional<coap::PeerAddress> {

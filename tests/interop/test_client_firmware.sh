@@ -11,7 +11,7 @@ command -v curl >/dev/null || fail "curl not found"
 IMAGE=$WORK/image.bin
 {
   printf 'DROVER-FW 3.1.4\n'
-  head -c 50000 /dev/urandom
+  head -c 150000 /dev/urandom  # more blocks than a device's default dedup share
 } >"$IMAGE"
 SHA=$(sha256sum "$IMAGE" | cut -d' ' -f1)
 
