@@ -197,7 +197,7 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
   (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
   (void)client_.add_instance(3311, 0, client::make_light_control(), now);
 
-  // Firmware Update: push, and pull over coap:// (and http:// once the fleet gives a downloader).
+  // Firmware Update: push, and pull over coap://, http:// and https:// (the fleet's downloader).
   client::FirmwareConfig firmware;
   const std::size_t capacity =
       options_.fw_fail == FirmwareFault::Storage ? std::size_t{1024} : options_.fw_capacity;
@@ -207,7 +207,8 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
   else
     firmware.storage = std::make_unique<client::MemoryStorage>(capacity);
   firmware.expected_sha256 = options_.fw_sha256;
-  firmware.protocols = {client::FirmwareProtocol::Coap, client::FirmwareProtocol::Http};
+  firmware.protocols = {client::FirmwareProtocol::Coap, client::FirmwareProtocol::Http,
+                        client::FirmwareProtocol::Https};
   firmware.check = [this](client::FirmwarePackage& package) {
     package.name = "drover-fw";
     package.version = package_version(package);
@@ -348,8 +349,13 @@ void SimulatedDevice::fetch_over_http(const std::string& uri) {
       });
 }
 
-DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds)
-    : io_(io), sampler_(io), done_check_(io), give_up_(io) {
+DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds,
+                         const std::string& fw_ca_file)
+    : io_(io),
+      http_(std::make_unique<HttpDownloader>(io, fw_ca_file)),
+      sampler_(io),
+      done_check_(io),
+      give_up_(io) {
   const auto interval = std::chrono::duration_cast<coap::Duration>(
       std::chrono::duration<double>(sample_interval_seconds));
   every(sampler_, interval, [this] {
@@ -363,7 +369,6 @@ DeviceFleet::~DeviceFleet() = default;
 std::error_code DeviceFleet::add(DeviceOptions options) {
   const bool loopback = shares_socket(options.server);
   auto device = std::make_unique<SimulatedDevice>(std::move(options));
-  if (!http_) http_ = std::make_unique<HttpDownloader>(io_);
   device->set_http(http_.get());
   if (auto ec = loopback ? add_to_hub(*device) : add_with_socket(*device)) return ec;
   devices_.push_back(std::move(device));

@@ -99,7 +99,10 @@ class SimulatedDevice {
 // de-registering every one (waiting at most a timeout for servers that do not answer).
 class DeviceFleet {
  public:
-  DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds);
+  // `fw_ca_file`: the CAs of HTTPS servers of firmware packages (empty: the system's); throws
+  // when it does not load.
+  DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds,
+              const std::string& fw_ca_file = {});
   ~DeviceFleet();
 
   // Creates a device and starts registering it. Devices of a server on IPv4 loopback share one
@@ -122,7 +125,7 @@ class DeviceFleet {
   std::vector<std::unique_ptr<SimulatedDevice>> devices_;
   std::unique_ptr<transport::DatagramHub> hub_;                  // devices of loopback servers
   std::vector<std::unique_ptr<transport::DatagramLoop>> loops_;  // a socket per other device
-  std::unique_ptr<HttpDownloader> http_;                         // firmware over http://
+  std::unique_ptr<HttpDownloader> http_;                         // firmware over http(s)://
   boost::asio::steady_timer sampler_;
   boost::asio::steady_timer done_check_;
   boost::asio::steady_timer give_up_;

@@ -43,6 +43,7 @@ struct ClientCommandOptions {
   std::string fw_dir;
   std::string fw_sha256;
   std::string fw_fail;
+  std::string fw_ca;
   double fw_silence = 30;
 };
 
@@ -141,7 +142,14 @@ int run_client(const ClientCommandOptions& o) {
   }
 
   asio::io_context io;
-  DeviceFleet fleet(io, o.sample_interval);
+  std::unique_ptr<DeviceFleet> made;
+  try {
+    made = std::make_unique<DeviceFleet>(io, o.sample_interval, o.fw_ca);
+  } catch (const std::exception& e) {
+    log_line(who, "--fw-ca " + o.fw_ca + ": " + e.what());
+    return 2;
+  }
+  DeviceFleet& fleet = *made;
   const auto objects = client::make_object_registry(*version);
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
@@ -210,8 +218,9 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       "Statistics (7), Temperature (3303, drifting) and Light Control (3311) and logs one line "
       "per\n"
       "registration event and served request on stderr. SIGINT/SIGTERM de-register, then exit.\n"
-      "Firmware Update (5): packages pushed to /5/0/0 (Block1) or pulled from the coap:// or\n"
-      "http:// URI written to /5/0/1; Update (/5/0/2) makes the package's version (its first\n"
+      "Firmware Update (5): packages pushed to /5/0/0 (Block1) or pulled from the coap://,\n"
+      "http:// or https:// URI written to /5/0/1; Update (/5/0/2) makes the package's version (its "
+      "first\n"
       "line \"DROVER-FW <version>\", else sha256:<digest>) the Firmware Version (/3/0/3) and\n"
       "sends a registration Update.\n"
       "Example: drover client --endpoint dev --server coap://127.0.0.1:5683 --count 10");
@@ -275,6 +284,10 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   cmd->add_option("--fw-sha256", o->fw_sha256,
                   "Firmware Update: the SHA-256 packages must have (hexadecimal); another ends "
                   "with Update Result 5, integrity check failure");
+  cmd->add_option("--fw-ca", o->fw_ca,
+                  "Firmware Update: PEM CA certificates of https:// package servers (default: "
+                  "the system's)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--fw-fail", o->fw_fail,
                   "Firmware Update, for tests: make a step fail. download: the first download "
                   "loses its link once 2 KiB are in (Update Result 4, then no datagram for "

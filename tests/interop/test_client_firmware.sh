@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Firmware Update (object 5) of `drover client` devices, driven through `drover server`'s HTTP API
 # over loopback: a pull from libcoap's coap-server-notls (the image PUT there as a dynamic
-# resource, fetched back with Block2), a push (Write of /5/0/0 with Block1), a pull over HTTP
-# (python3's http.server), each checked against the image's SHA-256, then Update: the device runs
-# the package's version (/3/0/3) and its result is 1. A device told to fail the check ends with
-# Update Result 5.
+# resource, fetched back with Block2), a push (Write of /5/0/0 with Block1), pulls over HTTP
+# and HTTPS (python3's http.server), each checked against the image's SHA-256, then Update: the
+# device runs the package's version (/3/0/3) and its result is 1. A device told to fail the check ends with
+# Update Result 5, one that does not trust the HTTPS server's certificate with 4.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
@@ -26,9 +26,23 @@ cmp -s "$IMAGE" "$WORK/back.bin" || fail "coap-server-notls does not give the im
 HTTP_FILES_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 start http-files python3 -m http.server "$HTTP_FILES_PORT" --bind 127.0.0.1 --directory "$WORK"
 
+# HTTPS: a certificate for 127.0.0.1 that the devices trust through --fw-ca.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+  -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+HTTPS_FILES_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start https-files python3 -c '
+import functools, http.server, ssl, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[3], sys.argv[4])
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()' "$HTTPS_FILES_PORT" "$WORK" "$WORK/cert.pem" "$WORK/key.pem"
+
 start_server
-start client "$DROVER" client --endpoint fw --count 3 --server "coap://127.0.0.1:$PORT" \
-  --sample-interval 60 --fw-sha256 "$SHA" --fw-dir "$WORK/packages"
+start client "$DROVER" client --endpoint fw --count 4 --server "coap://127.0.0.1:$PORT" \
+  --sample-interval 60 --fw-sha256 "$SHA" --fw-dir "$WORK/packages" --fw-ca "$WORK/cert.pem"
 start bad "$DROVER" client --endpoint bad --server "coap://127.0.0.1:$PORT" \
   --sample-interval 60 --fw-fail integrity
 
@@ -46,7 +60,7 @@ wait_value() {
   done
   return 1
 }
-for ep in fw-0 fw-1 fw-2 bad; do
+for ep in fw-0 fw-1 fw-2 fw-3 bad; do
   for i in $(seq 1 100); do
     api "$HTTP/api/clients/$ep" 2>/dev/null | grep -q '"endpoint"' && break
     sleep 0.1
@@ -80,7 +94,11 @@ write_uri fw-2 "http://127.0.0.1:$HTTP_FILES_PORT/image.bin"
 wait_value fw-2 /5/0/3 2 || fail "fw-2: no Downloaded after the pull over HTTP"
 pass "pull over HTTP, SHA-256 checked"
 
-for ep in fw-0 fw-1 fw-2; do
+write_uri fw-3 "https://127.0.0.1:$HTTPS_FILES_PORT/image.bin"
+wait_value fw-3 /5/0/3 2 || fail "fw-3: no Downloaded after the pull over HTTPS"
+pass "pull over HTTPS (certificate and name checked), SHA-256 checked"
+
+for ep in fw-0 fw-1 fw-2 fw-3; do
   api -X POST "$HTTP/api/clients/$ep/5/0/2/execute" >/dev/null
   wait_value "$ep" /5/0/5 1 || fail "$ep: Update Result is not 1 after Update"
   [[ $(value "$ep" /3/0/3) == 3.1.4 ]] || fail "$ep: Firmware Version is not the package's"
@@ -93,5 +111,9 @@ push bad >/dev/null
 wait_value bad /5/0/5 5 || fail "bad: Update Result is not 5 (integrity check failure)"
 [[ $(value bad /5/0/3) == 0 ]] || fail "bad: not Idle after the failed check"
 pass "--fw-fail integrity: Update Result 5, Idle"
+
+write_uri bad "https://127.0.0.1:$HTTPS_FILES_PORT/image.bin"  # its CAs are the system's
+wait_value bad /5/0/5 4 || fail "bad: a server certificate it does not trust did not end the pull"
+pass "HTTPS with a certificate not trusted: Update Result 4"
 
 finish
