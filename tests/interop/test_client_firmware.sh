@@ -45,6 +45,12 @@ start client "$DROVER" client --endpoint fw --count 4 --server "coap://127.0.0.1
   --sample-interval 60 --fw-sha256 "$SHA" --fw-dir "$WORK/packages" --fw-ca "$WORK/cert.pem"
 start bad "$DROVER" client --endpoint bad --server "coap://127.0.0.1:$PORT" \
   --sample-interval 60 --fw-fail integrity
+start drop "$DROVER" client --endpoint drop --server "coap://127.0.0.1:$PORT" \
+  --sample-interval 60 --fw-fail download --fw-silence 2
+start small "$DROVER" client --endpoint small --server "coap://127.0.0.1:$PORT" \
+  --sample-interval 60 --fw-fail storage
+start stuck "$DROVER" client --endpoint stuck --server "coap://127.0.0.1:$PORT" \
+  --sample-interval 60 --fw-fail update
 
 api() { timeout 20 curl -sS "$@"; }
 # value EP PATH: the value of one resource, read through the API.
@@ -60,7 +66,7 @@ wait_value() {
   done
   return 1
 }
-for ep in fw-0 fw-1 fw-2 fw-3 bad; do
+for ep in fw-0 fw-1 fw-2 fw-3 bad drop small stuck; do
   for i in $(seq 1 100); do
     api "$HTTP/api/clients/$ep" 2>/dev/null | grep -q '"endpoint"' && break
     sleep 0.1
@@ -115,5 +121,27 @@ pass "--fw-fail integrity: Update Result 5, Idle"
 write_uri bad "https://127.0.0.1:$HTTPS_FILES_PORT/image.bin"  # its CAs are the system's
 wait_value bad /5/0/5 4 || fail "bad: a server certificate it does not trust did not end the pull"
 pass "HTTPS with a certificate not trusted: Update Result 4"
+
+answer=$(push drop)
+[[ $answer != *'"2.04"'* ]] || fail "drop: the push went through"
+wait_value drop /5/0/5 4 || fail "drop: Update Result is not 4 (connection lost)"
+sleep 2.5  # --fw-silence
+wait_value drop /5/0/3 0 || fail "drop: not back after its silence"
+answer=$(push drop)
+[[ $answer == *'"2.04"'* ]] || fail "drop: the second push answered $answer"
+[[ $(value drop /5/0/3) == 2 ]] || fail "drop: no Downloaded after the second push"
+pass "--fw-fail download: the first push ends with Update Result 4, the next one succeeds"
+
+answer=$(push small)
+[[ $answer == *'4.13'* ]] || fail "small: the push answered $answer"
+wait_value small /5/0/5 2 || fail "small: Update Result is not 2 (not enough storage)"
+pass "--fw-fail storage: 4.13 to the push, Update Result 2"
+
+push stuck >/dev/null
+api -X POST "$HTTP/api/clients/stuck/5/0/2/execute" >/dev/null
+wait_value stuck /5/0/5 8 || fail "stuck: Update Result is not 8 (update failed)"
+[[ $(value stuck /5/0/3) == 2 ]] || fail "stuck: the package is not kept (Downloaded) after the failed update"
+[[ $(value stuck /3/0/3) == 0.1.0 ]] || fail "stuck: its Firmware Version changed"
+pass "--fw-fail update: Update Result 8, the package kept"
 
 finish
