@@ -8,6 +8,7 @@
 
 #include "client_impl.hpp"
 #include "drover/coap/block_option.hpp"
+#include "drover/coap/uri.hpp"
 #include "drover/lwm2m/formats/content_format.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
 
@@ -94,74 +95,18 @@ using coap::BlockOption;
 using coap::Message;
 namespace codes = coap::codes;
 
-// A Package URI taken apart: scheme "://" authority [path] ["?" query] ["#" fragment].
-struct PackageUri {
-  std::string scheme;  // lowercase
-  std::string authority;
-  std::vector<std::string> path;  // percent-decoded segments
-  std::vector<std::string> query;
-};
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi << 4 | lo);
-    i += 2;
-  }
-  return out;
-}
-
-// Splits `text` at `separator` and percent-decodes each piece (empty pieces dropped).
-bool decode_items(std::string_view text, char separator, std::vector<std::string>& out) {
-  while (!text.empty()) {
-    const auto end = text.find(separator);
-    const auto item = percent_decode(text.substr(0, end));
-    if (!item) return false;
-    if (!item->empty()) out.push_back(*item);
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return true;
-}
-
-std::optional<PackageUri> parse_package_uri(std::string_view text) {
-  if (std::any_of(text.begin(), text.end(),
-                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
-    return std::nullopt;
-  const auto colon = text.find("://");
+// The scheme of a URI, lowercase ("coap" of "CoAP://..."); nullopt when there is none.
+std::optional<std::string> scheme_of(std::string_view uri) {
+  const auto colon = uri.find("://");
   if (colon == 0 || colon == std::string_view::npos) return std::nullopt;
-  PackageUri uri;
-  for (const char c : text.substr(0, colon)) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '+' || c == '-' || c == '.';
-    if (!ok) return std::nullopt;
-    uri.scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  std::string scheme;
+  for (const char c : uri.substr(0, colon)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+          c == '-' || c == '.'))
+      return std::nullopt;
+    scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   }
-  std::string_view rest = text.substr(colon + 3);
-  rest = rest.substr(0, rest.find('#'));
-  const auto end = rest.find_first_of("/?");
-  uri.authority = std::string(rest.substr(0, end));
-  if (uri.authority.empty()) return std::nullopt;
-  rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-  const auto question = rest.find('?');
-  if (!decode_items(rest.substr(0, question), '/', uri.path)) return std::nullopt;
-  if (question != std::string_view::npos &&
-      !decode_items(rest.substr(question + 1), '&', uri.query))
-    return std::nullopt;
-  return uri;
+  return scheme;
 }
 
 std::optional<FirmwareProtocol> protocol_of(std::string_view scheme) {
@@ -453,12 +398,12 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
     if (state_ != FirmwareState::Idle) return Outcome::BadRequest;
     uri_ = text;
     set(FirmwareState::Downloading, UpdateResult::Initial, t);
-    const auto uri = parse_package_uri(text);
-    if (!uri) {
+    const auto scheme = scheme_of(text);
+    if (!scheme) {
       to_idle(UpdateResult::InvalidUri, t);
       return Outcome::Ok;
     }
-    const auto protocol = protocol_of(uri->scheme);
+    const auto protocol = protocol_of(*scheme);
     if (!protocol || std::find(config_.protocols.begin(), config_.protocols.end(), *protocol) ==
                          config_.protocols.end()) {
       to_idle(UpdateResult::UnsupportedProtocol, t);
@@ -471,21 +416,21 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
       c_.push_event(FirmwareDownload{text});
       return Outcome::Ok;
     }
+    std::string error;
+    auto uri = coap::parse_coap_uri(text, error);
     // The address as the client resolves server URIs: a coap:// URI of the same host and port.
-    std::string authority = uri->authority;
-    const bool v6 = authority.front() == '[';
-    const auto close = authority.find(']');
-    if (!(v6 ? close != std::string::npos && close + 1 < authority.size()
-             : authority.find(':') != std::string::npos))
-      authority += *protocol == FirmwareProtocol::Coaps ? ":5684" : ":5683";
-    const auto peer = c_.resolve("coap://" + authority);
+    const auto peer =
+        uri ? c_.resolve(
+                  "coap://" +
+                  (uri->host.find(':') != std::string::npos ? "[" + uri->host + "]" : uri->host) +
+                  ":" + std::to_string(uri->port))
+            : std::nullopt;
     if (!peer) {
       to_idle(UpdateResult::InvalidUri, t);
       return Outcome::Ok;
     }
     peer_ = *peer;
-    path_ = uri->path;
-    query_ = uri->query;
+    uri_parts_ = std::move(*uri);
     delivery_ = Delivery::Coap;
     next_num_ = 0;
     szx_ = std::min(config_.block_szx, BlockOption::max_szx);
@@ -517,8 +462,7 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
   void request_block(TimePoint t) {
     Message m = c_.engine.take_message();
     m.code = codes::Get;
-    for (const auto& segment : path_) m.add_option(coap::options::UriPath, segment);
-    for (const auto& item : query_) m.add_option(coap::options::UriQuery, item);
+    uri_parts_.apply_to(m);
     coap::write_block(m, coap::options::Block2, BlockOption{next_num_, false, szx_});
     coap::RequestOptions options;
     options.block_by_block = true;
@@ -543,8 +487,7 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
   Delivery delivery_ = Delivery::None;
   // Pull over CoAP.
   coap::PeerAddress peer_;
-  std::vector<std::string> path_;
-  std::vector<std::string> query_;
+  coap::CoapUri uri_parts_;
   std::optional<coap::RequestId> request_;
   std::uint32_t next_num_ = 0;
   std::uint8_t szx_ = BlockOption::max_szx;
