@@ -1,6 +1,7 @@
 // `drover client`: simulated LwM2M devices (CoAP over UDP, NoSec or DTLS). Each registers with the
 // server, serves its objects (Device, Connectivity Monitoring, Location, Connectivity Statistics,
-// Temperature, Light Control), lets its temperature drift, and de-registers on SIGINT/SIGTERM.
+// Temperature, Light Control, Firmware Update), lets its temperature drift, and de-registers on
+// SIGINT/SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
