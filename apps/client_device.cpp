@@ -6,7 +6,11 @@
 #include <string>
 
 #include "drover/coap/names.hpp"
+#include "drover/lwm2m/formats/number_text.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "drover/util/hex.hpp"
+#include "http_download.hpp"
+#include "package_file.hpp"
 
 namespace drover::apps {
 
@@ -24,6 +28,7 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   c.version = o.version;
   c.random_seed = o.seed;
   c.objects = o.objects;
+  client::allow_firmware_push(c.engine, o.fw_capacity);
   // The given server resolved once, up front; those a bootstrap server names as they come.
   c.resolve = [uri = o.server_uri,
                server = o.server](std::string_view name) -> std::optional<coap::PeerAddress> {
@@ -90,9 +95,15 @@ std::string describe(const client::ClientEvent& event) {
           for (const auto ssid : e.servers)
             ssids += (ssids.empty() ? "" : ", ") + std::to_string(ssid);
           return "bootstrapped: registering with server " + ssids;
-        } else {
-          static_assert(std::is_same_v<T, client::BootstrapFailed>);
+        } else if constexpr (std::is_same_v<T, client::BootstrapFailed>) {
           return "bootstrap failed (" + e.reason + ")";
+        } else if constexpr (std::is_same_v<T, client::FirmwareChanged>) {
+          return "firmware: " + std::string(client::to_string(e.state)) + ", result " +
+                 std::to_string(static_cast<int>(e.result)) + " (" +
+                 std::string(client::to_string(e.result)) + ")";
+        } else {
+          static_assert(std::is_same_v<T, client::FirmwareDownload>);
+          return "firmware: downloading " + e.uri;
         }
       },
       event);
@@ -124,12 +135,69 @@ std::pair<log::Level, const char*> line_of(const client::ClientEvent& event) {
           return {Level::Info, "factory_reset"};
         if constexpr (std::is_same_v<T, client::Sleeping>) return {Level::Info, "sleeping"};
         if constexpr (std::is_same_v<T, client::Awake>) return {Level::Info, "awake"};
+        if constexpr (std::is_same_v<T, client::FirmwareChanged>) return {Level::Info, "firmware"};
+        if constexpr (std::is_same_v<T, client::FirmwareDownload>)
+          return {Level::Info, "firmware_download"};
         return {Level::Info, "event"};
       },
       event);
 }
 
+// What a simulated device's packages carry: "DROVER-FW <version>" as their first line names the
+// version the device runs after the update; a package without it is named by its digest.
+std::string package_version(const client::FirmwarePackage& package) {
+  constexpr std::string_view magic = "DROVER-FW ";
+  std::array<std::uint8_t, 80> head{};
+  const std::size_t n = package.storage.read(0, head);
+  const std::string_view text(reinterpret_cast<const char*>(head.data()), n);
+  if (text.substr(0, magic.size()) == magic) {
+    const auto end = text.find('\n', magic.size());
+    if (end != std::string_view::npos && end > magic.size())
+      return std::string(text.substr(magic.size(), end - magic.size()));
+  }
+  return "sha256:" + to_hex(std::span(package.sha256).first(6));
+}
+
 }  // namespace
+
+// In front of a device's core after --fw-fail download: drops every datagram, both ways, until
+// the silence ends (a device whose link went down mid-transfer).
+class SilentLink final : public coap::DatagramCore {
+ public:
+  explicit SilentLink(coap::DatagramCore& inner) : inner_(inner) {}
+  void silence(coap::TimePoint until) { until_ = until; }
+
+  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               coap::TimePoint now) override {
+    if (now >= until_) inner_.receive(peer, datagram, now);
+  }
+  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         coap::TimePoint now) override {
+    if (now >= until_) inner_.receive_truncated(peer, prefix, now);
+  }
+  void on_timer(coap::TimePoint now) override { inner_.on_timer(now); }
+  bool poll_transmit(coap::Transmit& out) override {
+    while (inner_.poll_transmit(out))
+      if (transport::DatagramLoop::now() >= until_) return true;
+    return false;
+  }
+  std::optional<coap::TimePoint> next_expiry() const override { return inner_.next_expiry(); }
+
+ private:
+  coap::DatagramCore& inner_;
+  coap::TimePoint until_{};
+};
+
+SimulatedDevice::~SimulatedDevice() = default;
+
+coap::DatagramCore& SimulatedDevice::core() {
+  if (silent_) return *silent_;
+  return dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_;
+}
+
+void SimulatedDevice::set_http(HttpDownloader* http) {
+  http_ = http;
+}
 
 SimulatedDevice::SimulatedDevice(DeviceOptions options)
     : options_(std::move(options)),
@@ -161,6 +229,32 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
                              now);
   (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
   (void)client_.add_instance(3311, 0, client::make_light_control(), now);
+
+  // Firmware Update: push, and pull over coap://, http:// and https:// (the fleet's downloader).
+  client::FirmwareConfig firmware;
+  const std::size_t capacity =
+      options_.fw_fail == FirmwareFault::Storage ? std::size_t{1024} : options_.fw_capacity;
+  if (!options_.fw_dir.empty())
+    firmware.storage =
+        std::make_unique<PackageFile>(options_.fw_dir / (options_.endpoint + ".fw"), capacity);
+  else
+    firmware.storage = std::make_unique<client::MemoryStorage>(capacity);
+  firmware.expected_sha256 = options_.fw_sha256;
+  firmware.protocols = {client::FirmwareProtocol::Coap, client::FirmwareProtocol::Http,
+                        client::FirmwareProtocol::Https};
+  firmware.check = [this](client::FirmwarePackage& package) {
+    package.name = "drover-fw";
+    package.version = package_version(package);
+    if (options_.fw_fail == FirmwareFault::Integrity && !fw_failed_) {
+      fw_failed_ = true;
+      return client::UpdateResult::IntegrityFailure;  // as a bad signature would
+    }
+    return client::UpdateResult::Initial;
+  };
+  (void)client_.enable_firmware_update(std::move(firmware), now);
+  if (options_.fw_fail == FirmwareFault::Download)
+    silent_ =
+        std::make_unique<SilentLink>(dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_);
 
   if (options_.bootstrap) {
     (void)client_.add_bootstrap_server(options_.server_uri, now);
@@ -231,11 +325,75 @@ void SimulatedDevice::drain_events() {
   while (client_.poll_event(event)) {
     const auto [level, name] = line_of(event);
     if (log::enabled(log::Component::Client, level)) note(level, name, describe(event));
+    firmware_event(event);
+  }
+  // --fw-fail download: the link goes down once half of the first package is in.
+  if (silent_ && !fw_failed_ && client_.firmware_state() == client::FirmwareState::Downloading &&
+      client_.firmware_received() >= 2048) {
+    fw_failed_ = true;
+    const auto now = transport::DatagramLoop::now();
+    (void)client_.firmware_download_ended(client::UpdateResult::ConnectionLost, now);
+    silent_->silence(now + std::chrono::duration_cast<coap::Duration>(
+                               std::chrono::duration<double>(options_.fw_silence)));
+    std::string text = "firmware: link down for ";
+    lwm2m::append_double(text, options_.fw_silence);
+    note(log::Level::Info, "firmware", text + " s (--fw-fail download)");
+    while (client_.poll_event(event)) note(log::Level::Info, "firmware", describe(event));
   }
 }
 
-DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds)
-    : io_(io), sampler_(io), done_check_(io), give_up_(io) {
+void SimulatedDevice::firmware_event(const client::ClientEvent& event) {
+  if (const auto* download = std::get_if<client::FirmwareDownload>(&event))
+    return fetch_over_http(download->uri);
+  const auto* changed = std::get_if<client::FirmwareChanged>(&event);
+  if (!changed || changed->state != client::FirmwareState::Updating) return;
+  // The update: a simulated device "installs" at once, then tells its servers, as a device does
+  // after the reboot into the new firmware.
+  const auto now = transport::DatagramLoop::now();
+  if (options_.fw_fail == FirmwareFault::Update && !fw_failed_) {
+    fw_failed_ = true;
+    (void)client_.firmware_update_finished(client::UpdateResult::UpdateFailed, now);
+  } else {
+    const auto version = client_.read(lwm2m::Path(5, 0, 7));
+    auto* device = client_.instance_as<client::Device>(3, 0);
+    if (device && version && !version.value().empty())
+      if (const auto* text = version.value().front().value.get_if<std::string>())
+        device->set_firmware_version(*text);
+    (void)client_.firmware_update_finished(client::UpdateResult::Success, now);
+    client_.value_changed(lwm2m::Path(3, 0, 3), now);
+    (void)client_.trigger_update(std::nullopt, now);
+  }
+  flush_();
+}
+
+void SimulatedDevice::fetch_over_http(const std::string& uri) {
+  if (!http_) {
+    (void)client_.firmware_download_ended(client::UpdateResult::UnsupportedProtocol,
+                                          transport::DatagramLoop::now());
+    return;
+  }
+  http_->fetch(
+      uri, options_.fw_capacity,
+      [this](std::span<const std::uint8_t> bytes) {
+        const bool more = client_.firmware_data(bytes, transport::DatagramLoop::now()).has_value();
+        drain_events();
+        flush_();
+        return more;
+      },
+      [this](client::UpdateResult result) {
+        (void)client_.firmware_download_ended(result, transport::DatagramLoop::now());
+        drain_events();
+        flush_();
+      });
+}
+
+DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds,
+                         const std::string& fw_ca_file)
+    : io_(io),
+      http_(std::make_unique<HttpDownloader>(io, fw_ca_file)),
+      sampler_(io),
+      done_check_(io),
+      give_up_(io) {
   const auto interval = std::chrono::duration_cast<coap::Duration>(
       std::chrono::duration<double>(sample_interval_seconds));
   every(sampler_, interval, [this] {
@@ -244,9 +402,12 @@ DeviceFleet::DeviceFleet(boost::asio::io_context& io, double sample_interval_sec
   });
 }
 
+DeviceFleet::~DeviceFleet() = default;
+
 std::error_code DeviceFleet::add(DeviceOptions options) {
   const bool loopback = shares_socket(options.server);
   auto device = std::make_unique<SimulatedDevice>(std::move(options));
+  device->set_http(http_.get());
   if (auto ec = loopback ? add_to_hub(*device) : add_with_socket(*device)) return ec;
   devices_.push_back(std::move(device));
   return {};

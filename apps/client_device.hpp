@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,6 +26,15 @@ class io_context;
 
 namespace drover::apps {
 
+class HttpDownloader;
+class SilentLink;
+
+// A step of a firmware update that a simulated device fails on purpose (`drover client
+// --fw-fail`): the download (Connection lost half-way, then the device drops every datagram for
+// a while), the package's check (Integrity check failure), its storage (Not enough storage) or
+// the update itself (Firmware update failed).
+enum class FirmwareFault : std::uint8_t { None, Download, Integrity, Storage, Update };
+
 struct DeviceOptions {
   std::string endpoint;
   std::string server_uri;
@@ -38,14 +48,24 @@ struct DeviceOptions {
   std::shared_ptr<lwm2m::ObjectRegistry> objects;  // shared by every device of the process
   // coaps: the DTLS credentials (the DtlsClient's constructor throws when they do not load).
   std::optional<dtls::ClientCredentials> security;
+  // Firmware Update (object 5): packages up to fw_capacity bytes, in a file of fw_dir (one per
+  // device) or in memory; fw_sha256 the digest they must have, when known.
+  std::size_t fw_capacity = client::default_package_capacity;
+  std::filesystem::path fw_dir;
+  std::optional<client::Sha256Digest> fw_sha256;
+  FirmwareFault fw_fail = FirmwareFault::None;
+  double fw_silence = 30;  // seconds without any datagram after failing the download
 };
 
 class SimulatedDevice {
  public:
   explicit SimulatedDevice(DeviceOptions options);
+  ~SimulatedDevice();
 
   // What the transport drives: the client, behind its DTLS client over coaps.
-  coap::DatagramCore& core() { return dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_; }
+  coap::DatagramCore& core();
+  // Package URIs over HTTP are fetched with this (the fleet's); null: http is not offered.
+  void set_http(HttpDownloader* http);
   // How the device has its transmits sent after calls made outside the transport's handlers.
   void set_flush(std::function<void()> flush) { flush_ = std::move(flush); }
   // Starts registering; `local` is the address the device sends from, for the log.
@@ -62,6 +82,8 @@ class SimulatedDevice {
  private:
   // A line of this device's in the log (component client), its endpoint in front.
   void note(log::Level level, const char* event, std::string_view text) const;
+  void firmware_event(const client::ClientEvent& event);
+  void fetch_over_http(const std::string& uri);
 
   DeviceOptions options_;
   client::Client client_;
@@ -70,13 +92,20 @@ class SimulatedDevice {
   std::function<void()> flush_;
   std::minstd_rand random_;  // a few bytes: a process may hold 100,000 devices
   double temperature_ = 21.0;
+  std::unique_ptr<SilentLink> silent_;  // in front of the core with --fw-fail download
+  HttpDownloader* http_ = nullptr;
+  bool fw_failed_ = false;  // the --fw-fail step failed once already
 };
 
 // The simulated devices of one process: sampled on a timer, and stopped together by
 // de-registering every one (waiting at most a timeout for servers that do not answer).
 class DeviceFleet {
  public:
-  DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds);
+  // `fw_ca_file`: the CAs of HTTPS servers of firmware packages (empty: the system's); throws
+  // when it does not load.
+  DeviceFleet(boost::asio::io_context& io, double sample_interval_seconds,
+              const std::string& fw_ca_file = {});
+  ~DeviceFleet();
 
   // Creates a device and starts registering it. Devices of a server on IPv4 loopback share one
   // socket, the fleet's i-th device at 127.1.0.0 + i.
@@ -98,6 +127,7 @@ class DeviceFleet {
   std::vector<std::unique_ptr<SimulatedDevice>> devices_;
   std::unique_ptr<transport::DatagramHub> hub_;                  // devices of loopback servers
   std::vector<std::unique_ptr<transport::DatagramLoop>> loops_;  // a socket per other device
+  std::unique_ptr<HttpDownloader> http_;                         // firmware over http(s)://
   boost::asio::steady_timer sampler_;
   boost::asio::steady_timer done_check_;
   boost::asio::steady_timer give_up_;

@@ -1,12 +1,15 @@
 // `drover client`: simulated LwM2M devices (CoAP over UDP, NoSec or DTLS). Each registers with the
 // server, serves its objects (Device, Connectivity Monitoring, Location, Connectivity Statistics,
-// Temperature, Light Control), lets its temperature drift, and de-registers on SIGINT/SIGTERM.
+// Temperature, Light Control, Firmware Update), lets its temperature drift, and de-registers on
+// SIGINT/SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "client_device.hpp"
 #include "command.hpp"
 #include "drover/transport/coap_uri.hpp"
+#include "drover/util/hex.hpp"
 #include "log_options.hpp"
 #include "security_options.hpp"
 
@@ -36,6 +40,12 @@ struct ClientCommandOptions {
   double duration = 0;
   double stop_timeout = 10;
   ClientSecurityOptions security;
+  std::size_t fw_capacity = client::default_package_capacity;
+  std::string fw_dir;
+  std::string fw_sha256;
+  std::string fw_fail;
+  std::string fw_ca;
+  double fw_silence = 30;
 };
 
 using log::Component;
@@ -91,6 +101,36 @@ int run_client(const ClientCommandOptions& o) {
     return 2;
   }
 
+  std::optional<client::Sha256Digest> fw_sha256;
+  if (!o.fw_sha256.empty()) {
+    const auto bytes = parse_hex(o.fw_sha256);
+    if (!bytes || bytes->size() != 32) {
+      log::error(Component::Client, {"config_error"}, "--fw-sha256: 64 hexadecimal digits");
+      return 2;
+    }
+    fw_sha256.emplace();
+    std::copy(bytes->begin(), bytes->end(), fw_sha256->begin());
+  }
+  static const std::map<std::string, FirmwareFault> faults = {
+      {"", FirmwareFault::None},
+      {"download", FirmwareFault::Download},
+      {"integrity", FirmwareFault::Integrity},
+      {"storage", FirmwareFault::Storage},
+      {"update", FirmwareFault::Update}};
+  const auto fault = faults.find(o.fw_fail);
+  if (fault == faults.end()) {
+    log::error(Component::Client, {"config_error"}, "--fw-fail: one of download, integrity, storage, update");
+    return 2;
+  }
+  if (!o.fw_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.fw_dir, ec);
+    if (ec) {
+      log::error(Component::Client, {"config_error"}, "--fw-dir " + o.fw_dir + ": " + ec.message());
+      return 2;
+    }
+  }
+
   const bool shared_socket = DeviceFleet::shares_socket(*server);
   const OpenFileLimit files = raise_open_file_limit();
   const std::uint64_t fit = files.soft > reserved_files ? files.soft - reserved_files : 0;
@@ -105,7 +145,14 @@ int run_client(const ClientCommandOptions& o) {
   }
 
   asio::io_context io;
-  DeviceFleet fleet(io, o.sample_interval);
+  std::unique_ptr<DeviceFleet> made;
+  try {
+    made = std::make_unique<DeviceFleet>(io, o.sample_interval, o.fw_ca);
+  } catch (const std::exception& e) {
+    log::error(Component::Client, {"config_error"}, "--fw-ca " + o.fw_ca + ": " + e.what());
+    return 2;
+  }
+  DeviceFleet& fleet = *made;
   const auto objects = client::make_object_registry(*version);
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
@@ -120,6 +167,11 @@ int run_client(const ClientCommandOptions& o) {
     d.seed = os_random_seed();
     d.objects = objects;
     if (security) d.security = for_endpoint(*security, o.security, d.endpoint);
+    d.fw_capacity = o.fw_capacity;
+    d.fw_dir = o.fw_dir;
+    d.fw_sha256 = fw_sha256;
+    d.fw_fail = fault->second;
+    d.fw_silence = o.fw_silence;
     const std::string endpoint = d.endpoint;
     std::error_code ec;
     try {
@@ -173,6 +225,11 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       "Statistics (7), Temperature (3303, drifting) and Light Control (3311) and logs one line "
       "per\n"
       "registration event and served request on stderr. SIGINT/SIGTERM de-register, then exit.\n"
+      "Firmware Update (5): packages pushed to /5/0/0 (Block1) or pulled from the coap://,\n"
+      "http:// or https:// URI written to /5/0/1; Update (/5/0/2) makes the package's version (its "
+      "first\n"
+      "line \"DROVER-FW <version>\", else sha256:<digest>) the Firmware Version (/3/0/3) and\n"
+      "sends a registration Update.\n"
       "Example: drover client --endpoint dev --server coap://127.0.0.1:5683 --count 10");
   cmd->add_option("--endpoint", o->endpoint,
                   "Endpoint client name (NAME-0 ... NAME-<N-1> with --count)")
@@ -226,6 +283,31 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--duration", o->duration, "De-register and stop after this many seconds")
       ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--fw-capacity", o->fw_capacity,
+                  "Firmware Update (5): the largest package a device takes, in bytes (larger "
+                  "ones end with Update Result 2, not enough storage)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
+  cmd->add_option("--fw-dir", o->fw_dir,
+                  "Firmware Update: keep packages in files in this folder (ENDPOINT.fw), not in "
+                  "memory");
+  cmd->add_option("--fw-sha256", o->fw_sha256,
+                  "Firmware Update: the SHA-256 packages must have (hexadecimal); another ends "
+                  "with Update Result 5, integrity check failure");
+  cmd->add_option("--fw-ca", o->fw_ca,
+                  "Firmware Update: PEM CA certificates of https:// package servers (default: "
+                  "the system's)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--fw-fail", o->fw_fail,
+                  "Firmware Update, for tests: make a step fail. download: the first download "
+                  "loses its link once 2 KiB are in (Update Result 4, then no datagram for "
+                  "--fw-silence s); integrity: the first package fails its check (5); update: the "
+                  "first installation fails (8); storage: no package over 1 KiB fits (2)")
+      ->check(CLI::IsMember({"download", "integrity", "storage", "update"}));
+  cmd->add_option("--fw-silence", o->fw_silence,
+                  "Seconds a device stays silent after --fw-fail download")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--stop-timeout", o->stop_timeout,
                   "Seconds to wait for de-registration answers when stopping")
       ->capture_default_str()

@@ -191,7 +191,9 @@ class BootstrapRequest {
 
   void erase_instance(std::uint16_t oid, std::uint16_t iid) {
     auto* entry = c_.object(oid);
-    if (!entry || is_bootstrap_account(oid, iid) || !entry->instances.erase(iid)) return;
+    if (!entry || is_bootstrap_account(oid, iid) || c_.keeps_instance(oid) ||
+        !entry->instances.erase(iid))
+      return;
     --c_.instance_count;
   }
 

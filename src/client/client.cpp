@@ -214,7 +214,9 @@ void Client::Impl::process_engine_events() {
                      if (it == pending.end()) return;
                      const PendingRequest p = it->second;
                      pending.erase(it);
-                     if (p.kind == PendingRequest::Kind::Send)
+                     if (p.kind == PendingRequest::Kind::Firmware)
+                       firmware->on_response(r.response, now);
+                     else if (p.kind == PendingRequest::Kind::Send)
                        on_send_result(p, r.response.code);
                      else if (p.kind == PendingRequest::Kind::Bootstrap)
                        on_bootstrap_response(r.response, now);
@@ -226,7 +228,9 @@ void Client::Impl::process_engine_events() {
                      if (it == pending.end()) return;
                      const PendingRequest p = it->second;
                      pending.erase(it);
-                     if (p.kind == PendingRequest::Kind::Send)
+                     if (p.kind == PendingRequest::Kind::Firmware)
+                       firmware->on_failure(f.reason, now);
+                     else if (p.kind == PendingRequest::Kind::Send)
                        on_send_result(p, coap::codes::Empty);
                      else if (p.kind == PendingRequest::Kind::Bootstrap)
                        bootstrap_failed(coap::codes::Empty,
@@ -354,6 +358,7 @@ Status Client::remove_instance(std::uint16_t object_id, std::uint16_t instance_i
   ObjectEntry* entry = c.object(object_id);
   if (!entry || object_id <= 1) return Error::UnknownObject;
   if (!entry->instances.contains(instance_id)) return Error::UnknownInstance;
+  if (c.keeps_instance(object_id)) return Error::InvalidArgument;
   c.now = std::max(c.now, now);
   const lwm2m::Path path(object_id, instance_id);
   c.observations_deleted(path, now);

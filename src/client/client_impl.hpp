@@ -101,8 +101,20 @@ struct BootstrapAccount {
 };
 
 struct PendingRequest {
-  enum class Kind : std::uint8_t { Register, Update, Deregister, Send, Bootstrap } kind;
+  enum class Kind : std::uint8_t { Register, Update, Deregister, Send, Bootstrap, Firmware } kind;
   std::uint16_t ssid = 0;
+};
+
+// Object 5 (firmware.cpp), made by Client::enable_firmware_update. The core reaches it through
+// this interface only, so that a device without it does not link it.
+class FirmwareUpdater {
+ public:
+  virtual ~FirmwareUpdater() = default;
+  // One block of a Write of /5/0/0 that the engine streams (Engine::stream_block1): its answer.
+  virtual coap::Message package_block(const coap::Message& request, TimePoint t) = 0;
+  // The answer to, or the failure of, the download's request (PendingRequest::Kind::Firmware).
+  virtual void on_response(const coap::Message& response, TimePoint t) = 0;
+  virtual void on_failure(coap::FailureReason reason, TimePoint t) = 0;
 };
 
 struct Client::Impl {
@@ -125,6 +137,11 @@ struct Client::Impl {
   TimePoint now{};  // the latest time given to any call
   Duration max_transmit_wait{};
   std::optional<TimePoint> client_due;  // the earliest of the client's own timers
+
+  // Object 5, when enabled: its instance /5/0 (owned by `objects`), which stays while the client
+  // lives (deleting it is refused).
+  FirmwareUpdater* firmware = nullptr;
+  bool keeps_instance(std::uint16_t oid) const { return oid == 5 && firmware; }
 
   // Send timer.
   std::vector<lwm2m::Path> send_paths;

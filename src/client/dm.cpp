@@ -204,6 +204,14 @@ void DmRequest::serve() {
   else if (req_.code == codes::IPatch)
     op = Operation::WriteComposite;
   if (!path) return fail(op, Path(), codes::NotFound, "not an LwM2M path");
+  // Only the engine's streamed requests keep Block1: the blocks of a firmware package. The Write
+  // is reported once, with its final answer.
+  if (c_.firmware && req_.has_option(coap::options::Block1)) {
+    auto answer = c_.firmware->package_block(req_, t_);
+    if (answer.code == codes::Continue)
+      return void(c_.engine.respond(r_.exchange, std::move(answer), t_));
+    return void(reply(Operation::Write, *path, std::move(answer)));
+  }
   // Security (and OSCORE) are out of reach of Device Management.
   if (is_security(*path)) return fail(op, *path, codes::Unauthorized);
 
@@ -680,8 +688,10 @@ void DmRequest::remove(const Path& path) {
       ObjectEntry* entry = c_.object(oid);
       if (!entry || !entry->instances.contains(path.instance_id()))
         return fail(op, path, codes::NotFound);
-      // The Device instance is never deleted; Server instances only through bootstrap.
-      if (oid == 1 || oid == 3) return fail(op, path, codes::MethodNotAllowed);
+      // The Device instance is never deleted, nor Firmware Update's; Server instances only
+      // through bootstrap.
+      if (oid == 1 || oid == 3 || c_.keeps_instance(oid))
+        return fail(op, path, codes::MethodNotAllowed);
       c_.observations_deleted(path, t_);
       for (auto& [ssid, account] : c_.accounts)
         std::erase_if(account.attributes,

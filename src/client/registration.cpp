@@ -278,6 +278,7 @@ void Client::Impl::on_registration_response(const PendingRequest& p, const coap:
       return;                              // whatever the answer
     case PendingRequest::Kind::Send:       // send.cpp
     case PendingRequest::Kind::Bootstrap:  // bootstrap.cpp
+    case PendingRequest::Kind::Firmware:   // firmware.cpp
       return;
   }
 }
@@ -314,6 +315,7 @@ void Client::Impl::on_registration_failure(const PendingRequest& p, coap::Failur
       return;
     case PendingRequest::Kind::Send:       // send.cpp
     case PendingRequest::Kind::Bootstrap:  // bootstrap.cpp
+    case PendingRequest::Kind::Firmware:   // firmware.cpp
       return;
   }
 }

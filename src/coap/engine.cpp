@@ -157,6 +157,10 @@ Result<RequestId> Engine::ping(const PeerAddress& peer, TimePoint now) {
   return impl_->start_request(peer, Message{}, now, {}, ClientRequest::Kind::Ping, std::nullopt);
 }
 
+void Engine::stream_block1(std::function<bool(const Message& request)> predicate) {
+  impl_->block1_streamed = std::move(predicate);
+}
+
 Result<std::optional<ObserverId>> Engine::respond(ExchangeId exchange, Message response,
                                                   TimePoint now) {
   const Impl::CollectIdlePeers collect{*impl_};

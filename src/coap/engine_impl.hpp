@@ -16,9 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "block_option.hpp"
 #include "block_transfers.hpp"
 #include "dedup.hpp"
+#include "drover/coap/block_option.hpp"
 #include "drover/coap/engine.hpp"
 #include "drover/coap/random.hpp"
 #include "drover/util/node_pool.hpp"
@@ -111,6 +111,7 @@ struct ClientRequest {
 
   std::optional<Block1Upload> upload;
   std::optional<Block2Download> download;
+  bool block_by_block = false;  // RequestOptions::block_by_block
 
   bool observing = false;  // the observation is established
   ObserveOrder order;
@@ -167,6 +168,7 @@ struct Engine::Impl {
   DedupCache dedup;
   ServerTransfers transfers;
   std::size_t client_downloads = 0;  // Block2Download in progress (share max_block_transfers)
+  std::function<bool(const Message&)> block1_streamed;  // Engine::stream_block1
 
   std::unordered_map<PeerAddress, Peer> peers;
   NodePool<std::unordered_map<PeerAddress, Peer>> peer_nodes;

@@ -66,6 +66,7 @@ ClientRequest& Engine::Impl::new_request(const PeerAddress& peer, Peer& p, Clien
   req.confirmable = kind == ClientRequest::Kind::Ping || options.confirmable;
   req.szx = std::min(options.block_szx.value_or(config.block_szx), BlockOption::max_szx);
   req.timeout = options.timeout.value_or(config.request_timeout);
+  req.block_by_block = options.block_by_block;
   if (token) {
     req.token = *token;
     token_nodes.emplace(tokens, TokenKey(peer, req.token))->second = id;
@@ -402,7 +403,8 @@ void Engine::Impl::on_response(ClientRequest& req, bool on_transfer_token, TimeP
   if (!consumed && !on_transfer_token && req.kind == ClientRequest::Kind::Observe &&
       in.has_option(options::Observe) && !fresh_notification(req, in, now))
     consumed = true;  // stale: dropped
-  if (!consumed) consumed = continue_download(req, on_transfer_token, answers_current, now);
+  if (!consumed && !req.block_by_block)
+    consumed = continue_download(req, on_transfer_token, answers_current, now);
   if (!consumed) {
     deliver(req, std::move(in), now);
     refill_input();
@@ -451,7 +453,7 @@ Result<RequestId> Engine::Impl::deregister(RequestId id, TimePoint now) {
   // RFC 7641 §3.6: the same request and token, with Observe=1.
   Message request = std::move(req.request);
   request.set_uint_option(options::Observe, 1);
-  RequestOptions options{req.confirmable, req.szx, req.timeout};
+  RequestOptions options{req.confirmable, req.szx, req.timeout, req.block_by_block};
   Token token = req.token;
   PeerAddress peer = req.peer;
   finish_request(id, now);

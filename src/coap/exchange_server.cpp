@@ -36,9 +36,11 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   if (r2 == BlockRead::Valid && block2.num > 0 && r1 == BlockRead::Absent &&
       serve_cached_block(peer, in, now))
     return;
-  // A request that would open an exchange (a whole one, or the last block of one) needs room for
-  // it first, so that the last block of an upload is refused before its body is taken.
-  if (r1 != BlockRead::Valid || !block1.more) {
+  const bool streamed = r1 == BlockRead::Valid && block1_streamed && block1_streamed(in);
+  // A request that would open an exchange (a whole one, the last block of one, or any streamed
+  // block) needs room for it first, so that the last block of an upload is refused before its
+  // body is taken.
+  if (streamed || r1 != BlockRead::Valid || !block1.more) {
     if (exchanges_in_progress() >= config.max_exchanges ||
         p->exchanges >= config.max_exchanges_per_peer) {
       reply_overloaded(peer, in, now);
@@ -46,7 +48,9 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
     }
   }
   std::optional<BlockOption> last_block1;
-  if (r1 == BlockRead::Valid) {
+  if (streamed) {
+    last_block1 = block1;
+  } else if (r1 == BlockRead::Valid) {
     if (absorb_block1(peer, in, block1, now)) return;
     last_block1 = block1;
   } else if (in.payload().size() > config.max_body_size) {
@@ -156,8 +160,13 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
         remove_observer(o->second, ObserverRemovalReason::Replaced);
     }
   }
-  if (ex.block1)
-    write_block(response, options::Block1, BlockOption{ex.block1->num, false, ex.block1->szx});
+  if (ex.block1) {
+    // 2.31 Continue (to a streamed block) asks for more, and may ask for smaller blocks (§2.3).
+    const bool more = response.code == codes::Continue;
+    write_block(response, options::Block1,
+                BlockOption{ex.block1->num, more,
+                            more ? std::min(ex.block1->szx, config.block_szx) : ex.block1->szx});
+  }
   // RFC 7959 §4: Size2 in a request (value 0) asks for the size of the body; slicing adds it too.
   if (ex.size2_requested && !response.has_option(options::Size2))
     response.set_uint_option(options::Size2, static_cast<std::uint32_t>(std::min<std::size_t>(

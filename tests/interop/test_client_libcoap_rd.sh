@@ -44,7 +44,7 @@ for ep in interop-0 interop-1; do
   grep -q "c:POST .*Uri-Path:rd, Content-Format:application/link-format, Uri-Query:ep=$ep, Uri-Query:lwm2m=1.1, Uri-Query:lt=300, Uri-Query:b=U" "$RD_LOG" ||
     fail "no Register of $ep in the RD's log"
 done
-grep -q "</3/0>,</4>;ver=1.3,</4/0>,</6/0>,</7/0>,</3303>;ver=1.1,</3303/0>,</3311/0>" "$RD_LOG" ||
+grep -q "</3/0>,</4>;ver=1.3,</4/0>,</5>;ver=1.2,</5/0>,</6/0>,</7/0>,</3303>;ver=1.1,</3303/0>,</3311/0>" "$RD_LOG" ||
   fail "the Register payload lacks the object list"
 pass "Register queries and object list as sent to the RD"
 

@@ -93,6 +93,7 @@
 #include <variant>
 #include <vector>
 
+#include "drover/client/firmware.hpp"
 #include "drover/client/object.hpp"
 #include "drover/client/standard_objects.hpp"
 #include "drover/coap/datagram_core.hpp"
@@ -289,10 +290,21 @@ struct BootstrapFailed {
   std::string reason;
   std::optional<Duration> retry_in;  // when the client asks again by itself (started clients)
 };
+// Firmware Update (object 5): State or Update Result changed. Updating asks the application to
+// install the package (then Client::firmware_update_finished).
+struct FirmwareChanged {
+  FirmwareState state = FirmwareState::Idle;
+  UpdateResult result = UpdateResult::Initial;
+};
+// Firmware Update: fetch this Package URI, whose scheme the client leaves to the application
+// (http, https), and hand its bytes to Client::firmware_data, then firmware_download_ended.
+struct FirmwareDownload {
+  std::string uri;
+};
 using ClientEvent =
     std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated, Deregistered,
                  Disabled, Rebooting, FactoryReset, RequestServed, WriteApplied, SendCompleted,
-                 Sleeping, Awake, Bootstrapped, BootstrapFailed>;
+                 Sleeping, Awake, Bootstrapped, BootstrapFailed, FirmwareChanged, FirmwareDownload>;
 
 enum class RegistrationState : std::uint8_t {
   Idle,         // not started, or stopped by deregister()
@@ -388,6 +400,25 @@ class Client : public coap::DatagramCore {
               std::optional<std::uint16_t> ssid = std::nullopt);
   // Sends `paths` every `period` (zero: stop).
   void set_send_schedule(std::vector<lwm2m::Path> paths, Duration period, TimePoint now);
+
+  // ---- Firmware Update (object 5, see firmware.hpp). Adds the object and its instance 0;
+  // InstanceExists when it is there already. Optional: a device that never calls it does not
+  // link its code.
+  Status enable_firmware_update(FirmwareConfig config, TimePoint now);
+  FirmwareState firmware_state() const;  // Idle when not enabled
+  UpdateResult firmware_result() const;
+  void expect_firmware_digest(std::optional<Sha256Digest> sha256);
+  // Ends Updating: Success (Idle, 1), UpdateFailed (Downloaded, 8) or IntegrityFailure (Idle, 5).
+  // InvalidArgument for another result or outside Updating.
+  Status firmware_update_finished(UpdateResult result, TimePoint now);
+  // The application's download (FirmwareDownload): the next bytes, then the end (Initial when
+  // complete, else why it failed: ConnectionLost, InvalidUri...). InvalidArgument when no such
+  // download is under way (it was cancelled meanwhile: stop fetching). firmware_download_ended
+  // with a failure also ends a push or a CoAP pull under way (the device lost its link).
+  Status firmware_data(std::span<const std::uint8_t> bytes, TimePoint now);
+  Status firmware_download_ended(UpdateResult result, TimePoint now);
+  // Bytes of the package stored so far (while Downloading: how far the download is).
+  std::size_t firmware_received() const;
 
   // Queue mode: whether the client sleeps towards this server.
   bool asleep(std::uint16_t ssid) const;

@@ -48,6 +48,8 @@ class Device : public ObjectInstance {
   // Error Code (/3/0/11): 0 means no error; adding a real code replaces the 0.
   void add_error_code(std::int64_t code);
   void clear_error_codes();  // also Execute /3/0/12 (Reset Error Code)
+  // Firmware Version (/3/0/3), after a firmware update (then Client::value_changed).
+  void set_firmware_version(std::string version) { info_.firmware_version = std::move(version); }
 
   std::vector<std::uint16_t> resources() const override;
   Outcome read(std::uint16_t rid, lwm2m::ResourceNode& out) override;

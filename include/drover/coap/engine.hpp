@@ -236,6 +236,10 @@ struct RequestOptions {
   std::optional<std::uint8_t>
       block_szx;                    // block size for this request's Block1/Block2 (else config)
   std::optional<Duration> timeout;  // deadline of the final response (else config.request_timeout)
+  // A response with Block2 is delivered as it is, one block, instead of being reassembled: the
+  // caller asks for each next block itself (a download written out as it arrives, resumable at
+  // any block, never held whole in the engine).
+  bool block_by_block = false;
 };
 
 struct NotifyOptions {
@@ -357,6 +361,14 @@ class Engine {
   Result<RequestId> ping(const PeerAddress& peer, TimePoint now);
 
   // ---- Server role
+  // Requests with Block1 for which `predicate` is true (say, a firmware package written to its
+  // storage as it comes) reach the application block by block instead of reassembled: each block
+  // is a RequestReceived that keeps its Block1 (and Size1) option, and its answer, 2.31 Continue
+  // or the final response, gets the Block1 echo from the engine. The application keeps the order
+  // and bounds the body; max_body_size does not apply to them. Null (the default): every body
+  // is reassembled.
+  void stream_block1(std::function<bool(const Message& request)> predicate);
+
   // Answers a RequestReceived (code, options, payload of `response`; the engine sets the rest and
   // adds Block1/Block2/Size2 as needed: Size2 whenever the body is sliced, or the request asked
   // with Size2, RFC 7959 §4). Piggybacked in the ACK when the ACK has not gone out yet,

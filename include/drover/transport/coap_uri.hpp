@@ -1,31 +1,16 @@
-// coap:// URIs (RFC 7252 §6): parsing into host, port, Uri-Path and Uri-Query, and resolving the
-// host.
+// coap:// URIs: parsed by the CoAP layer (coap/uri.hpp), resolved here.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
-#include "drover/coap/message.hpp"
 #include "drover/coap/peer.hpp"
+#include "drover/coap/uri.hpp"
 
 namespace drover::transport {
 
-struct CoapUri {
-  std::string scheme;              // "coap", "coaps", "coap+tcp" or "coaps+tcp"
-  std::string host;                // without the brackets of an IPv6 literal
-  std::uint16_t port = 0;          // the scheme's default when the URI has none
-  std::vector<std::string> path;   // percent-decoded segments ("/a/b" -> {"a", "b"})
-  std::vector<std::string> query;  // percent-decoded '&'-separated items
-
-  // Adds the Uri-Path and Uri-Query options (RFC 7252 §6.4).
-  void apply_to(coap::Message& request) const;
-};
-
-// Parses `text`; on failure returns nullopt and says why in `error`.
-std::optional<CoapUri> parse_coap_uri(std::string_view text, std::string& error);
+using coap::CoapUri;
+using coap::parse_coap_uri;
 
 // Resolves the host (an IP literal or a name, through getaddrinfo: this blocks, so it is meant for
 // command lines and configuration, not for the event loop). IPv4 results are preferred unless

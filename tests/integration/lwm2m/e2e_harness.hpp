@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -16,11 +17,15 @@
 
 // Readable gtest messages for the model's values.
 namespace drover::lwm2m {
-inline void PrintTo(const Value& v, std::ostream* os) { *os << v.debug_string(); }
+inline void PrintTo(const Value& v, std::ostream* os) {
+  *os << v.debug_string();
+}
 inline void PrintTo(const Record& r, std::ostream* os) {
   *os << r.path.to_string() << "=" << r.value.debug_string();
 }
-inline void PrintTo(ContentFormat f, std::ostream* os) { *os << to_string(f); }
+inline void PrintTo(ContentFormat f, std::ostream* os) {
+  *os << to_string(f);
+}
 }  // namespace drover::lwm2m
 
 namespace drover::e2e {
@@ -45,7 +50,8 @@ struct E2eOptions {
   std::uint32_t lifetime = 600;
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
-  std::optional<ContentFormat> send_format = std::nullopt;  // else the client's default (SenML CBOR)
+  std::optional<ContentFormat> send_format =
+      std::nullopt;  // else the client's default (SenML CBOR)
   std::optional<client::RootLinkFormats> root_link_formats = std::nullopt;  // else the default
 };
 
@@ -121,6 +127,25 @@ class E2e : public ::testing::Test {
         moved = true;
         std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
         if (connected && tx.peer == kServerAddr) server_->receive(kClientAddr, bytes, now);
+        if (side && tx.peer == side->address) {
+          coap::Message m;
+          const bool parsed = !coap::parse(bytes, m);
+          const bool lost = !side->connected || (parsed && side->lose && side->lose(m));
+          if (parsed) side->from_client.push_back(std::move(m));
+          if (!lost) side->engine.receive(kClientAddr, bytes, now);
+        }
+      }
+      if (side) {
+        while (side->engine.poll_transmit(tx)) {
+          moved = true;
+          std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
+          if (side->connected) client_->receive(side->address, bytes, now);
+        }
+        coap::Event ev;
+        while (side->engine.poll_event(ev)) {
+          moved = true;
+          if (auto* r = std::get_if<coap::RequestReceived>(&ev)) side->serve(*r);
+        }
       }
       while (server_->poll_transmit(tx)) {
         moved = true;
@@ -147,15 +172,19 @@ class E2e : public ::testing::Test {
       auto next = client_->next_expiry();
       const auto s = server_->next_expiry();
       if (s && (!next || *s < *next)) next = s;
+      const auto p = side ? side->engine.next_expiry() : std::nullopt;
+      if (p && (!next || *p < *next)) next = p;
       if (!next || *next > target) break;
       now = std::max(now, *next);
       client_->on_timer(now);
       server_->on_timer(now);
+      if (side) side->engine.on_timer(now);
       pump();
     }
     now = target;
     client_->on_timer(now);
     server_->on_timer(now);
+    if (side) side->engine.on_timer(now);
     pump();
   }
 
@@ -241,6 +270,19 @@ class E2e : public ::testing::Test {
   bool connected = true;                       // false: every datagram is lost
   std::vector<coap::Message> to_client;        // every message the server sent
   std::vector<std::string> executed;           // arguments of each Execute of /5/0/2
+
+  // Another CoAP peer of the client (a file server for firmware pulls), when set: `serve` answers
+  // its requests through `engine`.
+  struct SidePeer {
+    coap::PeerAddress address;
+    coap::Engine engine;
+    std::function<void(coap::RequestReceived&)> serve;
+    bool connected = true;  // false: every datagram between it and the client is lost
+    // Datagrams from the client as sent, lost or not; `lose` picks more to lose on the way.
+    std::vector<coap::Message> from_client;
+    std::function<bool(const coap::Message&)> lose;
+  };
+  std::unique_ptr<SidePeer> side;
 };
 
 }  // namespace drover::e2e

@@ -1,5 +1,5 @@
 // Block-wise transfers (RFC 7959) through the engine, both roles.
-#include "block_option.hpp"
+#include "drover/coap/block_option.hpp"
 #include "unit/coap/test_engine_harness.hpp"
 
 namespace drover::coap::testing {
@@ -585,6 +585,88 @@ TEST(Blockwise, Size2InARequestForALargeBodyIsInTheFirstBlock) {
   EXPECT_EQ(block_of(from_server[0], options::Block2).num, 0u);
   EXPECT_EQ(from_server[0].uint_option(options::Size2), 5000u);
   ASSERT_EQ(only<ResponseReceived>(link.client_events).size(), 1u);
+}
+
+}  // namespace
+}  // namespace drover::coap::testing
+
+namespace drover::coap::testing {
+namespace {
+
+// Engine::stream_block1: the chosen requests reach the application block by block, each answered
+// by it (2.31 Continue gets the Block1 echo with M set); max_body_size does not apply to them.
+TEST(BlockwiseStreaming, ChosenBlock1RequestsArriveBlockByBlock) {
+  EngineConfig server_config;
+  server_config.max_body_size = 2048;
+  server_config.block_szx = 5;  // asks the client for 512-byte blocks in its first Continue
+  Link link({}, server_config);
+  link.server.stream_block1([](const Message& m) { return m.uri_path() == "/stream"; });
+  std::vector<std::uint8_t> received;
+  std::vector<BlockOption> blocks;
+  link.on_server_event = [&](Event& e) {
+    auto* r = std::get_if<RequestReceived>(&e);
+    if (!r) return;
+    BlockOption b;
+    ASSERT_EQ(read_block(r->request, options::Block1, b), BlockRead::Valid);
+    blocks.push_back(b);
+    received.insert(received.end(), r->request.payload().begin(), r->request.payload().end());
+    Message resp;
+    resp.code = b.more ? codes::Continue : codes::Changed;
+    ASSERT_TRUE(link.server.respond(r->exchange, std::move(resp), link.now));
+  };
+  const auto body = body_of(5000);
+  ASSERT_TRUE(link.client.send_request(kServerAddr, put_request("/stream", body), link.now));
+  link.run();
+  EXPECT_EQ(received, body);
+  ASSERT_EQ(blocks.size(), 1u + (5000 - 1024 + 511) / 512);
+  EXPECT_EQ(blocks[1].szx, 5);
+  auto from_server = link.sent_by(false);
+  for (std::size_t i = 0; i + 1 < from_server.size(); ++i) {
+    EXPECT_EQ(from_server[i].code, codes::Continue);
+    EXPECT_TRUE(block_of(from_server[i], options::Block1).more);
+    EXPECT_EQ(block_of(from_server[i], options::Block1).szx, 5);
+  }
+  EXPECT_EQ(from_server.back().code, codes::Changed);
+  EXPECT_FALSE(block_of(from_server.back(), options::Block1).more);
+  auto responses = only<ResponseReceived>(link.client_events);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].response.code, codes::Changed);
+  EXPECT_EQ(link.server.counts().block_transfers, 0u);
+
+  // Another path is reassembled, within max_body_size as before.
+  link.client_events.clear();
+  ASSERT_TRUE(link.client.send_request(kServerAddr, put_request("/other", body), link.now));
+  link.run();
+  const auto failures = only<RequestFailed>(link.client_events);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].reason, FailureReason::RequestTooLarge);  // 4.13 with Size1 2048
+}
+
+// RequestOptions::block_by_block: the caller gets each Block2 response as it is and asks for the
+// next block itself.
+TEST(BlockwiseStreaming, BlockByBlockDownloadIsLeftToTheCaller) {
+  Link link;
+  const auto body = body_of(2500);
+  answering_server(link, codes::Content, body);
+  RequestOptions options;
+  options.block_by_block = true;
+  std::vector<std::uint8_t> got;
+  for (std::uint32_t num = 0;; ++num) {
+    Message m = get_request("/big");
+    write_block(m, options::Block2, BlockOption{num, false, 6});
+    link.client_events.clear();
+    ASSERT_TRUE(link.client.send_request(kServerAddr, std::move(m), link.now, options));
+    link.run();
+    auto responses = only<ResponseReceived>(link.client_events);
+    ASSERT_EQ(responses.size(), 1u);
+    const BlockOption b = block_of(responses[0].response, options::Block2);
+    EXPECT_EQ(b.num, num);
+    got.insert(got.end(), responses[0].response.payload().begin(),
+               responses[0].response.payload().end());
+    if (!b.more) break;
+  }
+  EXPECT_EQ(got, body);
+  EXPECT_EQ(link.client.counts().block_transfers, 0u);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX packed in 0-3 bytes.
+// The Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX packed in 0-3 bytes. Public: the
+// client reads and writes it for the blocks it handles itself (a firmware package).
 #pragma once
 
 #include <cstddef>
