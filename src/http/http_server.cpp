@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +37,9 @@ class SessionBase {
   virtual std::string peer() const = 0;
   // Leaves the server's stream table and closes the connection.
   virtual void end_stream() = 0;
+  // Closes a connection waiting for a request's first byte, to make room for a new one; it stops
+  // counting at once.
+  virtual void evict() = 0;
   virtual void answer(const Response& r) = 0;
 
   // Whether this stream takes an event of this type and endpoint.
@@ -65,6 +69,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         config(c) {}
 
   void accept();
+  // Whether a new connection from `address` may open, once room is made (evicting an idle one).
+  bool admit(const asio::ip::address& address);
   // Pushes to every stream `frame_for` gives a frame (non-null); ends those whose buffer is full.
   void deliver(const std::function<const std::string*(const SessionBase&)>& frame_for);
   // A server event to the streams that take it; `format(names)` makes what they show of it.
@@ -88,7 +94,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   AfterCall after_call;
   HttpServerConfig config;
   HttpServerStats stats;
+  // Open request connections, in all and by address; event streams by address.
   std::size_t connections = 0;
+  std::unordered_map<asio::ip::address, std::size_t> connections_from;
+  std::unordered_map<asio::ip::address, std::size_t> streams_from;
+  // Connections waiting for a request's first byte, oldest first: those closed to make room.
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> idle;
+  std::uint64_t next_idle = 0;
   bool closed = false;  // the HttpServer is gone: sessions stop using the Api
   // Requests waiting for an operation's completion: this keeps their sessions alive (bounded by
   // ApiConfig::max_pending, each ended by its operation's deadline).
@@ -103,6 +115,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 namespace {
 
 using PlainStream = beast::tcp_stream;
+using AddressCounts = std::unordered_map<asio::ip::address, std::size_t>;
+
+std::size_t count_of(const AddressCounts& counts, const asio::ip::address& address) {
+  const auto it = counts.find(address);
+  return it == counts.end() ? 0 : it->second;
+}
+void uncount(AddressCounts& counts, const asio::ip::address& address) {
+  const auto it = counts.find(address);
+  if (it != counts.end() && --it->second == 0) counts.erase(it);
+}
+
+// A 503 written without waiting (best effort: the peer learns why), then the close.
+void refuse(tcp::socket& socket, std::string_view message) {
+  const auto body = error_response(503, "too_many_connections", message).body;
+  const std::string text =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(text), ignored);
+  socket.close(ignored);
+}
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Headers on every answer: no sniffing of content types, no framing, no referrer, and a page that
@@ -156,11 +191,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Stream stream, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(stream)), server_(std::move(server)) {
+  Session(Stream stream, std::shared_ptr<HttpServer::Impl> server, asio::ip::address address)
+      : stream_(std::move(stream)), server_(std::move(server)), address_(address) {
     ++server_->connections;
+    ++server_->connections_from[address_];
   }
-  ~Session() override { --server_->connections; }
+  ~Session() override {
+    leave_idle();
+    release();
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -197,6 +236,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (!stream_id_) return;
     auto self = this->shared_from_this();  // the table may hold the last reference
     server_->streams.erase(*stream_id_);
+    uncount(server_->streams_from, address_);
     server_->streams_changed();
     stream_id_.reset();
     if (subscribe_.coap && server_->message_log) server_->message_log->unwatch(subscribe_.endpoint);
@@ -204,6 +244,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void answer(const Response& r) override { send(to_http(r, version_, keep_alive_)); }
+
+  void evict() override {
+    leave_idle();
+    release();
+    close();
+  }
 
  private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -213,11 +259,51 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.emplace();
     parser_->body_limit(server_->handler.max_body_bytes());
     parser_->header_limit(static_cast<std::uint32_t>(server_->config.max_header_bytes));
-    lowest().expires_after(server_->config.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_read(ec);
-                      });
+    if (buffer_.size() > 0) return read_header();  // the next request came with the last one
+    // Waiting for a request's first byte: a new connection has header_timeout to send it, a
+    // kept-alive one idle_timeout. Either is closed first when the server is full.
+    const auto& config = server_->config;
+    if (served_)
+      lowest().expires_after(config.idle_timeout);
+    else
+      lowest().expires_after(config.header_timeout);
+    enter_idle();
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->leave_idle();
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  void read_header() {
+    lowest().expires_after(server_->config.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->on_read(ec);
+                               self->lowest().expires_after(self->server_->config.idle_timeout);
+                               bhttp::async_read(
+                                   self->stream_, self->buffer_, *self->parser_,
+                                   [self](beast::error_code e, std::size_t) { self->on_read(e); });
+                             });
+  }
+
+  void enter_idle() {
+    idle_key_ = server_->next_idle++;
+    server_->idle[*idle_key_] = this->weak_from_this();
+  }
+  void leave_idle() {
+    if (!idle_key_) return;
+    server_->idle.erase(*idle_key_);
+    idle_key_.reset();
+  }
+  // No longer a request connection (a stream now, evicted, or gone).
+  void release() {
+    if (!counted_) return;
+    counted_ = false;
+    --server_->connections;
+    uncount(server_->connections_from, address_);
   }
 
   void send(bhttp::response<bhttp::string_body> response) {
@@ -248,6 +334,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ec) return close();
     if (server_->closed) return close();
     const auto& req = parser_->get();
+    served_ = true;
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     ++server_->stats.requests;
@@ -290,6 +377,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void start_stream(const Subscribe& subscribe) {
     if (subscribe.coap && !server_->message_log)
       return answer(error_response(501, "no_message_log", "this server has no CoAP message log"));
+    const auto& config = server_->config;
+    if (server_->streams.size() >= config.max_streams ||
+        count_of(server_->streams_from, address_) >= config.max_streams_per_address) {
+      ++server_->stats.streams_refused;
+      return answer(error_response(503, "too_many_streams",
+                                   "too many event streams, from this address or in all"));
+    }
+    release();  // counted as a stream from now on
+    ++server_->streams_from[address_];
     subscribe_ = subscribe;
     if (subscribe_.coap) server_->message_log->watch(subscribe_.endpoint);
     events_.emplace(server_->config.max_event_buffer_bytes);
@@ -342,8 +438,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     lowest().close();
   }
 
+  static constexpr std::size_t kFirstRead = 4096;
+
   Stream stream_;
   std::shared_ptr<HttpServer::Impl> server_;
+  asio::ip::address address_;  // of the peer
+  bool counted_ = true;        // as a request connection
+  bool served_ = false;        // a request was read: the connection is kept alive after it
+  std::optional<std::uint64_t> idle_key_;  // in the server's idle table
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
@@ -362,31 +464,42 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 void HttpServer::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || self->closed || !self->acceptor.is_open()) return;
-    if (!ec) {
+    beast::error_code peer_error;
+    const auto address = socket.remote_endpoint(peer_error).address();
+    if (!ec && !peer_error) {
       ++self->stats.connections;
-      if (self->connections >= self->config.max_connections) {
+      if (!self->admit(address)) {
         ++self->stats.rejected;
-        // Best effort, without waiting: the peer learns why before the close.
-        const std::string text =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            "Connection: close\r\nContent-Length: ";
-        const auto body = error_response(503, "too_many_connections", "too many connections").body;
-        const std::string message = text + std::to_string(body.size()) + "\r\n\r\n" + body;
-        beast::error_code ignored;
-        socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(message), ignored);
-        socket.close(ignored);
-      } else {
+        refuse(socket,
+               count_of(self->connections_from, address) >= self->config.max_connections_per_address
+                   ? "too many connections from this address"
+                   : "too many connections");
+      } else if (self->tls) {
         // Sessions keep the Impl alive through their shared_ptr.
-        if (self->tls)
-          std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)
-              ->start();
-        else
-          std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), self)->start();
+        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *self->tls), self,
+                                             address)
+            ->start();
+      } else {
+        std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), self, address)
+            ->start();
       }
     }
     self->accept();
   });
+}
+
+bool HttpServer::Impl::admit(const asio::ip::address& address) {
+  if (count_of(connections_from, address) >= config.max_connections_per_address) return false;
+  if (connections < config.max_connections) return true;
+  // Full: the connection that has waited longest for a request makes room.
+  for (auto it = idle.begin(); it != idle.end(); it = idle.erase(it)) {
+    if (auto session = it->second.lock()) {
+      ++stats.evicted;
+      session->evict();  // leaves the table
+      return true;
+    }
+  }
+  return false;
 }
 
 HttpServer::HttpServer(asio::io_context& io, Api& api, AfterCall after_call,
