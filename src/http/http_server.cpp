@@ -538,6 +538,14 @@ void HttpServer::set_assets(AssetTable assets) {
   impl_->assets = assets;
 }
 
+void HttpServer::set_connection_bounds(std::size_t max_connections, std::size_t per_address,
+                                       std::chrono::milliseconds header_timeout) {
+  auto& config = impl_->config;
+  config.max_connections = max_connections;
+  config.max_connections_per_address = per_address;
+  config.header_timeout = header_timeout;
+}
+
 void HttpServer::set_token(std::string token) {
   impl_->token = std::move(token);
 }

@@ -116,6 +116,10 @@ class HttpServer {
 
   // The files of the page served at "/" (none by default); they must outlive the server.
   void set_assets(AssetTable assets);
+  // Before open(): the bounds of request connections and the header's deadline (see
+  // HttpServerConfig).
+  void set_connection_bounds(std::size_t max_connections, std::size_t per_address,
+                             std::chrono::milliseconds header_timeout);
   // Non-empty: API requests need "Authorization: Bearer <token>".
   void set_token(std::string token);
   // HTTPS from now on: the certificate chain and private key, PEM files. Before open(); on
