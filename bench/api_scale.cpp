@@ -125,10 +125,10 @@ int main(int argc, char** argv) {
       server::Registration r;
       r.endpoint = fill_name(i);
       r.location = "f" + std::to_string(i);
-      r.peer = coap::PeerAddress::v4({10, static_cast<std::uint8_t>(i >> 16),
-                                      static_cast<std::uint8_t>(i >> 8),
-                                      static_cast<std::uint8_t>(i)},
-                                     5683);
+      r.peer =
+          coap::PeerAddress::v4({10, static_cast<std::uint8_t>(i >> 16),
+                                 static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)},
+                                5683);
       r.objects = objects;
       r.lifetime = 86400;
       r.registered_at = r.updated_at = now;
@@ -229,8 +229,8 @@ int main(int argc, char** argv) {
         continue;
       }
       const auto t = Clock::now();
-      const auto [status, body] = walker.get("/api/clients?limit=1000" +
-                                             (after.empty() ? "" : "&after=" + after));
+      const auto [status, body] =
+          walker.get("/api/clients?limit=1000" + (after.empty() ? "" : "&after=" + after));
       page_ms.push_back(ms_since(t));
       if (status != 200) break;
       const auto page = boost::json::parse(body);
@@ -246,8 +246,8 @@ int main(int argc, char** argv) {
   });
   loadgen::Phase updates;
   updates.kind = loadgen::Phase::Kind::Timed;
-  updates.duration = std::chrono::duration_cast<coap::Duration>(
-      std::chrono::duration<double>(o.duration));
+  updates.duration =
+      std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(o.duration));
   updates.weights[static_cast<std::size_t>(loadgen::Op::Update)] = 1;
   std::vector<loadgen::Phase> phases;
   for (const char* name : {"updates", "updates + pager", "updates", "updates + pager"}) {
@@ -263,16 +263,16 @@ int main(int argc, char** argv) {
   double alone = 0, paged = 0;
   for (const auto& r : results) {
     const double rate =
-        static_cast<double>(r.succeeded[static_cast<std::size_t>(loadgen::Op::Update)]) /
-        r.seconds;
+        static_cast<double>(r.succeeded[static_cast<std::size_t>(loadgen::Op::Update)]) / r.seconds;
     (r.name == "updates" ? alone : paged) += rate / 2;
     std::printf("%-24s %14.0f\n", r.name.c_str(), rate);
   }
-  std::printf("with the pager / without: %.3f; the pager read %llu pages (%llu clients, %llu whole "
-              "walks), %.1f ms a page (median over HTTP)\n",
-              alone > 0 ? paged / alone : 0, static_cast<unsigned long long>(pages_read.load()),
-              static_cast<unsigned long long>(walked.load()),
-              static_cast<unsigned long long>(walks.load()), median(page_ms));
+  std::printf(
+      "with the pager / without: %.3f; the pager read %llu pages (%llu clients, %llu whole "
+      "walks), %.1f ms a page (median over HTTP)\n",
+      alone > 0 ? paged / alone : 0, static_cast<unsigned long long>(pages_read.load()),
+      static_cast<unsigned long long>(walked.load()), static_cast<unsigned long long>(walks.load()),
+      median(page_ms));
 
   // One address holds `idle` connections that send nothing; another keeps asking.
   std::vector<std::unique_ptr<tcp::socket>> idle;
@@ -297,10 +297,11 @@ int main(int argc, char** argv) {
   std::promise<http::HttpServerStats> stats;
   asio::post(io, [&] { stats.set_value(httpd.stats()); });
   const auto s = stats.get_future().get();
-  std::printf("\n%zu idle connections from 127.0.0.1: 127.0.0.2 got %d of 100 answers (median %.2f "
-              "ms, connection included); server: %llu refused, %llu idle closed to make room\n",
-              idle.size(), answered, median(other_ms), static_cast<unsigned long long>(s.rejected),
-              static_cast<unsigned long long>(s.evicted));
+  std::printf(
+      "\n%zu idle connections from 127.0.0.1: 127.0.0.2 got %d of 100 answers (median %.2f "
+      "ms, connection included); server: %llu refused, %llu idle closed to make room\n",
+      idle.size(), answered, median(other_ms), static_cast<unsigned long long>(s.rejected),
+      static_cast<unsigned long long>(s.evicted));
 
   work.reset();
   io.stop();
