@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -20,6 +21,7 @@
 
 namespace drover::http {
 
+using Clock = std::chrono::steady_clock;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
@@ -101,6 +103,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // Connections waiting for a request's first byte, oldest first: those closed to make room.
   std::map<std::uint64_t, std::weak_ptr<SessionBase>> idle;
   std::uint64_t next_idle = 0;
+  // The API's share of the loop: when the next API request may run.
+  Clock::time_point api_free_at{};
+  Clock::time_point api_now() const { return config.clock ? config.clock() : Clock::now(); }
   bool closed = false;  // the HttpServer is gone: sessions stop using the Api
   // Requests waiting for an operation's completion: this keeps their sessions alive (bounded by
   // ApiConfig::max_pending, each ended by its operation's deadline).
@@ -354,15 +359,39 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         return send(to_http(*asset, version_, keep_alive_));
       }
     }
+    handle_request();
+  }
+
+  // API requests share the loop with the devices: after one that held it for t, the next (from
+  // any connection) waits t × (1 − share) / share, so that a script asking as fast as it can
+  // takes at most api_loop_share of the loop.
+  void handle_request() {
+    auto& server = *server_;
+    const auto started = server.api_now();
+    if (started < server.api_free_at) {
+      ++server.stats.deferred;
+      if (!wait_) wait_.emplace(stream_.get_executor());
+      wait_->expires_after(server.api_free_at - started);
+      wait_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (ec || self->server_->closed) return self->close();
+        self->handle_request();
+      });
+      return;
+    }
+    const auto& req = parser_->get();
     Reply reply;
     try {
-      reply = server_->handler.handle({req.method_string(), req.target(), req.body()},
-                                      transport::DatagramLoop::now());
+      reply = server.handler.handle({req.method_string(), req.target(), req.body()},
+                                    transport::DatagramLoop::now());
     } catch (const std::exception& e) {
       server_->internal_error(std::string(req.method_string()) + " " + std::string(req.target()),
                               e.what());
       reply = error_response(500, "internal_error", "the server failed to handle the request");
     }
+    const auto ended = server.api_now();
+    const double share = std::clamp(server.config.api_loop_share, 0.01, 1.0);
+    server.api_free_at = ended + std::chrono::duration_cast<Clock::duration>((ended - started) *
+                                                                             ((1 - share) / share));
     if (server_->after_call) server_->after_call();
     if (auto* subscribe = std::get_if<Subscribe>(&reply)) return start_stream(*subscribe);
     if (auto* pending = std::get_if<Pending>(&reply)) {
@@ -445,7 +474,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   asio::ip::address address_;  // of the peer
   bool counted_ = true;        // as a request connection
   bool served_ = false;        // a request was read: the connection is kept alive after it
-  std::optional<std::uint64_t> idle_key_;  // in the server's idle table
+  std::optional<std::uint64_t> idle_key_;   // in the server's idle table
+  std::optional<asio::steady_timer> wait_;  // for the API's turn
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;

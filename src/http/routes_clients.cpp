@@ -1,8 +1,10 @@
 // /api/clients: the listing of registrations (in endpoint order, by cursor, prefix or offset, and
 // filtered), one registration, and below it the device operations (routes_device.cpp).
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <unordered_map>
 
 #include "api_impl.hpp"
 #include "errors.hpp"
@@ -113,14 +115,32 @@ ClientPage page_of(const server::Server& core, const ClientQuery& q, std::size_t
   return page;
 }
 
-// The JSON text of each client; empty for one no longer registered.
+// The JSON text of each client; empty for one no longer registered. A page costs the loop its
+// size, so each client's fields are built in a buffer on the stack, and each object list shared
+// by clients (a fleet of one product) is written once.
 std::vector<std::string> clients_of(const server::Server& core,
                                     std::span<const std::string> endpoints, coap::TimePoint now) {
   std::vector<std::string> out;
   out.reserve(endpoints.size());
+  std::unordered_map<const lwm2m::RegistrationPayload*, std::string> object_lists;
   for (const auto& endpoint : endpoints) {
     const auto* r = core.registration(endpoint);
-    out.push_back(r ? json::serialize(client_json(*r, core, now)) : std::string());
+    if (!r) {
+      out.emplace_back();
+      continue;
+    }
+    std::array<unsigned char, 2048> buffer;
+    json::monotonic_resource storage(buffer.data(), buffer.size());
+    std::string text = json::serialize(client_fields_json(*r, core, now, &storage));
+    auto& objects = object_lists[r->objects.get()];
+    if (objects.empty()) {
+      json::object o;
+      add_objects_json(o, *r->objects);
+      objects = json::serialize(o);
+      objects.front() = ',';  // its members continue the client's object
+    }
+    text.pop_back();  // '}'
+    out.push_back(text += objects);
   }
   return out;
 }

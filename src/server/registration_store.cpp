@@ -135,7 +135,7 @@ std::size_t hash_text(std::string_view s) {
 }
 
 // Slot numbers in endpoint order, in blocks of at most kBlock: 4 bytes per registration while a
-// block is full, 8 at worst (blocks split in halves, and merge back when they shrink), and no
+// block is full, about 8 at worst (blocks split in halves, and merge back when they shrink), no
 // copy of the names, which are read from the slots (`name_of`). A name's place is a binary search
 // over the blocks' first names, then within its block; a rank is a sum over the blocks' sizes
 // (about a thousand of them for a million registrations).
@@ -148,12 +148,15 @@ class EndpointOrder {
     if (blocks_.empty()) blocks_.push_back(new_block());
     const std::size_t b = block_of(name, name_of);
     auto& block = blocks_[b];
-    block.insert(block.begin() + static_cast<std::ptrdiff_t>(place(block, name, name_of)), slot);
+    const std::size_t at = place(block, name, name_of);
+    block.insert(block.begin() + static_cast<std::ptrdiff_t>(at), slot);
     if (block.size() < kBlock) return;
-    // Split: the upper half to a new block after this one.
+    // Split: the upper half to a new block after this one; or, when names come in order (a
+    // restart, a fleet named in sequence), only the new last one, so that blocks stay full.
+    const std::size_t keep = at + 1 == kBlock ? kBlock - 1 : kBlock / 2;
     auto upper = new_block();
-    upper.assign(block.begin() + kBlock / 2, block.end());
-    block.resize(kBlock / 2);
+    upper.assign(block.begin() + static_cast<std::ptrdiff_t>(keep), block.end());
+    block.resize(keep);
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
   }
 

@@ -66,6 +66,13 @@ struct HttpServerConfig {
   // the operation's own deadline bounds that).
   std::chrono::seconds idle_timeout{30};
   std::size_t max_event_buffer_bytes = 256 * 1024;  // per event stream
+  // The share of the loop's time API requests may take (0.01..1): after a request that held the
+  // loop for t, the next one waits t × (1 − share) / share. A page of 1,000 clients holds it
+  // about a millisecond, so a script walking the fleet as fast as it can gets about 100 pages a
+  // second, and a person at the console notices nothing.
+  double api_loop_share = 0.1;
+  // The clock that share is measured with (tests); null: the steady clock.
+  std::function<std::chrono::steady_clock::time_point()> clock;
   // A TLS handshake not done in this time closes the connection.
   std::chrono::seconds handshake_timeout{10};
   // Operational messages (a dropped event stream, an internal error); null: not logged.
@@ -84,6 +91,7 @@ struct HttpServerStats {
   std::uint64_t rejected = 0;     // past max_connections or max_connections_per_address
   std::uint64_t evicted = 0;      // idle connections closed to make room for a new one
   std::uint64_t requests = 0;
+  std::uint64_t deferred = 0;           // times an API request waited for its share of the loop
   std::uint64_t streams = 0;            // event streams opened
   std::uint64_t streams_dropped = 0;    // closed because their buffer was full
   std::uint64_t streams_refused = 0;    // past max_streams or max_streams_per_address: 503

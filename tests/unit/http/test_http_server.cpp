@@ -383,6 +383,24 @@ TEST(HttpServerBounds, EventStreamsAreCountedApart) {
   EXPECT_EQ(b.http.open_streams(), 2u);
 }
 
+TEST(HttpServerBounds, ApiRequestsTakeTheirShareOfTheLoop) {
+  // A clock that moves a millisecond each time it is read: every request seems to hold the loop
+  // a millisecond, so with a tenth of the loop the next must wait nine.
+  for (const double share : {0.1, 1.0}) {
+    auto fake = std::make_shared<std::chrono::steady_clock::time_point>();
+    HttpServerConfig config;
+    config.api_loop_share = share;
+    config.clock = [fake] { return *fake += std::chrono::milliseconds(1); };
+    Bounded b(config);
+    EXPECT_EQ(b.list_from("127.0.0.1"), 200u);
+    EXPECT_EQ(b.list_from("127.0.0.2"), 200u);
+    if (share < 1)
+      EXPECT_GT(b.http.stats().deferred, 0u) << "the second request came too soon";
+    else
+      EXPECT_EQ(b.http.stats().deferred, 0u);
+  }
+}
+
 // Writes `bytes` on a new connection (then ends its side when `leave`) and reads until the
 // server closes it.
 std::string raw_exchange(asio::io_context& io, const tcp::endpoint& to, std::string bytes,
