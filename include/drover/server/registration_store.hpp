@@ -27,8 +27,8 @@ namespace drover::server {
 const std::shared_ptr<const lwm2m::RegistrationPayload>& empty_registration_payload();
 
 // What a registration costs is measured by `drover bench memory` (docs/benchmarks.md): the struct,
-// an endpoint name longer than 15 characters, and about 40 bytes of the in-memory store's indexes;
-// object lists are shared.
+// an endpoint name longer than 15 characters, and about 45 bytes of the in-memory store's indexes
+// (4 to 8 of them the endpoint order); object lists are shared.
 struct Registration {
   std::string endpoint;  // ep, unique per server
   std::string location;  // the registration ID: the client's Location-Path is "rd/{location}"
