@@ -286,9 +286,19 @@ TEST_F(LiveServer, ClientsModelsAndRefusals) {
   EXPECT_EQ(page.at("total").to_number<int>(), 3);
   ASSERT_EQ(page.at("clients").as_array().size(), 1u);
   EXPECT_EQ(page.at("clients").at(0).at("endpoint").as_string(), "live-1");
+  const auto prefixed = get("/api/clients?prefix=live-2").json();
+  ASSERT_EQ(prefixed.at("total").to_number<int>(), 1);
+  EXPECT_EQ(prefixed.at("clients").at(0).at("endpoint").as_string(), "live-2");
   const auto filtered = get("/api/clients?endpoint=ve-2").json();
-  ASSERT_EQ(filtered.at("total").to_number<int>(), 1);
+  EXPECT_TRUE(filtered.at("total").is_null());  // a filter that scans does not count
+  ASSERT_EQ(filtered.at("clients").as_array().size(), 1u);
   EXPECT_EQ(filtered.at("clients").at(0).at("endpoint").as_string(), "live-2");
+  // Walking by cursor.
+  const auto first = get("/api/clients?limit=2").json();
+  ASSERT_EQ(first.at("next").as_string(), "live-1");
+  const auto rest = get("/api/clients?limit=2&after=live-1").json();
+  EXPECT_EQ(rest.at("clients").at(0).at("endpoint").as_string(), "live-2");
+  EXPECT_TRUE(rest.at("next").is_null());
   EXPECT_EQ(get("/api/clients?limit=0").error(), "bad_query");
 
   const auto one = get("/api/clients/live-0");
