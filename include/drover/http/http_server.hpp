@@ -12,8 +12,10 @@
 // the count of request connections). When the server is full, the connection that has waited
 // longest for a request's first byte (a kept-alive one, or a new one that has sent nothing) is
 // closed to make room; with none such, or from an address at its own bound, a new connection
-// gets a 503 and is closed. An exception out of the Api (a defect: bad input
-// is answered, never thrown) gives a 500 and a log line, and the server carries on.
+// gets a 503 and is closed. And the API's requests together take at most api_loop_share of the
+// loop's time: a request after one that held the loop waits its turn (docs/architecture.md). An
+// exception out of the Api (a defect: bad input is answered, never thrown) gives a 500 and a log
+// line, and the server carries on.
 //
 // GET /api/events turns a connection into a Server-Sent Events stream (text/event-stream) that
 // gets every server event handed to on_event, as the Api formats it, and with coap=1 the message

@@ -104,8 +104,8 @@ class EventStream {
 
   EventStream(const tcp::endpoint& server, const std::string& query) : socket_(io_) {
     socket_.connect(server);
-    asio::write(socket_, asio::buffer("GET /api/events" + query +
-                                      " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    asio::write(socket_,
+                asio::buffer("GET /api/events" + query + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     read();
     EXPECT_TRUE(wait([this] { return received_.find("\r\n\r\n") != std::string::npos; }))
         << "no event stream";
@@ -329,7 +329,8 @@ TEST_F(LiveServer, ClientsModelsAndRefusals) {
   r = get("/api/clients/live-0/3/zero/0");
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.error(), "invalid_path");
-  r = put("/api/clients/live-0/3311/0/5850", R"({"values":[{"path":"/3311/0/5850","value":"yes"}]})");
+  r = put("/api/clients/live-0/3311/0/5850",
+          R"({"values":[{"path":"/3311/0/5850","value":"yes"}]})");
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.error(), "bad_value");
   r = put("/api/clients/live-0/3311/0/5850", R"({"values":[)");
@@ -341,7 +342,8 @@ TEST_F(LiveServer, ClientsModelsAndRefusals) {
 
   const auto openapi = get("/api/openapi.json");
   ASSERT_EQ(openapi.status, 200u);
-  EXPECT_TRUE(openapi.json().at("paths").as_object().contains("/api/clients/{endpoint}/composite/observe"));
+  EXPECT_TRUE(
+      openapi.json().at("paths").as_object().contains("/api/clients/{endpoint}/composite/observe"));
 }
 
 TEST_F(LiveServer, DeviceManagementOnASimulatedDevice) {
@@ -405,8 +407,9 @@ TEST_F(LiveServer, DeviceManagementOnASimulatedDevice) {
   EXPECT_EQ(del(ep + "/3311").error(), "invalid_path");
 
   // Composite: write two resources, read them back together.
-  r = post(ep + "/composite/write",
-           R"({"values":[{"path":"/3311/0/5851","value":70},{"path":"/3311/0/5850","value":false}]})");
+  r = post(
+      ep + "/composite/write",
+      R"({"values":[{"path":"/3311/0/5851","value":70},{"path":"/3311/0/5850","value":false}]})");
   ASSERT_EQ(r.status, 200u) << r.body;
   r = post(ep + "/composite/read", R"({"paths":["/3311/0/5851","/3311/0/5850","/3/0/0"]})");
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -423,8 +426,10 @@ TEST_F(LiveServer, DeviceManagementOnASimulatedDevice) {
             std::string::npos);
   EXPECT_NE(r.body.find("drover_api_operation_duration_seconds_count{operation=\"create\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(r.body.find("drover_api_operation_duration_seconds_bucket{operation=\"execute\",le=\"+Inf\"} 2\n"),
-            std::string::npos);
+  EXPECT_NE(
+      r.body.find(
+          "drover_api_operation_duration_seconds_bucket{operation=\"execute\",le=\"+Inf\"} 2\n"),
+      std::string::npos);
 }
 
 TEST_F(LiveServer, EventsObserveAndCancel) {
