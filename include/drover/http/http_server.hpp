@@ -73,10 +73,10 @@ struct HttpServerConfig {
   // about a millisecond, so a script walking the fleet as fast as it can gets about 100 pages a
   // second, and a person at the console notices nothing.
   double api_loop_share = 0.1;
-  // The clock that share is measured with (tests); null: the steady clock.
-  std::function<std::chrono::steady_clock::time_point()> clock;
   // A TLS handshake not done in this time closes the connection.
   std::chrono::seconds handshake_timeout{10};
+  // The clock that share is measured with (tests); null: the steady clock.
+  std::function<std::chrono::steady_clock::time_point()> clock{};
   // Operational messages (a dropped event stream, an internal error); null: not logged.
   std::function<void(std::string_view)> log;
 };
