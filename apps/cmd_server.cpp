@@ -148,6 +148,20 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--https-key", o->http.key_file, "PEM private key of --https-cert")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--http-max-connections", o->http.max_connections,
+                  "HTTP request connections open at most (event streams apart); when full, the "
+                  "longest idle one is closed for a new one")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--http-max-connections-per-address", o->http.max_connections_per_address,
+                  "HTTP request connections open at most from one address")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--http-header-timeout", o->http.header_timeout,
+                  "Seconds a client has to send a request's header, from the connection or the "
+                  "request's first byte")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
   cmd->add_option("--models", o->models, "Directories of DDF object definitions (*.xml) to load")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--max-registrations", o->max_registrations,

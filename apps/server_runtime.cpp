@@ -315,6 +315,9 @@ int open_http_api(http::HttpServer& http, const HttpOptions& o, bool console) {
                   "; use HTTPS (--https-cert, --https-key) or a proxy that does");
   }
   if (console) http.set_assets(http::AssetTable(console::assets()));
+  http.set_connection_bounds(o.max_connections, o.max_connections_per_address,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::duration<double>(o.header_timeout)));
   if (auto ec = http.open({http_address, o.port})) {
     log::error(Component::Http, {"socket_error"},
                "cannot listen on TCP port " + std::to_string(o.port) + ": " + ec.message());

@@ -54,6 +54,10 @@ struct HttpOptions {
   // HTTPS: a PEM certificate chain and its private key (both or neither).
   std::string certificate_file;
   std::string key_file;
+  // Request connections in all and from one address; seconds for a request's header.
+  std::size_t max_connections = http::HttpServerConfig{}.max_connections;
+  std::size_t max_connections_per_address = http::HttpServerConfig{}.max_connections_per_address;
+  double header_timeout = 5;
 };
 // The token in a token file: its first line, without surrounding spaces; nullopt (and a log line
 // saying why) when unreadable or shorter than 16 characters.

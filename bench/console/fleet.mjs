@@ -63,8 +63,8 @@ try {
   const figures = {load: [], search: [], searchMany: [], next: [], apiPage: [], apiSearch: [], apiSearchMany: []};
   for (let i = 0; i < runs; ++i) {
     figures.apiPage.push(await api('/api/clients?limit=50'));
-    figures.apiSearch.push(await api(`/api/clients?limit=50&endpoint=${name(clients - 1 - i)}`));
-    figures.apiSearchMany.push(await api(`/api/clients?limit=50&endpoint=${many}`));
+    figures.apiSearch.push(await api(`/api/clients?limit=50&prefix=${name(clients - 1 - i)}`));
+    figures.apiSearchMany.push(await api(`/api/clients?limit=50&prefix=${many}`));
 
     const {page, errors} = await openPage(browser, 'about:blank');
     await page.addInitScript(marks);

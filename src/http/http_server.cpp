@@ -5,11 +5,13 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +21,7 @@
 
 namespace drover::http {
 
+using Clock = std::chrono::steady_clock;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
@@ -36,6 +39,9 @@ class SessionBase {
   virtual std::string peer() const = 0;
   // Leaves the server's stream table and closes the connection.
   virtual void end_stream() = 0;
+  // Closes a connection waiting for a request's first byte, to make room for a new one; it stops
+  // counting at once.
+  virtual void evict() = 0;
   virtual void answer(const Response& r) = 0;
 
   // Whether this stream takes an event of this type and endpoint.
@@ -65,6 +71,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         config(c) {}
 
   void accept();
+  // Whether a new connection from `address` may open, once room is made (evicting an idle one).
+  bool admit(const asio::ip::address& address);
   // Pushes to every stream `frame_for` gives a frame (non-null); ends those whose buffer is full.
   void deliver(const std::function<const std::string*(const SessionBase&)>& frame_for);
   // A server event to the streams that take it; `format(names)` makes what they show of it.
@@ -88,7 +96,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   AfterCall after_call;
   HttpServerConfig config;
   HttpServerStats stats;
+  // Open request connections, in all and by address; event streams by address.
   std::size_t connections = 0;
+  std::unordered_map<asio::ip::address, std::size_t> connections_from;
+  std::unordered_map<asio::ip::address, std::size_t> streams_from;
+  // Connections waiting for a request's first byte, oldest first: those closed to make room.
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> idle;
+  std::uint64_t next_idle = 0;
+  // The API's share of the loop: when the next API request may run.
+  Clock::time_point api_free_at{};
+  Clock::time_point api_now() const { return config.clock ? config.clock() : Clock::now(); }
   bool closed = false;  // the HttpServer is gone: sessions stop using the Api
   // Requests waiting for an operation's completion: this keeps their sessions alive (bounded by
   // ApiConfig::max_pending, each ended by its operation's deadline).
@@ -103,6 +120,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 namespace {
 
 using PlainStream = beast::tcp_stream;
+using AddressCounts = std::unordered_map<asio::ip::address, std::size_t>;
+
+std::size_t count_of(const AddressCounts& counts, const asio::ip::address& address) {
+  const auto it = counts.find(address);
+  return it == counts.end() ? 0 : it->second;
+}
+void uncount(AddressCounts& counts, const asio::ip::address& address) {
+  const auto it = counts.find(address);
+  if (it != counts.end() && --it->second == 0) counts.erase(it);
+}
+
+// A 503 written without waiting (best effort: the peer learns why), then the close.
+void refuse(tcp::socket& socket, std::string_view message) {
+  const auto body = error_response(503, "too_many_connections", message).body;
+  const std::string text =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(text), ignored);
+  socket.close(ignored);
+}
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Headers on every answer: no sniffing of content types, no framing, no referrer, and a page that
@@ -156,11 +196,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Stream stream, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(stream)), server_(std::move(server)) {
+  Session(Stream stream, std::shared_ptr<HttpServer::Impl> server, asio::ip::address address)
+      : stream_(std::move(stream)), server_(std::move(server)), address_(address) {
     ++server_->connections;
+    ++server_->connections_from[address_];
   }
-  ~Session() override { --server_->connections; }
+  ~Session() override {
+    leave_idle();
+    release();
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -197,6 +241,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (!stream_id_) return;
     auto self = this->shared_from_this();  // the table may hold the last reference
     server_->streams.erase(*stream_id_);
+    uncount(server_->streams_from, address_);
     server_->streams_changed();
     stream_id_.reset();
     if (subscribe_.coap && server_->message_log) server_->message_log->unwatch(subscribe_.endpoint);
@@ -204,6 +249,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void answer(const Response& r) override { send(to_http(r, version_, keep_alive_)); }
+
+  void evict() override {
+    leave_idle();
+    release();
+    close();
+  }
 
  private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -213,11 +264,51 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.emplace();
     parser_->body_limit(server_->handler.max_body_bytes());
     parser_->header_limit(static_cast<std::uint32_t>(server_->config.max_header_bytes));
-    lowest().expires_after(server_->config.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_read(ec);
-                      });
+    if (buffer_.size() > 0) return read_header();  // the next request came with the last one
+    // Waiting for a request's first byte: a new connection has header_timeout to send it, a
+    // kept-alive one idle_timeout. Either is closed first when the server is full.
+    const auto& config = server_->config;
+    if (served_)
+      lowest().expires_after(config.idle_timeout);
+    else
+      lowest().expires_after(config.header_timeout);
+    enter_idle();
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->leave_idle();
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  void read_header() {
+    lowest().expires_after(server_->config.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->on_read(ec);
+                               self->lowest().expires_after(self->server_->config.idle_timeout);
+                               bhttp::async_read(
+                                   self->stream_, self->buffer_, *self->parser_,
+                                   [self](beast::error_code e, std::size_t) { self->on_read(e); });
+                             });
+  }
+
+  void enter_idle() {
+    idle_key_ = server_->next_idle++;
+    server_->idle[*idle_key_] = this->weak_from_this();
+  }
+  void leave_idle() {
+    if (!idle_key_) return;
+    server_->idle.erase(*idle_key_);
+    idle_key_.reset();
+  }
+  // No longer a request connection (a stream now, evicted, or gone).
+  void release() {
+    if (!counted_) return;
+    counted_ = false;
+    --server_->connections;
+    uncount(server_->connections_from, address_);
   }
 
   void send(bhttp::response<bhttp::string_body> response) {
@@ -248,6 +339,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ec) return close();
     if (server_->closed) return close();
     const auto& req = parser_->get();
+    served_ = true;
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     ++server_->stats.requests;
@@ -267,15 +359,39 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         return send(to_http(*asset, version_, keep_alive_));
       }
     }
+    handle_request();
+  }
+
+  // API requests share the loop with the devices: after one that held it for t, the next (from
+  // any connection) waits t × (1 − share) / share, so that a script asking as fast as it can
+  // takes at most api_loop_share of the loop.
+  void handle_request() {
+    auto& server = *server_;
+    const auto started = server.api_now();
+    if (started < server.api_free_at) {
+      ++server.stats.deferred;
+      if (!wait_) wait_.emplace(stream_.get_executor());
+      wait_->expires_after(server.api_free_at - started);
+      wait_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (ec || self->server_->closed) return self->close();
+        self->handle_request();
+      });
+      return;
+    }
+    const auto& req = parser_->get();
     Reply reply;
     try {
-      reply = server_->handler.handle({req.method_string(), req.target(), req.body()},
-                                      transport::DatagramLoop::now());
+      reply = server.handler.handle({req.method_string(), req.target(), req.body()},
+                                    transport::DatagramLoop::now());
     } catch (const std::exception& e) {
       server_->internal_error(std::string(req.method_string()) + " " + std::string(req.target()),
                               e.what());
       reply = error_response(500, "internal_error", "the server failed to handle the request");
     }
+    const auto ended = server.api_now();
+    const double share = std::clamp(server.config.api_loop_share, 0.01, 1.0);
+    server.api_free_at = ended + std::chrono::duration_cast<Clock::duration>((ended - started) *
+                                                                             ((1 - share) / share));
     if (server_->after_call) server_->after_call();
     if (auto* subscribe = std::get_if<Subscribe>(&reply)) return start_stream(*subscribe);
     if (auto* pending = std::get_if<Pending>(&reply)) {
@@ -290,6 +406,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void start_stream(const Subscribe& subscribe) {
     if (subscribe.coap && !server_->message_log)
       return answer(error_response(501, "no_message_log", "this server has no CoAP message log"));
+    const auto& config = server_->config;
+    if (server_->streams.size() >= config.max_streams ||
+        count_of(server_->streams_from, address_) >= config.max_streams_per_address) {
+      ++server_->stats.streams_refused;
+      return answer(error_response(503, "too_many_streams",
+                                   "too many event streams, from this address or in all"));
+    }
+    release();  // counted as a stream from now on
+    ++server_->streams_from[address_];
     subscribe_ = subscribe;
     if (subscribe_.coap) server_->message_log->watch(subscribe_.endpoint);
     events_.emplace(server_->config.max_event_buffer_bytes);
@@ -342,8 +467,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     lowest().close();
   }
 
+  static constexpr std::size_t kFirstRead = 4096;
+
   Stream stream_;
   std::shared_ptr<HttpServer::Impl> server_;
+  asio::ip::address address_;  // of the peer
+  bool counted_ = true;        // as a request connection
+  bool served_ = false;        // a request was read: the connection is kept alive after it
+  std::optional<std::uint64_t> idle_key_;   // in the server's idle table
+  std::optional<asio::steady_timer> wait_;  // for the API's turn
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
@@ -362,31 +494,42 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 void HttpServer::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || self->closed || !self->acceptor.is_open()) return;
-    if (!ec) {
+    beast::error_code peer_error;
+    const auto address = socket.remote_endpoint(peer_error).address();
+    if (!ec && !peer_error) {
       ++self->stats.connections;
-      if (self->connections >= self->config.max_connections) {
+      if (!self->admit(address)) {
         ++self->stats.rejected;
-        // Best effort, without waiting: the peer learns why before the close.
-        const std::string text =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            "Connection: close\r\nContent-Length: ";
-        const auto body = error_response(503, "too_many_connections", "too many connections").body;
-        const std::string message = text + std::to_string(body.size()) + "\r\n\r\n" + body;
-        beast::error_code ignored;
-        socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(message), ignored);
-        socket.close(ignored);
-      } else {
+        refuse(socket,
+               count_of(self->connections_from, address) >= self->config.max_connections_per_address
+                   ? "too many connections from this address"
+                   : "too many connections");
+      } else if (self->tls) {
         // Sessions keep the Impl alive through their shared_ptr.
-        if (self->tls)
-          std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *self->tls), self)
-              ->start();
-        else
-          std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), self)->start();
+        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *self->tls), self,
+                                             address)
+            ->start();
+      } else {
+        std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), self, address)
+            ->start();
       }
     }
     self->accept();
   });
+}
+
+bool HttpServer::Impl::admit(const asio::ip::address& address) {
+  if (count_of(connections_from, address) >= config.max_connections_per_address) return false;
+  if (connections < config.max_connections) return true;
+  // Full: the connection that has waited longest for a request makes room.
+  for (auto it = idle.begin(); it != idle.end(); it = idle.erase(it)) {
+    if (auto session = it->second.lock()) {
+      ++stats.evicted;
+      session->evict();  // leaves the table
+      return true;
+    }
+  }
+  return false;
 }
 
 HttpServer::HttpServer(asio::io_context& io, Api& api, AfterCall after_call,
@@ -423,6 +566,14 @@ bool HttpServer::tls() const {
 
 void HttpServer::set_assets(AssetTable assets) {
   impl_->assets = assets;
+}
+
+void HttpServer::set_connection_bounds(std::size_t max_connections, std::size_t per_address,
+                                       std::chrono::milliseconds header_timeout) {
+  auto& config = impl_->config;
+  config.max_connections = max_connections;
+  config.max_connections_per_address = per_address;
+  config.header_timeout = header_timeout;
 }
 
 void HttpServer::set_token(std::string token) {

@@ -4,6 +4,7 @@
 
 #include "drover/http/bootstrap_routes.hpp"
 #include "errors.hpp"
+#include "views.hpp"
 
 namespace drover::http {
 
@@ -12,11 +13,16 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kPaths = R"json({
-  "/api/bootstrap/configs": {"get": {"summary": "Every bootstrap configuration, by endpoint name (\"*\": the default); secrets masked",
+  "/api/bootstrap/configs": {"get": {"summary": "The bootstrap configurations by endpoint name (\"*\": the default), a page at a time; secrets masked",
     "operationId": "listBootstrapConfigs",
+    "parameters": [
+      {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "only names after this one: the next of the previous page"},
+      {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
     "responses": {"200": {"description": "the configurations", "content": {"application/json": {"schema": {"type": "object",
       "properties": {"configs": {"type": "array", "items": {"type": "object", "properties": {
-        "endpoint": {"type": "string"}, "config": {"$ref": "#/components/schemas/BootstrapConfig"}}}}}}}}}}}},
+        "endpoint": {"type": "string"}, "config": {"$ref": "#/components/schemas/BootstrapConfig"}}}},
+        "next": {"type": "string", "nullable": true}}}}}},
+      "400": {"$ref": "#/components/responses/Error"}}}},
   "/api/bootstrap/configs/{name}": {
     "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"},
       "description": "the endpoint client name, or * for the default of unknown names"}],
@@ -35,6 +41,9 @@ constexpr std::string_view kPaths = R"json({
     "responses": {"200": {"description": "sessions under way and counts since the start", "content": {"application/json": {}}},
       "404": {"$ref": "#/components/responses/Error"}}}}
 })json";
+
+constexpr std::size_t kDefaultPage = 100;
+constexpr std::size_t kMaxPage = 1000;
 
 // An entry of the listing (the BootstrapConfig schema is in the API's document, openapi.cpp).
 json::object config_with_endpoint(std::string_view name, const bootstrap::BootstrapConfig& c) {
@@ -75,11 +84,22 @@ Reply BootstrapRoutes::handle(RouteRequest& r) {
   }
   if (r.segments.size() == 3) {
     if (r.method != "GET") return method_not_allowed("GET");
+    // A page at a time, in name order, so that a listing costs its page (docs/architecture.md).
+    std::size_t limit = kDefaultPage;
+    if (auto l = r.query("limit")) {
+      const auto n = parse_size(*l);
+      if (!n || *n == 0 || *n > kMaxPage)
+        return error(400, "bad_query", "limit must be an integer in [1, 1000]");
+      limit = *n;
+    }
+    const auto& all = configs_.all();
+    auto it = all.upper_bound(r.query("after").value_or(""));
     json::array list;
-    for (const auto& [name, config] : configs_.all())
-      list.push_back(config_with_endpoint(name, config));
+    for (; it != all.end() && list.size() < limit; ++it)
+      list.push_back(config_with_endpoint(it->first, it->second));
     json::object o;
     o["configs"] = std::move(list);
+    o["next"] = it == all.end() ? json::value(nullptr) : json::value(std::prev(it)->first);
     return ok(200, o);
   }
   const std::string& name = r.segments[3];

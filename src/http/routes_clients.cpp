@@ -1,8 +1,10 @@
-// /api/clients: the listing of registrations (paged, filtered, sorted by endpoint), one
-// registration, and below it the device operations (routes_device.cpp).
+// /api/clients: the listing of registrations (in endpoint order, by cursor, prefix or offset, and
+// filtered), one registration, and below it the device operations (routes_device.cpp).
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <unordered_map>
 
 #include "api_impl.hpp"
 #include "errors.hpp"
@@ -21,46 +23,124 @@ std::variant<ClientQuery, Response> client_query_of(const boost::urls::url_view&
     if (it == url.params().end()) return std::nullopt;
     return std::string((*it).value);
   };
-  ClientQuery q{query("endpoint").value_or(""), 0, config.default_page};
+  const auto bad = [](std::string_view message) { return error(400, "bad_query", message); };
+  ClientQuery q;
+  q.limit = config.default_page;
+  q.after = query("after").value_or("");
+  q.prefix = query("prefix").value_or("");
+  q.contains = query("endpoint").value_or("");
+  q.binding = query("binding").value_or("");
   if (auto o = query("offset")) {
     auto n = parse_size(*o);
-    if (!n) return error(400, "bad_query", "offset must be a non-negative integer");
+    if (!n) return bad("offset must be a non-negative integer");
     q.offset = *n;
   }
   if (auto l = query("limit")) {
     auto n = parse_size(*l);
     if (!n || *n == 0 || *n > config.max_page)
-      return error(400, "bad_query",
-                   "limit must be an integer in [1, " + std::to_string(config.max_page) + "]");
+      return bad("limit must be an integer in [1, " + std::to_string(config.max_page) + "]");
     q.limit = *n;
   }
+  if (auto o = query("object")) {
+    auto n = parse_size(*o);
+    if (!n || *n > 65534) return bad("object must be an object ID, 0..65534");
+    q.object = static_cast<std::uint16_t>(*n);
+  }
+  if (auto v = query("version")) {
+    q.version = lwm2m::lwm2m_version_from_string(*v);
+    if (!q.version) return bad("version must be 1.0, 1.1 or 1.2");
+  }
+  if (auto m = query("queue_mode")) {
+    if (*m != "true" && *m != "false") return bad("queue_mode must be true or false");
+    q.queue_mode = *m == "true";
+  }
+  for (auto [key, into] :
+       {std::pair{"seen_within", &q.seen_within}, std::pair{"not_seen_for", &q.not_seen_for}}) {
+    if (auto s = query(key)) {
+      auto n = parse_size(*s);
+      if (!n || *n > 100ull * 365 * 86400)
+        return bad(std::string(key) + " must be a number of seconds");
+      *into = std::chrono::seconds(*n);
+    }
+  }
+  if (q.scans() && q.offset > 0)
+    return bad("offset goes with prefix alone; a filtered listing continues with after=next");
   return q;
 }
 
-ClientMatches matches_of(const server::Server& core, const ClientQuery& query) {
-  std::vector<const server::Registration*> matching;
-  core.registrations().for_each([&](const server::Registration& r) {
-    if (r.endpoint.find(query.filter) != std::string::npos) matching.push_back(&r);
-  });
-  // Sorted by endpoint so that pages are stable; only as far as the page reaches.
-  const std::size_t reach = std::min(matching.size(), query.offset + query.limit);
-  const auto by_endpoint = [](const auto* a, const auto* b) { return a->endpoint < b->endpoint; };
-  std::partial_sort(matching.begin(), matching.begin() + static_cast<std::ptrdiff_t>(reach),
-                    matching.end(), by_endpoint);
-  ClientMatches out{matching.size(), {}};
-  out.first.reserve(reach);
-  for (std::size_t i = 0; i < reach; ++i) out.first.push_back(matching[i]->endpoint);
-  return out;
+// The first name after every name that starts with `prefix`; nullopt when there is none.
+std::optional<std::string> past_prefix(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
 }
 
-// The JSON text of each client; empty for one no longer registered.
+bool matches(const ClientQuery& q, const server::Registration& r, coap::TimePoint now) {
+  if (!q.contains.empty() && r.endpoint.find(q.contains) == std::string::npos) return false;
+  if (q.object && !r.object(*q.object)) return false;
+  if (q.version && r.version != *q.version) return false;
+  for (char letter : q.binding)
+    if (r.binding.find(letter) == std::string::npos) return false;
+  if (q.queue_mode && r.queue_mode != *q.queue_mode) return false;
+  if (q.seen_within && now - r.updated_at > *q.seen_within) return false;
+  if (q.not_seen_for && now - r.updated_at < *q.not_seen_for) return false;
+  return true;
+}
+
+ClientPage page_of(const server::Server& core, const ClientQuery& q, std::size_t max_scan,
+                   coap::TimePoint now) {
+  const auto& store = core.registrations();
+  // The range [begin, end) of ranks with the prefix, and where the page starts in it.
+  const std::size_t begin = q.prefix.empty() ? 0 : store.rank(q.prefix);
+  const auto past = past_prefix(q.prefix);
+  const std::size_t end = past ? store.rank(*past) : store.size();
+  std::size_t start = begin;
+  if (!q.after.empty())
+    start = std::max(start, store.rank(q.after) + (store.find_by_endpoint(q.after) ? 1 : 0));
+  start += q.offset;
+  ClientPage page;
+  if (!q.scans()) page.total = end - begin;
+  if (start >= end) return page;
+  const std::size_t remaining = end - start;
+  const std::size_t reach = q.scans() ? std::min(remaining, max_scan) : remaining;
+  std::size_t looked = 0;
+  store.visit_in_order(start, [&](const server::Registration& r) {
+    ++looked;
+    if (matches(q, r, now)) page.endpoints.push_back(r.endpoint);
+    const bool full = page.endpoints.size() == q.limit;
+    if (looked < remaining && (full || looked == reach)) page.next = r.endpoint;
+    return !full && looked < reach;
+  });
+  return page;
+}
+
+// The JSON text of each client; empty for one no longer registered. A page costs the loop its
+// size, so each client's fields are built in a buffer on the stack, and each object list shared
+// by clients (a fleet of one product) is written once.
 std::vector<std::string> clients_of(const server::Server& core,
                                     std::span<const std::string> endpoints, coap::TimePoint now) {
   std::vector<std::string> out;
   out.reserve(endpoints.size());
+  std::unordered_map<const lwm2m::RegistrationPayload*, std::string> object_lists;
   for (const auto& endpoint : endpoints) {
     const auto* r = core.registration(endpoint);
-    out.push_back(r ? json::serialize(client_json(*r, core, now)) : std::string());
+    if (!r) {
+      out.emplace_back();
+      continue;
+    }
+    std::array<unsigned char, 2048> buffer;
+    json::monotonic_resource storage(buffer.data(), buffer.size());
+    std::string text = json::serialize(client_fields_json(*r, core, now, &storage));
+    auto& objects = object_lists[r->objects.get()];
+    if (objects.empty()) {
+      json::object o;
+      add_objects_json(o, *r->objects);
+      objects = json::serialize(o);
+      objects.front() = ',';  // its members continue the client's object
+    }
+    text.pop_back();  // '}'
+    out.push_back(text += objects);
   }
   return out;
 }
@@ -87,10 +167,9 @@ class ClientRoutes final : public RouteFamily {
     auto query = client_query_of(r.url, api_.config);
     if (auto* bad = std::get_if<Response>(&query)) return std::move(*bad);
     const auto& q = std::get<ClientQuery>(query);
-    const ClientMatches matches = matches_of(api_.core, q);
-    std::vector<std::string> endpoints;
-    for (auto& [part, endpoint] : client_page(q, {&matches, 1})) endpoints.push_back(endpoint);
-    return client_listing(q, matches.total, clients_of(api_.core, endpoints, r.now));
+    const ClientPage part = page_of(api_.core, q, api_.config.max_scan, r.now);
+    const MergedPage page = merge_client_pages(q.limit, {&part, 1});
+    return client_listing(q, page, clients_of(api_.core, part.endpoints, r.now));
   }
 
   Reply client(RouteRequest& r, const std::string& endpoint) {
@@ -106,6 +185,11 @@ class ClientRoutes final : public RouteFamily {
 
 }  // namespace
 
+bool ClientQuery::scans() const {
+  return !contains.empty() || object || version || !binding.empty() || queue_mode || seen_within ||
+         not_seen_for;
+}
+
 std::unique_ptr<RouteFamily> client_routes(Api::Impl& api) {
   return std::make_unique<ClientRoutes>(api);
 }
@@ -116,8 +200,8 @@ std::variant<ClientQuery, Response> client_query(std::string_view target, const 
   return client_query_of(*url, config);
 }
 
-ClientMatches Api::client_matches(const ClientQuery& query) const {
-  return matches_of(impl_->core, query);
+ClientPage Api::client_page(const ClientQuery& query, coap::TimePoint now) const {
+  return page_of(impl_->core, query, impl_->config.max_scan, now);
 }
 
 std::vector<std::string> Api::clients_json(std::span<const std::string> endpoints,
@@ -129,30 +213,37 @@ bool Api::has_client(const std::string& endpoint) const {
   return impl_->core.registration(endpoint) != nullptr;
 }
 
-std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& query,
-                                                             std::span<const ClientMatches> parts) {
-  // A merge of the sorted parts, from the offset on.
-  std::vector<std::size_t> next(parts.size(), 0);
-  std::vector<std::pair<std::size_t, std::string>> page;
-  for (std::size_t rank = 0; rank < query.offset + query.limit; ++rank) {
-    std::optional<std::size_t> least;
-    for (std::size_t p = 0; p < parts.size(); ++p) {
-      if (next[p] < parts[p].first.size() &&
-          (!least || parts[p].first[next[p]] < parts[*least].first[next[*least]]))
-        least = p;
-    }
-    if (!least) break;
-    if (rank >= query.offset) page.emplace_back(*least, parts[*least].first[next[*least]]);
-    ++next[*least];
+MergedPage merge_client_pages(std::size_t limit, std::span<const ClientPage> parts) {
+  // Every part has looked at least as far as the least of their continuations.
+  std::optional<std::string> reached;
+  MergedPage out{{}, std::size_t{0}, {}};
+  for (const auto& part : parts) {
+    if (part.next && (!reached || *part.next < *reached)) reached = part.next;
+    if (out.total && part.total)
+      *out.total += *part.total;
+    else
+      out.total.reset();
   }
-  return page;
+  for (std::size_t p = 0; p < parts.size(); ++p)
+    for (const auto& endpoint : parts[p].endpoints)
+      if (!reached || endpoint <= *reached) out.endpoints.emplace_back(p, endpoint);
+  std::stable_sort(out.endpoints.begin(), out.endpoints.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (out.endpoints.size() > limit) {
+    out.endpoints.resize(limit);
+    out.next = out.endpoints.back().second;
+  } else {
+    out.next = std::move(reached);
+  }
+  return out;
 }
 
-Response client_listing(const ClientQuery& query, std::size_t total,
+Response client_listing(const ClientQuery& query, const MergedPage& page,
                         std::span<const std::string> clients) {
-  std::string body = R"({"total":)" + std::to_string(total) + R"(,"offset":)" +
+  const auto or_null = [](const auto& v) { return v ? json::value(*v) : json::value(nullptr); };
+  std::string body = R"({"total":)" + json::serialize(or_null(page.total)) + R"(,"offset":)" +
                      std::to_string(query.offset) + R"(,"limit":)" + std::to_string(query.limit) +
-                     R"(,"clients":[)";
+                     R"(,"next":)" + json::serialize(or_null(page.next)) + R"(,"clients":[)";
   bool first = true;
   for (const auto& client : clients) {
     if (client.empty()) continue;  // gone since its endpoint was matched

@@ -1,5 +1,6 @@
 #include "drover/http/shard_router.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <string>
@@ -142,33 +143,49 @@ Reply ShardRouter::handle(const Request& request, coap::TimePoint) {
   return reply ? std::move(*reply) : on(0, request);
 }
 
+MergedPage ShardRouter::page(const ClientQuery& query) {
+  std::vector<ClientPage> parts(shards_);
+  for (unsigned shard = 0; shard < shards_; ++shard)
+    run_on_(shard,
+            [&](Api& api, coap::TimePoint now) { parts[shard] = api.client_page(query, now); });
+  return merge_client_pages(query.limit, parts);
+}
+
 Reply ShardRouter::clients(const Request& request) {
   auto query = client_query(request.target, config_);
   if (auto* bad = std::get_if<Response>(&query)) return std::move(*bad);
   const auto& q = std::get<ClientQuery>(query);
-  std::vector<ClientMatches> parts(shards_);
-  std::size_t total = 0;
-  for (unsigned shard = 0; shard < shards_; ++shard) {
-    run_on_(shard, [&](Api& api, coap::TimePoint) { parts[shard] = api.client_matches(q); });
-    total += parts[shard].total;
+  // An offset is walked here, a merged page of at most max_page endpoints at a time, so that no
+  // shard spends longer on one visit than on one page.
+  ClientQuery at = q;
+  at.offset = 0;
+  for (std::size_t skip = q.offset; skip > 0;) {
+    ClientQuery step = at;
+    step.limit = std::min(skip, config_.max_page);
+    const auto skipped = page(step);
+    if (skipped.endpoints.empty()) break;
+    at.after = skipped.endpoints.back().second;
+    skip -= skipped.endpoints.size();
+    if (!skipped.next) break;
   }
-  const auto page = client_page(q, parts);
+  const auto merged = page(at);
   // The page's clients, asked of their shards and put back in the page's order.
-  std::vector<std::string> clients(page.size());
+  const auto& endpoints = merged.endpoints;
+  std::vector<std::string> clients(endpoints.size());
   for (unsigned shard = 0; shard < shards_; ++shard) {
-    std::vector<std::string> endpoints;
-    std::vector<std::size_t> at;
-    for (std::size_t i = 0; i < page.size(); ++i) {
-      if (page[i].first != shard) continue;
-      endpoints.push_back(page[i].second);
-      at.push_back(i);
+    std::vector<std::string> names;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      if (endpoints[i].first != shard) continue;
+      names.push_back(endpoints[i].second);
+      where.push_back(i);
     }
-    if (endpoints.empty()) continue;
+    if (names.empty()) continue;
     std::vector<std::string> json;
-    run_on_(shard, [&](Api& api, coap::TimePoint now) { json = api.clients_json(endpoints, now); });
-    for (std::size_t i = 0; i < at.size(); ++i) clients[at[i]] = std::move(json[i]);
+    run_on_(shard, [&](Api& api, coap::TimePoint now) { json = api.clients_json(names, now); });
+    for (std::size_t i = 0; i < where.size(); ++i) clients[where[i]] = std::move(json[i]);
   }
-  return client_listing(q, total, clients);
+  return client_listing(q, merged, clients);
 }
 
 Metrics ShardRouter::metrics() {

@@ -46,30 +46,36 @@ constexpr std::array<FormatName, 9> kFormats{{
 
 }  // namespace
 
-json::object client_json(const server::Registration& r, const server::Server& core,
-                         coap::TimePoint now) {
+json::object client_fields_json(const server::Registration& r, const server::Server& core,
+                                coap::TimePoint now, json::storage_ptr storage) {
   const auto& wall = core.config().wall_clock;
-  json::object o{
-      {"endpoint", r.endpoint},
-      {"location", "/rd/" + r.location},
-      {"address", r.peer.to_string()},
-      {"lifetime", r.lifetime},
-      {"binding", r.binding},
-      {"lwm2m_version", lwm2m::to_string(r.version)},
-      {"queue_mode", r.queue_mode},
-      {"awake", core.is_awake(r.endpoint)},
-      {"root", r.objects->root},
-      {"registered_at", unix_seconds(r.registered_at, now, wall)},
-      {"updated_at", unix_seconds(r.updated_at, now, wall)},
-      {"expires_at", unix_seconds(r.expires_at, now, wall)},
-  };
+  json::object o(
+      {
+          {"endpoint", r.endpoint},
+          {"location", "/rd/" + r.location},
+          {"address", r.peer.to_string()},
+          {"lifetime", r.lifetime},
+          {"binding", r.binding},
+          {"lwm2m_version", lwm2m::to_string(r.version)},
+          {"queue_mode", r.queue_mode},
+          {"awake", core.is_awake(r.endpoint)},
+          {"root", r.objects->root},
+          {"registered_at", unix_seconds(r.registered_at, now, wall)},
+          {"updated_at", unix_seconds(r.updated_at, now, wall)},
+          {"expires_at", unix_seconds(r.expires_at, now, wall)},
+      },
+      std::move(storage));
   if (r.sms) o["sms"] = *r.sms;
   if (r.identity) o["identity"] = *r.identity;  // the DTLS identity, "psk:..."; absent for NoSec
+  return o;
+}
+
+void add_objects_json(json::object& o, const lwm2m::RegistrationPayload& payload) {
   json::array formats;
-  for (auto f : r.objects->content_formats) formats.push_back(f);
+  for (auto f : payload.content_formats) formats.push_back(f);
   o["content_formats"] = std::move(formats);
   json::array objects;
-  for (const auto& obj : r.objects->objects) {
+  for (const auto& obj : payload.objects) {
     json::object entry{{"id", obj.object_id}};
     if (obj.version) entry["version"] = *obj.version;
     json::array instances;
@@ -78,6 +84,12 @@ json::object client_json(const server::Registration& r, const server::Server& co
     objects.push_back(std::move(entry));
   }
   o["objects"] = std::move(objects);
+}
+
+json::object client_json(const server::Registration& r, const server::Server& core,
+                         coap::TimePoint now) {
+  json::object o = client_fields_json(r, core, now);
+  add_objects_json(o, *r.objects);
   return o;
 }
 

@@ -20,6 +20,11 @@ namespace drover::http {
 
 boost::json::object client_json(const server::Registration& r, const server::Server& core,
                                 coap::TimePoint now);
+// The two parts of client_json: the registration's own fields, and the content formats and
+// objects of its object list, which clients of one product share (a listing writes them once).
+boost::json::object client_fields_json(const server::Registration& r, const server::Server& core,
+                                       coap::TimePoint now, boost::json::storage_ptr storage = {});
+void add_objects_json(boost::json::object& o, const lwm2m::RegistrationPayload& payload);
 // {"endpoint","location"} of a registration that ended.
 boost::json::object endpoint_json(const server::Registration& r);
 // `names` non-null: with name and units.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace drover::server {
@@ -133,8 +134,124 @@ std::size_t hash_text(std::string_view s) {
   return std::hash<std::string_view>{}(s);
 }
 
+// Slot numbers in endpoint order, in blocks of at most kBlock: 4 bytes per registration while a
+// block is full, about 8 at worst (blocks split in halves, and merge back when they shrink), no
+// copy of the names, which are read from the slots (`name_of`). A name's place is a binary search
+// over the blocks' first names, then within its block; a rank is a sum over the blocks' sizes
+// (about a thousand of them for a million registrations).
+class EndpointOrder {
+ public:
+  static constexpr std::size_t kBlock = 1024;
+
+  template <typename NameOf>
+  void insert(std::uint32_t slot, std::string_view name, NameOf&& name_of) {
+    if (blocks_.empty()) blocks_.push_back(new_block());
+    const std::size_t b = block_of(name, name_of);
+    auto& block = blocks_[b];
+    const std::size_t at = place(block, name, name_of);
+    block.insert(block.begin() + static_cast<std::ptrdiff_t>(at), slot);
+    if (block.size() < kBlock) return;
+    // Split: the upper half to a new block after this one; or, when names come in order (a
+    // restart, a fleet named in sequence), only the new last one, so that blocks stay full.
+    const std::size_t keep = at + 1 == kBlock ? kBlock - 1 : kBlock / 2;
+    auto upper = new_block();
+    upper.assign(block.begin() + static_cast<std::ptrdiff_t>(keep), block.end());
+    block.resize(keep);
+    blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
+  }
+
+  template <typename NameOf>
+  void erase(std::string_view name, NameOf&& name_of) {
+    if (blocks_.empty()) return;
+    const std::size_t b = block_of(name, name_of);
+    auto& block = blocks_[b];
+    const std::size_t i = place(block, name, name_of);
+    if (i == block.size() || name_of(block[i]) != name) return;
+    block.erase(block.begin() + static_cast<std::ptrdiff_t>(i));
+    // A small block joins a neighbour when both fit in three quarters of one.
+    const auto joins = [&](std::size_t left) {
+      return left + 1 < blocks_.size() &&
+             blocks_[left].size() + blocks_[left + 1].size() <= kBlock * 3 / 4;
+    };
+    if (block.size() >= kBlock / 4) return;
+    std::optional<std::size_t> left;
+    if (joins(b))
+      left = b;
+    else if (b > 0 && joins(b - 1))
+      left = b - 1;
+    if (block.empty() && !left) {
+      blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b));
+      return;
+    }
+    if (!left) return;
+    auto& into = blocks_[*left];
+    auto& from = blocks_[*left + 1];
+    into.insert(into.end(), from.begin(), from.end());
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(*left) + 1);
+  }
+
+  template <typename NameOf>
+  std::size_t rank(std::string_view name, NameOf&& name_of) const {
+    if (blocks_.empty()) return 0;
+    const std::size_t b = block_of(name, name_of);
+    return before(b) + place(blocks_[b], name, name_of);
+  }
+
+  // Calls visit(slot) from rank `first` on while it returns true.
+  template <typename Visit>
+  void visit(std::size_t first, Visit&& visit) const {
+    std::size_t b = 0;
+    for (; b < blocks_.size() && first >= blocks_[b].size(); ++b) first -= blocks_[b].size();
+    for (; b < blocks_.size(); ++b, first = 0)
+      for (std::size_t i = first; i < blocks_[b].size(); ++i)
+        if (!visit(blocks_[b][i])) return;
+  }
+
+  std::size_t bytes() const {
+    std::size_t n = blocks_.capacity() * sizeof(Block);
+    for (const auto& block : blocks_) n += block.capacity() * sizeof(std::uint32_t);
+    return n;
+  }
+
+ private:
+  using Block = std::vector<std::uint32_t>;
+
+  static Block new_block() {
+    Block block;
+    block.reserve(kBlock);
+    return block;
+  }
+
+  // The block `name` belongs in: the last whose first name is not after it (the first block for
+  // names before all).
+  template <typename NameOf>
+  std::size_t block_of(std::string_view name, NameOf&& name_of) const {
+    if (blocks_.size() < 2) return 0;  // the one block may be the empty first one
+    const auto it = std::upper_bound(
+        blocks_.begin(), blocks_.end(), name,
+        [&](std::string_view n, const Block& block) { return n < name_of(block.front()); });
+    return it == blocks_.begin() ? 0 : static_cast<std::size_t>(it - blocks_.begin()) - 1;
+  }
+  // The first position in `block` whose name is not before `name`.
+  template <typename NameOf>
+  static std::size_t place(const Block& block, std::string_view name, NameOf&& name_of) {
+    const auto it =
+        std::lower_bound(block.begin(), block.end(), name,
+                         [&](std::uint32_t slot, std::string_view n) { return name_of(slot) < n; });
+    return static_cast<std::size_t>(it - block.begin());
+  }
+  std::size_t before(std::size_t b) const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < b; ++i) n += blocks_[i].size();
+    return n;
+  }
+
+  std::vector<Block> blocks_;  // none empty
+};
+
 // Registrations in fixed chunks of slots (stable addresses, no copy when growing), a free list, and
-// three SlotIndexes. A registration costs its own size plus about 40 bytes of index.
+// three SlotIndexes and the endpoint order. A registration costs its own size plus about 40 bytes
+// of hash index and 4 to 8 of order.
 class InMemoryRegistrationStore final : public RegistrationStore {
  public:
   std::optional<Registration> put(Registration registration) override {
@@ -144,6 +261,7 @@ class InMemoryRegistrationStore final : public RegistrationStore {
     by_endpoint_.insert(hash_text(r.endpoint), slot);
     by_location_.insert(hash_text(r.location), slot);
     index_peer(slot);
+    order_.insert(slot, r.endpoint, name_of());
     ++size_;
     return previous;
   }
@@ -168,6 +286,7 @@ class InMemoryRegistrationStore final : public RegistrationStore {
     by_endpoint_.erase(hash_text(r.endpoint), slot);
     by_location_.erase(hash_text(r.location), slot);
     unindex_peer(r.peer, slot);
+    order_.erase(r.endpoint, name_of());
     Registration removed = std::move(r);
     r = Registration{};  // an empty endpoint marks a free slot
     free_.push_back(slot);
@@ -195,6 +314,17 @@ class InMemoryRegistrationStore final : public RegistrationStore {
       if (!at(slot).endpoint.empty()) visit(at(slot));
   }
 
+  std::size_t rank(std::string_view endpoint) const override {
+    return order_.rank(endpoint, name_of());
+  }
+
+  void visit_in_order(std::size_t first,
+                      const std::function<bool(const Registration&)>& visit) const override {
+    order_.visit(first, [&](std::uint32_t slot) { return visit(at(slot)); });
+  }
+
+  std::size_t order_bytes() const override { return order_.bytes(); }
+
  private:
   static constexpr std::uint32_t kChunk = 4096;
   using Chunk = std::array<Registration, kChunk>;
@@ -203,6 +333,11 @@ class InMemoryRegistrationStore final : public RegistrationStore {
   const Registration& at(std::uint32_t slot) const {
     return (*chunks_[slot / kChunk])[slot % kChunk];
   }
+  struct NameOf {
+    const InMemoryRegistrationStore* store;
+    std::string_view operator()(std::uint32_t slot) const { return store->at(slot).endpoint; }
+  };
+  NameOf name_of() const { return {this}; }
   const Registration* pointer(std::uint32_t slot) const {
     return slot == SlotIndex::kNone ? nullptr : &at(slot);
   }
@@ -247,6 +382,7 @@ class InMemoryRegistrationStore final : public RegistrationStore {
   SlotIndex by_endpoint_;
   SlotIndex by_location_;
   SlotIndex by_peer_;
+  EndpointOrder order_;
 };
 
 }  // namespace

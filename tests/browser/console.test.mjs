@@ -44,7 +44,7 @@ describe('the console of drover demo', () => {
     await page.waitForSelector('#fleet tbody tr[data-endpoint="demo-2"]');
     const endpoints = await page.$$eval('#fleet tbody tr[data-endpoint]', (rows) => rows.map((r) => r.dataset.endpoint));
     assert.deepEqual(endpoints, ['demo-0', 'demo-1', 'demo-2']);
-    await page.fill('#fleet-search', '-1');
+    await page.fill('#fleet-search', 'demo-1');
     await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 1);
     assert.equal(await page.textContent('#fleet tbody tr[data-endpoint] a'), 'demo-1');
     assert.deepEqual(errors, []);
@@ -265,5 +265,41 @@ describe('a server on two shards', () => {
       clients.kill('SIGKILL');
       await server.stop();
     }
+  });
+});
+
+describe('the fleet of a larger demo', () => {
+  let many;
+  before(async () => {
+    many = await startDrover(['demo', '--coap-port', '0', '--http-port', '0', '--devices', '120',
+                              '--sample-interval', '5', '--send-interval', '0']);
+  });
+  after(async () => {
+    await many?.stop();
+  });
+
+  test('pages through the devices by the server\'s cursor', async () => {
+    const {page, errors} = await openPage(browser, `${many.url}/`);
+    const shown = () => page.$$eval('#fleet tbody tr[data-endpoint]', (rows) => rows.map((r) => r.dataset.endpoint));
+    const summary = () => page.textContent('.pager span');
+    await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 50);
+    await page.waitForFunction(() => /of 120/.test(document.querySelector('.pager span').textContent));
+    const first = await shown();
+    assert.equal(first[0], 'demo-0');
+    assert.match(await summary(), /^1–50 of 120/);
+    await page.click('text=Next →');
+    await page.waitForFunction((was) => document.querySelector('#fleet tbody tr[data-endpoint]')?.dataset.endpoint !== was, first[0]);
+    const second = await shown();
+    assert.equal(second.length, 50);
+    assert.ok(second[0] > first[49], `${second[0]} follows ${first[49]}`);
+    assert.match(await summary(), /^51–100 of 120/);
+    await page.click('text=Next →');
+    await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 20);
+    assert.ok(await page.isDisabled('text=Next →'));
+    await page.click('text=← Previous');
+    await page.waitForFunction((want) => document.querySelector('#fleet tbody tr[data-endpoint]')?.dataset.endpoint === want, second[0]);
+    assert.deepEqual(await shown(), second);
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 });

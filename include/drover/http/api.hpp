@@ -46,6 +46,8 @@ struct ApiConfig {
   std::size_t max_page = 1000;
   // Bound on ?timeout= (seconds).
   std::chrono::seconds max_timeout{600};
+  // Registrations a filtered listing looks at per call (per shard), past the page's start.
+  std::size_t max_scan = 10000;
   // Endpoints one event stream may name (?endpoint= repeated).
   std::size_t max_stream_endpoints = 1000;
 };
@@ -64,23 +66,47 @@ class ApiHandler {
 };
 
 // GET /api/clients, in two steps so that a router can list the clients of several servers: each
-// Api gives its first offset + limit matching endpoints, and then the JSON of those on the page.
+// Api gives the endpoints of its page (client_page), the router merges them (merge_client_pages),
+// and then each gives the JSON of those on the merged page. A page costs its own size: the
+// server keeps its registrations in endpoint order (RegistrationStore::rank), so a cursor
+// (`after`), a prefix and an offset are each found in O(log n + blocks). The other filters are
+// checked on each registration in order, at most max_scan of them per call: such a page may be
+// short, even empty, with a `next` to continue from.
 struct ClientQuery {
-  std::string filter;  // a substring of the endpoint
+  std::string after;   // only endpoints after this one (empty: from the first)
+  std::string prefix;  // only endpoints that start with it
   std::size_t offset = 0;
   std::size_t limit = 0;
+  // Filters checked on each registration (a bounded scan).
+  std::string contains;                        // a substring of the endpoint
+  std::optional<std::uint16_t> object;         // announced this object
+  std::optional<lwm2m::Lwm2mVersion> version;  // of this LwM2M version
+  std::string binding;                         // has all these binding letters
+  std::optional<bool> queue_mode;
+  std::optional<coap::Duration> seen_within;   // Register or Update at most this long ago
+  std::optional<coap::Duration> not_seen_for;  // none for at least this long
+
+  bool scans() const;  // whether a filter is checked registration by registration
 };
-struct ClientMatches {
-  std::size_t total = 0;
-  std::vector<std::string> first;  // sorted, at most offset + limit of them
+struct ClientPage {
+  // Registrations in the range (all, or those with the prefix); nullopt when a filter scans.
+  std::optional<std::size_t> total;
+  std::vector<std::string> endpoints;  // sorted, at most limit of them
+  // Set when registrations after the last one looked at remain: where the next page starts.
+  std::optional<std::string> next;
 };
 // The query of a GET /api/clients target, or the 400 it gets.
 std::variant<ClientQuery, Response> client_query(std::string_view target, const ApiConfig& config);
-// The endpoints on the page, in order, each with the index of the ClientMatches it came from.
-std::vector<std::pair<std::size_t, std::string>> client_page(const ClientQuery& query,
-                                                             std::span<const ClientMatches> parts);
+// The endpoints of several pages (one per server, after the same cursor) merged: the first
+// `limit` of those every server has looked as far as, each with the index of its page.
+struct MergedPage {
+  std::vector<std::pair<std::size_t, std::string>> endpoints;
+  std::optional<std::size_t> total;
+  std::optional<std::string> next;
+};
+MergedPage merge_client_pages(std::size_t limit, std::span<const ClientPage> parts);
 // The listing: `clients` are the page's client objects, as JSON text (empty: left out).
-Response client_listing(const ClientQuery& query, std::size_t total,
+Response client_listing(const ClientQuery& query, const MergedPage& page,
                         std::span<const std::string> clients);
 
 class Api final : public ApiHandler {
@@ -96,8 +122,8 @@ class Api final : public ApiHandler {
   // Another family of routes, asked after the built-in ones; it must outlive the Api.
   void add_routes(RouteFamily& family);
 
-  // The parts of GET /api/clients (see ClientQuery).
-  ClientMatches client_matches(const ClientQuery& query) const;
+  // This server's page of GET /api/clients (see ClientQuery).
+  ClientPage client_page(const ClientQuery& query, coap::TimePoint now) const;
   // The JSON text of each of these clients; empty for one no longer registered.
   std::vector<std::string> clients_json(std::span<const std::string> endpoints,
                                         coap::TimePoint now) const;

@@ -2,10 +2,20 @@
 // server's DatagramLoop, so that the Api (and through it the Server core) is used from one thread.
 //
 // Each connection reads one request at a time (keep-alive supported), bounded in header and body
-// size and in idle time; the Api answers at once or later, when on_event gets the operation's
-// completion. Connections past max_connections get a 503 and are closed; a request that is not
-// HTTP gets a 400 and the connection is closed. An exception out of the Api (a defect: bad input
-// is answered, never thrown) gives a 500 and a log line, and the server carries on.
+// size and in time: its header must come within header_timeout of the connection or of the
+// request's first byte, and a kept-alive connection waits idle_timeout for the next request. The
+// Api answers at once or later, when on_event gets the operation's completion. A request that is
+// not HTTP gets a 400 and the connection is closed.
+//
+// So that one address cannot lock the others out, request connections are bounded in total and
+// per address, and event streams apart from them (a connection that turns into a stream leaves
+// the count of request connections). When the server is full, the connection that has waited
+// longest for a request's first byte (a kept-alive one, or a new one that has sent nothing) is
+// closed to make room; with none such, or from an address at its own bound, a new connection
+// gets a 503 and is closed. And the API's requests together take at most api_loop_share of the
+// loop's time: a request after one that held the loop waits its turn (docs/architecture.md). An
+// exception out of the Api (a defect: bad input is answered, never thrown) gives a 500 and a log
+// line, and the server carries on.
 //
 // GET /api/events turns a connection into a Server-Sent Events stream (text/event-stream) that
 // gets every server event handed to on_event, as the Api formats it, and with coap=1 the message
@@ -43,14 +53,30 @@ namespace drover::http {
 class MessageLog;
 
 struct HttpServerConfig {
+  // Request connections (event streams not included), in all and from one address.
   std::size_t max_connections = 256;
+  std::size_t max_connections_per_address = 32;
+  // Event streams, in all and from one address.
+  std::size_t max_streams = 64;
+  std::size_t max_streams_per_address = 16;
   std::size_t max_header_bytes = 16 * 1024;
-  // A connection that sends no complete request for this long is closed (not while its request
-  // waits for a device: the operation's own deadline bounds that).
+  // A request's header must be complete this long after the connection opened or the request's
+  // first byte came.
+  std::chrono::milliseconds header_timeout{5000};
+  // A kept-alive connection with no next request for this long is closed, and so is one that
+  // sends no more of a request's body for this long (not while its request waits for a device:
+  // the operation's own deadline bounds that).
   std::chrono::seconds idle_timeout{30};
   std::size_t max_event_buffer_bytes = 256 * 1024;  // per event stream
+  // The share of the loop's time API requests may take (0.01..1): after a request that held the
+  // loop for t, the next one waits t × (1 − share) / share. A page of 1,000 clients holds it
+  // about a millisecond, so a script walking the fleet as fast as it can gets about 100 pages a
+  // second, and a person at the console notices nothing.
+  double api_loop_share = 0.1;
   // A TLS handshake not done in this time closes the connection.
   std::chrono::seconds handshake_timeout{10};
+  // The clock that share is measured with (tests); null: the steady clock.
+  std::function<std::chrono::steady_clock::time_point()> clock{};
   // Operational messages (a dropped event stream, an internal error); null: not logged.
   std::function<void(std::string_view)> log;
 };
@@ -64,14 +90,17 @@ bool bearer_matches(std::string_view authorization, std::string_view token);
 
 struct HttpServerStats {
   std::uint64_t connections = 0;  // accepted
-  std::uint64_t rejected = 0;     // past max_connections
+  std::uint64_t rejected = 0;     // past max_connections or max_connections_per_address
+  std::uint64_t evicted = 0;      // idle connections closed to make room for a new one
   std::uint64_t requests = 0;
-  std::uint64_t streams = 0;          // event streams opened
-  std::uint64_t streams_dropped = 0;  // closed because their buffer was full
-  std::uint64_t bad_requests = 0;     // not HTTP: answered 400 and closed
-  std::uint64_t internal_errors = 0;  // exceptions caught (answered 500 when a request waited)
-  std::uint64_t unauthorized = 0;     // API requests without the token: answered 401
-  std::uint64_t assets = 0;           // page files answered (200 or 304)
+  std::uint64_t deferred = 0;           // times an API request waited for its share of the loop
+  std::uint64_t streams = 0;            // event streams opened
+  std::uint64_t streams_dropped = 0;    // closed because their buffer was full
+  std::uint64_t streams_refused = 0;    // past max_streams or max_streams_per_address: 503
+  std::uint64_t bad_requests = 0;       // not HTTP: answered 400 and closed
+  std::uint64_t internal_errors = 0;    // exceptions caught (answered 500 when a request waited)
+  std::uint64_t unauthorized = 0;       // API requests without the token: answered 401
+  std::uint64_t assets = 0;             // page files answered (200 or 304)
   std::uint64_t handshakes_failed = 0;  // TLS
 };
 
@@ -97,6 +126,10 @@ class HttpServer {
 
   // The files of the page served at "/" (none by default); they must outlive the server.
   void set_assets(AssetTable assets);
+  // Before open(): the bounds of request connections and the header's deadline (see
+  // HttpServerConfig).
+  void set_connection_bounds(std::size_t max_connections, std::size_t per_address,
+                             std::chrono::milliseconds header_timeout);
   // Non-empty: API requests need "Authorization: Bearer <token>".
   void set_token(std::string token);
   // HTTPS from now on: the certificate chain and private key, PEM files. Before open(); on

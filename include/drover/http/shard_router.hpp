@@ -5,8 +5,9 @@
 // A request naming a client (/api/clients/{ep}/...) goes to the shard that holds the client,
 // found in a ShardIndex kept from the shards' events (each shard reports its events with
 // on_event, on its own thread). Should the index not know the client (its Register not reported
-// yet), the shards are asked in turn; none holds it: shard 0 answers, 404. The client listing and
-// the metrics gather the part of every shard and merge them (the metrics as values, summed);
+// yet), the shards are asked in turn; none holds it: shard 0 answers, 404. The client listing
+// asks every shard for its page after the same cursor and merges them (merge_client_pages); an
+// offset is walked on the router's thread, a page at a time. The metrics are summed;
 // everything else is answered by shard 0. A Pending reply's operation id names one operation
 // across the shards (ServerConfig::operation_id_step), so its completion, which the shard's Api
 // gives on that shard's thread, finds the waiting request.
@@ -69,6 +70,8 @@ class ShardRouter final : public ApiHandler {
  private:
   Reply on(unsigned shard, const Request& request);
   Reply clients(const Request& request);
+  // The shards' pages of `query`, merged.
+  MergedPage page(const ClientQuery& query);
   Metrics metrics();
 
   unsigned shards_;

@@ -3,7 +3,8 @@
 // The Server keeps registrations in a RegistrationStore, indexed by endpoint name, location (the
 // "rd/{id}" the client uses for Update and De-register) and peer address (Send and responses come
 // from it). InMemoryRegistrationStore is the default; a persistent or shared store implements the
-// same interface.
+// same interface. Stores also keep registrations in endpoint order (bytewise, as std::string
+// compares), so that a listing pages through them at the cost of a page, not of the fleet.
 #pragma once
 
 #include <cstddef>
@@ -26,8 +27,8 @@ namespace drover::server {
 const std::shared_ptr<const lwm2m::RegistrationPayload>& empty_registration_payload();
 
 // What a registration costs is measured by `drover bench memory` (docs/benchmarks.md): the struct,
-// an endpoint name longer than 15 characters, and about 40 bytes of the in-memory store's indexes;
-// object lists are shared.
+// an endpoint name longer than 15 characters, and about 45 bytes of the in-memory store's indexes
+// (4 to 8 of them the endpoint order); object lists are shared.
 struct Registration {
   std::string endpoint;  // ep, unique per server
   std::string location;  // the registration ID: the client's Location-Path is "rd/{location}"
@@ -94,10 +95,20 @@ class RegistrationStore {
   // NAT; the newest wins).
   virtual const Registration* find_by_peer(const coap::PeerAddress& peer) const = 0;
   virtual std::size_t size() const = 0;
+  // Every registration, in no particular order (restoring and rebuilding the server's timers).
   virtual void for_each(const std::function<void(const Registration&)>& visit) const = 0;
+
+  // The endpoint order. rank: how many registrations have an endpoint before `endpoint`.
+  virtual std::size_t rank(std::string_view endpoint) const = 0;
+  // Visits the registrations in endpoint order from rank `first` on, while `visit` returns true.
+  virtual void visit_in_order(std::size_t first,
+                              const std::function<bool(const Registration&)>& visit) const = 0;
+  // Bytes of memory the endpoint order takes (what it costs is in docs/benchmarks.md).
+  virtual std::size_t order_bytes() const = 0;
 };
 
-// Hash maps from endpoint to registration, and from location and peer to endpoint.
+// Registrations in slots; hash indexes from endpoint, location and peer to a slot, and the slots
+// in endpoint order.
 std::unique_ptr<RegistrationStore> make_in_memory_registration_store();
 
 }  // namespace drover::server

@@ -104,8 +104,8 @@ class EventStream {
 
   EventStream(const tcp::endpoint& server, const std::string& query) : socket_(io_) {
     socket_.connect(server);
-    asio::write(socket_, asio::buffer("GET /api/events" + query +
-                                      " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    asio::write(socket_,
+                asio::buffer("GET /api/events" + query + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     read();
     EXPECT_TRUE(wait([this] { return received_.find("\r\n\r\n") != std::string::npos; }))
         << "no event stream";
@@ -286,9 +286,19 @@ TEST_F(LiveServer, ClientsModelsAndRefusals) {
   EXPECT_EQ(page.at("total").to_number<int>(), 3);
   ASSERT_EQ(page.at("clients").as_array().size(), 1u);
   EXPECT_EQ(page.at("clients").at(0).at("endpoint").as_string(), "live-1");
+  const auto prefixed = get("/api/clients?prefix=live-2").json();
+  ASSERT_EQ(prefixed.at("total").to_number<int>(), 1);
+  EXPECT_EQ(prefixed.at("clients").at(0).at("endpoint").as_string(), "live-2");
   const auto filtered = get("/api/clients?endpoint=ve-2").json();
-  ASSERT_EQ(filtered.at("total").to_number<int>(), 1);
+  EXPECT_TRUE(filtered.at("total").is_null());  // a filter that scans does not count
+  ASSERT_EQ(filtered.at("clients").as_array().size(), 1u);
   EXPECT_EQ(filtered.at("clients").at(0).at("endpoint").as_string(), "live-2");
+  // Walking by cursor.
+  const auto first = get("/api/clients?limit=2").json();
+  ASSERT_EQ(first.at("next").as_string(), "live-1");
+  const auto rest = get("/api/clients?limit=2&after=live-1").json();
+  EXPECT_EQ(rest.at("clients").at(0).at("endpoint").as_string(), "live-2");
+  EXPECT_TRUE(rest.at("next").is_null());
   EXPECT_EQ(get("/api/clients?limit=0").error(), "bad_query");
 
   const auto one = get("/api/clients/live-0");
@@ -319,7 +329,8 @@ TEST_F(LiveServer, ClientsModelsAndRefusals) {
   r = get("/api/clients/live-0/3/zero/0");
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.error(), "invalid_path");
-  r = put("/api/clients/live-0/3311/0/5850", R"({"values":[{"path":"/3311/0/5850","value":"yes"}]})");
+  r = put("/api/clients/live-0/3311/0/5850",
+          R"({"values":[{"path":"/3311/0/5850","value":"yes"}]})");
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.error(), "bad_value");
   r = put("/api/clients/live-0/3311/0/5850", R"({"values":[)");
@@ -331,7 +342,8 @@ TEST_F(LiveServer, ClientsModelsAndRefusals) {
 
   const auto openapi = get("/api/openapi.json");
   ASSERT_EQ(openapi.status, 200u);
-  EXPECT_TRUE(openapi.json().at("paths").as_object().contains("/api/clients/{endpoint}/composite/observe"));
+  EXPECT_TRUE(
+      openapi.json().at("paths").as_object().contains("/api/clients/{endpoint}/composite/observe"));
 }
 
 TEST_F(LiveServer, DeviceManagementOnASimulatedDevice) {
@@ -395,8 +407,9 @@ TEST_F(LiveServer, DeviceManagementOnASimulatedDevice) {
   EXPECT_EQ(del(ep + "/3311").error(), "invalid_path");
 
   // Composite: write two resources, read them back together.
-  r = post(ep + "/composite/write",
-           R"({"values":[{"path":"/3311/0/5851","value":70},{"path":"/3311/0/5850","value":false}]})");
+  r = post(
+      ep + "/composite/write",
+      R"({"values":[{"path":"/3311/0/5851","value":70},{"path":"/3311/0/5850","value":false}]})");
   ASSERT_EQ(r.status, 200u) << r.body;
   r = post(ep + "/composite/read", R"({"paths":["/3311/0/5851","/3311/0/5850","/3/0/0"]})");
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -413,8 +426,10 @@ TEST_F(LiveServer, DeviceManagementOnASimulatedDevice) {
             std::string::npos);
   EXPECT_NE(r.body.find("drover_api_operation_duration_seconds_count{operation=\"create\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(r.body.find("drover_api_operation_duration_seconds_bucket{operation=\"execute\",le=\"+Inf\"} 2\n"),
-            std::string::npos);
+  EXPECT_NE(
+      r.body.find(
+          "drover_api_operation_duration_seconds_bucket{operation=\"execute\",le=\"+Inf\"} 2\n"),
+      std::string::npos);
 }
 
 TEST_F(LiveServer, EventsObserveAndCancel) {

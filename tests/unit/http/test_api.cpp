@@ -44,7 +44,9 @@ TEST_F(HttpApi, ListsClientsSortedWithPagingAndFilter) {
   EXPECT_TRUE(beyond.at("clients").as_array().empty());
 
   auto filtered = body_of(h.call("GET", "/api/clients?endpoint=e"));
-  EXPECT_EQ(filtered.at("total").to_number<std::uint64_t>(), 2u);  // beta, dev1
+  EXPECT_TRUE(filtered.at("total").is_null());              // a filter that scans does not count
+  ASSERT_EQ(filtered.at("clients").as_array().size(), 2u);  // beta, dev1
+  EXPECT_EQ(filtered.at("clients").at(1).at("endpoint").as_string(), "dev1");
 
   for (auto bad : {"/api/clients?limit=0", "/api/clients?limit=100000", "/api/clients?offset=-1",
                    "/api/clients?limit=x"}) {

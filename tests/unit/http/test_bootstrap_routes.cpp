@@ -51,6 +51,14 @@ TEST_F(BootstrapApi, PutGetListDeleteWithSecretsMasked) {
   EXPECT_EQ(list[0].at("endpoint").as_string(), "*");
   EXPECT_EQ(list[1].at("endpoint").as_string(), "dev1");
   EXPECT_EQ(json::serialize(list).find("00112233"), std::string::npos);
+  // A page at a time, in name order.
+  const auto first = body(call("GET", "/api/bootstrap/configs?limit=1"));
+  ASSERT_EQ(first.at("configs").as_array().size(), 1u);
+  EXPECT_EQ(first.at("next").as_string(), "*");
+  const auto second = body(call("GET", "/api/bootstrap/configs?limit=1&after=*"));
+  EXPECT_EQ(second.at("configs").at(0).at("endpoint").as_string(), "dev1");
+  EXPECT_TRUE(second.at("next").is_null());
+  EXPECT_EQ(call("GET", "/api/bootstrap/configs?limit=0").status, 400u);
 
   EXPECT_EQ(call("DELETE", "/api/bootstrap/configs/dev1").status, 200u);
   EXPECT_EQ(configs.get("dev1"), nullptr);

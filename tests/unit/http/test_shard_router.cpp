@@ -80,18 +80,59 @@ TEST_F(Shards, ListsTheClientsOfEveryShardSortedAndPaged) {
 TEST_F(Shards, AClientGoneBetweenTheStepsIsLeftOut) {
   // The listing's second step asks for clients the first found: one deregistered in between is
   // skipped, not shown empty.
-  const ClientQuery q{"", 0, 10};
-  std::array<ClientMatches, 2> parts{h[0]->api.client_matches(q), h[1]->api.client_matches(q)};
-  const auto page = client_page(q, parts);
-  ASSERT_EQ(page.size(), 5u);
-  EXPECT_EQ(page[0], (std::pair<std::size_t, std::string>{1, "a"}));
-  EXPECT_EQ(page[1], (std::pair<std::size_t, std::string>{0, "b"}));
+  ClientQuery q;
+  q.limit = 10;
+  std::array<ClientPage, 2> parts{h[0]->api.client_page(q, h[0]->now),
+                                  h[1]->api.client_page(q, h[1]->now)};
+  const auto page = merge_client_pages(q.limit, parts);
+  ASSERT_EQ(page.endpoints.size(), 5u);
+  EXPECT_EQ(page.endpoints[0], (std::pair<std::size_t, std::string>{1, "a"}));
+  EXPECT_EQ(page.endpoints[1], (std::pair<std::size_t, std::string>{0, "b"}));
+  EXPECT_EQ(page.total, 5u);
+  EXPECT_FALSE(page.next);
   std::vector<std::string> ask{"b", "gone", "d"};
   auto json = h[0]->api.clients_json(ask, h[0]->now);
   ASSERT_EQ(json.size(), 3u);
   EXPECT_TRUE(json[1].empty());
-  auto listing = client_listing(q, 2, json);
+  auto listing = client_listing(q, page, json);
   EXPECT_EQ(endpoints(listing), (std::vector<std::string>{"b", "d"}));
+}
+
+TEST_F(Shards, TheCursorWalksTheMergedOrder) {
+  std::vector<std::string> walked;
+  std::string target = "/api/clients?limit=2";
+  for (int pages = 0; pages < 10; ++pages) {
+    const auto page = body_of(answer("GET", target));
+    EXPECT_EQ(page.at("total").to_number<std::uint64_t>(), 5u);
+    for (const auto& c : page.at("clients").as_array())
+      walked.emplace_back(c.at("endpoint").as_string());
+    if (page.at("next").is_null()) break;
+    target = "/api/clients?limit=2&after=" + std::string(page.at("next").as_string());
+  }
+  EXPECT_EQ(walked, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  // An offset is walked by the router in steps and lands where the cursor does.
+  EXPECT_EQ(endpoints(answer("GET", "/api/clients?offset=3&limit=2")),
+            (std::vector<std::string>{"d", "e"}));
+  EXPECT_EQ(endpoints(answer("GET", "/api/clients?after=a&offset=2&limit=1")),
+            (std::vector<std::string>{"d"}));
+}
+
+TEST_F(Shards, AScanStopsWhereEveryShardHasLooked) {
+  // Shard 0 has b, d; shard 1 a, c, e. A filter matching all, with pages that each shard cuts
+  // at its own bound, still walks the fleet in order without a gap.
+  ClientPage zero{std::nullopt, {"b"}, "b"};  // shard 0 looked at b only
+  ClientPage one{std::nullopt, {"a", "c", "e"}, std::nullopt};
+  const std::array<ClientPage, 2> parts{zero, one};
+  const auto page = merge_client_pages(10, parts);
+  ASSERT_EQ(page.endpoints.size(), 2u);  // c and e wait until shard 0 has looked past them
+  EXPECT_EQ(page.endpoints[0].second, "a");
+  EXPECT_EQ(page.endpoints[1].second, "b");
+  EXPECT_EQ(page.next, "b");
+  EXPECT_FALSE(page.total);
+  // Over the router: a filter that scans gives no total.
+  const auto filtered = body_of(answer("GET", "/api/clients?object=3&limit=2"));
+  EXPECT_TRUE(filtered.at("total").is_null());
+  EXPECT_EQ(filtered.at("next").as_string(), "b");
 }
 
 TEST_F(Shards, AnOperationGoesToTheShardHoldingTheClient) {
@@ -99,7 +140,7 @@ TEST_F(Shards, AnOperationGoesToTheShardHoldingTheClient) {
   auto reply = call("GET", "/api/clients/c/3/0/0");
   auto* pending = std::get_if<Pending>(&reply);
   ASSERT_NE(pending, nullptr);
-  EXPECT_EQ(pending->id.value % 2, 0u);  // shard 1's ids: 2, 4, ...
+  EXPECT_EQ(pending->id.value % 2, 0u);          // shard 1's ids: 2, 4, ...
   EXPECT_EQ(calls, (std::array<int, 2>{0, 1}));  // the index names shard 1: one visit
   h[1]->pump();
   h[0]->pump();
@@ -190,8 +231,9 @@ TEST(MetricsValues, AddEveryCounterGaugeAndHistogram) {
   EXPECT_NE(text.find("drover_api_operations_total{operation=\"read\",result=\"refused\"} 2\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("drover_api_operation_duration_seconds_bucket{operation=\"read\",le=\"0.5\"} 2\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("drover_api_operation_duration_seconds_bucket{operation=\"read\",le=\"0.5\"} 2\n"),
+      std::string::npos);
 }
 
 TEST(ShardIndex, FollowsRegistrationsAcrossShards) {

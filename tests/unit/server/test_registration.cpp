@@ -517,5 +517,53 @@ TEST(ServerInput, TruncatedRequestIsAnsweredRequestEntityTooLarge) {
   EXPECT_EQ(h.server.engine_stats().truncated, 1u);
 }
 
+// The endpoint order through block splits and merges: random puts and removals of up to a few
+// thousand endpoints (several blocks of 1024), ranks and in-order visits checked against a set.
+TEST(InMemoryRegistrationStore, EndpointOrderMatchesASortedSet) {
+  auto store = make_in_memory_registration_store();
+  std::set<std::string> model;
+  std::mt19937 rng(11);
+  int next_location = 0;
+  const auto check = [&] {
+    std::vector<std::string> visited;
+    store->visit_in_order(0, [&](const Registration& r) {
+      visited.push_back(r.endpoint);
+      return true;
+    });
+    ASSERT_EQ(visited, std::vector<std::string>(model.begin(), model.end()));
+    for (int probe = 0; probe < 50; ++probe) {
+      const std::string name = "e" + std::to_string(rng() % 6000);
+      const auto expected =
+          static_cast<std::size_t>(std::distance(model.begin(), model.lower_bound(name)));
+      ASSERT_EQ(store->rank(name), expected) << name;
+      std::string first;
+      store->visit_in_order(expected, [&](const Registration& r) {
+        first = r.endpoint;
+        return false;
+      });
+      const auto it = model.lower_bound(name);
+      EXPECT_EQ(first, it == model.end() ? "" : *it);
+    }
+  };
+  // Grow to about 5,000, shrink to a few hundred (blocks merge), grow again.
+  for (const auto& [steps, put_share] : {std::pair{12000, 85}, {12000, 15}, {6000, 70}}) {
+    for (int step = 0; step < steps; ++step) {
+      const std::string endpoint = "e" + std::to_string(rng() % 6000);
+      if (static_cast<int>(rng() % 100) < put_share) {
+        Registration r;
+        r.endpoint = endpoint;
+        r.location = "l" + std::to_string(next_location++);
+        store->put(r);
+        model.insert(endpoint);
+      } else {
+        EXPECT_EQ(store->remove(endpoint).has_value(), model.erase(endpoint) == 1);
+      }
+    }
+    check();
+    // Blocks at least a quarter full on average: at most 16 bytes a registration.
+    EXPECT_LE(store->order_bytes(), 1024 + 16 * model.size()) << model.size();
+  }
+}
+
 }  // namespace
 }  // namespace drover::server::testing

@@ -1,8 +1,9 @@
-// The fleet: the registered devices, searched and paged by the server (no page loads the whole
-// fleet), live as devices register, update, sleep, wake and leave. Two event streams: the
-// lifecycle events of every device (which refresh the page at most once a second, and less
-// often when a listing takes the server long: it answers on the thread that serves the devices),
-// and the updates of the devices shown. Counts and rates come from /api/metrics every two seconds.
+// The fleet: the registered devices, searched by the start of their name and paged by the
+// server's cursor (each page costs the server its size, wherever it is in the fleet), live as
+// devices register, update, sleep, wake and leave. Two event streams: the lifecycle events of
+// every device (which refresh the page at most once a second, and less often when a listing
+// takes the server long: it answers on the thread that serves the devices), and the updates of
+// the devices shown. Counts and rates come from /api/metrics every two seconds.
 import {api, encode, eventStream} from './api.js';
 import {ago, debounce, el, fill, number} from './ui.js';
 
@@ -14,14 +15,16 @@ export function title() {
 
 export function render(main) {
   const state = {filter: new URLSearchParams(location.hash.split('?')[1] || '').get('q') || '',
-                 offset: 0, total: 0, clients: new Map(), rows: new Map(), stopped: false};
+                 // The cursor of each page up to the one shown (`after` of page i; '' for the first).
+                 cursors: [''], page: 0, next: null, total: 0,
+                 clients: new Map(), rows: new Map(), stopped: false};
   const counts = {registered: el('span', {class: 'value'}, '–'),
                   rate: el('span', {class: 'value'}, '–'),
                   updates: el('span', {class: 'value'}, '–'),
                   matching: el('span', {class: 'value'}, '–')};
   const stat = (value, label) => el('div', {class: 'stat'}, value, el('div', {class: 'label'}, label));
   const search = el('input', {type: 'search', id: 'fleet-search', value: state.filter,
-                              placeholder: 'part of an endpoint name', autocomplete: 'off'});
+                              placeholder: 'start of an endpoint name', autocomplete: 'off'});
   const body = el('tbody');
   const summary = el('span', {class: 'muted', 'aria-live': 'polite'});
   const prev = el('button', {type: 'button', onclick: () => page(-1)}, '← Previous');
@@ -68,12 +71,12 @@ export function render(main) {
       return tr;
     }) : el('tr', {}, el('td', {colspan: 8, class: 'muted'},
         state.filter ? 'No device matches.' : 'No device is registered.')));
-    const last = Math.min(state.offset + PAGE, state.total);
-    summary.textContent = state.total
-        ? `${number(state.offset + 1)}–${number(last)} of ${number(state.total)}` : '';
+    const first = state.page * PAGE;
+    summary.textContent = state.clients.size
+        ? `${number(first + 1)}–${number(first + state.clients.size)} of ${number(state.total)}` : '';
     counts.matching.textContent = number(state.total);
-    prev.disabled = state.offset === 0;
-    next.disabled = last >= state.total;
+    prev.disabled = state.page === 0;
+    next.disabled = state.next === null;
   }
 
   let loading = null;
@@ -82,15 +85,17 @@ export function render(main) {
     loading?.abort();
     loading = new AbortController();
     const started = performance.now();
-    const query = new URLSearchParams({offset: state.offset, limit: PAGE});
-    if (state.filter) query.set('endpoint', state.filter);
+    const query = new URLSearchParams({limit: PAGE});
+    if (state.filter) query.set('prefix', state.filter);
+    if (state.cursors[state.page]) query.set('after', state.cursors[state.page]);
     try {
       const {body: list} = await api(`/api/clients?${query}`, {signal: loading.signal});
       if (state.stopped) return;
       loadMs = performance.now() - started;
       state.total = list.total;
-      if (state.offset >= list.total && list.total > 0) {
-        state.offset = Math.floor((list.total - 1) / PAGE) * PAGE;
+      state.next = list.next;
+      if (!list.clients.length && state.page > 0) {  // the devices of this page left
+        state.page -= 1;
         return load();
       }
       const before = new Set(state.clients.keys());
@@ -119,13 +124,17 @@ export function render(main) {
   }
 
   function page(step) {
-    state.offset = Math.max(0, state.offset + step * PAGE);
+    if (step > 0 && state.next === null) return;
+    if (step > 0) state.cursors[state.page + 1] = state.next;
+    state.page = Math.max(0, state.page + step);
+    state.cursors.length = state.page + 1;
     load();
   }
 
   search.addEventListener('input', debounce(() => {
     state.filter = search.value.trim();
-    state.offset = 0;
+    state.page = 0;
+    state.cursors = [''];
     history.replaceState(null, '', state.filter ? `#/?q=${encodeURIComponent(state.filter)}` : '#/');
     load();
   }, 250));
@@ -133,7 +142,7 @@ export function render(main) {
   // Lifecycle of every device: a device that leaves is struck out at once, then the page reloads.
   const stopLifecycle = eventStream('types=registration,deregistration,expiry', (type, data) => {
     if (type !== 'registration') state.rows.get(data.endpoint)?.classList.add('gone');
-    if (type !== 'registration' || data.endpoint.includes(state.filter)) refresh();
+    if (type !== 'registration' || data.endpoint.startsWith(state.filter)) refresh();
   }, (s) => {
     live.textContent = s === 'open' ? 'live' : 'reconnecting';
     live.className = s === 'open' ? 'badge ok' : 'badge warn';
