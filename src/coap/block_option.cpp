@@ -1,4 +1,4 @@
-#include "block_option.hpp"
+#include "drover/coap/block_option.hpp"
 
 namespace drover::coap {
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "block_option.hpp"
+#include "drover/coap/block_option.hpp"
 #include "drover/coap/engine.hpp"
 
 namespace drover::coap {

@@ -107,6 +107,7 @@ struct Server::Impl {
   // Persistence (null: none), and the operation ids told to it as reserved (all below).
   Persistence* persistence = nullptr;
   SecurityLookup security_lookup;
+  std::vector<std::pair<std::string, ResourceHandler>> resources;  // Server::add_resource
   std::uint64_t reserved_operations = 0;
   std::size_t observation_count = 0;
   std::size_t queued_count = 0;

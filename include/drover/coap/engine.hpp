@@ -359,9 +359,10 @@ class Engine {
   // ---- Server role
   // Answers a RequestReceived (code, options, payload of `response`; the engine sets the rest and
   // adds Block1/Block2/Size2 as needed: Size2 whenever the body is sliced, or the request asked
-  // with Size2, RFC 7959 §4). Piggybacked in the ACK when the ACK has not gone out yet,
-  // else a separate response. Returns the new ObserverId when this response accepted an
-  // observation.
+  // with Size2, RFC 7959 §4). A response that carries Block2 is one block the application cut from
+  // a body it keeps itself (nothing is cached for the follow-ups, which reach it as new requests).
+  // Piggybacked in the ACK when the ACK has not gone out yet, else a separate response. Returns the
+  // new ObserverId when this response accepted an observation.
   Result<std::optional<ObserverId>> respond(ExchangeId exchange, Message response, TimePoint now);
   // Sends the empty ACK now (the response will be separate), instead of after piggyback_delay.
   Status accept(ExchangeId exchange, TimePoint now);

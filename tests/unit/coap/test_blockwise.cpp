@@ -1,5 +1,5 @@
 // Block-wise transfers (RFC 7959) through the engine, both roles.
-#include "block_option.hpp"
+#include "drover/coap/block_option.hpp"
 #include "unit/coap/test_engine_harness.hpp"
 
 namespace drover::coap::testing {

@@ -1,5 +1,5 @@
 // Per-peer shares of the engine's tables: one peer at its share does not keep another out.
-#include "block_option.hpp"
+#include "drover/coap/block_option.hpp"
 #include "unit/coap/test_engine_harness.hpp"
 
 namespace drover::coap::testing {

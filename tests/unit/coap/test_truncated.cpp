@@ -1,5 +1,5 @@
 // Datagrams the transport cut short (longer than its receive buffer): Engine::receive_truncated.
-#include "block_option.hpp"
+#include "drover/coap/block_option.hpp"
 #include "unit/coap/test_engine_harness.hpp"
 
 namespace drover::coap::testing {

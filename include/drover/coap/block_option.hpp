@@ -1,4 +1,5 @@
-// The Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX packed in 0-3 bytes.
+// The Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX packed in 0-3 bytes; public for
+// applications that serve a body block by block themselves (Server::add_resource).
 #pragma once
 
 #include <cstddef>
