@@ -211,9 +211,12 @@ void Campaigns::pump(State& s, TimePoint now) {
     device.state = DeviceState::Running;
     --s.campaign.totals.waiting;
     ++s.campaign.totals.running;
+    // Spaced from the previous start, not from now: a driver that ticks coarsely still gets the
+    // rate, with a burst of at most a second's worth after a pause.
     if (spec.rate > 0)
-      s.next_start = now + std::chrono::duration_cast<Duration>(
-                               std::chrono::duration<double>(1.0 / spec.rate));
+      s.next_start =
+          std::max(s.next_start, now - std::chrono::seconds(1)) +
+          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / spec.rate));
   }
   settle(s);
 }

@@ -132,6 +132,11 @@ class Updater {
 
   UpdaterCounts counts() const;
   const UpdaterConfig& config() const { return config_; }
+  // Where devices pull from (UpdaterConfig::coap_base, http_base), once the ports are known.
+  void set_pull_bases(std::string coap_base, std::string http_base) {
+    config_.coap_base = std::move(coap_base);
+    config_.http_base = std::move(http_base);
+  }
 
  private:
   enum class Purpose : std::uint8_t { Check, Version, Observe, Deliver, Execute, Poll, Confirm };
