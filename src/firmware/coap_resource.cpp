@@ -10,8 +10,9 @@ namespace drover::firmware {
 namespace codes = coap::codes;
 namespace options = coap::options;
 
-void answer_block(const Images& images, const coap::Message& request, coap::Message& response,
-                  std::uint8_t max_szx) {
+void answer_block(const Images& images, const coap::RequestReceived& received,
+                  coap::Message& response, std::uint8_t max_szx) {
+  const coap::Message& request = received.request;
   response.clear();
   if (request.code != codes::Get) {
     response.code = codes::MethodNotAllowed;
@@ -28,12 +29,7 @@ void answer_block(const Images& images, const coap::Message& request, coap::Mess
     response.code = codes::NotFound;
     return;
   }
-  coap::BlockOption want{0, false, max_szx};
-  const auto read = coap::read_block(request, options::Block2, want);
-  if (read == coap::BlockRead::Invalid) {
-    response.code = codes::BadOption;
-    return;
-  }
+  const coap::BlockOption want = received.block2.value_or(coap::BlockOption{0, false, max_szx});
   const std::uint8_t szx = std::min(want.szx, max_szx);
   const std::size_t size = coap::BlockOption::size_of(szx);
   // A block number asked at a larger size keeps its byte offset (RFC 7959 §2.4).
@@ -58,10 +54,10 @@ void answer_block(const Images& images, const coap::Message& request, coap::Mess
 
 void serve_images(server::Server& server, const Images& images) {
   const std::uint8_t szx = server.config().engine.block_szx;
-  server.add_resource(
-      std::string(kResource),
-      [&images, szx](const coap::PeerAddress&, const coap::Message& request,
-                     coap::Message& response) { answer_block(images, request, response, szx); });
+  server.add_resource(std::string(kResource), [&images, szx](const coap::RequestReceived& request,
+                                                             coap::Message& response) {
+    answer_block(images, request, response, szx);
+  });
 }
 
 }  // namespace drover::firmware

@@ -38,6 +38,13 @@ const std::string* version_in(const server::OperationResult& r) {
   return r.records.front().value.get_if<std::string>();
 }
 
+// No answer came: the device is gone, or its network.
+bool silent(const server::OperationResult& r) {
+  using S = server::OperationStatus;
+  return r.status == S::Timeout || r.status == S::Reset || r.status == S::ClientGone ||
+         r.status == S::QueueTimeout;
+}
+
 std::string failure(std::int64_t result) {
   return "Update Result " + std::to_string(result) + ": " + std::string(result_meaning(result));
 }
@@ -180,7 +187,7 @@ Result<std::uint64_t, StartError> Updater::start(std::string_view endpoint, std:
   const std::uint64_t id = job.status.id;
   enter(job, Step::Checking, config_.check_timeout, now);
   if (read(job, Path(kFirmware, 0), Purpose::Check, config_.check_timeout, now))
-    read_version(job.status.endpoint, now);
+    read_version(job.status.endpoint, Purpose::VersionBefore, now);
   return id;
 }
 
@@ -234,12 +241,12 @@ bool Updater::read(Job& job, const Path& path, Purpose purpose, Duration timeout
   return issue(job, server_.read(job.status.endpoint, path, params, now), purpose, now);
 }
 
-void Updater::read_version(const std::string& endpoint, TimePoint now) {
+void Updater::read_version(const std::string& endpoint, Purpose purpose, TimePoint now) {
   server::RequestParams params;
   params.timeout = config_.check_timeout;
   // Only told, never waited for: an update does not fail for want of a version.
   if (const auto id = server_.read(endpoint, Path(3, 0, 3), params, now))
-    operations_[id.value().value] = {endpoint, Purpose::Version};
+    operations_[id.value().value] = {endpoint, purpose};
 }
 
 void Updater::on_event(const server::ServerEvent& event, TimePoint now) {
@@ -253,7 +260,7 @@ void Updater::on_event(const server::ServerEvent& event, TimePoint now) {
     if (job != running_.end()) {
       on_completed(job->second, purpose, done->result, now);
     } else if (const auto f = finished_.find(endpoint); f != finished_.end() &&
-                                                        purpose == Purpose::Version &&
+                                                        purpose == Purpose::VersionAfter &&
                                                         f->second.outcome == Outcome::Succeeded) {
       if (const auto* text = version_in(done->result)) f->second.version_after = *text;
     }
@@ -274,7 +281,7 @@ void Updater::on_event(const server::ServerEvent& event, TimePoint now) {
     // The device is back after Execute: what does it say of the update?
     it->second.returned = true;
     if (read(it->second, Path(kFirmware, 0), Purpose::Confirm, config_.check_timeout, now))
-      read_version(r->endpoint, now);
+      read_version(r->endpoint, Purpose::VersionAfter, now);
   }
 }
 
@@ -285,16 +292,17 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
     case Purpose::Check:
       if (!ok) return finish(job, Outcome::Failed, refused("Read /5/0", result), now);
       return checked(job, result.records, now);
-    case Purpose::Version:
+    case Purpose::VersionBefore:
+    case Purpose::VersionAfter:
       if (const auto* text = version_in(result))
-        (job.status.step == Step::Checking ? job.status.version_before : job.status.version_after) =
+        (purpose == Purpose::VersionBefore ? job.status.version_before : job.status.version_after) =
             *text;
       return;
     case Purpose::Observe:
       if (ok) on_values(job, result.records, now);
       return;  // a device that declines is polled instead
     case Purpose::Deliver:
-      if (!ok && result.code.is_empty())  // no answer at all
+      if (silent(result))
         return finish(job, Outcome::Failed,
                       refused(job.status.method == Method::Push
                                   ? "the device stopped answering during the push"
@@ -321,7 +329,9 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
       return;  // in Updating since the Execute went out
     case Purpose::Poll:
     case Purpose::Confirm:
-      if (ok) on_values(job, result.records, now);
+      if (ok) return on_values(job, result.records, now);
+      // After a refused delivery the refusal is all there is to tell.
+      if (!job.refusal.empty()) finish(job, Outcome::Failed, job.refusal, now);
       return;
   }
 }
@@ -440,7 +450,7 @@ void Updater::on_values(Job& job, const std::vector<lwm2m::Record>& records, Tim
       return;
     case Step::Updating:
       if (result == 1 && state != kUpdating) {
-        if (!job.returned) read_version(job.status.endpoint, now);  // else asked already
+        if (!job.returned) read_version(job.status.endpoint, Purpose::VersionAfter, now);
         return finish(job, Outcome::Succeeded, "", now);
       }
       if (result > 1 && result != 11) return finish(job, Outcome::Failed, failure(result), now);

@@ -100,7 +100,7 @@ void Server::Impl::on_request(const coap::RequestReceived& request, TimePoint no
     for (const auto& [segment, handler] : resources)
       if (segment == segments[0]) {
         coap::Message response = engine.take_message();
-        handler(request.peer, request.request, response);
+        handler(request, response);
         (void)engine.respond(request.exchange, std::move(response), now);
         return;
       }

@@ -42,6 +42,7 @@
 #include <utility>
 #include <variant>
 
+#include "drover/coap/block_option.hpp"
 #include "drover/coap/message.hpp"
 #include "drover/coap/peer.hpp"
 #include "drover/util/result.hpp"
@@ -165,6 +166,9 @@ struct RequestReceived {
   ExchangeId exchange;
   PeerAddress peer;
   Message request;
+  // The Block2 option of the request, which the engine takes out of `request`: for an
+  // application that cuts the blocks of a body it keeps itself (see respond).
+  std::optional<BlockOption> block2 = std::nullopt;
 };
 
 // The final response to send_request (Block2 already reassembled). For an observation request that

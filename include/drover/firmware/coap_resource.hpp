@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "drover/coap/message.hpp"
+#include "drover/coap/engine.hpp"
 #include "drover/firmware/images.hpp"
 #include "drover/server/server.hpp"
 
@@ -17,10 +17,10 @@ namespace drover::firmware {
 inline constexpr std::string_view kResource = "fw";
 
 // Answers `request` (whose first Uri-Path segment is "fw") from `images`: 2.05 with the requested
-// block, 4.04 for an unknown image, 4.05 for another method than GET, 4.02 for a Block2 option
-// that cannot be read, 4.00 for a block past the end.
-void answer_block(const Images& images, const coap::Message& request, coap::Message& response,
-                  std::uint8_t max_szx = 6);
+// block (block 0 when the request has no Block2), 4.04 for an unknown image, 4.05 for another
+// method than GET, 4.00 for a block past the end.
+void answer_block(const Images& images, const coap::RequestReceived& request,
+                  coap::Message& response, std::uint8_t max_szx = 6);
 
 // Serves `images` on `server` (Server::add_resource); they must outlive it.
 void serve_images(server::Server& server, const Images& images);

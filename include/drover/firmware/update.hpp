@@ -139,7 +139,16 @@ class Updater {
   }
 
  private:
-  enum class Purpose : std::uint8_t { Check, Version, Observe, Deliver, Execute, Poll, Confirm };
+  enum class Purpose : std::uint8_t {
+    Check,
+    VersionBefore,
+    VersionAfter,
+    Observe,
+    Deliver,
+    Execute,
+    Poll,
+    Confirm
+  };
   struct Job {
     UpdateStatus status;
     TimePoint deadline{};
@@ -164,7 +173,7 @@ class Updater {
   bool issue(Job& job, server::Result<server::OperationId> id, Purpose purpose, TimePoint now);
   // False (and the update failed) when the server could not send it.
   bool read(Job& job, const lwm2m::Path& path, Purpose purpose, Duration timeout, TimePoint now);
-  void read_version(const std::string& endpoint, TimePoint now);
+  void read_version(const std::string& endpoint, Purpose purpose, TimePoint now);
   void on_completed(Job& job, Purpose purpose, const server::OperationResult& result,
                     TimePoint now);
   void on_values(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now);

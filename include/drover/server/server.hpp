@@ -254,8 +254,8 @@ struct ServerCounts {
 // `response` (code, options, payload; the engine adds type, token and message ID). A response
 // that carries Block2 is taken as one block already cut from the resource's body, so a large body
 // is served from the handler's own bytes (see firmware/coap_resource.hpp).
-using ResourceHandler = std::function<void(const coap::PeerAddress& peer,
-                                           const coap::Message& request, coap::Message& response)>;
+using ResourceHandler =
+    std::function<void(const coap::RequestReceived& request, coap::Message& response)>;
 
 // What a secure transport (DTLS) proved about a peer: the identity its credential names and the
 // endpoint name that credential is bound to.

@@ -34,6 +34,8 @@ struct Device {
   FakeFirmwareDevice* firmware = nullptr;
   client::ValueInstance* info = nullptr;  // /3/0
   bool connected = true;                  // false: every datagram to and from it is lost
+  std::optional<int> lose_after;  // datagrams from the server it still gets before it is lost
+  std::optional<int> downloader_lose_after;  // the same for its downloader alone
   bool restart_pending = false;
   std::string next_version = "2.0";
   std::vector<lwm2m::Path> changed;
@@ -75,9 +77,7 @@ class FirmwareHarness : public ::testing::Test {
     cc.endpoint = endpoint;
     cc.random_seed = 7 + n;
     d->client = std::make_unique<client::Client>(std::move(cc));
-    coap::EngineConfig ec;
-    ec.random_seed = 99 + n;
-    d->engine = std::make_unique<coap::Engine>(ec);
+    d->engine = std::make_unique<coap::Engine>(coap::EngineConfig{}, 99u + n);
     auto& c = *d->client;
     auto info = std::make_unique<client::ValueInstance>();
     info->set(0, lwm2m::Value("drover"));
@@ -152,10 +152,19 @@ class FirmwareHarness : public ::testing::Test {
         bool downloader = false;
         Device* d = device_at(tx.peer, downloader);
         if (!d || !d->connected) continue;
-        if (downloader)
+        if (d->lose_after && (*d->lose_after)-- == 0) {
+          d->connected = false;
+          continue;
+        }
+        if (downloader && d->downloader_lose_after) {
+          if (*d->downloader_lose_after <= 0) continue;  // lost from now on
+          --*d->downloader_lose_after;
+        }
+        if (downloader) {
           d->engine->receive(kServer, copy(tx.bytes), now);
-        else
+        } else {
           d->client->receive(kServer, copy(tx.bytes), now);
+        }
       }
       server::ServerEvent ev;
       while (server_->poll_event(ev)) {

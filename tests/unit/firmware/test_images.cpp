@@ -87,13 +87,14 @@ TEST(Images, ComeBackAfterARestartAndDamagedOnesAreDropped) {
   EXPECT_TRUE(table.docs.empty());
 }
 
-coap::Message get_block(const std::string& sha, std::optional<coap::BlockOption> block) {
-  coap::Message m;
-  m.code = coap::codes::Get;
-  m.add_option(coap::options::UriPath, "fw");
-  m.add_option(coap::options::UriPath, sha);
-  if (block) coap::write_block(m, coap::options::Block2, *block);
-  return m;
+// A GET as the engine hands it over: Block2 taken out of the message.
+coap::RequestReceived get_block(const std::string& sha, std::optional<coap::BlockOption> block) {
+  coap::RequestReceived r;
+  r.request.code = coap::codes::Get;
+  r.request.add_option(coap::options::UriPath, "fw");
+  r.request.add_option(coap::options::UriPath, sha);
+  r.block2 = block;
+  return r;
 }
 
 TEST(CoapResource, AnswersTheAskedBlockFromTheImagesBytes) {

@@ -106,10 +106,9 @@ TEST_F(Update, AnInvalidUriAndAnUnsupportedProtocolAreTheDevicesToReport) {
 TEST_F(Update, AConnectionLostDuringThePullIsReported) {
   const Image& image = add_image(20000);
   Device& d = add_device("dev1");
+  // The downloader loses the server after 3 blocks: its engine gives up.
+  d.downloader_lose_after = 3;
   ASSERT_TRUE(service_->updater().start("dev1", image.sha256, Method::Pull, now).has_value());
-  // The downloader loses the server once the pull has started: its engine gives up.
-  while (d.firmware->state != 1) advance(100ms);
-  d.engine->forget_peer(kServer);
   const auto& s = run_update("dev1");
   EXPECT_EQ(s.outcome, Outcome::Failed);
   EXPECT_EQ(s.result, 4);
@@ -131,9 +130,7 @@ TEST_F(Update, APushToADeviceThatStopsAnsweringIsAbortedAndReported) {
   const Image& image = add_image(20000);
   Device& d = add_device("dev1");
   ASSERT_TRUE(service_->updater().start("dev1", image.sha256, Method::Push, now).has_value());
-  while (service_->updater().status("dev1")->step != Step::Delivering) advance(10ms);
-  advance(10ms);
-  d.connected = false;
+  d.lose_after = 8;  // Read, Read, Observe, Observe, then blocks of the Write
   const auto& s = run_update("dev1");
   EXPECT_EQ(s.outcome, Outcome::Failed);
   EXPECT_NE(s.message.find("stopped answering during the push"), std::string::npos) << s.message;
@@ -221,9 +218,11 @@ TEST_F(Update, ACampaignKeepsToItsConcurrencyAndStopsAtItsFailureThreshold) {
   EXPECT_EQ(c.totals.running, 0u);
   EXPECT_LE(max_running, 2u);
   EXPECT_EQ(service_->updater().status("other"), nullptr);
-  for (const auto& d : c.devices)
-    if (d.state == DeviceState::Failed)
+  for (const auto& d : c.devices) {
+    if (d.state == DeviceState::Failed) {
       EXPECT_NE(d.message.find("integrity check failure"), std::string::npos) << d.message;
+    }
+  }
 }
 
 TEST_F(Update, ACampaignFinishesWhenEveryDeviceIsUpdatedAndCanBePausedAndResumed) {
