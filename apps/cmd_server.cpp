@@ -112,10 +112,13 @@ int run_server(const ServerCommandOptions& o) {
       server_log("--bootstrap-port runs on one event loop: not with --shards");
       return 2;
     }
+    server_log("firmware updates are not served beside the bootstrap server (--bootstrap-port)");
     return run_with_bootstrap(o);
   }
   asio::io_context io;
   if (o.shards > 1) {
+    server_log(
+        "firmware updates run on one event loop: not with --shards (/api/firmware is absent)");
     ShardedRuntime runtime(io, o.shards, o.max_registrations);
     return run(io, runtime, o);
   }

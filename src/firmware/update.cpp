@@ -187,7 +187,7 @@ Result<std::uint64_t, StartError> Updater::start(std::string_view endpoint, std:
   const std::uint64_t id = job.status.id;
   enter(job, Step::Checking, config_.check_timeout, now);
   if (read(job, Path(kFirmware, 0), Purpose::Check, config_.check_timeout, now))
-    read_version(job.status.endpoint, Purpose::VersionBefore, now);
+    read_version(job.status, Purpose::VersionBefore, now);
   return id;
 }
 
@@ -230,7 +230,7 @@ bool Updater::issue(Job& job, server::Result<server::OperationId> id, Purpose pu
            now);
     return false;
   }
-  operations_[id.value().value] = {job.status.endpoint, purpose};
+  operations_[id.value().value] = {job.status.endpoint, purpose, job.status.id};
   if (purpose == Purpose::Observe) job.observations.push_back(*id);
   return true;
 }
@@ -241,34 +241,35 @@ bool Updater::read(Job& job, const Path& path, Purpose purpose, Duration timeout
   return issue(job, server_.read(job.status.endpoint, path, params, now), purpose, now);
 }
 
-void Updater::read_version(const std::string& endpoint, Purpose purpose, TimePoint now) {
+void Updater::read_version(const UpdateStatus& status, Purpose purpose, TimePoint now) {
   server::RequestParams params;
   params.timeout = config_.check_timeout;
   // Only told, never waited for: an update does not fail for want of a version.
-  if (const auto id = server_.read(endpoint, Path(3, 0, 3), params, now))
-    operations_[id.value().value] = {endpoint, purpose};
+  if (const auto id = server_.read(status.endpoint, Path(3, 0, 3), params, now))
+    operations_[id.value().value] = {status.endpoint, purpose, status.id};
 }
 
 void Updater::on_event(const server::ServerEvent& event, TimePoint now) {
   if (const auto* done = std::get_if<server::OperationCompleted>(&event)) {
     const auto op = operations_.find(done->id.value);
     if (op == operations_.end()) return;
-    const auto [endpoint, purpose] = op->second;
+    const Sent sent = op->second;
     // An observation keeps its id for its notifications.
-    if (purpose != Purpose::Observe || !done->result.observing) operations_.erase(op);
-    const auto job = running_.find(endpoint);
-    if (job != running_.end()) {
-      on_completed(job->second, purpose, done->result, now);
-    } else if (const auto f = finished_.find(endpoint); f != finished_.end() &&
-                                                        purpose == Purpose::VersionAfter &&
-                                                        f->second.outcome == Outcome::Succeeded) {
+    if (sent.purpose != Purpose::Observe || !done->result.observing) operations_.erase(op);
+    const auto job = running_.find(sent.endpoint);
+    if (job != running_.end() && job->second.status.id == sent.update) {
+      on_completed(job->second, sent.purpose, done->result, now);
+    } else if (const auto f = finished_.find(sent.endpoint);
+               f != finished_.end() && f->second.id == sent.update &&
+               sent.purpose == Purpose::VersionAfter && f->second.outcome == Outcome::Succeeded) {
       if (const auto* text = version_in(done->result)) f->second.version_after = *text;
     }
   } else if (const auto* n = std::get_if<server::Notification>(&event)) {
     const auto op = operations_.find(n->observation.value);
     if (op == operations_.end()) return;
-    const auto job = running_.find(op->second.first);
-    if (job != running_.end()) on_values(job->second, n->records, now);
+    const auto job = running_.find(op->second.endpoint);
+    if (job != running_.end() && job->second.status.id == op->second.update)
+      on_values(job->second, n->records, now);
   } else if (const auto* ended = std::get_if<server::ObservationEnded>(&event)) {
     operations_.erase(ended->observation.value);
   } else {
@@ -281,7 +282,7 @@ void Updater::on_event(const server::ServerEvent& event, TimePoint now) {
     // The device is back after Execute: what does it say of the update?
     it->second.returned = true;
     if (read(it->second, Path(kFirmware, 0), Purpose::Confirm, config_.check_timeout, now))
-      read_version(r->endpoint, Purpose::VersionAfter, now);
+      read_version(it->second.status, Purpose::VersionAfter, now);
   }
 }
 
@@ -450,7 +451,7 @@ void Updater::on_values(Job& job, const std::vector<lwm2m::Record>& records, Tim
       return;
     case Step::Updating:
       if (result == 1 && state != kUpdating) {
-        if (!job.returned) read_version(job.status.endpoint, Purpose::VersionAfter, now);
+        if (!job.returned) read_version(job.status, Purpose::VersionAfter, now);
         return finish(job, Outcome::Succeeded, "", now);
       }
       if (result > 1 && result != 11) return finish(job, Outcome::Failed, failure(result), now);

@@ -165,7 +165,13 @@ class Updater {
   std::map<std::string, Job, std::less<>> running_;
   std::map<std::string, UpdateStatus, std::less<>> finished_;
   std::vector<std::string> finished_order_;  // oldest first, for eviction
-  std::unordered_map<std::uint64_t, std::pair<std::string, Purpose>> operations_;
+  // The operations sent, by id: for which update (an answer to an ended one is ignored).
+  struct Sent {
+    std::string endpoint;
+    Purpose purpose;
+    std::uint64_t update;
+  };
+  std::unordered_map<std::uint64_t, Sent> operations_;
   std::set<std::pair<TimePoint, std::string>> timers_;
   RingQueue<UpdateEvent> events_;
   UpdaterCounts counts_;
@@ -173,7 +179,7 @@ class Updater {
   bool issue(Job& job, server::Result<server::OperationId> id, Purpose purpose, TimePoint now);
   // False (and the update failed) when the server could not send it.
   bool read(Job& job, const lwm2m::Path& path, Purpose purpose, Duration timeout, TimePoint now);
-  void read_version(const std::string& endpoint, Purpose purpose, TimePoint now);
+  void read_version(const UpdateStatus& status, Purpose purpose, TimePoint now);
   void on_completed(Job& job, Purpose purpose, const server::OperationResult& result,
                     TimePoint now);
   void on_values(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now);

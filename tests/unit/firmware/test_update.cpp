@@ -272,3 +272,30 @@ TEST_F(Update, ACancelledCampaignCancelsWhatItHasUnderWay) {
 
 }  // namespace
 }  // namespace drover::firmware::testing
+
+namespace drover::firmware::testing {
+namespace {
+
+TEST_F(Update, ACampaignUpdatesASleepingDeviceWhenItWakes) {
+  const Image& image = add_image(3000);
+  Device& d = add_device("sleepy", /*queue_mode=*/true);
+  advance(100s);  // past its awake window
+  ASSERT_FALSE(server_->is_awake("sleepy"));
+  CampaignSpec spec;
+  spec.image = image.sha256;
+  spec.endpoints = {"sleepy"};
+  const auto id = service_->campaigns().create(spec, now);
+  ASSERT_TRUE(id.has_value());
+  advance(10s);
+  const Campaign& c = *service_->campaigns().get(*id);
+  EXPECT_EQ(c.totals.waiting, 1u);
+  EXPECT_EQ(service_->updater().status("sleepy"), nullptr);  // nothing queued for it
+  (void)d.client->trigger_update(std::nullopt, now);         // it wakes and says so
+  pump();
+  advance(1min);
+  EXPECT_EQ(c.state, CampaignState::Finished);
+  EXPECT_EQ(c.totals.succeeded, 1u);
+}
+
+}  // namespace
+}  // namespace drover::firmware::testing
