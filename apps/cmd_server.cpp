@@ -11,6 +11,7 @@
 #include "command.hpp"
 #include "drover/log/log.hpp"
 #include "log_options.hpp"
+#include "firmware_runtime.hpp"
 #include "server_runtime.hpp"
 #include "sharded_runtime.hpp"
 
@@ -31,7 +32,38 @@ struct ServerCommandOptions {
   ServerSecurityOptions security;
   std::optional<std::uint16_t> bootstrap_port;
   std::string bootstrap_config;
+  FirmwareOptions firmware;
 };
+
+// The API takes bodies up to the largest firmware image.
+http::ApiConfig api_config(const ServerCommandOptions& o) {
+  http::ApiConfig config;
+  config.max_body_bytes = std::max(config.max_body_bytes, o.firmware.images.max_image_bytes);
+  return config;
+}
+
+// One event loop: the LwM2M server with firmware updates (images, updates, campaigns).
+int run_single(const ServerCommandOptions& o) {
+  asio::io_context io;
+  ServerRuntime runtime(io, o.max_registrations, api_config(o));
+  FirmwareRuntime firmware(io, runtime.core(), o.firmware);
+  runtime.set_event_sink([&firmware](const server::ServerEvent& e) { firmware.on_event(e); });
+  if (int code = runtime.load_models(o.models)) return code;
+  if (int code = runtime.open_store(o.store)) return code;
+  if (int code = firmware.open_store(runtime.data_dir())) return code;
+  runtime.add_routes(firmware.routes());
+  if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
+  if (int code = runtime.open_coaps(o.address, o.security)) return code;
+  if (int code = runtime.open_http(o.http)) return code;
+  firmware.start(
+      runtime.coap_address().port, runtime.http_base_url(), [&runtime] { runtime.flush_soon(); },
+      [&runtime](const http::StreamEvent& e) { runtime.stream(e); });
+  runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
+  io.run();
+  firmware.log_stopped();
+  runtime.log_stopped();
+  return 0;
+}
 
 template <typename Runtime>
 int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
@@ -79,15 +111,18 @@ int run_server(const ServerCommandOptions& o) {
                  "--bootstrap-port runs on one event loop: not with --shards");
       return 2;
     }
+    log::warn(log::Component::Server, {"firmware_off"},
+              "firmware updates are not served beside the bootstrap server (--bootstrap-port)");
     return run_with_bootstrap(o);
   }
   asio::io_context io;
   if (o.shards > 1) {
+    log::warn(log::Component::Server, {"firmware_off"},
+              "firmware updates run on one event loop: not with --shards (/api/firmware is absent)");
     ShardedRuntime runtime(io, o.shards, o.max_registrations);
     return run(io, runtime, o);
   }
-  ServerRuntime runtime(io, o.max_registrations);
-  return run(io, runtime, o);
+  return run_single(o);
 }
 
 const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
@@ -189,6 +224,16 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--bootstrap-config", o->bootstrap_config,
                   "JSON file of bootstrap configurations by endpoint name (with --bootstrap-port)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--firmware-max-image", o->firmware.images.max_image_bytes,
+                  "Bytes of one firmware image at most (POST /api/firmware)")
+      ->capture_default_str();
+  cmd->add_option("--firmware-max-total", o->firmware.images.max_total_bytes,
+                  "Bytes of all firmware images at most")
+      ->capture_default_str();
+  cmd->add_option("--firmware-host", o->firmware.host,
+                  "Host name or address devices reach this server at, in the Package URIs of "
+                  "firmware pulls (coap://HOST:PORT/fw/<sha256>)")
+      ->capture_default_str();
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   add_log_options(*cmd);

@@ -137,12 +137,13 @@ transport::DatagramLoopConfig loop_config() {
   return config;
 }
 
-ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations)
+ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations,
+                             http::ApiConfig api)
     : io_(io),
       core_(server_config(max_registrations)),
       tap_(core_),
       loop_(io, front_, loop_config()),
-      api_(core_),
+      api_(core_, api),
       http_(
           io, api_, [this] { loop_.flush_soon(); }, http_server_config()),
       stop_(io) {
@@ -159,6 +160,7 @@ void ServerRuntime::drain_events() {
   while (core_.poll_event(event)) {
     log_server_event(event);
     http_.on_event(event);
+    if (event_sink_) event_sink_(event);
   }
 }
 

@@ -110,7 +110,8 @@ class ServerRuntime {
  public:
   static constexpr std::size_t default_max_registrations = 1000000;
   explicit ServerRuntime(boost::asio::io_context& io,
-                         std::size_t max_registrations = default_max_registrations);
+                         std::size_t max_registrations = default_max_registrations,
+                         http::ApiConfig api = {});
   ServerRuntime(const ServerRuntime&) = delete;
   ServerRuntime& operator=(const ServerRuntime&) = delete;
 
@@ -137,6 +138,12 @@ class ServerRuntime {
   void stream(const http::StreamEvent& event) { http_.on_result(std::nullopt, {event, event}); }
   // Another family of routes on the server's HTTP API (before open_http); it must outlive this.
   void add_routes(http::RouteFamily& family) { api_.add_routes(family); }
+  // Also called with every server event drained (after the API has seen it).
+  void set_event_sink(std::function<void(const server::ServerEvent&)> sink) {
+    event_sink_ = std::move(sink);
+  }
+  // Flushes what the server core has to send (after a call made outside its event loop).
+  void flush_soon() { loop_.flush_soon(); }
   // The data folder the store holds (null with the memory store), for other stores of the process.
   std::shared_ptr<store::DataDir> data_dir() const { return stores_.data_dir(); }
 
@@ -163,6 +170,8 @@ class ServerRuntime {
   dtls::MemorySecurityStore security_store_;
   std::unique_ptr<dtls::DtlsServer> dtls_;
   std::unique_ptr<transport::DatagramLoop> coaps_loop_;
+
+  std::function<void(const server::ServerEvent&)> event_sink_;
 
   void drain_events();
 };

@@ -268,6 +268,8 @@ bool Engine::Impl::absorb_block1(const PeerAddress& peer, Message& request, Bloc
 bool Engine::Impl::slice_response(const PeerAddress& peer, std::uint64_t key,
                                   std::optional<BlockOption> requested, Message& response,
                                   TimePoint now) {
+  // The application cut this block from a body of its own (served without a copy in the cache).
+  if (response.has_option(options::Block2)) return true;
   std::uint8_t szx = config.block_szx;
   if (requested) szx = std::min(szx, requested->szx);
   std::size_t size = BlockOption::size_of(szx);

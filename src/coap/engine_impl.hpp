@@ -375,7 +375,8 @@ struct Engine::Impl {
   bool absorb_block1(const PeerAddress& peer, Message& request, BlockOption& last_block,
                      TimePoint now);
   // Server: cuts `response` down to the requested block (Block2, Size2, ETag) and caches the body
-  // for follow-ups. False when the requested block lies past the end.
+  // for follow-ups. False when the requested block lies past the end. A response that carries
+  // Block2 already is a block the application cut itself: it goes out as it is.
   bool slice_response(const PeerAddress& peer, std::uint64_t key,
                       std::optional<BlockOption> requested, Message& response, TimePoint now);
 };

@@ -80,7 +80,8 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   ++p->exchanges;
   // Block-wise transfer is the engine's business: the application sees whole bodies.
   in.remove_option(options::Block2);
-  push_event(RequestReceived{id, peer, std::move(in)});
+  push_event(RequestReceived{id, peer, std::move(in),
+                             r2 == BlockRead::Valid ? std::optional(block2) : std::nullopt});
   refill_input();
 }
 

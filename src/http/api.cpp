@@ -76,7 +76,7 @@ Reply Api::handle(const Request& request, coap::TimePoint now) {
                  "the body is larger than " + std::to_string(config.max_body_bytes) + " bytes");
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
-  RouteRequest r{request.method, request.body, now, *url, {}, {}, false};
+  RouteRequest r{request.method, request.body, now, *url, {}, {}, false, request.range};
   const auto segments = url->segments();
   r.segments.assign(segments.begin(), segments.end());
 

@@ -163,6 +163,8 @@ bhttp::response<bhttp::string_body> to_http(const Response& r, unsigned version,
   common_headers(res);
   res.set(bhttp::field::content_type, r.content_type);
   res.set(bhttp::field::cache_control, "no-store");
+  if (!r.content_range.empty()) res.set(bhttp::field::content_range, r.content_range);
+  if (r.accept_ranges) res.set(bhttp::field::accept_ranges, "bytes");
   if (r.status == 401) res.set(bhttp::field::www_authenticate, "Bearer realm=\"drover\"");
   res.keep_alive(keep_alive);
   res.body() = r.body;
@@ -381,8 +383,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const auto& req = parser_->get();
     Reply reply;
     try {
-      reply = server.handler.handle({req.method_string(), req.target(), req.body()},
-                                    transport::DatagramLoop::now());
+      reply = server.handler.handle(
+          {req.method_string(), req.target(), req.body(), req[bhttp::field::range]},
+          transport::DatagramLoop::now());
     } catch (const std::exception& e) {
       server_->internal_error(std::string(req.method_string()) + " " + std::string(req.target()),
                               e.what());

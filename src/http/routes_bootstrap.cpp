@@ -184,7 +184,7 @@ Reply RouteFamilies::handle(const Request& request, coap::TimePoint now) {
                  "the body is larger than " + std::to_string(max_body_bytes_) + " bytes");
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return error(400, "bad_target", "the request target is not a valid URL path");
-  RouteRequest r{request.method, request.body, now, *url, {}, {}, false};
+  RouteRequest r{request.method, request.body, now, *url, {}, {}, false, request.range};
   const auto segments = url->segments();
   r.segments.assign(segments.begin(), segments.end());
   if (r.segments.size() == 2 && r.under({"api", "openapi.json"})) {

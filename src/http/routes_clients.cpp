@@ -149,7 +149,10 @@ class ClientRoutes final : public RouteFamily {
  public:
   explicit ClientRoutes(Api::Impl& api) : api_(api) {}
 
-  bool takes(const RouteRequest& r) const override { return r.under({"api", "clients"}); }
+  // /api/clients/{ep}/firmware is the firmware family's (firmware_routes.hpp).
+  bool takes(const RouteRequest& r) const override {
+    return r.under({"api", "clients"}) && !(r.segments.size() == 4 && r.segments[3] == "firmware");
+  }
 
   Reply handle(RouteRequest& r) override {
     const auto& m = r.method;

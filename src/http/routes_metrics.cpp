@@ -18,7 +18,11 @@ class MetricRoutes final : public RouteFamily {
   Reply handle(RouteRequest& r) override {
     if (r.method != "GET") return method_not_allowed("GET");
     const auto m = api_.metrics();
-    if (r.segments.size() == 1) return Response{200, prometheus_text(m), kPrometheusContentType};
+    if (r.segments.size() == 1) {
+      std::string text = prometheus_text(m);
+      for (const auto* family : api_.added) text += family->prometheus_metrics();
+      return Response{200, std::move(text), kPrometheusContentType};
+    }
     return Response{200, metrics_json(m)};
   }
 

@@ -97,6 +97,14 @@ void Server::Impl::on_request(const coap::RequestReceived& request, TimePoint no
       return respond(request.exchange, coap::codes::MethodNotAllowed, now);
     return on_send(request, now);
   }
+  if (count >= 1)
+    for (const auto& [segment, handler] : resources)
+      if (segment == segments[0]) {
+        coap::Message response = engine.take_message();
+        handler(request, response);
+        (void)engine.respond(request.exchange, std::move(response), now);
+        return;
+      }
   respond(request.exchange, coap::codes::NotFound, now);
 }
 

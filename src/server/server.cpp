@@ -168,6 +168,15 @@ void Server::set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured)
   impl_->secured_endpoint = std::move(secured);
 }
 
+void Server::add_resource(std::string segment, ResourceHandler handler) {
+  for (auto& [name, h] : impl_->resources)
+    if (name == segment) {
+      h = std::move(handler);
+      return;
+    }
+  impl_->resources.emplace_back(std::move(segment), std::move(handler));
+}
+
 void Server::set_persistence(Persistence* persistence) {
   impl_->persistence = persistence;
 }

@@ -109,6 +109,7 @@ struct Server::Impl {
   Persistence* persistence = nullptr;
   SecurityLookup security_lookup;
   SecuredEndpoint secured_endpoint;
+  std::vector<std::pair<std::string, ResourceHandler>> resources;  // Server::add_resource
   std::uint64_t reserved_operations = 0;
   std::size_t observation_count = 0;
   std::size_t queued_count = 0;

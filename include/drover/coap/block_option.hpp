@@ -1,5 +1,6 @@
-// The Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX packed in 0-3 bytes. Public: the
-// client reads and writes it for the blocks it handles itself (a firmware package).
+// The Block1/Block2 option value (RFC 7959 §2.2): NUM, M and SZX packed in 0-3 bytes. Public for
+// applications that handle blocks themselves: a client's firmware package, a server's resource
+// served block by block (Server::add_resource).
 #pragma once
 
 #include <cstddef>

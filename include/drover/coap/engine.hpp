@@ -42,6 +42,7 @@
 #include <utility>
 #include <variant>
 
+#include "drover/coap/block_option.hpp"
 #include "drover/coap/message.hpp"
 #include "drover/coap/peer.hpp"
 #include "drover/util/result.hpp"
@@ -165,6 +166,9 @@ struct RequestReceived {
   ExchangeId exchange;
   PeerAddress peer;
   Message request;
+  // The Block2 option of the request, which the engine takes out of `request`: for an
+  // application that cuts the blocks of a body it keeps itself (see respond).
+  std::optional<BlockOption> block2 = std::nullopt;
 };
 
 // The final response to send_request (Block2 already reassembled). For an observation request that
@@ -371,9 +375,10 @@ class Engine {
 
   // Answers a RequestReceived (code, options, payload of `response`; the engine sets the rest and
   // adds Block1/Block2/Size2 as needed: Size2 whenever the body is sliced, or the request asked
-  // with Size2, RFC 7959 §4). Piggybacked in the ACK when the ACK has not gone out yet,
-  // else a separate response. Returns the new ObserverId when this response accepted an
-  // observation.
+  // with Size2, RFC 7959 §4). A response that carries Block2 is one block the application cut from
+  // a body it keeps itself (nothing is cached for the follow-ups, which reach it as new requests).
+  // Piggybacked in the ACK when the ACK has not gone out yet, else a separate response. Returns the
+  // new ObserverId when this response accepted an observation.
   Result<std::optional<ObserverId>> respond(ExchangeId exchange, Message response, TimePoint now);
   // Sends the empty ACK now (the response will be separate), instead of after piggyback_delay.
   Status accept(ExchangeId exchange, TimePoint now);

@@ -16,12 +16,16 @@ struct Request {
   std::string_view method;  // "GET", "POST", ...
   std::string_view target;  // origin form: "/api/clients?limit=10"
   std::string_view body;
+  std::string_view range{};  // the Range header, empty when absent
 };
 
 struct Response {
   unsigned status = 200;
   std::string body;
   std::string_view content_type = "application/json";  // a static string
+  // Content-Range of a 206 or 416 (RFC 9110 §14.4); empty: none.
+  std::string content_range{};
+  bool accept_ranges = false;  // Accept-Ranges: bytes
 };
 
 // {"error":{"code":code,"message":message}}: every error answer of the API.

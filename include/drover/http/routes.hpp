@@ -27,7 +27,8 @@ struct RouteRequest {
   std::vector<std::string> segments;  // of the path, percent-decoded
   // ?format= (Accept on GET, the payload's format otherwise) and ?timeout=.
   server::RequestParams params;
-  bool names = false;  // ?names=1
+  bool names = false;        // ?names=1
+  std::string_view range{};  // the Range header
 
   // The value of a query option, percent-decoded.
   std::optional<std::string> query(std::string_view key) const;
@@ -45,6 +46,8 @@ class RouteFamily {
   virtual Reply handle(RouteRequest& request) = 0;
   // Its entries of the OpenAPI document's "paths": a JSON object ("{}" or empty for none).
   virtual std::string_view openapi_paths() const { return {}; }
+  // Its lines of GET /metrics (Prometheus text, each metric with its HELP and TYPE), if any.
+  virtual std::string prometheus_metrics() const { return {}; }
 };
 
 // The answer to a method the route does not take: 405 naming the ones it does ("GET, POST").

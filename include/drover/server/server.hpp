@@ -250,6 +250,13 @@ struct ServerCounts {
   std::size_t expiry_entries = 0;
 };
 
+// Answers a request for a resource of the server's own beside LwM2M's (/rd, /dp): fills
+// `response` (code, options, payload; the engine adds type, token and message ID). A response
+// that carries Block2 is taken as one block already cut from the resource's body, so a large body
+// is served from the handler's own bytes (see firmware/coap_resource.hpp).
+using ResourceHandler =
+    std::function<void(const coap::RequestReceived& request, coap::Message& response)>;
+
 // What a secure transport (DTLS) proved about a peer: the identity its credential names and the
 // endpoint name that credential is bound to.
 struct PeerSecurity {
@@ -360,6 +367,10 @@ class Server : public coap::DatagramCore {
   // the same identity (none for NoSec ones). With `secured`, a NoSec Register of an endpoint
   // that has a credential gets 4.03 too: no downgrade.
   void set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured = {});
+
+  // ---- Other resources. Requests whose first Uri-Path segment is `segment` go to `handler`
+  // (not "rd" or "dp", which stay LwM2M's; a segment added again replaces its handler).
+  void add_resource(std::string segment, ResourceHandler handler);
 
   // ---- Registrations. Pointers stay valid until the next non-const call.
   const Registration* registration(std::string_view endpoint) const;

@@ -383,6 +383,33 @@ TEST(Blockwise, BlockPastTheEndGetsBadOption) {
   EXPECT_EQ(sent[0].msg.code, codes::BadOption);
 }
 
+TEST(Blockwise, AnApplicationCuttingItsOwnBlocksIsToldTheBlockAndItsAnswerSentAsItIs) {
+  Engine server({}, 1);
+  TimePoint now = start_time();
+  Message m = make_message(Type::Con, codes::Get, 1, {1});
+  write_block(m, options::Block2, BlockOption{3, false, 4});
+  server.receive(kClientAddr, to_bytes(m), now);
+  auto requests = only<RequestReceived>(events_of(server));
+  ASSERT_EQ(requests.size(), 1u);
+  ASSERT_TRUE(requests[0].block2.has_value());
+  EXPECT_EQ(requests[0].block2->num, 3u);
+  EXPECT_EQ(requests[0].block2->szx, 4);
+  // Block 3 of a 100-byte body in 16-byte blocks, cut by the application.
+  Message resp;
+  resp.code = codes::Content;
+  const auto body = body_of(100);
+  resp.set_payload(std::span(body).subspan(48, 16));
+  write_block(resp, options::Block2, BlockOption{3, true, 4});
+  ASSERT_TRUE(server.respond(requests[0].exchange, std::move(resp), now));
+  auto sent = drain(server);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].msg.code, codes::Content);
+  EXPECT_EQ(block_of(sent[0].msg, options::Block2).num, 3u);
+  EXPECT_TRUE(std::equal(sent[0].msg.payload().begin(), sent[0].msg.payload().end(),
+                         body.begin() + 48, body.begin() + 64));
+  EXPECT_EQ(server.counts().block_transfers, 0u);  // nothing cached for the follow-ups
+}
+
 TEST(Blockwise, FollowUpWithoutCacheIsAnsweredFromTheApplication) {
   Engine server({}, 1);
   TimePoint now = start_time();

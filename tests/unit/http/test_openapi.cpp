@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "drover/http/bootstrap_routes.hpp"
+#include "drover/http/firmware_routes.hpp"
 #include "unit/http/api_harness.hpp"
 
 namespace drover::http::testing {
@@ -44,12 +45,16 @@ bool fits(const std::vector<std::string>& pattern, std::size_t p,
 struct OpenApi : ::testing::Test {
   ApiHarness h;
   bootstrap::BootstrapConfigs configs;
-  BootstrapRoutes bootstrap_routes{configs, nullptr};  // the family `drover server` adds
+  BootstrapRoutes bootstrap_routes{configs, nullptr};  // the families `drover server` adds
+  firmware::Images images{{}, {}, nullptr};
+  firmware::FirmwareService firmware{h.server, images};
+  FirmwareRoutes firmware_routes{images, firmware, nullptr};
   json::object doc;
   std::vector<std::pair<std::string, std::vector<std::string>>> routes;  // METHOD, pattern
 
   void SetUp() override {
     h.api.add_routes(bootstrap_routes);
+    h.api.add_routes(firmware_routes);
     auto r = h.call("GET", "/api/openapi.json");
     ASSERT_EQ(r.status, 200u);
     doc = json::parse(r.body).as_object();
@@ -89,12 +94,13 @@ TEST_F(OpenApi, IsAnOpenApi3DocumentWithSchemas) {
 }
 
 TEST_F(OpenApi, EveryDocumentedRouteReachesAHandler) {
-  ASSERT_EQ(routes.size(), 26u);
+  ASSERT_EQ(routes.size(), 39u);
   for (const auto& [method, pattern] : routes) {
     std::string target;
     for (const auto& segment : pattern)
       target += "/" + (segment == "{endpoint}" || segment == "{name}" ? std::string("nobody")
                        : segment == "{path}"                          ? std::string("3/0/0")
+                       : segment == "{action}"                        ? std::string("pause")
                                                                       : segment);
     EXPECT_TRUE(taken(method, target)) << method << " " << target;
   }
@@ -115,8 +121,9 @@ TEST_F(OpenApi, EveryRouteOfTheRouterIsDocumented) {
     }
   };
   // Top level: every path of up to 3 segments over the router's words.
-  const std::vector<std::string> top{"api",    "clients", "events",    "metrics", "openapi.json",
-                                     "nobody", "models",  "bootstrap", "configs"};
+  const std::vector<std::string> top{"api",          "clients",  "events",    "metrics",
+                                     "openapi.json", "nobody",   "models",    "bootstrap",
+                                     "configs",      "firmware", "campaigns", "fw"};
   std::function<void(std::vector<std::string>&, std::size_t, const std::vector<std::string>&)>
       walk = [&](std::vector<std::string>& s, std::size_t depth,
                  const std::vector<std::string>& words) {
@@ -134,8 +141,10 @@ TEST_F(OpenApi, EveryRouteOfTheRouterIsDocumented) {
   walk(prefix, 2, top);
   // Below a client: up to 4 segments of numbers and action words, then longer numeric paths
   // with an action.
-  const std::vector<std::string> below{"3",       "composite",  "read",    "write", "discover",
-                                       "execute", "attributes", "observe", "x"};
+  const std::vector<std::string> below{"3",       "composite", "read", "write",      "discover",
+                                       "execute", "observe",   "x",    "attributes", "firmware"};
+  prefix = {"api", "campaigns", "1"};
+  walk(prefix, 2, {"pause", "resume", "x"});
   prefix = {"api", "clients", "nobody"};
   walk(prefix, 4, below);
   for (std::size_t numbers = 4; numbers <= 5; ++numbers) {
