@@ -72,7 +72,7 @@ struct HttpServerConfig {
   // loop for t, the next one waits t × (1 − share) / share. A page of 1,000 clients holds it
   // about a millisecond, so a script walking the fleet as fast as it can gets about 100 pages a
   // second, and a person at the console notices nothing.
-  double api_loop_share = 0.1;
+  double api_loop_share = 0.05;
   // A TLS handshake not done in this time closes the connection.
   std::chrono::seconds handshake_timeout{10};
   // The clock that share is measured with (tests); null: the steady clock.
