@@ -162,29 +162,26 @@ std::string package_version(const client::FirmwarePackage& package) {
 
 // In front of a device's core after --fw-fail download: drops every datagram, both ways, until
 // the silence ends (a device whose link went down mid-transfer).
-class SilentLink final : public coap::DatagramCore {
+class SilentLink final : public coap::ForwardingCore {
  public:
-  explicit SilentLink(coap::DatagramCore& inner) : inner_(inner) {}
+  using ForwardingCore::ForwardingCore;
   void silence(coap::TimePoint until) { until_ = until; }
 
   void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                coap::TimePoint now) override {
-    if (now >= until_) inner_.receive(peer, datagram, now);
+    if (now >= until_) inner().receive(peer, datagram, now);
   }
   void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
                          coap::TimePoint now) override {
-    if (now >= until_) inner_.receive_truncated(peer, prefix, now);
+    if (now >= until_) inner().receive_truncated(peer, prefix, now);
   }
-  void on_timer(coap::TimePoint now) override { inner_.on_timer(now); }
   bool poll_transmit(coap::Transmit& out) override {
-    while (inner_.poll_transmit(out))
+    while (inner().poll_transmit(out))
       if (transport::DatagramLoop::now() >= until_) return true;
     return false;
   }
-  std::optional<coap::TimePoint> next_expiry() const override { return inner_.next_expiry(); }
 
  private:
-  coap::DatagramCore& inner_;
   coap::TimePoint until_{};
 };
 

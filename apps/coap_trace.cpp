@@ -11,11 +11,11 @@ namespace drover::apps {
 void CoapTrace::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                         coap::TimePoint now) {
   trace(peer, datagram, true);
-  inner_.receive(peer, datagram, now);
+  inner().receive(peer, datagram, now);
 }
 
 bool CoapTrace::poll_transmit(coap::Transmit& out) {
-  if (!inner_.poll_transmit(out)) return false;
+  if (!inner().poll_transmit(out)) return false;
   trace(out.peer, out.bytes, false);
   return true;
 }

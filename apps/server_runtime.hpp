@@ -86,24 +86,10 @@ class StopSignal {
 
 // A core that passes everything to another one, chosen after the loop driving it was made: the
 // server's message tap, or the plain face of the DTLS server in front of it once coaps is open.
-class CoreSwitch final : public coap::DatagramCore {
+class CoreSwitch final : public coap::ForwardingCore {
  public:
-  explicit CoreSwitch(coap::DatagramCore& core) : core_(&core) {}
-  void set(coap::DatagramCore& core) { core_ = &core; }
-  void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
-               coap::TimePoint now) override {
-    core_->receive(peer, datagram, now);
-  }
-  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
-                         coap::TimePoint now) override {
-    core_->receive_truncated(peer, prefix, now);
-  }
-  void on_timer(coap::TimePoint now) override { core_->on_timer(now); }
-  bool poll_transmit(coap::Transmit& out) override { return core_->poll_transmit(out); }
-  std::optional<coap::TimePoint> next_expiry() const override { return core_->next_expiry(); }
-
- private:
-  coap::DatagramCore* core_;
+  using ForwardingCore::ForwardingCore;
+  void set(coap::DatagramCore& core) { set_inner(core); }
 };
 
 class ServerRuntime {

@@ -499,6 +499,16 @@ FirmwareObject* firmware_of(Client::Impl& c) {
   return static_cast<FirmwareObject*>(c.firmware);
 }
 
+// What the application tells object 5 at `now`; then the client settles.
+template <typename Call>
+Status tell_firmware(Client::Impl& c, TimePoint now, Call call) {
+  if (!c.firmware) return Error::UnknownObject;
+  c.now = std::max(c.now, now);
+  auto status = call(*firmware_of(c));
+  c.settle(now);
+  return status;
+}
+
 }  // namespace
 
 Status Client::enable_firmware_update(FirmwareConfig config, TimePoint now) {
@@ -531,21 +541,12 @@ void Client::expect_firmware_digest(std::optional<Sha256Digest> sha256) {
 }
 
 Status Client::firmware_update_finished(UpdateResult result, TimePoint now) {
-  Impl& c = *impl_;
-  if (!c.firmware) return Error::UnknownObject;
-  c.now = std::max(c.now, now);
-  auto status = firmware_of(c)->update_finished(result, now);
-  c.settle(now);
-  return status;
+  return tell_firmware(*impl_, now,
+                       [&](FirmwareObject& f) { return f.update_finished(result, now); });
 }
 
 Status Client::firmware_data(std::span<const std::uint8_t> bytes, TimePoint now) {
-  Impl& c = *impl_;
-  if (!c.firmware) return Error::UnknownObject;
-  c.now = std::max(c.now, now);
-  auto status = firmware_of(c)->data(bytes, now);
-  c.settle(now);
-  return status;
+  return tell_firmware(*impl_, now, [&](FirmwareObject& f) { return f.data(bytes, now); });
 }
 
 std::size_t Client::firmware_received() const {
@@ -553,12 +554,8 @@ std::size_t Client::firmware_received() const {
 }
 
 Status Client::firmware_download_ended(UpdateResult result, TimePoint now) {
-  Impl& c = *impl_;
-  if (!c.firmware) return Error::UnknownObject;
-  c.now = std::max(c.now, now);
-  auto status = firmware_of(c)->download_ended(result, now);
-  c.settle(now);
-  return status;
+  return tell_firmware(*impl_, now,
+                       [&](FirmwareObject& f) { return f.download_ended(result, now); });
 }
 
 }  // namespace drover::client

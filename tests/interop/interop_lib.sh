@@ -120,6 +120,21 @@ start_server() {
   [[ -n $PORT ]] || fail "no CoAP port in the server's log"
 }
 
+# log_has [-E] PATTERN FILE: true once FILE has a line matching PATTERN. Programs write their log
+# on a thread of their own, so a line may come a moment after what it tells of: ~5 s at most.
+log_has() {
+  local flags=-q i
+  if [[ $1 == -E ]]; then
+    flags=-qE
+    shift
+  fi
+  for i in $(seq 1 50); do
+    grep $flags -- "$1" "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # A coap-client-notls call: bounded by -B (libcoap's own wait) and by timeout.
 coap_client() {
   timeout 20 coap-client-notls -B 10 "$@"

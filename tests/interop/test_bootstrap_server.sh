@@ -87,7 +87,7 @@ while True:
     if method == "POST" and path == ["bs"]:
         break
 PY
-grep -q 'answer 2 4' "$WORK/device.log" || fail "the device's Bootstrap-Request was not answered 2.04: $(cat "$WORK/device.log")"
+log_has 'answer 2 4' "$WORK/device.log" || fail "the device's Bootstrap-Request was not answered 2.04: $(cat "$WORK/device.log")"
 [[ $(grep -vE '^answer' "$WORK/device.log" | tr '\n' ' ') == 'DELETE / PUT /0/0 PUT /1/0 POST /bs ' ]] ||
   fail "the device got other requests: $(cat "$WORK/device.log")"
 wait_log 'bootstrap py-dev: finished' || fail "the session of py-dev did not finish"
@@ -136,7 +136,7 @@ timeout 30 "$DROVER" client --endpoint boot-dev --bootstrap "coap://127.0.0.1:$B
 wait_log 'bootstrap boot-dev: finished' || fail "boot-dev was not bootstrapped"
 wait_log 'registered boot-dev at /rd/[^ ]+ from 127\.[0-9.]+:[0-9]+, lwm2m 1\.1, lifetime 90 s' ||
   fail "boot-dev did not register with the server its configuration names: $(cat "$WORK/client.log")"
-grep -q 'bootstrapped: registering with server 5' "$WORK/client.log" || fail "the client did not log its bootstrap"
+log_has 'bootstrapped: registering with server 5' "$WORK/client.log" || fail "the client did not log its bootstrap"
 for i in $(seq 1 50); do grep -qF '"event":"finished"' "$WORK/events.txt" && break; sleep 0.1; done
 grep -qF 'event: bootstrap' "$WORK/events.txt" || fail "no bootstrap event on the event stream: $(cat "$WORK/events.txt")"
 grep -qF '"endpoint":"boot-dev","session":' "$WORK/events.txt" || fail "the stream's bootstrap events lack the endpoint: $(cat "$WORK/events.txt")"

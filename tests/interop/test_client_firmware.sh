@@ -110,7 +110,7 @@ for ep in fw-0 fw-1 fw-2 fw-3; do
   [[ $(value "$ep" /3/0/3) == 3.1.4 ]] || fail "$ep: Firmware Version is not the package's"
   [[ $(value "$ep" /5/0/3) == 0 ]] || fail "$ep: not Idle after the update"
 done
-grep -q 'fw-1: registration updated' "$WORK/client.log" || fail "no registration Update after the update"
+log_has 'fw-1: registration updated' "$WORK/client.log" || fail "no registration Update after the update"
 pass "Update: each device runs 3.1.4 (/3/0/3), Idle with result 1, and updated its registration"
 
 push bad >/dev/null

@@ -49,7 +49,7 @@ done
 (($(grep -c 'registered fleet-[0-9]* at /rd/' "$LOG") == COUNT)) || fail "the server did not log $COUNT registrations"
 port=$(sed -nE 's/.*fleet-0: LwM2M 1.1 client on 127\.1\.0\.0:([0-9]+),.*/\1/p' "$WORK/client.log")
 [[ -n $port ]] || fail "fleet-0 is not at 127.1.0.0: $(grep -m1 'fleet-0:' "$WORK/client.log")"
-grep -q "fleet-299: LwM2M 1.1 client on 127.1.1.43:$port," "$WORK/client.log" ||
+log_has "fleet-299: LwM2M 1.1 client on 127.1.1.43:$port," "$WORK/client.log" ||
   fail "fleet-299 is not at 127.1.1.43:$port: $(grep -m1 'fleet-299:' "$WORK/client.log")"
 (($(ls "/proc/$(pgrep -P "$CLIENT_PID")/fd" | wc -l) < 20)) || fail "the client holds a socket per device"
 pass "$COUNT devices of one drover client process (128 files allowed) registered with drover server, each from its own address on one socket"
@@ -57,7 +57,7 @@ pass "$COUNT devices of one drover client process (128 files allowed) registered
 kill -INT "$CLIENT_PID"
 wait_count 0 || fail "the devices did not all de-register on SIGINT: $(tail -5 "$WORK/client.log")"
 timeout 30 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not exit after SIGINT"
-grep -q 'all devices de-registered' "$WORK/client.log" || fail "the client did not report the de-registrations"
+log_has 'all devices de-registered' "$WORK/client.log" || fail "the client did not report the de-registrations"
 pass "SIGINT de-registers all $COUNT devices and the client exits"
 
 kill -INT "$SERVER_PID"

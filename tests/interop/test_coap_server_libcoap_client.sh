@@ -12,22 +12,22 @@ pass "GET /test"
 
 # PUT, then read back
 coap_client -m put -e 'put by libcoap' "$URI/test" >/dev/null
-grep -q 'PUT /test, 14 bytes "put by libcoap" -> 2.04 Changed' "$LOG" || fail "PUT /test not answered 2.04"
+log_has 'PUT /test, 14 bytes "put by libcoap" -> 2.04 Changed' "$LOG" || fail "PUT /test not answered 2.04"
 out=$(coap_client -m get "$URI/test")
 [[ $out == "put by libcoap" ]] || fail "GET after PUT returned '$out'"
 pass "PUT /test"
 
 # POST
 coap_client -m post -e 'posted' "$URI/test" >/dev/null
-grep -q 'POST /test, 6 bytes "posted" -> 2.01 Created' "$LOG" || fail "POST /test not answered 2.01"
+log_has 'POST /test, 6 bytes "posted" -> 2.01 Created' "$LOG" || fail "POST /test not answered 2.01"
 [[ $(coap_client -m get "$URI/test") == "posted" ]] || fail "GET after POST"
 pass "POST /test"
 
 # DELETE, then 4.04
 coap_client -m delete "$URI/test" >/dev/null
-grep -q 'DELETE /test -> 2.02 Deleted' "$LOG" || fail "DELETE /test not answered 2.02"
+log_has 'DELETE /test -> 2.02 Deleted' "$LOG" || fail "DELETE /test not answered 2.02"
 coap_client -m get "$URI/test" >/dev/null 2>&1 || true
-grep -q 'GET /test -> 4.04 Not Found' "$LOG" || fail "GET after DELETE not answered 4.04"
+log_has 'GET /test -> 4.04 Not Found' "$LOG" || fail "GET after DELETE not answered 4.04"
 pass "DELETE /test"
 
 # Observe /counter for 3 seconds: the first response and notifications, then libcoap deregisters
@@ -35,6 +35,7 @@ pass "DELETE /test"
 coap_client -m get -s 3 -w -o "$WORK/observe.txt" "$URI/counter" >/dev/null
 count=$(grep -c '^[0-9][0-9]*$' "$WORK/observe.txt" || true)
 ((count >= 3)) || fail "observe /counter: $count values (want >= 3): $(tr '\n' ' ' <"$WORK/observe.txt")"
+log_has -E 'GET /counter, Observe 0 -> .*\(observing\)$' "$LOG" || fail "observation not accepted"
 observer=$(sed -nE 's/.* ([0-9.]+:[0-9]+) GET \/counter, Observe 0 -> .*\(observing\)$/\1/p' "$LOG" | head -n 1)
 [[ -n $observer ]] || fail "observation not accepted"
 pass "observe /counter ($count values)"
@@ -68,7 +69,7 @@ if has_ipv6_loopback; then
   start_drover_server server-v6 ::1
   out=$(coap_client -m get "coap://[::1]:$PORT/test")
   [[ $out == "Hello from Drover" ]] || fail "GET over IPv6 returned '$out'"
-  grep -q '\[::1\]:[0-9]* GET /test -> 2.05' "$LOG" || fail "IPv6 GET not logged"
+  log_has '\[::1\]:[0-9]* GET /test -> 2.05' "$LOG" || fail "IPv6 GET not logged"
   pass "GET /test over IPv6 [::1]"
 else
   echo "skip: no IPv6 loopback"

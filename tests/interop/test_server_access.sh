@@ -24,7 +24,7 @@ pass "a token shorter than 16 characters is refused"
 TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 echo "$TOKEN" >"$WORK/api.token"
 start_server --api-token-file "$WORK/api.token"
-grep -q "token required" "$LOG" || fail "the log does not say the token is required"
+log_has "token required" "$LOG" || fail "the log does not say the token is required"
 status() { timeout 10 curl -sS -o /dev/null -w '%{http_code}' "$@"; }
 [[ $(status "$HTTP/api/clients") == 401 ]] || fail "the API answers without the token"
 [[ $(status "$HTTP/metrics") == 401 ]] || fail "/metrics answers without the token"

@@ -35,7 +35,7 @@ start_server --log-level server=debug --coaps-port 0 --cert "$WORK/localhost.crt
   --ca "$WORK/test-ca.crt"
 COAPS=$(sed -nE 's/.*LwM2M server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
 [[ -n $COAPS ]] || fail "no coaps port in the server's log"
-grep -q "X.509" "$LOG" || fail "the server did not log X.509"
+log_has "X.509" "$LOG" || fail "the server did not log X.509"
 pass "drover server listens on coaps://127.0.0.1:$COAPS with X.509"
 
 api() { timeout 10 curl -sS "$HTTP$1"; }

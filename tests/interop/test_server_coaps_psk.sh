@@ -21,7 +21,7 @@ PSK
 start_server --log-level server=debug --coaps-port 0 --psk-file "$WORK/psk.txt"
 COAPS=$(sed -nE 's/.*LwM2M server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
 [[ -n $COAPS ]] || fail "no coaps port in the server's log"
-grep -q "DTLS 1.2: 3 credentials" "$LOG" || fail "the server did not log its 3 credentials"
+log_has "DTLS 1.2: 3 credentials" "$LOG" || fail "the server did not log its 3 credentials"
 pass "drover server listens on coaps://127.0.0.1:$COAPS with 3 PSK credentials"
 
 api() { timeout 10 curl -sS "$HTTP$1"; }
@@ -63,7 +63,7 @@ for i in $(seq 1 100); do
 done
 grep -q '"identity":"psk:drover-id"' <<<"$(api /api/clients/drover-dev)" ||
   fail "drover client did not register over coaps"
-grep -q "DTLS session up" "$WORK/client.log" || fail "drover client did not log its DTLS session"
+log_has "DTLS session up" "$WORK/client.log" || fail "drover client did not log its DTLS session"
 manufacturer=$(timeout 15 curl -sS "$HTTP/api/clients/drover-dev/3/0/0")
 grep -q '"path":"/3/0/0"' <<<"$manufacturer" || fail "Read of /3/0/0 over coaps: $manufacturer"
 pass "drover client registers over DTLS-PSK and answers a Read from the HTTP API"

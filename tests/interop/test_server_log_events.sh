@@ -16,15 +16,15 @@ for i in $(seq 1 100); do
   sleep 0.1
 done
 [[ ${sends:-0} -ge 4 ]] || fail "the server counted ${sends:-0} Sends"
-grep -qE "registered quiet-0 at /rd/" "$LOG" || fail "the registration of quiet-0 is not logged"
-grep -qE "registered quiet-1 at /rd/" "$LOG" || fail "the registration of quiet-1 is not logged"
+log_has -E "registered quiet-0 at /rd/" "$LOG" || fail "the registration of quiet-0 is not logged"
+log_has -E "registered quiet-1 at /rd/" "$LOG" || fail "the registration of quiet-1 is not logged"
 ! grep -qE "send from|notification from|updated " "$LOG" || fail "per-message events were logged"
 pass "registrations are logged, $sends Sends are counted but not logged"
 
 kill -INT "$CLIENT_PID"
 timeout 15 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not exit after SIGINT"
 for n in 0 1; do
-  grep -q "deregistered quiet-$n " "$LOG" || fail "the de-registration of quiet-$n is not logged"
+  log_has "deregistered quiet-$n " "$LOG" || fail "the de-registration of quiet-$n is not logged"
 done
 pass "de-registrations are logged"
 finish

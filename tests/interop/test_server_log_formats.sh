@@ -34,7 +34,7 @@ timeout 30 "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 --st
   --duration 0.5 --log-file "$WORK/file/server.log" >"$WORK/stdio.log" 2>&1 ||
   fail "drover server --log-file: $(cat "$WORK/stdio.log")"
 [[ ! -s $WORK/stdio.log ]] || fail "--log-file still wrote to stdio: $(cat "$WORK/stdio.log")"
-grep -q 'info  server    stopped: 0 registrations' "$WORK/file/server.log" ||
+log_has 'info  server    stopped: 0 registrations' "$WORK/file/server.log" ||
   fail "no closing line in the log file: $(cat "$WORK/file/server.log")"
 pass "--log-file writes the log to the file, nothing to stderr"
 finish

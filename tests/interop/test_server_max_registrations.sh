@@ -9,7 +9,7 @@ for i in $(seq 1 100); do
   grep -q "registration failed (Register answered 5.03)" "$WORK/client.log" && break
   sleep 0.1
 done
-grep -q "registration failed (Register answered 5.03)" "$WORK/client.log" ||
+log_has "registration failed (Register answered 5.03)" "$WORK/client.log" ||
   fail "no device was refused with 5.03"
 clients=$(timeout 10 curl -sS "$HTTP/api/clients")
 count=$(grep -o '"endpoint":"full-[0-9]"' <<<"$clients" | wc -l)

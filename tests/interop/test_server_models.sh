@@ -36,8 +36,8 @@ EOF
 echo '<LWM2M><Object>not finished' >"$MODELS/broken.xml"
 
 start_server --models "$MODELS"
-grep -q "models from $MODELS: 1 added, 1 rejected" "$LOG" || fail "the load is not reported"
-grep -q "rejected $MODELS/broken.xml: " "$LOG" || fail "the broken file is not named"
+log_has "models from $MODELS: 1 added, 1 rejected" "$LOG" || fail "the load is not reported"
+log_has "rejected $MODELS/broken.xml: " "$LOG" || fail "the broken file is not named"
 pass "drover server --models loads the folder and says what it rejected"
 
 model=$(timeout 10 curl -sS -w '\n%{http_code}' "$HTTP/api/models/40100")

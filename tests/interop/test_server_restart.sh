@@ -36,7 +36,7 @@ for i in $(seq 1 900); do
   kill -0 "$FLEET_PID" 2>/dev/null || break
   sleep 0.1
 done
-grep -q "^register: $CLIENTS of $CLIENTS answered 2.xx" "$WORK/fleet.log" ||
+log_has "^register: $CLIENTS of $CLIENTS answered 2.xx" "$WORK/fleet.log" ||
   fail "not every client registered: $(cat "$WORK/fleet.log")"
 pass "$CLIENTS clients registered"
 
@@ -53,7 +53,7 @@ done
 pkill -9 -P "$SERVER_PID"  # the server itself, not the `timeout` in front of it
 timeout 10 tail --pid="$SERVER_PID" -f /dev/null || fail "the server did not die"
 run_server server2
-grep -q "restored: $((CLIENTS + 1)) registrations" "$WORK/server2.log" ||
+log_has "restored: $((CLIENTS + 1)) registrations" "$WORK/server2.log" ||
   fail "not everything was restored: $(grep -E 'store|restored' "$WORK/server2.log")"
 total=$(timeout 10 curl -sS "$HTTP/api/clients?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 [[ $total -eq $((CLIENTS + 1)) ]] || fail "$total clients listed after the restart"
@@ -62,7 +62,7 @@ pass "after SIGKILL and a restart all $total registrations are listed"
 timeout 10 curl -sSN "$HTTP/api/events?endpoint=watched" >"$WORK/events.txt" &
 touch "$WORK/go"
 timeout 120 tail --pid="$FLEET_PID" -f /dev/null || fail "the fleet did not finish"
-grep -q "^update: $CLIENTS of $CLIENTS answered 2.xx, 0 with an error code" "$WORK/fleet.log" ||
+log_has "^update: $CLIENTS of $CLIENTS answered 2.xx, 0 with an error code" "$WORK/fleet.log" ||
   fail "Updates after the restart: $(grep '^update' "$WORK/fleet.log")"
 pass "every client's next Update was answered 2.04"
 

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/interop_lib.sh"
 
 start_server --shards 2
-grep -q "listening on coap://127.0.0.1:$PORT with 2 shards" "$LOG" || fail "not started with 2 shards"
+log_has "listening on coap://127.0.0.1:$PORT with 2 shards" "$LOG" || fail "not started with 2 shards"
 
 N=20
 start client "$DROVER" client --endpoint shard --server "coap://127.0.0.1:$PORT" --count $N \
@@ -18,8 +18,8 @@ for i in $(seq 1 150); do
   sleep 0.1
 done
 (($(grep -c "registered shard-" "$LOG" || true) >= N)) || fail "not all $N devices registered"
-grep -q "at /rd/A" "$LOG" || fail "no registration on shard A"
-grep -q "at /rd/B" "$LOG" || fail "no registration on shard B"
+log_has "at /rd/A" "$LOG" || fail "no registration on shard A"
+log_has "at /rd/B" "$LOG" || fail "no registration on shard B"
 pass "$N devices registered, on both shards (locations /rd/A... and /rd/B...)"
 
 listing=$(timeout 10 curl -sS "$HTTP/api/clients?limit=1000")
@@ -84,7 +84,7 @@ for i in $(seq 1 100); do
   grep -q 'stopped: 0 registrations' "$LOG" && break
   sleep 0.1
 done
-grep -q 'stopped: 0 registrations' "$LOG" || fail "drover server did not stop cleanly"
+log_has 'stopped: 0 registrations' "$LOG" || fail "drover server did not stop cleanly"
 timeout 15 tail --pid="$SERVER_PID" -f /dev/null || fail "drover server did not exit"
 pass "the devices de-registered and the server stopped"
 

@@ -11,7 +11,7 @@ expect_refused() {
   timeout 20 "$DROVER" server --address 127.0.0.1 --coap-port 0 --http-port 0 "$@" \
     >"$WORK/$name.log" 2>&1 || status=$?
   [[ $status -eq 1 ]] || fail "$name: exit status $status, not 1"
-  grep -qE "$pattern" "$WORK/$name.log" || fail "$name: no \"$pattern\" in: $(cat "$WORK/$name.log")"
+  log_has -E "$pattern" "$WORK/$name.log" || fail "$name: no \"$pattern\" in: $(cat "$WORK/$name.log")"
 }
 
 start_server
@@ -57,11 +57,11 @@ kill -INT %1
 wait
 EOF
 unshare -rm bash "$WORK/full.sh" || fail "the full-disk run failed: $(cat "$WORK/full-server.log")"
-grep -q "^update: 20000 of 20000 answered 2.xx" "$WORK/full-fleet.log" ||
+log_has "^update: 20000 of 20000 answered 2.xx" "$WORK/full-fleet.log" ||
   fail "the server stopped serving on a full disk: $(cat "$WORK/full-fleet.log")"
-grep -q "^deregister: 20000 of 20000 answered 2.xx" "$WORK/full-fleet.log" ||
+log_has "^deregister: 20000 of 20000 answered 2.xx" "$WORK/full-fleet.log" ||
   fail "de-registrations on a full disk: $(cat "$WORK/full-fleet.log")"
-grep -q "the disk is full" "$WORK/full-server.log" ||
+log_has "the disk is full" "$WORK/full-server.log" ||
   fail "the failed writes were not reported: $(tail -5 "$WORK/full-server.log")"
 grep -qE "store: .*server-0.db: [0-9]+ changes written in [0-9]+ transactions, [0-9]+ failed" \
   "$WORK/full-server.log" || fail "no count of failed writes: $(tail -3 "$WORK/full-server.log")"

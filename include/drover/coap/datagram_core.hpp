@@ -30,4 +30,30 @@ class DatagramCore {
   virtual std::optional<TimePoint> next_expiry() const = 0;
 };
 
+// A core in front of another that passes on whatever it does not override: a tap, a trace, a
+// switch between cores.
+class ForwardingCore : public DatagramCore {
+ public:
+  // `inner` must outlive this core.
+  explicit ForwardingCore(DatagramCore& inner) : inner_(&inner) {}
+  void receive(const PeerAddress& peer, std::span<const std::uint8_t> datagram,
+               TimePoint now) override {
+    inner_->receive(peer, datagram, now);
+  }
+  void receive_truncated(const PeerAddress& peer, std::span<const std::uint8_t> prefix,
+                         TimePoint now) override {
+    inner_->receive_truncated(peer, prefix, now);
+  }
+  void on_timer(TimePoint now) override { inner_->on_timer(now); }
+  bool poll_transmit(Transmit& out) override { return inner_->poll_transmit(out); }
+  std::optional<TimePoint> next_expiry() const override { return inner_->next_expiry(); }
+
+ protected:
+  DatagramCore& inner() const { return *inner_; }
+  void set_inner(DatagramCore& inner) { inner_ = &inner; }
+
+ private:
+  DatagramCore* inner_;
+};
+
 }  // namespace drover::coap

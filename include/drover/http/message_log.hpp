@@ -44,10 +44,10 @@ class MessageLog {
 };
 
 // The message log of a server core on the HTTP side's own thread.
-class MessageTap final : public coap::DatagramCore, public MessageLog {
+class MessageTap final : public coap::ForwardingCore, public MessageLog {
  public:
   // `core` must outlive the tap.
-  explicit MessageTap(server::Server& core) : core_(core) {}
+  explicit MessageTap(server::Server& core) : ForwardingCore(core), core_(core) {}
 
   // Where the message events go (called from receive and poll_transmit).
   void set_sink(Sink sink) override { sink_ = std::move(sink); }
@@ -58,13 +58,7 @@ class MessageTap final : public coap::DatagramCore, public MessageLog {
   // ---- coap::DatagramCore: the Server core's, logged for watched clients.
   void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                coap::TimePoint now) override;
-  void receive_truncated(const coap::PeerAddress& peer, std::span<const std::uint8_t> prefix,
-                         coap::TimePoint now) override {
-    core_.receive_truncated(peer, prefix, now);
-  }
-  void on_timer(coap::TimePoint now) override { core_.on_timer(now); }
   bool poll_transmit(coap::Transmit& out) override;
-  std::optional<coap::TimePoint> next_expiry() const override { return core_.next_expiry(); }
 
  private:
   struct Watch {
