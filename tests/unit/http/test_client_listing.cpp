@@ -100,7 +100,7 @@ struct Fleet {
     core = std::make_unique<server::Server>(sc, std::move(counting));
     server::ServerState state;
     for (std::size_t i = 0; i < n; ++i) {
-      char name[16];
+      char name[32];
       std::snprintf(name, sizeof name, "dev-%05zu", i);
       state.registrations.push_back(registration(name, i));
     }
