@@ -23,8 +23,8 @@ wait_log() {
 # started LOG PID: waits for the demo's startup lines and sets HTTP to its API's base URL.
 started() {
   wait_http_api "$1" "$2"
-  grep -qE 'LwM2M server listening on coap://127\.0\.0\.1:[0-9]+ ' "$1" || fail "no CoAP address"
-  grep -q "curl $HTTP/api/clients" "$1" || fail "the demo does not print the API's URL"
+  log_has -E 'LwM2M server listening on coap://127\.0\.0\.1:[0-9]+ ' "$1" || fail "no CoAP address"
+  log_has "curl $HTTP/api/clients" "$1" || fail "the demo does not print the API's URL"
 }
 
 # stops LOG PID: SIGINT de-registers every device and ends the demo with status 0.
