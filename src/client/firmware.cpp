@@ -28,36 +28,6 @@ std::string_view to_string(FirmwareState s) {
   return "?";
 }
 
-std::string_view to_string(UpdateResult r) {
-  switch (r) {
-    case UpdateResult::Initial:
-      return "initial";
-    case UpdateResult::Success:
-      return "firmware updated";
-    case UpdateResult::NotEnoughStorage:
-      return "not enough storage for the package";
-    case UpdateResult::OutOfMemory:
-      return "out of memory during the download";
-    case UpdateResult::ConnectionLost:
-      return "connection lost during the download";
-    case UpdateResult::IntegrityFailure:
-      return "integrity check failure";
-    case UpdateResult::UnsupportedPackage:
-      return "unsupported package type";
-    case UpdateResult::InvalidUri:
-      return "invalid URI";
-    case UpdateResult::UpdateFailed:
-      return "firmware update failed";
-    case UpdateResult::UnsupportedProtocol:
-      return "unsupported protocol";
-    case UpdateResult::Cancelled:
-      return "firmware update cancelled";
-    case UpdateResult::Deferred:
-      return "firmware update deferred";
-  }
-  return "?";
-}
-
 bool MemoryStorage::begin(std::optional<std::size_t> size) {
   bytes_.clear();
   if (size && *size > capacity_) return false;

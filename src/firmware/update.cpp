@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "drover/firmware/coap_resource.hpp"
+#include "drover/lwm2m/protocol/firmware_update.hpp"
 
 namespace drover::firmware {
 
@@ -122,34 +123,8 @@ std::string_view state_name(std::int64_t state) {
 }
 
 std::string_view result_meaning(std::int64_t result) {
-  switch (result) {
-    case 0:
-      return "initial value";
-    case 1:
-      return "firmware updated successfully";
-    case 2:
-      return "not enough flash memory for the new package";
-    case 3:
-      return "out of RAM during the download";
-    case 4:
-      return "connection lost during the download";
-    case 5:
-      return "integrity check failure for the new package";
-    case 6:
-      return "unsupported package type";
-    case 7:
-      return "invalid URI";
-    case 8:
-      return "firmware update failed";
-    case 9:
-      return "unsupported protocol";
-    case 10:
-      return "firmware update cancelled";
-    case 11:
-      return "firmware update deferred";
-    default:
-      return "unknown result code";
-  }
+  if (result < 0 || result > lwm2m::max_update_result) return "unknown result code";
+  return lwm2m::to_string(static_cast<lwm2m::UpdateResult>(result));
 }
 
 std::string_view to_string(StartError e) {

@@ -39,6 +39,7 @@
 
 #include "drover/client/sha256.hpp"
 #include "drover/coap/engine.hpp"
+#include "drover/lwm2m/protocol/firmware_update.hpp"
 
 namespace drover::client {
 
@@ -47,21 +48,8 @@ enum class FirmwareState : std::uint8_t { Idle = 0, Downloading = 1, Downloaded 
 std::string_view to_string(FirmwareState);
 
 // Update Result (/5/0/5).
-enum class UpdateResult : std::uint8_t {
-  Initial = 0,
-  Success = 1,
-  NotEnoughStorage = 2,  // "not enough flash memory for the new firmware package"
-  OutOfMemory = 3,       // out of RAM during the download
-  ConnectionLost = 4,
-  IntegrityFailure = 5,
-  UnsupportedPackage = 6,
-  InvalidUri = 7,
-  UpdateFailed = 8,
-  UnsupportedProtocol = 9,
-  Cancelled = 10,  // LwM2M 1.1
-  Deferred = 11,   // LwM2M 1.1
-};
-std::string_view to_string(UpdateResult);
+using lwm2m::to_string;
+using lwm2m::UpdateResult;
 
 // Firmware Update Protocol Support (/5/0/8).
 enum class FirmwareProtocol : std::uint8_t {
