@@ -1,8 +1,11 @@
 #include "server_runtime.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 
 #include "app_support.hpp"
 #include "drover/console/assets.hpp"
@@ -60,14 +63,20 @@ void log_server_event(const server::ServerEvent& event) {
           line(Level::Info, "registered", e.registration.endpoint,
                [&] { return "registered " + describe(e.registration); });
         } else if constexpr (std::is_same_v<T, server::Updated>) {
-          // The whole registration only when its object list changed: most Updates renew it.
-          line(Level::Debug, "updated", e.registration.endpoint, [&] {
-            const auto& r = e.registration;
-            return e.objects_changed
-                       ? "updated " + describe(r) + " (new object list)"
-                       : "updated " + r.endpoint + " at /rd/" + r.location + " from " +
-                             r.peer.to_string() + ", lifetime " + std::to_string(r.lifetime) + " s";
-          });
+          // The whole registration only when its object list changed: most Updates renew it,
+          // and their line is made on the stack.
+          const auto& r = e.registration;
+          if (e.objects_changed) {
+            line(Level::Debug, "updated", r.endpoint,
+                 [&] { return "updated " + describe(r) + " (new object list)"; });
+          } else if (log::enabled(Component::Server, Level::Debug)) {
+            std::array<char, coap::PeerAddress::max_text> peer;
+            fmt::memory_buffer text;
+            fmt::format_to(std::back_inserter(text), "updated {} at /rd/{} from {}, lifetime {} s",
+                           r.endpoint, r.location, r.peer.to_chars(peer), r.lifetime);
+            log::debug(Component::Server, {"updated", r.endpoint},
+                       std::string_view(text.data(), text.size()));
+          }
         } else if constexpr (std::is_same_v<T, server::Deregistered>) {
           line(Level::Info, "deregistered", e.registration.endpoint, [&] {
             return "deregistered " + e.registration.endpoint + " (/rd/" + e.registration.location +

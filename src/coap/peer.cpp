@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <cstring>
 
 namespace drover::coap {
@@ -43,10 +44,20 @@ std::optional<PeerAddress> PeerAddress::parse(std::string_view text) {
 }
 
 std::string PeerAddress::to_string() const {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, ip.data(), buf, sizeof buf);
-  return v6 ? "[" + std::string(buf) + "]:" + std::to_string(port)
-            : std::string(buf) + ":" + std::to_string(port);
+  std::array<char, max_text> text;
+  return std::string(to_chars(text));
+}
+
+std::string_view PeerAddress::to_chars(std::array<char, max_text>& out) const {
+  static_assert(max_text >= INET6_ADDRSTRLEN + 8);
+  char* p = out.data();
+  if (v6) *p++ = '[';
+  if (!inet_ntop(v6 ? AF_INET6 : AF_INET, ip.data(), p, INET6_ADDRSTRLEN)) *p = '\0';
+  p += std::strlen(p);
+  if (v6) *p++ = ']';
+  *p++ = ':';
+  p = std::to_chars(p, out.data() + out.size(), port).ptr;
+  return {out.data(), static_cast<std::size_t>(p - out.data())};
 }
 
 std::size_t PeerAddress::hash() const {

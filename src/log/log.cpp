@@ -1,15 +1,19 @@
-// The process's log: a logger per component (its level), all writing through one queue and
-// writer thread to the same sink.
+// The process's log: a level per component, and lines handed to one sink, through a LineQueue
+// and its writer thread once configured.
 #include "drover/log/log.hpp"
 
 #include <pthread.h>
 #include <sched.h>
-#include <spdlog/async_logger.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <syslog.h>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
+
 #include "line_format.hpp"
+#include "line_queue.hpp"
 #include "sinks.hpp"
 
 namespace drover::log {
@@ -35,27 +39,37 @@ spdlog::level::level_enum spdlog_level(Level level) {
 }
 
 struct State {
+  Levels levels;
+  spdlog::sink_ptr sink;
   // Null: lines are written by the thread that logs them (the log before configure()).
-  std::shared_ptr<spdlog::details::thread_pool> pool;
-  std::array<std::shared_ptr<spdlog::logger>, component_count> loggers;
+  std::unique_ptr<LineQueue> queue;
 };
 
 // Text on stderr at Info, written at once.
-State initial_state() {
-  auto sink = std::make_shared<IdleFlush>(std::make_shared<FdSink>(STDERR_FILENO), nullptr);
-  sink->set_formatter(std::make_unique<LineFormatter>(Format::Text, true));
-  State s;
-  for (std::size_t i = 0; i < component_count; ++i) {
-    s.loggers[i] =
-        std::make_shared<spdlog::logger>(std::string(to_string(static_cast<Component>(i))), sink);
-    s.loggers[i]->set_level(spdlog::level::info);
-  }
+std::unique_ptr<State> initial_state() {
+  auto s = std::make_unique<State>();
+  s->sink = std::make_shared<FdSink>(STDERR_FILENO);
+  s->sink->set_formatter(std::make_unique<LineFormatter>(Format::Text, true));
   return s;
 }
 
-State& state() {
-  static State s = initial_state();
+std::unique_ptr<State>& state() {
+  static std::unique_ptr<State> s = initial_state();
   return s;
+}
+
+// What enabled() reads: the state's levels, atomically so that configure() may race a check.
+std::array<std::atomic<Level>, component_count>& levels() {
+  static_assert(component_count == 8);
+  static std::array<std::atomic<Level>, component_count> l{Level::Info, Level::Info, Level::Info,
+                                                           Level::Info, Level::Info, Level::Info,
+                                                           Level::Info, Level::Info};
+  return l;
+}
+
+std::mutex& synchronous_mutex() {
+  static std::mutex m;
+  return m;
 }
 
 spdlog::sink_ptr make_sink(const Config& c) {
@@ -68,64 +82,74 @@ spdlog::sink_ptr make_sink(const Config& c) {
   return std::make_shared<FdSink>(STDERR_FILENO);
 }
 
+void install(std::unique_ptr<State> next) {
+  for (std::size_t i = 0; i < component_count; ++i)
+    levels()[i].store(next->levels.of(static_cast<Component>(i)), std::memory_order_relaxed);
+  // The previous log drains as it goes out of scope.
+  std::swap(state(), next);
+}
+
 }  // namespace
 
 std::optional<std::string> configure(const Config& config) {
-  State next;
-  spdlog::sink_ptr sink;
+  auto next = std::make_unique<State>();
+  next->levels = config.levels;
   try {
-    sink = make_sink(config);
+    next->sink = make_sink(config);
   } catch (const spdlog::spdlog_ex& e) {
     return std::string(e.what());
   }
-  next.pool =
-      std::make_shared<spdlog::details::thread_pool>(std::max<std::size_t>(config.queue, 1), 1, [] {
+  // syslog stamps lines itself.
+  next->sink->set_formatter(
+      std::make_unique<LineFormatter>(config.format, config.output || !config.syslog));
+  const std::size_t lines = std::max<std::size_t>(config.queue, 1);
+  spdlog::sinks::sink& sink = *next->sink;
+  next->queue = std::make_unique<LineQueue>(
+      LineQueueLimits{.lines = lines, .bytes = lines * 256},
+      [&sink](const spdlog::details::log_msg& msg) { sink.log(msg); }, [&sink] { sink.flush(); },
+      [] {
         pthread_setname_np(pthread_self(), "drover-log");
         // A line wakes the writer; SCHED_BATCH keeps that wake-up from preempting the thread
         // that logged on a shared CPU: the writer runs when that thread waits, a batch at a time.
         const sched_param none{};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
       });
-  auto flushing = std::make_shared<IdleFlush>(std::move(sink), next.pool.get());
-  // syslog stamps lines itself.
-  flushing->set_formatter(
-      std::make_unique<LineFormatter>(config.format, config.output || !config.syslog));
-  for (std::size_t i = 0; i < component_count; ++i) {
-    const auto component = static_cast<Component>(i);
-    next.loggers[i] = std::make_shared<spdlog::async_logger>(
-        std::string(to_string(component)), flushing, next.pool,
-        spdlog::async_overflow_policy::overrun_oldest);
-    next.loggers[i]->set_level(spdlog_level(config.levels.of(component)));
-  }
-  // The previous log drains as `next` (now holding it) goes out of scope.
-  std::swap(state(), next);
+  install(std::move(next));
   return std::nullopt;
 }
 
 void shutdown() {
-  State next = initial_state();
-  std::swap(state(), next);
+  install(initial_state());
 }
 
 bool enabled(Component component, Level level) {
-  return state().loggers[static_cast<std::size_t>(component)]->should_log(spdlog_level(level));
+  return level >= levels()[static_cast<std::size_t>(component)].load(std::memory_order_relaxed) &&
+         level != Level::Off;
 }
 
 void write(Level level, Component component, Fields fields, std::string_view message) {
-  spdlog::logger& logger = *state().loggers[static_cast<std::size_t>(component)];
-  const auto l = spdlog_level(level);
-  if (!logger.should_log(l)) return;
+  if (!enabled(component, level)) return;
+  State& s = *state();
+  const std::string_view name = to_string(component);
+  if (s.queue) {
+    s.queue->push(spdlog_level(level), name, fields.event, fields.endpoint, message);
+    return;
+  }
   // The endpoint rides in front of the message, its length as the line number (line_format.hpp).
   fmt::basic_memory_buffer<char, 512> payload;
   payload.append(fields.endpoint.data(), fields.endpoint.data() + fields.endpoint.size());
   payload.append(message.data(), message.data() + message.size());
-  logger.log(spdlog::source_loc{"", static_cast<int>(fields.endpoint.size()), fields.event}, l,
-             spdlog::string_view_t(payload.data(), payload.size()));
+  std::lock_guard lock(synchronous_mutex());
+  s.sink->log(spdlog::details::log_msg(
+      spdlog::source_loc{"", static_cast<int>(fields.endpoint.size()), fields.event},
+      spdlog::string_view_t(name.data(), name.size()), spdlog_level(level),
+      spdlog::string_view_t(payload.data(), payload.size())));
+  s.sink->flush();
 }
 
 LogStats stats() {
-  const auto& pool = state().pool;
-  return {pool ? static_cast<std::uint64_t>(pool->overrun_counter()) : 0};
+  const auto& queue = state()->queue;
+  return {queue ? queue->dropped() : 0};
 }
 
 }  // namespace drover::log

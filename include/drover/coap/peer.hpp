@@ -22,6 +22,9 @@ struct PeerAddress {
   // Parses "1.2.3.4:5683", "[::1]:5683" (the port is required).
   static std::optional<PeerAddress> parse(std::string_view text);
   std::string to_string() const;  // "1.2.3.4:5683" or "[::1]:5683"
+  // The same text in `out`, nothing allocated (a line of the log per message).
+  static constexpr std::size_t max_text = 54;  // "[" 45 characters of IPv6 "]:65535"
+  std::string_view to_chars(std::array<char, max_text>& out) const;
 
   // Word-wise: peers are compared on every table lookup of every message.
   friend bool operator==(const PeerAddress& a, const PeerAddress& b) {

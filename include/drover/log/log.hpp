@@ -4,8 +4,8 @@
 // A line is a component (who logs), a level, an event name and an endpoint (fields for machines:
 // JSON keys, empty when the line has none) and a message that reads on its own. Writing a line
 // costs the caller a level check and a copy into the queue; formatting and output happen on the
-// writer thread. When the queue is full the oldest waiting line is dropped and counted
-// (dropped_lines()): the protocol path never waits for the log. The sans-I/O cores do not log;
+// writer thread, a batch at a time. When the queue is full a new line is dropped and counted
+// (stats()): the protocol path never waits for the log. The sans-I/O cores do not log;
 // their events are logged by the programs that drive them.
 #pragma once
 
@@ -54,7 +54,8 @@ struct Config {
   std::string file;
   std::size_t file_size = 10 * 1024 * 1024;
   std::size_t file_count = 5;
-  // Lines waiting for the writer at most; past it the oldest are dropped and counted.
+  // Lines waiting for the writer at most (and 256 bytes a line on average); past it new lines
+  // are dropped and counted.
   std::size_t queue = 8192;
 };
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "drover/log/log.hpp"
@@ -114,7 +115,7 @@ TEST_F(LogTest, JsonLinesParseWithEveryField) {
   EXPECT_EQ(objects[2].at("message"), "bytes \x01 and \xef\xbf\xbd\xef\xbf\xbd");
 }
 
-TEST_F(LogTest, FullQueueDropsTheOldestLinesCountsThemAndNeverBlocks) {
+TEST_F(LogTest, FullQueueDropsNewLinesCountsThemAndNeverBlocks) {
   constexpr std::size_t queue = 8;
   constexpr std::size_t extra = 5;
   std::mutex mutex;
@@ -137,7 +138,7 @@ TEST_F(LogTest, FullQueueDropsTheOldestLinesCountsThemAndNeverBlocks) {
     std::unique_lock lock(mutex);
     changed.wait(lock, [&] { return entered; });
   }
-  // The writer holds line 0; the queue takes `queue` more, then drops the oldest for each new one.
+  // The writer holds line 0; the queue takes `queue` more, then drops each new one.
   for (std::size_t i = 1; i <= queue + extra; ++i)
     info(Component::Server, {}, "line " + std::to_string(i));
   EXPECT_EQ(stats().dropped_lines, extra);
@@ -150,8 +151,31 @@ TEST_F(LogTest, FullQueueDropsTheOldestLinesCountsThemAndNeverBlocks) {
   ASSERT_EQ(lines.size(), 1 + queue);
   EXPECT_NE(lines[0].find(" line 0\n"), std::string::npos) << lines[0];
   for (std::size_t k = 1; k <= queue; ++k) {
-    const std::string expected = " line " + std::to_string(extra + k) + "\n";
+    const std::string expected = " line " + std::to_string(k) + "\n";
     EXPECT_NE(lines[k].find(expected), std::string::npos) << lines[k];
+  }
+}
+
+TEST_F(LogTest, ALineIsWrittenWithoutWaitingForMore) {
+  // The writer sleeps when nothing comes: the next line wakes it.
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::string> lines;
+  Config c;
+  c.output = [&](std::string_view line) {
+    std::lock_guard lock(mutex);
+    lines.emplace_back(line);
+    changed.notify_all();
+  };
+  ASSERT_FALSE(configure(c));
+  for (int i = 0; i < 2; ++i) {
+    info(Component::Server, {}, "line " + std::to_string(i));
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30),
+                                 [&] { return lines.size() == static_cast<std::size_t>(i + 1); }))
+        << "line " << i << " not written while the log stays open";
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer goes to sleep
   }
 }
 
