@@ -16,6 +16,7 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
   const std::size_t hash = MidKeyHash{}(key);
   if (const std::uint32_t found = find(key, hash); found != kEmpty) {
     const Entry& e = entry(found);
+    if (e.reprocess) return Outcome::Reprocess;
     cached_reply = e.overflow.empty() ? std::span<const std::uint8_t>(e.reply.data(), e.reply_size)
                                       : std::span<const std::uint8_t>(e.overflow);
     return Outcome::Duplicate;
@@ -43,6 +44,7 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
   e.key = key;
   e.expires = now + lifetime_[r];
   e.reply_size = 0;
+  e.reprocess = false;
   // Indexed before it is live: an index rebuild on the way must not add it twice.
   index_insert(hash, static_cast<std::uint32_t>(position) | (r == 1 ? kNonRing : 0u));
   e.live = true;
@@ -51,11 +53,16 @@ DedupCache::Outcome DedupCache::check(const MidKey& key, bool confirmable, TimeP
   return Outcome::New;
 }
 
-void DedupCache::set_reply(const MidKey& key, std::span<const std::uint8_t> reply) {
+void DedupCache::set_reply(const MidKey& key, std::span<const std::uint8_t> reply,
+                           bool idempotent) {
   const std::uint32_t found = find(key, MidKeyHash{}(key));
   if (found == kEmpty) return;
   Entry& e = entry(found);
-  if (reply.size() <= kInlineReply) {
+  e.reprocess = idempotent && reply.size() > kInlineReply;
+  if (e.reprocess) {
+    e.reply_size = 0;
+    std::vector<std::uint8_t>().swap(e.overflow);
+  } else if (reply.size() <= kInlineReply) {
     std::copy(reply.begin(), reply.end(), e.reply.begin());
     e.reply_size = static_cast<std::uint8_t>(reply.size());
     e.overflow.clear();

@@ -2,7 +2,10 @@
 //
 // An entry lives EXCHANGE_LIFETIME (CON) or NON_LIFETIME (NON) after the first copy arrived. It
 // keeps the reply sent for that message (empty ACK, piggybacked response, RST) so that a duplicate
-// CON gets the same reply again instead of being processed twice.
+// CON gets the same reply again instead of being processed twice. The reply to an idempotent
+// request (a GET) is not kept when it is longer than an entry holds inline: its duplicate is
+// processed again (RFC 7252 §4.5 allows it), so that serving a large body block by block (a
+// firmware image) does not hold a copy of every block sent for EXCHANGE_LIFETIME.
 //
 // Entries of one lifetime expire in arrival order, so each lifetime has a ring of entries in
 // arrival order (no timer per entry), and an open-addressing index finds them by key. Replies up to
@@ -42,7 +45,8 @@ struct MidKeyHash {
 
 class DedupCache {
  public:
-  enum class Outcome : std::uint8_t { New, Duplicate, Full };
+  // Reprocess: a duplicate of an idempotent request whose reply was not kept.
+  enum class Outcome : std::uint8_t { New, Duplicate, Reprocess, Full };
   static constexpr std::size_t kInlineReply = 48;
 
   DedupCache(std::size_t max_entries, std::size_t max_per_peer, Duration con_lifetime,
@@ -54,8 +58,9 @@ class DedupCache {
   Outcome check(const MidKey& key, bool confirmable, TimePoint now,
                 std::span<const std::uint8_t>& cached_reply);
 
-  // Stores the reply sent for the message `key` (no-op when the entry is gone).
-  void set_reply(const MidKey& key, std::span<const std::uint8_t> reply);
+  // Stores the reply sent for the message `key` (no-op when the entry is gone); for an
+  // `idempotent` request only when it fits inline.
+  void set_reply(const MidKey& key, std::span<const std::uint8_t> reply, bool idempotent = false);
 
   void expire(TimePoint now);
   std::optional<TimePoint> next_expiry() const;
@@ -70,6 +75,7 @@ class DedupCache {
     TimePoint expires{};
     std::uint8_t reply_size = 0;  // inline reply length (when `overflow` is empty)
     bool live = false;            // false: removed by forget_peer, skipped when it comes first
+    bool reprocess = false;       // the reply to an idempotent request, not kept
     std::array<std::uint8_t, kInlineReply> reply{};
     std::vector<std::uint8_t> overflow;  // a reply longer than kInlineReply
   };

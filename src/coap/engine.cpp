@@ -582,10 +582,10 @@ void Engine::Impl::send_empty(const PeerAddress& peer, Type type, std::uint16_t 
 }
 
 void Engine::Impl::send_cached_reply(const PeerAddress& peer, std::uint16_t reply_to_mid,
-                                     const Message& msg) {
+                                     const Message& msg, bool idempotent) {
   wire.clear();
   serialize(msg, wire);
-  dedup.set_reply(MidKey{peer, reply_to_mid}, wire);
+  dedup.set_reply(MidKey{peer, reply_to_mid}, wire, idempotent);
   send_bytes(peer, wire);
 }
 
@@ -603,6 +603,9 @@ bool Engine::Impl::first_copy(const PeerAddress& peer, TimePoint now) {
       ++stats.duplicates;
       if (in.type == Type::Con && !cached.empty()) send_bytes(peer, cached);  // replay the reply
       return false;
+    case DedupCache::Outcome::Reprocess:
+      ++stats.duplicates;
+      return true;
     case DedupCache::Outcome::Full:
       ++stats.dropped_overload;
       return false;

@@ -127,6 +127,7 @@ struct ServerExchange {
   bool ack_sent = false;          // the empty ACK went out: the response will be separate
   bool responded = false;         // a separate CON response is waiting for its ACK
   bool observe_register = false;  // GET/FETCH with Observe=0
+  bool idempotent = false;        // a GET without Observe: a duplicate may be processed again
   bool size2_requested = false;   // the request carried Size2: the response tells the body size
   std::uint64_t transfer_key = 0;
   std::optional<BlockOption> block1;  // Block1 of the last block of a reassembled request
@@ -241,8 +242,10 @@ struct Engine::Impl {
   void send(const PeerAddress& peer, const Message& msg);
   void send_bytes(const PeerAddress& peer, std::span<const std::uint8_t> bytes);
   void send_empty(const PeerAddress& peer, Type type, std::uint16_t mid);
-  // Sends `msg` and stores it as the dedup reply of the incoming (peer, reply_to_mid).
-  void send_cached_reply(const PeerAddress& peer, std::uint16_t reply_to_mid, const Message& msg);
+  // Sends `msg` and stores it as the dedup reply of the incoming (peer, reply_to_mid) (see
+  // DedupCache::set_reply for an `idempotent` request's).
+  void send_cached_reply(const PeerAddress& peer, std::uint16_t reply_to_mid, const Message& msg,
+                         bool idempotent = false);
   void send_cached_empty(const PeerAddress& peer, Type type, std::uint16_t mid);
   // Records the CON/NON `in` in the dedup cache. False when it is a duplicate (its cached reply is
   // replayed) or there is no room for it (dropped and counted).

@@ -66,6 +66,7 @@ void Engine::Impl::on_request(const PeerAddress& peer, TimePoint now) {
   ex.request_mid = in.message_id;
   ex.confirmable = in.type == Type::Con;
   ex.observe_register = is_observe_registration(in);
+  ex.idempotent = in.code == codes::Get && !in.has_option(options::Observe);
   ex.size2_requested = in.has_option(options::Size2);
   ex.transfer_key = transfer_key(in, true);
   ex.block1 = last_block1;
@@ -184,7 +185,7 @@ Result<std::optional<ObserverId>> Engine::Impl::respond(ExchangeId id, Message r
   if (ex.confirmable && !ex.ack_sent) {  // piggybacked (§5.2.1)
     response.type = Type::Ack;
     response.message_id = ex.request_mid;
-    send_cached_reply(ex.peer, ex.request_mid, response);
+    send_cached_reply(ex.peer, ex.request_mid, response, ex.idempotent);
     finish_exchange(id);
     recycle(std::move(response));
     return observer;

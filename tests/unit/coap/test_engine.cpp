@@ -182,7 +182,8 @@ TEST(Engine, DedupCacheIsBoundedByEvictingTheOldest) {
   EXPECT_EQ(e.counts().dedup_entries, 0u);
 }
 
-// CON and NON entries of both lifetimes, replies inline and too long to be, a thousand peers:
+// CON (POST: not idempotent) and NON entries of both lifetimes, replies inline and too long to be,
+// a thousand peers:
 // duplicates replay exactly the reply that was sent, and the table empties at the lifetimes.
 TEST(Engine, DedupReplaysRepliesOfEverySizeAcrossGrowth) {
   EngineConfig c;
@@ -194,7 +195,7 @@ TEST(Engine, DedupReplaysRepliesOfEverySizeAcrossGrowth) {
   for (std::uint16_t i = 0; i < 1000; ++i) {
     const auto peer = PeerAddress::v4({127, 2, static_cast<std::uint8_t>(i >> 8),
                                        static_cast<std::uint8_t>(i)}, 7000);
-    e.receive(peer, to_bytes(make_message(Type::Con, codes::Get, i, {1})), now);
+    e.receive(peer, to_bytes(make_message(Type::Con, codes::Post, i, {1})), now);
     e.receive(peer, to_bytes(make_message(Type::Non, codes::Get, static_cast<std::uint16_t>(i + 5000), {2})), now);
     for (auto& ev : events_of(e)) {
       auto* r = std::get_if<RequestReceived>(&ev);
@@ -212,7 +213,7 @@ TEST(Engine, DedupReplaysRepliesOfEverySizeAcrossGrowth) {
   for (std::uint16_t i = 0; i < 1000; i += 7) {
     const auto peer = PeerAddress::v4({127, 2, static_cast<std::uint8_t>(i >> 8),
                                        static_cast<std::uint8_t>(i)}, 7000);
-    e.receive(peer, to_bytes(make_message(Type::Con, codes::Get, i, {1})), now);
+    e.receive(peer, to_bytes(make_message(Type::Con, codes::Post, i, {1})), now);
     const auto again = drain(e);
     ASSERT_EQ(again.size(), 1u);
     EXPECT_TRUE(again[0].msg == first_replies[i]) << i;
@@ -222,6 +223,52 @@ TEST(Engine, DedupReplaysRepliesOfEverySizeAcrossGrowth) {
   EXPECT_EQ(e.counts().dedup_entries, 1000u);  // the NON entries are gone
   e.on_timer(now + 248s);
   EXPECT_EQ(e.counts().dedup_entries, 0u);
+}
+
+// The long reply to a GET is not kept: its duplicate is processed again (RFC 7252 §4.5), and no
+// copy of each block served stays for EXCHANGE_LIFETIME. A short one, and an Observe
+// registration's, are replayed as for any request.
+TEST(Engine, DuplicateGetWithALongReplyIsProcessedAgain) {
+  Engine e({}, 1);
+  TimePoint now = start_time();
+  const auto answer = [&](std::string_view payload) {
+    for (auto& ev : events_of(e)) {
+      auto* r = std::get_if<RequestReceived>(&ev);
+      ASSERT_NE(r, nullptr);
+      Message reply;
+      reply.code = codes::Content;
+      reply.set_payload(payload);
+      ASSERT_TRUE(e.respond(r->exchange, std::move(reply), now));
+    }
+  };
+  const std::string block(1024, 'b');
+  const auto get = to_bytes(make_message(Type::Con, codes::Get, 1, {1}));
+  e.receive(kClientAddr, get, now);
+  answer(block);
+  ASSERT_EQ(drain(e).size(), 1u);
+  e.receive(kClientAddr, get, now + 2s);
+  EXPECT_EQ(only<RequestReceived>(events_of(e)).size(), 1u) << "delivered again";
+  EXPECT_EQ(e.stats().duplicates, 1u);
+
+  const auto short_get = to_bytes(make_message(Type::Con, codes::Get, 2, {2}));
+  e.receive(kClientAddr, short_get, now);
+  answer("22 C");
+  const auto first = drain(e);
+  ASSERT_EQ(first.size(), 1u);
+  e.receive(kClientAddr, short_get, now + 2s);
+  EXPECT_TRUE(events_of(e).empty()) << "the short reply is replayed";
+  const auto again = drain(e);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].msg == first[0].msg);
+
+  Message observe = make_message(Type::Con, codes::Get, 3, {3});
+  observe.set_uint_option(options::Observe, 0);
+  e.receive(kClientAddr, to_bytes(observe), now);
+  answer(block);
+  ASSERT_EQ(drain(e).size(), 1u);
+  e.receive(kClientAddr, to_bytes(observe), now + 2s);
+  EXPECT_TRUE(events_of(e).empty()) << "an Observe registration is not processed twice";
+  EXPECT_EQ(drain(e).size(), 1u);
 }
 
 TEST(Engine, EventQueueIsBounded) {
