@@ -62,6 +62,7 @@ BootstrapRuntime::BootstrapRuntime(boost::asio::io_context& io)
     log::error(Component::Bootstrap, {"socket_error"},
                "bootstrap " + std::string(what) + " error: " + ec.message());
   });
+  routes_.set_wake([this] { loop_.flush_soon(); });
   loop_.set_after_input([this] {
     bootstrap::BootstrapEvent event;
     while (core_.poll_event(event)) {

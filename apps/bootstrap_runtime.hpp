@@ -42,6 +42,7 @@ class BootstrapRuntime {
     sink_ = std::move(sink);
   }
   http::BootstrapRoutes& routes() { return routes_; }
+  bootstrap::BootstrapConfigs& configs() { return configs_; }
   bootstrap::BootstrapServer& core() { return core_; }
   transport::DatagramLoop& loop() { return loop_; }
   // Logs the closing line and writes what the store has left.

@@ -1,6 +1,7 @@
 // `drover demo`: the whole system in one process on 127.0.0.1: the LwM2M server (CoAP), its HTTP
-// API, and simulated devices registering with it, all on one event loop. Prints the URLs to try,
-// runs until SIGINT/SIGTERM (the devices de-register first) or --duration.
+// API, the bootstrap server, and simulated devices registering with the server, one of them
+// (demo-bs) after getting its server account from the bootstrap server, all on one event loop.
+// Prints the URLs to try, runs until SIGINT/SIGTERM (the devices de-register first) or --duration.
 #include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "app_support.hpp"
+#include "bootstrap_runtime.hpp"
 #include "client_device.hpp"
 #include "command.hpp"
 #include "drover/log/log.hpp"
@@ -28,6 +30,7 @@ namespace asio = boost::asio;
 struct DemoOptions {
   std::uint16_t coap_port = 5683;
   std::uint16_t http_port = 8080;
+  std::uint16_t bootstrap_port = 5693;
   unsigned devices = 3;
   double sample_interval = 2;
   double send_interval = 10;
@@ -52,11 +55,28 @@ class TemporaryDataDir {
   std::string path_;
 };
 
-void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned devices) {
+// demo-bs's configuration: delete what the device has, then one NoSec account on the demo's
+// server.
+bootstrap::BootstrapConfig demo_bootstrap_config(const coap::PeerAddress& server) {
+  bootstrap::BootstrapConfig config;
+  bootstrap::ServerAccount account;
+  account.security.uri = "coap://" + server.to_string();
+  account.security.ssid = 1;
+  account.server = bootstrap::ServerInstance{};
+  account.server->ssid = 1;
+  account.server->lifetime = 300;
+  config.servers.push_back(std::move(account));
+  return config;
+}
+
+void print_urls(const std::string& http, const coap::PeerAddress& coap,
+                const coap::PeerAddress& bootstrap, unsigned devices) {
   const std::string first = devices > 0 ? "demo-0" : "ENDPOINT";
   std::cout << "\nDrover demo: LwM2M server on coap://" << coap.to_string() << ", " << devices
-            << " simulated devices (demo-0 ...), HTTP API on " << http << "\nOpen " << http
-            << "/ in a browser for the console, or try:\n"
+            << " simulated devices (demo-0 ...), HTTP API on " << http
+            << "\nBootstrap server on coap://" << bootstrap.to_string()
+            << ": demo-bs gets its server account from it, then registers"
+            << "\nOpen " << http << "/ in a browser for the console, or try:\n"
             << "  curl " << http << "/api/clients\n"
             << "  curl " << http << "/api/clients/" << first << "/3/0            # Device object\n"
             << "  curl " << http << "/api/clients/" << first << "/3303/0/5700   # temperature\n"
@@ -66,6 +86,7 @@ void print_urls(const std::string& http, const coap::PeerAddress& coap, unsigned
             << "  curl -N " << http << "/api/events          # live events\n"
             << "  curl -N '" << http << "/api/events?endpoint=" << first
             << "&coap=1'   # its CoAP messages\n"
+            << "  curl " << http << "/api/bootstrap/configs/demo-bs   # what demo-bs is given\n"
             << "  curl " << http << "/metrics\n"
             << "The API is described in docs/http-api.md and " << http
             << "/api/openapi.json. Press Ctrl-C to stop.\n"
@@ -80,12 +101,24 @@ int run_demo(const DemoOptions& o) {
   store.data_dir = o.data_dir.empty() ? temporary.path() : o.data_dir;
   if (store.data_dir.empty()) store.kind = "memory";  // no temporary folder could be made
   if (int code = runtime.open_store(store)) return code;
+  BootstrapRuntime bootstrap(io);
+  runtime.add_routes(bootstrap.routes());
+  bootstrap.set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
+    runtime.stream(http::stream_event(event));
+  });
+  if (int code = bootstrap.open_store(store, runtime.data_dir())) return code;
   if (int code = runtime.open_coap("127.0.0.1", o.coap_port)) return code;
+  if (int code = bootstrap.open_coap("127.0.0.1", o.bootstrap_port)) return code;
   HttpOptions http;  // loopback, open
   http.port = o.http_port;
   if (int code = runtime.open_http(http)) return code;
 
   const auto server = runtime.coap_address();
+  const auto bootstrap_server = bootstrap.loop().local_address();
+  if (auto why = bootstrap.configs().put("demo-bs", demo_bootstrap_config(server))) {
+    log::error(log::Component::Bootstrap, {"config_error"}, "demo-bs's configuration: " + *why);
+    return 1;
+  }
   const auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);
   DeviceFleet fleet(io, o.sample_interval);
   for (unsigned i = 0; i < o.devices; ++i) {
@@ -102,7 +135,20 @@ int run_demo(const DemoOptions& o) {
       return 1;
     }
   }
-  print_urls(runtime.http_base_url(), server, o.devices);
+  DeviceOptions bootstrapped;
+  bootstrapped.endpoint = "demo-bs";
+  bootstrapped.server_uri = "coap://" + bootstrap_server.to_string();
+  bootstrapped.server = bootstrap_server;
+  bootstrapped.bootstrap = true;
+  bootstrapped.send_interval = o.send_interval;
+  bootstrapped.seed = os_random_seed();
+  bootstrapped.objects = objects;
+  if (const auto ec = fleet.add(std::move(bootstrapped))) {
+    log::error(log::Component::Client, {"socket_error"},
+               "cannot open a UDP socket for a device: " + ec.message());
+    return 1;
+  }
+  print_urls(runtime.http_base_url(), server, bootstrap_server, o.devices);
 
   // Stopping: the devices de-register, then the loop ends once all are answered (or after a
   // bound, should one not be).
@@ -116,6 +162,7 @@ int run_demo(const DemoOptions& o) {
   });
   io.run();
   fleet.close();
+  bootstrap.log_stopped();
   runtime.log_stopped();
   return 0;
 }
@@ -127,15 +174,21 @@ const RegisterCommand register_demo([](CLI::App& app, int& exit_code) {
   cmd->footer(
       "Everything listens on 127.0.0.1. The devices (demo-0 ...) serve Device, Connectivity "
       "Monitoring, Location, Connectivity Statistics, Temperature and Light Control; try the "
-      "printed curl commands. Ctrl-C de-registers the devices and stops. The ports can also be "
-      "set in the environment: DROVER_COAP_PORT, DROVER_HTTP_PORT (an option given wins).");
+      "printed curl commands. One more device, demo-bs, starts from nothing but the bootstrap "
+      "server's URI and registers with the account it is given. Ctrl-C de-registers the devices "
+      "and stops. The ports can also be set in the environment: DROVER_COAP_PORT, "
+      "DROVER_HTTP_PORT, DROVER_BOOTSTRAP_PORT (an option given wins).");
   cmd->add_option("--coap-port", o->coap_port, "UDP port of the LwM2M server (0: the OS picks)")
       ->capture_default_str()
       ->envname("DROVER_COAP_PORT");
   cmd->add_option("--http-port", o->http_port, "TCP port of the HTTP API (0: the OS picks)")
       ->capture_default_str()
       ->envname("DROVER_HTTP_PORT");
-  cmd->add_option("--devices", o->devices, "Number of simulated devices")
+  cmd->add_option("--bootstrap-port", o->bootstrap_port,
+                  "UDP port of the bootstrap server (0: the OS picks)")
+      ->capture_default_str()
+      ->envname("DROVER_BOOTSTRAP_PORT");
+  cmd->add_option("--devices", o->devices, "Number of simulated devices registering directly")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000u));
   cmd->add_option("--sample-interval", o->sample_interval, "Seconds between temperature readings")

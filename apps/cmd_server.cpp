@@ -10,8 +10,8 @@
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
 #include "drover/log/log.hpp"
-#include "log_options.hpp"
 #include "firmware_runtime.hpp"
+#include "log_options.hpp"
 #include "server_runtime.hpp"
 #include "sharded_runtime.hpp"
 
@@ -42,24 +42,39 @@ http::ApiConfig api_config(const ServerCommandOptions& o) {
   return config;
 }
 
-// One event loop: the LwM2M server with firmware updates (images, updates, campaigns).
+// One event loop: the LwM2M server with firmware updates (images, updates, campaigns), and the
+// bootstrap server beside it with --bootstrap-port (its configurations on the same HTTP API).
 int run_single(const ServerCommandOptions& o) {
   asio::io_context io;
   ServerRuntime runtime(io, o.max_registrations, api_config(o));
   FirmwareRuntime firmware(io, runtime.core(), o.firmware);
+  std::optional<BootstrapRuntime> bootstrap;
   runtime.set_event_sink([&firmware](const server::ServerEvent& e) { firmware.on_event(e); });
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;
   if (int code = firmware.open_store(runtime.data_dir())) return code;
   runtime.add_routes(firmware.routes());
+  if (o.bootstrap_port) {
+    bootstrap.emplace(io);
+    runtime.add_routes(bootstrap->routes());
+    bootstrap->set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
+      runtime.stream(http::stream_event(event));
+    });
+    if (int code = bootstrap->open_store(o.store, runtime.data_dir())) return code;
+    if (!o.bootstrap_config.empty())
+      if (int code = bootstrap->load_configs(o.bootstrap_config)) return code;
+  }
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
   if (int code = runtime.open_coaps(o.address, o.security)) return code;
+  if (bootstrap)
+    if (int code = bootstrap->open_coap(o.address, *o.bootstrap_port)) return code;
   if (int code = runtime.open_http(o.http)) return code;
   firmware.start(
       runtime.coap_address().port, runtime.http_base_url(), [&runtime] { runtime.flush_soon(); },
       [&runtime](const http::StreamEvent& e) { runtime.stream(e); });
   runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
   io.run();
+  if (bootstrap) bootstrap->log_stopped();
   firmware.log_stopped();
   runtime.log_stopped();
   return 0;
@@ -78,47 +93,17 @@ int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   return 0;
 }
 
-// The LwM2M server and the bootstrap server in one process: one event loop, one data folder, the
-// bootstrap configurations on the server's HTTP API.
-int run_with_bootstrap(const ServerCommandOptions& o) {
-  asio::io_context io;
-  ServerRuntime runtime(io, o.max_registrations);
-  BootstrapRuntime bootstrap(io);
-  runtime.add_routes(bootstrap.routes());
-  bootstrap.set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
-    runtime.stream(http::stream_event(event));
-  });
-  if (int code = runtime.load_models(o.models)) return code;
-  if (int code = runtime.open_store(o.store)) return code;
-  if (int code = bootstrap.open_store(o.store, runtime.data_dir())) return code;
-  if (!o.bootstrap_config.empty())
-    if (int code = bootstrap.load_configs(o.bootstrap_config)) return code;
-  if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
-  if (int code = runtime.open_coaps(o.address, o.security)) return code;
-  if (int code = bootstrap.open_coap(o.address, *o.bootstrap_port)) return code;
-  if (int code = runtime.open_http(o.http)) return code;
-  runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
-  io.run();
-  bootstrap.log_stopped();
-  runtime.log_stopped();
-  return 0;
-}
-
 int run_server(const ServerCommandOptions& o) {
-  if (o.bootstrap_port) {
-    if (o.shards > 1) {
-      log::error(log::Component::Bootstrap, {"config_error"},
-                 "--bootstrap-port runs on one event loop: not with --shards");
-      return 2;
-    }
-    log::warn(log::Component::Server, {"firmware_off"},
-              "firmware updates are not served beside the bootstrap server (--bootstrap-port)");
-    return run_with_bootstrap(o);
+  if (o.bootstrap_port && o.shards > 1) {
+    log::error(log::Component::Bootstrap, {"config_error"},
+               "--bootstrap-port runs on one event loop: not with --shards");
+    return 2;
   }
   asio::io_context io;
   if (o.shards > 1) {
-    log::warn(log::Component::Server, {"firmware_off"},
-              "firmware updates run on one event loop: not with --shards (/api/firmware is absent)");
+    log::warn(
+        log::Component::Server, {"firmware_off"},
+        "firmware updates run on one event loop: not with --shards (/api/firmware is absent)");
     ShardedRuntime runtime(io, o.shards, o.max_registrations);
     return run(io, runtime, o);
   }

@@ -37,6 +37,14 @@ constexpr std::string_view kPaths = R"json({
         "400": {"$ref": "#/components/responses/Error"}}},
     "delete": {"summary": "Remove a bootstrap configuration", "operationId": "deleteBootstrapConfig",
       "responses": {"200": {"description": "removed"}, "404": {"$ref": "#/components/responses/Error"}}}},
+  "/api/bootstrap/sessions": {"post": {"summary": "Bootstrap a device at its address (server-initiated bootstrap) with its configuration",
+    "operationId": "startBootstrapSession",
+    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["endpoint", "address"],
+      "properties": {"endpoint": {"type": "string"}, "address": {"type": "string", "description": "the device's CoAP address, 1.2.3.4:5683 or [::1]:5683"}}}}}},
+    "responses": {"202": {"description": "started: its steps and outcome follow on the event stream (bootstrap events)",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {"session": {"type": "integer"}, "endpoint": {"type": "string"}}}}}},
+      "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+      "409": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}},
   "/api/bootstrap/metrics": {"get": {"summary": "The bootstrap server's counters", "operationId": "bootstrapMetrics",
     "responses": {"200": {"description": "sessions under way and counts since the start", "content": {"application/json": {}}},
       "404": {"$ref": "#/components/responses/Error"}}}}
@@ -56,15 +64,54 @@ json::object config_with_endpoint(std::string_view name, const bootstrap::Bootst
 }  // namespace
 
 BootstrapRoutes::BootstrapRoutes(bootstrap::BootstrapConfigs& configs,
-                                 const bootstrap::BootstrapServer* server)
+                                 bootstrap::BootstrapServer* server)
     : configs_(configs), server_(server) {}
 
 bool BootstrapRoutes::takes(const RouteRequest& r) const {
-  if (r.segments.size() == 3 && r.under({"api", "bootstrap", "metrics"})) return true;
+  if (r.segments.size() == 3 &&
+      (r.under({"api", "bootstrap", "metrics"}) || r.under({"api", "bootstrap", "sessions"})))
+    return true;
   return r.under({"api", "bootstrap", "configs"}) && r.segments.size() <= 4;
 }
 
+Reply BootstrapRoutes::start_session(RouteRequest& r) {
+  if (r.method != "POST") return method_not_allowed("POST");
+  if (!server_) return error(404, "no_bootstrap_server", "no bootstrap server runs here");
+  auto parsed = parse_body(r.body);
+  if (auto* reply = std::get_if<Response>(&parsed)) return std::move(*reply);
+  const auto* o = std::get<json::value>(parsed).if_object();
+  const json::value* endpoint = o ? o->if_contains("endpoint") : nullptr;
+  const json::value* address = o ? o->if_contains("address") : nullptr;
+  if (!endpoint || !endpoint->is_string() || endpoint->as_string().empty() || !address ||
+      !address->is_string())
+    return error(400, "bad_body", "the body must be {\"endpoint\": NAME, \"address\": HOST:PORT}");
+  const auto peer = coap::PeerAddress::parse(address->as_string());
+  if (!peer)
+    return error(400, "bad_address",
+                 "address must be an IP address and a port: 1.2.3.4:5683 or [::1]:5683");
+  const std::string name(endpoint->as_string());
+  const auto started = server_->start(name, *peer, r.now);
+  if (!started) {
+    switch (started.error()) {
+      case bootstrap::Error::UnknownEndpoint:
+        return error(404, "unknown_config",
+                     "no bootstrap configuration for " + name + " and no default (*)");
+      case bootstrap::Error::SessionExists:
+        return error(409, "session_exists", name + " is being bootstrapped already");
+      case bootstrap::Error::TooManySessions:
+      case bootstrap::Error::Busy:
+        return error(503, "busy", std::string(bootstrap::to_string(started.error())));
+    }
+  }
+  if (wake_) wake_();
+  json::object out;
+  out["session"] = started.value();
+  out["endpoint"] = name;
+  return ok(202, out);
+}
+
 Reply BootstrapRoutes::handle(RouteRequest& r) {
+  if (r.segments[2] == "sessions") return start_session(r);
   if (r.segments[2] == "metrics") {
     if (r.method != "GET") return method_not_allowed("GET");
     if (!server_) return error(404, "no_bootstrap_server", "no bootstrap server runs here");

@@ -1,8 +1,10 @@
 // /api/bootstrap: the bootstrap server's configurations (list, get, put, delete; secrets masked
-// in every answer) and its counters. Added to an Api (`drover server --bootstrap-port`) or served
+// in every answer), server-initiated bootstrap of a device (POST /api/bootstrap/sessions) and its
+// counters. Added to an Api (`drover server --bootstrap-port`) or served
 // alone by a RouteFamilies handler (`drover bootstrap-server`). docs/http-api.md describes it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -17,16 +19,22 @@ namespace drover::http {
 
 class BootstrapRoutes final : public RouteFamily {
  public:
-  // `server` (may be null: no counters) and `configs` must outlive the routes.
-  BootstrapRoutes(bootstrap::BootstrapConfigs& configs, const bootstrap::BootstrapServer* server);
+  // `server` (may be null: no counters, no sessions) and `configs` must outlive the routes.
+  BootstrapRoutes(bootstrap::BootstrapConfigs& configs, bootstrap::BootstrapServer* server);
+  // Called after a session is started here, for its first request to be sent (the server's loop
+  // is not the HTTP server's).
+  void set_wake(std::function<void()> wake) { wake_ = std::move(wake); }
 
   bool takes(const RouteRequest& request) const override;
   Reply handle(RouteRequest& request) override;
   std::string_view openapi_paths() const override;
 
  private:
+  Reply start_session(RouteRequest& request);
+
   bootstrap::BootstrapConfigs& configs_;
-  const bootstrap::BootstrapServer* server_;
+  bootstrap::BootstrapServer* server_;
+  std::function<void()> wake_;
 };
 
 // What the event stream shows of a bootstrap event: type "bootstrap", the endpoint, and

@@ -67,6 +67,43 @@ TEST_F(BootstrapApi, PutGetListDeleteWithSecretsMasked) {
   EXPECT_EQ(call("POST", "/api/bootstrap/configs/dev1").status, 405u);
 }
 
+TEST_F(BootstrapApi, StartsAServerInitiatedSession) {
+  int wakes = 0;
+  routes.set_wake([&] { ++wakes; });
+  const auto unknown = call("POST", "/api/bootstrap/sessions",
+                            R"({"endpoint": "dev1", "address": "127.0.0.1:5683"})");
+  EXPECT_EQ(unknown.status, 404u) << unknown.body;
+  EXPECT_EQ(body(unknown).at("error").at("code").as_string(), "unknown_config");
+  ASSERT_EQ(call("PUT", "/api/bootstrap/configs/dev1", kConfig).status, 201u);
+  EXPECT_EQ(
+      call("POST", "/api/bootstrap/sessions", R"({"endpoint": "dev1", "address": "localhost"})")
+          .status,
+      400u);
+  EXPECT_EQ(call("POST", "/api/bootstrap/sessions", R"({"address": "127.0.0.1:5683"})").status,
+            400u);
+  EXPECT_EQ(wakes, 0);
+
+  const auto started = call("POST", "/api/bootstrap/sessions",
+                            R"({"endpoint": "dev1", "address": "127.0.0.1:5683"})");
+  ASSERT_EQ(started.status, 202u) << started.body;
+  EXPECT_EQ(body(started).at("endpoint").as_string(), "dev1");
+  EXPECT_EQ(server.sessions(), 1u);
+  EXPECT_EQ(wakes, 1) << "the bootstrap server's loop is told to send the first request";
+  // Its first request is on its way to the device.
+  coap::Transmit tx;
+  ASSERT_TRUE(server.poll_transmit(tx));
+  EXPECT_EQ(tx.peer, *coap::PeerAddress::parse("127.0.0.1:5683"));
+  bootstrap::BootstrapEvent event;
+  ASSERT_TRUE(server.poll_event(event));
+  ASSERT_TRUE(std::holds_alternative<bootstrap::Started>(event));
+  EXPECT_TRUE(std::get<bootstrap::Started>(event).server_initiated);
+
+  const auto again = call("POST", "/api/bootstrap/sessions",
+                          R"({"endpoint": "dev1", "address": "127.0.0.1:5683"})");
+  EXPECT_EQ(again.status, 409u) << again.body;
+  EXPECT_EQ(call("GET", "/api/bootstrap/sessions").status, 405u);
+}
+
 TEST_F(BootstrapApi, RefusesAnUnusableConfigWithTheReason) {
   const auto r = call("PUT", "/api/bootstrap/configs/dev1", R"({"servers": [
       {"security": {"uri": "coaps://dm:5684", "mode": "psk", "ssid": 1}, "server": {}}]})");
@@ -91,7 +128,7 @@ TEST_F(BootstrapApi, MetricsAndTheOpenApiDocumentOfTheFamily) {
   EXPECT_EQ(metrics.at("finished").to_number<std::uint64_t>(), 0u);
   const auto doc = body(call("GET", "/api/openapi.json"));
   const auto& paths = doc.at("paths").as_object();
-  EXPECT_EQ(paths.size(), 3u);
+  EXPECT_EQ(paths.size(), 4u);
   EXPECT_TRUE(paths.contains("/api/bootstrap/configs/{name}"));
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("BootstrapConfig"));
   EXPECT_EQ(call("GET", "/api/clients").status, 404u);
