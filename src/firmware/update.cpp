@@ -460,16 +460,20 @@ void Updater::on_timer(TimePoint now) {
     const auto it = running_.find(endpoint);
     if (it == running_.end()) continue;
     Job& job = it->second;
+    // A device whose registration ended (expired while it restarts, or gone) may come back
+    // with a Register before the deadline: it is not polled meanwhile, nor failed for that.
+    const bool registered = server_.registration(endpoint) != nullptr;
     if (job.deadline <= now) {
       finish(job, Outcome::Failed,
              "no progress within the deadline of step " + std::string(to_string(job.status.step)) +
                  (job.status.state
                       ? " (device state " + std::string(state_name(*job.status.state)) + ")"
-                      : ""),
+                      : "") +
+                 (registered ? "" : "; the device is not registered"),
              now);
       continue;
     }
-    if (job.status.step != Step::Checking &&
+    if (job.status.step != Step::Checking && registered &&
         !read(job, Path(kFirmware, 0), Purpose::Poll, config_.check_timeout, now))
       continue;
     {
