@@ -10,8 +10,8 @@
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
 #include "drover/log/log.hpp"
-#include "log_options.hpp"
 #include "firmware_runtime.hpp"
+#include "log_options.hpp"
 #include "server_runtime.hpp"
 #include "sharded_runtime.hpp"
 
@@ -117,8 +117,9 @@ int run_server(const ServerCommandOptions& o) {
   }
   asio::io_context io;
   if (o.shards > 1) {
-    log::warn(log::Component::Server, {"firmware_off"},
-              "firmware updates run on one event loop: not with --shards (/api/firmware is absent)");
+    log::warn(
+        log::Component::Server, {"firmware_off"},
+        "firmware updates run on one event loop: not with --shards (/api/firmware is absent)");
     ShardedRuntime runtime(io, o.shards, o.max_registrations);
     return run(io, runtime, o);
   }
@@ -234,6 +235,11 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
                   "Host name or address devices reach this server at, in the Package URIs of "
                   "firmware pulls (coap://HOST:PORT/fw/<sha256>)")
       ->capture_default_str();
+  cmd->add_option("--firmware-poll", o->firmware.poll_interval,
+                  "Seconds between reads of a device's Firmware Update object (/5/0) while an "
+                  "update waits on it (its notifications may be lost)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   add_log_options(*cmd);

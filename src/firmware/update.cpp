@@ -46,6 +46,12 @@ bool silent(const server::OperationResult& r) {
          r.status == S::QueueTimeout;
 }
 
+// Update Results a new attempt may not meet: Out of RAM, Connection lost.
+bool transient_result(std::int64_t result) {
+  return result == static_cast<std::int64_t>(lwm2m::UpdateResult::OutOfMemory) ||
+         result == static_cast<std::int64_t>(lwm2m::UpdateResult::ConnectionLost);
+}
+
 std::string failure(std::int64_t result) {
   return "Update Result " + std::to_string(result) + ": " + std::string(result_meaning(result));
 }
@@ -202,7 +208,7 @@ bool Updater::issue(Job& job, server::Result<server::OperationId> id, Purpose pu
   if (!id) {
     finish(job, Outcome::Failed,
            "the server could not send the request: " + std::string(server::to_string(id.error())),
-           now);
+           now, true);
     return false;
   }
   operations_[id.value().value] = {job.status.endpoint, purpose, job.status.id};
@@ -266,7 +272,8 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
   const bool ok = result.status == server::OperationStatus::Success;
   switch (purpose) {
     case Purpose::Check:
-      if (!ok) return finish(job, Outcome::Failed, refused("Read /5/0", result), now);
+      if (!ok)
+        return finish(job, Outcome::Failed, refused("Read /5/0", result), now, silent(result));
       return checked(job, result.records, now);
     case Purpose::VersionBefore:
     case Purpose::VersionAfter:
@@ -284,7 +291,7 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
                                   ? "the device stopped answering during the push"
                                   : "the device did not answer the Write of the Package URI",
                               result),
-                      now);
+                      now, true);
       if (!ok) {
         // The device refused: its Update Result says why (read below), else its answer does.
         job.refusal =
@@ -414,7 +421,7 @@ void Updater::on_values(Job& job, const std::vector<lwm2m::Record>& records, Tim
         return finish(job, Outcome::Failed,
                       result > 1 ? failure(result) + " (" + job.refusal + ")" : job.refusal, now);
       if (result > 1 && state != kDownloaded)
-        return finish(job, Outcome::Failed, failure(result), now);
+        return finish(job, Outcome::Failed, failure(result), now, transient_result(result));
       if (state == kDownloaded) {
         server::RequestParams params;
         params.timeout = config_.check_timeout;
@@ -470,7 +477,7 @@ void Updater::on_timer(TimePoint now) {
                       ? " (device state " + std::string(state_name(*job.status.state)) + ")"
                       : "") +
                  (registered ? "" : "; the device is not registered"),
-             now);
+             now, true);
       continue;
     }
     if (job.status.step != Step::Checking && registered &&
@@ -488,8 +495,10 @@ std::optional<TimePoint> Updater::next_expiry() const {
   return timers_.begin()->first;
 }
 
-void Updater::finish(Job& job, Outcome outcome, std::string message, TimePoint now) {
+void Updater::finish(Job& job, Outcome outcome, std::string message, TimePoint now,
+                     bool transient) {
   job.status.outcome = outcome;
+  job.status.transient = transient;
   job.status.step = Step::Done;
   job.status.message = std::move(message);
   job.status.finished = now;

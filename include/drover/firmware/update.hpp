@@ -12,8 +12,10 @@
 //   updating     Execute /5/0/2, then until the device reports Update Result 1 (success), or a
 //                failure code, read after it comes back (Register or Update) with /3/0/3.
 // While waiting, /5/0 is also read every poll_interval: a device whose notifications are lost
-// (or that declined to be observed) is followed all the same. A device that goes back to Idle
-// with an Update Result other than 0 and 1 ends the update failed, with the code and its meaning.
+// (or that declined to be observed) is followed all the same; one whose registration has ended
+// (a restart longer than its lifetime) is waited for until it registers again or the deadline. A
+// device that goes back to Idle with an Update Result other than 0 and 1 ends the update failed,
+// with the code and its meaning.
 //
 // Bounds: updates running (max_running) and finished ones kept for GET (max_finished, the oldest
 // forgotten first); one update per device at a time.
@@ -79,7 +81,10 @@ struct UpdateStatus {
   std::optional<std::int64_t> result;  // the device's latest /5/0/5
   std::string version_before;          // /3/0/3
   std::string version_after;
-  std::string message;         // why it failed, in words (the device's result code and its meaning)
+  std::string message;  // why it failed, in words (the device's result code and its meaning)
+  // A failure that may not happen again: silence, a deadline, Connection lost (4) or Out of RAM
+  // (3). A campaign tries such a device again (CampaignSpec::retries).
+  bool transient = false;
   std::uint64_t campaign = 0;  // 0: started alone
   TimePoint started{};
   TimePoint step_started{};
@@ -187,7 +192,8 @@ class Updater {
   void deliver(Job& job, TimePoint now);
   void enter(Job& job, Step step, Duration timeout, TimePoint now);
   void arm(Job& job, TimePoint deadline, TimePoint next_poll);
-  void finish(Job& job, Outcome outcome, std::string message, TimePoint now);
+  void finish(Job& job, Outcome outcome, std::string message, TimePoint now,
+              bool transient = false);
   void emit(const Job& job);
 };
 

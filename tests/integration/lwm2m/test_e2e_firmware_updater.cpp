@@ -161,6 +161,7 @@ TEST_F(FirmwareUpdater, IntegrityFailureIsReportedWithItsMeaning) {
     EXPECT_EQ(s.outcome, Outcome::Failed) << firmware::to_string(method);
     EXPECT_EQ(s.result, 5);
     EXPECT_EQ(s.message, "Update Result 5: integrity check failure for the new package");
+    EXPECT_FALSE(s.transient);  // the same package fails again: a campaign does not retry it
     EXPECT_TRUE(checked.empty());
     EXPECT_EQ(read_version(), "0.1.0");
   }
@@ -189,6 +190,7 @@ TEST_F(FirmwareUpdater, ADeviceSilentDuringThePushFailsThenUpdatesOnceBack) {
   EXPECT_EQ(s.step, Step::Done);
   EXPECT_TRUE(s.message.starts_with("the device stopped answering during the push: timeout"))
       << s.message;
+  EXPECT_TRUE(s.transient);
   EXPECT_EQ(client().firmware_state(), FirmwareState::Downloading);  // half a package
 
   lose = nullptr;
@@ -217,6 +219,7 @@ TEST_F(FirmwareUpdater, APullThatLosesTheServerEndsWithConnectionLost) {
   EXPECT_EQ(s.outcome, Outcome::Failed);
   EXPECT_EQ(s.result, 4);
   EXPECT_EQ(s.message, "Update Result 4: connection lost during the download");
+  EXPECT_TRUE(s.transient);
   EXPECT_EQ(client().firmware_state(), FirmwareState::Idle);
   EXPECT_EQ(blocks_served(), 8u);
 }
