@@ -56,6 +56,15 @@ std::string failure(std::int64_t result) {
   return "Update Result " + std::to_string(result) + ": " + std::string(result_meaning(result));
 }
 
+// "Write empty string to Package URI": any state but Updating goes back to Idle, what the device
+// held dropped.
+server::Result<server::OperationId> reset(server::Server& server, std::string_view endpoint,
+                                          const server::RequestParams& params, TimePoint now) {
+  const std::vector<lwm2m::Record> empty{{Path(kFirmware, 0, kPackageUri), lwm2m::Value(""), {}}};
+  return server.write(endpoint, Path(kFirmware, 0, kPackageUri), empty, server::WriteMode::Replace,
+                      params, now);
+}
+
 std::string refused(std::string_view what, const server::OperationResult& r) {
   std::string text = std::string(what) + ": " + std::string(server::to_string(r.status));
   if (!r.code.is_empty()) text += " (" + r.code.to_string() + ")";
@@ -164,6 +173,8 @@ Result<std::uint64_t, StartError> Updater::start(std::string_view endpoint, std:
   job.status.method = method;
   job.status.campaign = campaign;
   job.status.started = now;
+  if (const auto f = finished_.find(endpoint); f != finished_.end())
+    job.leftover = f->second.outcome == Outcome::Failed && f->second.transient;
   ++counts_.started;
   const std::uint64_t id = job.status.id;
   enter(job, Step::Checking, config_.check_timeout, now);
@@ -177,11 +188,8 @@ bool Updater::cancel(std::string_view endpoint, TimePoint now) {
   if (it == running_.end() || it->second.status.step == Step::Updating) return false;
   Job& job = it->second;
   if (job.status.step != Step::Checking) {
-    // "Write empty string to Package URI": any state but Updating goes back to Idle (the answer is
-    // not waited for: the update has ended on the server's side).
-    const std::vector<lwm2m::Record> empty{{Path(kFirmware, 0, kPackageUri), lwm2m::Value(""), {}}};
-    (void)server_.write(endpoint, Path(kFirmware, 0, kPackageUri), empty,
-                        server::WriteMode::Replace, {}, now);
+    // The answer is not waited for: the update has ended on the server's side.
+    (void)reset(server_, endpoint, {}, now);
   }
   finish(job, Outcome::Cancelled, "cancelled", now);
   return true;
@@ -310,6 +318,12 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
           result.status != server::OperationStatus::ClientGone)
         return finish(job, Outcome::Failed, refused("Execute /5/0/2", result), now);
       return;  // in Updating since the Execute went out
+    case Purpose::Reset:
+      if (!ok)
+        return finish(job, Outcome::Failed, refused("Write /5/0/1 (reset)", result), now,
+                      silent(result));
+      job.status.state = kIdle;
+      return proceed(job, now);
     case Purpose::Poll:
     case Purpose::Confirm:
       if (ok) return on_values(job, result.records, now);
@@ -344,11 +358,6 @@ void Updater::checked(Job& job, const std::vector<lwm2m::Record>& records, TimeP
     }
   }
   if (protocols.empty()) protocols.push_back(kCoap);  // CoAP is every device's
-  if (job.status.state && *job.status.state != kIdle)
-    return finish(job, Outcome::Failed,
-                  "the device is not idle: its firmware update is " +
-                      std::string(state_name(*job.status.state)),
-                  now);
   const auto speaks = [&](std::int64_t p) {
     return std::find(protocols.begin(), protocols.end(), p) != protocols.end();
   };
@@ -365,6 +374,19 @@ void Updater::checked(Job& job, const std::vector<lwm2m::Record>& records, TimeP
                                 : "the device pulls none of the protocols the server serves",
                   now);
   if (m == Method::Auto) m = pull ? Method::Pull : Method::Push;
+  const std::int64_t state = job.status.state.value_or(kIdle);
+  if (state == kIdle) return proceed(job, now);
+  if (!job.leftover || state == kUpdating)
+    return finish(
+        job, Outcome::Failed,
+        "the device is not idle: its firmware update is " + std::string(state_name(state)), now);
+  server::RequestParams params;
+  params.timeout = config_.check_timeout;
+  issue(job, reset(server_, job.status.endpoint, params, now), Purpose::Reset, now);
+}
+
+void Updater::proceed(Job& job, TimePoint now) {
+  const Method m = job.status.method;
   for (std::uint16_t rid : {kState, kResult}) {
     server::RequestParams params;
     params.timeout = config_.check_timeout;

@@ -5,7 +5,10 @@
 // Steps, each with its own deadline (UpdaterConfig):
 //   checking     Read /5/0 (State, Update Result, Protocol Support 8, Delivery Method 9) and
 //                /3/0/3 (the version before); the method is chosen (pull when the device pulls a
-//                protocol the server serves, else push), then State and Update Result observed;
+//                protocol the server serves, else push); a device that is not Idle is refused,
+//                unless what it holds is the leftover of this server's previous update of it,
+//                which failed transiently (a push cut half-way): that is reset first (an empty
+//                Package URI); then State and Update Result observed;
 //   delivering   push: Write of the image to /5/0/0 (Block1 at the block size the device asks);
 //                pull: Write of the image's URI (coap://SERVER/fw/<sha256>) to /5/0/1;
 //   downloading  until State is Downloaded (2);
@@ -152,7 +155,8 @@ class Updater {
     Deliver,
     Execute,
     Poll,
-    Confirm
+    Confirm,
+    Reset
   };
   struct Job {
     UpdateStatus status;
@@ -161,6 +165,7 @@ class Updater {
     std::vector<server::OperationId> observations;
     bool returned = false;  // the device registered or updated after Execute
     std::string refusal;    // the device's answer to a delivery it refused
+    bool leftover = false;  // the previous update of the device failed transiently
   };
 
   server::Server& server_;
@@ -189,6 +194,7 @@ class Updater {
                     TimePoint now);
   void on_values(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now);
   void checked(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now);
+  void proceed(Job& job, TimePoint now);
   void deliver(Job& job, TimePoint now);
   void enter(Job& job, Step step, Duration timeout, TimePoint now);
   void arm(Job& job, TimePoint deadline, TimePoint next_poll);

@@ -175,8 +175,8 @@ TEST_F(FirmwareUpdater, IntegrityFailureIsReportedWithItsMeaning) {
 }
 
 // The device goes silent in the middle of a push: the Block1 transfer times out and the update
-// fails saying so; once back, a new update of it succeeds.
-TEST_F(FirmwareUpdater, ADeviceSilentDuringThePushFailsThenUpdatesOnceBack) {
+// fails saying so; once back, the next update resets the half package and succeeds.
+TEST_F(FirmwareUpdater, ADeviceSilentDuringThePushFailsAndTheNextUpdateResetsItsHalfPackage) {
   const auto package = image(40 * 1024);
   const auto& img = add_image(package);
   lose = [](bool, const coap::Message& m) {
@@ -194,15 +194,25 @@ TEST_F(FirmwareUpdater, ADeviceSilentDuringThePushFailsThenUpdatesOnceBack) {
   EXPECT_EQ(client().firmware_state(), FirmwareState::Downloading);  // half a package
 
   lose = nullptr;
-  // The Updater sees a device that is not Idle; the operator resets it (the Updater's cancel
-  // does the same) and updates again.
-  ASSERT_TRUE(service_->updater().start(ep, img.sha256, Method::Push, now).has_value());
-  EXPECT_EQ(run().message, "the device is not idle: its firmware update is Downloading");
-  EXPECT_EQ(write_uri(""), OperationStatus::Success);
+  // The next update finds the half package of the one that failed: it resets the device first.
   ASSERT_TRUE(service_->updater().start(ep, img.sha256, Method::Push, now).has_value());
   const auto& again = run();
   EXPECT_EQ(again.outcome, Outcome::Succeeded) << again.message;
   EXPECT_EQ(read_version(), "2.0.40960");
+  EXPECT_EQ(checked, (std::vector<std::size_t>{40960}));  // the whole package, once
+}
+
+// A device busy with a download the server did not leave behind is not touched.
+TEST_F(FirmwareUpdater, ADeviceDownloadingSomethingElseIsRefusedAsNotIdle) {
+  const auto& img = add_image(image(4000));
+  lose = [](bool, const coap::Message& m) { return m.uri_path().starts_with("/fw/"); };
+  ASSERT_EQ(write_uri("coap://127.0.0.1:5683/fw/" + img.sha256), OperationStatus::Success);
+  ASSERT_EQ(client().firmware_state(), FirmwareState::Downloading);
+  ASSERT_TRUE(service_->updater().start(ep, img.sha256, Method::Push, now).has_value());
+  const auto& s = run();
+  EXPECT_EQ(s.outcome, Outcome::Failed);
+  EXPECT_EQ(s.message, "the device is not idle: its firmware update is Downloading");
+  EXPECT_EQ(client().firmware_state(), FirmwareState::Downloading);
 }
 
 // The device's pull loses the server mid-transfer (its block requests go unanswered, the LwM2M
