@@ -441,7 +441,8 @@ void Updater::on_values(Job& job, const std::vector<lwm2m::Record>& records, Tim
     case Step::Downloading:
       if (!job.refusal.empty() && state != kDownloading && state != kDownloaded)
         return finish(job, Outcome::Failed,
-                      result > 1 ? failure(result) + " (" + job.refusal + ")" : job.refusal, now);
+                      result > 1 ? failure(result) + " (" + job.refusal + ")" : job.refusal, now,
+                      transient_result(result));
       if (result > 1 && state != kDownloaded)
         return finish(job, Outcome::Failed, failure(result), now, transient_result(result));
       if (state == kDownloaded) {

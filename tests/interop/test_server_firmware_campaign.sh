@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# A firmware campaign of `drover server` over loopback, to 202 `drover client` devices: 100 that
+# A firmware campaign of `drover server` over loopback, to 203 `drover client` devices: 100 that
 # take only pushes (--fw-delivery push: Write of /5/0/0 with Block1), 100 that only pull (the
-# server's coap://.../fw/<sha256> with Block2), one whose first pull loses its link half-way
+# server's coap://.../fw/<sha256> with Block2), two whose first download loses its link half-way
 # (--fw-fail download: Connection lost, then silent for a moment) and one that expects other bytes
 # (--fw-sha256: Integrity check failure). The image is uploaded with POST /api/firmware and rolled
 # out with POST /api/campaigns (method auto, one retry): every device but the last ends on the
-# image's version (/3/0/3 read through the API), the dropped one on its second attempt, and the
-# campaign's record shows the integrity failure with its meaning.
+# image's version (/3/0/3 read through the API), the dropped ones (one pulling, one pushed to) on
+# their second attempt, and the campaign's record shows the integrity failure with its meaning.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
@@ -26,8 +26,10 @@ common=(--server "coap://127.0.0.1:$PORT" --sample-interval 60)
 start pushed "$DROVER" client --endpoint push --count $N "${common[@]}" --fw-sha256 "$SHA" --fw-delivery push
 start pulled "$DROVER" client --endpoint pull --count $N "${common[@]}" --fw-sha256 "$SHA" --fw-delivery pull
 start drop "$DROVER" client --endpoint drop "${common[@]}" --fw-sha256 "$SHA" --fw-fail download --fw-silence 1
+start droppush "$DROVER" client --endpoint droppush "${common[@]}" --fw-sha256 "$SHA" --fw-delivery push \
+  --fw-fail download --fw-silence 1
 start bad "$DROVER" client --endpoint bad "${common[@]}" --fw-sha256 "$OTHER"
-TOTAL=$((2 * N + 2))
+TOTAL=$((2 * N + 3))
 
 api() { timeout 20 curl -sS "$@"; }
 # json EXPRESSION: evaluates EXPRESSION on the JSON document read from stdin (as `d`).
@@ -78,10 +80,12 @@ update=$(api "$HTTP/api/clients/bad/firmware")
   fail "bad's update: $update"
 pass "the device that expects other bytes failed with Update Result 5 (integrity check failure), not retried"
 
-[[ $(device drop '["state"]') == succeeded ]] || fail "drop: $(device drop '')"
-[[ $(device drop '["attempts"]') == 2 ]] || fail "drop: $(device drop '')"
-log_has 'firmware drop: failed: Update Result 4: connection lost' "$LOG" || fail "drop's first attempt is not logged"
-pass "the device that lost its link mid-transfer (Update Result 4) was retried and updated"
+for ep in drop droppush; do
+  [[ $(device $ep '["state"]') == succeeded ]] || fail "$ep: $(device $ep '')"
+  [[ $(device $ep '["attempts"]') == 2 ]] || fail "$ep: $(device $ep '')"
+  log_has "firmware $ep: failed: Update Result 4: connection lost" "$LOG" || fail "$ep's first attempt is not logged"
+done
+pass "the devices that lost their link mid-transfer (Update Result 4), pulling and pushed to, were retried and updated"
 
 # Every device's Firmware Version and the way its image came, through the API.
 python3 - "$HTTP" "$N" >"$WORK/check.txt" 2>&1 <<'PY' || fail "$(tail -5 "$WORK/check.txt")"
@@ -98,15 +102,16 @@ for prefix, method in (("push", "push"), ("pull", "pull")):
         update = get(f"/api/clients/{ep}/firmware")
         assert update["method"] == method and update["outcome"] == "succeeded", f"{ep}: {update}"
         assert update["version_after"] == "2.0.0", f"{ep}: {update}"
-assert get("/api/clients/drop/3/0/3")["values"][0]["value"] == "2.0.0"
+for ep in ("drop", "droppush"):
+    assert get(f"/api/clients/{ep}/3/0/3")["values"][0]["value"] == "2.0.0", ep
 assert get("/api/clients/bad/3/0/3")["values"][0]["value"] != "2.0.0"
 PY
 pass "every pushed and pulled device runs 2.0.0 (/3/0/3), the ones that take only pushes were pushed to"
 
 metrics=$(api "$HTTP/metrics")
-grep -qE "^drover_firmware_pushes_total $N$" <<<"$metrics" || fail "pushes: $(grep pushes_total <<<"$metrics")"
+grep -qE "^drover_firmware_pushes_total $((N + 2))$" <<<"$metrics" || fail "pushes: $(grep pushes_total <<<"$metrics")"
 grep -qE '^drover_firmware_updates_succeeded_total '$((TOTAL - 1))'$' <<<"$metrics" ||
   fail "$(grep updates_ <<<"$metrics")"
-pass "/metrics counts $N pushes and $((TOTAL - 1)) updates succeeded"
+pass "/metrics counts $((N + 2)) pushes and $((TOTAL - 1)) updates succeeded"
 
 finish
