@@ -225,8 +225,9 @@ void Campaigns::pump(State& s, TimePoint now) {
 
 bool Campaigns::retry(State& s, std::size_t index, const UpdateStatus& failed) {
   CampaignDevice& device = s.campaign.devices[index];
+  const auto st = s.campaign.state;
   if (!failed.transient || device.attempts > s.campaign.spec.retries ||
-      s.campaign.state != CampaignState::Running)
+      (st != CampaignState::Running && st != CampaignState::Paused))
     return false;
   device.state = DeviceState::Waiting;
   device.message = failed.message;
