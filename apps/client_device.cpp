@@ -227,7 +227,8 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
   (void)client_.add_object(3311, [](std::uint16_t) { return client::make_light_control(); });
   (void)client_.add_instance(3311, 0, client::make_light_control(), now);
 
-  // Firmware Update: push, and pull over coap://, http:// and https:// (the fleet's downloader).
+  // Firmware Update: push, and pull over coap://, http:// and https:// (the fleet's downloader),
+  // or one of them (--fw-delivery).
   client::FirmwareConfig firmware;
   const std::size_t capacity =
       options_.fw_fail == FirmwareFault::Storage ? std::size_t{1024} : options_.fw_capacity;
@@ -237,8 +238,12 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
   else
     firmware.storage = std::make_unique<client::MemoryStorage>(capacity);
   firmware.expected_sha256 = options_.fw_sha256;
-  firmware.protocols = {client::FirmwareProtocol::Coap, client::FirmwareProtocol::Http,
-                        client::FirmwareProtocol::Https};
+  if (options_.fw_pull)
+    firmware.protocols = {client::FirmwareProtocol::Coap, client::FirmwareProtocol::Http,
+                          client::FirmwareProtocol::Https};
+  else
+    firmware.protocols.clear();
+  firmware.push = options_.fw_push;
   firmware.check = [this](client::FirmwarePackage& package) {
     package.name = "drover-fw";
     package.version = package_version(package);

@@ -55,6 +55,9 @@ struct DeviceOptions {
   std::optional<client::Sha256Digest> fw_sha256;
   FirmwareFault fw_fail = FirmwareFault::None;
   double fw_silence = 30;  // seconds without any datagram after failing the download
+  // Delivery Method (/5/0/9) offered: false drops the pulls (Protocol Support empty), or the push.
+  bool fw_pull = true;
+  bool fw_push = true;
 };
 
 class SimulatedDevice {

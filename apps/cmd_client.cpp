@@ -46,6 +46,7 @@ struct ClientCommandOptions {
   std::string fw_fail;
   std::string fw_ca;
   double fw_silence = 30;
+  std::string fw_delivery = "both";
 };
 
 using log::Component;
@@ -119,7 +120,8 @@ int run_client(const ClientCommandOptions& o) {
       {"update", FirmwareFault::Update}};
   const auto fault = faults.find(o.fw_fail);
   if (fault == faults.end()) {
-    log::error(Component::Client, {"config_error"}, "--fw-fail: one of download, integrity, storage, update");
+    log::error(Component::Client, {"config_error"},
+               "--fw-fail: one of download, integrity, storage, update");
     return 2;
   }
   if (!o.fw_dir.empty()) {
@@ -172,6 +174,8 @@ int run_client(const ClientCommandOptions& o) {
     d.fw_sha256 = fw_sha256;
     d.fw_fail = fault->second;
     d.fw_silence = o.fw_silence;
+    d.fw_pull = o.fw_delivery != "push";
+    d.fw_push = o.fw_delivery != "pull";
     const std::string endpoint = d.endpoint;
     std::error_code ec;
     try {
@@ -308,6 +312,11 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
                   "Seconds a device stays silent after --fw-fail download")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--fw-delivery", o->fw_delivery,
+                  "Firmware Update: the deliveries a device takes (Delivery Method, /5/0/9): "
+                  "pull (coap://, http://, https://), push (a Write of Package) or both")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"pull", "push", "both"}));
   cmd->add_option("--stop-timeout", o->stop_timeout,
                   "Seconds to wait for de-registration answers when stopping")
       ->capture_default_str()

@@ -219,6 +219,11 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
                   "Host name or address devices reach this server at, in the Package URIs of "
                   "firmware pulls (coap://HOST:PORT/fw/<sha256>)")
       ->capture_default_str();
+  cmd->add_option("--firmware-poll", o->firmware.poll_interval,
+                  "Seconds between reads of a device's Firmware Update object (/5/0) while an "
+                  "update waits on it (its notifications may be lost)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   add_log_options(*cmd);

@@ -33,11 +33,12 @@ void log_firmware_event(const firmware::FirmwareEvent& event) {
   }
   const auto& c = std::get<firmware::CampaignEvent>(event);
   if (!c.endpoint.empty()) return;  // each device's end is logged with its update
-  log::info(log::Component::Server, {"campaign"}, "campaign " + std::to_string(c.campaign) + ": " +
-             std::string(firmware::to_string(c.state)) + ", " + std::to_string(c.totals.succeeded) +
-             " succeeded, " + std::to_string(c.totals.failed) + " failed, " +
-             std::to_string(c.totals.running) + " running, " + std::to_string(c.totals.waiting) +
-             " waiting");
+  log::info(log::Component::Server, {"campaign"},
+            "campaign " + std::to_string(c.campaign) + ": " +
+                std::string(firmware::to_string(c.state)) + ", " +
+                std::to_string(c.totals.succeeded) + " succeeded, " +
+                std::to_string(c.totals.failed) + " failed, " + std::to_string(c.totals.running) +
+                " running, " + std::to_string(c.totals.waiting) + " waiting");
 }
 
 }  // namespace
@@ -51,7 +52,10 @@ FirmwareRuntime::FirmwareRuntime(boost::asio::io_context& io, server::Server& co
 
 void FirmwareRuntime::make_service() {
   routes_.reset();
-  service_ = std::make_unique<firmware::FirmwareService>(core_, *images_);
+  firmware::UpdaterConfig updates;
+  updates.poll_interval = std::chrono::duration_cast<coap::Duration>(
+      std::chrono::duration<double>(options_.poll_interval));
+  service_ = std::make_unique<firmware::FirmwareService>(core_, *images_, updates);
   routes_ = std::make_unique<http::FirmwareRoutes>(*images_, *service_, unix_seconds);
 }
 
@@ -73,8 +77,9 @@ int FirmwareRuntime::open_store(std::shared_ptr<store::DataDir> dir) {
     for (const auto& why : images_->load())
       log::warn(log::Component::Store, {"firmware_skipped"}, "skipped " + why);
     documents_->start();
-    log::info(log::Component::Store, {"firmware_images"}, "firmware images: " + std::to_string(images_->count()) + " (" +
-               std::to_string(images_->total_bytes()) + " bytes) from the store");
+    log::info(log::Component::Store, {"firmware_images"},
+              "firmware images: " + std::to_string(images_->count()) + " (" +
+                  std::to_string(images_->total_bytes()) + " bytes) from the store");
   }
   return 0;
 }

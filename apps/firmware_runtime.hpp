@@ -22,6 +22,8 @@ struct FirmwareOptions {
   firmware::ImagesConfig images;
   // The host devices reach the server at, in the Package URIs of pulls (coap://HOST:PORT/fw/...).
   std::string host = "127.0.0.1";
+  // Seconds between reads of a device's /5/0 while an update waits on it.
+  double poll_interval = 30;
 };
 
 class FirmwareRuntime {

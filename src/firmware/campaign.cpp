@@ -169,6 +169,7 @@ void Campaigns::on_update(const UpdateEvent& event, TimePoint now) {
   if (r == s.running.end()) return;
   const std::size_t index = r->second;
   s.running.erase(r);
+  if (u.outcome == Outcome::Failed && retry(s, index, u)) return pump(s, now);
   device_done(s, index,
               u.outcome == Outcome::Succeeded ? DeviceState::Succeeded
               : u.outcome == Outcome::Failed  ? DeviceState::Failed
@@ -209,6 +210,7 @@ void Campaigns::pump(State& s, TimePoint now) {
     s.ready.pop_front();
     s.running.emplace(device.endpoint, index);
     device.state = DeviceState::Running;
+    ++device.attempts;
     --s.campaign.totals.waiting;
     ++s.campaign.totals.running;
     // Spaced from the previous start, not from now: a driver that ticks coarsely still gets the
@@ -219,6 +221,21 @@ void Campaigns::pump(State& s, TimePoint now) {
           std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / spec.rate));
   }
   settle(s);
+}
+
+bool Campaigns::retry(State& s, std::size_t index, const UpdateStatus& failed) {
+  CampaignDevice& device = s.campaign.devices[index];
+  const auto st = s.campaign.state;
+  if (!failed.transient || device.attempts > s.campaign.spec.retries ||
+      (st != CampaignState::Running && st != CampaignState::Paused))
+    return false;
+  device.state = DeviceState::Waiting;
+  device.message = failed.message;
+  --s.campaign.totals.running;
+  ++s.campaign.totals.waiting;
+  s.ready.push_back(index);
+  emit(s, &device);
+  return true;
 }
 
 void Campaigns::device_done(State& s, std::size_t index, DeviceState state, std::string message) {

@@ -46,8 +46,23 @@ bool silent(const server::OperationResult& r) {
          r.status == S::QueueTimeout;
 }
 
+// Update Results a new attempt may not meet: Out of RAM, Connection lost.
+bool transient_result(std::int64_t result) {
+  return result == static_cast<std::int64_t>(lwm2m::UpdateResult::OutOfMemory) ||
+         result == static_cast<std::int64_t>(lwm2m::UpdateResult::ConnectionLost);
+}
+
 std::string failure(std::int64_t result) {
   return "Update Result " + std::to_string(result) + ": " + std::string(result_meaning(result));
+}
+
+// "Write empty string to Package URI": any state but Updating goes back to Idle, what the device
+// held dropped.
+server::Result<server::OperationId> reset(server::Server& server, std::string_view endpoint,
+                                          const server::RequestParams& params, TimePoint now) {
+  const std::vector<lwm2m::Record> empty{{Path(kFirmware, 0, kPackageUri), lwm2m::Value(""), {}}};
+  return server.write(endpoint, Path(kFirmware, 0, kPackageUri), empty, server::WriteMode::Replace,
+                      params, now);
 }
 
 std::string refused(std::string_view what, const server::OperationResult& r) {
@@ -158,6 +173,8 @@ Result<std::uint64_t, StartError> Updater::start(std::string_view endpoint, std:
   job.status.method = method;
   job.status.campaign = campaign;
   job.status.started = now;
+  if (const auto f = finished_.find(endpoint); f != finished_.end())
+    job.leftover = f->second.outcome == Outcome::Failed && f->second.transient;
   ++counts_.started;
   const std::uint64_t id = job.status.id;
   enter(job, Step::Checking, config_.check_timeout, now);
@@ -171,11 +188,8 @@ bool Updater::cancel(std::string_view endpoint, TimePoint now) {
   if (it == running_.end() || it->second.status.step == Step::Updating) return false;
   Job& job = it->second;
   if (job.status.step != Step::Checking) {
-    // "Write empty string to Package URI": any state but Updating goes back to Idle (the answer is
-    // not waited for: the update has ended on the server's side).
-    const std::vector<lwm2m::Record> empty{{Path(kFirmware, 0, kPackageUri), lwm2m::Value(""), {}}};
-    (void)server_.write(endpoint, Path(kFirmware, 0, kPackageUri), empty,
-                        server::WriteMode::Replace, {}, now);
+    // The answer is not waited for: the update has ended on the server's side.
+    (void)reset(server_, endpoint, {}, now);
   }
   finish(job, Outcome::Cancelled, "cancelled", now);
   return true;
@@ -202,7 +216,7 @@ bool Updater::issue(Job& job, server::Result<server::OperationId> id, Purpose pu
   if (!id) {
     finish(job, Outcome::Failed,
            "the server could not send the request: " + std::string(server::to_string(id.error())),
-           now);
+           now, true);
     return false;
   }
   operations_[id.value().value] = {job.status.endpoint, purpose, job.status.id};
@@ -266,7 +280,8 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
   const bool ok = result.status == server::OperationStatus::Success;
   switch (purpose) {
     case Purpose::Check:
-      if (!ok) return finish(job, Outcome::Failed, refused("Read /5/0", result), now);
+      if (!ok)
+        return finish(job, Outcome::Failed, refused("Read /5/0", result), now, silent(result));
       return checked(job, result.records, now);
     case Purpose::VersionBefore:
     case Purpose::VersionAfter:
@@ -284,7 +299,7 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
                                   ? "the device stopped answering during the push"
                                   : "the device did not answer the Write of the Package URI",
                               result),
-                      now);
+                      now, true);
       if (!ok) {
         // The device refused: its Update Result says why (read below), else its answer does.
         job.refusal =
@@ -303,6 +318,12 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
           result.status != server::OperationStatus::ClientGone)
         return finish(job, Outcome::Failed, refused("Execute /5/0/2", result), now);
       return;  // in Updating since the Execute went out
+    case Purpose::Reset:
+      if (!ok)
+        return finish(job, Outcome::Failed, refused("Write /5/0/1 (reset)", result), now,
+                      silent(result));
+      job.status.state = kIdle;
+      return proceed(job, now);
     case Purpose::Poll:
     case Purpose::Confirm:
       if (ok) return on_values(job, result.records, now);
@@ -337,11 +358,6 @@ void Updater::checked(Job& job, const std::vector<lwm2m::Record>& records, TimeP
     }
   }
   if (protocols.empty()) protocols.push_back(kCoap);  // CoAP is every device's
-  if (job.status.state && *job.status.state != kIdle)
-    return finish(job, Outcome::Failed,
-                  "the device is not idle: its firmware update is " +
-                      std::string(state_name(*job.status.state)),
-                  now);
   const auto speaks = [&](std::int64_t p) {
     return std::find(protocols.begin(), protocols.end(), p) != protocols.end();
   };
@@ -358,6 +374,19 @@ void Updater::checked(Job& job, const std::vector<lwm2m::Record>& records, TimeP
                                 : "the device pulls none of the protocols the server serves",
                   now);
   if (m == Method::Auto) m = pull ? Method::Pull : Method::Push;
+  const std::int64_t state = job.status.state.value_or(kIdle);
+  if (state == kIdle) return proceed(job, now);
+  if (!job.leftover || state == kUpdating)
+    return finish(
+        job, Outcome::Failed,
+        "the device is not idle: its firmware update is " + std::string(state_name(state)), now);
+  server::RequestParams params;
+  params.timeout = config_.check_timeout;
+  issue(job, reset(server_, job.status.endpoint, params, now), Purpose::Reset, now);
+}
+
+void Updater::proceed(Job& job, TimePoint now) {
+  const Method m = job.status.method;
   for (std::uint16_t rid : {kState, kResult}) {
     server::RequestParams params;
     params.timeout = config_.check_timeout;
@@ -412,9 +441,10 @@ void Updater::on_values(Job& job, const std::vector<lwm2m::Record>& records, Tim
     case Step::Downloading:
       if (!job.refusal.empty() && state != kDownloading && state != kDownloaded)
         return finish(job, Outcome::Failed,
-                      result > 1 ? failure(result) + " (" + job.refusal + ")" : job.refusal, now);
+                      result > 1 ? failure(result) + " (" + job.refusal + ")" : job.refusal, now,
+                      transient_result(result));
       if (result > 1 && state != kDownloaded)
-        return finish(job, Outcome::Failed, failure(result), now);
+        return finish(job, Outcome::Failed, failure(result), now, transient_result(result));
       if (state == kDownloaded) {
         server::RequestParams params;
         params.timeout = config_.check_timeout;
@@ -460,16 +490,20 @@ void Updater::on_timer(TimePoint now) {
     const auto it = running_.find(endpoint);
     if (it == running_.end()) continue;
     Job& job = it->second;
+    // A device whose registration ended (expired while it restarts, or gone) may come back
+    // with a Register before the deadline: it is not polled meanwhile, nor failed for that.
+    const bool registered = server_.registration(endpoint) != nullptr;
     if (job.deadline <= now) {
       finish(job, Outcome::Failed,
              "no progress within the deadline of step " + std::string(to_string(job.status.step)) +
                  (job.status.state
                       ? " (device state " + std::string(state_name(*job.status.state)) + ")"
-                      : ""),
-             now);
+                      : "") +
+                 (registered ? "" : "; the device is not registered"),
+             now, true);
       continue;
     }
-    if (job.status.step != Step::Checking &&
+    if (job.status.step != Step::Checking && registered &&
         !read(job, Path(kFirmware, 0), Purpose::Poll, config_.check_timeout, now))
       continue;
     {
@@ -484,8 +518,10 @@ std::optional<TimePoint> Updater::next_expiry() const {
   return timers_.begin()->first;
 }
 
-void Updater::finish(Job& job, Outcome outcome, std::string message, TimePoint now) {
+void Updater::finish(Job& job, Outcome outcome, std::string message, TimePoint now,
+                     bool transient) {
   job.status.outcome = outcome;
+  job.status.transient = transient;
   job.status.step = Step::Done;
   job.status.message = std::move(message);
   job.status.finished = now;

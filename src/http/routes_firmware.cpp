@@ -68,7 +68,7 @@ constexpr std::string_view kPaths = R"json({
         "properties": {"image": {"type": "string"}, "method": {"type": "string", "enum": ["auto", "push", "pull"]},
           "endpoints": {"type": "array", "items": {"type": "string"}}, "prefix": {"type": "string"},
           "concurrency": {"type": "integer", "minimum": 1}, "rate": {"type": "number", "minimum": 0},
-          "max_failures": {"type": "integer", "minimum": 0}}}}}},
+          "max_failures": {"type": "integer", "minimum": 0}, "retries": {"type": "integer", "minimum": 0}}}}}},
       "responses": {"201": {"description": "created", "content": {"application/json": {"schema": {"type": "object"}}}},
         "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
         "503": {"$ref": "#/components/responses/Error"}}}},
@@ -149,6 +149,7 @@ json::object campaign_json(const firmware::Campaign& c, bool devices) {
   o["concurrency"] = c.spec.concurrency;
   o["rate"] = c.spec.rate;
   o["max_failures"] = c.spec.max_failures;
+  o["retries"] = c.spec.retries;
   if (!c.spec.prefix.empty()) o["prefix"] = c.spec.prefix;
   o["devices_total"] = c.devices.size();
   o["totals"] = totals_json(c.totals);
@@ -158,6 +159,7 @@ json::object campaign_json(const firmware::Campaign& c, bool devices) {
       json::object e;
       e["endpoint"] = d.endpoint;
       e["state"] = firmware::to_string(d.state);
+      e["attempts"] = d.attempts;
       if (!d.message.empty()) e["message"] = d.message;
       list.push_back(std::move(e));
     }
@@ -395,8 +397,9 @@ Reply FirmwareRoutes::campaigns(RouteRequest& r) {
       good = good && prefix->is_string();
       if (good) spec.prefix = std::string(prefix->as_string());
     }
-    for (auto [key, field] : {std::pair{"concurrency", &spec.concurrency},
-                              std::pair{"max_failures", &spec.max_failures}}) {
+    for (auto [key, field] :
+         {std::pair{"concurrency", &spec.concurrency},
+          std::pair{"max_failures", &spec.max_failures}, std::pair{"retries", &spec.retries}}) {
       if (const auto* v = o.if_contains(key)) {
         good = good && v->is_int64() && v->as_int64() >= 0;
         if (good) *field = static_cast<std::size_t>(v->as_int64());
@@ -410,7 +413,7 @@ Reply FirmwareRoutes::campaigns(RouteRequest& r) {
     if (!good)
       return error(400, "bad_body",
                    "{\"image\", \"method\", \"endpoints\" or \"prefix\", \"concurrency\", "
-                   "\"rate\", \"max_failures\"} is expected");
+                   "\"rate\", \"max_failures\", \"retries\"} is expected");
     const auto created = campaigns.create(std::move(spec), r.now);
     if (!created) {
       const auto e = created.error();

@@ -2,11 +2,20 @@
 # `drover server --shards 2`: two event loops on one UDP port. Twenty simulated devices (each with
 # a socket of its own, so the kernel spreads them over both shards) register; the HTTP API lists
 # them all, reads from every one (routed to the shard holding it), streams their Sends and the CoAP
-# message log of one device per shard, sums the shards' metrics; on SIGINT the devices de-register and the server stops.
+# message log of one device per shard, sums the shards' metrics; firmware updates are off (a warning, no
+# /api/firmware); on SIGINT the devices de-register and the server stops.
 source "$(dirname "$0")/interop_lib.sh"
 
 start_server --shards 2
 log_has "listening on coap://127.0.0.1:$PORT with 2 shards" "$LOG" || fail "not started with 2 shards"
+# Firmware updates run on one event loop: refused with a warning, their routes absent.
+log_has 'firmware updates run on one event loop: not with --shards (/api/firmware is absent)' "$LOG" ||
+  fail "no warning that firmware updates are off with --shards"
+for route in /api/firmware /api/campaigns; do
+  code=$(timeout 10 curl -sS -o /dev/null -w '%{http_code}' "$HTTP$route")
+  [[ $code == 404 ]] || fail "GET $route with --shards answered $code"
+done
+pass "--shards: firmware updates are off, said in the log; /api/firmware and /api/campaigns answer 404"
 
 N=20
 start client "$DROVER" client --endpoint shard --server "coap://127.0.0.1:$PORT" --count $N \

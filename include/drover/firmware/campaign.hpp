@@ -5,9 +5,11 @@
 // device that is not registered, or asleep in queue mode, waits until it talks (Register, Update,
 // or its queue-mode wake-up), so that its update does not sit in a queue. When `max_failures`
 // devices have failed the campaign stops: no more updates start, those under way end on their own.
-// Pause stops starting updates, resume goes on; cancel also cancels the updates under way (those
-// not yet past Execute). Sans-I/O like the Updater: on_timer at next_expiry (the rate), and every
-// server and update event handed over.
+// A device whose update failed in a way that may not happen again (UpdateStatus::transient:
+// silence, a deadline, Connection lost) is tried again, after the devices not yet tried, up to
+// `retries` times; its last failure is the one kept. Pause stops starting updates, resume goes on;
+// cancel also cancels the updates under way (those not yet past Execute). Sans-I/O like the
+// Updater: on_timer at next_expiry (the rate), and every server and update event handed over.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,7 @@ struct CampaignSpec {
   std::size_t concurrency = 10;
   double rate = 0;               // updates started a second at most; 0: no limit
   std::size_t max_failures = 0;  // failures that stop the campaign; 0: never stopped
+  std::size_t retries = 0;       // new attempts of a device whose failure was transient
 };
 
 enum class CampaignState : std::uint8_t { Running, Paused, Stopped, Cancelled, Finished };
@@ -40,7 +43,8 @@ std::string_view to_string(DeviceState);
 struct CampaignDevice {
   std::string endpoint;
   DeviceState state = DeviceState::Waiting;
-  std::string message;  // why it failed
+  std::string message;    // why it failed (or, waiting again, why its last attempt did)
+  unsigned attempts = 0;  // updates started
 };
 
 struct CampaignTotals {
@@ -127,6 +131,7 @@ class Campaigns {
 
   void pump(State& s, TimePoint now);
   void device_done(State& s, std::size_t index, DeviceState state, std::string message);
+  bool retry(State& s, std::size_t index, const UpdateStatus& failed);
   void set_state(State& s, CampaignState state, std::string reason);
   void settle(State& s);
   void emit(const State& s, const CampaignDevice* device);

@@ -5,15 +5,20 @@
 // Steps, each with its own deadline (UpdaterConfig):
 //   checking     Read /5/0 (State, Update Result, Protocol Support 8, Delivery Method 9) and
 //                /3/0/3 (the version before); the method is chosen (pull when the device pulls a
-//                protocol the server serves, else push), then State and Update Result observed;
+//                protocol the server serves, else push); a device that is not Idle is refused,
+//                unless what it holds is the leftover of this server's previous update of it,
+//                which failed transiently (a push cut half-way): that is reset first (an empty
+//                Package URI); then State and Update Result observed;
 //   delivering   push: Write of the image to /5/0/0 (Block1 at the block size the device asks);
 //                pull: Write of the image's URI (coap://SERVER/fw/<sha256>) to /5/0/1;
 //   downloading  until State is Downloaded (2);
 //   updating     Execute /5/0/2, then until the device reports Update Result 1 (success), or a
 //                failure code, read after it comes back (Register or Update) with /3/0/3.
 // While waiting, /5/0 is also read every poll_interval: a device whose notifications are lost
-// (or that declined to be observed) is followed all the same. A device that goes back to Idle
-// with an Update Result other than 0 and 1 ends the update failed, with the code and its meaning.
+// (or that declined to be observed) is followed all the same; one whose registration has ended
+// (a restart longer than its lifetime) is waited for until it registers again or the deadline. A
+// device that goes back to Idle with an Update Result other than 0 and 1 ends the update failed,
+// with the code and its meaning.
 //
 // Bounds: updates running (max_running) and finished ones kept for GET (max_finished, the oldest
 // forgotten first); one update per device at a time.
@@ -79,7 +84,10 @@ struct UpdateStatus {
   std::optional<std::int64_t> result;  // the device's latest /5/0/5
   std::string version_before;          // /3/0/3
   std::string version_after;
-  std::string message;         // why it failed, in words (the device's result code and its meaning)
+  std::string message;  // why it failed, in words (the device's result code and its meaning)
+  // A failure that may not happen again: silence, a deadline, Connection lost (4) or Out of RAM
+  // (3). A campaign tries such a device again (CampaignSpec::retries).
+  bool transient = false;
   std::uint64_t campaign = 0;  // 0: started alone
   TimePoint started{};
   TimePoint step_started{};
@@ -147,7 +155,8 @@ class Updater {
     Deliver,
     Execute,
     Poll,
-    Confirm
+    Confirm,
+    Reset
   };
   struct Job {
     UpdateStatus status;
@@ -156,6 +165,7 @@ class Updater {
     std::vector<server::OperationId> observations;
     bool returned = false;  // the device registered or updated after Execute
     std::string refusal;    // the device's answer to a delivery it refused
+    bool leftover = false;  // the previous update of the device failed transiently
   };
 
   server::Server& server_;
@@ -184,10 +194,12 @@ class Updater {
                     TimePoint now);
   void on_values(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now);
   void checked(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now);
+  void proceed(Job& job, TimePoint now);
   void deliver(Job& job, TimePoint now);
   void enter(Job& job, Step step, Duration timeout, TimePoint now);
   void arm(Job& job, TimePoint deadline, TimePoint next_poll);
-  void finish(Job& job, Outcome outcome, std::string message, TimePoint now);
+  void finish(Job& job, Outcome outcome, std::string message, TimePoint now,
+              bool transient = false);
   void emit(const Job& job);
 };
 

@@ -126,7 +126,8 @@ class E2e : public ::testing::Test {
       while (client_->poll_transmit(tx)) {
         moved = true;
         std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
-        if (connected && tx.peer == kServerAddr) server_->receive(kClientAddr, bytes, now);
+        if (connected && tx.peer == kServerAddr && !lost(false, bytes))
+          server_->receive(kClientAddr, bytes, now);
         if (side && tx.peer == side->address) {
           coap::Message m;
           const bool parsed = !coap::parse(bytes, m);
@@ -152,11 +153,13 @@ class E2e : public ::testing::Test {
         std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
         coap::Message m;
         if (!coap::parse(bytes, m)) to_client.push_back(std::move(m));
-        if (connected && tx.peer == kClientAddr) client_->receive(kServerAddr, bytes, now);
+        if (connected && tx.peer == kClientAddr && !lost(true, bytes))
+          client_->receive(kServerAddr, bytes, now);
       }
       server::ServerEvent ev;
       while (server_->poll_event(ev)) {
         moved = true;
+        if (beside) beside->on_event(ev, now);
         events.push_back(std::move(ev));
       }
       client::ClientEvent cev;
@@ -174,17 +177,20 @@ class E2e : public ::testing::Test {
       if (s && (!next || *s < *next)) next = s;
       const auto p = side ? side->engine.next_expiry() : std::nullopt;
       if (p && (!next || *p < *next)) next = p;
+      const auto b = beside ? beside->next_expiry() : std::nullopt;
+      if (b && (!next || *b < *next)) next = b;
       if (!next || *next > target) break;
       now = std::max(now, *next);
-      client_->on_timer(now);
-      server_->on_timer(now);
-      if (side) side->engine.on_timer(now);
-      pump();
+      tick();
     }
     now = target;
+    tick();
+  }
+  void tick() {
     client_->on_timer(now);
     server_->on_timer(now);
     if (side) side->engine.on_timer(now);
+    if (beside) beside->on_timer(now);
     pump();
   }
 
@@ -283,6 +289,24 @@ class E2e : public ::testing::Test {
     std::function<bool(const coap::Message&)> lose;
   };
   std::unique_ptr<SidePeer> side;
+
+  // Datagrams between the client and the server that `lose` picks are lost on the way (both
+  // directions; `towards_client` says which).
+  std::function<bool(bool towards_client, const coap::Message&)> lose;
+  bool lost(bool towards_client, const std::vector<std::uint8_t>& bytes) const {
+    coap::Message m;
+    return lose && !coap::parse(bytes, m) && lose(towards_client, m);
+  }
+
+  // A sans-I/O module beside the server core (the firmware service), when set: it takes every
+  // server event, and its timers are run with the others'.
+  struct Beside {
+    virtual ~Beside() = default;
+    virtual void on_event(const server::ServerEvent& event, TimePoint now) = 0;
+    virtual void on_timer(TimePoint now) = 0;
+    virtual std::optional<TimePoint> next_expiry() const = 0;
+  };
+  Beside* beside = nullptr;
 };
 
 }  // namespace drover::e2e

@@ -225,6 +225,44 @@ TEST_F(Update, ACampaignKeepsToItsConcurrencyAndStopsAtItsFailureThreshold) {
   }
 }
 
+// A device whose update fails in a way that may not recur (Connection lost) is tried again, up to
+// `retries` times; one that failed its integrity check is not.
+TEST_F(Update, ACampaignRetriesTransientFailuresOnly) {
+  const Image& image = add_image(20000);
+  Device& flaky = add_device("node-0");
+  Device& broken = add_device("node-1");
+  Device& gone = add_device("node-2");
+  flaky.downloader_lose_after = 3;  // its first pull loses the server: Connection lost
+  broken.firmware->fail_download = 5;
+  gone.downloader_lose_after = 3;  // every pull
+  CampaignSpec spec;
+  spec.image = image.sha256;
+  spec.prefix = "node-";
+  spec.concurrency = 3;
+  spec.retries = 1;
+  const auto id = service_->campaigns().create(spec, now);
+  ASSERT_TRUE(id.has_value());
+  const Campaign& c = *service_->campaigns().get(*id);
+  for (int i = 0; i < 3600 && c.devices[0].attempts < 2; ++i) advance(1s);
+  ASSERT_EQ(c.devices[0].attempts, 2u);
+  EXPECT_EQ(c.devices[0].state, DeviceState::Running);
+  flaky.downloader_lose_after.reset();  // the link is back for the retry
+  advance(2h);
+  EXPECT_EQ(c.state, CampaignState::Finished);
+  EXPECT_EQ(c.devices[0].state, DeviceState::Succeeded);
+  ASSERT_NE(flaky.info->value(3), nullptr);
+  EXPECT_EQ(*flaky.info->value(3), lwm2m::Value("2.0"));
+  EXPECT_EQ(c.devices[1].state, DeviceState::Failed);
+  EXPECT_EQ(c.devices[1].attempts, 1u);
+  EXPECT_NE(c.devices[1].message.find("integrity check failure"), std::string::npos);
+  EXPECT_EQ(c.devices[2].state, DeviceState::Failed);
+  EXPECT_EQ(c.devices[2].attempts, 2u);
+  EXPECT_NE(c.devices[2].message.find("connection lost"), std::string::npos);
+  EXPECT_EQ(c.totals.succeeded, 1u);
+  EXPECT_EQ(c.totals.failed, 2u);
+  EXPECT_EQ(c.totals.waiting + c.totals.running, 0u);
+}
+
 TEST_F(Update, ACampaignFinishesWhenEveryDeviceIsUpdatedAndCanBePausedAndResumed) {
   const Image& image = add_image(3000);
   for (int i = 0; i < 4; ++i) add_device("node-" + std::to_string(i));
