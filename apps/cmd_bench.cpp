@@ -128,6 +128,11 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({16u, 32u, 64u, 128u, 256u, 512u, 1024u}));
   add_log_options(*cmd);
   cmd->callback([o, &exit_code] {
+    const bool forks = o->scenarios.size() == 1 &&
+                       (o->scenarios[0] == "memory" || o->scenarios[0] == "firmware");
+    // These fork the server before any thread starts: the log's writer thread is stopped first
+    // (a lock it held at the fork would stay held in the child); lines are written at once.
+    if (forks) log::shutdown();
     if (o->scenarios.size() == 1 && o->scenarios[0] == "memory") {
       print_memory(loadgen::run_memory(o->memory_steps, o->config));
       return;

@@ -1,8 +1,10 @@
 #include "scenario_parts.hpp"
 
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
 namespace drover::loadgen::parts {
@@ -116,7 +118,11 @@ ServerProcess::ServerProcess(const std::function<multicore::ShardedServerConfig(
   ::close(to_parent[1]);
   ::close(to_child[0]);
   to_child_ = to_child[1];
-  if (::read(to_parent[0], &port_, sizeof port_) != sizeof port_ || port_ == 0) {
+  // Bounded: a child stuck before it answers (a lock some other thread held at the fork) must
+  // not hold the benchmark forever.
+  pollfd ready{to_parent[0], POLLIN, 0};
+  if (::poll(&ready, 1, 30000) != 1 || ::read(to_parent[0], &port_, sizeof port_) != sizeof port_ ||
+      port_ == 0) {
     port_ = 0;
     error_ = "the server process did not start";
   }
@@ -127,6 +133,11 @@ ServerProcess::~ServerProcess() {
   if (child_ <= 0) return;
   ::close(to_child_);
   int status = 0;
+  for (int waited = 0; waited < 100; ++waited) {  // 10 s for the server to stop
+    if (::waitpid(child_, &status, WNOHANG) == child_) return;
+    ::usleep(100000);
+  }
+  ::kill(child_, SIGKILL);
   ::waitpid(child_, &status, 0);
 }
 

@@ -32,9 +32,10 @@ FleetConfig fleet_config(const BenchConfig& config, const coap::PeerAddress& ser
 multicore::ShardedServerConfig host_config(const BenchConfig& config, std::uint32_t clients);
 
 // A ShardedServer in a child process, forked at construction: fork copies only the calling
-// thread, so construct it before anything starts threads. `make` runs in the child and gives the
+// thread, and a lock another thread held stays held in the child, so construct it before
+// anything starts threads (the log's writer included). `make` runs in the child and gives the
 // server's configuration (whose setup may hold what the server serves). The child ends when this
-// object is destroyed (or this process dies).
+// object is destroyed (or this process dies); one that does not is killed after 10 s.
 class ServerProcess {
  public:
   explicit ServerProcess(const std::function<multicore::ShardedServerConfig()>& make);
