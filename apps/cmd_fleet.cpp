@@ -1,5 +1,5 @@
 // `drover fleet`: the load generator's simulated clients (one socket for all, each from its own
-// 127.x.y.z address, 64 bytes each) against a server running elsewhere: they register, optionally
+// 127.x.y.z address, 72 bytes each) against a server running elsewhere: they register, optionally
 // wait, send one Update each, and de-register. Each step prints one line of counts, and the exit
 // status says whether every request succeeded: a check of a server across a restart (the Updates
 // after it must find their registrations), or a quick load of a real deployment on loopback.

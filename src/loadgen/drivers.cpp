@@ -1,6 +1,7 @@
 #include "drover/loadgen/drivers.hpp"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -25,6 +26,23 @@ std::uint64_t resident_bytes(int pid) {
   return 0;
 }
 
+double process_cpu_seconds(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  // The command may hold spaces: the fields are counted from its closing parenthesis, after
+  // which come state (3) ... utime (14) and stime (15).
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 1));
+  std::string skip;
+  for (int field = 3; field < 14; ++field) fields >> skip;
+  unsigned long long user = 0, system = 0;
+  fields >> user >> system;
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  return ticks > 0 ? static_cast<double>(user + system) / static_cast<double>(ticks) : 0;
+}
+
 transport::UdpSocketOptions bench_socket_options(bool packet_info) {
   transport::UdpSocketOptions o;
   o.packet_info = packet_info;
@@ -44,6 +62,60 @@ bool wait_fd(int fd, short events, std::optional<TimePoint> deadline, Duration c
   timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
   pollfd p{fd, events, 0};
   return ::ppoll(&p, 1, &ts, nullptr) > 0;
+}
+
+// A request's Block2 value (RFC 7959 §2.2) from its options, after the token at `pos`: 0x06
+// (block 0 of 1,024 bytes) when absent, nullopt when the options are malformed.
+std::optional<std::uint32_t> block2_of(std::span<const std::uint8_t> b, std::size_t pos) {
+  constexpr std::uint32_t kBlock2 = 23;
+  std::uint32_t number = 0;
+  // Extends a delta or length nibble (RFC 7252 §3.1).
+  const auto extend = [&](std::uint32_t& v) {
+    if (v == 13) {
+      if (pos >= b.size()) return false;
+      v = 13u + b[pos++];
+    } else if (v == 14) {
+      if (pos + 1 >= b.size()) return false;
+      v = 269u + ((std::uint32_t{b[pos]} << 8) | b[pos + 1]);
+      pos += 2;
+    }
+    return true;
+  };
+  while (pos < b.size() && b[pos] != 0xff) {
+    std::uint32_t delta = b[pos] >> 4, length = b[pos] & 0x0fu;
+    ++pos;
+    if (delta == 15 || length == 15 || !extend(delta) || !extend(length)) return std::nullopt;
+    number += delta;
+    if (pos + length > b.size()) return std::nullopt;
+    if (number > kBlock2) break;
+    if (number == kBlock2) {
+      if (length > 3) return std::nullopt;
+      std::uint32_t value = 0;
+      for (std::uint32_t i = 0; i < length; ++i) value = (value << 8) | b[pos + i];
+      return value;
+    }
+    pos += length;
+  }
+  return 0x06;
+}
+
+// Appends option `delta` after the previous one with `value` in its shortest form; the
+// deltas here are below 269.
+std::size_t put_uint_option(std::uint8_t* out, std::uint32_t delta, std::uint32_t value) {
+  std::uint8_t bytes[4];
+  std::size_t length = 0;
+  for (std::uint32_t v = value; v != 0; v >>= 8) ++length;
+  for (std::size_t i = 0; i < length; ++i)
+    bytes[i] = static_cast<std::uint8_t>(value >> (8 * (length - 1 - i)));
+  std::size_t n = 0;
+  if (delta < 13) {
+    out[n++] = static_cast<std::uint8_t>((delta << 4) | length);
+  } else {
+    out[n++] = static_cast<std::uint8_t>(0xd0 | length);
+    out[n++] = static_cast<std::uint8_t>(delta - 13);
+  }
+  std::copy_n(bytes, length, out + n);
+  return n + length;
 }
 
 void flush_all(transport::UdpSocket& socket) {
@@ -152,10 +224,12 @@ std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
 IdealResponder::IdealResponder() = default;
 IdealResponder::~IdealResponder() { stop(); }
 
-std::error_code IdealResponder::start(const coap::PeerAddress& address, int cpu) {
+std::error_code IdealResponder::start(const coap::PeerAddress& address, int cpu,
+                                      std::span<const std::uint8_t> image) {
   if (auto ec = socket_.open(address, bench_socket_options(false))) return ec;
   address_ = socket_.local_address();
   cpu_ = cpu;
+  image_ = image;
   stop_.store(false);
   thread_ = std::thread([this] { run(); });
   return {};
@@ -171,7 +245,8 @@ void IdealResponder::stop() {
 void IdealResponder::run() {
   transport::name_this_thread("bench-ideal");
   transport::pin_this_thread(cpu_);
-  std::uint8_t reply[12];
+  // Header, token, Block2 and Size2 (at most 5 bytes each), the marker and a 1,024-byte block.
+  std::uint8_t reply[4 + 8 + 5 + 5 + 1 + 1024];
   while (!stop_.load()) {
     if (!wait_fd(socket_.native_handle(), POLLIN, std::nullopt, std::chrono::milliseconds(5)))
       continue;
@@ -191,8 +266,30 @@ void IdealResponder::run() {
         reply[2] = b[2];
         reply[3] = b[3];
         std::copy_n(b.begin() + 4, keep, reply + 4);
+        std::size_t size = 4 + keep;
+        if (request && b[1] == 0x01 && !image_.empty()) {  // GET of the image
+          const auto block = block2_of(b, 4 + tkl);
+          if (!block) continue;
+          const std::uint8_t szx = std::min<std::uint8_t>(*block & 0x07, 6);
+          const std::size_t length = std::size_t{16} << szx;
+          const std::size_t offset = std::size_t{*block >> 4} * length;
+          if (offset >= image_.size()) {
+            reply[1] = 0x80;  // 4.00 Bad Request
+          } else {
+            const std::size_t count = std::min(length, image_.size() - offset);
+            const bool more = offset + count < image_.size();
+            reply[1] = 0x45;  // 2.05 Content
+            size +=
+                put_uint_option(reply + size, 23, ((*block >> 4) << 4) | (more ? 0x08u : 0u) | szx);
+            size +=
+                put_uint_option(reply + size, 28 - 23, static_cast<std::uint32_t>(image_.size()));
+            reply[size++] = 0xff;
+            std::copy_n(image_.begin() + static_cast<std::ptrdiff_t>(offset), count, reply + size);
+            size += count;
+          }
+        }
         if (socket_.send_queue_full()) flush_all(socket_);
-        (void)socket_.queue_send(d.peer, {reply, 4 + keep});
+        (void)socket_.queue_send(d.peer, {reply, size});
         ++n;
       }
       flush_all(socket_);

@@ -1,9 +1,12 @@
 #include "drover/loadgen/fleet.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
+#include "drover/coap/block_option.hpp"
 #include "drover/lwm2m/formats/content_format.hpp"
 
 namespace drover::loadgen {
@@ -63,16 +66,39 @@ std::string_view to_string(Op op) {
       return "send";
     case Op::Notify:
       return "notify";
+    case Op::Block:
+      return "block";
   }
   return "?";
+}
+
+std::uint64_t fold_checksum(std::uint64_t sum, std::span<const std::uint8_t> bytes) {
+  const auto mix = [&sum](std::uint64_t word) {
+    sum = (std::rotl(sum, 23) ^ word) * 0x9e3779b97f4a7c15u;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    mix(word);
+  }
+  if (i < bytes.size()) {  // the tail, with its length, so that trailing zeros count
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, bytes.size() - i);
+    mix(word ^ (std::uint64_t{bytes.size() - i} << 59));
+  }
+  return sum;
 }
 
 Fleet::Fleet(FleetConfig config, Sink& sink)
     : config_(std::move(config)),
       sink_(sink),
       clients_(config_.clients),
+      transfers_(config_.image_path.empty() ? 0 : config_.clients,
+                 Transfer{kChecksumSeed, 0, config_.block_szx}),
       timers_(config_.max_retransmit + 2),
       device_tlv_(device_payload()) {
+  static_assert(sizeof(Client) == 72, "a client's slot: docs/benchmarks.md gives its size");
   for (std::uint32_t i = 0; i < config_.clients; ++i) {
     // Spread initial MIDs so that clients do not share a sequence (the server keys on peer+MID).
     clients_[i].next_mid = static_cast<std::uint16_t>(i * 7919u);
@@ -148,6 +174,9 @@ bool Fleet::start(Op op, std::uint32_t client, TimePoint now) {
     case Op::Send:
       if (!c.registered) return false;
       break;
+    case Op::Block:
+      if (!c.registered || transfers_.empty()) return false;
+      break;
     case Op::Notify:
       if (!c.observed) return false;
       ++c.observe_seq;
@@ -216,6 +245,21 @@ void Fleet::build_request(std::uint32_t client, const Client& c, Op op, coap::Ty
       out_.add_uint_option(options::ContentFormat, 112);
       out_.set_payload(send_packs_[c.pending_mid % send_packs_.size()]);
       break;
+    case Op::Block: {
+      out_.token = coap::Token(token);
+      out_.code = codes::Get;
+      std::string_view path = config_.image_path;
+      while (!path.empty()) {
+        const std::size_t slash = path.find('/');
+        out_.add_option(options::UriPath, path.substr(0, slash));
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+      }
+      const Transfer& t = transfers_[client];
+      coap::write_block(
+          out_, options::Block2,
+          coap::BlockOption{static_cast<std::uint32_t>(t.offset >> (t.szx + 4u)), false, t.szx});
+      break;
+    }
     case Op::Notify: {
       out_.token = coap::Token({c.observe_token.data(), c.observe_token_size});
       out_.code = codes::Content;
@@ -290,9 +334,38 @@ void Fleet::set_observed(Client& c, bool on) {
     --observed_count_;
 }
 
+// Takes the block of the response in in_ into `t`; false when it is not the block asked for. The
+// image's last block ends the transfer, and the next one starts from the first block.
+bool Fleet::take_block(Transfer& t) {
+  coap::BlockOption block;
+  if (coap::read_block(in_, options::Block2, block) != coap::BlockRead::Valid ||
+      block.szx > t.szx || block.offset() != t.offset)
+    return false;
+  const auto payload = in_.payload();
+  if (block.more ? payload.size() != block.size() : payload.size() > block.size()) return false;
+  t.szx = block.szx;
+  t.checksum = fold_checksum(t.checksum, payload);
+  t.offset += static_cast<std::uint32_t>(payload.size());
+  if (!block.more) {
+    if (t.checksum == config_.image_checksum)
+      ++stats_.images_pulled;
+    else
+      ++stats_.images_corrupt;
+    t = Transfer{kChecksumSeed, 0, config_.block_szx};
+  }
+  return true;
+}
+
 void Fleet::complete(std::uint32_t client, Client& c, coap::Code code, TimePoint now) {
+  // A block out of place is no success: the image starts again.
+  const bool in_place =
+      c.pending_op != Op::Block || code != codes::Content || take_block(transfers_[client]);
+  if (!in_place) {
+    ++stats_.images_corrupt;
+    transfers_[client] = Transfer{kChecksumSeed, 0, config_.block_szx};
+  }
   OpStats& s = stats_.of(c.pending_op);
-  if (code.is_success()) {
+  if (code.is_success() && in_place) {
     ++s.succeeded;
     s.latency.record(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.sent_at).count()));
@@ -330,9 +403,9 @@ void Fleet::complete(std::uint32_t client, Client& c, coap::Code code, TimePoint
       }
       break;
     case Op::Notify:
+    case Op::Block:
       break;
   }
-  (void)client;
   end_pending(c);
 }
 

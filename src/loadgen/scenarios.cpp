@@ -1,6 +1,5 @@
 #include "drover/loadgen/scenarios.hpp"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,15 +12,15 @@
 
 #include "drover/store/server_state_store.hpp"
 #include "drover/transport/threads.hpp"
+#include "scenario_parts.hpp"
 
 namespace drover::loadgen {
+
+using namespace parts;
+
 namespace {
 
 using lwm2m::Path;
-
-Duration seconds(double s) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-}
 
 std::uint64_t nanoseconds(Duration d) {
   return static_cast<std::uint64_t>(
@@ -120,73 +119,8 @@ struct ServerSide {
   }
 };
 
-double per_op(double cpu_seconds, std::uint64_t ops) {
-  return ops == 0 ? 0 : cpu_seconds * 1e6 / static_cast<double>(ops);
-}
-
-Row row_of(const std::string& name, const PhaseResult& r, Op op) {
-  const OpStats& s = r.stats.of(op);
-  Row row;
-  row.name = name;
-  row.seconds = r.seconds;
-  row.succeeded = r.succeeded[static_cast<std::size_t>(op)];
-  row.failed = s.error_code + s.reset;
-  row.timed_out = s.timed_out;
-  row.latency = s.latency;
-  return row;
-}
-
-Phase timed(std::string name, double duration, double rate,
-            std::array<unsigned, op_count> weights) {
-  Phase p;
-  p.kind = Phase::Kind::Timed;
-  p.name = std::move(name);
-  p.duration = seconds(duration);
-  p.rate = rate;
-  p.weights = weights;
-  return p;
-}
-
-std::array<unsigned, op_count> only(Op op) {
-  std::array<unsigned, op_count> w{};
-  w[static_cast<std::size_t>(op)] = 1;
-  return w;
-}
-
-Phase register_all(double limit, std::uint32_t clients = 0, double rate = 0) {
-  Phase p;
-  p.kind = Phase::Kind::RegisterAll;
-  p.name = "register";
-  p.limit = seconds(limit);
-  p.clients = clients;
-  p.rate = rate;
-  return p;
-}
-
-FleetConfig fleet_config(const BenchConfig& config, const coap::PeerAddress& server) {
-  FleetConfig f;
-  f.clients = config.clients;
-  f.server = server;
-  return f;
-}
-
-multicore::ShardedServerConfig host_config(const BenchConfig& config, std::uint32_t clients) {
-  multicore::ShardedServerConfig c;
-  c.shards = config.shards;
-  c.server = bench_server_config(clients);
-  c.cpus = config.server_cpus;
-  c.loop.socket = bench_socket_options(false);
-  return c;
-}
-
 bool wants(const std::vector<Scenario>& list, Scenario s) {
   return std::find(list.begin(), list.end(), s) != list.end();
-}
-
-void note_failures(BenchReport& report, const Row& row) {
-  if (row.failed + row.timed_out > 0)
-    report.notes.push_back(row.name + ": " + std::to_string(row.failed) + " failed, " +
-                           std::to_string(row.timed_out) + " timed out");
 }
 
 void run_ideal(const BenchConfig& config, BenchReport& report) {
@@ -529,12 +463,6 @@ std::uint64_t folder_bytes(const std::filesystem::path& dir) {
   return total;
 }
 
-std::string fixed(double v, int decimals) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 }  // namespace
 
 BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig& config) {
@@ -597,59 +525,30 @@ BenchReport run_bench(const std::vector<Scenario>& scenarios, const BenchConfig&
 MemoryReport run_memory(const std::vector<std::uint32_t>& steps, const BenchConfig& config) {
   MemoryReport report;
   const std::uint32_t largest = steps.empty() ? 0 : *std::max_element(steps.begin(), steps.end());
-  int to_parent[2], to_child[2];
-  if (::pipe(to_parent) != 0 || ::pipe(to_child) != 0) {
-    report.notes.push_back("pipe failed");
+  ServerProcess server([&] { return host_config(config, largest); });
+  if (server.port() == 0) {
+    report.notes.push_back(server.error());
     return report;
   }
-  const pid_t child = ::fork();
-  if (child < 0) {
-    report.notes.push_back("fork failed");
+  BenchConfig c = config;
+  c.clients = largest;
+  LoadDriver driver(fleet_config(c, coap::PeerAddress::loopback_v4(server.port())), config.window);
+  if (auto ec = driver.open()) {
+    report.notes.push_back("fleet: cannot bind: " + ec.message());
     return report;
   }
-  if (child == 0) {
-    ::close(to_parent[0]);
-    ::close(to_child[1]);
-    multicore::ShardedServer host(host_config(config, largest));
-    std::uint16_t port = 0;
-    if (!host.start()) port = host.address().port;
-    (void)!::write(to_parent[1], &port, sizeof port);
-    char byte;
-    while (::read(to_child[0], &byte, 1) > 0) {
-    }  // until the parent closes its end (or dies)
-    host.stop();
-    ::_exit(0);
+  transport::pin_this_thread(config.load_cpu);
+  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(500)); };
+  settle();
+  report.steps.push_back({0, resident_bytes(server.pid()), 0});
+  std::uint64_t registered = 0;
+  for (const std::uint32_t n : steps) {
+    if (n == 0) continue;
+    const auto r = driver.run({register_all(config.registration_limit, n)});
+    if (!r.empty()) registered += r[0].stats.of(Op::Register).succeeded;
+    settle();
+    report.steps.push_back({n, resident_bytes(server.pid()), registered});
   }
-  ::close(to_parent[1]);
-  ::close(to_child[0]);
-  std::uint16_t port = 0;
-  if (::read(to_parent[0], &port, sizeof port) != sizeof port || port == 0) {
-    report.notes.push_back("the server process did not start");
-  } else {
-    BenchConfig c = config;
-    c.clients = largest;
-    LoadDriver driver(fleet_config(c, coap::PeerAddress::loopback_v4(port)), config.window);
-    if (auto ec = driver.open()) {
-      report.notes.push_back("fleet: cannot bind: " + ec.message());
-    } else {
-      transport::pin_this_thread(config.load_cpu);
-      const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(500)); };
-      settle();
-      report.steps.push_back({0, resident_bytes(child), 0});
-      std::uint64_t registered = 0;
-      for (const std::uint32_t n : steps) {
-        if (n == 0) continue;
-        const auto r = driver.run({register_all(config.registration_limit, n)});
-        if (!r.empty()) registered += r[0].stats.of(Op::Register).succeeded;
-        settle();
-        report.steps.push_back({n, resident_bytes(child), registered});
-      }
-    }
-  }
-  ::close(to_child[1]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ::close(to_parent[0]);
   return report;
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -31,6 +32,8 @@ namespace drover::loadgen {
 
 // Resident set size of a process (its /proc/<pid>/status VmRSS), in bytes; 0 if unreadable.
 std::uint64_t resident_bytes(int pid);
+// CPU time of a process, user and system (/proc/<pid>/stat), in seconds; 0 if unreadable.
+double process_cpu_seconds(int pid);
 
 // Socket buffers of the load generator and the servers it drives: at 200k datagrams/s a 200 KB
 // default buffer overflows within a millisecond of scheduling delay.
@@ -82,11 +85,17 @@ class LoadDriver {
 // Answers every datagram at once, without parsing beyond the header: a CON request gets an ACK
 // 2.04 with its token, a CON response an empty ACK; anything else is ignored. The rate an ideal
 // server would reach on this machine, measured by the same load generator.
+//
+// With an image, a CON GET gets instead the Block2 block it asks for (block 0 of 1,024 bytes
+// without Block2; 4.00 past the end), carrying Block2 and Size2, from the image's bytes: the
+// option headers are walked to Block2 and nothing else is read (the path is not looked at).
 class IdealResponder {
  public:
   IdealResponder();
   ~IdealResponder();
-  std::error_code start(const coap::PeerAddress& address, int cpu);
+  // `image` (may be empty) must outlive the responder.
+  std::error_code start(const coap::PeerAddress& address, int cpu,
+                        std::span<const std::uint8_t> image = {});
   void stop();
   coap::PeerAddress address() const { return address_; }
   std::uint64_t answered() const { return answered_.load(); }
@@ -96,6 +105,7 @@ class IdealResponder {
   void run();
   transport::UdpSocket socket_;
   coap::PeerAddress address_;
+  std::span<const std::uint8_t> image_;
   int cpu_ = -1;
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -1,13 +1,14 @@
 // A fleet of simulated LwM2M clients for load generation, sans-I/O.
 //
 // A real client (drover::client::Client) costs kilobytes and a timer set of its own; a million of
-// them do not fit one process. A fleet keeps each simulated client in a fixed 64-byte slot and
-// speaks just enough LwM2M to load a server faithfully: Register (with an object-link list),
-// Update, De-register, Send, confirmable notifications of /3303/i/5700, and answers to the server's
-// Read of /3/0, Observe and Write. Every simulated client has its own source address: client i is
-// `first_address + i` (IPv4, e.g. 127.1.0.0 + i on loopback) at one shared port, so one socket
-// bound to the wildcard address serves them all (the driver sends with IP_PKTINFO and learns the
-// destination of each datagram it receives).
+// them do not fit one process. A fleet keeps each simulated client in a fixed 72-byte slot (16
+// bytes more when it pulls an image) and speaks just enough LwM2M to load a server faithfully:
+// Register (with an object-link list), Update, De-register, Send, confirmable notifications of
+// /3303/i/5700, Block2 GETs of a firmware image, and answers to the server's Read of /3/0, Observe
+// and Write. Every simulated client has its own source address: client i is `first_address + i`
+// (IPv4, e.g. 127.1.0.0 + i on loopback) at one shared port, so one socket bound to the wildcard
+// address serves them all (the driver sends with IP_PKTINFO and learns the destination of each
+// datagram it receives).
 //
 // Like the protocol cores it owns no socket and no clock: the driver calls receive() for each
 // datagram with the client it was addressed to, on_timer() at next_expiry(), and start() to issue
@@ -35,10 +36,17 @@ namespace drover::loadgen {
 using coap::Duration;
 using coap::TimePoint;
 
-// The requests a simulated client makes on its own.
-enum class Op : std::uint8_t { Register, Update, Deregister, Send, Notify };
-inline constexpr std::size_t op_count = 5;
+// The requests a simulated client makes on its own. Block: the next Block2 block of the image
+// (FleetConfig::image_path), the first again once the image is whole.
+enum class Op : std::uint8_t { Register, Update, Deregister, Send, Notify, Block };
+inline constexpr std::size_t op_count = 6;
 std::string_view to_string(Op);
+
+// An order-sensitive 64-bit checksum of a byte stream, folded 8 bytes at a time: what a device
+// pulling an image keeps of it instead of the bytes. Folding the blocks in turn gives the sum of
+// the whole (blocks are multiples of 8 bytes, all but the last). Start from kChecksumSeed.
+inline constexpr std::uint64_t kChecksumSeed = 0x6a09e667f3bcc908;
+std::uint64_t fold_checksum(std::uint64_t sum, std::span<const std::uint8_t> bytes);
 
 // "bench-0000042": the endpoint name of client 42 with prefix "bench-", and back.
 std::string endpoint_name(std::string_view prefix, std::uint32_t client);
@@ -60,6 +68,11 @@ struct FleetConfig {
   // leave nothing in flight, and the server's count of decoded notifications is the measure. CON
   // notifications complete on their ACK like requests.
   bool confirmable_notifications = false;
+  // Image pulls (Op::Block): the Uri-Path of the image ("fw/<sha256>"; empty: no pulls), the block
+  // size asked (SZX; a smaller one answered is followed) and the checksum of the whole image.
+  std::string image_path;
+  std::uint8_t block_szx = 6;
+  std::uint64_t image_checksum = kChecksumSeed;
 };
 
 struct OpStats {
@@ -81,6 +94,8 @@ struct FleetStats {
   std::uint64_t requests_refused = 0;  // answered 4.xx (unknown path, unsupported Accept ...)
   std::uint64_t unmatched = 0;         // responses and ACKs that matched nothing
   std::uint64_t malformed = 0;
+  std::uint64_t images_pulled = 0;   // image transfers ended with the image's checksum
+  std::uint64_t images_corrupt = 0;  // ended with another checksum, or a block out of place
   OpStats& of(Op op) { return ops[static_cast<std::size_t>(op)]; }
   const OpStats& of(Op op) const { return ops[static_cast<std::size_t>(op)]; }
 };
@@ -122,6 +137,10 @@ class Fleet {
   bool busy(std::uint32_t client) const { return clients_[client].pending; }
   bool registered(std::uint32_t client) const { return clients_[client].registered; }
   bool observed(std::uint32_t client) const { return clients_[client].observed; }
+  // The bytes of the image `client` has pulled in its current transfer.
+  std::uint32_t image_offset(std::uint32_t client) const {
+    return transfers_.empty() ? 0 : transfers_[client].offset;
+  }
   std::uint32_t registered_count() const { return registered_count_; }
   std::uint32_t observed_count() const { return observed_count_; }
   std::size_t in_flight() const { return in_flight_; }
@@ -148,6 +167,12 @@ class Fleet {
     bool registered = false;
     bool observed = false;
   };
+  // A transfer's state, kept apart from the slots so that fleets that pull nothing do not pay it.
+  struct Transfer {
+    std::uint64_t checksum = kChecksumSeed;  // of the bytes so far
+    std::uint32_t offset = 0;                // the next byte to ask for
+    std::uint8_t szx = 6;
+  };
   struct TimerEntry {
     TimePoint at;
     std::uint32_t client;
@@ -163,10 +188,12 @@ class Fleet {
   void serve(std::uint32_t client, Client& c, const coap::PeerAddress& from, TimePoint now);
   void send_message(std::uint32_t client, const coap::PeerAddress& to);
   void set_observed(Client& c, bool on);
+  bool take_block(Transfer& t);
 
   FleetConfig config_;
   Sink& sink_;
   std::vector<Client> clients_;
+  std::vector<Transfer> transfers_;  // one per client when the fleet pulls an image, else none
   // One FIFO per attempt: entries of one attempt share a timeout, so each FIFO is in time order.
   std::vector<std::deque<TimerEntry>> timers_;
   std::size_t in_flight_ = 0;

@@ -48,7 +48,9 @@ inline server::ServerConfig server_config() {
 
 struct FleetHarness {
   explicit FleetHarness(std::uint32_t clients, bool confirmable_notifications = false)
-      : fleet(fleet_config(clients, confirmable_notifications), sink), server(server_config()) {}
+      : FleetHarness(fleet_config(clients, confirmable_notifications), server_config()) {}
+  FleetHarness(FleetConfig fleet_config, server::ServerConfig server_config)
+      : fleet(std::move(fleet_config), sink), server(std::move(server_config)) {}
 
   TimePoint now = TimePoint{} + std::chrono::hours(10);
   Collector sink;
