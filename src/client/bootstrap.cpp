@@ -15,15 +15,8 @@ using Phase = BootstrapAccount::Phase;
 
 namespace {
 
-std::optional<lwm2m::Value> single_value(ObjectInstance* inst, std::uint16_t rid) {
-  lwm2m::ResourceNode node;
-  if (!inst || inst->read(rid, node) != Outcome::Ok || node.multiple) return std::nullopt;
-  return std::move(node.value);
-}
-
 std::optional<std::uint16_t> ssid_of(ObjectInstance* inst, std::uint16_t rid) {
-  const auto v = single_value(inst, rid);
-  const auto* i = v ? v->get_if<std::int64_t>() : nullptr;
+  const auto i = integer_value(inst, rid);
   if (!i || *i <= 0 || *i >= lwm2m::reserved_id) return std::nullopt;
   return static_cast<std::uint16_t>(*i);
 }
@@ -66,8 +59,7 @@ bool Client::Impl::needs_bootstrap() const {
 void Client::Impl::schedule_bootstrap(TimePoint t) {
   auto& b = *bootstrap;
   if (b.phase == Phase::Requesting || b.phase == Phase::Provisioning) return;
-  const auto hold_off = single_value(find_instance(0, b.security_iid), 11);
-  const auto* seconds = hold_off ? hold_off->get_if<std::int64_t>() : nullptr;
+  const auto seconds = integer_value(find_instance(0, b.security_iid), 11);
   if (!seconds || *seconds <= 0) return start_bootstrap(t);
   b.phase = Phase::Waiting;
   b.request_at = t + std::chrono::seconds(*seconds);

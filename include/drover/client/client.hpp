@@ -76,6 +76,16 @@
 //    BootstrapFailed::retry_in), and start() tries again at once. Server-initiated bootstrap: while
 //    the client has no server account (before start(), or after a failed bootstrap) it serves its
 //    bootstrap server's requests unasked, under the same deadline from the first one.
+//  * Access Control (object 2): with more than one server account and the object (added with
+//    add_object(2), or written by the bootstrap server), each server's rights on each instance
+//    come from its Access Control instance (src/client/access.cpp has the rules): 4.01 for what
+//    a server may not do, checked before whether the resource allows the operation (a missing
+//    instance is still 4.04); reads of an object or of the root (Read-Composite) leave out the
+//    instances it may not read, Discover of an object the ones it has no right on; an instance
+//    a server creates gets an Access Control instance that server owns. With one server, or
+//    without the object, every server may do everything. The bootstrap server is never
+//    restricted. Security (0) and OSCORE (21) answer every server 4.01, and are left out of
+//    reads of the root and of the object list.
 //  * Several servers are told apart by their address: two accounts must not share one.
 //  * Requests from an address that is no registered server are dropped unanswered, as are
 //    requests from a server whose Register has not succeeded yet.
