@@ -103,6 +103,13 @@ struct BootstrapAccount {
   TimePoint deadline{};                    // Requesting, Provisioning: Finish must come before
 };
 
+// A Security and a Server instance of one Short Server ID: an account to be made.
+struct AccountPair {
+  std::uint16_t ssid = 0, security_iid = 0, server_iid = 0;
+  coap::PeerAddress peer;
+  bool queue_mode = false;  // Q in the binding (/1/x/7)
+};
+
 struct PendingRequest {
   enum class Kind : std::uint8_t { Register, Update, Deregister, Send, Bootstrap, Firmware } kind;
   std::uint16_t ssid = 0;
@@ -256,6 +263,18 @@ struct Client::Impl {
   bool serve_bootstrap(coap::RequestReceived& request, TimePoint t);
   void bootstrap_timers(TimePoint t);
   std::optional<TimePoint> bootstrap_due() const;
+  // A Security instance with Bootstrap-Server true: the bootstrap server's account.
+  bool is_bootstrap_account(std::uint16_t oid, std::uint16_t iid);
+  // Bootstrap-Write (and provisioning): creates the instances `records` name, then writes them
+  // as a Replace below `path`.
+  Outcome write_instances(const lwm2m::Path& path, std::span<const lwm2m::Record> records);
+  // The Security and Server instance pairs (by ssid) that have no account yet; the reason when
+  // one names a URI the client cannot resolve.
+  std::optional<std::string> account_pairs(std::vector<AccountPair>& out);
+  // Makes their accounts (registering when started); their ssids.
+  std::vector<std::uint16_t> open_accounts(const std::vector<AccountPair>& pairs, TimePoint t);
+  // The bootstrap account of Security instance `iid` (/0/iid/0 resolved to `peer`).
+  void set_bootstrap_account(const coap::PeerAddress& peer, std::uint16_t iid);
 
   // ---- access.cpp
   // Access Control applies when the client has more than one server account and the Access

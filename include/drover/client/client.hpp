@@ -391,6 +391,16 @@ class Client : public coap::DatagramCore {
   // has no server account, `hold_off` (its Client Hold Off Time, /0/x/11) after start.
   // DuplicateServer when there is one already.
   Status add_bootstrap_server(const std::string& uri, TimePoint now, Duration hold_off = {});
+  // Factory bootstrap, or the state a bootstrap left (a restart): Security, Server and Access
+  // Control instances (records of /0, /1 and /2, a value per resource) written as a
+  // Bootstrap-Write would, then an account made of each Security and Server pair as a
+  // Bootstrap-Finish does; a Security instance with Bootstrap-Server true becomes the bootstrap
+  // server's account when the client has none. InvalidArgument for records of other objects, a
+  // URI that does not resolve, or records that make neither a server nor a bootstrap account.
+  Status provision(std::span<const lwm2m::Record> records, TimePoint now);
+  // The Security, Server and Access Control instances as records, for provision() to take back
+  // (e.g. saved after Bootstrapped). They hold the accounts' secret keys.
+  std::vector<lwm2m::Record> provisioned();
   // Starts registering with every server account (bootstrapping first, see above).
   void start(TimePoint now);
   // De-registers from every registered server and stops (Deregistered events follow; requests
