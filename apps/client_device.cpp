@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "client_state.hpp"
 #include "drover/coap/names.hpp"
 #include "drover/lwm2m/formats/number_text.hpp"
 #include "drover/transport/coap_uri.hpp"
@@ -258,7 +259,13 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
     silent_ =
         std::make_unique<SilentLink>(dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_);
 
-  if (options_.bootstrap) {
+  if (!options_.provisioning.empty()) {
+    if (const auto status = client_.provision(options_.provisioning, now); !status)
+      throw ProvisioningError("the instances make no account the device can use (" +
+                              std::string(client::to_string(status.error())) +
+                              "): coap:// servers with a Security and a Server instance each, or "
+                              "a bootstrap server");
+  } else if (options_.bootstrap) {
     (void)client_.add_bootstrap_server(options_.server_uri, now);
   } else {
     client::ServerAccount account;
@@ -273,10 +280,12 @@ void SimulatedDevice::start(const coap::PeerAddress& local) {
   note(log::Level::Info, "started",
        "LwM2M " + std::string(lwm2m::to_string(options_.version)) + " client on " +
            local.to_string() +
-           (options_.bootstrap ? ", bootstrapping from " + options_.server_uri
-                               : ", registering with " + options_.server_uri + " (lifetime " +
-                                     std::to_string(options_.lifetime) + " s" +
-                                     (options_.queue_mode ? ", queue mode)" : ")")));
+           (!options_.provisioning.empty()
+                ? ", with the accounts of its file (first server " + options_.server_uri + ")"
+            : options_.bootstrap ? ", bootstrapping from " + options_.server_uri
+                                 : ", registering with " + options_.server_uri + " (lifetime " +
+                                       std::to_string(options_.lifetime) + " s" +
+                                       (options_.queue_mode ? ", queue mode)" : ")")));
   const auto now = transport::DatagramLoop::now();
   if (dtls_) dtls_->connect(now);
   client_.start(now);
@@ -313,6 +322,17 @@ void SimulatedDevice::note(log::Level level, const char* event, std::string_view
              options_.endpoint + ": " + std::string(text));
 }
 
+void SimulatedDevice::save_state() {
+  std::string error;
+  const auto records = client_.provisioned();
+  if (save_state_file(options_.state_file, records, error))
+    note(log::Level::Info, "state_saved",
+         "accounts saved to " + options_.state_file.string() + " (" +
+             std::to_string(records.size()) + " values)");
+  else
+    note(log::Level::Error, "state_error", "accounts not saved: " + error);
+}
+
 void SimulatedDevice::drain_events() {
   if (dtls_ && dtls_->state() != dtls_state_) {
     dtls_state_ = dtls_->state();
@@ -328,6 +348,8 @@ void SimulatedDevice::drain_events() {
     const auto [level, name] = line_of(event);
     if (log::enabled(log::Component::Client, level)) note(level, name, describe(event));
     firmware_event(event);
+    if (std::holds_alternative<client::Bootstrapped>(event) && !options_.state_file.empty())
+      save_state();
   }
   // --fw-fail download: the link goes down once half of the first package is in.
   if (silent_ && !fw_failed_ && client_.firmware_state() == client::FirmwareState::Downloading &&

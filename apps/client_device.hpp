@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -35,11 +36,20 @@ class SilentLink;
 // the update itself (Firmware update failed).
 enum class FirmwareFault : std::uint8_t { None, Download, Integrity, Storage, Update };
 
+// A device's factory or state instances that make no usable account (thrown by its constructor).
+struct ProvisioningError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct DeviceOptions {
   std::string endpoint;
   std::string server_uri;
   coap::PeerAddress server;  // resolved from server_uri
   bool bootstrap = false;    // server_uri is a bootstrap server's: the servers come from it
+  // Accounts from a factory or state file (client_state.hpp), instead of server_uri's; server
+  // and server_uri are then its first server's.
+  std::vector<lwm2m::Record> provisioning;
+  std::filesystem::path state_file;  // written after each Bootstrap-Finish when not empty
   std::uint32_t lifetime = 300;
   bool queue_mode = false;
   lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1;
@@ -86,6 +96,7 @@ class SimulatedDevice {
   // A line of this device's in the log (component client), its endpoint in front.
   void note(log::Level level, const char* event, std::string_view text) const;
   void firmware_event(const client::ClientEvent& event);
+  void save_state();
   void fetch_over_http(const std::string& uri);
 
   DeviceOptions options_;

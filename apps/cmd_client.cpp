@@ -16,6 +16,7 @@
 
 #include "app_support.hpp"
 #include "client_device.hpp"
+#include "client_state.hpp"
 #include "command.hpp"
 #include "drover/transport/coap_uri.hpp"
 #include "drover/util/hex.hpp"
@@ -31,6 +32,8 @@ struct ClientCommandOptions {
   std::string endpoint;
   std::string server;
   std::string bootstrap;
+  std::string factory;
+  std::string state;
   std::uint32_t lifetime = 300;
   unsigned count = 1;
   bool queue_mode = false;
@@ -62,15 +65,63 @@ coap::Duration seconds(double s) {
 
 int run_client(const ClientCommandOptions& o) {
   std::string error;
-  const bool bootstrap = !o.bootstrap.empty();
-  const std::string option = bootstrap ? "--bootstrap: " : "--server: ";
-  const std::string& given = bootstrap ? o.bootstrap : o.server;
+  const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
+  if (!version) {
+    log::error(Component::Client, {"config_error"}, "--lwm2m: one of 1.0, 1.1, 1.2");
+    return 2;
+  }
+  const auto objects = client::make_object_registry(*version);
+
+  // Accounts from a file: the state a bootstrap left when there is one, else the factory's.
+  std::vector<lwm2m::Record> provisioning;
+  std::string option;
+  if (!o.state.empty()) {
+    if (o.count != 1) {
+      log::error(Component::Client, {"config_error"}, "--state: for one device (--count 1)");
+      return 2;
+    }
+    if (auto records = load_state_file(o.state, *objects, error)) {
+      provisioning = std::move(*records);
+      option = "--state: ";
+      log::info(Component::Client, {"state_loaded"},
+                "accounts from " + o.state + " (" + std::to_string(provisioning.size()) +
+                    " values): no bootstrap needed");
+    } else if (!error.empty()) {
+      log::error(Component::Client, {"config_error"}, "--state: " + error);
+      return 2;
+    }
+  }
+  if (provisioning.empty() && !o.factory.empty()) {
+    auto records = load_factory_file(o.factory, error);
+    if (!records) {
+      log::error(Component::Client, {"config_error"}, "--factory: " + error);
+      return 2;
+    }
+    provisioning = std::move(*records);
+    option = "--factory: ";
+  }
+  bool bootstrap = !o.bootstrap.empty();
+  std::string given = bootstrap ? o.bootstrap : o.server;
+  if (!provisioning.empty()) {
+    const auto first = first_server_uri(provisioning, bootstrap);
+    if (!first) {
+      log::error(Component::Client, {"config_error"}, option + "no server URI in the file");
+      return 2;
+    }
+    given = *first;
+  } else if (given.empty()) {
+    log::error(Component::Client, {"config_error"},
+               "--server, --bootstrap or --factory (or --state once written by a bootstrap)");
+    return 2;
+  } else {
+    option = bootstrap ? "--bootstrap: " : "--server: ";
+  }
   const auto uri = transport::parse_coap_uri(given, error);
   if (!uri) {
     log::error(Component::Client, {"config_error"}, option + error);
     return 2;
   }
-  if (bootstrap && uri->scheme != "coap") {
+  if ((bootstrap || !provisioning.empty()) && uri->scheme != "coap") {
     log::error(Component::Client, {"config_error"},
                option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
     return 2;
@@ -96,12 +147,6 @@ int run_client(const ClientCommandOptions& o) {
     log::error(Component::Client, {"config_error"}, option + error);
     return 2;
   }
-  const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
-  if (!version) {
-    log::error(Component::Client, {"config_error"}, "--lwm2m: one of 1.0, 1.1, 1.2");
-    return 2;
-  }
-
   std::optional<client::Sha256Digest> fw_sha256;
   if (!o.fw_sha256.empty()) {
     const auto bytes = parse_hex(o.fw_sha256);
@@ -155,12 +200,13 @@ int run_client(const ClientCommandOptions& o) {
     return 2;
   }
   DeviceFleet& fleet = *made;
-  const auto objects = client::make_object_registry(*version);
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
     d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
     d.server_uri = given;
     d.bootstrap = bootstrap;
+    d.provisioning = provisioning;
+    d.state_file = o.state;
     d.server = *server;
     d.lifetime = o.lifetime;
     d.queue_mode = o.queue_mode;
@@ -180,6 +226,9 @@ int run_client(const ClientCommandOptions& o) {
     std::error_code ec;
     try {
       ec = fleet.add(std::move(d));
+    } catch (const ProvisioningError& e) {
+      log::error(Component::Client, {"config_error"}, option + e.what());
+      return 2;
     } catch (const std::exception& e) {
       log::error(Component::Client, {"config_error"}, std::string("coaps: ") + e.what());
       return 2;
@@ -246,6 +295,22 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       "Bootstrap-Request), then register with them");
   server->excludes(bootstrap);
   bootstrap->excludes(server);
+  auto* factory =
+      cmd->add_option(
+             "--factory", o->factory,
+             "Factory bootstrap: a JSON file of Security, Server and Access Control instances in "
+             "the "
+             "bootstrap server's configuration format ({\"servers\": [{\"security\": {\"uri\": "
+             "\"coap://...\", \"ssid\": 1}, \"server\": {...}}], \"acls\": [...]}); the devices "
+             "register with the servers it names (coap:// only)")
+          ->check(CLI::ExistingFile);
+  factory->excludes(server);
+  factory->excludes(bootstrap);
+  cmd->add_option("--state", o->state,
+                  "A file where the device keeps the accounts a bootstrap gave it (written after "
+                  "each Bootstrap-Finish, owner-readable only: it holds keys); when it exists at "
+                  "start, the device registers with them directly, before --factory or "
+                  "--bootstrap. One device (--count 1)");
   cmd->add_option("--psk-identity", o->security.psk_identity, "coaps: the PSK identity");
   cmd->add_option("--psk-key", o->security.psk_key, "coaps: the pre-shared key, hexadecimal");
   cmd->add_option("--psk-master", o->security.psk_master,
@@ -323,8 +388,8 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 3600.0));
   add_log_options(*cmd);
   cmd->callback([o, &exit_code] {
-    if (o->server.empty() && o->bootstrap.empty())
-      throw CLI::RequiredError("--server or --bootstrap");
+    if (o->server.empty() && o->bootstrap.empty() && o->factory.empty() && o->state.empty())
+      throw CLI::RequiredError("--server, --bootstrap or --factory");
     exit_code = run_client(*o);
   });
 });

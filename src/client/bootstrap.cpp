@@ -15,15 +15,8 @@ using Phase = BootstrapAccount::Phase;
 
 namespace {
 
-std::optional<lwm2m::Value> single_value(ObjectInstance* inst, std::uint16_t rid) {
-  lwm2m::ResourceNode node;
-  if (!inst || inst->read(rid, node) != Outcome::Ok || node.multiple) return std::nullopt;
-  return std::move(node.value);
-}
-
 std::optional<std::uint16_t> ssid_of(ObjectInstance* inst, std::uint16_t rid) {
-  const auto v = single_value(inst, rid);
-  const auto* i = v ? v->get_if<std::int64_t>() : nullptr;
+  const auto i = integer_value(inst, rid);
   if (!i || *i <= 0 || *i >= lwm2m::reserved_id) return std::nullopt;
   return static_cast<std::uint16_t>(*i);
 }
@@ -48,13 +41,17 @@ Status Client::add_bootstrap_server(const std::string& uri, TimePoint now, Durat
                         std::chrono::duration_cast<std::chrono::seconds>(hold_off).count()}));
   c.objects[0].instances.emplace(*iid, std::move(security));
   ++c.instance_count;
-  c.bootstrap.emplace();
-  c.bootstrap->peer = *peer;
-  c.bootstrap->security_iid = *iid;
+  c.set_bootstrap_account(*peer, *iid);
   c.now = std::max(c.now, now);
   if (c.started && c.accounts.empty()) c.schedule_bootstrap(now);
   c.settle(now);
   return std::monostate{};
+}
+
+void Client::Impl::set_bootstrap_account(const coap::PeerAddress& peer, std::uint16_t iid) {
+  bootstrap.emplace();
+  bootstrap->peer = peer;
+  bootstrap->security_iid = iid;
 }
 
 bool Client::Impl::needs_bootstrap() const {
@@ -66,8 +63,7 @@ bool Client::Impl::needs_bootstrap() const {
 void Client::Impl::schedule_bootstrap(TimePoint t) {
   auto& b = *bootstrap;
   if (b.phase == Phase::Requesting || b.phase == Phase::Provisioning) return;
-  const auto hold_off = single_value(find_instance(0, b.security_iid), 11);
-  const auto* seconds = hold_off ? hold_off->get_if<std::int64_t>() : nullptr;
+  const auto seconds = integer_value(find_instance(0, b.security_iid), 11);
   if (!seconds || *seconds <= 0) return start_bootstrap(t);
   b.phase = Phase::Waiting;
   b.request_at = t + std::chrono::seconds(*seconds);
@@ -180,13 +176,8 @@ class BootstrapRequest {
     (void)c_.engine.respond(r_.exchange, error_response(code, diagnostic), t_);
   }
 
-  // A Security instance with Bootstrap-Server true: the bootstrap server may rewrite the one
-  // the client started with (its instance ID is the bootstrap server's choice).
   bool is_bootstrap_account(std::uint16_t oid, std::uint16_t iid) const {
-    if (oid != 0) return false;
-    const auto flag = single_value(c_.find_instance(0, iid), 1);
-    const bool* on = flag ? flag->get_if<bool>() : nullptr;
-    return on && *on;
+    return c_.is_bootstrap_account(oid, iid);
   }
 
   void erase_instance(std::uint16_t oid, std::uint16_t iid) {
@@ -231,23 +222,8 @@ class BootstrapRequest {
                        ? codes::UnsupportedContentFormat
                        : codes::BadRequest,
                    error->message);
-    for (const auto& record : records) {
-      if (!record.path.has_instance()) return reply(codes::BadRequest, "a value without instance");
-      const auto oid = record.path.object_id(), iid = record.path.instance_id();
-      if (c_.find_instance(oid, iid)) continue;
-      if (c_.instance_count >= c_.config.max_instances)
-        return reply(codes::ServiceUnavailable, "too many instances");
-      auto inst = std::make_unique<ValueInstance>();
-      if (oid == 1) {
-        inst->set_executable(4, nullptr);  // Disable and Registration Update Trigger: dm.cpp
-        inst->set_executable(8, nullptr);
-      }
-      c_.objects[oid].instances.emplace(iid, std::move(inst));
-      ++c_.instance_count;
-    }
-    std::vector<Path> written;
-    const Outcome outcome = c_.apply_write(path, records, !path.has_resource(), written);
-    if (outcome != Outcome::Ok) return reply(to_code(outcome), to_string(outcome));
+    if (const Outcome outcome = c_.write_instances(path, records); outcome != Outcome::Ok)
+      return reply(to_code(outcome), to_string(outcome));
     reply(codes::Changed, {});
   }
 
@@ -298,34 +274,13 @@ class BootstrapRequest {
 
   // Bootstrap-Finish: every Security and Server pair of one ssid becomes an account.
   void finish() {
-    struct Pair {
-      std::uint16_t ssid, security_iid, server_iid;
-      coap::PeerAddress peer;
-    };
-    std::vector<Pair> pairs;
     // Accounts whose registration failed for good (the reason for this bootstrap) are made again
     // from what the bootstrap server left.
     std::erase_if(c_.accounts, [](const auto& entry) {
       return entry.second.state == RegistrationState::Failed;
     });
-    auto* security = c_.object(0);
-    auto* server = c_.object(1);
-    if (security && server) {
-      for (const auto& [siid, sec] : security->instances) {
-        if (is_bootstrap_account(0, siid)) continue;
-        const auto ssid = ssid_of(sec.get(), 10);
-        if (!ssid || c_.accounts.contains(*ssid)) continue;
-        for (const auto& [riid, srv] : server->instances) {
-          if (ssid_of(srv.get(), 0) != ssid) continue;
-          const auto uri = single_value(sec.get(), 0);
-          const auto* text = uri ? uri->get_if<std::string>() : nullptr;
-          const auto peer = text ? c_.resolve(*text) : std::nullopt;
-          if (!peer)
-            return reply(codes::BadRequest, "server " + std::to_string(*ssid) + ": bad URI");
-          pairs.push_back({*ssid, siid, riid, *peer});
-        }
-      }
-    }
+    std::vector<AccountPair> pairs;
+    if (auto reason = c_.account_pairs(pairs)) return reply(codes::BadRequest, *reason);
     if (pairs.empty())
       return reply(codes::NotAcceptable,
                    "no Security and Server instance pair names an LwM2M server");
@@ -334,15 +289,7 @@ class BootstrapRequest {
     reply(codes::Changed, {});
     c_.bootstrap->phase = Phase::Done;
     c_.bootstrap->failures = 0;
-    Bootstrapped done;
-    for (const auto& p : pairs) {
-      const auto binding = single_value(c_.find_instance(1, p.server_iid), 7);
-      const auto* letters = binding ? binding->get_if<std::string>() : nullptr;
-      c_.add_account(p.ssid, p.security_iid, p.server_iid, p.peer,
-                     letters && letters->find('Q') != std::string::npos, t_);
-      done.servers.push_back(p.ssid);
-    }
-    c_.push_event(std::move(done));
+    c_.push_event(Bootstrapped{c_.open_accounts(pairs, t_)});
   }
 
   Client::Impl& c_;
@@ -351,6 +298,63 @@ class BootstrapRequest {
 };
 
 }  // namespace
+
+bool Client::Impl::is_bootstrap_account(std::uint16_t oid, std::uint16_t iid) {
+  if (oid != 0) return false;
+  const auto flag = single_value(find_instance(0, iid), 1);
+  const bool* on = flag ? flag->get_if<bool>() : nullptr;
+  return on && *on;
+}
+
+Outcome Client::Impl::write_instances(const Path& path, std::span<const lwm2m::Record> records) {
+  for (const auto& record : records) {
+    if (!record.path.has_instance()) return Outcome::BadRequest;
+    const auto oid = record.path.object_id(), iid = record.path.instance_id();
+    if (find_instance(oid, iid)) continue;
+    if (instance_count >= config.max_instances) return Outcome::Unavailable;
+    auto inst = std::make_unique<ValueInstance>();
+    if (oid == 1) {
+      inst->set_executable(4, nullptr);  // Disable and Registration Update Trigger: dm.cpp
+      inst->set_executable(8, nullptr);
+    }
+    objects[oid].instances.emplace(iid, std::move(inst));
+    ++instance_count;
+  }
+  std::vector<Path> written;
+  return apply_write(path, records, !path.has_resource(), written);
+}
+
+std::optional<std::string> Client::Impl::account_pairs(std::vector<AccountPair>& out) {
+  auto* security = object(0);
+  auto* server = object(1);
+  if (!security || !server) return std::nullopt;
+  for (const auto& [siid, sec] : security->instances) {
+    if (is_bootstrap_account(0, siid)) continue;
+    const auto ssid = ssid_of(sec.get(), 10);
+    if (!ssid || accounts.contains(*ssid)) continue;
+    for (const auto& [riid, srv] : server->instances) {
+      if (ssid_of(srv.get(), 0) != ssid) continue;
+      const auto uri = single_value(sec.get(), 0);
+      const auto* text = uri ? uri->get_if<std::string>() : nullptr;
+      const auto peer = text ? resolve(*text) : std::nullopt;
+      if (!peer) return "server " + std::to_string(*ssid) + ": bad URI";
+      const auto binding = single_value(srv.get(), 7);
+      const auto* letters = binding ? binding->get_if<std::string>() : nullptr;
+      out.push_back({*ssid, siid, riid, *peer, letters && letters->find('Q') != std::string::npos});
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::uint16_t> Client::Impl::open_accounts(const std::vector<AccountPair>& pairs,
+                                                       TimePoint t) {
+  std::vector<std::uint16_t> ssids;
+  for (const auto& p : pairs) {
+    add_account(p.ssid, p.security_iid, p.server_iid, p.peer, p.queue_mode, t);
+    ssids.push_back(p.ssid);
+  }
+  return ssids;
+}
 
 bool Client::Impl::serve_bootstrap(coap::RequestReceived& request, TimePoint t) {
   if (!bootstrap || request.peer != bootstrap->peer) return false;

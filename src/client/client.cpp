@@ -1,5 +1,6 @@
 // The Client's public API: engine events in, the client's own timers, the merged next expiry.
 #include <algorithm>
+#include <limits>
 
 #include "client_impl.hpp"
 #include "drover/lwm2m/model/builtin_objects.hpp"
@@ -116,6 +117,23 @@ double numeric_value(const lwm2m::Value& v) {
   if (const auto* u = v.get_if<std::uint64_t>()) return static_cast<double>(*u);
   if (const auto* t = v.get_if<lwm2m::Time>()) return static_cast<double>(t->seconds);
   return v.get<double>();
+}
+
+std::optional<lwm2m::Value> single_value(ObjectInstance* inst, std::uint16_t rid) {
+  lwm2m::ResourceNode node;
+  if (!inst || inst->read(rid, node) != Outcome::Ok || node.multiple || node.value.is_none())
+    return std::nullopt;
+  return std::move(node.value);
+}
+
+std::optional<std::int64_t> integer_value(ObjectInstance* inst, std::uint16_t rid) {
+  const auto v = single_value(inst, rid);
+  if (!v) return std::nullopt;
+  if (const auto* i = v->get_if<std::int64_t>()) return *i;
+  if (const auto* u = v->get_if<std::uint64_t>())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(
+        *u, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+  return std::nullopt;
 }
 
 std::string join_segments(const std::vector<std::string>& segments) {

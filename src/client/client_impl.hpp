@@ -7,6 +7,9 @@
 //   send.cpp          Send (/dp), on demand and from the send timer
 //   bootstrap.cpp     client-initiated bootstrap: Bootstrap-Request, serving the bootstrap
 //                     server's requests, the accounts Finish makes
+//   access.cpp        Access Control (object 2): the rights of each server on each instance
+//   provision.cpp     Security, Server and Access Control instances from outside (a factory
+//                     file, a saved state) and out again
 #pragma once
 
 #include <deque>
@@ -100,6 +103,13 @@ struct BootstrapAccount {
   TimePoint deadline{};                    // Requesting, Provisioning: Finish must come before
 };
 
+// A Security and a Server instance of one Short Server ID: an account to be made.
+struct AccountPair {
+  std::uint16_t ssid = 0, security_iid = 0, server_iid = 0;
+  coap::PeerAddress peer;
+  bool queue_mode = false;  // Q in the binding (/1/x/7)
+};
+
 struct PendingRequest {
   enum class Kind : std::uint8_t { Register, Update, Deregister, Send, Bootstrap, Firmware } kind;
   std::uint16_t ssid = 0;
@@ -171,8 +181,11 @@ struct Client::Impl {
   ObjectInstance* find_instance(std::uint16_t oid, std::uint16_t iid);
   const lwm2m::ObjectDef* definition(std::uint16_t oid) const;
   // Reads `path` (object, instance, resource or resource instance; the root: every object but
-  // Security) the way a server Read does.
-  Outcome read_path(const lwm2m::Path& path, std::vector<lwm2m::Record>& out);
+  // Security) the way a server Read does; as server `as` when given: an instance it may not
+  // read is Unauthorized, and reads of an object or the root leave such instances out (an object
+  // of which it may read none is Unauthorized).
+  Outcome read_path(const lwm2m::Path& path, std::vector<lwm2m::Record>& out,
+                    const Account* as = nullptr);
   void read_instance(std::uint16_t oid, std::uint16_t iid, ObjectInstance& inst,
                      std::vector<lwm2m::Record>& out);
   Outcome read_resource(std::uint16_t oid, std::uint16_t iid, ObjectInstance& inst,
@@ -250,6 +263,36 @@ struct Client::Impl {
   bool serve_bootstrap(coap::RequestReceived& request, TimePoint t);
   void bootstrap_timers(TimePoint t);
   std::optional<TimePoint> bootstrap_due() const;
+  // A Security instance with Bootstrap-Server true: the bootstrap server's account.
+  bool is_bootstrap_account(std::uint16_t oid, std::uint16_t iid);
+  // Bootstrap-Write (and provisioning): creates the instances `records` name, then writes them
+  // as a Replace below `path`.
+  Outcome write_instances(const lwm2m::Path& path, std::span<const lwm2m::Record> records);
+  // The Security and Server instance pairs (by ssid) that have no account yet; the reason when
+  // one names a URI the client cannot resolve.
+  std::optional<std::string> account_pairs(std::vector<AccountPair>& out);
+  // Makes their accounts (registering when started); their ssids.
+  std::vector<std::uint16_t> open_accounts(const std::vector<AccountPair>& pairs, TimePoint t);
+  // The bootstrap account of Security instance `iid` (/0/iid/0 resolved to `peer`).
+  void set_bootstrap_account(const coap::PeerAddress& peer, std::uint16_t iid);
+
+  // ---- access.cpp
+  // Access Control applies when the client has more than one server account and the Access
+  // Control object; else every server may do everything (but on Security and OSCORE, which no
+  // server reaches).
+  bool access_control_enabled() const;
+  // The rights of server `a` on instance /oid/iid (iid 65535: on the object, for Create).
+  std::uint8_t rights(const Account& a, std::uint16_t oid, std::uint16_t iid);
+  bool may(const Account& a, std::uint16_t oid, std::uint16_t iid, std::uint8_t right) {
+    return (rights(a, oid, iid) & right) == right;
+  }
+  // The Access Control instance of /oid/iid, or nullopt.
+  std::optional<std::uint16_t> acl_instance(std::uint16_t oid, std::uint16_t iid);
+  // A server created /oid/iid: its Access Control instance, owned by that server (when Access
+  // Control is in use).
+  void instance_created(const Account& a, std::uint16_t oid, std::uint16_t iid);
+  // /oid/iid was deleted: its Access Control instance goes too.
+  void instance_deleted(std::uint16_t oid, std::uint16_t iid);
 
   // ---- send.cpp
   Status send(std::span<const lwm2m::Path> paths, TimePoint t, std::optional<std::uint16_t> ssid);
@@ -257,7 +300,20 @@ struct Client::Impl {
   void send_timer(TimePoint t);
 };
 
+// Access rights, the bits of an ACL resource instance (/2/x/2).
+namespace access {
+inline constexpr std::uint8_t read = 1;  // Read, Observe, Write-Attributes
+inline constexpr std::uint8_t write = 2;
+inline constexpr std::uint8_t execute = 4;
+inline constexpr std::uint8_t remove = 8;
+inline constexpr std::uint8_t create = 16;  // in the object's own ACL instance (instance 65535)
+inline constexpr std::uint8_t all = 31;
+}  // namespace access
+
 // Helpers shared by the files.
+// The value of a single resource, nullopt when the instance has none.
+std::optional<lwm2m::Value> single_value(ObjectInstance* inst, std::uint16_t rid);
+std::optional<std::int64_t> integer_value(ObjectInstance* inst, std::uint16_t rid);
 coap::Message error_response(coap::Code code, std::string_view diagnostic);
 bool is_numeric(const lwm2m::Value& v);
 double numeric_value(const lwm2m::Value& v);  // precondition: is_numeric

@@ -315,7 +315,7 @@ std::optional<coap::ObserverId> DmRequest::answer_content(Operation op, const Pa
 void DmRequest::read(const Path& path, Operation op) {
   if (path.is_root()) return fail(op, path, codes::MethodNotAllowed, "Read of the root");
   std::vector<Record> records;
-  const Outcome outcome = c_.read_path(path, records);
+  const Outcome outcome = c_.read_path(path, records, &a_);
   if (outcome != Outcome::Ok) return fail(op, path, to_code(outcome));
   if (const auto format = answer_format(op, path, records))
     answer_content(op, path, records, *format, false);
@@ -328,7 +328,7 @@ void DmRequest::observe(const Path& path) {
   if (auto error = lwm2m::parse_attribute_queries(req_, query))
     return fail(op, path, codes::BadRequest, *error);
   std::vector<Record> records;
-  const Outcome outcome = c_.read_path(path, records);
+  const Outcome outcome = c_.read_path(path, records, &a_);
   if (outcome != Outcome::Ok) return fail(op, path, to_code(outcome));
   const auto format = answer_format(op, path, records);
   if (!format) return;
@@ -360,6 +360,9 @@ void DmRequest::discover(const Path& path) {
   ObjectInstance* inst =
       path.has_instance() ? c_.find_instance(path.object_id(), path.instance_id()) : nullptr;
   if (path.has_instance() && !inst) return fail(op, path, codes::NotFound);
+  // A server discovers the instances it has some right on.
+  if (path.has_instance() && !c_.rights(a_, path.object_id(), path.instance_id()))
+    return fail(op, path, codes::Unauthorized);
   const auto* object_def = c_.definition(path.object_id());
   if (path.has_resource() &&
       (!object_def->resource(path.resource_id()) || !has_resource(*inst, path.resource_id())))
@@ -429,7 +432,8 @@ void DmRequest::discover(const Path& path) {
     case Path::Level::Object:
       add_link(path, true);
       if (*depth > 0)
-        for (auto& [iid, i] : entry->instances) add_instance(iid, *i, *depth - 1);
+        for (auto& [iid, i] : entry->instances)
+          if (c_.rights(a_, path.object_id(), iid)) add_instance(iid, *i, *depth - 1);
       break;
     case Path::Level::Instance:
       add_instance(path.instance_id(), *inst, *depth);
@@ -496,6 +500,8 @@ void DmRequest::write(const Path& path, bool replace) {
     return fail(op, path, codes::MethodNotAllowed, "Write needs an instance");
   if (!c_.find_instance(path.object_id(), path.instance_id()))
     return fail(op, path, codes::NotFound);
+  if (!c_.may(a_, path.object_id(), path.instance_id(), access::write))
+    return fail(op, path, codes::Unauthorized);
   if (path.has_resource()) {
     const auto* def = c_.definition(path.object_id())->resource(path.resource_id());
     if (!def) return fail(op, path, codes::NotFound);
@@ -525,6 +531,8 @@ void DmRequest::write_attributes(const Path& path) {
   if (path.has_instance()) {
     ObjectInstance* inst = c_.find_instance(path.object_id(), path.instance_id());
     if (!inst) return fail(op, path, codes::NotFound);
+    if (!c_.may(a_, path.object_id(), path.instance_id(), access::read))
+      return fail(op, path, codes::Unauthorized);
     if (path.has_resource()) {
       def = c_.definition(path.object_id())->resource(path.resource_id());
       if (!def || !has_resource(*inst, path.resource_id())) return fail(op, path, codes::NotFound);
@@ -573,6 +581,8 @@ void DmRequest::execute(const Path& path) {
   if (path.level() != Path::Level::Resource) return fail(op, path, codes::MethodNotAllowed);
   ObjectInstance* inst = c_.find_instance(path.object_id(), path.instance_id());
   if (!c_.object(path.object_id()) || !inst) return fail(op, path, codes::NotFound);
+  if (!c_.may(a_, path.object_id(), path.instance_id(), access::execute))
+    return fail(op, path, codes::Unauthorized);
   const auto* def = c_.definition(path.object_id())->resource(path.resource_id());
   if (!def) return fail(op, path, codes::NotFound);
   if (!lwm2m::is_executable(def->operations))
@@ -611,6 +621,8 @@ void DmRequest::create(const Path& path) {
   constexpr Operation op = Operation::Create;
   ObjectEntry* entry = c_.object(path.object_id());
   if (!entry) return fail(op, path, codes::NotFound);
+  if (!c_.may(a_, path.object_id(), lwm2m::reserved_id, access::create))
+    return fail(op, path, codes::Unauthorized);
   if (!entry->factory)
     return fail(op, path, codes::MethodNotAllowed, "this object takes no Create");
   const auto format = request_format(op, path);
@@ -674,6 +686,7 @@ void DmRequest::create(const Path& path) {
   segment.clear();
   lwm2m::append_uint64(segment, *iid);
   m.add_option(coap::options::LocationPath, segment);
+  c_.instance_created(a_, path.object_id(), *iid);
   reply(op, path, std::move(m));
   c_.push_event(WriteApplied{a_.ssid, op, {created}});
   c_.observations_changed(path, t_);
@@ -688,6 +701,8 @@ void DmRequest::remove(const Path& path) {
       ObjectEntry* entry = c_.object(oid);
       if (!entry || !entry->instances.contains(path.instance_id()))
         return fail(op, path, codes::NotFound);
+      if (!c_.may(a_, oid, path.instance_id(), access::remove))
+        return fail(op, path, codes::Unauthorized);
       // The Device instance is never deleted, nor Firmware Update's; Server instances only
       // through bootstrap.
       if (oid == 1 || oid == 3 || c_.keeps_instance(oid))
@@ -698,6 +713,7 @@ void DmRequest::remove(const Path& path) {
                       [&](const auto& e) { return path.is_prefix_of(e.first); });
       entry->instances.erase(path.instance_id());
       --c_.instance_count;
+      c_.instance_deleted(oid, path.instance_id());
       reply(op, path, error_response(codes::Deleted, {}));
       c_.observations_changed(lwm2m::Path(oid), t_);
       c_.objects_changed(t_);
@@ -706,6 +722,8 @@ void DmRequest::remove(const Path& path) {
     case Path::Level::ResourceInstance: {
       ObjectInstance* inst = c_.find_instance(oid, path.instance_id());
       if (!inst) return fail(op, path, codes::NotFound);
+      if (!c_.may(a_, oid, path.instance_id(), access::remove))
+        return fail(op, path, codes::Unauthorized);
       const auto* def = c_.definition(oid)->resource(path.resource_id());
       if (!def) return fail(op, path, codes::NotFound);
       if (!def->multiple || !lwm2m::is_writable(def->operations))
@@ -755,7 +773,7 @@ void DmRequest::composite(bool observe) {
   for (const auto& r : requested) {
     paths.push_back(r.path);
     const Outcome outcome =
-        is_security(r.path) ? Outcome::Unauthorized : c_.read_path(r.path, records);
+        is_security(r.path) ? Outcome::Unauthorized : c_.read_path(r.path, records, &a_);
     if (outcome != Outcome::Ok && !first_error) first_error = outcome;
   }
   if (records.empty() && first_error) return fail(op, root, to_code(*first_error));
@@ -782,6 +800,8 @@ void DmRequest::write_composite() {
     if (!r.path.has_resource()) return fail(op, root, codes::BadRequest, "values go to resources");
     if (!c_.find_instance(r.path.object_id(), r.path.instance_id()))
       return fail(op, root, codes::NotFound, r.path.to_string());
+    if (!c_.may(a_, r.path.object_id(), r.path.instance_id(), access::write))
+      return fail(op, root, codes::Unauthorized, r.path.to_string());
   }
   if (const auto refusal = check_records(c_.registry, records, false))
     return fail(op, root, refusal->code, refusal->diagnostic);

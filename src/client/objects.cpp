@@ -63,11 +63,15 @@ const lwm2m::ObjectDef* Client::Impl::definition(std::uint16_t oid) const {
   return registry.active(oid);
 }
 
-Outcome Client::Impl::read_path(const Path& path, std::vector<Record>& out) {
+Outcome Client::Impl::read_path(const Path& path, std::vector<Record>& out, const Account* as) {
+  const auto readable = [&](std::uint16_t oid, std::uint16_t iid) {
+    return !as || may(*as, oid, iid, access::read);
+  };
   if (path.is_root()) {
     for (auto& [oid, entry] : objects) {
       if (oid == 0 || oid == 21) continue;  // never readable by a server
-      for (auto& [iid, inst] : entry.instances) read_instance(oid, iid, *inst, out);
+      for (auto& [iid, inst] : entry.instances)
+        if (readable(oid, iid)) read_instance(oid, iid, *inst, out);
     }
     return Outcome::Ok;
   }
@@ -75,11 +79,17 @@ Outcome Client::Impl::read_path(const Path& path, std::vector<Record>& out) {
   ObjectEntry* entry = object(oid);
   if (!entry) return Outcome::NotFound;
   if (!path.has_instance()) {
-    for (auto& [iid, inst] : entry->instances) read_instance(oid, iid, *inst, out);
-    return Outcome::Ok;
+    bool any = entry->instances.empty();
+    for (auto& [iid, inst] : entry->instances) {
+      if (!readable(oid, iid)) continue;
+      any = true;
+      read_instance(oid, iid, *inst, out);
+    }
+    return any ? Outcome::Ok : Outcome::Unauthorized;
   }
   ObjectInstance* inst = find_instance(oid, path.instance_id());
   if (!inst) return Outcome::NotFound;
+  if (!readable(oid, path.instance_id())) return Outcome::Unauthorized;
   if (!path.has_resource()) {
     read_instance(oid, path.instance_id(), *inst, out);
     return Outcome::Ok;
@@ -208,36 +218,18 @@ std::string Client::Impl::registration_links(const RegisterForm& form) const {
 
 // ---- The Server object of an account
 
-namespace {
-
-std::optional<Value> read_single(ObjectInstance* inst, std::uint16_t rid) {
-  if (!inst) return std::nullopt;
-  lwm2m::ResourceNode node;
-  if (inst->read(rid, node) != Outcome::Ok || node.multiple || node.value.is_none())
-    return std::nullopt;
-  return std::move(node.value);
-}
-
-}  // namespace
-
 std::optional<std::int64_t> Client::Impl::server_integer(const Account& a, std::uint16_t rid) {
-  const auto v = read_single(find_instance(1, a.server_iid), rid);
-  if (!v) return std::nullopt;
-  if (const auto* i = v->get_if<std::int64_t>()) return *i;
-  if (const auto* u = v->get_if<std::uint64_t>())
-    return static_cast<std::int64_t>(std::min<std::uint64_t>(
-        *u, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
-  return std::nullopt;
+  return integer_value(find_instance(1, a.server_iid), rid);
 }
 
 std::optional<std::string> Client::Impl::server_string(const Account& a, std::uint16_t rid) {
-  const auto v = read_single(find_instance(1, a.server_iid), rid);
+  const auto v = single_value(find_instance(1, a.server_iid), rid);
   if (const auto* s = v ? v->get_if<std::string>() : nullptr) return *s;
   return std::nullopt;
 }
 
 std::optional<bool> Client::Impl::server_bool(const Account& a, std::uint16_t rid) {
-  const auto v = read_single(find_instance(1, a.server_iid), rid);
+  const auto v = single_value(find_instance(1, a.server_iid), rid);
   if (const auto* b = v ? v->get_if<bool>() : nullptr) return *b;
   return std::nullopt;
 }

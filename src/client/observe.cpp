@@ -139,8 +139,9 @@ class Observer {
 
   // The observed values now; false when the observed target is gone.
   bool read(const Observation& o, std::vector<Record>& out) {
-    if (!o.composite) return c_.read_path(o.paths.front(), out) == Outcome::Ok;
-    for (const auto& p : o.paths) (void)c_.read_path(p, out);
+    // As the server may read now: rights taken away end its observations.
+    if (!o.composite) return c_.read_path(o.paths.front(), out, &a_) == Outcome::Ok;
+    for (const auto& p : o.paths) (void)c_.read_path(p, out, &a_);
     std::stable_sort(out.begin(), out.end(),
                      [](const Record& x, const Record& y) { return x.path < y.path; });
     out.erase(std::unique(out.begin(), out.end(),

@@ -76,6 +76,16 @@
 //    BootstrapFailed::retry_in), and start() tries again at once. Server-initiated bootstrap: while
 //    the client has no server account (before start(), or after a failed bootstrap) it serves its
 //    bootstrap server's requests unasked, under the same deadline from the first one.
+//  * Access Control (object 2): with more than one server account and the object (added with
+//    add_object(2), or written by the bootstrap server), each server's rights on each instance
+//    come from its Access Control instance (src/client/access.cpp has the rules): 4.01 for what
+//    a server may not do, checked before whether the resource allows the operation (a missing
+//    instance is still 4.04); reads of an object or of the root (Read-Composite) leave out the
+//    instances it may not read, Discover of an object the ones it has no right on; an instance
+//    a server creates gets an Access Control instance that server owns. With one server, or
+//    without the object, every server may do everything. The bootstrap server is never
+//    restricted. Security (0) and OSCORE (21) answer every server 4.01, and are left out of
+//    reads of the root and of the object list.
 //  * Several servers are told apart by their address: two accounts must not share one.
 //  * Requests from an address that is no registered server are dropped unanswered, as are
 //    requests from a server whose Register has not succeeded yet.
@@ -381,6 +391,16 @@ class Client : public coap::DatagramCore {
   // has no server account, `hold_off` (its Client Hold Off Time, /0/x/11) after start.
   // DuplicateServer when there is one already.
   Status add_bootstrap_server(const std::string& uri, TimePoint now, Duration hold_off = {});
+  // Factory bootstrap, or the state a bootstrap left (a restart): Security, Server and Access
+  // Control instances (records of /0, /1 and /2, a value per resource) written as a
+  // Bootstrap-Write would, then an account made of each Security and Server pair as a
+  // Bootstrap-Finish does; a Security instance with Bootstrap-Server true becomes the bootstrap
+  // server's account when the client has none. InvalidArgument for records of other objects, a
+  // URI that does not resolve, or records that make neither a server nor a bootstrap account.
+  Status provision(std::span<const lwm2m::Record> records, TimePoint now);
+  // The Security, Server and Access Control instances as records, for provision() to take back
+  // (e.g. saved after Bootstrapped). They hold the accounts' secret keys.
+  std::vector<lwm2m::Record> provisioned();
   // Starts registering with every server account (bootstrapping first, see above).
   void start(TimePoint now);
   // De-registers from every registered server and stops (Deregistered events follow; requests

@@ -67,6 +67,12 @@ struct Bootstrap : ::testing::Test {
     server = std::make_unique<server::Server>(sc);
     sc.random_seed = 4;
     server2 = std::make_unique<server::Server>(sc);
+    make_client(version);
+    ASSERT_TRUE(client->add_bootstrap_server("coap://127.0.0.1:5783", now, hold_off).has_value());
+  }
+
+  // A client with its Device instance and no account (a device that restarts, or a new one).
+  void make_client(lwm2m::Lwm2mVersion version = lwm2m::Lwm2mVersion::V1_1) {
     client::ClientConfig cc;
     cc.endpoint = "dev1";
     cc.random_seed = 3;
@@ -80,7 +86,6 @@ struct Bootstrap : ::testing::Test {
                 3, 0, std::make_unique<client::Device>(client::DeviceInfo{}, client::DeviceHooks{}),
                 now)
             .has_value());
-    ASSERT_TRUE(client->add_bootstrap_server("coap://127.0.0.1:5783", now, hold_off).has_value());
   }
 
   void pump() {
@@ -373,6 +378,74 @@ TEST_F(Bootstrap, AnUnknownEndpointIsRefusedAndTheClientSaysWhy) {
   EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
   EXPECT_EQ(failed[0].reason,
             "Bootstrap-Request answered 4.00: no bootstrap configuration for this endpoint");
+}
+
+// ---- Accounts without a bootstrap session: a saved state, a factory configuration.
+
+TEST_F(Bootstrap, ARestartedClientTakesItsSavedStateBackAndRegistersWithoutBootstrapping) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlCbor);
+  // What a device saves after Bootstrap-Finish, in the state file's format (SenML JSON).
+  const auto saved = client->provisioned();
+  std::vector<std::uint8_t> file;
+  ASSERT_FALSE(lwm2m::encode(lwm2m::ContentFormat::SenmlJson, saved, Path(), file));
+  const auto started = of<bootstrap::Started>(bs_events).size();
+
+  make_client();
+  std::vector<lwm2m::Record> loaded;
+  lwm2m::DecodeOptions options;
+  options.types = &client->objects();
+  ASSERT_FALSE(lwm2m::decode(lwm2m::ContentFormat::SenmlJson, file, Path(), options, loaded));
+  ASSERT_TRUE(client->provision(loaded, now).has_value());
+  EXPECT_EQ(client->provisioned(), saved);
+  client->start(now);
+  pump();
+  EXPECT_EQ(of<bootstrap::Started>(bs_events).size(), started);  // no Bootstrap-Request
+  const auto registered = of<server::Registered>(server_events);
+  ASSERT_EQ(registered.size(), 2u);
+  EXPECT_EQ(registered[1].registration.lifetime, 120u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+  // The Access Control instance came back, and the bootstrap server's account: a server that
+  // fails for good sends the client to bootstrap again.
+  const auto acl = client->read(Path(2, 0, 2));
+  ASSERT_TRUE(acl.has_value());
+  EXPECT_EQ(acl.value()[0].path, Path(2, 0, 2, 1));
+  EXPECT_TRUE(std::any_of(saved.begin(), saved.end(), [](const lwm2m::Record& r) {
+    return r.path.object_id() == 0 && r.path.resource_id() == 1 && r.value == lwm2m::Value(true);
+  }));
+}
+
+TEST_F(Bootstrap, AFactoryConfiguredClientRegistersWithTheServersItNames) {
+  make(lwm2m::Lwm2mVersion::V1_1);
+  make_client();
+  // The bootstrap server's configuration format, as `drover client --factory` reads it.
+  const auto factory = bootstrap::config_from_json(R"({"servers": [
+      {"security": {"uri": "coap://127.0.0.1:5683", "ssid": 1}, "server": {"lifetime": 150}},
+      {"security": {"uri": "coap://127.0.0.1:5684", "ssid": 2}, "server": {"lifetime": 160}},
+      {"security": {"uri": "coap://127.0.0.1:5783", "bootstrap": true}}],
+    "acls": [{"object": 3, "object_instance": 0, "rights": {"1": 0, "2": 1}, "owner": 2}]})");
+  ASSERT_TRUE(factory.has_value()) << factory.error();
+  std::vector<lwm2m::Record> records;
+  for (auto& write : bootstrap::instance_writes(factory.value()))
+    records.insert(records.end(), write.records.begin(), write.records.end());
+  ASSERT_TRUE(client->provision(records, now).has_value());
+  client->start(now);
+  pump();
+  EXPECT_TRUE(bs_events.empty());
+  ASSERT_EQ(of<server::Registered>(server_events).size(), 1u);
+  ASSERT_EQ(of<server::Registered>(server2_events).size(), 1u);
+  EXPECT_EQ(of<server::Registered>(server2_events)[0].registration.lifetime, 160u);
+  // Two servers and an Access Control instance: the rights it gives apply.
+  ASSERT_TRUE(server->read("dev1", Path(3, 0, 0), {}, now).has_value());
+  ASSERT_TRUE(server2->read("dev1", Path(3, 0, 0), {}, now).has_value());
+  pump();
+  const auto one = of<server::OperationCompleted>(server_events);
+  const auto two = of<server::OperationCompleted>(server2_events);
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(one[0].result.code, coap::codes::Unauthorized);
+  EXPECT_EQ(two[0].result.code, coap::codes::Content);
 }
 
 }  // namespace
