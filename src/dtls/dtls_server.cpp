@@ -262,6 +262,7 @@ struct DtlsServer::Impl {
         (certificates &&
          gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, certificates->get()) < 0)) {
       ++stats.handshakes_failed;
+      ++stats.failed_other;
       return;
     }
     if (certificates) {
@@ -317,15 +318,28 @@ struct DtlsServer::Impl {
     if (alert) {
       gnutls_alert_send(it->second.session->get(), GNUTLS_AL_FATAL, *alert);
       flush(it->first, *it->second.session);
+      ++stats.alerts_sent;
     } else if (code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
-      gnutls_alert_send_appropriate(it->second.session->get(), code);
+      if (gnutls_alert_send_appropriate(it->second.session->get(), code) == 0) ++stats.alerts_sent;
       flush(it->first, *it->second.session);
     }
-    if (it->second.established)
+    if (it->second.established) {
       ++stats.sessions_closed;
-    else
+    } else {
       ++stats.handshakes_failed;
+      ++failure_reason(code);
+    }
     remove(it, now, it->second.established);
+  }
+
+  // The counter of why a handshake failed with `code` (and the alert the callbacks chose).
+  std::uint64_t& failure_reason(int code) {
+    if (alert == GNUTLS_A_UNKNOWN_PSK_IDENTITY) return stats.failed_unknown_identity;
+    if (alert == GNUTLS_A_BAD_CERTIFICATE || alert == GNUTLS_A_HANDSHAKE_FAILURE ||
+        code == GNUTLS_E_CERTIFICATE_ERROR || code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+      return stats.failed_bad_certificate;
+    if (code == GNUTLS_E_FATAL_ALERT_RECEIVED) return stats.failed_peer_alert;
+    return stats.failed_other;
   }
 
   void read_records(PeerIt it, TimePoint now) {

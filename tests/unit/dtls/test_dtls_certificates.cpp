@@ -87,6 +87,7 @@ TEST_F(Certificates, X509ClientOfAnotherCaIsRefused) {
   ASSERT_TRUE(c.last_alert());
   EXPECT_EQ(*c.last_alert(), GNUTLS_A_HANDSHAKE_FAILURE) << c.last_error();
   EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.stats().failed_bad_certificate, 1u);
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 
@@ -142,6 +143,8 @@ TEST_F(Certificates, RawPublicKeyUnknownToTheStoreIsRefused) {
   EXPECT_FALSE(exchange());
   EXPECT_EQ(c.state(), ClientState::Failed);
   EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.stats().failed_bad_certificate, 1u);
+  EXPECT_EQ(s.stats().alerts_sent, 1u);
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 
