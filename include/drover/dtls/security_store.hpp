@@ -64,6 +64,8 @@ class MemorySecurityStore final : public SecurityStore {
  public:
   // `table` (may be null: nothing outlives the process) must outlive the store.
   explicit MemorySecurityStore(DocumentTable* table = nullptr) : table_(table) {}
+  // The table, when it is had after the store was made (before load()).
+  void set_table(DocumentTable* table) { table_ = table; }
 
   void add_psk(std::string endpoint, std::string identity, std::vector<std::uint8_t> key);
   // Endpoints named `prefix`... that the store has no PSK for use derive_psk(master, endpoint)
