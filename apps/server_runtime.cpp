@@ -191,6 +191,14 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   }
   // Kept entries replace the command line's for their endpoints: they are the later word.
   if (int code = load_stored_security()) return code;
+  // No NoSec Register of a secured endpoint, coaps or not (a credential may come through the API).
+  core_.set_security_lookup(
+      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+        const dtls::PeerIdentity* id = dtls_ ? dtls_->identity_of(peer) : nullptr;
+        if (!id) return std::nullopt;
+        return server::PeerSecurity{id->text(), id->endpoint};
+      },
+      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
   if (!options.any() && security_store_.entries().empty()) return 0;
   try {
     dtls_ = std::make_unique<dtls::DtlsServer>(trace_, std::move(credentials));
@@ -208,13 +216,6 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   // Each face's loop sends what the other face took out of the server core for it.
   dtls_->set_wakeups([this] { coaps_loop_->flush_soon(); }, [this] { loop_.flush_soon(); });
   front_.set(dtls_->plain());
-  core_.set_security_lookup(
-      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
-        const dtls::PeerIdentity* id = dtls_->identity_of(peer);
-        if (!id) return std::nullopt;
-        return server::PeerSecurity{id->text(), id->endpoint};
-      },
-      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
   if (int code = open_coap_with(address, options.coaps_port, [this](const coap::PeerAddress& a) {
         return coaps_loop_->open(a);
       }))

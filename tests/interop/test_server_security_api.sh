@@ -4,7 +4,7 @@
 # with it, a NoSec Register of the endpoint gets 4.03), its key is never answered, the handshakes
 # show in /metrics; after a restart on the same data folder the credential is still there (the
 # server listens for coaps without --coaps for it) and `drover client` registers with it; after a
-# DELETE the key no longer opens a session.
+# DELETE the key no longer opens a session and the endpoint may register over NoSec.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 command -v coap-client-gnutls >/dev/null || fail "coap-client-gnutls not found (package libcoap3-bin)"
@@ -61,6 +61,7 @@ grep -q '"identity":"api-id","key_set":true' <<<"$(api "$HTTP/api/security/api-d
   fail "the credential did not survive the restart"
 start client "$DROVER" client --endpoint api-dev --server "coaps://127.0.0.1:$COAPS" \
   --psk-identity api-id --psk-key "$KEY" --lifetime 60 --duration 60
+CLIENT_PID=$LAST_PID
 for i in $(seq 1 100); do
   grep -q '"identity":"psk:api-id"' <<<"$(api "$HTTP/api/clients/api-dev")" && break
   sleep 0.1
@@ -76,6 +77,10 @@ out=$(timeout 30 coap-client-gnutls -B 3 -u api-id -k api-secret -m get \
 if grep -q 'c:2\.' <<<"$out"; then fail "a deleted PSK still opened a session: $out"; fi
 grep -q '^drover_dtls_handshake_failures_total{reason="unknown_identity"} [1-9]' \
   <<<"$(api "$HTTP/metrics")" || fail "the refused handshake is not counted"
-pass "after DELETE the PSK opens no session (counted as an unknown identity)"
+kill -INT "$CLIENT_PID"  # de-registers
+timeout 20 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not stop"
+out=$(register "coap://127.0.0.1:$PORT" coap-client-notls)
+grep -q 'c:2.01' <<<"$out" || fail "NoSec Register of api-dev after DELETE not answered 2.01: $out"
+pass "after DELETE the PSK opens no session (counted as an unknown identity); NoSec may register"
 
 finish
