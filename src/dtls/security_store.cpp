@@ -109,21 +109,23 @@ void MemorySecurityStore::derive_psks(std::vector<std::uint8_t> master, std::str
   derived_prefix_ = std::move(prefix);
 }
 
-std::optional<std::string> MemorySecurityStore::check(
+std::optional<MemorySecurityStore::Refusal> MemorySecurityStore::check(
     const std::string& endpoint, const std::vector<BoundCredential>& credentials) const {
-  if (endpoint.empty()) return "the endpoint name is empty";
-  if (credentials.empty()) return "no credentials";
+  const auto invalid = [](std::string reason) { return Refusal{false, std::move(reason)}; };
+  if (endpoint.empty()) return invalid("the endpoint name is empty");
+  if (credentials.empty()) return invalid("no credentials");
   std::set<std::pair<CredentialKind, std::string_view>> seen;
   for (const auto& c : credentials) {
     const auto kind = std::string(to_string(c.kind));
-    if (c.name.empty()) return "a " + kind + " credential without a name";
+    if (c.name.empty()) return invalid("a " + kind + " credential without a name");
     if ((c.kind == CredentialKind::Psk) == c.key.empty())
-      return c.kind == CredentialKind::Psk ? "the PSK " + c.name + " has no key"
-                                           : "a " + kind + " credential carries a key";
-    if (!seen.emplace(c.kind, c.name).second) return kind + ":" + c.name + " is given twice";
+      return invalid(c.kind == CredentialKind::Psk ? "the PSK " + c.name + " has no key"
+                                                   : "a " + kind + " credential carries a key");
+    if (!seen.emplace(c.kind, c.name).second)
+      return invalid(kind + ":" + c.name + " is given twice");
     const auto bound = index_.find(std::pair{c.kind, c.name});
     if (bound != index_.end() && bound->second != endpoint)
-      return kind + ":" + c.name + " is bound to another endpoint";
+      return Refusal{true, kind + ":" + c.name + " is bound to another endpoint"};
   }
   return std::nullopt;
 }
@@ -138,8 +140,8 @@ void MemorySecurityStore::replace(const std::string& endpoint,
   entries_[endpoint] = SecurityEntry{std::move(credentials), stored};
 }
 
-std::optional<std::string> MemorySecurityStore::put(const std::string& endpoint,
-                                                    std::vector<BoundCredential> credentials) {
+std::optional<MemorySecurityStore::Refusal> MemorySecurityStore::put(
+    const std::string& endpoint, std::vector<BoundCredential> credentials) {
   if (auto why = check(endpoint, credentials)) return why;
   if (table_) table_->put(endpoint, to_document(credentials));
   replace(endpoint, std::move(credentials), true);
@@ -166,7 +168,7 @@ std::vector<std::string> MemorySecurityStore::load() {
     }
     // A credential the command line bound to another endpoint stays there.
     if (auto why = check(endpoint, *credentials)) {
-      skipped.push_back("the credentials of " + endpoint + ": " + *why);
+      skipped.push_back("the credentials of " + endpoint + ": " + why->reason);
       continue;
     }
     replace(endpoint, std::move(*credentials), true);

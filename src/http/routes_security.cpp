@@ -177,9 +177,9 @@ Reply SecurityRoutes::handle(RouteRequest& r) {
     auto credentials = body_credentials(std::get<json::value>(body));
     if (auto* why = std::get_if<std::string>(&credentials)) return error(400, "bad_security", *why);
     const bool existed = store_.find(endpoint) != nullptr;
-    if (auto why = store_.put(endpoint, std::get<std::vector<BoundCredential>>(credentials)))
-      return why->ends_with("bound to another endpoint") ? error(409, "credential_in_use", *why)
-                                                         : error(400, "bad_security", *why);
+    if (auto refused = store_.put(endpoint, std::get<std::vector<BoundCredential>>(credentials)))
+      return refused->taken ? error(409, "credential_in_use", refused->reason)
+                            : error(400, "bad_security", refused->reason);
     return ok(existed ? 200 : 201, entry_json(endpoint, *store_.find(endpoint)));
   }
   if (r.method == "DELETE") {

@@ -75,11 +75,16 @@ class MemorySecurityStore final : public SecurityStore {
   // before to another endpoint moves to this one.
   void bind(CredentialKind kind, std::string name, std::string endpoint);
 
+  // Why put() refused: a credential bound to another endpoint (`taken`: that one keeps it), or
+  // an entry that cannot be used (none given, an empty name, a key where none belongs or none
+  // where one does, a credential twice).
+  struct Refusal {
+    bool taken = false;
+    std::string reason;
+  };
   // Replaces the credentials of `endpoint` with `credentials` (and writes them to the table);
-  // nullopt when done, else why not: none given, an empty name, a key where none belongs or none
-  // where one does, a credential twice, or one bound to another endpoint (which keeps it).
-  std::optional<std::string> put(const std::string& endpoint,
-                                 std::vector<BoundCredential> credentials);
+  // nullopt when done.
+  std::optional<Refusal> put(const std::string& endpoint, std::vector<BoundCredential> credentials);
   // Removes the endpoint's credentials (from the table too); false when it has none.
   bool erase(std::string_view endpoint);
   // Reads the table's entries (after the command line's, which they replace); the reasons of
@@ -107,8 +112,8 @@ class MemorySecurityStore final : public SecurityStore {
     return !master_.empty() && endpoint.starts_with(derived_prefix_);
   }
   const BoundCredential* credential(CredentialKind kind, std::string_view name) const;
-  std::optional<std::string> check(const std::string& endpoint,
-                                   const std::vector<BoundCredential>& credentials) const;
+  std::optional<Refusal> check(const std::string& endpoint,
+                               const std::vector<BoundCredential>& credentials) const;
   void replace(const std::string& endpoint, std::vector<BoundCredential> credentials, bool stored);
   void unbind(CredentialKind kind, const std::string& name);
 };

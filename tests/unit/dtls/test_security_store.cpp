@@ -96,7 +96,7 @@ TEST(SecurityStore, PutRefusesWhatCannotBeUsedAndKeepsTheOldEntry) {
   EXPECT_FALSE(store.find("dev1")->stored) << "from the command line";
   const auto refused = [&](std::string endpoint, std::vector<BoundCredential> c) {
     const auto why = store.put(endpoint, std::move(c));
-    return why.value_or("");
+    return why ? why->reason : "";
   };
   EXPECT_NE(refused("dev2", {}), "");
   EXPECT_NE(refused("", {psk("id-x", "01")}), "");
@@ -105,6 +105,8 @@ TEST(SecurityStore, PutRefusesWhatCannotBeUsedAndKeepsTheOldEntry) {
   EXPECT_NE(refused("dev2", {{CredentialKind::RawPublicKey, "sha256:00", hex("01")}}), "");
   EXPECT_NE(refused("dev2", {psk("id-x", "01"), psk("id-x", "02")}), "");
   EXPECT_EQ(refused("dev2", {psk("id-a", "02")}), "psk:id-a is bound to another endpoint");
+  EXPECT_TRUE(store.put("dev2", {psk("id-a", "02")})->taken);
+  EXPECT_FALSE(store.put("dev2", {psk("", "02")})->taken);
   EXPECT_EQ(store.psk_key("id-a"), hex("01"));
   EXPECT_EQ(store.endpoint_of(CredentialKind::Psk, "id-a"), "dev1");
   EXPECT_EQ(store.find("dev2"), nullptr);
