@@ -298,8 +298,15 @@ struct DtlsServer::Impl {
     if (code < 0) return fail(it, code, now);
     auto identity = detail::peer_identity(s);
     if (!identity) return fail(it, GNUTLS_E_CERTIFICATE_ERROR, now);
-    if (credentials.store)
+    if (credentials.store) {
       identity->endpoint = credentials.store->endpoint_of(identity->kind, identity->name);
+      // X.509: else a binding of one of its subjectAltNames.
+      for (const auto& alt : identity->alt_names) {
+        if (identity->endpoint) break;
+        identity->endpoint =
+            credentials.store->endpoint_of(CredentialKind::X509, std::string(kAltName) + alt);
+      }
+    }
     if (!identity->endpoint && identity->kind == CredentialKind::X509 &&
         !identity->common_name.empty())
       identity->endpoint = identity->common_name;

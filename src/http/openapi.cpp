@@ -195,7 +195,7 @@ constexpr std::string_view kDocument = R"json({
         "credentials": {"type": "array", "items": {"type": "object", "properties": {
           "type": {"type": "string", "enum": ["psk", "rpk", "x509"]},
           "identity": {"type": "string"}, "key_set": {"type": "boolean"},
-          "key_name": {"type": "string"}, "subject": {"type": "string"}}}},
+          "key_name": {"type": "string"}, "subject": {"type": "string"}, "san": {"type": "string"}}}},
         "source": {"type": "string", "enum": ["api", "command line"]}}},
     "BootstrapConfig": {"type": "object", "description": "What the bootstrap server provisions (docs/http-api.md, Bootstrap configurations)",
       "properties": {"version": {"type": "string", "enum": ["1.0", "1.1", "1.2"]},

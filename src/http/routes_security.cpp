@@ -39,7 +39,8 @@ constexpr std::string_view kPaths = R"json({
             "key": {"type": "string", "description": "psk: the key, hexadecimal"},
             "public_key": {"type": "string", "description": "rpk: the client's public key, PEM"},
             "key_name": {"type": "string", "description": "rpk instead of public_key: sha256: and the hex SHA-256 of its SubjectPublicKeyInfo"},
-            "subject": {"type": "string", "description": "x509: the subject DN of the client's certificate"}}}}}}}}},
+            "subject": {"type": "string", "description": "x509: the subject DN of the client's certificate"},
+            "san": {"type": "string", "description": "x509 instead of subject: a DNS name or URI of the certificate's subjectAltName"}}}}}}}}},
       "responses": {"200": {"description": "replaced; the entry", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SecurityEntry"}}}},
         "201": {"description": "created; the entry", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SecurityEntry"}}}},
         "400": {"$ref": "#/components/responses/Error"},
@@ -65,7 +66,10 @@ json::object entry_json(std::string_view endpoint, const dtls::SecurityEntry& en
         o["key_name"] = c.name;
         break;
       case CredentialKind::X509:
-        o["subject"] = c.name;
+        if (c.name.starts_with(dtls::kAltName))
+          o["san"] = c.name.substr(dtls::kAltName.size());
+        else
+          o["subject"] = c.name;
         break;
     }
     list.push_back(std::move(o));
@@ -113,8 +117,11 @@ std::variant<std::vector<BoundCredential>, std::string> body_credentials(const j
       out.push_back({CredentialKind::RawPublicKey, *name, {}});
     } else if (type == "x509") {
       const auto subject = text("subject");
-      if (!subject || subject->empty()) return "an x509 credential needs a \"subject\"";
-      out.push_back({CredentialKind::X509, *subject, {}});
+      const auto san = text("san");
+      if (subject.has_value() == san.has_value() || (subject ? *subject : *san).empty())
+        return "an x509 credential needs a \"subject\" or a \"san\"";
+      out.push_back(
+          {CredentialKind::X509, subject ? *subject : std::string(dtls::kAltName) + *san, {}});
     } else {
       return "a credential's \"type\" is psk, rpk or x509";
     }

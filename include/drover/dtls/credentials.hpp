@@ -25,6 +25,8 @@ struct PeerIdentity {
   std::string name;
   // X.509: the subject's common name (devices commonly carry their endpoint name there).
   std::string common_name;
+  // X.509: the certificate's subjectAltName DNS names and URIs.
+  std::vector<std::string> alt_names;
   // The endpoint name the credential is bound to; nullopt when it is bound to none.
   std::optional<std::string> endpoint;
   // "psk:<identity>", "rpk:<key name>" or "x509:<subject>": how a registration shows it.

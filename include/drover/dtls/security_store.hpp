@@ -40,8 +40,12 @@ class SecurityStore {
 std::vector<std::uint8_t> derive_psk(std::span<const std::uint8_t> master,
                                      std::string_view endpoint);
 
+// The prefix of an X.509 binding by subjectAltName (a DNS name or URI): "san:dev1.example".
+inline constexpr std::string_view kAltName = "san:";
+
 // One credential bound to an endpoint, named as PeerIdentity::name: a PSK identity (with its
-// key), a raw public key's key_name(), or an X.509 certificate's subject DN.
+// key), a raw public key's key_name(), an X.509 certificate's subject DN, or kAltName and one of
+// its subjectAltNames (asked when its subject is not bound).
 struct BoundCredential {
   CredentialKind kind = CredentialKind::Psk;
   std::string name;

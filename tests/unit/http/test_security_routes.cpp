@@ -38,7 +38,8 @@ struct SecurityApi : ::testing::Test {
 TEST_F(SecurityApi, PutGetReplaceDelete) {
   auto r =
       put("dev1", R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"},
-                           {"type":"x509","subject":"CN=dev1,O=Example"}])");
+                           {"type":"x509","subject":"CN=dev1,O=Example"},
+                           {"type":"x509","san":"dev1.example"}])");
   ASSERT_EQ(r.status, 201u) << r.body;
   EXPECT_EQ(r.body.find(kKeyHex), std::string::npos) << "the key is never answered";
   EXPECT_EQ(store.psk_key("dev1-id"), dtls::parse_hex(kKeyHex));
@@ -51,12 +52,14 @@ TEST_F(SecurityApi, PutGetReplaceDelete) {
   EXPECT_EQ(entry.at("endpoint").as_string(), "dev1");
   EXPECT_EQ(entry.at("source").as_string(), "api");
   const auto& credentials = entry.at("credentials").as_array();
-  ASSERT_EQ(credentials.size(), 2u);
+  ASSERT_EQ(credentials.size(), 3u);
   EXPECT_EQ(credentials[0].at("type").as_string(), "psk");
   EXPECT_EQ(credentials[0].at("identity").as_string(), "dev1-id");
   EXPECT_EQ(credentials[0].at("key_set").as_bool(), true);
   EXPECT_FALSE(credentials[0].as_object().contains("key"));
   EXPECT_EQ(credentials[1].at("subject").as_string(), "CN=dev1,O=Example");
+  EXPECT_EQ(credentials[2].at("san").as_string(), "dev1.example");
+  EXPECT_EQ(store.endpoint_of(dtls::CredentialKind::X509, "san:dev1.example"), "dev1");
 
   r = put("dev1", R"([{"type":"rpk","key_name":")" + kKeyName + R"("}])");
   ASSERT_EQ(r.status, 200u) << r.body;
@@ -82,6 +85,7 @@ TEST_F(SecurityApi, BadBodiesAndTakenCredentialsAreRefused) {
           R"([{"type":"rpk","public_key":"not PEM"}])",
           R"([{"type":"rpk","key_name":"sha256:00"}])",
           R"([{"type":"x509"}])",
+          R"([{"type":"x509","subject":"CN=a","san":"a"}])",
           R"([{"type":"dsa"}])",
           R"([{"type":"psk","identity":"id2","key":"01"},{"type":"psk","identity":"id2","key":"02"}])",
       }) {
