@@ -120,14 +120,19 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       "The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
       "docs/http-api.md.\n"
       "coaps (DTLS 1.2) listens beside NoSec when credentials are given: --psk-file, "
-      "--cert/--key/--ca, --rpk-key/--rpk-client. A client that comes through DTLS may register "
-      "only as the endpoint its credential is bound to (else 4.03).\n"
+      "--cert/--key/--ca, --rpk-key/--rpk-client, or through /api/security (--coaps). A client "
+      "that comes through DTLS may register only as the endpoint its credential is bound to "
+      "(else 4.03).\n"
       "Example: drover server --coap-port 5683 --models ../lwm2m-registry");
   cmd->add_option("--coap-port", o->coap_port, "UDP port (0: the OS picks one)")
       ->capture_default_str();
   cmd->add_option("--coaps-port", o->security.coaps_port,
                   "UDP port of CoAP over DTLS (0: the OS picks one); open only with credentials")
       ->capture_default_str();
+  cmd->add_flag("--coaps", o->security.listen,
+                "Listen for CoAP over DTLS even with no credentials below: the clients' come "
+                "through the HTTP API (PUT /api/security/ENDPOINT), in force at their next "
+                "handshake and kept in --data-dir (a server that kept some listens without it)");
   cmd->add_option("--psk-file", o->security.psk_file,
                   "Pre-shared keys of the clients: lines \"endpoint identity hexkey\"")
       ->check(CLI::ExistingFile);

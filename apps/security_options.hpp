@@ -21,8 +21,10 @@ struct ServerSecurityOptions {
   std::string certificate_file, key_file, ca_file;  // X.509, PEM
   std::string rpk_key_file;                         // own raw public key: a PEM private key
   std::vector<std::string> rpk_clients;             // "endpoint=public-key.pem"
+  // Listen for coaps with no credentials given here (the clients' come through /api/security).
+  bool listen = false;
   bool any() const {
-    return !psk_file.empty() || !psk_master.empty() || !certificate_file.empty() ||
+    return listen || !psk_file.empty() || !psk_master.empty() || !certificate_file.empty() ||
            !rpk_key_file.empty();
   }
 };

@@ -158,6 +158,7 @@ ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations
       stop_(io) {
   http_.set_message_log(&tap_);
   api_.set_log_stats(log::stats);
+  api_.add_routes(security_routes_);
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
     log::error(Component::Server, {"socket_error"}, std::string(what) + " error: " + ec.message());
   });
@@ -173,15 +174,44 @@ void ServerRuntime::drain_events() {
   }
 }
 
+int ServerRuntime::load_stored_security() {
+  const auto dir = stores_.data_dir();
+  if (!dir) return 0;
+  auto documents = store::DocumentStore::open(dir);
+  if (!documents) {
+    log::error(Component::Store, {"store_error"},
+               "cannot open the DTLS credentials' store: " + documents.error().message);
+    return 1;
+  }
+  security_documents_ = std::move(documents).value();
+  security_table_ = security_documents_->table("security");
+  security_store_.set_table(security_table_.get());
+  for (const auto& why : security_store_.load())
+    log::warn(Component::Dtls, {"credentials_skipped"}, "skipped " + why);
+  security_documents_->start();
+  return 0;
+}
+
 int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOptions& options) {
-  if (!options.any()) return 0;
   dtls::ServerCredentials credentials;
   if (auto error = load_server_security(options, security_store_, credentials)) {
     log::error(Component::Dtls, {"config_error"}, *error);
     return 2;
   }
+  // Kept entries replace the command line's for their endpoints: they are the later word.
+  if (int code = load_stored_security()) return code;
+  // No NoSec Register of a secured endpoint, coaps or not (a credential may come through the API).
+  core_.set_security_lookup(
+      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+        const dtls::PeerIdentity* id = dtls_ ? dtls_->identity_of(peer) : nullptr;
+        if (!id) return std::nullopt;
+        return server::PeerSecurity{id->text(), id->endpoint};
+      },
+      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
+  if (!options.any() && security_store_.entries().empty()) return 0;
   try {
     dtls_ = std::make_unique<dtls::DtlsServer>(trace_, std::move(credentials));
+    security_routes_.set_dtls_server(dtls_.get());
   } catch (const std::exception& e) {
     log::error(Component::Dtls, {"config_error"}, std::string("DTLS: ") + e.what());
     return 2;
@@ -195,13 +225,6 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   // Each face's loop sends what the other face took out of the server core for it.
   dtls_->set_wakeups([this] { coaps_loop_->flush_soon(); }, [this] { loop_.flush_soon(); });
   front_.set(dtls_->plain());
-  core_.set_security_lookup(
-      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
-        const dtls::PeerIdentity* id = dtls_->identity_of(peer);
-        if (!id) return std::nullopt;
-        return server::PeerSecurity{id->text(), id->endpoint};
-      },
-      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
   if (int code = open_coap_with(address, options.coaps_port, [this](const coap::PeerAddress& a) {
         return coaps_loop_->open(a);
       }))
@@ -214,6 +237,7 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   if (options.certificate_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "X.509";
   if (options.rpk_key_file.size())
     kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";
+  if (kinds.empty()) kinds = "no credentials yet: PUT /api/security/{endpoint}";
   log::info(Component::Server, {"listening"},
             "LwM2M server listening on coaps://" + coaps_loop_->local_address().to_string() +
                 " (DTLS 1.2: " + kinds + ")");
@@ -398,6 +422,9 @@ void ServerRuntime::log_stopped() {
   log_totals(core_.counts().registrations, core_.engine_stats());
   core_.set_persistence(nullptr);
   stores_.close();
+  if (security_documents_)
+    if (auto error = security_documents_->flush())
+      log::error(Component::Store, {"store_error"}, "store: " + error->message);
 }
 
 }  // namespace drover::apps

@@ -19,7 +19,9 @@
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
 #include "drover/http/message_log.hpp"
+#include "drover/http/security_routes.hpp"
 #include "drover/server/server.hpp"
+#include "drover/store/document_store.hpp"
 #include "drover/transport/datagram_loop.hpp"
 #include "security_options.hpp"
 #include "server_store.hpp"
@@ -108,8 +110,9 @@ class ServerRuntime {
   int open_store(const StoreOptions& options);
   // `address` empty: every address, IPv6 and IPv4.
   int open_coap(const std::string& address, std::uint16_t port);
-  // CoAP over DTLS on options.coaps_port beside NoSec, with the credentials `options` names;
-  // nothing when it names none. Registrations through it carry the DTLS identity.
+  // CoAP over DTLS on options.coaps_port beside NoSec, with the credentials `options` names and
+  // those the data folder kept from /api/security (after open_store); nothing when there are none
+  // and options.listen is off. Registrations through it carry the DTLS identity.
   int open_coaps(const std::string& address, const ServerSecurityOptions& options);
   int open_http(const HttpOptions& options);
 
@@ -152,14 +155,20 @@ class ServerRuntime {
   http::Api api_;
   http::HttpServer http_;
   StopSignal stop_;
-  // coaps: the DTLS server in front of the tap, and the loop of its socket.
+  // coaps: the credentials (/api/security, kept in the data folder's documents), the DTLS server
+  // in front of the tap, and the loop of its socket.
+  std::unique_ptr<store::DocumentStore> security_documents_;
+  std::unique_ptr<DocumentTable> security_table_;
   dtls::MemorySecurityStore security_store_;
+  http::SecurityRoutes security_routes_{security_store_};
   std::unique_ptr<dtls::DtlsServer> dtls_;
   std::unique_ptr<transport::DatagramLoop> coaps_loop_;
 
   std::function<void(const server::ServerEvent&)> event_sink_;
 
   void drain_events();
+  // The credentials the data folder kept, after the command line's; an exit code.
+  int load_stored_security();
 };
 
 }  // namespace drover::apps

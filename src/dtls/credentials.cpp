@@ -64,56 +64,6 @@ std::string PeerIdentity::text() const {
   return std::string(to_string(kind)) + ":" + name;
 }
 
-void MemorySecurityStore::add_psk(std::string endpoint, std::string identity,
-                                  std::vector<std::uint8_t> key) {
-  psk_keys_[identity] = std::move(key);
-  bind(CredentialKind::Psk, std::move(identity), std::move(endpoint));
-}
-
-void MemorySecurityStore::bind(CredentialKind kind, std::string name, std::string endpoint) {
-  ++bound_[endpoint];
-  auto [it, added] = endpoints_.try_emplace({kind, std::move(name)}, endpoint);
-  if (added) return;
-  // Bound again: the endpoint it was bound to before loses it.
-  if (const auto old = bound_.find(it->second); --old->second == 0) bound_.erase(old);
-  it->second = std::move(endpoint);
-}
-
-bool MemorySecurityStore::secures(std::string_view endpoint) const {
-  return bound_.contains(endpoint) || derives(endpoint);
-}
-
-std::optional<std::vector<std::uint8_t>> MemorySecurityStore::psk_key(
-    std::string_view identity) const {
-  const auto it = psk_keys_.find(identity);
-  if (it != psk_keys_.end()) return it->second;
-  if (derives(identity)) return derive_psk(master_, identity);
-  return std::nullopt;
-}
-
-std::optional<std::string> MemorySecurityStore::endpoint_of(CredentialKind kind,
-                                                            std::string_view name) const {
-  const auto it = endpoints_.find(std::pair{kind, std::string(name)});
-  if (it != endpoints_.end()) return it->second;
-  // A derived PSK's identity is the endpoint name.
-  if (kind == CredentialKind::Psk && derives(name) && !psk_keys_.contains(name))
-    return std::string(name);
-  return std::nullopt;
-}
-
-void MemorySecurityStore::derive_psks(std::vector<std::uint8_t> master, std::string prefix) {
-  master_ = std::move(master);
-  derived_prefix_ = std::move(prefix);
-}
-
-std::vector<std::uint8_t> derive_psk(std::span<const std::uint8_t> master,
-                                     std::string_view endpoint) {
-  std::uint8_t mac[32];
-  gnutls_hmac_fast(GNUTLS_MAC_SHA256, master.data(), master.size(), endpoint.data(),
-                   endpoint.size(), mac);
-  return {mac, mac + 16};
-}
-
 std::string key_name(std::span<const std::uint8_t> spki) {
   std::uint8_t digest[32];
   gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data(), spki.size(), digest);

@@ -262,6 +262,7 @@ struct DtlsServer::Impl {
         (certificates &&
          gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, certificates->get()) < 0)) {
       ++stats.handshakes_failed;
+      ++stats.failed_other;
       return;
     }
     if (certificates) {
@@ -297,8 +298,15 @@ struct DtlsServer::Impl {
     if (code < 0) return fail(it, code, now);
     auto identity = detail::peer_identity(s);
     if (!identity) return fail(it, GNUTLS_E_CERTIFICATE_ERROR, now);
-    if (credentials.store)
+    if (credentials.store) {
       identity->endpoint = credentials.store->endpoint_of(identity->kind, identity->name);
+      // X.509: else a binding of one of its subjectAltNames.
+      for (const auto& alt : identity->alt_names) {
+        if (identity->endpoint) break;
+        identity->endpoint =
+            credentials.store->endpoint_of(CredentialKind::X509, std::string(kAltName) + alt);
+      }
+    }
     if (!identity->endpoint && identity->kind == CredentialKind::X509 &&
         !identity->common_name.empty())
       identity->endpoint = identity->common_name;
@@ -317,15 +325,28 @@ struct DtlsServer::Impl {
     if (alert) {
       gnutls_alert_send(it->second.session->get(), GNUTLS_AL_FATAL, *alert);
       flush(it->first, *it->second.session);
+      ++stats.alerts_sent;
     } else if (code != GNUTLS_E_FATAL_ALERT_RECEIVED) {
-      gnutls_alert_send_appropriate(it->second.session->get(), code);
+      if (gnutls_alert_send_appropriate(it->second.session->get(), code) == 0) ++stats.alerts_sent;
       flush(it->first, *it->second.session);
     }
-    if (it->second.established)
+    if (it->second.established) {
       ++stats.sessions_closed;
-    else
+    } else {
       ++stats.handshakes_failed;
+      ++failure_reason(code);
+    }
     remove(it, now, it->second.established);
+  }
+
+  // The counter of why a handshake failed with `code` (and the alert the callbacks chose).
+  std::uint64_t& failure_reason(int code) {
+    if (alert == GNUTLS_A_UNKNOWN_PSK_IDENTITY) return stats.failed_unknown_identity;
+    if (alert == GNUTLS_A_BAD_CERTIFICATE || alert == GNUTLS_A_HANDSHAKE_FAILURE ||
+        code == GNUTLS_E_CERTIFICATE_ERROR || code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+      return stats.failed_bad_certificate;
+    if (code == GNUTLS_E_FATAL_ALERT_RECEIVED) return stats.failed_peer_alert;
+    return stats.failed_other;
   }
 
   void read_records(PeerIt it, TimePoint now) {

@@ -156,6 +156,14 @@ std::optional<PeerIdentity> presented_identity(gnutls_session_t session) {
       size_t size = sizeof cn;
       if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &size) == 0)
         id.common_name.assign(cn, size);
+      for (unsigned seq = 0;; ++seq) {
+        char alt[256];
+        size_t alt_size = sizeof alt;
+        const int type = gnutls_x509_crt_get_subject_alt_name(crt, seq, alt, &alt_size, nullptr);
+        if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) break;
+        if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_URI)
+          id.alt_names.emplace_back(alt, alt_size);
+      }
       return id;
     }
     default:

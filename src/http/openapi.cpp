@@ -190,6 +190,13 @@ constexpr std::string_view kDocument = R"json({
         "results": {"type": "object", "additionalProperties": {"type": "integer"}},
         "latency": {"type": "object", "properties": {"count": {"type": "integer"}, "sum": {"type": "number"},
           "buckets": {"type": "array", "items": {"type": "integer"}, "description": "counts per bucket, not cumulative"}}}}}}}},
+    "SecurityEntry": {"type": "object", "description": "The DTLS credentials an endpoint may register with (docs/http-api.md, Security); PSK keys are never answered",
+      "properties": {"endpoint": {"type": "string"},
+        "credentials": {"type": "array", "items": {"type": "object", "properties": {
+          "type": {"type": "string", "enum": ["psk", "rpk", "x509"]},
+          "identity": {"type": "string"}, "key_set": {"type": "boolean"},
+          "key_name": {"type": "string"}, "subject": {"type": "string"}, "san": {"type": "string"}}}},
+        "source": {"type": "string", "enum": ["api", "command line"]}}},
     "BootstrapConfig": {"type": "object", "description": "What the bootstrap server provisions (docs/http-api.md, Bootstrap configurations)",
       "properties": {"version": {"type": "string", "enum": ["1.0", "1.1", "1.2"]},
         "format": {"type": "string", "enum": ["tlv", "senml-json", "senml-cbor", "lwm2m-cbor"]},

@@ -17,6 +17,9 @@ Result<Database> Database::open(const std::filesystem::path& file) {
       file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database database(db, file);
   if (rc != SQLITE_OK) return database.error("cannot open");
+  // Several stores of one process write to documents.db, each from its writer thread: one waits
+  // for the other's transaction instead of failing it.
+  sqlite3_busy_timeout(db, 5000);
   // Pragmas read the file: a file that is no database fails here, not later.
   if (auto e = database.exec("PRAGMA journal_mode=WAL")) return *e;
   if (auto e = database.exec("PRAGMA synchronous=FULL")) return *e;

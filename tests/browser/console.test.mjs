@@ -15,7 +15,7 @@ let browser;
 let closeBrowser;
 
 before(async () => {
-  demo = await startDrover(['demo', '--coap-port', '0', '--http-port', '0', '--devices', '3',
+  demo = await startDrover(['demo', '--coap-port', '0', '--http-port', '0', '--bootstrap-port', '0', '--devices', '3',
                             '--sample-interval', '0.3', '--send-interval', '0']);
   ({browser, close: closeBrowser} = await launchBrowser());
 });
@@ -42,8 +42,9 @@ describe('the console of drover demo', () => {
   test('the fleet lists the devices', async () => {
     const {page, errors} = await openPage(browser, `${demo.url}/`);
     await page.waitForSelector('#fleet tbody tr[data-endpoint="demo-2"]');
+    await page.waitForSelector('#fleet tbody tr[data-endpoint="demo-bs"]');  // registers once bootstrapped
     const endpoints = await page.$$eval('#fleet tbody tr[data-endpoint]', (rows) => rows.map((r) => r.dataset.endpoint));
-    assert.deepEqual(endpoints, ['demo-0', 'demo-1', 'demo-2']);
+    assert.deepEqual(endpoints, ['demo-0', 'demo-1', 'demo-2', 'demo-bs']);
     await page.fill('#fleet-search', 'demo-1');
     await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 1);
     assert.equal(await page.textContent('#fleet tbody tr[data-endpoint] a'), 'demo-1');
@@ -173,7 +174,7 @@ describe('the console of drover demo', () => {
     try {
       await page.waitForSelector('#fleet tbody tr[data-endpoint="leaver"]');
       await page.waitForSelector('#fleet tbody tr[data-endpoint="leaver"]', {state: 'detached', timeout: 15000});
-      assert.equal(await page.$$eval('#fleet tbody tr[data-endpoint]', (r) => r.length), 3);
+      assert.equal(await page.$$eval('#fleet tbody tr[data-endpoint]', (r) => r.length), 4);
     } finally {
       client.kill('SIGKILL');
     }
@@ -271,7 +272,7 @@ describe('a server on two shards', () => {
 describe('the fleet of a larger demo', () => {
   let many;
   before(async () => {
-    many = await startDrover(['demo', '--coap-port', '0', '--http-port', '0', '--devices', '120',
+    many = await startDrover(['demo', '--coap-port', '0', '--http-port', '0', '--bootstrap-port', '0', '--devices', '120',
                               '--sample-interval', '5', '--send-interval', '0']);
   });
   after(async () => {
@@ -283,18 +284,19 @@ describe('the fleet of a larger demo', () => {
     const shown = () => page.$$eval('#fleet tbody tr[data-endpoint]', (rows) => rows.map((r) => r.dataset.endpoint));
     const summary = () => page.textContent('.pager span');
     await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 50);
-    await page.waitForFunction(() => /of 120/.test(document.querySelector('.pager span').textContent));
+    // 120 devices and demo-bs, which registers once bootstrapped.
+    await page.waitForFunction(() => /of 121/.test(document.querySelector('.pager span').textContent));
     const first = await shown();
     assert.equal(first[0], 'demo-0');
-    assert.match(await summary(), /^1–50 of 120/);
+    assert.match(await summary(), /^1–50 of 121/);
     await page.click('text=Next →');
     await page.waitForFunction((was) => document.querySelector('#fleet tbody tr[data-endpoint]')?.dataset.endpoint !== was, first[0]);
     const second = await shown();
     assert.equal(second.length, 50);
     assert.ok(second[0] > first[49], `${second[0]} follows ${first[49]}`);
-    assert.match(await summary(), /^51–100 of 120/);
+    assert.match(await summary(), /^51–100 of 121/);
     await page.click('text=Next →');
-    await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 20);
+    await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-endpoint]').length === 21);
     assert.ok(await page.isDisabled('text=Next →'));
     await page.click('text=← Previous');
     await page.waitForFunction((want) => document.querySelector('#fleet tbody tr[data-endpoint]')?.dataset.endpoint === want, second[0]);

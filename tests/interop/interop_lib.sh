@@ -120,6 +120,23 @@ start_server() {
   [[ -n $PORT ]] || fail "no CoAP port in the server's log"
 }
 
+# Test PKI with openssl, in the current folder. new_key NAME: an ECDSA P-256 key in NAME.key
+# (PKCS#8 PEM); new_ca NAME: a self-signed CA (NAME.crt, NAME.key); new_cert NAME CA SAN: a
+# certificate of CN=NAME and subjectAltName SAN signed by CA (NAME.crt, NAME.key).
+new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; }
+new_ca() {
+  new_key "$1"
+  openssl req -x509 -new -key "$1.key" -subj "/CN=$1" -days 2 -out "$1.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign 2>/dev/null
+}
+new_cert() {
+  new_key "$1"
+  openssl req -new -key "$1.key" -subj "/CN=$1" -out "$1.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$3" >"$1.ext"
+  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 \
+    -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+}
+
 # log_has [-E] PATTERN FILE: true once FILE has a line matching PATTERN. Programs write their log
 # on a thread of their own, so a line may come a moment after what it tells of: ~5 s at most.
 log_has() {

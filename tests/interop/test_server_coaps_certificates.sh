@@ -8,22 +8,6 @@ command -v openssl >/dev/null || fail "openssl not found"
 command -v coap-client-gnutls >/dev/null || fail "coap-client-gnutls not found (package libcoap3-bin)"
 
 cd "$WORK"
-# new_key NAME: an ECDSA P-256 key in NAME.key (PKCS#8 PEM).
-new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; }
-# new_ca NAME
-new_ca() {
-  new_key "$1"
-  openssl req -x509 -new -key "$1.key" -subj "/CN=$1" -days 2 -out "$1.crt" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign 2>/dev/null
-}
-# new_cert NAME CA SAN
-new_cert() {
-  new_key "$1"
-  openssl req -new -key "$1.key" -subj "/CN=$1" -out "$1.csr" 2>/dev/null
-  printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$3" >"$1.ext"
-  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 \
-    -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-}
 new_ca test-ca
 new_ca other-ca
 new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"

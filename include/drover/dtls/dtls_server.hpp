@@ -25,7 +25,7 @@
 #include <string>
 
 #include "drover/coap/datagram_core.hpp"
-#include "drover/dtls/credentials.hpp"
+#include "drover/dtls/security_store.hpp"
 
 namespace drover::dtls {
 
@@ -67,8 +67,13 @@ struct DtlsServerStats {
   std::uint64_t cookies_sent = 0;        // HelloVerifyRequests
   std::uint64_t handshakes_started = 0;  // past the cookie exchange
   std::uint64_t handshakes_completed = 0;
-  std::uint64_t handshakes_failed = 0;  // alerts, bad credentials, unknown identities
+  std::uint64_t handshakes_failed = 0;        // the sum of the reasons below
+  std::uint64_t failed_unknown_identity = 0;  // a PSK identity the store does not know
+  std::uint64_t failed_bad_certificate = 0;   // none, or a chain or raw key not trusted
+  std::uint64_t failed_peer_alert = 0;        // the client gave up with a fatal alert
+  std::uint64_t failed_other = 0;             // no common suite, a malformed message ...
   std::uint64_t handshakes_timed_out = 0;
+  std::uint64_t alerts_sent = 0;              // fatal alerts that ended a handshake or session
   std::uint64_t sessions_replaced = 0;        // by a new handshake from the same address
   std::uint64_t sessions_expired = 0;         // idle
   std::uint64_t sessions_closed = 0;          // close_notify or a fatal alert from the peer

@@ -71,6 +71,24 @@ TEST_F(Certificates, X509StoreBindingWinsOverTheCommonName) {
   EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "meter-7");
 }
 
+TEST_F(Certificates, X509BindingOfASubjectAltName) {
+  const auto ca = make_ca("Test CA");
+  ASSERT_EQ(store.put("meter-8", {{CredentialKind::X509, std::string(kAltName) + "dev2", {}}}),
+            std::nullopt);
+  ServerCredentials sc;
+  sc.store = &store;
+  sc.certificate = make_certificate(ca, "lwm2m.example");
+  auto& s = make_server(sc);
+  ClientCredentials cc;
+  cc.certificate = make_certificate(ca, "dev2");  // its DNS name too
+  make_client(cc);
+  ASSERT_TRUE(exchange());
+  const PeerIdentity* id = s.identity_of(client_address(1));
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->alt_names, std::vector<std::string>{"dev2"});
+  EXPECT_EQ(id->endpoint, "meter-8");
+}
+
 TEST_F(Certificates, X509ClientOfAnotherCaIsRefused) {
   const auto ca = make_ca("Test CA");
   const auto other = make_ca("Other CA");
@@ -87,6 +105,7 @@ TEST_F(Certificates, X509ClientOfAnotherCaIsRefused) {
   ASSERT_TRUE(c.last_alert());
   EXPECT_EQ(*c.last_alert(), GNUTLS_A_HANDSHAKE_FAILURE) << c.last_error();
   EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.stats().failed_bad_certificate, 1u);
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 
@@ -142,6 +161,8 @@ TEST_F(Certificates, RawPublicKeyUnknownToTheStoreIsRefused) {
   EXPECT_FALSE(exchange());
   EXPECT_EQ(c.state(), ClientState::Failed);
   EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.stats().failed_bad_certificate, 1u);
+  EXPECT_EQ(s.stats().alerts_sent, 1u);
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 

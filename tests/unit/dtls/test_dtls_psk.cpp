@@ -152,7 +152,35 @@ TEST_F(Psk, UnknownIdentityFails) {
   ASSERT_TRUE(c.last_alert());
   EXPECT_EQ(*c.last_alert(), GNUTLS_A_UNKNOWN_PSK_IDENTITY) << c.last_error();
   EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.stats().failed_unknown_identity, 1u);
+  EXPECT_EQ(s.stats().failed_bad_certificate + s.stats().failed_other, 0u);
+  EXPECT_EQ(s.stats().alerts_sent, 1u);
   EXPECT_EQ(s.counts().sessions + s.counts().handshakes, 0u);
+}
+
+TEST_F(Psk, StoreChangesHoldFromTheNextHandshake) {
+  auto& s = make_server();
+  auto& before = make_client(1, psk("late-id", kKey));
+  before.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(before.state(), ClientState::Failed);
+
+  ASSERT_EQ(store.put("late", {{CredentialKind::Psk, "late-id", kKey}}), std::nullopt);
+  auto& after = make_client(2, psk("late-id", kKey));
+  after.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(after.state(), ClientState::Connected) << after.last_error();
+  ASSERT_NE(s.identity_of(client_address(2)), nullptr);
+  EXPECT_EQ(s.identity_of(client_address(2))->endpoint, "late");
+
+  ASSERT_TRUE(store.erase("late"));
+  auto& erased = make_client(3, psk("late-id", kKey));
+  erased.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(erased.state(), ClientState::Failed);
+  EXPECT_EQ(s.stats().failed_unknown_identity, 2u);
+  EXPECT_EQ(s.stats().handshakes_completed, 1u);
+  EXPECT_EQ(s.counts().sessions, 1u) << "the session made before the change stays up";
 }
 
 TEST_F(Psk, ClientHelloWithoutCookieCreatesNoState) {

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# `drover client` against libcoap's GnuTLS programs over DTLS: it registers with the resource
+# directory coap-rd-gnutls through coaps:// with a pre-shared key and with an X.509 certificate
+# (the registration shows in the RD's /.well-known/core), and opens a session with a raw public
+# key (RFC 7250) to coap-server-gnutls -M, checking the server's key.
+#
+# libcoap's servers listen for DTLS on the port after their CoAP one. coap-rd-gnutls 4.3.1 has no
+# raw public key option, hence coap-server-gnutls for it, which has no /rd: there the session is
+# what is checked (the Register through it is answered 4.04), and the Register's exchange itself
+# by the RD runs. The RD aborts on a DELETE (test_client_libcoap_rd.sh): the clients stop with a
+# short --stop-timeout.
+source "$(dirname "$0")/interop_lib.sh"
+for tool in coap-rd-gnutls coap-server-gnutls openssl; do
+  command -v "$tool" >/dev/null || fail "$tool not found (package libcoap3-bin / openssl)"
+done
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# start_libcoap NAME PROGRAM ARGS...: PROGRAM on 127.0.0.1 with a port the OS had free (CoAP on
+# PORT, DTLS on PORT+1), checked by a GET of /.well-known/core.
+start_libcoap() {
+  local name=$1 program=$2 attempt candidate
+  shift 2
+  PORT=
+  for attempt in 1 2 3; do
+    candidate=$(free_udp_port)
+    start "$name-$attempt" "$program" -A 127.0.0.1 -p "$candidate" -v 7 "$@"
+    disown "$LAST_PID"
+    if wait_for_coap "coap://127.0.0.1:$candidate/.well-known/core" "$LAST_PID"; then
+      PORT=$candidate
+      return 0
+    fi
+  done
+  fail "$program did not start"
+}
+
+# client_session NAME ENDPOINT CREDENTIAL-ARGS...: drover client to coaps://PORT+1; waits for its
+# DTLS session and sets CLIENT_LOG.
+client_session() {
+  local name=$1 ep=$2 i
+  shift 2
+  start "$name" "$DROVER" client --endpoint "$ep" --server "coaps://127.0.0.1:$((PORT + 1))" \
+    --lifetime 300 --stop-timeout 1 --duration 60 "$@"
+  CLIENT_LOG=$WORK/$name.log
+  log_has "DTLS session up" "$CLIENT_LOG" || fail "$name: no DTLS session: $(cat "$CLIENT_LOG")"
+}
+
+# registered_at_rd NAME: the client of NAME registered, and the RD lists its location.
+registered_at_rd() {
+  local i location core
+  for i in $(seq 1 100); do
+    grep -q 'registered at /rd/' "$CLIENT_LOG" && break
+    sleep 0.1
+  done
+  location=$(sed -nE 's/.*registered at (\/rd\/[^ ]+).*/\1/p' "$CLIENT_LOG" | head -n 1)
+  [[ -n $location ]] || fail "$1: no registration at the RD: $(cat "$CLIENT_LOG")"
+  core=$(coap_client -m get "coap://127.0.0.1:$PORT/.well-known/core")
+  [[ $core == *"<$location>"* ]] || fail "$location is not in the RD's /.well-known/core: $core"
+  REGISTERED=$location
+}
+
+# PSK: libcoap takes the key as text.
+start_libcoap rd-psk coap-rd-gnutls -k rd-secret
+client_session psk-client drover-psk --psk-identity drover-psk --psk-key "$(hex rd-secret)"
+registered_at_rd psk-client
+pass "drover client registers with coap-rd-gnutls over DTLS-PSK (at $REGISTERED)"
+
+# X.509: the RD's certificate and the client's from one CA; each checks the other's chain.
+cd "$WORK"
+new_ca test-ca
+new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
+new_cert drover-x509 test-ca "DNS:drover-x509"
+cat localhost.crt localhost.key >localhost.pem
+cd - >/dev/null
+start_libcoap rd-x509 coap-rd-gnutls -c "$WORK/localhost.pem" -C "$WORK/test-ca.crt"
+client_session x509-client drover-x509 --cert "$WORK/drover-x509.crt" --key "$WORK/drover-x509.key" \
+  --ca "$WORK/test-ca.crt"
+log_has "DTLS session up (x509:CN=localhost)" "$CLIENT_LOG" || fail "the RD's subject is not logged"
+registered_at_rd x509-client
+pass "drover client registers with coap-rd-gnutls over DTLS with X.509 certificates (at $REGISTERED)"
+
+# Raw public keys: coap-server-gnutls -M takes an EC private key (SEC 1 PEM).
+cd "$WORK"
+new_key rpk-server
+new_key rpk-client
+openssl ec -in rpk-server.key -out rpk-server.ec 2>/dev/null
+openssl pkey -in rpk-server.key -pubout -out rpk-server.pub
+server_key_name=sha256:$(openssl pkey -pubin -in rpk-server.pub -outform DER | sha256sum | cut -d' ' -f1)
+new_key rpk-other
+openssl pkey -in rpk-other.key -pubout -out rpk-other.pub
+cd - >/dev/null
+start_libcoap server-rpk coap-server-gnutls -M "$WORK/rpk-server.ec"
+client_session rpk-client drover-rpk --rpk-key "$WORK/rpk-client.key" \
+  --server-public-key "$WORK/rpk-server.pub"
+log_has "DTLS session up (rpk:$server_key_name)" "$CLIENT_LOG" ||
+  fail "the session does not show the server's key $server_key_name: $(cat "$CLIENT_LOG")"
+log_has "Register answered 4.04" "$CLIENT_LOG" || fail "the Register through the RPK session was not answered"
+pass "drover client opens a DTLS session with coap-server-gnutls's raw public key"
+
+# The client refuses a server whose raw public key is not the one it was given.
+start client-wrong-rpk "$DROVER" client --endpoint drover-rpk2 \
+  --server "coaps://127.0.0.1:$((PORT + 1))" --lifetime 300 --stop-timeout 1 --duration 60 \
+  --rpk-key "$WORK/rpk-client.key" --server-public-key "$WORK/rpk-other.pub"
+log_has "DTLS failed: .*certificate" "$WORK/client-wrong-rpk.log" ||
+  fail "a server with another raw public key was not refused: $(cat "$WORK/client-wrong-rpk.log")"
+if grep -q "DTLS session up" "$WORK/client-wrong-rpk.log"; then
+  fail "a session came up with the wrong server key"
+fi
+pass "drover client refuses coap-server-gnutls when its raw public key is not the expected one"
+
+finish
