@@ -1,5 +1,6 @@
 #include "line_queue.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace drover::log {
@@ -64,8 +65,9 @@ void LineQueue::push(spdlog::level::level_enum level, std::string_view logger, c
     char* p = filling_.bytes.get() + at;
     filling_.size = at + size;
     std::memcpy(p, &header, sizeof header);
-    std::memcpy(p + sizeof header, endpoint.data(), endpoint.size());
-    std::memcpy(p + sizeof header + endpoint.size(), message.data(), message.size());
+    // std::copy: an empty view may have no data pointer, which memcpy must not be given.
+    std::copy(endpoint.begin(), endpoint.end(), p + sizeof header);
+    std::copy(message.begin(), message.end(), p + sizeof header + endpoint.size());
     ++lines_;
     const bool half_full = 2 * lines_ >= limits_.lines || 2 * (at + size) >= limits_.bytes;
     if (writer_asleep_ || (half_full && !nudged_)) {
