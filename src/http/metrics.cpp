@@ -18,25 +18,13 @@ constexpr std::array<std::string_view, kOperations> kOperationNames{
     "read",   "discover",       "write",           "write_attributes", "execute",          "create",
     "delete", "read_composite", "write_composite", "observe",          "observe_composite"};
 
-void metric_header(std::string& out, std::string_view name, std::string_view type,
-                   std::string_view help) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-            std::uint64_t value) {
-  metric_header(out, name, type, help);
-  out.append(name).append(" ").append(std::to_string(value)).append("\n");
-}
-
 // Metrics of one value each, without labels.
 struct Single {
   std::string_view name, type, help;
   std::uint64_t value;
 };
 void metrics(std::string& out, std::initializer_list<Single> list) {
-  for (const Single& m : list) metric(out, m.name, m.type, m.help, m.value);
+  for (const Single& m : list) prometheus_metric(out, m.name, m.type, m.help, m.value);
 }
 
 // Shortest text that reads back as `v` (Prometheus takes Go float syntax: "0.25", "1e-05").
@@ -47,6 +35,18 @@ std::string number(double v) {
 }
 
 }  // namespace
+
+void prometheus_header(std::string& out, std::string_view name, std::string_view type,
+                       std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void prometheus_metric(std::string& out, std::string_view name, std::string_view type,
+                       std::string_view help, std::uint64_t value) {
+  prometheus_header(out, name, type, help);
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
 
 std::string_view operation_name(Operation op) {
   return kOperationNames[static_cast<std::size_t>(op)];
@@ -99,9 +99,10 @@ Metrics& Metrics::operator+=(const Metrics& o) {
 
 std::string prometheus_text(const Metrics& m) {
   std::string out;
-  metric(out, "drover_registrations", "gauge", "Clients registered now.", m.registrations);
-  metric_header(out, "drover_registration_events_total", "counter",
-                "Registration interface events: register, update, deregister, expire.");
+  prometheus_metric(out, "drover_registrations", "gauge", "Clients registered now.",
+                    m.registrations);
+  prometheus_header(out, "drover_registration_events_total", "counter",
+                    "Registration interface events: register, update, deregister, expire.");
   for (const auto& [name, n] :
        {std::pair<std::string_view, std::uint64_t>{"register", m.registered},
         {"update", m.updated},
@@ -120,9 +121,10 @@ std::string prometheus_text(const Metrics& m) {
             "Operations in flight or queued in the server core.", m.operations_in_flight},
            {"drover_api_pending_operations", "gauge",
             "Operations started through the API and not completed yet.", m.api_pending}});
-  metric_header(out, "drover_api_operations_total", "counter",
-                "Operations started through the HTTP API, by operation and result (refused: the "
-                "server did not send it).");
+  prometheus_header(
+      out, "drover_api_operations_total", "counter",
+      "Operations started through the HTTP API, by operation and result (refused: the "
+      "server did not send it).");
   for (std::size_t k = 0; k < kOperations; ++k) {
     for (std::size_t r = 0; r < kOperationResults; ++r) {
       if (m.operations[k][r] == 0) continue;
@@ -135,9 +137,9 @@ std::string prometheus_text(const Metrics& m) {
           .append("\n");
     }
   }
-  metric_header(out, "drover_api_operation_duration_seconds", "histogram",
-                "Time from the API call to the operation's completion (the device's answer, a "
-                "timeout, or the end of the registration), queue included, by operation.");
+  prometheus_header(out, "drover_api_operation_duration_seconds", "histogram",
+                    "Time from the API call to the operation's completion (the device's answer, a "
+                    "timeout, or the end of the registration), queue included, by operation.");
   for (std::size_t k = 0; k < kOperations; ++k) {
     const auto& h = m.latency[k];
     const std::string label = "operation=\"" + std::string(kOperationNames[k]) + "\"";
@@ -164,8 +166,10 @@ std::string prometheus_text(const Metrics& m) {
         .append(std::to_string(h.count))
         .append("\n");
   }
-  metric(out, "drover_notifications_total", "counter", "Notifications received.", m.notifications);
-  metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.", m.sends);
+  prometheus_metric(out, "drover_notifications_total", "counter", "Notifications received.",
+                    m.notifications);
+  prometheus_metric(out, "drover_sends_total", "counter", "Send requests (POST /dp) received.",
+                    m.sends);
   if (m.store) {
     const StoreStats& s = *m.store;
     metrics(
@@ -180,8 +184,8 @@ std::string prometheus_text(const Metrics& m) {
          {"drover_store_pending_changes", "gauge", "Changes waiting to be written.", s.pending}});
   }
   if (m.log)
-    metric(out, "drover_log_dropped_lines_total", "counter",
-           "Log lines dropped because the log's queue was full.", m.log->dropped_lines);
+    prometheus_metric(out, "drover_log_dropped_lines_total", "counter",
+                      "Log lines dropped because the log's queue was full.", m.log->dropped_lines);
   return out;
 }
 

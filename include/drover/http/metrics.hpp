@@ -79,6 +79,11 @@ struct Metrics {
 
 // The Prometheus text format 0.0.4.
 std::string prometheus_text(const Metrics& m);
+// A family's HELP and TYPE lines; with prometheus_metric, its one value without labels too.
+void prometheus_header(std::string& out, std::string_view name, std::string_view type,
+                       std::string_view help);
+void prometheus_metric(std::string& out, std::string_view name, std::string_view type,
+                       std::string_view help, std::uint64_t value);
 inline constexpr std::string_view kPrometheusContentType =
     "text/plain; version=0.0.4; charset=utf-8";
 // The JSON of GET /api/metrics.
