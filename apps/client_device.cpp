@@ -27,6 +27,7 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   client::ClientConfig c;
   c.endpoint = o.endpoint;
   c.version = o.version;
+  c.bootstrap_pack = o.bootstrap_pack;
   c.random_seed = o.seed;
   c.objects = o.objects;
   client::allow_firmware_push(c.engine, o.fw_capacity);
@@ -96,6 +97,8 @@ std::string describe(const client::ClientEvent& event) {
           for (const auto ssid : e.servers)
             ssids += (ssids.empty() ? "" : ", ") + std::to_string(ssid);
           return "bootstrapped: registering with server " + ssids;
+        } else if constexpr (std::is_same_v<T, client::BootstrapFallback>) {
+          return e.reason + ": no Bootstrap-Pack there, sending a Bootstrap-Request";
         } else if constexpr (std::is_same_v<T, client::BootstrapFailed>) {
           return "bootstrap failed (" + e.reason + ")";
         } else if constexpr (std::is_same_v<T, client::FirmwareChanged>) {
@@ -128,6 +131,8 @@ std::pair<log::Level, const char*> line_of(const client::ClientEvent& event) {
         if constexpr (std::is_same_v<T, client::SendCompleted>) return {Level::Debug, "send"};
         if constexpr (std::is_same_v<T, client::Deregistered>) return {Level::Info, "deregistered"};
         if constexpr (std::is_same_v<T, client::Bootstrapped>) return {Level::Info, "bootstrapped"};
+        if constexpr (std::is_same_v<T, client::BootstrapFallback>)
+          return {Level::Info, "bootstrap_fallback"};
         if constexpr (std::is_same_v<T, client::RegistrationFallback>)
           return {Level::Info, "register_fallback"};
         if constexpr (std::is_same_v<T, client::Disabled>) return {Level::Info, "disabled"};

@@ -44,8 +44,9 @@ struct ProvisioningError : std::runtime_error {
 struct DeviceOptions {
   std::string endpoint;
   std::string server_uri;
-  coap::PeerAddress server;  // resolved from server_uri
-  bool bootstrap = false;    // server_uri is a bootstrap server's: the servers come from it
+  coap::PeerAddress server;     // resolved from server_uri
+  bool bootstrap = false;       // server_uri is a bootstrap server's: the servers come from it
+  bool bootstrap_pack = false;  // ... asked with a Bootstrap-Pack-Request (LwM2M 1.2)
   // Accounts from a factory or state file (client_state.hpp), instead of server_uri's; server
   // and server_uri are then its first server's.
   std::vector<lwm2m::Record> provisioning;

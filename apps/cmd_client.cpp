@@ -32,6 +32,7 @@ struct ClientCommandOptions {
   std::string endpoint;
   std::string server;
   std::string bootstrap;
+  bool bootstrap_pack = false;
   std::string factory;
   std::string state;
   std::uint32_t lifetime = 300;
@@ -68,6 +69,11 @@ int run_client(const ClientCommandOptions& o) {
   const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
   if (!version) {
     log::error(Component::Client, {"config_error"}, "--lwm2m: one of 1.0, 1.1, 1.2");
+    return 2;
+  }
+  if (o.bootstrap_pack && *version != lwm2m::Lwm2mVersion::V1_2) {
+    log::error(Component::Client, {"config_error"},
+               "--bootstrap-pack: Bootstrap-Pack came with LwM2M 1.2 (add --lwm2m 1.2)");
     return 2;
   }
   const auto objects = client::make_object_registry(*version);
@@ -205,6 +211,7 @@ int run_client(const ClientCommandOptions& o) {
     d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
     d.server_uri = given;
     d.bootstrap = bootstrap;
+    d.bootstrap_pack = o.bootstrap_pack;
     d.provisioning = provisioning;
     d.state_file = o.state;
     d.server = *server;
@@ -295,6 +302,11 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       "Bootstrap-Request), then register with them");
   server->excludes(bootstrap);
   bootstrap->excludes(server);
+  cmd->add_flag("--bootstrap-pack", o->bootstrap_pack,
+                "With --bootstrap and --lwm2m 1.2: ask for the whole configuration in one "
+                "Bootstrap-Pack-Request (GET /bspack), falling back to a Bootstrap-Request when "
+                "the bootstrap server has none")
+      ->needs(bootstrap);
   auto* factory =
       cmd->add_option(
              "--factory", o->factory,

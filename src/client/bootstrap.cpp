@@ -1,5 +1,6 @@
 // Client-initiated bootstrap (client.hpp): the Bootstrap-Request, the bootstrap server's
-// requests while it provisions, and the accounts its Finish makes.
+// requests while it provisions, and the accounts its Finish makes; or the Bootstrap-Pack-Request
+// and the accounts its pack makes.
 #include <algorithm>
 
 #include "client_impl.hpp"
@@ -73,16 +74,23 @@ void Client::Impl::start_bootstrap(TimePoint t) {
   auto& b = *bootstrap;
   if (b.phase == Phase::Requesting || b.phase == Phase::Provisioning) return;
   coap::Message m = engine.take_message();
-  m.code = codes::Post;
-  m.set_uri_path("/bs");
+  b.pack = config.bootstrap_pack && config.version == lwm2m::Lwm2mVersion::V1_2 && !b.pack_refused;
   lwm2m::BootstrapParams params{config.endpoint, std::nullopt};
-  if (config.version != lwm2m::Lwm2mVersion::V1_0)  // pct came with 1.1
-    params.pct = static_cast<std::uint16_t>(multi_value_format(config.version));
+  if (b.pack) {
+    m.code = codes::Get;
+    m.set_uri_path("/bspack");
+    lwm2m::set_accept(m, ContentFormat::SenmlCbor);  // the format every 1.2 bootstrap server has
+  } else {
+    m.code = codes::Post;
+    m.set_uri_path("/bs");
+    if (config.version != lwm2m::Lwm2mVersion::V1_0)  // pct came with 1.1
+      params.pct = static_cast<std::uint16_t>(multi_value_format(config.version));
+  }
   lwm2m::add_bootstrap_queries(params, m);
   const auto id = engine.send_request(b.peer, std::move(m), t);
   if (!id) {
     bootstrap_failed(codes::Empty,
-                     "Bootstrap-Request: " + std::string(coap::to_string(id.error())));
+                     request_name(b) + ": " + std::string(coap::to_string(id.error())));
     return;
   }
   b.phase = Phase::Requesting;
@@ -92,16 +100,77 @@ void Client::Impl::start_bootstrap(TimePoint t) {
   pending.emplace(*id, PendingRequest{PendingRequest::Kind::Bootstrap, 0});
 }
 
-void Client::Impl::on_bootstrap_response(const coap::Message& response, TimePoint) {
+void Client::Impl::on_bootstrap_response(const coap::Message& response, TimePoint t) {
   auto& b = *bootstrap;
   b.request.reset();
-  if (!response.code.is_success()) {
-    std::string reason = "Bootstrap-Request answered " + response.code.to_string();
-    if (!response.payload().empty()) reason += ": " + std::string(response.payload_string());
-    bootstrap_failed(response.code, std::move(reason));
-    return;
+  const auto code = response.code;
+  std::string reason = request_name(b) + " answered " + code.to_string();
+  if (!response.payload().empty() && !code.is_success())
+    reason += ": " + std::string(response.payload_string());
+  if (b.pack && (code == codes::NotFound || code == codes::MethodNotAllowed ||
+                 code == codes::NotAcceptable || code == codes::NotImplemented)) {
+    // A bootstrap server without Bootstrap-Pack (older than 1.2): the Bootstrap-Request then.
+    b.pack_refused = true;
+    b.phase = Phase::Idle;
+    push_event(BootstrapFallback{code, std::move(reason)});
+    return start_bootstrap(t);
   }
+  if (!code.is_success()) return bootstrap_failed(code, std::move(reason));
+  if (b.pack) return apply_pack(response, t);
   if (b.phase == Phase::Requesting) b.phase = Phase::Provisioning;
+}
+
+void Client::Impl::on_bootstrap_failure(coap::FailureReason reason) {
+  bootstrap_failed(codes::Empty, request_name(*bootstrap) + ": " + std::string(to_string(reason)));
+}
+
+// The pack's instances are written as Bootstrap-Writes would, then ended as by a Finish.
+void Client::Impl::apply_pack(const coap::Message& response, TimePoint t) {
+  const auto fail = [&](std::string why) {
+    bootstrap_failed(codes::Empty, "unusable Bootstrap-Pack: " + std::move(why));
+  };
+  const auto cf = lwm2m::content_format_of(response);
+  if (!cf.present || !cf.format) return fail("no content format it could be read in");
+  lwm2m::DecodeOptions options;
+  options.types = &registry;
+  std::vector<lwm2m::Record> records;
+  if (auto error = lwm2m::decode(*cf.format, response.payload(), Path(), options, records))
+    return fail(error->message);
+  for (const auto& r : records) {
+    if (!r.path.has_instance()) return fail(r.path.to_string() + " is not in an instance");
+    if (!definition(r.path.object_id()))
+      return fail("no object " + std::to_string(r.path.object_id()));
+  }
+  if (const Outcome outcome = write_instances(Path(), records); outcome != Outcome::Ok)
+    return fail(std::string(to_string(outcome)));
+  std::vector<AccountPair> pairs;
+  if (auto refusal = check_bootstrap(pairs)) return fail(std::move(refusal->second));
+  complete_bootstrap(pairs, t);
+}
+
+std::string Client::Impl::request_name(const BootstrapAccount& b) {
+  return b.pack ? "Bootstrap-Pack-Request" : "Bootstrap-Request";
+}
+
+std::optional<std::pair<coap::Code, std::string>> Client::Impl::check_bootstrap(
+    std::vector<AccountPair>& pairs) {
+  // Accounts whose registration failed for good (the reason for this bootstrap) are made again
+  // from what the bootstrap server left.
+  std::erase_if(accounts,
+                [](const auto& entry) { return entry.second.state == RegistrationState::Failed; });
+  if (auto reason = account_pairs(pairs)) return std::pair{codes::BadRequest, std::move(*reason)};
+  if (pairs.empty())
+    return std::pair{codes::NotAcceptable,
+                     std::string("no Security and Server instance pair names an LwM2M server")};
+  if (accounts.size() + pairs.size() > config.max_servers)
+    return std::pair{codes::NotAcceptable, std::string("more servers than the client takes")};
+  return std::nullopt;
+}
+
+void Client::Impl::complete_bootstrap(const std::vector<AccountPair>& pairs, TimePoint t) {
+  bootstrap->phase = Phase::Done;
+  bootstrap->failures = 0;
+  push_event(Bootstrapped{open_accounts(pairs, t)});
 }
 
 namespace {
@@ -274,22 +343,10 @@ class BootstrapRequest {
 
   // Bootstrap-Finish: every Security and Server pair of one ssid becomes an account.
   void finish() {
-    // Accounts whose registration failed for good (the reason for this bootstrap) are made again
-    // from what the bootstrap server left.
-    std::erase_if(c_.accounts, [](const auto& entry) {
-      return entry.second.state == RegistrationState::Failed;
-    });
     std::vector<AccountPair> pairs;
-    if (auto reason = c_.account_pairs(pairs)) return reply(codes::BadRequest, *reason);
-    if (pairs.empty())
-      return reply(codes::NotAcceptable,
-                   "no Security and Server instance pair names an LwM2M server");
-    if (c_.accounts.size() + pairs.size() > c_.config.max_servers)
-      return reply(codes::NotAcceptable, "more servers than the client takes");
+    if (auto refusal = c_.check_bootstrap(pairs)) return reply(refusal->first, refusal->second);
     reply(codes::Changed, {});
-    c_.bootstrap->phase = Phase::Done;
-    c_.bootstrap->failures = 0;
-    c_.push_event(Bootstrapped{c_.open_accounts(pairs, t_)});
+    c_.complete_bootstrap(pairs, t_);
   }
 
   Client::Impl& c_;

@@ -251,8 +251,7 @@ void Client::Impl::process_engine_events() {
                      else if (p.kind == PendingRequest::Kind::Send)
                        on_send_result(p, coap::codes::Empty);
                      else if (p.kind == PendingRequest::Kind::Bootstrap)
-                       bootstrap_failed(coap::codes::Empty,
-                                        "Bootstrap-Request: " + std::string(to_string(f.reason)));
+                       on_bootstrap_failure(f.reason);
                      else
                        on_registration_failure(p, f.reason, now);
                    },
@@ -532,6 +531,7 @@ void Client::start(TimePoint now) {
     const auto delay = c.server_integer(a, 14).value_or(0);
     c.begin_registration(a, now, std::chrono::seconds(std::max<std::int64_t>(delay, 0)));
   }
+  if (c.bootstrap) c.bootstrap->pack_refused = false;  // starting over: the pack is tried again
   if (c.bootstrap && c.accounts.empty()) c.schedule_bootstrap(now);
   c.settle(now);
 }

@@ -5,8 +5,8 @@
 //   dm.cpp            serving Device Management requests (Read ... Write-Composite)
 //   observe.cpp       observations, notification attributes and their firing rules
 //   send.cpp          Send (/dp), on demand and from the send timer
-//   bootstrap.cpp     client-initiated bootstrap: Bootstrap-Request, serving the bootstrap
-//                     server's requests, the accounts Finish makes
+//   bootstrap.cpp     client-initiated bootstrap: Bootstrap-Request or Bootstrap-Pack, serving
+//                     the bootstrap server's requests, the accounts Finish (or a pack) makes
 //   access.cpp        Access Control (object 2): the rights of each server on each instance
 //   provision.cpp     Security, Server and Access Control instances from outside (a factory
 //                     file, a saved state) and out again
@@ -99,8 +99,10 @@ struct BootstrapAccount {
   Phase phase = Phase::Idle;
   TimePoint request_at{};                  // Waiting: when the Bootstrap-Request goes out
   std::uint32_t failures = 0;              // in a row, for the back-off
-  std::optional<coap::RequestId> request;  // the Bootstrap-Request in flight
+  std::optional<coap::RequestId> request;  // the Bootstrap-(Pack-)Request in flight
   TimePoint deadline{};                    // Requesting, Provisioning: Finish must come before
+  bool pack = false;                       // the request in flight is a Bootstrap-Pack-Request
+  bool pack_refused = false;               // this bootstrap server has no Bootstrap-Pack
 };
 
 // A Security and a Server instance of one Short Server ID: an account to be made.
@@ -257,7 +259,15 @@ struct Client::Impl {
   // No account that is registered or trying: a bootstrap server would be asked.
   bool needs_bootstrap() const;
   void on_bootstrap_response(const coap::Message& response, TimePoint t);
+  void on_bootstrap_failure(coap::FailureReason reason);
+  void apply_pack(const coap::Message& response, TimePoint t);
+  static std::string request_name(const BootstrapAccount& b);
   void bootstrap_failed(coap::Code code, std::string reason);
+  // Bootstrap-Finish, or the end of a Bootstrap-Pack: the reason it is refused (with its code),
+  // else nullopt and `pairs` the accounts complete_bootstrap opens.
+  std::optional<std::pair<coap::Code, std::string>> check_bootstrap(
+      std::vector<AccountPair>& pairs);
+  void complete_bootstrap(const std::vector<AccountPair>& pairs, TimePoint t);
   // Serves a request of the bootstrap server while it provisions; false when `request` is not
   // the bootstrap server's.
   bool serve_bootstrap(coap::RequestReceived& request, TimePoint t);

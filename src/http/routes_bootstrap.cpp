@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include "drover/http/bootstrap_routes.hpp"
+#include "drover/http/metrics.hpp"
 #include "errors.hpp"
 #include "views.hpp"
 
@@ -177,6 +178,37 @@ std::string_view BootstrapRoutes::openapi_paths() const {
   return kPaths;
 }
 
+std::string BootstrapRoutes::prometheus_metrics() const {
+  if (!server_) return {};
+  const auto& s = server_->stats();
+  std::string out;
+  prometheus_metric(out, "drover_bootstrap_sessions", "gauge", "Bootstrap sessions under way.",
+                    server_->sessions());
+  prometheus_metric(out, "drover_bootstrap_requests_total", "counter",
+                    "Bootstrap-Requests accepted (answered 2.04).", s.requests);
+  prometheus_metric(out, "drover_bootstrap_started_total", "counter",
+                    "Bootstrap sessions started, client- or server-initiated.", s.started);
+  prometheus_metric(out, "drover_bootstrap_finished_total", "counter",
+                    "Bootstrap sessions ended by an accepted Bootstrap-Finish.", s.finished);
+  prometheus_metric(out, "drover_bootstrap_failed_total", "counter", "Bootstrap sessions failed.",
+                    s.failed);
+  prometheus_header(out, "drover_bootstrap_refused_total", "counter",
+                    "Bootstrap-Requests and Bootstrap-Pack-Requests refused, by reason: unknown "
+                    "(4.00, no configuration or a bad query), format (4.15, 4.06), busy (5.03).");
+  for (const auto& [reason, n] :
+       {std::pair<std::string_view, std::uint64_t>{"unknown", s.refused_unknown},
+        {"format", s.refused_format},
+        {"busy", s.refused_busy}})
+    out.append("drover_bootstrap_refused_total{reason=\"")
+        .append(reason)
+        .append("\"} ")
+        .append(std::to_string(n))
+        .append("\n");
+  prometheus_metric(out, "drover_bootstrap_packs_total", "counter",
+                    "Bootstrap-Pack-Requests answered (LwM2M 1.2).", s.packs);
+  return out;
+}
+
 StreamEvent stream_event(const bootstrap::BootstrapEvent& event) {
   json::object o;
   std::string endpoint;
@@ -247,6 +279,12 @@ Reply RouteFamilies::handle(const Request& request, coap::TimePoint now) {
     }
     doc["paths"] = std::move(paths);
     return ok(200, doc);
+  }
+  if (r.segments.size() == 1 && r.segments[0] == "metrics") {
+    if (r.method != "GET") return method_not_allowed("GET");
+    std::string text;
+    for (const auto* family : families_) text += family->prometheus_metrics();
+    return Response{200, std::move(text), kPrometheusContentType};
   }
   for (auto* family : families_)
     if (family->takes(r)) return family->handle(r);

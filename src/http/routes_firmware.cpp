@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "drover/http/firmware_routes.hpp"
+#include "drover/http/metrics.hpp"
 #include "errors.hpp"
 
 namespace drover::http {
@@ -456,11 +457,7 @@ std::string FirmwareRoutes::prometheus_metrics() const {
   const auto u = service_.updater().counts();
   std::string out;
   const auto metric = [&](std::string_view name, std::string_view type, std::string_view help,
-                          std::uint64_t value) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-    out.append(name).append(" ").append(std::to_string(value)).append("\n");
-  };
+                          std::uint64_t value) { prometheus_metric(out, name, type, help, value); };
   metric("drover_firmware_images", "gauge", "Firmware images stored", images_.count());
   metric("drover_firmware_image_bytes", "gauge", "Bytes of the firmware images stored",
          images_.total_bytes());

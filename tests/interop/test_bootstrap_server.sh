@@ -4,7 +4,9 @@
 # Python, answering every request, is bootstrapped to the end (Delete, Writes, Finish); the HTTP
 # API of configurations refuses an unusable config with the reason and never shows a secret.
 # `drover server --bootstrap-port` runs both roles, and keeps the configurations across a restart;
-# `drover client --bootstrap` starts from its URI alone and ends registered with that server.
+# `drover client --bootstrap` starts from its URI alone and ends registered with that server;
+# `drover client --lwm2m 1.2 --bootstrap-pack` does so with one Bootstrap-Pack-Request. Both
+# programs count in their Prometheus /metrics.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
@@ -108,7 +110,11 @@ grep -qF '"secret_key":"********"' <<<"$out" || fail "the secret is not masked: 
 grep -q 'a1b2c3d4' <<<"$out" && fail "the secret was shown: $out"
 out=$(api GET /api/bootstrap/metrics)
 grep -qF '"finished":1' <<<"$out" || fail "metrics do not count the finished session: $out"
-pass "HTTP API: an unusable config refused with the reason, secrets masked, counters"
+out=$(timeout 10 curl -sS "$HTTP/metrics")
+grep -qx 'drover_bootstrap_finished_total 1' <<<"$out" || fail "/metrics lacks the finished session: $out"
+grep -qx 'drover_bootstrap_refused_total{reason="unknown"} 1' <<<"$out" || fail "/metrics lacks the refusal: $out"
+grep -qx 'drover_bootstrap_refused_total{reason="format"} 1' <<<"$out" || fail "/metrics lacks the pct refusal: $out"
+pass "HTTP API: an unusable config refused with the reason, secrets masked, counters (JSON and Prometheus)"
 
 # Both roles in one process; a configuration put through the API survives a restart.
 kill "$BS_PID"
@@ -143,5 +149,24 @@ grep -qF '"endpoint":"boot-dev","session":' "$WORK/events.txt" || fail "the stre
 grep -qF '"event":"step","step":"write","path":"/1/0","code":"2.04"' "$WORK/events.txt" || fail "no write step on the event stream: $(cat "$WORK/events.txt")"
 grep -qF '"event":"finished"' "$WORK/events.txt" || fail "no finished event on the event stream"
 pass "drover client --bootstrap: bootstrapped, then registered with the configured server; the steps on the event stream"
+
+out=$(api PUT /api/bootstrap/configs/pack-dev "{\"servers\": [{\"security\": {\"uri\": \"coap://127.0.0.1:$PORT\", \"ssid\": 6}, \"server\": {\"lifetime\": 95}}]}")
+[[ $out == 201\ * ]] || fail "PUT pack-dev: $out"
+timeout 30 "$DROVER" client --endpoint pack-dev --lwm2m 1.2 --bootstrap-pack \
+  --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 3 >"$WORK/pack-client.log" 2>&1 ||
+  fail "drover client --bootstrap-pack failed: $(cat "$WORK/pack-client.log")"
+wait_log 'bootstrap pack-dev: Bootstrap-Pack to 127\.[0-9.]+:[0-9]+ \(application/senml\+cbor\)' ||
+  fail "pack-dev got no Bootstrap-Pack: $(cat "$WORK/pack-client.log")"
+wait_log 'registered pack-dev at /rd/[^ ]+ from 127\.[0-9.]+:[0-9]+, lwm2m 1\.2, lifetime 95 s' ||
+  fail "pack-dev did not register with the server its pack names: $(cat "$WORK/pack-client.log")"
+log_has 'bootstrapped: registering with server 6' "$WORK/pack-client.log" || fail "the pack client did not log its bootstrap"
+grep -q 'bootstrap pack-dev: started' "$LOG" && fail "a Bootstrap-Pack opened a session"
+out=$(timeout 10 curl -sS "$HTTP/metrics")
+grep -qx 'drover_bootstrap_packs_total 1' <<<"$out" || fail "/metrics does not count the pack: $out"
+grep -q '^drover_registrations ' <<<"$out" || fail "/metrics lost the server's own metrics: $out"
+out=$(timeout 10 "$DROVER" client --endpoint x --bootstrap-pack --bootstrap "coap://127.0.0.1:$BS_PORT" 2>&1) &&
+  fail "--bootstrap-pack with LwM2M 1.1 was taken"
+grep -qF -- '--bootstrap-pack: Bootstrap-Pack came with LwM2M 1.2' <<<"$out" || fail "no reason for refusing --bootstrap-pack: $out"
+pass "drover client --lwm2m 1.2 --bootstrap-pack: one Bootstrap-Pack, then registered; counted in /metrics"
 
 finish

@@ -76,6 +76,14 @@
 //    BootstrapFailed::retry_in), and start() tries again at once. Server-initiated bootstrap: while
 //    the client has no server account (before start(), or after a failed bootstrap) it serves its
 //    bootstrap server's requests unasked, under the same deadline from the first one.
+//  * Bootstrap-Pack (LwM2M 1.2, ClientConfig::bootstrap_pack): the client asks for its whole
+//    configuration in one answer (GET /bspack?ep=, Accept SenML CBOR) instead of the
+//    Bootstrap-Request, and applies it as Bootstrap-Writes of every instance followed by a
+//    Bootstrap-Finish (no Finish is sent). A pack that cannot be decoded or written, or whose
+//    Finish would be refused, fails the bootstrap with that reason (BootstrapFailed, retried as
+//    above). A bootstrap server answering 4.04, 4.05, 4.06 or 5.01 has no Bootstrap-Pack: the
+//    client sends the Bootstrap-Request at once (BootstrapFallback) and keeps to it for that
+//    bootstrap server until start().
 //  * Access Control (object 2): with more than one server account and the object (added with
 //    add_object(2), or written by the bootstrap server), each server's rights on each instance
 //    come from its Access Control instance (src/client/access.cpp has the rules): 4.01 for what
@@ -180,6 +188,9 @@ struct ClientConfig {
   // row up to max_bootstrap_retry, plus a random 0 to 10 %. Zero: only start() tries again.
   Duration bootstrap_retry = std::chrono::seconds(60);
   Duration max_bootstrap_retry = std::chrono::hours(1);
+  // LwM2M 1.2 clients (version V1_2) bootstrap with a Bootstrap-Pack-Request instead of a
+  // Bootstrap-Request (see the file comment).
+  bool bootstrap_pack = false;
 };
 
 // The initial values of a server account: its Security (/0) and Server (/1) instances.
@@ -294,7 +305,14 @@ struct Awake {
 struct Bootstrapped {
   std::vector<std::uint16_t> servers;
 };
-// The Bootstrap-Request was refused or not answered, or no Finish came in time.
+// The bootstrap server answered the Bootstrap-Pack-Request as one that has none (4.04, 4.05,
+// 4.06, 5.01): a Bootstrap-Request follows at once.
+struct BootstrapFallback {
+  coap::Code code;
+  std::string reason;
+};
+// The Bootstrap-Request or Bootstrap-Pack-Request was refused or not answered, the pack was
+// unusable, or no Finish came in time.
 struct BootstrapFailed {
   coap::Code code;  // the refusal; Empty otherwise
   std::string reason;
@@ -314,7 +332,8 @@ struct FirmwareDownload {
 using ClientEvent =
     std::variant<Registered, RegistrationFailed, RegistrationFallback, Updated, Deregistered,
                  Disabled, Rebooting, FactoryReset, RequestServed, WriteApplied, SendCompleted,
-                 Sleeping, Awake, Bootstrapped, BootstrapFailed, FirmwareChanged, FirmwareDownload>;
+                 Sleeping, Awake, Bootstrapped, BootstrapFallback, BootstrapFailed, FirmwareChanged,
+                 FirmwareDownload>;
 
 enum class RegistrationState : std::uint8_t {
   Idle,         // not started, or stopped by deregister()

@@ -28,6 +28,8 @@ class BootstrapRoutes final : public RouteFamily {
   bool takes(const RouteRequest& request) const override;
   Reply handle(RouteRequest& request) override;
   std::string_view openapi_paths() const override;
+  // drover_bootstrap_*: the server's counters (none without a server).
+  std::string prometheus_metrics() const override;
 
  private:
   Reply start_session(RouteRequest& request);
@@ -42,7 +44,7 @@ class BootstrapRoutes final : public RouteFamily {
 StreamEvent stream_event(const bootstrap::BootstrapEvent& event);
 
 // An API of route families only, for a program without an LwM2M server core: the families
-// added, and GET /api/openapi.json listing their paths.
+// added, GET /api/openapi.json listing their paths and GET /metrics their Prometheus text.
 class RouteFamilies final : public ApiHandler {
  public:
   explicit RouteFamilies(std::size_t max_body_bytes = 1024 * 1024);

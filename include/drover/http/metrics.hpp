@@ -79,7 +79,7 @@ struct Metrics {
 
 // The Prometheus text format 0.0.4.
 std::string prometheus_text(const Metrics& m);
-// A metric's HELP and TYPE lines; those and its one value (for a route family's own lines).
+// A family's HELP and TYPE lines; with prometheus_metric, its one value without labels too.
 void prometheus_header(std::string& out, std::string_view name, std::string_view type,
                        std::string_view help);
 void prometheus_metric(std::string& out, std::string_view name, std::string_view type,

@@ -55,6 +55,10 @@ struct Bootstrap : ::testing::Test {
   std::vector<server::ServerEvent> server2_events;
   std::vector<client::ClientEvent> client_events;
   bool bootstrap_reachable = true;
+  // The bootstrap server predates LwM2M 1.2: Bootstrap-Pack-Requests are answered 4.04 (the
+  // answer of a server that knows no /bspack).
+  bool bootstrap_without_pack = false;
+  bool bootstrap_pack = false;
   coap::Duration bootstrap_retry = 60s;  // the client's default
   coap::Duration hold_off{};
 
@@ -78,6 +82,7 @@ struct Bootstrap : ::testing::Test {
     cc.random_seed = 3;
     cc.version = version;
     cc.bootstrap_retry = bootstrap_retry;
+    cc.bootstrap_pack = bootstrap_pack;
     client = std::make_unique<client::Client>(cc);
     ASSERT_TRUE(client->add_object(3).has_value());
     ASSERT_TRUE(
@@ -97,7 +102,8 @@ struct Bootstrap : ::testing::Test {
         const std::vector<std::uint8_t> bytes(tx.bytes.begin(), tx.bytes.end());
         if (tx.peer == kServer) server->receive(kClient, bytes, now);
         if (tx.peer == kServer2) server2->receive(kClient, bytes, now);
-        if (tx.peer == kBootstrap && bootstrap_reachable) bs->receive(kClient, bytes, now);
+        if (tx.peer == kBootstrap && bootstrap_reachable && !answered_without_pack(bytes))
+          bs->receive(kClient, bytes, now);
       }
       while (server->poll_transmit(tx)) {
         moved = true;
@@ -122,6 +128,22 @@ struct Bootstrap : ::testing::Test {
       if (!moved) return;
     }
     ADD_FAILURE() << "traffic did not settle";
+  }
+
+  // Answers a Bootstrap-Pack-Request 4.04 in the bootstrap server's place, if it has none.
+  bool answered_without_pack(const std::vector<std::uint8_t>& bytes) {
+    coap::Message request;
+    if (!bootstrap_without_pack || coap::parse(bytes, request) || request.uri_path() != "/bspack")
+      return false;
+    coap::Message answer;
+    answer.type = coap::Type::Ack;
+    answer.code = coap::codes::NotFound;
+    answer.message_id = request.message_id;
+    answer.token = request.token;
+    std::vector<std::uint8_t> out;
+    coap::serialize(answer, out);
+    client->receive(kBootstrap, out, now);
+    return true;
   }
 
   void advance(coap::Duration d) {
@@ -378,6 +400,93 @@ TEST_F(Bootstrap, AnUnknownEndpointIsRefusedAndTheClientSaysWhy) {
   EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
   EXPECT_EQ(failed[0].reason,
             "Bootstrap-Request answered 4.00: no bootstrap configuration for this endpoint");
+}
+
+// ---- Bootstrap-Pack (LwM2M 1.2): the whole configuration in one answer.
+
+TEST_F(Bootstrap, A12ClientBootstrapsWithAPackThenRegisters) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  bootstrap_pack = true;
+  make(lwm2m::Lwm2mVersion::V1_2);
+  client->start(now);
+  pump();
+  const auto packs = of<bootstrap::PackServed>(bs_events);
+  ASSERT_EQ(packs.size(), 1u);
+  EXPECT_EQ(packs[0].endpoint, "dev1");
+  EXPECT_EQ(packs[0].format, lwm2m::ContentFormat::SenmlCbor);
+  EXPECT_TRUE(of<bootstrap::Started>(bs_events).empty());  // no session, no Finish
+  EXPECT_EQ(bs->stats().packs, 1u);
+  EXPECT_EQ(bs->stats().requests, 0u);
+  const auto done = of<client::Bootstrapped>(client_events);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].servers, std::vector<std::uint16_t>{1});
+  const auto registered = of<server::Registered>(server_events);
+  ASSERT_EQ(registered.size(), 1u);
+  EXPECT_EQ(registered[0].registration.lifetime, 120u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+  // The pack's instances are the client's, the Access Control instance among them.
+  const auto acl = client->read(Path(2, 0, 2));
+  ASSERT_TRUE(acl.has_value());
+  EXPECT_EQ(acl.value()[0].path, Path(2, 0, 2, 1));
+  EXPECT_EQ(acl.value()[0].value, lwm2m::Value(std::int64_t{1}));
+}
+
+TEST_F(Bootstrap, PackIsOnlyAskedForByA12Client) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  bootstrap_pack = true;
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlCbor);
+  EXPECT_EQ(bs->stats().packs, 0u);
+}
+
+TEST_F(Bootstrap, AnOlderBootstrapServerGetsABootstrapRequestInstead) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  bootstrap_pack = true;
+  bootstrap_without_pack = true;
+  make(lwm2m::Lwm2mVersion::V1_2);
+  bootstrap_and_register(lwm2m::ContentFormat::Lwm2mCbor);
+  const auto fallback = of<client::BootstrapFallback>(client_events);
+  ASSERT_EQ(fallback.size(), 1u);
+  EXPECT_EQ(fallback[0].code, coap::codes::NotFound);
+  EXPECT_EQ(fallback[0].reason, "Bootstrap-Pack-Request answered 4.04");
+  EXPECT_TRUE(of<client::BootstrapFailed>(client_events).empty());
+  EXPECT_EQ(bs->stats().packs, 0u);
+}
+
+TEST_F(Bootstrap, AnUnusablePackFailsWithTheReasonAndIsAskedForAgain) {
+  ASSERT_FALSE(configs.put("*", config_for("coap://dm.example:5683")));  // no resolver: unusable
+  bootstrap_pack = true;
+  make(lwm2m::Lwm2mVersion::V1_2);
+  client->start(now);
+  pump();
+  const auto failed = of<client::BootstrapFailed>(client_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].reason, "unusable Bootstrap-Pack: server 1: bad URI");
+  ASSERT_TRUE(failed[0].retry_in.has_value());
+  EXPECT_GE(*failed[0].retry_in, 60s);
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
+  EXPECT_TRUE(client->servers().empty());
+  // The configuration mended, the retry brings a usable pack.
+  ASSERT_FALSE(configs.put("*", config_for()));
+  advance(*failed[0].retry_in);
+  EXPECT_EQ(of<bootstrap::PackServed>(bs_events).size(), 2u);
+  EXPECT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+}
+
+TEST_F(Bootstrap, APackRefusedForAnUnknownEndpointIsAFailureNotAFallback) {
+  ASSERT_FALSE(configs.put("other", config_for()));
+  bootstrap_pack = true;
+  make(lwm2m::Lwm2mVersion::V1_2);
+  client->start(now);
+  pump();
+  EXPECT_TRUE(of<client::BootstrapFallback>(client_events).empty());
+  const auto failed = of<client::BootstrapFailed>(client_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
+  EXPECT_EQ(failed[0].reason,
+            "Bootstrap-Pack-Request answered 4.00: no bootstrap configuration for this endpoint");
+  EXPECT_EQ(bs->stats().refused_unknown, 1u);
 }
 
 // ---- Accounts without a bootstrap session: a saved state, a factory configuration.

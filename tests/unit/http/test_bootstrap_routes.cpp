@@ -4,7 +4,10 @@
 
 #include <boost/json.hpp>
 
+#include "api_harness.hpp"
 #include "drover/http/bootstrap_routes.hpp"
+#include "drover/http/metrics.hpp"
+#include "drover/lwm2m/protocol/registration.hpp"
 
 namespace drover::http {
 namespace {
@@ -132,6 +135,78 @@ TEST_F(BootstrapApi, MetricsAndTheOpenApiDocumentOfTheFamily) {
   EXPECT_TRUE(paths.contains("/api/bootstrap/configs/{name}"));
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("BootstrapConfig"));
   EXPECT_EQ(call("GET", "/api/clients").status, 404u);
+}
+
+// A device's request to the bootstrap server: `path` with ?ep=`endpoint`.
+void device_asks(bootstrap::BootstrapServer& server, coap::Code code, std::string_view path,
+                 std::string endpoint) {
+  static std::uint16_t mid = 0;  // each its own message: the engine drops duplicates
+  coap::Message m;
+  m.type = coap::Type::Con;
+  m.code = code;
+  m.message_id = ++mid;
+  m.set_uri_path(path);
+  lwm2m::add_bootstrap_queries({std::move(endpoint), std::nullopt}, m);
+  std::vector<std::uint8_t> bytes;
+  coap::serialize(m, bytes);
+  server.receive(*coap::PeerAddress::parse("127.0.0.1:40000"), bytes, coap::TimePoint{});
+}
+
+// The value of an unlabelled (or fully labelled) sample in Prometheus text; nullopt if absent.
+std::optional<std::string> sample(const std::string& text, std::string_view name) {
+  const std::string prefix = std::string(name) + " ";
+  for (std::size_t at = 0; at < text.size();) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    if (text.compare(at, prefix.size(), prefix) == 0)
+      return text.substr(at + prefix.size(), end - at - prefix.size());
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+TEST_F(BootstrapApi, PrometheusMetricsAppearAndMove) {
+  auto text = call("GET", "/metrics");
+  ASSERT_EQ(text.status, 200u);
+  EXPECT_EQ(text.content_type, kPrometheusContentType);
+  EXPECT_NE(text.body.find("# TYPE drover_bootstrap_sessions gauge"), std::string::npos);
+  EXPECT_NE(text.body.find("# TYPE drover_bootstrap_refused_total counter"), std::string::npos);
+  for (const auto* name : {"drover_bootstrap_sessions", "drover_bootstrap_requests_total",
+                           "drover_bootstrap_started_total", "drover_bootstrap_finished_total",
+                           "drover_bootstrap_failed_total", "drover_bootstrap_packs_total",
+                           "drover_bootstrap_refused_total{reason=\"unknown\"}",
+                           "drover_bootstrap_refused_total{reason=\"format\"}",
+                           "drover_bootstrap_refused_total{reason=\"busy\"}"})
+    EXPECT_EQ(sample(text.body, name), "0") << name << " in\n" << text.body;
+
+  ASSERT_EQ(call("PUT", "/api/bootstrap/configs/dev1", kConfig).status, 201u);
+  device_asks(server, coap::codes::Get, "/bspack", "dev1");   // a pack
+  device_asks(server, coap::codes::Post, "/bs", "stranger");  // no config: refused
+  device_asks(server, coap::codes::Post, "/bs", "dev1");      // a session
+  ASSERT_EQ(call("PUT", "/api/bootstrap/configs/%2A", kConfig).status, 201u);
+  ASSERT_EQ(call("POST", "/api/bootstrap/sessions",
+                 R"({"endpoint": "dev2", "address": "127.0.0.1:5683"})")
+                .status,
+            202u);  // a server-initiated session
+  text = call("GET", "/metrics");
+  EXPECT_EQ(sample(text.body, "drover_bootstrap_packs_total"), "1") << text.body;
+  EXPECT_EQ(sample(text.body, "drover_bootstrap_requests_total"), "1");
+  EXPECT_EQ(sample(text.body, "drover_bootstrap_refused_total{reason=\"unknown\"}"), "1");
+  EXPECT_EQ(sample(text.body, "drover_bootstrap_started_total"), "2");
+  EXPECT_EQ(sample(text.body, "drover_bootstrap_sessions"), "2");
+  EXPECT_EQ(call("POST", "/metrics").status, 405u);
+}
+
+TEST(BootstrapMetricsInTheServerApi, AreAddedToItsMetrics) {
+  testing::ApiHarness h;
+  bootstrap::BootstrapConfigs configs;
+  bootstrap::BootstrapServer server{bootstrap::BootstrapServerConfig{}, configs};
+  BootstrapRoutes routes{configs, &server};
+  h.api.add_routes(routes);
+  device_asks(server, coap::codes::Get, "/bspack", "nobody");
+  const auto text = h.call("GET", "/metrics").body;
+  EXPECT_NE(text.find("drover_registrations "), std::string::npos);  // the server's own
+  EXPECT_EQ(sample(text, "drover_bootstrap_refused_total{reason=\"unknown\"}"), "1") << text;
+  EXPECT_EQ(sample(text, "drover_bootstrap_packs_total"), "0");
 }
 
 TEST(BootstrapStreamEvents, SayWhichStepFailedAndWhy) {
