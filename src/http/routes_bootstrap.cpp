@@ -5,6 +5,7 @@
 #include "drover/http/bootstrap_routes.hpp"
 #include "drover/http/metrics.hpp"
 #include "errors.hpp"
+#include "name_pages.hpp"
 #include "views.hpp"
 
 namespace drover::http {
@@ -50,9 +51,6 @@ constexpr std::string_view kPaths = R"json({
     "responses": {"200": {"description": "sessions under way and counts since the start", "content": {"application/json": {}}},
       "404": {"$ref": "#/components/responses/Error"}}}}
 })json";
-
-constexpr std::size_t kDefaultPage = 100;
-constexpr std::size_t kMaxPage = 1000;
 
 // An entry of the listing (the BootstrapConfig schema is in the API's document, openapi.cpp).
 json::object config_with_endpoint(std::string_view name, const bootstrap::BootstrapConfig& c) {
@@ -132,23 +130,7 @@ Reply BootstrapRoutes::handle(RouteRequest& r) {
   }
   if (r.segments.size() == 3) {
     if (r.method != "GET") return method_not_allowed("GET");
-    // A page at a time, in name order, so that a listing costs its page (docs/architecture.md).
-    std::size_t limit = kDefaultPage;
-    if (auto l = r.query("limit")) {
-      const auto n = parse_size(*l);
-      if (!n || *n == 0 || *n > kMaxPage)
-        return error(400, "bad_query", "limit must be an integer in [1, 1000]");
-      limit = *n;
-    }
-    const auto& all = configs_.all();
-    auto it = all.upper_bound(r.query("after").value_or(""));
-    json::array list;
-    for (; it != all.end() && list.size() < limit; ++it)
-      list.push_back(config_with_endpoint(it->first, it->second));
-    json::object o;
-    o["configs"] = std::move(list);
-    o["next"] = it == all.end() ? json::value(nullptr) : json::value(std::prev(it)->first);
-    return ok(200, o);
+    return name_page(r, configs_.all(), "configs", config_with_endpoint);
   }
   const std::string& name = r.segments[3];
   if (r.method == "GET") {

@@ -5,6 +5,7 @@
 #include "drover/http/metrics.hpp"
 #include "drover/http/security_routes.hpp"
 #include "errors.hpp"
+#include "name_pages.hpp"
 #include "views.hpp"
 
 namespace drover::http {
@@ -48,9 +49,6 @@ constexpr std::string_view kPaths = R"json({
     "delete": {"summary": "Remove the endpoint's credentials", "operationId": "deleteSecurity",
       "responses": {"200": {"description": "removed"}, "404": {"$ref": "#/components/responses/Error"}}}}
 })json";
-
-constexpr std::size_t kDefaultPage = 100;
-constexpr std::size_t kMaxPage = 1000;
 
 json::object entry_json(std::string_view endpoint, const dtls::SecurityEntry& entry) {
   json::array list;
@@ -154,23 +152,7 @@ bool SecurityRoutes::takes(const RouteRequest& r) const {
 Reply SecurityRoutes::handle(RouteRequest& r) {
   if (r.segments.size() == 2) {
     if (r.method != "GET") return method_not_allowed("GET");
-    // A page at a time, in endpoint order, so that a listing costs its page.
-    std::size_t limit = kDefaultPage;
-    if (auto l = r.query("limit")) {
-      const auto n = parse_size(*l);
-      if (!n || *n == 0 || *n > kMaxPage)
-        return error(400, "bad_query", "limit must be an integer in [1, 1000]");
-      limit = *n;
-    }
-    const auto& all = store_.entries();
-    auto it = all.upper_bound(r.query("after").value_or(""));
-    json::array list;
-    for (; it != all.end() && list.size() < limit; ++it)
-      list.push_back(entry_json(it->first, it->second));
-    json::object o;
-    o["entries"] = std::move(list);
-    o["next"] = it == all.end() ? json::value(nullptr) : json::value(std::prev(it)->first);
-    return ok(200, o);
+    return name_page(r, store_.entries(), "entries", entry_json);
   }
   const std::string& endpoint = r.segments[2];
   if (r.method == "GET") {
