@@ -121,33 +121,25 @@ int run_demo(const DemoOptions& o) {
   }
   const auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);
   DeviceFleet fleet(io, o.sample_interval);
-  for (unsigned i = 0; i < o.devices; ++i) {
+  // demo-0 ... registering with `at`, or demo-bs bootstrapping from it.
+  const auto add = [&](std::string endpoint, const coap::PeerAddress& at, bool bootstraps) {
     DeviceOptions d;
-    d.endpoint = "demo-" + std::to_string(i);
-    d.server_uri = "coap://" + server.to_string();
-    d.server = server;
+    d.endpoint = std::move(endpoint);
+    d.server_uri = "coap://" + at.to_string();
+    d.server = at;
+    d.bootstrap = bootstraps;
     d.send_interval = o.send_interval;
     d.seed = os_random_seed();
     d.objects = objects;
-    if (const auto ec = fleet.add(std::move(d))) {
+    const auto ec = fleet.add(std::move(d));
+    if (ec)
       log::error(log::Component::Client, {"socket_error"},
                  "cannot open a UDP socket for a device: " + ec.message());
-      return 1;
-    }
-  }
-  DeviceOptions bootstrapped;
-  bootstrapped.endpoint = "demo-bs";
-  bootstrapped.server_uri = "coap://" + bootstrap_server.to_string();
-  bootstrapped.server = bootstrap_server;
-  bootstrapped.bootstrap = true;
-  bootstrapped.send_interval = o.send_interval;
-  bootstrapped.seed = os_random_seed();
-  bootstrapped.objects = objects;
-  if (const auto ec = fleet.add(std::move(bootstrapped))) {
-    log::error(log::Component::Client, {"socket_error"},
-               "cannot open a UDP socket for a device: " + ec.message());
-    return 1;
-  }
+    return !ec;
+  };
+  for (unsigned i = 0; i < o.devices; ++i)
+    if (!add("demo-" + std::to_string(i), server, false)) return 1;
+  if (!add("demo-bs", bootstrap_server, true)) return 1;
   print_urls(runtime.http_base_url(), server, bootstrap_server, o.devices);
 
   // Stopping: the devices de-register, then the loop ends once all are answered (or after a
