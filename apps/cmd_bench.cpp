@@ -2,13 +2,15 @@
 // with its own 127.x.y.z address) load an in-process server on loopback; every scenario prints its
 // throughput, latency percentiles, failures and timeouts, and its ratio to the ideal responder
 // measured in the same run. `drover bench memory` reports the server's RSS per registered client,
-// `drover bench firmware` the blocks per second of devices pulling an image over CoAP Block2.
+// `drover bench firmware` the blocks per second of devices pulling an image over CoAP Block2,
+// `drover bench bootstrap` the complete bootstraps per second of a bootstrap storm.
 #include <bit>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "command.hpp"
+#include "drover/loadgen/bootstrap_storm.hpp"
 #include "drover/loadgen/image_pull.hpp"
 #include "drover/loadgen/scenarios.hpp"
 #include "drover/log/log.hpp"
@@ -80,8 +82,8 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "bench",
       "Load generator: simulated clients against an in-process server on loopback. Scenarios: "
-      "ideal register update read notify send mixed (several, or 'all'), or 'memory', or "
-      "'firmware'");
+      "ideal register update read notify send mixed (several, or 'all'), or 'memory', "
+      "'firmware' or 'bootstrap'");
   struct Options {
     std::vector<std::string> scenarios{"all"};
     BenchConfig config;
@@ -91,7 +93,8 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("scenario", o->scenarios,
-                  "ideal, register, update, read, notify, send, mixed, all, memory, or firmware")
+                  "ideal, register, update, read, notify, send, mixed, all, memory, firmware, or "
+                  "bootstrap")
       ->capture_default_str();
   cmd->add_option("--clients", o->config.clients, "simulated clients (each its own address)")
       ->capture_default_str()
@@ -128,8 +131,8 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({16u, 32u, 64u, 128u, 256u, 512u, 1024u}));
   add_log_options(*cmd);
   cmd->callback([o, &exit_code] {
-    const bool forks = o->scenarios.size() == 1 &&
-                       (o->scenarios[0] == "memory" || o->scenarios[0] == "firmware");
+    const bool forks =
+        o->scenarios.size() == 1 && (o->scenarios[0] == "memory" || o->scenarios[0] == "firmware");
     // These fork the server before any thread starts: the log's writer thread is stopped first
     // (a lock it held at the fork would stay held in the child); lines are written at once.
     if (forks) log::shutdown();
@@ -144,6 +147,13 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
                   o->pull.image_size, o->block_size);
       print_report(report.bench, o->config);
       if (report.bench.rows.size() < 2) exit_code = 1;
+      return;
+    }
+    if (o->scenarios.size() == 1 && o->scenarios[0] == "bootstrap") {
+      const auto report = loadgen::run_bootstrap_storm(o->config);
+      std::printf("bootstrap: ops are complete bootstraps (Request, Delete, 2 Writes, Finish)\n");
+      print_report(report, o->config);
+      if (report.rows.size() < 2) exit_code = 1;
       return;
     }
     std::vector<Scenario> list;

@@ -118,6 +118,33 @@ std::size_t put_uint_option(std::uint8_t* out, std::uint32_t delta, std::uint32_
   return n + length;
 }
 
+// The bootstrap step `step` (1 Delete, 2 and 3 the Writes, 4 Finish) as a CON request with
+// message ID `mid` and the step as its token; returns its size.
+std::size_t bootstrap_request(std::uint8_t step, std::uint16_t mid,
+                              const std::array<std::span<const std::uint8_t>, 2>& writes,
+                              std::uint8_t* out) {
+  constexpr std::uint8_t kDelete = 0x04, kPut = 0x03, kPost = 0x02;
+  out[0] = 0x41;  // version 1, CON, a one-byte token
+  out[1] = step == 1 ? kDelete : step == 4 ? kPost : kPut;
+  out[2] = static_cast<std::uint8_t>(mid >> 8);
+  out[3] = static_cast<std::uint8_t>(mid);
+  out[4] = step;
+  std::size_t n = 5;
+  if (step == 4) {
+    constexpr std::uint8_t uri_bs[] = {0xb2, 'b', 's'};
+    n = static_cast<std::size_t>(std::copy(std::begin(uri_bs), std::end(uri_bs), out + n) - out);
+  } else if (step != 1) {
+    // Uri-Path "0" or "1", Uri-Path "0", Content-Format 11542 (TLV).
+    const std::uint8_t options[] = {
+        0xb1, step == 2 ? std::uint8_t{'0'} : std::uint8_t{'1'}, 0x01, '0', 0x12, 0x2d, 0x16, 0xff};
+    n = static_cast<std::size_t>(std::copy(std::begin(options), std::end(options), out + n) - out);
+    const auto payload = writes[step - 2];
+    std::copy(payload.begin(), payload.end(), out + n);
+    n += payload.size();
+  }
+  return n;
+}
+
 void flush_all(transport::UdpSocket& socket) {
   for (;;) {
     const auto r = socket.flush();
@@ -160,7 +187,9 @@ std::error_code LoadDriver::open() {
   return {};
 }
 
-void LoadDriver::flush() { flush_all(socket_); }
+void LoadDriver::flush() {
+  flush_all(socket_);
+}
 
 void LoadDriver::receive_all(TimePoint now) {
   for (int round = 0; round < 16; ++round) {
@@ -222,17 +251,34 @@ std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
 // IdealResponder
 
 IdealResponder::IdealResponder() = default;
-IdealResponder::~IdealResponder() { stop(); }
+IdealResponder::~IdealResponder() {
+  stop();
+}
 
 std::error_code IdealResponder::start(const coap::PeerAddress& address, int cpu,
                                       std::span<const std::uint8_t> image) {
+  image_ = image;
+  bootstrap_ = false;
+  return launch(address, cpu);
+}
+
+std::error_code IdealResponder::launch(const coap::PeerAddress& address, int cpu) {
   if (auto ec = socket_.open(address, bench_socket_options(false))) return ec;
   address_ = socket_.local_address();
   cpu_ = cpu;
-  image_ = image;
   stop_.store(false);
   thread_ = std::thread([this] { run(); });
   return {};
+}
+
+std::error_code IdealResponder::start_bootstrap(const coap::PeerAddress& address, int cpu,
+                                                std::span<const std::uint8_t> security,
+                                                std::span<const std::uint8_t> server) {
+  if (security.size() + server.size() > 1024) return std::make_error_code(std::errc::message_size);
+  image_ = {};
+  writes_ = {security, server};
+  bootstrap_ = true;
+  return launch(address, cpu);
 }
 
 void IdealResponder::stop() {
@@ -247,6 +293,11 @@ void IdealResponder::run() {
   transport::pin_this_thread(cpu_);
   // Header, token, Block2 and Size2 (at most 5 bytes each), the marker and a 1,024-byte block.
   std::uint8_t reply[4 + 8 + 5 + 5 + 1 + 1024];
+  std::uint16_t next_mid = 0;  // of the bootstrap requests
+  const auto send = [this](const coap::PeerAddress& to, std::span<const std::uint8_t> bytes) {
+    if (socket_.send_queue_full()) flush_all(socket_);
+    (void)socket_.queue_send(to, bytes);
+  };
   while (!stop_.load()) {
     if (!wait_fd(socket_.native_handle(), POLLIN, std::nullopt, std::chrono::milliseconds(5)))
       continue;
@@ -256,6 +307,13 @@ void IdealResponder::run() {
       std::uint64_t n = 0;
       for (const auto& d : batch) {
         const auto& b = d.bytes;
+        // A device's answer to a bootstrap step (an ACK 2.xx with the step as token): the next.
+        if (bootstrap_ && b.size() == 5 && b[0] == 0x61 && (b[1] >> 5) == 2 && b[4] >= 1 &&
+            b[4] < 4) {
+          send(d.peer, {reply, bootstrap_request(b[4] + 1, next_mid++, writes_, reply)});
+          ++n;
+          continue;
+        }
         if (b.size() < 4 || (b[0] >> 4) != 0x4) continue;  // version 1, CON
         const std::size_t tkl = b[0] & 0x0f;
         if (tkl > 8 || b.size() < 4 + tkl) continue;
@@ -288,8 +346,9 @@ void IdealResponder::run() {
             size += count;
           }
         }
-        if (socket_.send_queue_full()) flush_all(socket_);
-        (void)socket_.queue_send(d.peer, {reply, size});
+        send(d.peer, {reply, size});
+        if (bootstrap_ && request)
+          send(d.peer, {reply, bootstrap_request(1, next_mid++, writes_, reply)});
         ++n;
       }
       flush_all(socket_);

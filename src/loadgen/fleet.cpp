@@ -45,7 +45,9 @@ std::vector<std::uint8_t> device_payload() {
 }
 
 // Temperatures in tenths of a degree: 18.0 .. 25.5.
-double temperature(std::uint32_t step) { return 18.0 + static_cast<double>(step % 16) / 2.0; }
+double temperature(std::uint32_t step) {
+  return 18.0 + static_cast<double>(step % 16) / 2.0;
+}
 
 std::size_t format_temperature(std::uint32_t step, char* out, std::size_t size) {
   const int n = std::snprintf(out, size, "%.1f", temperature(step));
@@ -68,6 +70,8 @@ std::string_view to_string(Op op) {
       return "notify";
     case Op::Block:
       return "block";
+    case Op::Bootstrap:
+      return "bootstrap";
   }
   return "?";
 }
@@ -108,16 +112,16 @@ Fleet::Fleet(FleetConfig config, Sink& sink)
   for (std::uint32_t step = 0; step < kSendPacks; ++step) {
     const std::vector<lwm2m::Record> records = {
         {lwm2m::Path(kTemperature, 0, kSensorValue), temperature(step), {}}};
-    send_packs_.push_back(
-        encode_or_empty(lwm2m::ContentFormat::SenmlCbor, records, lwm2m::Path()));
+    send_packs_.push_back(encode_or_empty(lwm2m::ContentFormat::SenmlCbor, records, lwm2m::Path()));
   }
 }
 
 coap::PeerAddress Fleet::address_of(std::uint32_t client, std::uint16_t port) const {
   const std::uint32_t a = config_.first_address + client;
-  return coap::PeerAddress::v4({static_cast<std::uint8_t>(a >> 24), static_cast<std::uint8_t>(a >> 16),
-                                static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)},
-                               port);
+  return coap::PeerAddress::v4(
+      {static_cast<std::uint8_t>(a >> 24), static_cast<std::uint8_t>(a >> 16),
+       static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a)},
+      port);
 }
 
 std::optional<std::uint32_t> Fleet::client_at(const coap::PeerAddress& local) const {
@@ -144,7 +148,8 @@ std::string endpoint_name(std::string_view prefix, std::uint32_t client) {
   return std::string(name, format_endpoint("", prefix, client, name));
 }
 
-std::optional<std::uint32_t> client_of_endpoint(std::string_view prefix, std::string_view endpoint) {
+std::optional<std::uint32_t> client_of_endpoint(std::string_view prefix,
+                                                std::string_view endpoint) {
   if (endpoint.substr(0, prefix.size()) != prefix) return std::nullopt;
   const std::string_view digits = endpoint.substr(prefix.size());
   std::uint32_t client = 0;
@@ -168,6 +173,7 @@ bool Fleet::start(Op op, std::uint32_t client, TimePoint now) {
   if (c.pending) return false;
   switch (op) {
     case Op::Register:
+    case Op::Bootstrap:
       break;
     case Op::Update:
     case Op::Deregister:
@@ -217,9 +223,9 @@ void Fleet::build_request(std::uint32_t client, const Client& c, Op op, coap::Ty
       out_.code = codes::Post;
       out_.add_option(options::UriPath, "rd");
       char query[128];
-      out_.add_option(options::UriQuery,
-                      std::string_view(query, format_endpoint("ep=", config_.endpoint_prefix,
-                                                              client, query)));
+      out_.add_option(
+          options::UriQuery,
+          std::string_view(query, format_endpoint("ep=", config_.endpoint_prefix, client, query)));
       const int m = std::snprintf(query, sizeof query, "lt=%u", config_.lifetime);
       out_.add_option(options::UriQuery,
                       std::string_view(query, static_cast<std::size_t>(std::max(m, 0))));
@@ -245,6 +251,16 @@ void Fleet::build_request(std::uint32_t client, const Client& c, Op op, coap::Ty
       out_.add_uint_option(options::ContentFormat, 112);
       out_.set_payload(send_packs_[c.pending_mid % send_packs_.size()]);
       break;
+    case Op::Bootstrap: {
+      out_.token = coap::Token(token);
+      out_.code = codes::Post;
+      out_.add_option(options::UriPath, "bs");
+      char query[128];
+      out_.add_option(
+          options::UriQuery,
+          std::string_view(query, format_endpoint("ep=", config_.endpoint_prefix, client, query)));
+      break;
+    }
     case Op::Block: {
       out_.token = coap::Token(token);
       out_.code = codes::Get;
@@ -266,7 +282,8 @@ void Fleet::build_request(std::uint32_t client, const Client& c, Op op, coap::Ty
       out_.add_uint_option(options::Observe, c.observe_seq & 0xffffffu);
       out_.add_uint_option(options::ContentFormat, 0);
       char value[16];
-      out_.set_payload(std::string_view(value, format_temperature(c.observe_seq, value, sizeof value)));
+      out_.set_payload(
+          std::string_view(value, format_temperature(c.observe_seq, value, sizeof value)));
       break;
     }
   }
@@ -380,7 +397,8 @@ void Fleet::complete(std::uint32_t client, Client& c, coap::Code code, TimePoint
         c.location_size = 0;
         in_.for_each(options::LocationPath, [&](const coap::OptionView& v) {
           if (segment++ != 1 || v.value.size() > c.location.size()) return;
-          std::copy(v.value.begin(), v.value.end(), reinterpret_cast<std::uint8_t*>(c.location.data()));
+          std::copy(v.value.begin(), v.value.end(),
+                    reinterpret_cast<std::uint8_t*>(c.location.data()));
           c.location_size = static_cast<std::uint8_t>(v.value.size());
         });
         if (!c.registered) ++registered_count_;
@@ -404,6 +422,7 @@ void Fleet::complete(std::uint32_t client, Client& c, coap::Code code, TimePoint
       break;
     case Op::Notify:
     case Op::Block:
+    case Op::Bootstrap:
       break;
   }
   end_pending(c);
@@ -429,6 +448,12 @@ void Fleet::receive(std::uint32_t client, const coap::PeerAddress& from,
         }
         return;
       }
+      // The request is accepted: the operation goes on until the server's Finish (serve()).
+      if (c.pending_op == Op::Bootstrap && in_.code.is_success() && !c.acked) {
+        c.acked = true;
+        arm(client, c, now);
+        return;
+      }
       return complete(client, c, in_.code, now);
     case coap::Type::Rst:
       if (c.observed && in_.message_id == c.notify_mid && !config_.confirmable_notifications) {
@@ -446,9 +471,9 @@ void Fleet::receive(std::uint32_t client, const coap::PeerAddress& from,
     case coap::Type::Non:
       if (in_.code.is_request()) return serve(client, c, from, now);
       if (in_.code.is_response() && c.pending && c.acked &&
-          in_.token == coap::Token(std::array<std::uint8_t, 2>{
-                           static_cast<std::uint8_t>(c.pending_mid >> 8),
-                           static_cast<std::uint8_t>(c.pending_mid)})) {
+          in_.token ==
+              coap::Token(std::array<std::uint8_t, 2>{static_cast<std::uint8_t>(c.pending_mid >> 8),
+                                                      static_cast<std::uint8_t>(c.pending_mid)})) {
         const bool con = in_.type == coap::Type::Con;
         const std::uint16_t mid = in_.message_id;
         complete(client, c, in_.code, now);
@@ -465,12 +490,14 @@ void Fleet::receive(std::uint32_t client, const coap::PeerAddress& from,
   ++stats_.unmatched;
 }
 
-void Fleet::serve(std::uint32_t client, Client& c, const coap::PeerAddress& from, TimePoint) {
+void Fleet::serve(std::uint32_t client, Client& c, const coap::PeerAddress& from, TimePoint now) {
   // The path as numbers: /o/i/r.
   std::array<std::uint32_t, 4> ids{};
   std::size_t depth = 0;
   bool numeric = true;
+  bool bs = false;  // the path is /bs
   in_.for_each(options::UriPath, [&](const coap::OptionView& v) {
+    bs = depth == 0 && v.value.size() == 2 && v.value[0] == 'b' && v.value[1] == 's';
     std::uint32_t id = 0;
     const auto* b = reinterpret_cast<const char*>(v.value.data());
     const auto [end, ec] = std::from_chars(b, b + v.value.size(), id);
@@ -486,8 +513,20 @@ void Fleet::serve(std::uint32_t client, Client& c, const coap::PeerAddress& from
   out_.message_id = in_.type == coap::Type::Con ? in_.message_id : c.next_mid++;
   out_.token = in_.token;
   const coap::Code method = in_.code;
-  const bool temperature_value = numeric && depth == 3 && ids[0] == kTemperature && ids[1] < 4 &&
-                                 ids[2] == kSensorValue;
+  const bool temperature_value =
+      numeric && depth == 3 && ids[0] == kTemperature && ids[1] < 4 && ids[2] == kSensorValue;
+  // A bootstrap server's requests, whenever they come (a retransmission after the Finish too).
+  const bool finish = method == codes::Post && bs && depth == 1;
+  const bool bootstrap_delete = method == codes::Delete && numeric && depth <= 2;
+  const bool bootstrap_write = method == codes::Put && numeric && depth == 2 && ids[0] <= 1;
+  if (finish || bootstrap_delete || bootstrap_write) {
+    out_.code = bootstrap_delete ? codes::Deleted : codes::Changed;
+    ++stats_.bootstrap_served;
+    send_message(client, from);
+    if (finish && c.pending && c.pending_op == Op::Bootstrap && c.acked)
+      complete(client, c, codes::Changed, now);
+    return;
+  }
   if (method == codes::Get && numeric && depth == 2 && ids[0] == 3 && ids[1] == 0 &&
       (!accept || *accept == 11542)) {
     out_.code = codes::Content;
@@ -509,7 +548,8 @@ void Fleet::serve(std::uint32_t client, Client& c, const coap::PeerAddress& from
     }
     out_.add_uint_option(options::ContentFormat, 0);
     char value[16];
-    out_.set_payload(std::string_view(value, format_temperature(c.observe_seq, value, sizeof value)));
+    out_.set_payload(
+        std::string_view(value, format_temperature(c.observe_seq, value, sizeof value)));
   } else if ((method == codes::Put || method == codes::Post) && numeric && depth >= 2 &&
              (ids[0] == kTemperature || ids[0] == 3 || ids[0] == 1)) {
     out_.code = codes::Changed;

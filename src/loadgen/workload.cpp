@@ -34,7 +34,7 @@ void Workload::begin(const Phase& phase, TimePoint now) {
   // Interleaved by rounds, so that weights {2, 1} give U S U rather than U U S.
   const unsigned rounds = *std::max_element(phase.weights.begin(), phase.weights.end());
   for (unsigned r = 0; r < rounds; ++r)
-    for (Op op : {Op::Update, Op::Send, Op::Notify, Op::Block})
+    for (Op op : {Op::Update, Op::Send, Op::Notify, Op::Block, Op::Bootstrap})
       if (phase.weights[static_cast<std::size_t>(op)] > r) cycle_.push_back(op);
 }
 

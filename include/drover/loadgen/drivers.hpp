@@ -89,6 +89,12 @@ class LoadDriver {
 // With an image, a CON GET gets instead the Block2 block it asks for (block 0 of 1,024 bytes
 // without Block2; 4.00 past the end), carrying Block2 and Size2, from the image's bytes: the
 // option headers are walked to Block2 and nothing else is read (the path is not looked at).
+//
+// Started with start_bootstrap(), it plays a bootstrap server instead, as minimally: a CON request
+// (a Bootstrap-Request) gets its ACK 2.04 and at once a CON Bootstrap-Delete of "/"; a device's
+// 2.xx answer to one step gets the next: Bootstrap-Write of /0/0, then of /1/0 (TLV, the given
+// payloads), then Bootstrap-Finish (POST /bs). The step rides in the requests' one-byte token, so
+// nothing is kept per device; nothing is retransmitted.
 class IdealResponder {
  public:
   IdealResponder();
@@ -96,16 +102,23 @@ class IdealResponder {
   // `image` (may be empty) must outlive the responder.
   std::error_code start(const coap::PeerAddress& address, int cpu,
                         std::span<const std::uint8_t> image = {});
+  // `security` and `server` (at most 1,024 bytes together) must outlive the responder.
+  std::error_code start_bootstrap(const coap::PeerAddress& address, int cpu,
+                                  std::span<const std::uint8_t> security,
+                                  std::span<const std::uint8_t> server);
   void stop();
   coap::PeerAddress address() const { return address_; }
   std::uint64_t answered() const { return answered_.load(); }
   double cpu_seconds() { return transport::cpu_seconds(thread_); }
 
  private:
+  std::error_code launch(const coap::PeerAddress& address, int cpu);
   void run();
   transport::UdpSocket socket_;
   coap::PeerAddress address_;
   std::span<const std::uint8_t> image_;
+  std::array<std::span<const std::uint8_t>, 2> writes_;  // the bootstrap's, when it plays one
+  bool bootstrap_ = false;
   int cpu_ = -1;
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -4,11 +4,12 @@
 // them do not fit one process. A fleet keeps each simulated client in a fixed 72-byte slot (16
 // bytes more when it pulls an image) and speaks just enough LwM2M to load a server faithfully:
 // Register (with an object-link list), Update, De-register, Send, confirmable notifications of
-// /3303/i/5700, Block2 GETs of a firmware image, and answers to the server's Read of /3/0, Observe
-// and Write. Every simulated client has its own source address: client i is `first_address + i`
-// (IPv4, e.g. 127.1.0.0 + i on loopback) at one shared port, so one socket bound to the wildcard
-// address serves them all (the driver sends with IP_PKTINFO and learns the destination of each
-// datagram it receives).
+// /3303/i/5700, Block2 GETs of a firmware image, Bootstrap-Requests, and answers to the server's
+// Read of /3/0, Observe and Write, and to a bootstrap server's Delete, Write and Finish. Every
+// simulated client has its own source address: client i is `first_address + i` (IPv4, e.g.
+// 127.1.0.0 + i on loopback) at one shared port, so one socket bound to the wildcard address serves
+// them all (the driver sends with IP_PKTINFO and learns the destination of each datagram it
+// receives).
 //
 // Like the protocol cores it owns no socket and no clock: the driver calls receive() for each
 // datagram with the client it was addressed to, on_timer() at next_expiry(), and start() to issue
@@ -37,9 +38,13 @@ using coap::Duration;
 using coap::TimePoint;
 
 // The requests a simulated client makes on its own. Block: the next Block2 block of the image
-// (FleetConfig::image_path), the first again once the image is whole.
-enum class Op : std::uint8_t { Register, Update, Deregister, Send, Notify, Block };
-inline constexpr std::size_t op_count = 6;
+// (FleetConfig::image_path), the first again once the image is whole. Bootstrap: a
+// Bootstrap-Request (POST /bs?ep=NAME) whose operation lasts until the bootstrap server's Finish:
+// it succeeds when the Finish is answered (the client answers the Delete and Writes before it as
+// any device would: 2.02 and 2.04, their payloads unread), and fails on an error answer to the
+// request or when no Finish comes within the wait for a separate response.
+enum class Op : std::uint8_t { Register, Update, Deregister, Send, Notify, Block, Bootstrap };
+inline constexpr std::size_t op_count = 7;
 std::string_view to_string(Op);
 
 // An order-sensitive 64-bit checksum of a byte stream, folded 8 bytes at a time: what a device
@@ -91,6 +96,7 @@ struct FleetStats {
   std::uint64_t reads_served = 0;      // GET answered with content
   std::uint64_t observes_served = 0;   // GET with Observe=0 accepted
   std::uint64_t writes_served = 0;     // PUT/POST answered 2.04
+  std::uint64_t bootstrap_served = 0;  // Bootstrap-Delete, -Write and -Finish answered
   std::uint64_t requests_refused = 0;  // answered 4.xx (unknown path, unsupported Accept ...)
   std::uint64_t unmatched = 0;         // responses and ACKs that matched nothing
   std::uint64_t malformed = 0;
@@ -134,6 +140,7 @@ class Fleet {
   // without registrations (IdealResponder).
   void assume_registered(std::string_view location);
 
+  // Busy from a request's start to its end; a Bootstrap until the session's Finish.
   bool busy(std::uint32_t client) const { return clients_[client].pending; }
   bool registered(std::uint32_t client) const { return clients_[client].registered; }
   bool observed(std::uint32_t client) const { return clients_[client].observed; }
@@ -163,7 +170,8 @@ class Fleet {
     Op pending_op = Op::Register;
     std::uint8_t attempts = 0;
     bool pending = false;
-    bool acked = false;  // an empty ACK came: the response will be separate
+    bool acked = false;  // an empty ACK came: the response will be separate (for a Bootstrap:
+                         // its 2.04 came, the Finish will)
     bool registered = false;
     bool observed = false;
   };
@@ -204,8 +212,8 @@ class Fleet {
   coap::Message in_;
   coap::Message out_;
   std::array<std::uint8_t, 1500> wire_{};
-  std::vector<std::uint8_t> device_tlv_;                // the answer to Read /3/0
-  std::vector<std::vector<std::uint8_t>> send_packs_;   // SenML CBOR Send payloads
+  std::vector<std::uint8_t> device_tlv_;               // the answer to Read /3/0
+  std::vector<std::vector<std::uint8_t>> send_packs_;  // SenML CBOR Send payloads
 };
 
 }  // namespace drover::loadgen

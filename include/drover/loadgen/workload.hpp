@@ -7,8 +7,8 @@
 //   UpdateAll      every registered client sends one Update (or among the first `clients`)
 //   AwaitObserved  nothing is issued; ends when every registered client is observed (the server
 //                  observes them), or at `limit`
-//   Timed          for `duration`, clients in turn issue the phase's mix of Update, Send, Notify
-//                  and Block; then the requests in flight drain (at most `drain`)
+//   Timed          for `duration`, clients in turn issue the phase's mix of Update, Send, Notify,
+//                  Block and Bootstrap; then the requests in flight drain (at most `drain`)
 //   Idle           nothing is issued for `duration` (the fleet only answers the server)
 #pragma once
 
@@ -38,7 +38,8 @@ struct Phase {
   Duration drain = std::chrono::seconds(3);   // Timed: waiting for the last answers
   double rate = 0;            // requests started per second; 0: as fast as the window allows
   std::uint32_t clients = 0;  // the *All phases: the first `clients` only (0: all)
-  // Timed: relative weights of the operations (only Update, Send, Notify and Block are issued).
+  // Timed: relative weights of the operations (only Update, Send, Notify, Block and
+  // Bootstrap are issued).
   std::array<unsigned, op_count> weights{};
 };
 
