@@ -8,6 +8,7 @@
 // need one file descriptor.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
