@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bootstrap_credentials.hpp"
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
 #include "drover/log/log.hpp"
@@ -57,8 +58,21 @@ int run_single(const ServerCommandOptions& o) {
   if (o.bootstrap_port) {
     bootstrap.emplace(io);
     runtime.add_routes(bootstrap->routes());
-    bootstrap->set_event_sink([&runtime](const bootstrap::BootstrapEvent& event) {
+    bootstrap->set_event_sink([&runtime, &bootstrap](const bootstrap::BootstrapEvent& event) {
       runtime.stream(http::stream_event(event));
+      // The credentials a device is given for this server are bound when its session starts (or
+      // its Bootstrap-Pack is served) rather than at Finish: from the configuration the session
+      // runs (read then), and in force before the device can first use them, which follows its
+      // answer to Bootstrap-Finish at once (a lost answer would delay the Finished event).
+      const std::string* endpoint = nullptr;
+      if (const auto* started = std::get_if<bootstrap::Started>(&event))
+        endpoint = &started->endpoint;
+      else if (const auto* pack = std::get_if<bootstrap::PackServed>(&event))
+        endpoint = &pack->endpoint;
+      const auto coaps = runtime.coaps_address();
+      if (!endpoint || !coaps) return;
+      if (const auto* config = bootstrap->configs().find(*endpoint))
+        bind_server_credentials(*endpoint, *config, *coaps, runtime.security_store());
     });
     if (int code = bootstrap->open_store(o.store, runtime.data_dir())) return code;
     if (!o.bootstrap_config.empty())

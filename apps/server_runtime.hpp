@@ -137,6 +137,8 @@ class ServerRuntime {
   std::shared_ptr<store::DataDir> data_dir() const { return stores_.data_dir(); }
 
   server::Server& core() { return core_; }
+  // The DTLS credentials by endpoint (/api/security), for other roles of the process.
+  dtls::MemorySecurityStore& security_store() { return security_store_; }
   coap::PeerAddress coap_address() const { return loop_.local_address(); }
   std::optional<coap::PeerAddress> coaps_address() const {
     return coaps_loop_ ? std::optional(coaps_loop_->local_address()) : std::nullopt;

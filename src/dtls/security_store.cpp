@@ -8,6 +8,10 @@
 namespace drover::dtls {
 namespace {
 
+// The line that marks a bootstrap entry; API entries have none, as they had before there were
+// bootstrap ones.
+constexpr std::string_view kFromBootstrap = "from bootstrap";
+
 std::vector<std::uint8_t> bytes_of(std::string_view text) {
   return {text.begin(), text.end()};
 }
@@ -32,24 +36,42 @@ std::vector<std::uint8_t> derive_psk(std::span<const std::uint8_t> master,
   return {mac, mac + 16};
 }
 
+std::string_view to_string(EntryOrigin origin) {
+  switch (origin) {
+    case EntryOrigin::CommandLine:
+      return "command line";
+    case EntryOrigin::Api:
+      return "api";
+    case EntryOrigin::Bootstrap:
+      return "bootstrap";
+  }
+  return "?";
+}
+
 // One line per credential: its kind, its name in hex (names may hold any byte, a DN spaces and
-// commas) and, for a PSK, its key in hex.
-std::string to_document(std::span<const BoundCredential> credentials) {
+// commas) and, for a PSK, its key in hex; after them kFromBootstrap for a bootstrap entry.
+std::string to_document(const SecurityEntry& entry) {
   std::string out;
-  for (const auto& c : credentials) {
+  for (const auto& c : entry.credentials) {
     out.append(to_string(c.kind)).append(" ").append(to_hex(bytes_of(c.name)));
     if (c.kind == CredentialKind::Psk) out.append(" ").append(to_hex(c.key));
     out.append("\n");
   }
+  if (entry.origin == EntryOrigin::Bootstrap) out.append(kFromBootstrap).append("\n");
   return out;
 }
 
-std::optional<std::vector<BoundCredential>> from_document(std::string_view document) {
-  std::vector<BoundCredential> out;
+std::optional<SecurityEntry> from_document(std::string_view document) {
+  SecurityEntry entry{{}, EntryOrigin::Api};
+  auto& out = entry.credentials;
   while (!document.empty()) {
     const auto end = std::min(document.find('\n'), document.size());
     std::string_view line = document.substr(0, end);
     document.remove_prefix(std::min(end + 1, document.size()));
+    if (line == kFromBootstrap && document.empty()) {
+      entry.origin = EntryOrigin::Bootstrap;
+      break;
+    }
     std::vector<std::string_view> fields;
     for (std::size_t start = 0; start <= line.size();) {
       const auto space = std::min(line.find(' ', start), line.size());
@@ -68,7 +90,7 @@ std::optional<std::vector<BoundCredential>> from_document(std::string_view docum
     }
     out.push_back(std::move(c));
   }
-  return out;
+  return entry;
 }
 
 const BoundCredential* MemorySecurityStore::credential(CredentialKind kind,
@@ -131,20 +153,21 @@ std::optional<MemorySecurityStore::Refusal> MemorySecurityStore::check(
 }
 
 void MemorySecurityStore::replace(const std::string& endpoint,
-                                  std::vector<BoundCredential> credentials, bool stored) {
+                                  std::vector<BoundCredential> credentials, EntryOrigin origin) {
   if (const auto old = entries_.find(endpoint); old != entries_.end()) {
     for (const auto& c : old->second.credentials) index_.erase(std::pair{c.kind, c.name});
     entries_.erase(old);
   }
   for (const auto& c : credentials) index_[{c.kind, c.name}] = endpoint;
-  entries_[endpoint] = SecurityEntry{std::move(credentials), stored};
+  entries_[endpoint] = SecurityEntry{std::move(credentials), origin};
 }
 
 std::optional<MemorySecurityStore::Refusal> MemorySecurityStore::put(
-    const std::string& endpoint, std::vector<BoundCredential> credentials) {
+    const std::string& endpoint, std::vector<BoundCredential> credentials, EntryOrigin origin) {
   if (auto why = check(endpoint, credentials)) return why;
-  if (table_) table_->put(endpoint, to_document(credentials));
-  replace(endpoint, std::move(credentials), true);
+  SecurityEntry entry{std::move(credentials), origin};
+  if (table_) table_->put(endpoint, to_document(entry));
+  replace(endpoint, std::move(entry.credentials), origin);
   return std::nullopt;
 }
 
@@ -161,17 +184,17 @@ std::vector<std::string> MemorySecurityStore::load() {
   std::vector<std::string> skipped;
   if (!table_) return skipped;
   for (auto& [endpoint, document] : table_->load()) {
-    auto credentials = from_document(document);
-    if (!credentials) {
+    auto entry = from_document(document);
+    if (!entry) {
       skipped.push_back("the credentials of " + endpoint + ": not a credential list");
       continue;
     }
     // A credential the command line bound to another endpoint stays there.
-    if (auto why = check(endpoint, *credentials)) {
+    if (auto why = check(endpoint, entry->credentials)) {
       skipped.push_back("the credentials of " + endpoint + ": " + why->reason);
       continue;
     }
-    replace(endpoint, std::move(*credentials), true);
+    replace(endpoint, std::move(entry->credentials), entry->origin);
   }
   return skipped;
 }

@@ -196,7 +196,7 @@ constexpr std::string_view kDocument = R"json({
           "type": {"type": "string", "enum": ["psk", "rpk", "x509"]},
           "identity": {"type": "string"}, "key_set": {"type": "boolean"},
           "key_name": {"type": "string"}, "subject": {"type": "string"}, "san": {"type": "string"}}}},
-        "source": {"type": "string", "enum": ["api", "command line"]}}},
+        "source": {"type": "string", "enum": ["api", "command line", "bootstrap"]}}},
     "BootstrapConfig": {"type": "object", "description": "What the bootstrap server provisions (docs/http-api.md, Bootstrap configurations)",
       "properties": {"version": {"type": "string", "enum": ["1.0", "1.1", "1.2"]},
         "format": {"type": "string", "enum": ["tlv", "senml-json", "senml-cbor", "lwm2m-cbor"]},

@@ -75,7 +75,7 @@ json::object entry_json(std::string_view endpoint, const dtls::SecurityEntry& en
   json::object o;
   o["endpoint"] = endpoint;
   o["credentials"] = std::move(list);
-  o["source"] = entry.stored ? "api" : "command line";
+  o["source"] = dtls::to_string(entry.origin);
   return o;
 }
 

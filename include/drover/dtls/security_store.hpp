@@ -53,11 +53,14 @@ struct BoundCredential {
   bool operator==(const BoundCredential&) const = default;
 };
 
+// Where an entry came from: the command line's are not kept in the table, the others are (an
+// entry a bootstrap configuration provisioned is told apart from one put through the API).
+enum class EntryOrigin : std::uint8_t { CommandLine, Api, Bootstrap };
+std::string_view to_string(EntryOrigin);  // "command line", "api", "bootstrap"
+
 struct SecurityEntry {
   std::vector<BoundCredential> credentials;
-  // Put (through the API) or read back from the table, rather than given on the command line:
-  // such entries are the ones the table keeps.
-  bool stored = false;
+  EntryOrigin origin = EntryOrigin::CommandLine;
 };
 
 // The store in memory, indexed both ways (by endpoint, by credential). With a DocumentTable, the
@@ -87,8 +90,9 @@ class MemorySecurityStore final : public SecurityStore {
     std::string reason;
   };
   // Replaces the credentials of `endpoint` with `credentials` (and writes them to the table);
-  // nullopt when done.
-  std::optional<Refusal> put(const std::string& endpoint, std::vector<BoundCredential> credentials);
+  // nullopt when done. `origin` is Api or Bootstrap.
+  std::optional<Refusal> put(const std::string& endpoint, std::vector<BoundCredential> credentials,
+                             EntryOrigin origin = EntryOrigin::Api);
   // Removes the endpoint's credentials (from the table too); false when it has none.
   bool erase(std::string_view endpoint);
   // Reads the table's entries (after the command line's, which they replace); the reasons of
@@ -118,12 +122,13 @@ class MemorySecurityStore final : public SecurityStore {
   const BoundCredential* credential(CredentialKind kind, std::string_view name) const;
   std::optional<Refusal> check(const std::string& endpoint,
                                const std::vector<BoundCredential>& credentials) const;
-  void replace(const std::string& endpoint, std::vector<BoundCredential> credentials, bool stored);
+  void replace(const std::string& endpoint, std::vector<BoundCredential> credentials,
+               EntryOrigin origin);
   void unbind(CredentialKind kind, const std::string& name);
 };
 
-// The table's document of an endpoint's credentials, and back (nullopt: not one).
-std::string to_document(std::span<const BoundCredential> credentials);
-std::optional<std::vector<BoundCredential>> from_document(std::string_view document);
+// The table's document of an endpoint's stored entry, and back (nullopt: not one).
+std::string to_document(const SecurityEntry& entry);
+std::optional<SecurityEntry> from_document(std::string_view document);
 
 }  // namespace drover::dtls

@@ -80,7 +80,7 @@ TEST(SecurityStore, PutReplacesAnEndpointsCredentialsAndEraseRemovesThem) {
   EXPECT_EQ(store.endpoint_of(CredentialKind::X509, "CN=dev1"), std::nullopt);
   EXPECT_EQ(store.psk_key("id-b"), hex("02"));
   ASSERT_NE(store.find("dev1"), nullptr);
-  EXPECT_TRUE(store.find("dev1")->stored);
+  EXPECT_EQ(store.find("dev1")->origin, EntryOrigin::Api);
   EXPECT_EQ(store.size(), 1u);
 
   EXPECT_TRUE(store.erase("dev1"));
@@ -93,7 +93,7 @@ TEST(SecurityStore, PutReplacesAnEndpointsCredentialsAndEraseRemovesThem) {
 TEST(SecurityStore, PutRefusesWhatCannotBeUsedAndKeepsTheOldEntry) {
   MemorySecurityStore store;
   store.add_psk("dev1", "id-a", hex("01"));
-  EXPECT_FALSE(store.find("dev1")->stored) << "from the command line";
+  EXPECT_EQ(store.find("dev1")->origin, EntryOrigin::CommandLine);
   const auto refused = [&](std::string endpoint, std::vector<BoundCredential> c) {
     const auto why = store.put(endpoint, std::move(c));
     return why ? why->reason : "";
@@ -120,8 +120,14 @@ TEST(SecurityStore, DocumentsRoundTripAnyName) {
       psk("id with spaces\n", "00ff"),
       {CredentialKind::RawPublicKey, "sha256:abcd", {}},
       {CredentialKind::X509, "CN=dev1,O=Example\\, Inc.", {}}};
-  EXPECT_EQ(from_document(to_document(credentials)), credentials);
+  for (const auto origin : {EntryOrigin::Api, EntryOrigin::Bootstrap}) {
+    const auto read = from_document(to_document(SecurityEntry{credentials, origin}));
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->credentials, credentials);
+    EXPECT_EQ(read->origin, origin);
+  }
   EXPECT_EQ(from_document("psk 6964"), std::nullopt) << "a PSK without its key";
+  EXPECT_EQ(from_document("from bootstrap\npsk 6964 01"), std::nullopt) << "not last";
   EXPECT_EQ(from_document("rpk zz"), std::nullopt);
   EXPECT_EQ(from_document("dsa 00"), std::nullopt);
 }
@@ -134,9 +140,10 @@ TEST(SecurityStore, PutEntriesOutliveTheStoreAndTheCommandLinesDoNot) {
     ASSERT_EQ(store.put("dev1", {psk("id-a", "0a0b")}), std::nullopt);
     ASSERT_EQ(store.put("dev2", {{CredentialKind::RawPublicKey, "sha256:00", {}}}), std::nullopt);
     ASSERT_EQ(store.put("dev3", {psk("id-c", "0c")}), std::nullopt);
+    ASSERT_EQ(store.put("dev4", {psk("id-d", "0d")}, EntryOrigin::Bootstrap), std::nullopt);
     EXPECT_TRUE(store.erase("dev3"));
   }
-  EXPECT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(table.rows.size(), 3u);
   table.rows["broken"] = "not a credential";
 
   MemorySecurityStore restarted(&table);
@@ -148,13 +155,15 @@ TEST(SecurityStore, PutEntriesOutliveTheStoreAndTheCommandLinesDoNot) {
   EXPECT_EQ(restarted.endpoint_of(CredentialKind::RawPublicKey, "sha256:00"), "dev2");
   EXPECT_EQ(restarted.psk_key("id-c"), std::nullopt);
   EXPECT_EQ(restarted.psk_key("file-id"), std::nullopt);
-  EXPECT_TRUE(restarted.find("dev1")->stored);
+  EXPECT_EQ(restarted.find("dev1")->origin, EntryOrigin::Api);
+  EXPECT_EQ(restarted.find("dev4")->origin, EntryOrigin::Bootstrap);
+  EXPECT_EQ(restarted.psk_key("id-d"), hex("0d"));
 }
 
 TEST(SecurityStore, StoredEntriesReplaceTheCommandLinesButNotItsOtherBindings) {
   MapTable table;
-  table.rows["dev1"] = to_document(std::vector{psk("id-new", "02")});
-  table.rows["dev2"] = to_document(std::vector{psk("shared-id", "03")});
+  table.rows["dev1"] = to_document(SecurityEntry{{psk("id-new", "02")}, EntryOrigin::Api});
+  table.rows["dev2"] = to_document(SecurityEntry{{psk("shared-id", "03")}, EntryOrigin::Api});
   MemorySecurityStore store(&table);
   store.add_psk("dev1", "id-old", hex("01"));
   store.add_psk("dev9", "shared-id", hex("09"));

@@ -123,6 +123,11 @@ TEST_F(SecurityApi, ListingIsPagedInEndpointOrderWithCommandLineEntriesMarked) {
   EXPECT_EQ(entries[1].at("source").as_string(), "command line");
   EXPECT_TRUE(page.at("next").is_null());
   EXPECT_EQ(h.call("GET", "/api/security?limit=0").status, 400u);
+  EXPECT_EQ(body(h.call("GET", "/api/security/a")).at("source").as_string(), "api");
+  ASSERT_EQ(
+      store.put("a", {{dtls::CredentialKind::Psk, "id-a", {2}}}, dtls::EntryOrigin::Bootstrap),
+      std::nullopt);
+  EXPECT_EQ(body(h.call("GET", "/api/security/a")).at("source").as_string(), "bootstrap");
 }
 
 // A core that takes everything and sends nothing.
