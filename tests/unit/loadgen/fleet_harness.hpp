@@ -1,10 +1,12 @@
-// A Fleet of simulated clients and a Server core wired back to back in memory, on a fake clock.
+// A Fleet of simulated clients and a protocol core wired back to back in memory, on a fake clock.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "drover/loadgen/fleet.hpp"
@@ -46,25 +48,34 @@ inline server::ServerConfig server_config() {
   return c;
 }
 
-struct FleetHarness {
-  explicit FleetHarness(std::uint32_t clients, bool confirmable_notifications = false)
-      : FleetHarness(fleet_config(clients, confirmable_notifications), server_config()) {}
-  FleetHarness(FleetConfig fleet_config, server::ServerConfig server_config)
-      : fleet(std::move(fleet_config), sink), server(std::move(server_config)) {}
+// A Fleet and a protocol core (`Core`, whose poll_event gives `Event`s: the LwM2M server, the
+// bootstrap server) wired back to back.
+template <typename Core, typename Event>
+struct CoreHarness {
+  template <typename... CoreArgs>
+  explicit CoreHarness(FleetConfig fleet_config, CoreArgs&&... core_args)
+      : fleet(std::move(fleet_config), sink), server(std::forward<CoreArgs>(core_args)...) {}
 
   TimePoint now = TimePoint{} + std::chrono::hours(10);
   Collector sink;
   Fleet fleet;
-  server::Server server;
-  std::vector<server::ServerEvent> events;
+  Core server;
+  std::vector<Event> events;
   // Drops a datagram from the fleet when it returns true.
   std::function<bool(const Datagram&)> drop_from_fleet;
+  // Called before every round of pump_rounds (what a test samples as traffic moves).
+  std::function<void()> on_round;
   std::size_t max_in_flight_seen = 0;
 
   // Moves datagrams both ways until nothing moves.
   void pump() {
-    for (int round = 0; round < 1000; ++round) {
+    if (!pump_rounds(1000)) ADD_FAILURE() << "traffic did not settle";
+  }
+  // Moves datagrams both ways, `rounds` times at most; whether nothing moved in the last.
+  bool pump_rounds(int rounds) {
+    for (int round = 0; round < rounds; ++round) {
       max_in_flight_seen = std::max(max_in_flight_seen, fleet.in_flight());
+      if (on_round) on_round();
       bool moved = false;
       std::vector<Datagram> batch;
       batch.swap(sink.out);
@@ -82,11 +93,11 @@ struct FleetHarness {
         EXPECT_EQ(t.peer.port, kFleetPort);
         if (client) fleet.receive(*client, kServer, t.bytes, now);
       }
-      server::ServerEvent e;
+      Event e;
       while (server.poll_event(e)) events.push_back(std::move(e));
-      if (!moved) return;
+      if (!moved) return true;
     }
-    ADD_FAILURE() << "traffic did not settle";
+    return false;
   }
 
   void advance(Duration d) {
@@ -109,12 +120,20 @@ struct FleetHarness {
   }
 
   template <typename T>
-  std::vector<T> take() {
+  std::vector<T> take() const {
     std::vector<T> found;
-    for (auto& e : events)
-      if (auto* p = std::get_if<T>(&e)) found.push_back(*p);
+    for (const auto& e : events)
+      if (const auto* p = std::get_if<T>(&e)) found.push_back(*p);
     return found;
   }
+};
+
+// The fleet against the LwM2M server core.
+struct FleetHarness : CoreHarness<server::Server, server::ServerEvent> {
+  explicit FleetHarness(std::uint32_t clients, bool confirmable_notifications = false)
+      : FleetHarness(fleet_config(clients, confirmable_notifications), server_config()) {}
+  FleetHarness(FleetConfig fleet_config, server::ServerConfig server_config)
+      : CoreHarness(std::move(fleet_config), std::move(server_config)) {}
 };
 
 }  // namespace drover::loadgen::testing

@@ -20,14 +20,21 @@ Phase storm(Duration duration) {
   return p;
 }
 
+// The configurations the bootstrap server reads, made before it.
+struct Configs {
+  bootstrap::BootstrapConfigs configs;
+};
+
 // A fleet and a BootstrapServer core wired back to back, serving bench_bootstrap_config() as "*"
 // (unless `with_default` is false).
-struct BootstrapHarness {
+struct BootstrapHarness : Configs,
+                          CoreHarness<bootstrap::BootstrapServer, bootstrap::BootstrapEvent> {
   explicit BootstrapHarness(std::uint32_t clients, bool with_default = true)
-      : fleet(fleet_config(clients), sink), server(server_config(), configs) {
+      : CoreHarness(fleet_config(clients), server_config(), configs) {
     if (with_default) {
       EXPECT_FALSE(configs.put(bootstrap::default_config_name, bench_bootstrap_config()));
     }
+    on_round = [this] { max_sessions_seen = std::max(max_sessions_seen, server.sessions()); };
   }
   static bootstrap::BootstrapServerConfig server_config() {
     bootstrap::BootstrapServerConfig c;
@@ -35,56 +42,11 @@ struct BootstrapHarness {
     return c;
   }
 
-  TimePoint now = TimePoint{} + std::chrono::hours(10);
-  Collector sink;
-  bootstrap::BootstrapConfigs configs;
-  Fleet fleet;
-  bootstrap::BootstrapServer server;
-  std::vector<bootstrap::BootstrapEvent> events;
-  // Drops a datagram from the fleet when it returns true.
-  std::function<bool(const Datagram&)> drop_from_fleet;
-  std::size_t max_in_flight_seen = 0;
   std::size_t max_sessions_seen = 0;
-
-  // Moves datagrams both ways, `rounds` times or until nothing moves.
-  void pump(int rounds = 1000) {
-    for (int round = 0; round < rounds; ++round) {
-      max_in_flight_seen = std::max(max_in_flight_seen, fleet.in_flight());
-      max_sessions_seen = std::max(max_sessions_seen, server.sessions());
-      bool moved = false;
-      std::vector<Datagram> batch;
-      batch.swap(sink.out);
-      for (const auto& d : batch) {
-        moved = true;
-        EXPECT_EQ(d.to, kServer);
-        if (drop_from_fleet && drop_from_fleet(d)) continue;
-        server.receive(fleet.address_of(d.client, kFleetPort), d.bytes, now);
-      }
-      coap::Transmit t;
-      while (server.poll_transmit(t)) {
-        moved = true;
-        const auto client = fleet.client_at(t.peer);
-        EXPECT_TRUE(client.has_value()) << t.peer.to_string();
-        if (client) fleet.receive(*client, kServer, t.bytes, now);
-      }
-      bootstrap::BootstrapEvent e;
-      while (server.poll_event(e)) events.push_back(std::move(e));
-      if (!moved) return;
-    }
-  }
-
-  void advance(Duration d) {
-    now += d;
-    fleet.on_timer(now);
-    server.on_timer(now);
-    pump();
-  }
 
   template <typename T>
   std::size_t count() const {
-    std::size_t n = 0;
-    for (const auto& e : events) n += std::holds_alternative<T>(e) ? 1u : 0u;
-    return n;
+    return take<T>().size();
   }
 };
 
@@ -94,7 +56,7 @@ TEST(FleetBootstrap, ADeviceAnswersEveryStepAndCountsTheBootstrapAtItsFinish) {
   ASSERT_EQ(h.sink.out.size(), 1u);
 
   // The request, then the server's 2.04 and its Delete: the bootstrap is under way, not done.
-  h.pump(1);
+  h.pump_rounds(1);
   EXPECT_EQ(h.server.stats().requests, 1u);
   EXPECT_TRUE(h.fleet.busy(1));
   EXPECT_EQ(h.fleet.in_flight(), 1u);
