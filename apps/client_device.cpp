@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "client_state.hpp"
@@ -37,7 +38,8 @@ client::ClientConfig client_config(const DeviceOptions& o) {
     if (name == uri) return server;
     std::string error;
     const auto parsed = transport::parse_coap_uri(name, error);
-    if (!parsed || parsed->scheme != "coap") return std::nullopt;
+    // coaps: an account a bootstrap server gave, secured by secure_provisioned_account().
+    if (!parsed || (parsed->scheme != "coap" && parsed->scheme != "coaps")) return std::nullopt;
     return transport::resolve(*parsed, error);
   };
   c.wall_clock = [] {
@@ -195,6 +197,7 @@ SimulatedDevice::~SimulatedDevice() = default;
 
 coap::DatagramCore& SimulatedDevice::core() {
   if (silent_) return *silent_;
+  if (switch_) return *switch_;
   return dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_;
 }
 
@@ -260,16 +263,20 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
     return client::UpdateResult::Initial;
   };
   (void)client_.enable_firmware_update(std::move(firmware), now);
+  if (options_.bootstrap || !options_.provisioning.empty())
+    switch_ = std::make_unique<CoreSwitch>(client_);
   if (options_.fw_fail == FirmwareFault::Download)
-    silent_ =
-        std::make_unique<SilentLink>(dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_);
+    silent_ = std::make_unique<SilentLink>(
+        switch_ ? static_cast<coap::DatagramCore&>(*switch_)
+                : (dtls_ ? static_cast<coap::DatagramCore&>(*dtls_) : client_));
 
   if (!options_.provisioning.empty()) {
     if (const auto status = client_.provision(options_.provisioning, now); !status)
       throw ProvisioningError("the instances make no account the device can use (" +
                               std::string(client::to_string(status.error())) +
-                              "): coap:// servers with a Security and a Server instance each, or "
-                              "a bootstrap server");
+                              "): coap(s):// servers with a Security and a Server instance each, "
+                              "or a bootstrap server");
+    secure_provisioned_account(now);
   } else if (options_.bootstrap) {
     (void)client_.add_bootstrap_server(options_.server_uri, now);
   } else {
@@ -327,6 +334,64 @@ void SimulatedDevice::note(log::Level level, const char* event, std::string_view
              options_.endpoint + ": " + std::string(text));
 }
 
+void SimulatedDevice::secure_provisioned_account(coap::TimePoint now) {
+  if (!switch_ || dtls_) return;
+  // The Security instances' URI (/0/x/0), Bootstrap-Server flag (1), mode (2: 0 is PSK), PSK
+  // identity (3) and key (5), by instance.
+  struct Account {
+    std::string uri;
+    bool bootstrap = false;
+    std::int64_t mode = -1;
+    dtls::PskCredential psk;
+  };
+  std::map<std::uint16_t, Account> accounts;
+  for (const auto& r : client_.provisioned()) {
+    if (r.path.object_id() != 0 || !r.path.has_resource()) continue;
+    Account& a = accounts[r.path.instance_id()];
+    const auto& v = r.value;
+    switch (r.path.resource_id()) {
+      case 0:
+        if (const auto* uri = v.get_if<std::string>()) a.uri = *uri;
+        break;
+      case 1:
+        if (const auto* flag = v.get_if<bool>()) a.bootstrap = *flag;
+        break;
+      case 2:
+        if (const auto* mode = v.get_if<std::int64_t>()) a.mode = *mode;
+        break;
+      case 3:
+        if (const auto* id = v.get_if<lwm2m::Opaque>())
+          a.psk.identity.assign(id->begin(), id->end());
+        break;
+      case 5:
+        if (const auto* key = v.get_if<lwm2m::Opaque>()) a.psk.key = *key;
+        break;
+      default:
+        break;
+    }
+  }
+  for (auto& [instance, a] : accounts) {
+    if (a.bootstrap || a.mode != 0 || !a.uri.starts_with("coaps://") || a.psk.key.empty()) continue;
+    std::string error;
+    const auto parsed = transport::parse_coap_uri(a.uri, error);
+    const auto server = parsed ? transport::resolve(*parsed, error) : std::nullopt;
+    if (!server) {
+      note(log::Level::Warn, "dtls_down", "cannot secure " + a.uri + ": " + error);
+      continue;
+    }
+    dtls::ClientCredentials credentials;
+    const std::string identity = a.psk.identity;
+    credentials.psk = std::move(a.psk);
+    dtls::DtlsClientConfig config;
+    config.plain_to_others = true;
+    dtls_ = std::make_unique<dtls::DtlsClient>(client_, *server, std::move(credentials), config);
+    switch_->set(*dtls_);
+    dtls_->connect(now);
+    note(log::Level::Info, "dtls", "DTLS to " + a.uri + " with PSK identity " + identity);
+    return;  // one coaps server: the DTLS client serves one peer
+  }
+}
+
 void SimulatedDevice::save_state() {
   std::string error;
   const auto records = client_.provisioned();
@@ -353,8 +418,11 @@ void SimulatedDevice::drain_events() {
     const auto [level, name] = line_of(event);
     if (log::enabled(log::Component::Client, level)) note(level, name, describe(event));
     firmware_event(event);
-    if (std::holds_alternative<client::Bootstrapped>(event) && !options_.state_file.empty())
-      save_state();
+    if (std::holds_alternative<client::Bootstrapped>(event)) {
+      // Before the accounts' Registers leave: they are still queued in client_.
+      secure_provisioned_account(transport::DatagramLoop::now());
+      if (!options_.state_file.empty()) save_state();
+    }
   }
   // --fw-fail download: the link goes down once half of the first package is in.
   if (silent_ && !fw_failed_ && client_.firmware_state() == client::FirmwareState::Downloading &&

@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core_switch.hpp"
 #include "drover/client/client.hpp"
 #include "drover/dtls/dtls_client.hpp"
 #include "drover/log/log.hpp"
@@ -99,11 +100,16 @@ class SimulatedDevice {
   void firmware_event(const client::ClientEvent& event);
   void save_state();
   void fetch_over_http(const std::string& uri);
+  // A DTLS client in front of client_ for the first coaps PSK account among the Security
+  // instances a bootstrap server (or a file) gave, the other peers in plain.
+  void secure_provisioned_account(coap::TimePoint now);
 
   DeviceOptions options_;
   client::Client client_;
   std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ over coaps
   dtls::ClientState dtls_state_ = dtls::ClientState::Idle;
+  // With accounts from a bootstrap server or a file: client_, then dtls_ once one is coaps.
+  std::unique_ptr<CoreSwitch> switch_;
   std::function<void()> flush_;
   std::minstd_rand random_;  // a few bytes: a process may hold 100,000 devices
   double temperature_ = 21.0;

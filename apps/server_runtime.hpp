@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "coap_trace.hpp"
+#include "core_switch.hpp"
 #include "drover/dtls/dtls_server.hpp"
 #include "drover/http/api.hpp"
 #include "drover/http/http_server.hpp"
@@ -84,14 +85,6 @@ class StopSignal {
   boost::asio::io_context& io_;
   std::optional<boost::asio::signal_set> signals_;
   boost::asio::steady_timer timer_;
-};
-
-// A core that passes everything to another one, chosen after the loop driving it was made: the
-// server's message tap, or the plain face of the DTLS server in front of it once coaps is open.
-class CoreSwitch final : public coap::ForwardingCore {
- public:
-  using ForwardingCore::ForwardingCore;
-  void set(coap::DatagramCore& core) { set_inner(core); }
 };
 
 class ServerRuntime {

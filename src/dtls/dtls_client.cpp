@@ -194,6 +194,10 @@ struct DtlsClient::Impl {
   void receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                TimePoint now) {
     now_ = now;
+    if (!(peer == server) && config.plain_to_others) {
+      inner.receive(peer, datagram, now);
+      return;
+    }
     if (!(peer == server) || !session) {
       ++stats.dropped_records;
       return;
@@ -225,6 +229,10 @@ struct DtlsClient::Impl {
     coap::Transmit inner_tx;
     while (out.empty() && inner.poll_transmit(inner_tx)) {
       if (!(inner_tx.peer == server)) {
+        if (config.plain_to_others) {
+          tx = inner_tx;
+          return true;
+        }
         ++stats.dropped_transmits;
         continue;
       }

@@ -2,7 +2,8 @@
 # `drover server --coaps --bootstrap-port`: a bootstrap configuration whose Security instance is
 # this server's coaps URI in PSK mode binds its identity and key to the endpoint being
 # bootstrapped (GET /api/security shows it, "source": "bootstrap", kept across a restart); the
-# device registers over DTLS with them at once, while a NoSec Register of the endpoint gets 4.03.
+# device, given nothing but the bootstrap server's URI, registers over DTLS with them at once,
+# while a NoSec Register of the endpoint gets 4.03.
 # A configuration naming another server binds nothing.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
@@ -33,11 +34,11 @@ put=$(api -X PUT -w ' %{http_code}' "$HTTP/api/bootstrap/configs/dev" -d "$(conf
 put=$(api -X PUT -w ' %{http_code}' "$HTTP/api/bootstrap/configs/other" -d "$(config "coaps://127.0.0.1:$((COAPS == 65535 ? COAPS - 1 : COAPS + 1))" other-id)")
 [[ $put == *' 201' ]] || fail "PUT /api/bootstrap/configs/other: $put"
 
-# The bootstrapping client cannot use coaps itself yet: it is bootstrapped, then the same
-# credentials are given to a client of the coaps URI.
-timeout 30 "$DROVER" client --endpoint dev --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 2 \
-  >"$WORK/bootstrap-client.log" 2>&1 || true
-wait_log 'bootstrap dev: started' || fail "dev was not bootstrapped: $(cat "$WORK/bootstrap-client.log")"
+# dev starts from nothing but the bootstrap server's URI (NoSec) and registers over coaps with
+# the PSK its configuration gives.
+start client "$DROVER" client --endpoint dev --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 60
+CLIENT_PID=$LAST_PID
+wait_log 'bootstrap dev: started' || fail "dev was not bootstrapped: $(cat "$WORK/client.log")"
 wait_log 'bootstrap dev: psk:dev-id bound for coaps' || fail "the PSK of dev was not bound"
 got=$(api "$HTTP/api/security/dev")
 grep -qF '"identity":"dev-id","key_set":true' <<<"$got" || fail "GET /api/security/dev: $got"
@@ -45,24 +46,23 @@ grep -qF '"source":"bootstrap"' <<<"$got" || fail "the entry of dev is not marke
 grep -q "$KEY" <<<"$got" && fail "the key was answered: $got"
 pass "bootstrapping dev binds its PSK for this server's coaps, marked as from bootstrap"
 
-out=$(timeout 20 "$DROVER" client --endpoint other --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 2 2>&1 || true)
-wait_log 'bootstrap other: started' || fail "other was not bootstrapped: $out"
-[[ $(api -o /dev/null -w '%{http_code}' "$HTTP/api/security/other") == 404 ]] ||
-  fail "a configuration naming another server bound credentials"
-pass "a configuration naming another coaps port binds nothing"
-
-start client "$DROVER" client --endpoint dev --server "coaps://127.0.0.1:$COAPS" \
-  --psk-identity dev-id --psk-key "$KEY" --lifetime 60 --duration 60
-CLIENT_PID=$LAST_PID
 for i in $(seq 1 100); do
   grep -qF '"identity":"psk:dev-id"' <<<"$(api "$HTTP/api/clients/dev")" && break
   sleep 0.1
 done
 grep -qF '"identity":"psk:dev-id"' <<<"$(api "$HTTP/api/clients/dev")" ||
   fail "dev did not register over coaps with the bootstrap's PSK: $(cat "$WORK/client.log")"
+log_has "DTLS to coaps://127.0.0.1:$COAPS with PSK identity dev-id" "$WORK/client.log" ||
+  fail "the client did not say it secured the account: $(cat "$WORK/client.log")"
 out=$(timeout 20 "$DROVER" client --endpoint dev --server "coap://127.0.0.1:$PORT" --duration 2 2>&1 || true)
 grep -q '4\.03' <<<"$out" || fail "a NoSec Register of dev was not refused: $out"
-pass "dev registers over DTLS with the PSK at once; NoSec is refused for it"
+pass "dev, from nothing but the bootstrap URI, registers over DTLS with the PSK it was given; NoSec is refused for it"
+
+out=$(timeout 20 "$DROVER" client --endpoint other --bootstrap "coap://127.0.0.1:$BS_PORT" --duration 2 2>&1 || true)
+wait_log 'bootstrap other: started' || fail "other was not bootstrapped: $out"
+[[ $(api -o /dev/null -w '%{http_code}' "$HTTP/api/security/other") == 404 ]] ||
+  fail "a configuration naming another server bound credentials"
+pass "a configuration naming another coaps port binds nothing"
 
 kill -INT "$CLIENT_PID"
 timeout 20 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not stop"

@@ -25,6 +25,9 @@ struct DtlsClientConfig {
   Duration handshake_timeout = std::chrono::seconds(60);
   std::size_t max_waiting = 64;  // inner datagrams held while the handshake runs
   std::string priorities;        // empty: default_priorities() for the credentials given
+  // Datagrams to and from other peers than the server pass in plain instead of being dropped: a
+  // device's NoSec bootstrap server beside the coaps server it was given.
+  bool plain_to_others = false;
 };
 
 // One of the three credential types.

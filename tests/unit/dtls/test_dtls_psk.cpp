@@ -119,6 +119,42 @@ TEST_F(Psk, DatagramsWaitForTheHandshake) {
   EXPECT_EQ(server_inner.received[0].text, "register");
 }
 
+// A device's bootstrap server is NoSec beside the coaps server it was given: with
+// plain_to_others its datagrams pass in plain both ways; without, they are dropped.
+TEST_F(Psk, OtherPeersPassInPlainOnlyWhenAsked) {
+  make_server();
+  const PeerAddress bootstrap_server = PeerAddress::loopback_v4(5693);
+  const std::string answer = "bootstrap-answer";
+  const std::span<const std::uint8_t> answer_bytes(
+      reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size());
+
+  Recorder inner;
+  DtlsClientConfig config;
+  config.plain_to_others = true;
+  DtlsClient c(inner, kServer, psk("dev1-id", kKey), config);
+  inner.send(bootstrap_server, "bootstrap-request");
+  inner.send(kServer, "register");
+  coap::Transmit tx;
+  ASSERT_TRUE(c.poll_transmit(tx));
+  EXPECT_EQ(tx.peer, bootstrap_server);
+  EXPECT_EQ(std::string(tx.bytes.begin(), tx.bytes.end()), "bootstrap-request");
+  ASSERT_TRUE(c.poll_transmit(tx));  // the server's datagram waits for a handshake
+  EXPECT_EQ(tx.peer, kServer);
+  EXPECT_EQ(peek_record(tx.bytes)->type, ContentType::Handshake);
+  c.receive(bootstrap_server, answer_bytes, FakeClock::now);
+  ASSERT_EQ(inner.received.size(), 1u);
+  EXPECT_EQ(inner.received[0].peer, bootstrap_server);
+  EXPECT_EQ(inner.received[0].text, answer);
+
+  Recorder strict_inner;
+  DtlsClient strict(strict_inner, kServer, psk("dev1-id", kKey));
+  strict_inner.send(bootstrap_server, "bootstrap-request");
+  EXPECT_FALSE(strict.poll_transmit(tx));
+  EXPECT_EQ(strict.stats().dropped_transmits, 1u);
+  strict.receive(bootstrap_server, answer_bytes, FakeClock::now);
+  EXPECT_TRUE(strict_inner.received.empty());
+}
+
 TEST_F(Psk, WrongKeyNeverEstablishes) {
   auto& s = make_server();
   auto bad = kKey;
