@@ -14,20 +14,6 @@
 
 namespace drover::client {
 
-std::string_view to_string(FirmwareState s) {
-  switch (s) {
-    case FirmwareState::Idle:
-      return "idle";
-    case FirmwareState::Downloading:
-      return "downloading";
-    case FirmwareState::Downloaded:
-      return "downloaded";
-    case FirmwareState::Updating:
-      return "updating";
-  }
-  return "?";
-}
-
 bool MemoryStorage::begin(std::optional<std::size_t> size) {
   bytes_.clear();
   if (size && *size > capacity_) return false;

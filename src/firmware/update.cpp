@@ -20,13 +20,16 @@ constexpr std::uint16_t kState = 3;
 constexpr std::uint16_t kResult = 5;
 constexpr std::uint16_t kProtocols = 8;
 constexpr std::uint16_t kDelivery = 9;
-// Its states and the protocols of Protocol Support (8).
-constexpr std::int64_t kIdle = 0;
-constexpr std::int64_t kDownloading = 1;
-constexpr std::int64_t kDownloaded = 2;
-constexpr std::int64_t kUpdating = 3;
-constexpr std::int64_t kCoap = 0;
-constexpr std::int64_t kHttp = 2;
+// Its states and the protocols of Protocol Support (8), as the device reports them: integers.
+constexpr std::int64_t value_of(auto e) {
+  return static_cast<std::int64_t>(e);
+}
+constexpr std::int64_t kIdle = value_of(lwm2m::FirmwareState::Idle);
+constexpr std::int64_t kDownloading = value_of(lwm2m::FirmwareState::Downloading);
+constexpr std::int64_t kDownloaded = value_of(lwm2m::FirmwareState::Downloaded);
+constexpr std::int64_t kUpdating = value_of(lwm2m::FirmwareState::Updating);
+constexpr std::int64_t kCoap = value_of(lwm2m::FirmwareProtocol::Coap);
+constexpr std::int64_t kHttp = value_of(lwm2m::FirmwareProtocol::Http);
 
 std::optional<std::int64_t> integer(const lwm2m::Value& v) {
   if (const auto* i = v.get_if<std::int64_t>()) return *i;

@@ -43,23 +43,11 @@
 
 namespace drover::client {
 
-// State (/5/0/3).
-enum class FirmwareState : std::uint8_t { Idle = 0, Downloading = 1, Downloaded = 2, Updating = 3 };
-std::string_view to_string(FirmwareState);
-
-// Update Result (/5/0/5).
+// State (/5/0/3), Update Result (/5/0/5), Protocol Support (/5/0/8): the protocol's tables.
+using lwm2m::FirmwareProtocol;
+using lwm2m::FirmwareState;
 using lwm2m::to_string;
 using lwm2m::UpdateResult;
-
-// Firmware Update Protocol Support (/5/0/8).
-enum class FirmwareProtocol : std::uint8_t {
-  Coap = 0,
-  Coaps = 1,
-  Http = 2,
-  Https = 3,
-  CoapTcp = 4,
-  CoapTls = 5,
-};
 
 // Where a package goes as it arrives. Bounded: append refuses what does not fit, and the update
 // ends with Not enough storage.

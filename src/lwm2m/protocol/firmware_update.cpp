@@ -2,6 +2,20 @@
 
 namespace drover::lwm2m {
 
+std::string_view to_string(FirmwareState s) {
+  switch (s) {
+    case FirmwareState::Idle:
+      return "idle";
+    case FirmwareState::Downloading:
+      return "downloading";
+    case FirmwareState::Downloaded:
+      return "downloaded";
+    case FirmwareState::Updating:
+      return "updating";
+  }
+  return "?";
+}
+
 std::string_view to_string(UpdateResult r) {
   switch (r) {
     case UpdateResult::Initial:

@@ -1,5 +1,6 @@
-// The Firmware Update object's (5) Update Result codes (/5/0/5), which a device reports and a
-// server explains: one table for both sides.
+// The Firmware Update object's (5) values that a device reports and a server reads: its State
+// (/5/0/3), its Update Result codes (/5/0/5) and the protocols of Protocol Support (/5/0/8). One
+// table for both sides.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,21 @@
 
 namespace drover::lwm2m {
 
+// State (/5/0/3).
+enum class FirmwareState : std::uint8_t { Idle = 0, Downloading = 1, Downloaded = 2, Updating = 3 };
+std::string_view to_string(FirmwareState);  // "idle", "downloading", ...
+
+// Firmware Update Protocol Support (/5/0/8).
+enum class FirmwareProtocol : std::uint8_t {
+  Coap = 0,
+  Coaps = 1,
+  Http = 2,
+  Https = 3,
+  CoapTcp = 4,
+  CoapTls = 5,
+};
+
+// Update Result (/5/0/5).
 enum class UpdateResult : std::uint8_t {
   Initial = 0,
   Success = 1,
