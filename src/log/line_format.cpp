@@ -99,6 +99,15 @@ LineParts decode(const spdlog::details::log_msg& msg) {
           payload.substr(0, endpoint_size), payload.substr(endpoint_size)};
 }
 
+spdlog::details::log_msg encode(spdlog::log_clock::time_point time, std::string_view logger,
+                                spdlog::level::level_enum level, const char* event,
+                                std::size_t endpoint_size, std::string_view payload) {
+  return spdlog::details::log_msg(time,
+                                  spdlog::source_loc{"", static_cast<int>(endpoint_size), event},
+                                  spdlog::string_view_t(logger.data(), logger.size()), level,
+                                  spdlog::string_view_t(payload.data(), payload.size()));
+}
+
 void LineFormatter::stamp(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
   using namespace std::chrono;
   const auto since_epoch = msg.time.time_since_epoch();

@@ -19,6 +19,11 @@ struct LineParts {
   std::string_view message;
 };
 LineParts decode(const spdlog::details::log_msg& msg);
+// The line the sinks take: `payload` is the endpoint (its first `endpoint_size` bytes) followed
+// by the message; `event` a string literal.
+spdlog::details::log_msg encode(spdlog::log_clock::time_point time, std::string_view logger,
+                                spdlog::level::level_enum level, const char* event,
+                                std::size_t endpoint_size, std::string_view payload);
 
 class LineFormatter final : public spdlog::formatter {
  public:

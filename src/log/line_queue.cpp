@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "line_format.hpp"
+
 namespace drover::log {
 
 namespace {
@@ -108,13 +110,9 @@ void LineQueue::write_batch(const Buffer& batch) {
     Header h;
     std::memcpy(&h, batch.bytes.get() + at, sizeof h);
     const char* bytes = batch.bytes.get() + at + sizeof h;
-    // The endpoint rides in front of the message, its length as the line number.
-    const spdlog::details::log_msg msg(
-        spdlog::log_clock::time_point(spdlog::log_clock::duration(h.time)),
-        spdlog::source_loc{"", static_cast<int>(h.endpoint_size), h.event},
-        spdlog::string_view_t(h.logger, h.logger_size), h.level,
-        spdlog::string_view_t(bytes, h.endpoint_size + h.message_size));
-    write_(msg);
+    write_(encode(spdlog::log_clock::time_point(spdlog::log_clock::duration(h.time)),
+                  std::string_view(h.logger, h.logger_size), h.level, h.event, h.endpoint_size,
+                  std::string_view(bytes, h.endpoint_size + h.message_size)));
     at += sizeof h + padded(h.endpoint_size + h.message_size);
   }
   flush_();

@@ -39,7 +39,6 @@ spdlog::level::level_enum spdlog_level(Level level) {
 }
 
 struct State {
-  Levels levels;
   spdlog::sink_ptr sink;
   // Null: lines are written by the thread that logs them (the log before configure()).
   std::unique_ptr<LineQueue> queue;
@@ -82,9 +81,9 @@ spdlog::sink_ptr make_sink(const Config& c) {
   return std::make_shared<FdSink>(STDERR_FILENO);
 }
 
-void install(std::unique_ptr<State> next) {
+void install(std::unique_ptr<State> next, const Levels& with) {
   for (std::size_t i = 0; i < component_count; ++i)
-    levels()[i].store(next->levels.of(static_cast<Component>(i)), std::memory_order_relaxed);
+    levels()[i].store(with.of(static_cast<Component>(i)), std::memory_order_relaxed);
   // The previous log drains as it goes out of scope.
   std::swap(state(), next);
 }
@@ -93,7 +92,6 @@ void install(std::unique_ptr<State> next) {
 
 std::optional<std::string> configure(const Config& config) {
   auto next = std::make_unique<State>();
-  next->levels = config.levels;
   try {
     next->sink = make_sink(config);
   } catch (const spdlog::spdlog_ex& e) {
@@ -114,12 +112,12 @@ std::optional<std::string> configure(const Config& config) {
         const sched_param none{};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
       });
-  install(std::move(next));
+  install(std::move(next), config.levels);
   return std::nullopt;
 }
 
 void shutdown() {
-  install(initial_state());
+  install(initial_state(), Levels{});
 }
 
 bool enabled(Component component, Level level) {
@@ -135,15 +133,12 @@ void write(Level level, Component component, Fields fields, std::string_view mes
     s.queue->push(spdlog_level(level), name, fields.event, fields.endpoint, message);
     return;
   }
-  // The endpoint rides in front of the message, its length as the line number (line_format.hpp).
   fmt::basic_memory_buffer<char, 512> payload;
   payload.append(fields.endpoint.data(), fields.endpoint.data() + fields.endpoint.size());
   payload.append(message.data(), message.data() + message.size());
   std::lock_guard lock(synchronous_mutex());
-  s.sink->log(spdlog::details::log_msg(
-      spdlog::source_loc{"", static_cast<int>(fields.endpoint.size()), fields.event},
-      spdlog::string_view_t(name.data(), name.size()), spdlog_level(level),
-      spdlog::string_view_t(payload.data(), payload.size())));
+  s.sink->log(encode(spdlog::log_clock::now(), name, spdlog_level(level), fields.event,
+                     fields.endpoint.size(), std::string_view(payload.data(), payload.size())));
   s.sink->flush();
 }
 
