@@ -98,7 +98,11 @@ std::string describe(const client::ClientEvent& event) {
           std::string ssids;
           for (const auto ssid : e.servers)
             ssids += (ssids.empty() ? "" : ", ") + std::to_string(ssid);
-          return "bootstrapped: registering with server " + ssids;
+          std::string removed;
+          for (const auto ssid : e.removed)
+            removed += (removed.empty() ? "; server " : ", ") + std::to_string(ssid);
+          if (!removed.empty()) removed += " removed";
+          return "bootstrapped: registering with server " + ssids + removed;
         } else if constexpr (std::is_same_v<T, client::BootstrapFallback>) {
           return e.reason + ": no Bootstrap-Pack there, sending a Bootstrap-Request";
         } else if constexpr (std::is_same_v<T, client::BootstrapFailed>) {

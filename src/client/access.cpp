@@ -7,10 +7,18 @@
 // (instance ID 65535, made by the bootstrap server). Access Control instances themselves are
 // governed by their owner: every server may read them, only the owner change or delete them.
 //
+// When a server's account goes (unbootstrapping, Core TS E.1.3/"Unbootstrapping"), its ACL
+// entries go with it; an Access Control instance it owned passes to the server with the most
+// rights on that instance (ties: the lowest Short Server ID), and when no other server has
+// rights there, the instance it governed is orphaned and deleted with its Access Control
+// instance.
+//
 // Access Control applies to a client with more than one server account that has the object
 // (the application added it, or the bootstrap server wrote instances of it). With one server,
 // that server may do everything (Core TS: the object need not even exist then); a client without
 // the object leaves its servers unrestricted, as a device built without Access Control does.
+#include <bit>
+
 #include "client_impl.hpp"
 
 namespace drover::client {
@@ -67,6 +75,16 @@ void Client::Impl::instance_created(const Account& a, std::uint16_t oid, std::ui
   ++instance_count;
 }
 
+void Client::Impl::delete_instance(std::uint16_t oid, std::uint16_t iid, TimePoint t) {
+  const lwm2m::Path path(oid, iid);
+  observations_deleted(path, t);
+  for (auto& [ssid, account] : accounts)
+    std::erase_if(account.attributes, [&](const auto& e) { return path.is_prefix_of(e.first); });
+  objects[oid].instances.erase(iid);
+  --instance_count;
+  instance_deleted(oid, iid);
+}
+
 void Client::Impl::instance_deleted(std::uint16_t oid, std::uint16_t iid) {
   if (oid == 2) return;
   const auto aiid = acl_instance(oid, iid);
@@ -76,6 +94,46 @@ void Client::Impl::instance_deleted(std::uint16_t oid, std::uint16_t iid) {
   for (auto& [ssid, a] : accounts)
     std::erase_if(a.attributes,
                   [&](const auto& e) { return lwm2m::Path(2, *aiid).is_prefix_of(e.first); });
+}
+
+void Client::Impl::server_account_removed(std::uint16_t ssid, TimePoint t) {
+  ObjectEntry* acl = object(2);
+  if (!acl) return;
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> orphans;  // (object, instance)
+  for (auto& [aiid, inst] : acl->instances) {
+    lwm2m::ResourceNode entries;
+    if (inst->read(2, entries) != Outcome::Ok) entries = {};
+    if (entries.instances.erase(ssid)) {
+      entries.multiple = true;
+      (void)inst->write(2, entries, true);
+    }
+    if (integer_value(inst.get(), 3) != ssid) continue;
+    std::optional<std::uint16_t> heir;
+    int most = -1;
+    for (const auto& [other, value] : entries.instances) {
+      if (other == 0 || !is_numeric(value)) continue;
+      const int sum = std::popcount(
+          static_cast<unsigned>(static_cast<std::int64_t>(numeric_value(value)) & access::all));
+      if (sum > most) most = sum, heir = other;  // ascending IDs: the lowest wins a tie
+    }
+    if (heir) {
+      lwm2m::ResourceNode owner;
+      owner.value = lwm2m::Value(std::int64_t{*heir});
+      (void)inst->write(3, owner, true);
+    } else {
+      const auto oid = integer_value(inst.get(), 0);
+      const auto iid = integer_value(inst.get(), 1);
+      if (oid && iid) orphans.emplace_back(*oid, *iid);
+    }
+  }
+  for (const auto& [oid, iid] : orphans) {
+    // Security, Server and Device instances are not a server's to take along; an ACL for a
+    // whole object (65535) only loses its Access Control instance.
+    if (oid > 2 && oid != 3 && !keeps_instance(oid) && find_instance(oid, iid))
+      delete_instance(oid, iid, t);
+    else
+      instance_deleted(oid, iid);
+  }
 }
 
 }  // namespace drover::client

@@ -75,6 +75,7 @@ void Client::Impl::start_bootstrap(TimePoint t) {
   if (b.phase == Phase::Requesting || b.phase == Phase::Provisioning) return;
   coap::Message m = engine.take_message();
   b.pack = config.bootstrap_pack && config.version == lwm2m::Lwm2mVersion::V1_2 && !b.pack_refused;
+  b.touched.clear();
   lwm2m::BootstrapParams params{config.endpoint, std::nullopt};
   if (b.pack) {
     m.code = codes::Get;
@@ -144,8 +145,9 @@ void Client::Impl::apply_pack(const coap::Message& response, TimePoint t) {
   if (const Outcome outcome = write_instances(Path(), records); outcome != Outcome::Ok)
     return fail(std::string(to_string(outcome)));
   std::vector<AccountPair> pairs;
-  if (auto refusal = check_bootstrap(pairs)) return fail(std::move(refusal->second));
-  complete_bootstrap(pairs, t);
+  std::vector<std::uint16_t> closing;
+  if (auto refusal = check_bootstrap(pairs, closing)) return fail(std::move(refusal->second));
+  complete_bootstrap(pairs, closing, t);
 }
 
 std::string Client::Impl::request_name(const BootstrapAccount& b) {
@@ -153,24 +155,64 @@ std::string Client::Impl::request_name(const BootstrapAccount& b) {
 }
 
 std::optional<std::pair<coap::Code, std::string>> Client::Impl::check_bootstrap(
-    std::vector<AccountPair>& pairs) {
-  // Accounts whose registration failed for good (the reason for this bootstrap) are made again
-  // from what the bootstrap server left.
-  std::erase_if(accounts,
-                [](const auto& entry) { return entry.second.state == RegistrationState::Failed; });
-  if (auto reason = account_pairs(pairs)) return std::pair{codes::BadRequest, std::move(*reason)};
-  if (pairs.empty())
+    std::vector<AccountPair>& pairs, std::vector<std::uint16_t>& closing) {
+  closing = unbootstrapped_accounts();
+  if (auto reason = account_pairs(pairs, closing))
+    return std::pair{codes::BadRequest, std::move(*reason)};
+  const std::size_t kept = accounts.size() - closing.size();
+  if (pairs.empty() && kept == 0)
     return std::pair{codes::NotAcceptable,
                      std::string("no Security and Server instance pair names an LwM2M server")};
-  if (accounts.size() + pairs.size() > config.max_servers)
+  if (kept + pairs.size() > config.max_servers)
     return std::pair{codes::NotAcceptable, std::string("more servers than the client takes")};
   return std::nullopt;
 }
 
-void Client::Impl::complete_bootstrap(const std::vector<AccountPair>& pairs, TimePoint t) {
+std::vector<std::uint16_t> Client::Impl::unbootstrapped_accounts() const {
+  const auto touched = [&](std::uint16_t oid, std::uint16_t iid) {
+    const auto& t = bootstrap->touched;
+    return std::find(t.begin(), t.end(), Path(oid, iid)) != t.end();
+  };
+  std::vector<std::uint16_t> out;
+  for (const auto& [ssid, a] : accounts)
+    if (a.state == RegistrationState::Failed || touched(0, a.security_iid) ||
+        touched(1, a.server_iid))
+      out.push_back(ssid);
+  return out;
+}
+
+void Client::Impl::close_account(std::uint16_t ssid, TimePoint t) {
+  Account& a = accounts.at(ssid);
+  if (a.request) {
+    pending.erase(*a.request);
+    (void)engine.cancel(*a.request);
+  }
+  if (a.registered()) {
+    coap::Message m;
+    m.code = codes::Delete;
+    for (const auto& segment : a.location) m.add_option(coap::options::UriPath, segment);
+    (void)engine.send_request(*a.peer, std::move(m), t);
+  }
+  clear_observations(a);
+  accounts.erase(ssid);
+}
+
+void Client::Impl::complete_bootstrap(const std::vector<AccountPair>& pairs,
+                                      const std::vector<std::uint16_t>& closing, TimePoint t) {
   bootstrap->phase = Phase::Done;
   bootstrap->failures = 0;
-  push_event(Bootstrapped{open_accounts(pairs, t)});
+  for (const auto ssid : closing) close_account(ssid, t);
+  for (const auto ssid : closing) {
+    const bool named = std::any_of(pairs.begin(), pairs.end(),
+                                   [&](const AccountPair& p) { return p.ssid == ssid; });
+    if (!named) server_account_removed(ssid, t);
+  }
+  if (!closing.empty()) objects_changed(t);
+  Bootstrapped done{open_accounts(pairs, t), {}};
+  for (const auto ssid : closing)
+    if (std::find(done.servers.begin(), done.servers.end(), ssid) == done.servers.end())
+      done.removed.push_back(ssid);
+  push_event(std::move(done));
 }
 
 namespace {
@@ -255,6 +297,7 @@ class BootstrapRequest {
         !entry->instances.erase(iid))
       return;
     --c_.instance_count;
+    if (oid <= 1) c_.bootstrap->touched.emplace_back(oid, iid);
   }
 
   // Bootstrap-Delete: "/" is the accounts and their access control; never the bootstrap
@@ -344,9 +387,11 @@ class BootstrapRequest {
   // Bootstrap-Finish: every Security and Server pair of one ssid becomes an account.
   void finish() {
     std::vector<AccountPair> pairs;
-    if (auto refusal = c_.check_bootstrap(pairs)) return reply(refusal->first, refusal->second);
+    std::vector<std::uint16_t> closing;
+    if (auto refusal = c_.check_bootstrap(pairs, closing))
+      return reply(refusal->first, refusal->second);
     reply(codes::Changed, {});
-    c_.complete_bootstrap(pairs, t_);
+    c_.complete_bootstrap(pairs, closing, t_);
   }
 
   Client::Impl& c_;
@@ -364,16 +409,17 @@ bool Client::Impl::is_bootstrap_account(std::uint16_t oid, std::uint16_t iid) {
 }
 
 Outcome Client::Impl::write_instances(const Path& path, std::span<const lwm2m::Record> records) {
+  if (bootstrap)
+    for (const auto& record : records)
+      if (record.path.has_instance() && record.path.object_id() <= 1)
+        bootstrap->touched.emplace_back(record.path.object_id(), record.path.instance_id());
   for (const auto& record : records) {
     if (!record.path.has_instance()) return Outcome::BadRequest;
     const auto oid = record.path.object_id(), iid = record.path.instance_id();
     if (find_instance(oid, iid)) continue;
     if (instance_count >= config.max_instances) return Outcome::Unavailable;
     auto inst = std::make_unique<ValueInstance>();
-    if (oid == 1) {
-      inst->set_executable(4, nullptr);  // Disable and Registration Update Trigger: dm.cpp
-      inst->set_executable(8, nullptr);
-    }
+    if (oid == 1) add_server_executables(*inst);
     objects[oid].instances.emplace(iid, std::move(inst));
     ++instance_count;
   }
@@ -381,14 +427,17 @@ Outcome Client::Impl::write_instances(const Path& path, std::span<const lwm2m::R
   return apply_write(path, records, !path.has_resource(), written);
 }
 
-std::optional<std::string> Client::Impl::account_pairs(std::vector<AccountPair>& out) {
+std::optional<std::string> Client::Impl::account_pairs(std::vector<AccountPair>& out,
+                                                       std::span<const std::uint16_t> closing) {
   auto* security = object(0);
   auto* server = object(1);
   if (!security || !server) return std::nullopt;
   for (const auto& [siid, sec] : security->instances) {
     if (is_bootstrap_account(0, siid)) continue;
     const auto ssid = ssid_of(sec.get(), 10);
-    if (!ssid || accounts.contains(*ssid)) continue;
+    if (!ssid || (accounts.contains(*ssid) &&
+                  std::find(closing.begin(), closing.end(), *ssid) == closing.end()))
+      continue;
     for (const auto& [riid, srv] : server->instances) {
       if (ssid_of(srv.get(), 0) != ssid) continue;
       const auto uri = single_value(sec.get(), 0);
@@ -426,7 +475,10 @@ bool Client::Impl::serve_bootstrap(coap::RequestReceived& request, TimePoint t) 
     (void)engine.drop(request.exchange);
     return true;
   }
-  if (waiting) bootstrap->deadline = t + config.engine.exchange_lifetime;
+  if (waiting) {
+    bootstrap->deadline = t + config.engine.exchange_lifetime;
+    bootstrap->touched.clear();
+  }
   // Its requests can overtake the answer to the Bootstrap-Request.
   bootstrap->phase = Phase::Provisioning;
   BootstrapRequest(*this, request, t).serve();

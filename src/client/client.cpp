@@ -480,11 +480,10 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
   server->set(1, integer(account.lifetime));
   if (account.default_pmin) server->set(2, integer(*account.default_pmin));
   if (account.default_pmax) server->set(3, integer(*account.default_pmax));
-  server->set_executable(4, nullptr);  // Disable and Registration Update Trigger: dm.cpp
+  c.add_server_executables(*server);
   server->set(5, integer(account.disable_timeout));
   server->set(6, Value(true));
   server->set(7, Value(account.binding));
-  server->set_executable(8, nullptr);
   server->set(14, unsigned_integer(account.initial_delay));
   server->set(17, unsigned_integer(account.retry_count));
   server->set(18, unsigned_integer(account.retry_timer));
@@ -501,6 +500,12 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
                 now);
   c.settle(now);
   return std::monostate{};
+}
+
+void Client::Impl::add_server_executables(ValueInstance& server) {
+  // Disable, Registration Update Trigger and Bootstrap-Request Trigger: dm.cpp runs them.
+  for (const std::uint16_t rid : {std::uint16_t{4}, std::uint16_t{8}, std::uint16_t{9}})
+    server.set_executable(rid, nullptr);
 }
 
 Account& Client::Impl::add_account(std::uint16_t ssid, std::uint16_t security_iid,

@@ -103,6 +103,8 @@ struct BootstrapAccount {
   TimePoint deadline{};                    // Requesting, Provisioning: Finish must come before
   bool pack = false;                       // the request in flight is a Bootstrap-Pack-Request
   bool pack_refused = false;               // this bootstrap server has no Bootstrap-Pack
+  // Security and Server instances this bootstrap deleted or wrote: their accounts end at Finish.
+  std::vector<lwm2m::Path> touched;
 };
 
 // A Security and a Server instance of one Short Server ID: an account to be made.
@@ -175,6 +177,8 @@ struct Client::Impl {
   std::optional<coap::PeerAddress> resolve(std::string_view uri) const;
   // The account of the Security and Server instances given (they exist), registering at once
   // when the client is started.
+  // The Server object's executable resources on a new instance (their work is in dm.cpp).
+  static void add_server_executables(ValueInstance& server);
   Account& add_account(std::uint16_t ssid, std::uint16_t security_iid, std::uint16_t server_iid,
                        const coap::PeerAddress& peer, bool queue_mode, TimePoint t);
 
@@ -266,8 +270,15 @@ struct Client::Impl {
   // Bootstrap-Finish, or the end of a Bootstrap-Pack: the reason it is refused (with its code),
   // else nullopt and `pairs` the accounts complete_bootstrap opens.
   std::optional<std::pair<coap::Code, std::string>> check_bootstrap(
-      std::vector<AccountPair>& pairs);
-  void complete_bootstrap(const std::vector<AccountPair>& pairs, TimePoint t);
+      std::vector<AccountPair>& pairs, std::vector<std::uint16_t>& closing);
+  // Ends the `closing` accounts (unbootstrapping), then opens those of `pairs`.
+  void complete_bootstrap(const std::vector<AccountPair>& pairs,
+                          const std::vector<std::uint16_t>& closing, TimePoint t);
+  // The accounts a bootstrap that finishes now ends: failed for good, or with a Security or
+  // Server instance it deleted or wrote.
+  std::vector<std::uint16_t> unbootstrapped_accounts() const;
+  // Ends an account: De-register when registered (its answer is not waited for).
+  void close_account(std::uint16_t ssid, TimePoint t);
   // Serves a request of the bootstrap server while it provisions; false when `request` is not
   // the bootstrap server's.
   bool serve_bootstrap(coap::RequestReceived& request, TimePoint t);
@@ -278,9 +289,10 @@ struct Client::Impl {
   // Bootstrap-Write (and provisioning): creates the instances `records` name, then writes them
   // as a Replace below `path`.
   Outcome write_instances(const lwm2m::Path& path, std::span<const lwm2m::Record> records);
-  // The Security and Server instance pairs (by ssid) that have no account yet; the reason when
-  // one names a URI the client cannot resolve.
-  std::optional<std::string> account_pairs(std::vector<AccountPair>& out);
+  // The Security and Server instance pairs (by ssid) that have no account yet, or only one of
+  // the `closing` ones; the reason when one names a URI the client cannot resolve.
+  std::optional<std::string> account_pairs(std::vector<AccountPair>& out,
+                                           std::span<const std::uint16_t> closing = {});
   // Makes their accounts (registering when started); their ssids.
   std::vector<std::uint16_t> open_accounts(const std::vector<AccountPair>& pairs, TimePoint t);
   // The bootstrap account of Security instance `iid` (/0/iid/0 resolved to `peer`).
@@ -303,6 +315,10 @@ struct Client::Impl {
   void instance_created(const Account& a, std::uint16_t oid, std::uint16_t iid);
   // /oid/iid was deleted: its Access Control instance goes too.
   void instance_deleted(std::uint16_t oid, std::uint16_t iid);
+  // Deletes /oid/iid (it exists): its observations end, its attributes and Access Control go.
+  void delete_instance(std::uint16_t oid, std::uint16_t iid, TimePoint t);
+  // Server `ssid`'s account is gone: its ACL entries, its ownerships, the instances only it had.
+  void server_account_removed(std::uint16_t ssid, TimePoint t);
 
   // ---- send.cpp
   Status send(std::span<const lwm2m::Path> paths, TimePoint t, std::optional<std::uint16_t> ssid);

@@ -594,6 +594,12 @@ void DmRequest::execute(const Path& path) {
 
   const std::uint16_t oid = path.object_id();
   const std::uint16_t rid = path.resource_id();
+  if (oid == 1 && rid == 9) {
+    // Bootstrap-Request Trigger: the answer first, then a client-initiated bootstrap.
+    if (!c_.bootstrap) return fail(op, path, codes::NotFound, "no bootstrap server account");
+    reply(op, path, error_response(codes::Changed, {}));
+    return c_.start_bootstrap(t_);
+  }
   if (oid == 1 && (rid == 4 || rid == 8)) {
     // Disable and Registration Update Trigger act on the account of that Server instance, after
     // the response went out.
@@ -707,13 +713,7 @@ void DmRequest::remove(const Path& path) {
       // through bootstrap.
       if (oid == 1 || oid == 3 || c_.keeps_instance(oid))
         return fail(op, path, codes::MethodNotAllowed);
-      c_.observations_deleted(path, t_);
-      for (auto& [ssid, account] : c_.accounts)
-        std::erase_if(account.attributes,
-                      [&](const auto& e) { return path.is_prefix_of(e.first); });
-      entry->instances.erase(path.instance_id());
-      --c_.instance_count;
-      c_.instance_deleted(oid, path.instance_id());
+      c_.delete_instance(oid, path.instance_id(), t_);
       reply(op, path, error_response(codes::Deleted, {}));
       c_.observations_changed(lwm2m::Path(oid), t_);
       c_.objects_changed(t_);

@@ -304,6 +304,8 @@ struct Awake {
 // Bootstrap-Finish accepted: the accounts of these short server IDs register.
 struct Bootstrapped {
   std::vector<std::uint16_t> servers;
+  // Servers whose accounts the bootstrap deleted or replaced (unbootstrapped), not made again.
+  std::vector<std::uint16_t> removed;
 };
 // The bootstrap server answered the Bootstrap-Pack-Request as one that has none (4.04, 4.05,
 // 4.06, 5.01): a Bootstrap-Request follows at once.

@@ -557,5 +557,94 @@ TEST_F(Bootstrap, AFactoryConfiguredClientRegistersWithTheServersItNames) {
   EXPECT_EQ(two[0].result.code, coap::codes::Content);
 }
 
+// Unbootstrapping: server 1 executes the Bootstrap-Request Trigger, and the new configuration
+// deletes server 2's account. Server 2 is told with a De-register; its ACL entries go, the
+// Access Control instance it owned passes to server 1, and the instance only it had is deleted.
+TEST_F(Bootstrap, TheBootstrapRequestTriggerCanTakeAServerAwayAndItsAccessControlWithIt) {
+  auto config = config_for();
+  config.servers[1].security.instance = 1;
+  config.servers[1].server->instance = 1;
+  bootstrap::ServerAccount second;
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  second.security.instance = 2;
+  bootstrap::ServerInstance s;
+  s.instance = 2;
+  s.ssid = 2;
+  second.server = s;
+  config.servers.push_back(second);
+  bootstrap::AclInstance device;
+  device.instance = 0;
+  device.object_id = 3;
+  device.rights = {{1, 1}, {2, 31}};
+  device.owner = 2;
+  bootstrap::AclInstance sensor;
+  sensor.instance = 1;
+  sensor.object_id = 3303;
+  sensor.rights = {{2, 31}};
+  sensor.owner = 2;
+  bootstrap::AclInstance own;  // server 1's rights on its Server instance, for the trigger
+  own.instance = 2;
+  own.object_id = 1;
+  own.object_instance = 1;
+  own.owner = 1;
+  config.acls = {device, sensor, own};
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  ASSERT_TRUE(client->add_object(3303).has_value());
+  ASSERT_TRUE(
+      client->add_instance(3303, 0, std::make_unique<client::ValueInstance>(), now).has_value());
+  client->start(now);
+  pump();
+  ASSERT_EQ(of<server::Registered>(server2_events).size(), 1u);
+
+  // The new configuration: server 2's account deleted, nothing else.
+  auto moved = config_for();
+  moved.servers[1].security.instance = 1;
+  moved.servers[1].server->instance = 1;
+  moved.deletes = {Path(0, 2), Path(1, 2)};
+  moved.acls.clear();
+  ASSERT_FALSE(configs.put("*", moved));
+  ASSERT_TRUE(server->execute("dev1", Path(1, 1, 9), "", {}, now).has_value());
+  pump();
+  const auto executed = of<server::OperationCompleted>(server_events);
+  ASSERT_EQ(executed.size(), 1u);
+  EXPECT_EQ(executed[0].result.code, coap::codes::Changed);
+  ASSERT_EQ(of<bootstrap::Finished>(bs_events).size(), 2u);
+  const auto done = of<client::Bootstrapped>(client_events);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[1].servers, std::vector<std::uint16_t>{1});  // written again: registers again
+  EXPECT_EQ(done[1].removed, std::vector<std::uint16_t>{2});
+  EXPECT_EQ(of<server::Deregistered>(server2_events).size(), 1u);
+  EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+  EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
+
+  const auto owner = client->read(Path(2, 0, 3));
+  ASSERT_TRUE(owner.has_value());
+  EXPECT_EQ(owner.value()[0].value, lwm2m::Value(std::int64_t{1}));
+  const auto rights = client->read(Path(2, 0, 2));
+  ASSERT_TRUE(rights.has_value());
+  ASSERT_EQ(rights.value().size(), 1u);
+  EXPECT_EQ(rights.value()[0].path, Path(2, 0, 2, 1));
+  EXPECT_FALSE(client->read(Path(3303, 0)).has_value());
+  EXPECT_FALSE(client->read(Path(2, 1)).has_value());
+}
+
+TEST_F(Bootstrap, TheBootstrapRequestTriggerNeedsABootstrapAccount) {
+  make(lwm2m::Lwm2mVersion::V1_1);
+  make_client();  // no bootstrap server: a plain account
+  client::ServerAccount account;
+  account.uri = "coap://127.0.0.1:5683";
+  ASSERT_TRUE(client->add_server(account, now).has_value());
+  client->start(now);
+  pump();
+  ASSERT_TRUE(server->execute("dev1", Path(1, 0, 9), "", {}, now).has_value());
+  pump();
+  const auto executed = of<server::OperationCompleted>(server_events);
+  ASSERT_EQ(executed.size(), 1u);
+  EXPECT_EQ(executed[0].result.code, coap::codes::NotFound);
+  EXPECT_TRUE(bs_events.empty());
+}
+
 }  // namespace
 }  // namespace drover::e2e

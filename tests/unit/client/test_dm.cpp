@@ -407,7 +407,7 @@ TEST_F(Dm, ExecuteErrors) {
   EXPECT_EQ(h.call(request(codes::Post, "/3/0/0")).code, codes::MethodNotAllowed);  // not E
   EXPECT_EQ(h.call(request(codes::Post, "/3/0/999")).code, codes::NotFound);
   EXPECT_EQ(h.call(request(codes::Post, "/3/2/4")).code, codes::NotFound);
-  EXPECT_EQ(h.call(request(codes::Post, "/1/0/9")).code, codes::NotFound);  // no bootstrap trigger
+  EXPECT_EQ(h.call(request(codes::Post, "/1/0/9")).code, codes::NotFound);  // no bootstrap account
   EXPECT_EQ(h.call(request(codes::Post, "/3/0/4/0")).code, codes::MethodNotAllowed);
   for (const auto* args : {"a", "1,1", "1=x", "1='x", "1,", ",1", "1='\"'"}) {
     Message m = request(codes::Post, "/3/0/4");
