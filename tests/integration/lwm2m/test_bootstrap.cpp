@@ -8,6 +8,7 @@
 
 #include "drover/bootstrap/bootstrap_server.hpp"
 #include "drover/client/client.hpp"
+#include "drover/lwm2m/protocol/coap_mapping.hpp"
 #include "drover/server/server.hpp"
 
 namespace drover::e2e {
@@ -388,6 +389,54 @@ TEST_F(Bootstrap, ServerInitiatedBootstrapOfAClientWaitingForIt) {
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].reason, "timeout");
   EXPECT_EQ(client->servers(), std::vector<std::uint16_t>{1});
+}
+
+// What a bootstrap server may send wrong, answered by the device with the code and a reason;
+// none of it leaves an account, and a later good Finish still works.
+TEST_F(Bootstrap, TheDeviceAnswersBadBootstrapRequestsWithTheirCodes) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_reachable = false;  // the device waits in Requesting; the test is its server
+  client->start(now);
+  pump();
+  std::uint16_t mid = 100;
+  const auto ask = [&](coap::Code code, std::string_view path, std::string_view payload,
+                       std::optional<lwm2m::ContentFormat> format) {
+    coap::Message m;
+    m.type = coap::Type::Con;
+    m.code = code;
+    m.message_id = mid++;
+    const std::uint8_t token[] = {1, static_cast<std::uint8_t>(mid)};
+    m.token = coap::Token(token);
+    m.set_uri_path(path);
+    if (format) lwm2m::set_content_format(m, *format);
+    m.set_payload(payload);
+    std::vector<std::uint8_t> bytes;
+    coap::serialize(m, bytes);
+    client->receive(kBootstrap, bytes, now);
+    coap::Transmit tx;
+    coap::Message answer;
+    while (client->poll_transmit(tx))
+      if (tx.peer == kBootstrap &&
+          !coap::parse(std::vector<std::uint8_t>(tx.bytes.begin(), tx.bytes.end()), answer) &&
+          answer.message_id == m.message_id)
+        return std::pair{answer.code, std::string(answer.payload_string())};
+    return std::pair{coap::codes::Empty, std::string("no answer")};
+  };
+  using lwm2m::ContentFormat;
+  namespace codes = coap::codes;
+  EXPECT_EQ(ask(codes::Put, "/32700/0", "1", ContentFormat::SenmlJson),
+            std::pair(codes::NotFound, std::string("no such object")));
+  EXPECT_EQ(ask(codes::Put, "/1/0", "[{\"n\":", ContentFormat::SenmlJson).first, codes::BadRequest);
+  EXPECT_EQ(ask(codes::Put, "/1/0", "1", std::nullopt).first, codes::UnsupportedContentFormat);
+  EXPECT_EQ(ask(codes::Delete, "/1/0/1", "", std::nullopt).first, codes::BadRequest);
+  EXPECT_EQ(ask(codes::Get, "/3", "", std::nullopt).first, codes::BadRequest);  // not /1 or /2
+  EXPECT_EQ(ask(codes::Put, "/", "", ContentFormat::SenmlJson).first, codes::BadRequest);
+  EXPECT_EQ(ask(codes::Post, "/bs", "", std::nullopt),
+            std::pair(codes::NotAcceptable,
+                      std::string("no Security and Server instance pair names an LwM2M server")));
+  EXPECT_TRUE(client->servers().empty());
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
 }
 
 TEST_F(Bootstrap, AnUnknownEndpointIsRefusedAndTheClientSaysWhy) {
