@@ -141,5 +141,8 @@ std::string make_private_key();
 TestPki make_ca(const std::string& name);
 // A certificate for `common_name` (also a DNS name) signed by `ca`, and its key.
 CertificateCredential make_certificate(const TestPki& ca, const std::string& common_name);
+// The same, valid until `not_after` (in the past: an expired certificate).
+CertificateCredential make_certificate_until(const TestPki& ca, const std::string& common_name,
+                                             time_t not_after);
 
 }  // namespace drover::dtls::testing

@@ -126,6 +126,40 @@ TEST_F(Certificates, X509WrongServerNameIsRefusedByTheClient) {
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 
+TEST_F(Certificates, X509ExpiredServerCertificateIsRefusedByTheClient) {
+  const auto ca = make_ca("Test CA");
+  ServerCredentials sc;
+  sc.certificate = make_certificate_until(ca, "lwm2m.example", time(nullptr) - 60);
+  auto& s = make_server(sc);
+  ClientCredentials cc;
+  cc.certificate = make_certificate(ca, "dev1");
+  cc.server_name = "lwm2m.example";
+  auto& c = make_client(cc);
+  EXPECT_FALSE(exchange());
+  EXPECT_EQ(c.state(), ClientState::Failed);
+  EXPECT_EQ(c.stats().handshakes_failed, 1u);
+  ASSERT_TRUE(c.last_alert());
+  EXPECT_EQ(*c.last_alert(), GNUTLS_A_BAD_CERTIFICATE) << c.last_error();
+  EXPECT_EQ(s.counts().sessions, 0u);
+}
+
+TEST_F(Certificates, X509ExpiredClientCertificateIsRefusedByTheServer) {
+  const auto ca = make_ca("Test CA");
+  ServerCredentials sc;
+  sc.certificate = make_certificate(ca, "lwm2m.example");
+  auto& s = make_server(sc);
+  ClientCredentials cc;
+  cc.certificate = make_certificate_until(ca, "dev1", time(nullptr) - 60);
+  cc.server_name = "lwm2m.example";
+  auto& c = make_client(cc);
+  EXPECT_FALSE(exchange());
+  EXPECT_EQ(c.state(), ClientState::Failed);
+  EXPECT_EQ(s.stats().handshakes_failed, 1u);
+  EXPECT_EQ(s.stats().failed_bad_certificate, 1u);
+  EXPECT_EQ(s.identity_of(client_address(1)), nullptr);
+  EXPECT_EQ(s.counts().sessions, 0u);
+}
+
 TEST_F(Certificates, RawPublicKeysBothWays) {
   const std::string server_key = make_private_key();
   const std::string client_key = make_private_key();

@@ -60,16 +60,16 @@ Crt import_crt(const std::string& text) {
   return crt;
 }
 
-Crt new_crt(gnutls_x509_privkey_t key, const std::string& cn, unsigned serial) {
+Crt new_crt(gnutls_x509_privkey_t key, const std::string& cn, unsigned serial,
+            time_t not_after = time(nullptr) + 86400) {
   gnutls_x509_crt_t c = nullptr;
   check(gnutls_x509_crt_init(&c));
   Crt crt(c, gnutls_x509_crt_deinit);
   check(gnutls_x509_crt_set_version(c, 3));
   const unsigned char serial_bytes[] = {static_cast<unsigned char>(serial)};
   check(gnutls_x509_crt_set_serial(c, serial_bytes, sizeof serial_bytes));
-  const time_t now = time(nullptr);
-  check(gnutls_x509_crt_set_activation_time(c, now - 3600));
-  check(gnutls_x509_crt_set_expiration_time(c, now + 86400));
+  check(gnutls_x509_crt_set_activation_time(c, std::min(time(nullptr), not_after) - 3600));
+  check(gnutls_x509_crt_set_expiration_time(c, not_after));
   check(gnutls_x509_crt_set_dn_by_oid(c, GNUTLS_OID_X520_COMMON_NAME, 0, cn.data(),
                                       static_cast<unsigned>(cn.size())));
   check(gnutls_x509_crt_set_key(c, key));
@@ -92,9 +92,14 @@ TestPki make_ca(const std::string& name) {
 }
 
 CertificateCredential make_certificate(const TestPki& ca, const std::string& common_name) {
+  return make_certificate_until(ca, common_name, time(nullptr) + 86400);
+}
+
+CertificateCredential make_certificate_until(const TestPki& ca, const std::string& common_name,
+                                             time_t not_after) {
   static unsigned serial = 2;
   auto key = new_key();
-  auto crt = new_crt(key.get(), common_name, ++serial);
+  auto crt = new_crt(key.get(), common_name, ++serial, not_after);
   check(gnutls_x509_crt_set_basic_constraints(crt.get(), 0, -1));
   check(gnutls_x509_crt_set_subject_alt_name(crt.get(), GNUTLS_SAN_DNSNAME, common_name.data(),
                                              static_cast<unsigned>(common_name.size()),
