@@ -98,8 +98,8 @@ template <typename Runtime>
 int run(asio::io_context& io, Runtime& runtime, const ServerCommandOptions& o) {
   if (int code = runtime.load_models(o.models)) return code;
   if (int code = runtime.open_store(o.store)) return code;
+  if (int code = runtime.open_coaps(o.address, o.security)) return code;  // before the shards start
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
-  if (int code = runtime.open_coaps(o.address, o.security)) return code;
   if (int code = runtime.open_http(o.http)) return code;
   runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
   io.run();

@@ -11,6 +11,7 @@
 #include "drover/console/assets.hpp"
 #include "drover/log/log.hpp"
 #include "drover/lwm2m/model/ddf.hpp"
+#include "server_credentials.hpp"
 
 namespace drover::apps {
 
@@ -175,21 +176,8 @@ void ServerRuntime::drain_events() {
 }
 
 int ServerRuntime::load_stored_security() {
-  const auto dir = stores_.data_dir();
-  if (!dir) return 0;
-  auto documents = store::DocumentStore::open(dir);
-  if (!documents) {
-    log::error(Component::Store, {"store_error"},
-               "cannot open the DTLS credentials' store: " + documents.error().message);
-    return 1;
-  }
-  security_documents_ = std::move(documents).value();
-  security_table_ = security_documents_->table("security");
-  security_store_.set_table(security_table_.get());
-  for (const auto& why : security_store_.load())
-    log::warn(Component::Dtls, {"credentials_skipped"}, "skipped " + why);
-  security_documents_->start();
-  return 0;
+  return load_kept_credentials(stores_.data_dir(), security_store_, security_documents_,
+                               security_table_);
 }
 
 int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOptions& options) {
@@ -229,18 +217,9 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
         return coaps_loop_->open(a);
       }))
     return code;
-  std::string kinds;
-  if (security_store_.size()) kinds += std::to_string(security_store_.size()) + " credentials";
-  if (options.psk_master.size())
-    kinds += std::string(kinds.empty() ? "" : ", ") + "PSKs derived for endpoints \"" +
-             options.psk_master_prefix + "...\"";
-  if (options.certificate_file.size()) kinds += std::string(kinds.empty() ? "" : ", ") + "X.509";
-  if (options.rpk_key_file.size())
-    kinds += std::string(kinds.empty() ? "" : ", ") + "raw public key";
-  if (kinds.empty()) kinds = "no credentials yet: PUT /api/security/{endpoint}";
   log::info(Component::Server, {"listening"},
             "LwM2M server listening on coaps://" + coaps_loop_->local_address().to_string() +
-                " (DTLS 1.2: " + kinds + ")");
+                " (DTLS 1.2: " + credentials_summary(options, security_store_) + ")");
   return 0;
 }
 

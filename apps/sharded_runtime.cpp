@@ -4,6 +4,7 @@
 
 #include "drover/log/log.hpp"
 #include "drover/lwm2m/model/builtin_objects.hpp"
+#include "server_credentials.hpp"
 
 namespace drover::apps {
 
@@ -25,6 +26,7 @@ ShardedRuntime::ShardedRuntime(asio::io_context& io, unsigned shards, std::size_
       stop_(io) {
   lwm2m::add_builtin_objects(models_);
   apis_.resize(shards_);
+  dtls_.resize(shards_);
   taps_.resize(shards_);
   traces_.resize(shards_);
   http_.set_message_log(&logs_);
@@ -54,9 +56,31 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     taps_[shard] = std::make_unique<http::MessageTap>(core);
     taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
     traces_[shard] = std::make_unique<CoapTrace>(*taps_[shard]);
+    // No NoSec Register of a secured endpoint, coaps or not.
+    core.set_security_lookup(
+        [this, shard](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+          const dtls::PeerIdentity* id = dtls_[shard] ? dtls_[shard]->identity_of(peer) : nullptr;
+          if (!id) return std::nullopt;
+          return server::PeerSecurity{id->text(), id->endpoint};
+        },
+        [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
+    if (!credentials_) return;
+    try {
+      dtls_[shard] = std::make_unique<dtls::DtlsServer>(*traces_[shard], *credentials_);
+    } catch (const std::exception& e) {
+      log::error(Component::Dtls, {"config_error"}, std::string("DTLS: ") + e.what());
+      return;
+    }
+    dtls_[shard]->set_wakeups([this, shard] { sharded_->flush_soon(shard); },
+                              [this, shard] { sharded_->flush_soon(shard); });
   };
   config.front = [this](unsigned shard, server::Server&) -> coap::DatagramCore* {
+    if (dtls_[shard]) return &dtls_[shard]->plain();
     return traces_[shard].get();
+  };
+  config.secure_port = coaps_port_;
+  config.secure = [this](unsigned shard, server::Server&) -> coap::DatagramCore* {
+    return dtls_[shard].get();
   };
   sharded_ = std::make_unique<multicore::ShardedServer>(std::move(config));
   sharded_->set_event_handler([this](unsigned shard, server::Server&, server::ServerEvent& event,
@@ -68,6 +92,12 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
             "LwM2M server listening on coap://" + sharded_->address().to_string() + " with " +
                 std::to_string(shards_) + " shards (" + std::to_string(models_.size()) +
                 " object definitions)");
+  if (!credentials_) return 0;
+  for (const auto& dtls : dtls_)
+    if (!dtls) return 2;  // a shard's DTLS server could not be made: logged
+  log::info(Component::Server, {"listening"},
+            "LwM2M server listening on coaps://" + sharded_->secure_address()->to_string() +
+                " (DTLS 1.2: " + coaps_summary_ + "; a session per shard)");
   return 0;
 }
 
@@ -137,13 +167,25 @@ void ShardedRuntime::log_stopped() {
   log_totals(registrations, total);
   if (sharded_) sharded_->stop();  // nothing writes to the stores any more
   stores_.close();
+  if (security_documents_)
+    if (auto error = security_documents_->flush())
+      log::error(Component::Store, {"store_error"}, "store: " + error->message);
 }
 
 int ShardedRuntime::open_coaps(const std::string&, const ServerSecurityOptions& options) {
-  if (!options.any()) return 0;
-  log::error(Component::Dtls, {"config_error"},
-             "coaps (DTLS) runs on one event loop for now: leave out --shards");
-  return 2;
+  dtls::ServerCredentials credentials;
+  if (auto error = load_server_security(options, security_store_, credentials)) {
+    log::error(Component::Dtls, {"config_error"}, *error);
+    return 2;
+  }
+  if (int code = load_kept_credentials(stores_.data_dir(), security_store_, security_documents_,
+                                       security_table_))
+    return code;
+  if (!options.any() && security_store_.entries().empty()) return 0;
+  credentials_ = std::move(credentials);
+  coaps_port_ = options.coaps_port;
+  coaps_summary_ = credentials_summary(options, security_store_);
+  return 0;
 }
 
 }  // namespace drover::apps

@@ -42,7 +42,9 @@ class ShardedRuntime {
   // Opens a store per shard; each shard's server is restored from its own as the shards start.
   int open_store(const StoreOptions& options) { return stores_.open(options, shards_); }
   int open_coap(const std::string& address, std::uint16_t port);
-  // DTLS is not on the shards yet: refuses (2) credentials.
+  // Before open_coap: the credentials (the command line's, then the data folder's), and coaps
+  // beside NoSec when there are any, with a DTLS server per shard on one port (SO_REUSEPORT). The
+  // kept credentials are read, not managed: /api/security is the single-loop server's.
   int open_coaps(const std::string& address, const ServerSecurityOptions& options);
   int open_http(const HttpOptions& options);
   void stop_on_signal(double duration, std::function<void()> on_stop) {
@@ -77,6 +79,15 @@ class ShardedRuntime {
   std::vector<std::unique_ptr<http::Api>> apis_;
   std::vector<std::unique_ptr<http::MessageTap>> taps_;  // likewise
   std::vector<std::unique_ptr<CoapTrace>> traces_;       // in front of each tap
+  // coaps: the credentials, read by every shard's thread (nothing changes them once started);
+  // a DTLS server per shard in front of its trace, when there are credentials.
+  std::unique_ptr<store::DocumentStore> security_documents_;
+  std::unique_ptr<DocumentTable> security_table_;
+  dtls::MemorySecurityStore security_store_;
+  std::optional<dtls::ServerCredentials> credentials_;  // set: coaps is wanted
+  std::uint16_t coaps_port_ = 0;
+  std::string coaps_summary_;
+  std::vector<std::unique_ptr<dtls::DtlsServer>> dtls_;
   ShardLogs logs_{*this};
   std::unique_ptr<multicore::ShardedServer> sharded_;
   http::ShardRouter router_;

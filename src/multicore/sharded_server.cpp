@@ -39,7 +39,10 @@ std::optional<unsigned> shard_named_by(std::span<const std::uint8_t> datagram, u
 // drives, and passes each datagram to its server, or to the shard that holds its registration.
 struct ShardedServer::Shard final : coap::DatagramCore {
   Shard(ShardedServer& parent, unsigned shard, const ShardedServerConfig& c)
-      : owner(parent), index(shard), core(server_config(c, shard)), loop(io, *this, loop_config(c)) {
+      : owner(parent),
+        index(shard),
+        core(server_config(c, shard)),
+        loop(io, *this, loop_config(c)) {
     cpu = c.cpus.empty() ? -1 : c.cpus[shard % c.cpus.size()];
     loop.set_after_input([this] { drain(); });
   }
@@ -87,23 +90,25 @@ struct ShardedServer::Shard final : coap::DatagramCore {
                std::span<const std::uint8_t> datagram) {
     ++stats.handed_on;
     Shard& to = *owner.shards_[target];
-    asio::post(to.io, [&to, from = index, peer, bytes = std::vector<std::uint8_t>(
-                                                   datagram.begin(), datagram.end())] {
+    asio::post(to.io, [&to, from = index, peer,
+                       bytes = std::vector<std::uint8_t>(datagram.begin(), datagram.end())] {
       to.take_over(from, peer, bytes);
     });
   }
 
-  void take_over(unsigned from, const coap::PeerAddress& peer, std::span<const std::uint8_t> bytes) {
+  void take_over(unsigned from, const coap::PeerAddress& peer,
+                 std::span<const std::uint8_t> bytes) {
     ++stats.taken_over;
     front->receive(peer, bytes, transport::DatagramLoop::now());
     // The address is now this shard's registration's (an Update moved it here): remember which
     // shard hands its datagrams on, to release it when the registration ends or moves.
     if (const auto* r = core.registrations().find_by_peer(peer)) remote[r->endpoint] = {peer, from};
-    loop.flush_soon();
+    flush_soon();
   }
 
   void forget(const coap::PeerAddress& peer, unsigned registration_shard) {
-    if (const auto it = hand_on_to.find(peer); it != hand_on_to.end() && it->second == registration_shard)
+    if (const auto it = hand_on_to.find(peer);
+        it != hand_on_to.end() && it->second == registration_shard)
       hand_on_to.erase(it);
   }
 
@@ -111,16 +116,20 @@ struct ShardedServer::Shard final : coap::DatagramCore {
     const auto it = remote.find(endpoint);
     if (it == remote.end() || (still_at && it->second.peer == *still_at)) return;
     Shard& forwarder = *owner.shards_[it->second.shard];
-    asio::post(forwarder.io, [&forwarder, peer = it->second.peer, me = index] {
-      forwarder.forget(peer, me);
-    });
+    asio::post(forwarder.io,
+               [&forwarder, peer = it->second.peer, me = index] { forwarder.forget(peer, me); });
     remote.erase(it);
   }
 
   void replace_elsewhere(const std::vector<std::pair<std::string, TimePoint>>& registered) {
     for (const auto& [endpoint, at] : registered)
       if (core.replace_registration(endpoint, at)) ++stats.replaced;
+    flush_soon();
+  }
+
+  void flush_soon() {
     loop.flush_soon();
+    if (secure_loop) secure_loop->flush_soon();
   }
 
   // The server's events: cross-shard bookkeeping first, then the owner's handler.
@@ -135,9 +144,8 @@ struct ShardedServer::Shard final : coap::DatagramCore {
     if (!new_registrations.empty()) {
       for (auto& other : owner.shards_) {
         if (other.get() == this) continue;
-        asio::post(other->io, [to = other.get(), batch = new_registrations] {
-          to->replace_elsewhere(batch);
-        });
+        asio::post(other->io,
+                   [to = other.get(), batch = new_registrations] { to->replace_elsewhere(batch); });
       }
       new_registrations.clear();
     }
@@ -170,6 +178,7 @@ struct ShardedServer::Shard final : coap::DatagramCore {
   server::Server core;
   coap::DatagramCore* front = &core;  // the core, or what the config puts in front of it
   transport::DatagramLoop loop;
+  std::unique_ptr<transport::DatagramLoop> secure_loop;  // coaps, when configured
   std::thread thread;
   // Addresses whose registration lives on another shard (their datagrams are handed on).
   std::unordered_map<coap::PeerAddress, unsigned> hand_on_to;
@@ -186,11 +195,18 @@ ShardedServer::ShardedServer(ShardedServerConfig config) {
   address_ = config.address;
   setup_ = std::move(config.setup);
   front_ = std::move(config.front);
+  secure_port_ = config.secure_port;
+  secure_ = std::move(config.secure);
+  loop_config_ = Shard::loop_config(config);
 }
 
-ShardedServer::~ShardedServer() { stop(); }
+ShardedServer::~ShardedServer() {
+  stop();
+}
 
-void ShardedServer::set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+void ShardedServer::set_event_handler(EventHandler handler) {
+  handler_ = std::move(handler);
+}
 
 std::error_code ShardedServer::start(std::optional<coap::PeerAddress> address) {
   if (address) address_ = *address;
@@ -207,6 +223,27 @@ std::error_code ShardedServer::start(std::optional<coap::PeerAddress> address) {
     if (setup_) setup_(shard->index, shard->core);
     if (front_) {
       if (auto* front = front_(shard->index, shard->core)) shard->front = front;
+    }
+    if (auto* secure = secure_ ? secure_(shard->index, shard->core) : nullptr) {
+      shard->secure_loop =
+          std::make_unique<transport::DatagramLoop>(shard->io, *secure, loop_config_);
+      shard->secure_loop->set_after_input([s = shard.get()] { s->drain(); });
+    }
+  }
+  if (secure_) {
+    coap::PeerAddress secure = address_;
+    secure.port = secure_port_;
+    for (auto& shard : shards_) {
+      if (!shard->secure_loop) continue;
+      if (auto ec = shard->secure_loop->open(secure)) {
+        for (auto& opened : shards_) {
+          opened->loop.close();
+          opened->secure_loop.reset();
+        }
+        return ec;
+      }
+      secure.port = shard->secure_loop->local_address().port;
+      secure_address_ = secure;
     }
   }
   for (auto& shard : shards_) {
@@ -225,6 +262,7 @@ void ShardedServer::stop() {
   for (auto& shard : shards_) {
     if (shard->thread.joinable()) shard->thread.join();
     shard->loop.close();
+    if (shard->secure_loop) shard->secure_loop->close();
   }
 }
 
@@ -237,7 +275,7 @@ void ShardedServer::call(unsigned shard, const Call& fn) {
   std::promise<void> done;
   asio::post(s.io, [&] {
     fn(s.core, transport::DatagramLoop::now());
-    s.loop.flush_soon();
+    s.flush_soon();
     done.set_value();
   });
   done.get_future().wait();
@@ -249,8 +287,12 @@ void ShardedServer::after(unsigned shard, Duration delay, Call fn) {
   timer->async_wait([&s, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
     if (ec) return;
     fn(s.core, transport::DatagramLoop::now());
-    s.loop.flush_soon();
+    s.flush_soon();
   });
+}
+
+void ShardedServer::flush_soon(unsigned shard) {
+  shards_.at(shard)->flush_soon();
 }
 
 double ShardedServer::cpu_seconds(unsigned shard) {

@@ -46,12 +46,18 @@ struct ShardedServerConfig {
   // message log passing everything on to the server); it must outlive the ShardedServer. Null, or
   // a null result: the server itself.
   std::function<coap::DatagramCore*(unsigned shard, server::Server&)> front;
+  // Optional, after front: a second socket per shard (coaps) on `secure_port` of the address (0:
+  // the first shard's socket picks one), whose datagrams go to the core this returns, e.g. a DTLS
+  // server whose plain face `front` returned. A DTLS session then lives on the shard the kernel
+  // gives its address to; unlike NoSec datagrams, none is handed on to another shard.
+  std::uint16_t secure_port = 0;
+  std::function<coap::DatagramCore*(unsigned shard, server::Server&)> secure;
 };
 
 struct ShardStats {
-  std::uint64_t handed_on = 0;     // datagrams passed to the shard of their registration
-  std::uint64_t taken_over = 0;    // datagrams received from other shards
-  std::uint64_t replaced = 0;      // registrations ended by a newer Register on another shard
+  std::uint64_t handed_on = 0;   // datagrams passed to the shard of their registration
+  std::uint64_t taken_over = 0;  // datagrams received from other shards
+  std::uint64_t replaced = 0;    // registrations ended by a newer Register on another shard
 };
 
 // "A" for shard 0, "B" for 1 ...: the location prefix of a shard (at most 26 shards).
@@ -79,6 +85,8 @@ class ShardedServer {
   std::error_code start(std::optional<coap::PeerAddress> address = std::nullopt);
   void stop();
   coap::PeerAddress address() const { return address_; }
+  // The coaps socket's address, when `secure` gave a core.
+  std::optional<coap::PeerAddress> secure_address() const { return secure_address_; }
   unsigned shards() const { return static_cast<unsigned>(shards_.size()); }
 
   // Runs `fn` on the shard's thread and waits for it; what it sends goes out after. Before start()
@@ -86,6 +94,9 @@ class ShardedServer {
   void call(unsigned shard, const Call& fn);
   // Runs `fn` on the shard's thread after `delay`.
   void after(unsigned shard, Duration delay, Call fn);
+  // On the shard's own thread: what its cores have to send goes out soon, on both sockets (for a
+  // core in front of the server whose output waits, e.g. DtlsServer::set_wakeups).
+  void flush_soon(unsigned shard);
   ShardStats stats(unsigned shard);
   // CPU time the shard's thread has used so far, in seconds.
   double cpu_seconds(unsigned shard);
@@ -95,8 +106,12 @@ class ShardedServer {
   std::vector<std::unique_ptr<Shard>> shards_;
   EventHandler handler_;
   coap::PeerAddress address_;
+  std::optional<coap::PeerAddress> secure_address_;
   std::function<void(unsigned shard, server::Server&)> setup_;
   std::function<coap::DatagramCore*(unsigned shard, server::Server&)> front_;
+  std::uint16_t secure_port_ = 0;
+  std::function<coap::DatagramCore*(unsigned shard, server::Server&)> secure_;
+  transport::DatagramLoopConfig loop_config_;
 };
 
 }  // namespace drover::multicore
