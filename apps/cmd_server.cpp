@@ -211,7 +211,9 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--shards", o->shards,
                   "Event loops, each on a thread of its own, sharing the UDP port: the kernel "
                   "spreads the clients over them by address (SO_REUSEPORT); one HTTP API serves "
-                  "them all. --max-registrations is split between them")
+                  "them all. --max-registrations is split between them. coaps runs on each "
+                  "(a DTLS session lives on its shard); /api/security, firmware updates and "
+                  "--bootstrap-port need one loop")
       ->capture_default_str()
       ->check(CLI::Range(1u, multicore::ShardedServer::max_shards));
   cmd->add_option("--store", o->store.kind,
