@@ -132,7 +132,10 @@ class FirmwareObject final : public ObjectInstance, public FirmwareUpdater {
         return Outcome::Ok;
       case 9: {
         const bool pull = !config_.protocols.empty();
-        out.value = Value(std::int64_t{pull && config_.push ? 2 : config_.push ? 1 : 0});
+        const auto delivery = pull && config_.push ? lwm2m::FirmwareDelivery::Both
+                              : config_.push       ? lwm2m::FirmwareDelivery::Push
+                                                   : lwm2m::FirmwareDelivery::Pull;
+        out.value = Value(static_cast<std::int64_t>(delivery));
         return Outcome::Ok;
       }
       default:

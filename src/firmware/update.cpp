@@ -337,7 +337,8 @@ void Updater::on_completed(Job& job, Purpose purpose, const server::OperationRes
 }
 
 void Updater::checked(Job& job, const std::vector<lwm2m::Record>& records, TimePoint now) {
-  std::int64_t delivery = 2;  // both, when the device does not say
+  // Both, when the device does not say.
+  auto delivery = static_cast<std::int64_t>(lwm2m::FirmwareDelivery::Both);
   std::vector<std::int64_t> protocols;
   for (const auto& r : records) {
     if (r.path.object_id() != kFirmware || r.path.level() < lwm2m::Path::Level::Resource) continue;
@@ -364,17 +365,19 @@ void Updater::checked(Job& job, const std::vector<lwm2m::Record>& records, TimeP
   const auto speaks = [&](std::int64_t p) {
     return std::find(protocols.begin(), protocols.end(), p) != protocols.end();
   };
-  const bool pull = delivery != 1 && ((speaks(kCoap) && !config_.coap_base.empty()) ||
-                                      (speaks(kHttp) && !config_.http_base.empty()));
-  const bool push = delivery != 0;
+  const auto push_only = static_cast<std::int64_t>(lwm2m::FirmwareDelivery::Push);
+  const bool pull = delivery != push_only && ((speaks(kCoap) && !config_.coap_base.empty()) ||
+                                              (speaks(kHttp) && !config_.http_base.empty()));
+  const bool push = delivery != static_cast<std::int64_t>(lwm2m::FirmwareDelivery::Pull);
   Method& m = job.status.method;
   if (m == Method::Push && !push)
     return finish(job, Outcome::Failed, "the device takes no push (Delivery Method 0: pull only)",
                   now);
   if (m == Method::Pull && !pull)
     return finish(job, Outcome::Failed,
-                  delivery == 1 ? "the device does not pull (Delivery Method 1: push only)"
-                                : "the device pulls none of the protocols the server serves",
+                  delivery == push_only
+                      ? "the device does not pull (Delivery Method 1: push only)"
+                      : "the device pulls none of the protocols the server serves",
                   now);
   if (m == Method::Auto) m = pull ? Method::Pull : Method::Push;
   const std::int64_t state = job.status.state.value_or(kIdle);

@@ -1,6 +1,6 @@
 // The Firmware Update object's (5) values that a device reports and a server reads: its State
-// (/5/0/3), its Update Result codes (/5/0/5) and the protocols of Protocol Support (/5/0/8). One
-// table for both sides.
+// (/5/0/3), its Update Result codes (/5/0/5), the protocols of Protocol Support (/5/0/8) and its
+// Delivery Method (/5/0/9). One table for both sides.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,9 @@ enum class FirmwareProtocol : std::uint8_t {
   CoapTcp = 4,
   CoapTls = 5,
 };
+
+// Firmware Update Delivery Method (/5/0/9).
+enum class FirmwareDelivery : std::uint8_t { Pull = 0, Push = 1, Both = 2 };
 
 // Update Result (/5/0/5).
 enum class UpdateResult : std::uint8_t {
