@@ -82,7 +82,7 @@ lwm2m::ObjectDef sampling_control_definition() {
 
 // /32769/0: the sampling period is the application's setting, written by servers; Samples Taken
 // is read live; Reset Statistics is an Execute. The Client has checked types, ranges (1..3600)
-// and operations against the DDF before it calls these.
+// and operations against the object's definition before it calls these.
 class SamplingControl : public client::ObjectInstance {
  public:
   std::int64_t period = 5;
