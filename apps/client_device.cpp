@@ -549,10 +549,8 @@ std::error_code DeviceFleet::add_to_hub(SimulatedDevice& device) {
 }
 
 std::error_code DeviceFleet::add_with_socket(SimulatedDevice& device) {
-  // A device's own socket needs no batches as large as a server's.
-  transport::DatagramLoopConfig config;
-  config.socket.batch_size = 4;
-  auto loop = std::make_unique<transport::DatagramLoop>(io_, device.core(), config);
+  auto loop = std::make_unique<transport::DatagramLoop>(io_, device.core(),
+                                                        transport::device_loop_config());
   coap::PeerAddress local;  // any address, ephemeral port, the server's family
   local.v6 = device.options().server.v6;
   if (auto ec = loop->open(local)) return ec;

@@ -1,18 +1,21 @@
 // A minimal LwM2M sensor device on the Drover client library: Device (3), Temperature (3303)
-// with a value that changes, and an object of its own, Sampling Control (32769), defined by the
-// DDF file beside this program. It registers with one server, samples the temperature every
-// Sampling Period seconds (a server may write it), Sends the temperature on a timer, and
-// de-registers on SIGINT/SIGTERM or after --duration.
+// with a value that changes, and an object of its own, Sampling Control (32769). It registers
+// with one server, samples the temperature every Sampling Period seconds (a server may write
+// it), Sends the temperature on a timer, and de-registers on SIGINT/SIGTERM or after --duration.
+//
+// Two programs are built from this file: `sensor-device` defines object 32769 in code (the
+// smallest device: no XML parser), `sensor-device-ddf` (SENSOR_DEVICE_DDF defined) loads it from
+// the DDF file sampling-control.xml, as a device with objects of the OMA registry would.
 //
 //   sensor-device coap://127.0.0.1:5683 [--endpoint NAME] [--send-interval S] [--duration S]
-//                 [--ddf FILE]
+//   sensor-device-ddf coap://127.0.0.1:5683 [...] [--ddf FILE]
 //
 // docs/client-guide.md walks through this program.
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -22,8 +25,10 @@
 #include <string_view>
 
 #include "drover/client/client.hpp"
-#include "drover/lwm2m/model/ddf.hpp"
 #include "drover/transport/datagram_loop.hpp"
+#ifdef SENSOR_DEVICE_DDF
+#include "drover/lwm2m/model/ddf.hpp"
+#endif
 
 namespace {
 
@@ -36,7 +41,9 @@ constexpr std::uint16_t kSamplingControl = 32769;
 struct Options {
   std::string server;
   std::string endpoint = "sensor-device";
+#ifdef SENSOR_DEVICE_DDF
   std::string ddf = SENSOR_DEVICE_DDF;  // the copy of sampling-control.xml beside the program
+#endif
   double send_interval = 30;
   double duration = 0;  // 0: until a signal
 };
@@ -52,9 +59,30 @@ coap::Duration seconds(double s) {
   return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
 }
 
+#ifndef SENSOR_DEVICE_DDF
+// Object 32769 as sampling-control.xml defines it, less the prose: what the Client checks
+// requests against (operations, types, the period's range).
+lwm2m::ObjectDef sampling_control_definition() {
+  using lwm2m::DataType;
+  using lwm2m::Operations;
+  lwm2m::ObjectDef def;
+  def.id = kSamplingControl;
+  def.name = "Sampling Control";
+  def.urn = "urn:oma:lwm2m:x:32769";
+  def.lwm2m_version = {1, 1};
+  def.resources = {
+      {0, "Sampling Period", Operations::RW, false, true, DataType::Integer, "1..3600", "s", {}},
+      {1, "Samples Taken", Operations::R, false, true, DataType::Integer, {}, {}, {}},
+      {2, "Reset Statistics", Operations::E, false, true, DataType::None, {}, {}, {}},
+      {3, "Label", Operations::RW, false, false, DataType::String, {}, {}, {}},
+  };
+  return def;
+}
+#endif
+
 // /32769/0: the sampling period is the application's setting, written by servers; Samples Taken
 // is read live; Reset Statistics is an Execute. The Client has checked types, ranges (1..3600)
-// and operations against the DDF before it calls these.
+// and operations against the object's definition before it calls these.
 class SamplingControl : public client::ObjectInstance {
  public:
   std::int64_t period = 5;
@@ -103,7 +131,11 @@ class SamplingControl : public client::ObjectInstance {
 class SensorDevice {
  public:
   SensorDevice(asio::io_context& io, client::ClientConfig config)
-      : io_(io), client_(std::move(config)), loop_(io, client_), sampler_(io), stopper_(io) {}
+      : io_(io),
+        client_(std::move(config)),
+        loop_(io, client_, transport::device_loop_config()),
+        sampler_(io),
+        stopper_(io) {}
 
   bool setup(const Options& o) {
     const auto now = transport::DatagramLoop::now();
@@ -164,13 +196,12 @@ class SensorDevice {
     });
   }
 
-  // A reading that changes: a slow sine around 21 °C with a little noise, one decimal.
+  // A reading that changes: a walk of a tenth of a degree at a time between 18 and 24 °C (in
+  // integer tenths, so that the program needs no maths library).
   void sample() {
     const auto now = transport::DatagramLoop::now();
-    const double t = std::chrono::duration<double>(now.time_since_epoch()).count();
-    const double celsius =
-        std::round((21.0 + 2.0 * std::sin(t / 60.0) + noise_(random_)) * 10) / 10;
-    client_.instance_as<client::TemperatureSensor>(3303, 0)->record(celsius);
+    tenths_ = std::clamp(tenths_ + static_cast<int>(random_() % 3) - 1, 180, 240);
+    client_.instance_as<client::TemperatureSensor>(3303, 0)->record(tenths_ / 10.0);
     ++control_->samples;
     // Observations of these paths notify according to their attributes (pmin, pmax, st ...).
     client_.value_changed(lwm2m::Path(3303, 0), now);
@@ -217,8 +248,14 @@ class SensorDevice {
   asio::steady_timer stopper_;
   SamplingControl* control_ = nullptr;
   std::minstd_rand random_{std::random_device{}()};
-  std::normal_distribution<double> noise_{0.0, 0.1};
+  int tenths_ = 210;  // the temperature in tenths of a degree
 };
+
+#ifdef SENSOR_DEVICE_DDF
+constexpr const char* ddf_usage = " [--ddf FILE]";
+#else
+constexpr const char* ddf_usage = "";
+#endif
 
 bool parse(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
@@ -230,8 +267,10 @@ bool parse(int argc, char** argv, Options& o) {
       o.send_interval = std::atof(argv[++i]);
     } else if (arg == "--duration" && has_value) {
       o.duration = std::atof(argv[++i]);
+#ifdef SENSOR_DEVICE_DDF
     } else if (arg == "--ddf" && has_value) {
       o.ddf = argv[++i];
+#endif
     } else if (!arg.starts_with("--") && o.server.empty()) {
       o.server = arg;
     } else {
@@ -246,19 +285,25 @@ bool parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
-    say("usage: sensor-device coap://HOST:PORT [--endpoint NAME] [--send-interval S] "
-        "[--duration S] [--ddf FILE]");
+    say(std::string("usage: ") + argv[0] +
+        " coap://HOST:PORT [--endpoint NAME] [--send-interval S] [--duration S]" + ddf_usage);
     return 2;
   }
 
-  // The built-in definitions (3, 3303 ...) and the device's own object from its DDF file.
-  auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1);
+  // The built-in definitions of the objects served (and of Security and Server), and the
+  // device's own object.
+  constexpr std::uint16_t builtin[] = {3, 3303};
+  auto objects = client::make_object_registry(lwm2m::Lwm2mVersion::V1_1, builtin);
+#ifdef SENSOR_DEVICE_DDF
   auto ddf = lwm2m::load_ddf_file(o.ddf);
   if (!ddf.ok()) {
     say(ddf.error);
     return 1;
   }
   for (auto& def : ddf.objects) objects->add(std::move(def));
+#else
+  objects->add(sampling_control_definition());
+#endif
 
   client::ClientConfig config;
   config.endpoint = o.endpoint;

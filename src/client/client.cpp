@@ -165,9 +165,11 @@ coap::EngineConfig device_engine_config() {
   return e;
 }
 
-std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion version) {
-  auto registry = std::make_shared<lwm2m::ObjectRegistry>();
-  lwm2m::add_builtin_objects(*registry);
+namespace {
+
+// Each object of `registry` made active at the newest version for this enabler version.
+std::shared_ptr<lwm2m::ObjectRegistry> choose_versions(
+    std::shared_ptr<lwm2m::ObjectRegistry> registry, lwm2m::Lwm2mVersion version) {
   // Each object at the newest version made for this enabler version or an older one; when every
   // version is newer (1.0 clients: no 1.0 definitions are built in), the oldest.
   const lwm2m::Version enabler = enabler_version(version);
@@ -180,6 +182,23 @@ std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion 
     registry->choose(chosen->id, chosen->version);
   }
   return registry;
+}
+
+}  // namespace
+
+std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion version) {
+  auto registry = std::make_shared<lwm2m::ObjectRegistry>();
+  lwm2m::add_builtin_objects(*registry);
+  return choose_versions(std::move(registry), version);
+}
+
+std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(
+    lwm2m::Lwm2mVersion version, std::span<const std::uint16_t> object_ids) {
+  auto registry = std::make_shared<lwm2m::ObjectRegistry>();
+  constexpr std::uint16_t security_and_server[] = {0, 1};
+  lwm2m::add_builtin_objects(*registry, security_and_server);
+  lwm2m::add_builtin_objects(*registry, object_ids);
+  return choose_versions(std::move(registry), version);
 }
 
 Client::Impl::Impl(ClientConfig c)

@@ -182,6 +182,12 @@ struct DatagramLoop::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
+DatagramLoopConfig device_loop_config() {
+  DatagramLoopConfig config;
+  config.socket.batch_size = 4;
+  return config;
+}
+
 DatagramLoop::DatagramLoop(asio::io_context& io, coap::DatagramCore& core,
                            DatagramLoopConfig config)
     : impl_(std::make_shared<Impl>(io, core, std::move(config))) {}

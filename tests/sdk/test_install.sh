@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The SDK as its users get it: `cmake --install` of this build into a temporary prefix, examples/
 # configured and built against that prefix alone in a clean build folder, then the sensor device
-# registered with `drover server` (it answers a Read and a Write of its DDF-defined object through
-# the server's HTTP API) and with the embedded-server example (which prints the registration and
-# the temperature it observes). Usage: test_install.sh DROVER BUILD_DIR
+# registered with `drover server` (it answers a Read and a Write of its own object through the
+# server's HTTP API) and its DDF-loading form with the embedded-server example (which prints the
+# registration and the temperature it observes). Usage: test_install.sh DROVER BUILD_DIR
 source "$(dirname "$0")/../interop/interop_lib.sh"
 BUILD=${2:?usage: $0 path/to/drover build-dir}
 SOURCE=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,8 +30,9 @@ timeout 60 cmake -S "$SOURCE/examples" -B "$WORK/examples" -G Ninja -DCMAKE_BUIL
 timeout 170 nice -n 10 cmake --build "$WORK/examples" >"$WORK/build.out" 2>&1 ||
   fail "building examples/: $(tail -30 "$WORK/build.out")"
 SENSOR=$WORK/examples/sensor-device/sensor-device
+SENSOR_DDF=$WORK/examples/sensor-device/sensor-device-ddf
 EMBEDDED=$WORK/examples/embedded-server/embedded-server
-[[ -x $SENSOR && -x $EMBEDDED ]] || fail "the examples were not built"
+[[ -x $SENSOR && -x $SENSOR_DDF && -x $EMBEDDED ]] || fail "the examples were not built"
 pass "examples/ builds against the installed package (find_package(Drover))"
 
 # wait_log FILE PATTERN: FILE gets a line matching PATTERN within ~10 s.
@@ -68,23 +69,23 @@ grep -q '"path":"/32769/0/0","type":"integer","value":1}' <<<"$period" ||
   fail "Read after the Write: $period"
 range=$(timeout 15 curl -sS -X PUT -d '{"values":[{"path":"/32769/0/0","value":0}]}' \
   "$HTTP/api/clients/sdk-sensor/32769/0/0")
-grep -q 'bad request (4.00)' <<<"$range" || fail "a period outside the DDF's 1..3600: $range"
-pass "a Write of the DDF-defined resource reaches the application; one outside its range is 4.00"
+grep -q 'bad request (4.00)' <<<"$range" || fail "a period outside 1..3600: $range"
+pass "a Write of the device's own resource reaches the application; one outside its range is 4.00"
 
 kill -INT "$LAST_PID"
 wait_log "$SENSOR_LOG" '^deregistered' || fail "the sensor device did not de-register on SIGINT"
 pass "SIGINT de-registers the sensor device"
 
-# The embedded server example, with the sensor device.
+# The embedded server example, with the sensor device that loads its object from the DDF file.
 start embedded "$EMBEDDED" --port 0 --duration 60
 EMBEDDED_LOG=$WORK/embedded.log
 wait_log "$EMBEDDED_LOG" '^LwM2M server on coap://' || fail "embedded-server did not start"
 eport=$(sed -nE 's/^LwM2M server on coap:\/\/[0-9.]+:([0-9]+)$/\1/p' "$EMBEDDED_LOG")
-start sensor2 "$SENSOR" "coap://127.0.0.1:$eport" --endpoint embedded-sensor --send-interval 1 \
+start sensor2 "$SENSOR_DDF" "coap://127.0.0.1:$eport" --endpoint embedded-sensor --send-interval 1 \
   --duration 60
 wait_log "$EMBEDDED_LOG" '^registered: embedded-sensor' || fail "no registration in embedded-server"
 wait_log "$EMBEDDED_LOG" '^observing embedded-sensor /3303/0/5700' || fail "no observation"
 wait_log "$EMBEDDED_LOG" '^send from embedded-sensor: /3303/0/5700 = ' || fail "no Send"
-pass "embedded-server prints the registration, observes the temperature and gets its Sends"
+pass "embedded-server prints the registration of the DDF-loading device, observes it and gets its Sends"
 
 finish

@@ -358,6 +358,10 @@ struct ClientStats {
 
 // The built-in object definitions, each object at the newest version `version` allows.
 std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(lwm2m::Lwm2mVersion version);
+// The same for Security (0), Server (1) and these objects alone: a device's registry, a few KB
+// instead of the 300 KB of every definition (its own objects' definitions are added to it).
+std::shared_ptr<lwm2m::ObjectRegistry> make_object_registry(
+    lwm2m::Lwm2mVersion version, std::span<const std::uint16_t> object_ids);
 
 // ---------------------------------------------------------------------------------------------
 class Client : public coap::DatagramCore {

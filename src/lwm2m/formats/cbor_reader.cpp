@@ -95,18 +95,19 @@ std::string_view type_name(CborType type) {
   return "an item";
 }
 
-// IEEE 754 binary16 to double (exact: every half value is a double).
+// IEEE 754 binary16 to double (exact: every half value is a double). By multiplication and
+// bits rather than ldexp, so that the formats need no maths library.
 double half_to_double(std::uint16_t half) {
-  const int exponent = (half >> 10) & 0x1F;
-  const int mantissa = half & 0x3FF;
+  const unsigned exponent = (half >> 10) & 0x1Fu;
+  const unsigned mantissa = half & 0x3FFu;
   double value = 0;
   if (exponent == 0) {
-    value = std::ldexp(mantissa, -24);
+    value = mantissa * 0x1p-24;
   } else if (exponent == 31) {
     value = mantissa == 0 ? std::numeric_limits<double>::infinity()
                           : std::numeric_limits<double>::quiet_NaN();
-  } else {
-    value = std::ldexp(mantissa + 1024, exponent - 25);
+  } else {  // the same value as a binary32: exponent rebiased from 15 to 127, mantissa widened
+    value = std::bit_cast<float>((exponent + 112u) << 23 | mantissa << 13);
   }
   return (half & 0x8000) != 0 ? -value : value;
 }

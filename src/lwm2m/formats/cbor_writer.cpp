@@ -5,17 +5,10 @@
 #include <limits>
 #include <optional>
 
+#include "wire_value.hpp"
+
 namespace drover::lwm2m::detail {
 namespace {
-
-constexpr double two_pow_63 = 9223372036854775808.0;
-
-std::optional<std::int64_t> as_int64(double v) {
-  if (!std::isfinite(v) || std::trunc(v) != v || v < -two_pow_63 || v >= two_pow_63) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(v);
-}
 
 // The binary16 encoding of `v` if it holds `v` exactly (NaN maps to the canonical quiet NaN).
 std::optional<std::uint16_t> exact_half(double v) {
@@ -26,17 +19,18 @@ std::optional<std::uint16_t> exact_half(double v) {
   if (a == 0) return sign;
   if (a > 65504.0) return std::nullopt;  // largest finite half
   if (a < 0x1p-14) {                     // subnormal: a multiple of 2^-24 below 2^-14
-    const double units = std::ldexp(a, 24);
-    if (units != std::trunc(units)) return std::nullopt;
+    const double units = a * 0x1p24;     // exact: a scaling by a power of two
+    if (!is_whole(units)) return std::nullopt;
     return static_cast<std::uint16_t>(sign | static_cast<std::uint16_t>(units));
   }
-  int exponent = 0;
-  const double fraction = std::frexp(a, &exponent);     // a = fraction * 2^exponent, [0.5, 1)
-  const double significand = std::ldexp(fraction, 11);  // 11 significant bits: [1024, 2048)
-  if (significand != std::trunc(significand)) return std::nullopt;
-  const auto biased = static_cast<unsigned>(exponent - 1 + 15);  // 1..30 given the range checks
-  return static_cast<std::uint16_t>(sign | (biased << 10) |
-                                    (static_cast<unsigned>(significand) - 1024u));
+  // A normal half is a binary32 whose mantissa has 10 significant bits (of 23); by bits rather
+  // than frexp, so that the formats need no maths library.
+  const auto single = static_cast<float>(a);
+  if (double{single} != a) return std::nullopt;
+  const auto bits = std::bit_cast<std::uint32_t>(single);
+  if ((bits & 0x1FFFu) != 0) return std::nullopt;
+  const std::uint32_t biased = (bits >> 23) - 112u;  // 127 to 15: 1..30 given the range checks
+  return static_cast<std::uint16_t>(sign | (biased << 10) | ((bits >> 13) & 0x3FFu));
 }
 
 bool exact_single(double v) {
@@ -55,7 +49,7 @@ std::size_t CborWriter::head_size(std::uint64_t argument) {
 }
 
 std::size_t CborWriter::number_size(double v) {
-  if (const auto i = as_int64(v)) {
+  if (const auto i = exact_int64(v)) {
     return head_size(*i < 0 ? static_cast<std::uint64_t>(-1 - *i) : static_cast<std::uint64_t>(*i));
   }
   if (exact_half(v)) return 3;
@@ -103,7 +97,7 @@ void CborWriter::floating(double v) {
 }
 
 void CborWriter::number(double v) {
-  if (const auto i = as_int64(v)) {
+  if (const auto i = exact_int64(v)) {
     signed_integer(*i);
   } else {
     floating(v);

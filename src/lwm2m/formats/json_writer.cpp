@@ -2,23 +2,17 @@
 
 #include <array>
 #include <charconv>
-#include <cmath>
 #include <optional>
+
+#include "wire_value.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
 
-constexpr double two_pow_63 = 9223372036854775808.0;
-
 using NumberText = std::array<char, 32>;  // the shortest form of any double fits
 
-std::optional<std::int64_t> as_int64(double v) {
-  if (std::trunc(v) != v || v < -two_pow_63 || v >= two_pow_63) return std::nullopt;
-  return static_cast<std::int64_t>(v);
-}
-
 std::string_view format_number(double v, NumberText& buf) {
-  const auto i = as_int64(v);
+  const auto i = exact_int64(v);
   const auto r = i ? std::to_chars(buf.data(), buf.data() + buf.size(), *i)
                    : std::to_chars(buf.data(), buf.data() + buf.size(), v);
   return {buf.data(), static_cast<std::size_t>(r.ptr - buf.data())};

@@ -1,6 +1,5 @@
 #include "wire_value.hpp"
 
-#include <cmath>
 #include <limits>
 
 #include "drover/lwm2m/formats/number_text.hpp"
@@ -9,12 +8,7 @@
 namespace drover::lwm2m::detail {
 namespace {
 
-constexpr double two_pow_63 = 9223372036854775808.0;
 constexpr double two_pow_64 = 18446744073709551616.0;
-
-bool is_integral(double d) {
-  return std::isfinite(d) && std::trunc(d) == d;
-}
 
 std::optional<std::int64_t> to_int64(const Number& n) {
   switch (n.kind) {
@@ -23,10 +17,7 @@ std::optional<std::int64_t> to_int64(const Number& n) {
     case Number::Kind::Unsigned:
       return std::nullopt;  // above INT64_MAX by construction
     case Number::Kind::Float:
-      if (is_integral(n.d) && n.d >= -two_pow_63 && n.d < two_pow_63) {
-        return static_cast<std::int64_t>(n.d);
-      }
-      return std::nullopt;
+      return exact_int64(n.d);
   }
   return std::nullopt;
 }
@@ -39,7 +30,7 @@ std::optional<std::uint64_t> to_uint64(const Number& n) {
     case Number::Kind::Unsigned:
       return n.u;
     case Number::Kind::Float:
-      if (is_integral(n.d) && n.d >= 0 && n.d < two_pow_64) return static_cast<std::uint64_t>(n.d);
+      if (is_whole(n.d) && n.d >= 0 && n.d < two_pow_64) return static_cast<std::uint64_t>(n.d);
       return std::nullopt;
   }
   return std::nullopt;

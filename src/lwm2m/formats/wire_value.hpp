@@ -2,6 +2,7 @@
 // and their conversion to typed LwM2M values, shared by CBOR, LwM2M CBOR, SenML and OMA JSON.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,21 @@
 #include "drover/lwm2m/formats/content_format.hpp"
 
 namespace drover::lwm2m::detail {
+
+// Whether `d` is a finite whole number. Not std::trunc, which is libm's: the formats need no
+// maths library, whose mapping would be a device program's largest after the C library's.
+inline bool is_whole(double d) {
+  constexpr double two_pow_52 = 4503599627370496.0;  // every double from here on is whole
+  if (!(d > -two_pow_52 && d < two_pow_52)) return std::isfinite(d);
+  return static_cast<double>(static_cast<std::int64_t>(d)) == d;
+}
+
+// `d` as an int64 if it is a whole number in its range.
+inline std::optional<std::int64_t> exact_int64(double d) {
+  constexpr double two_pow_63 = 9223372036854775808.0;
+  if (!is_whole(d) || d < -two_pow_63 || d >= two_pow_63) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
 
 // A number as read from JSON or CBOR. Integers stay exact: Signed holds every integer that fits
 // in int64, Unsigned only those above INT64_MAX; anything else is Float.

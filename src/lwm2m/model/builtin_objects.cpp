@@ -33,11 +33,17 @@ ObjectDef make_object(const detail::ObjectRow& row) {
   return def;
 }
 
+// Every row of the tables: the core objects', then the IPSO ones.
+template <typename F>
+void for_each_row(F&& f) {
+  for (auto rows : {detail::core_object_rows(), detail::ipso_object_rows()}) {
+    for (const auto& row : rows) f(row);
+  }
+}
+
 std::vector<ObjectDef> build() {
   std::vector<ObjectDef> out;
-  for (auto rows : {detail::core_object_rows(), detail::ipso_object_rows()}) {
-    for (const auto& row : rows) out.push_back(make_object(row));
-  }
+  for_each_row([&](const detail::ObjectRow& row) { out.push_back(make_object(row)); });
   std::sort(out.begin(), out.end(), [](const ObjectDef& a, const ObjectDef& b) {
     return std::pair{a.id, a.version} < std::pair{b.id, b.version};
   });
@@ -53,6 +59,13 @@ const std::vector<ObjectDef>& builtin_objects() {
 
 void add_builtin_objects(ObjectRegistry& registry) {
   for (const auto& def : builtin_objects()) registry.add(def);
+}
+
+void add_builtin_objects(ObjectRegistry& registry, std::span<const std::uint16_t> object_ids) {
+  for_each_row([&](const detail::ObjectRow& row) {
+    if (std::find(object_ids.begin(), object_ids.end(), row.id) != object_ids.end())
+      registry.add(make_object(row));
+  });
 }
 
 }  // namespace drover::lwm2m

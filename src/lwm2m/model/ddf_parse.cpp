@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <cstdio>
+#include <memory>
 #include <pugixml.hpp>
 #include <system_error>
 
@@ -219,19 +220,23 @@ DdfResult load_ddf_file(const std::filesystem::path& file, const DdfLimits& limi
   if (!std::filesystem::is_regular_file(file, ec)) {
     return refuse(ec ? ec.message() : "not a regular file");
   }
-  std::ifstream in(file, std::ios::binary);
+  // stdio, not an ifstream: iostreams bring their locale machinery (1 MB linked statically) into
+  // every device program that loads a DDF file.
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  const std::unique_ptr<std::FILE, Close> in(std::fopen(file.c_str(), "rb"));
   if (!in) return refuse("cannot be opened");
   // Read in chunks and stop past the limit: the size on disk may change under us.
   std::string data;
   std::array<char, 16384> chunk{};
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    data.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), in.get())) > 0;) {
+    data.append(chunk.data(), n);
     if (data.size() > limits.max_file_bytes) {
       return refuse("larger than the limit of " + std::to_string(limits.max_file_bytes) + " bytes");
     }
   }
-  if (in.bad()) return refuse("read error");
+  if (std::ferror(in.get()) != 0) return refuse("read error");
   return parse_ddf(data, file.string(), limits);
 }
 

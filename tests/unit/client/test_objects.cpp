@@ -183,8 +183,10 @@ TEST(ObjectRegistrySharing, ClientsShareOneRegistryChosenForTheirVersion) {
   const auto shared = make_object_registry(lwm2m::Lwm2mVersion::V1_0);
   ASSERT_NE(shared->active(1), nullptr);
   EXPECT_EQ(shared->active(1)->version, (lwm2m::Version{1, 1}));  // the oldest built in
-  EXPECT_EQ(make_object_registry(lwm2m::Lwm2mVersion::V1_1)->active(1)->version, (lwm2m::Version{1, 1}));
-  EXPECT_EQ(make_object_registry(lwm2m::Lwm2mVersion::V1_2)->active(1)->version, (lwm2m::Version{1, 2}));
+  EXPECT_EQ(make_object_registry(lwm2m::Lwm2mVersion::V1_1)->active(1)->version,
+            (lwm2m::Version{1, 1}));
+  EXPECT_EQ(make_object_registry(lwm2m::Lwm2mVersion::V1_2)->active(1)->version,
+            (lwm2m::Version{1, 2}));
 
   ClientConfig config;
   config.endpoint = "a";
@@ -195,6 +197,27 @@ TEST(ObjectRegistrySharing, ClientsShareOneRegistryChosenForTheirVersion) {
   Client b(config);
   EXPECT_EQ(&a.objects(), shared.get());
   EXPECT_EQ(&b.objects(), shared.get());
+}
+
+TEST(ObjectRegistrySharing, ADeviceRegistryHoldsItsObjectsAtTheSameVersions) {
+  constexpr std::uint16_t served[] = {3, 3303};
+  const auto device = make_object_registry(lwm2m::Lwm2mVersion::V1_1, served);
+  const auto full = make_object_registry(lwm2m::Lwm2mVersion::V1_1);
+  constexpr std::uint16_t present[] = {0, 1, 3, 3303};
+  for (const std::uint16_t id : present) {
+    ASSERT_NE(device->active(id), nullptr) << id;
+    EXPECT_EQ(*device->active(id), *full->active(id)) << id;
+    EXPECT_EQ(device->versions(id).size(), full->versions(id).size()) << id;
+  }
+  EXPECT_EQ(device->active(3304), nullptr);
+  EXPECT_EQ(device->active(5), nullptr);
+
+  ClientConfig config;
+  config.endpoint = "device";
+  config.objects = device;
+  Client client(config);
+  EXPECT_TRUE(client.add_object(3303));
+  EXPECT_FALSE(client.add_object(3304));  // no definition
 }
 
 }  // namespace

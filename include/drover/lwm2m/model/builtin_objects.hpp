@@ -3,6 +3,8 @@
 // Descriptions are empty; everything else (names, operations, shapes, types, ranges, units) is set.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "drover/lwm2m/model/object_def.hpp"
@@ -15,5 +17,9 @@ const std::vector<ObjectDef>& builtin_objects();
 
 // Adds every built-in definition to `registry` (definitions already there stay).
 void add_builtin_objects(ObjectRegistry& registry);
+// Adds the built-in definitions (every version) of these objects alone, made from the tables
+// without the copy of them all that builtin_objects() keeps: a device's registry holds the few
+// objects it serves, not every one the project knows.
+void add_builtin_objects(ObjectRegistry& registry, std::span<const std::uint16_t> object_ids);
 
 }  // namespace drover::lwm2m
