@@ -101,6 +101,10 @@ struct DtlsClient::Impl {
       error = detail::error_text("session", code);
       return;
     }
+    if (!resume_data.empty()) {
+      code = gnutls_session_set_data(s, resume_data.data(), resume_data.size());
+      if (code < 0) resume_data.clear();  // a full handshake then
+    }
     session->set_timing(config.mtu, config.retransmit_timeout, config.handshake_timeout);
     state = ClientState::Handshaking;
     deadline = now + config.handshake_timeout;
@@ -124,11 +128,22 @@ struct DtlsClient::Impl {
     }
     state = ClientState::Connected;
     ++stats.handshakes_completed;
+    if (gnutls_session_is_resumed(s)) ++stats.handshakes_resumed;
+    keep_resume_data();
     while (!waiting.empty()) {
       encrypt(waiting.front());
       waiting.pop_front();
     }
     read_records(now);
+  }
+
+  // What the next handshake resumes: the session with the server's last ticket.
+  void keep_resume_data() {
+    resume_data.clear();
+    gnutls_datum_t data{};
+    if (!config.resume || gnutls_session_get_data2(session->get(), &data) < 0) return;
+    resume_data.assign(data.data, data.data + data.size);
+    gnutls_free(data.data);
   }
 
   void fail(int code) {
@@ -146,9 +161,20 @@ struct DtlsClient::Impl {
       }
       error = detail::error_text("DTLS", code);
     }
-    if (state == ClientState::Handshaking) ++stats.handshakes_failed;
+    if (state == ClientState::Handshaking) {
+      ++stats.handshakes_failed;
+      resume_data.clear();
+    }
     state = ClientState::Failed;
     end_session();
+  }
+
+  void reconnect(TimePoint now) {
+    // What waits for the session still goes once the new one is up.
+    session.reset();
+    identity.reset();
+    state = ClientState::Idle;
+    connect(now);
   }
 
   void end_session() {
@@ -215,6 +241,7 @@ struct DtlsClient::Impl {
       if (deadline <= now) {
         error = "handshake timed out";
         ++stats.handshakes_failed;
+        resume_data.clear();
         state = ClientState::Failed;
         end_session();
       } else if (retransmit_at <= now) {
@@ -286,6 +313,7 @@ struct DtlsClient::Impl {
   std::optional<std::string> expected_key;
 
   std::unique_ptr<detail::Session> session;
+  std::vector<std::uint8_t> resume_data;  // gnutls_session_get_data2; empty: a full handshake
   ClientState state = ClientState::Idle;
   TimePoint now_{};
   TimePoint deadline{}, retransmit_at{};
@@ -311,6 +339,10 @@ void DtlsClient::connect(TimePoint now) {
 void DtlsClient::close(TimePoint now) {
   impl_->close(now);
 }
+void DtlsClient::reconnect(TimePoint now) {
+  impl_->now_ = now;
+  impl_->reconnect(now);
+}
 void DtlsClient::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                          TimePoint now) {
   impl_->receive(peer, datagram, now);
@@ -335,6 +367,10 @@ const std::string& DtlsClient::last_error() const {
 }
 const PeerIdentity* DtlsClient::server_identity() const {
   return impl_->identity ? &*impl_->identity : nullptr;
+}
+bool DtlsClient::resumed() const {
+  return impl_->session && impl_->state == ClientState::Connected &&
+         gnutls_session_is_resumed(impl_->session->get());
 }
 const DtlsClientStats& DtlsClient::stats() const {
   return impl_->stats;

@@ -214,5 +214,59 @@ TEST_F(SecurityApi, MetricsCountTheDtlsServersHandshakes) {
   routes.set_dtls_server(nullptr);
 }
 
+// A credential a PUT replaces or a DELETE removes ends the sessions it authenticated; one the PUT
+// keeps as it was does not.
+TEST_F(SecurityApi, TakingACredentialAwayEndsItsSessions) {
+  ASSERT_EQ(put("dev1",
+                R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"}])")
+                .status,
+            201u);
+  Sink server_inner, client_inner;
+  dtls::ServerCredentials credentials;
+  credentials.store = &store;
+  dtls::DtlsServer server(server_inner, credentials);
+  routes.set_dtls_server(&server);
+  const auto server_address = coap::PeerAddress::loopback_v4(5684);
+  const auto client_address = coap::PeerAddress::loopback_v4(40001);
+  dtls::ClientCredentials c;
+  c.psk = dtls::PskCredential{"dev1-id", *dtls::parse_hex(kKeyHex)};
+  dtls::DtlsClient client(client_inner, server_address, c);
+  const auto connect = [&] {
+    client.connect(h.now);
+    exchange(client, client_address, server, server_address, h.now);
+    return client.state();
+  };
+  ASSERT_EQ(connect(), dtls::ClientState::Connected) << client.last_error();
+
+  // The same credential, and another beside it: the session stays.
+  ASSERT_EQ(
+      put("dev1", R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"},
+                            {"type":"x509","subject":"CN=dev1"}])")
+          .status,
+      200u);
+  EXPECT_EQ(server.counts().sessions, 1u);
+
+  // Another key for the identity: the session ends with close_notify.
+  ASSERT_EQ(put("dev1", R"([{"type":"psk","identity":"dev1-id","key":"ffff"}])").status, 200u);
+  exchange(client, client_address, server, server_address, h.now);
+  EXPECT_EQ(client.state(), dtls::ClientState::Closed);
+  EXPECT_EQ(server.counts().sessions, 0u);
+  EXPECT_EQ(
+      sample(h.call("GET", "/metrics").body, "drover_dtls_sessions_ended_total{why=\"revoked\"}"),
+      "1");
+
+  ASSERT_EQ(put("dev1",
+                R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"}])")
+                .status,
+            200u);
+  ASSERT_EQ(connect(), dtls::ClientState::Connected) << client.last_error();
+  EXPECT_EQ(h.call("DELETE", "/api/security/dev1").status, 200u);
+  exchange(client, client_address, server, server_address, h.now);
+  EXPECT_EQ(client.state(), dtls::ClientState::Closed);
+  EXPECT_EQ(server.stats().sessions_revoked, 2u);
+  EXPECT_EQ(connect(), dtls::ClientState::Failed) << "the deleted identity is unknown now";
+  routes.set_dtls_server(nullptr);
+}
+
 }  // namespace
 }  // namespace drover::http::testing
