@@ -1,7 +1,10 @@
 #include "security_options.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
+
+#include "app_support.hpp"
 
 namespace drover::apps {
 
@@ -130,6 +133,32 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
     return std::nullopt;
   }
   return c;
+}
+
+void add_client_security_options(CLI::App& cmd, ClientSecurityOptions& o) {
+  cmd.add_option("--psk-identity", o.psk_identity, "coaps: the PSK identity");
+  cmd.add_option("--psk-key", o.psk_key, "coaps: the pre-shared key, hexadecimal");
+  cmd.add_option("--cert", o.certificate_file,
+                 "coaps X.509: the device's PEM certificate (with --key)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--key", o.key_file, "coaps X.509: its PEM private key")->check(CLI::ExistingFile);
+  cmd.add_option("--ca", o.ca_file,
+                 "coaps X.509: PEM CA certificates the server's certificate must lead to")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--server-name", o.server_name,
+                 "coaps X.509: the name the server's certificate must carry (default: the URI's "
+                 "host, unless an IP address)");
+  cmd.add_option("--rpk-key", o.rpk_key_file,
+                 "coaps raw public key (RFC 7250): the device's PEM private key")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--server-public-key", o.server_public_key_file,
+                 "coaps raw public key: the server's PEM public key")
+      ->check(CLI::ExistingFile);
+}
+
+void name_the_server(dtls::ClientCredentials& credentials, const std::string& host) {
+  if (credentials.certificate && credentials.server_name.empty() && !bind_address(host, 0))
+    credentials.server_name = host;
 }
 
 dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,

@@ -11,6 +11,10 @@
 #include "drover/dtls/dtls_client.hpp"
 #include "drover/dtls/dtls_server.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace drover::apps {
 
 struct ServerSecurityOptions {
@@ -56,6 +60,14 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
 dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
                                      const ClientSecurityOptions& options,
                                      const std::string& endpoint);
+
+// The credential options `drover client` and `drover coap` share (--psk-identity, --psk-key,
+// --cert, --key, --ca, --server-name, --rpk-key, --server-public-key).
+void add_client_security_options(CLI::App& command, ClientSecurityOptions& options);
+
+// X.509: without --server-name, the server's certificate must carry the URI's host when that is
+// a name (an IP literal is checked by no name).
+void name_the_server(dtls::ClientCredentials& credentials, const std::string& host);
 
 // The whole file, or nullopt.
 std::optional<std::string> read_text_file(const std::string& path);

@@ -82,6 +82,24 @@ wait_for_coap() {
   return 1
 }
 
+# start_libcoap NAME PROGRAM ARGS...: a libcoap server PROGRAM on 127.0.0.1 with a port the OS
+# had free (CoAP on PORT, DTLS on PORT+1), checked by a GET of /.well-known/core.
+start_libcoap() {
+  local name=$1 program=$2 attempt candidate
+  shift 2
+  PORT=
+  for attempt in 1 2 3; do
+    candidate=$(free_udp_port)
+    start "$name-$attempt" "$program" -A 127.0.0.1 -p "$candidate" -v 7 "$@"
+    disown "$LAST_PID"
+    if wait_for_coap "coap://127.0.0.1:$candidate/.well-known/core" "$LAST_PID"; then
+      PORT=$candidate
+      return 0
+    fi
+  done
+  fail "$program did not start"
+}
+
 # start NAME COMMAND...: runs COMMAND in the background (bounded to 100 s), logging to $WORK/NAME.log;
 # its pid is in LAST_PID.
 start() {

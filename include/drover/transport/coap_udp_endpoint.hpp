@@ -48,6 +48,9 @@ struct CoapUdpEndpointConfig {
   std::size_t max_batches_per_wakeup = 8;
   // Seed of the engine's token generator; nullopt draws one from std::random_device (production).
   std::optional<std::uint64_t> random_seed;
+  // Makes a core in front of the engine's (DTLS: records on the socket, plaintext to the engine);
+  // the loop then drives that core, which drives the engine. Null: the engine is on the socket.
+  std::function<std::unique_ptr<coap::DatagramCore>(coap::DatagramCore& engine)> front;
 };
 
 using CoapUdpEndpointStats = DatagramLoopStats;
