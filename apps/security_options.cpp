@@ -115,6 +115,19 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
     }
     c.certificate = dtls::CertificateCredential{*cert, *key, *ca};
     c.server_name = o.server_name;
+    if (!o.server_certificate_file.empty()) {
+      const auto given = read_text_file(o.server_certificate_file);
+      if (!given) {
+        error = "cannot read --server-cert " + o.server_certificate_file;
+        return std::nullopt;
+      }
+      c.server_certificate = *given;
+      if (o.certificate_usage >= 0)
+        c.certificate_usage = static_cast<dtls::CertificateUsage>(o.certificate_usage);
+    } else if (o.certificate_usage >= 0) {
+      error = "--cert-usage needs --server-cert";
+      return std::nullopt;
+    }
   }
   if (!o.rpk_key_file.empty() || !o.server_public_key_file.empty()) {
     ++kinds;
@@ -148,6 +161,16 @@ void add_client_security_options(CLI::App& cmd, ClientSecurityOptions& o) {
   cmd.add_option("--server-name", o.server_name,
                  "coaps X.509: the name the server's certificate must carry (default: the URI's "
                  "host, unless an IP address)");
+  cmd.add_option("--server-cert", o.server_certificate_file,
+                 "coaps X.509: the server's certificate as the Security object gives it (Server "
+                 "Public Key, PEM), checked as --cert-usage says")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--cert-usage", o.certificate_usage,
+                 "coaps X.509: Certificate Usage of --server-cert (RFC 6698): 0 CA constraint "
+                 "(with --ca), 1 service certificate (with --ca), 2 trust anchor, 3 "
+                 "domain-issued certificate (the default: that certificate exactly, no chain, "
+                 "no name)")
+      ->check(CLI::Range(0, 3));
   cmd.add_option("--rpk-key", o.rpk_key_file,
                  "coaps raw public key (RFC 7250): the device's PEM private key")
       ->check(CLI::ExistingFile);

@@ -44,6 +44,10 @@ struct ClientSecurityOptions {
   std::string psk_master;  // hex: the PSK is derived from it and the endpoint name (identity)
   std::string certificate_file, key_file, ca_file;
   std::string server_name;  // X.509: the name the server's certificate must carry
+  // X.509: the server's certificate as the Security object gives it (PEM), and its Certificate
+  // Usage (0-3; -1: not given, 3 with a certificate).
+  std::string server_certificate_file;
+  int certificate_usage = -1;
   std::string rpk_key_file, server_public_key_file;
   bool any() const {
     return !psk_identity.empty() || !psk_key.empty() || !psk_master.empty() ||

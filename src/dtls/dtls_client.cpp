@@ -49,7 +49,7 @@ struct DtlsClient::Impl {
       }
       if (credentials.certificate || credentials.raw_public_key) {
         certificates.emplace();
-        if (credentials.certificate) certificates->add_x509(*credentials.certificate);
+        if (credentials.certificate) certificates->add_x509(x509_with_anchors());
         if (credentials.raw_public_key) {
           certificates->add_raw_public_key(credentials.raw_public_key->private_key);
           expected_key = public_key_name(credentials.raw_public_key->peer_public_key);
@@ -66,6 +66,32 @@ struct DtlsClient::Impl {
 
   ~Impl() { release(); }
 
+  // The client's X.509 credential with the trust anchors its server check uses: the given
+  // certificate under TrustAnchor, none under DomainIssued (no chain is checked).
+  CertificateCredential x509_with_anchors() {
+    CertificateCredential c = *credentials.certificate;
+    if (credentials.server_certificate.empty()) return c;
+    const auto der = detail::certificate_der(credentials.server_certificate);
+    if (!der) throw std::runtime_error("X.509: the server's certificate does not parse");
+    server_certificate = *der;
+    switch (credentials.certificate_usage) {
+      case CertificateUsage::TrustAnchor:
+        c.trust_anchors = credentials.server_certificate;
+        break;
+      case CertificateUsage::DomainIssued:
+        c.trust_anchors.clear();
+        break;
+      case CertificateUsage::CaConstraint:
+      case CertificateUsage::ServiceCertificate:
+        if (c.trust_anchors.empty())
+          throw std::runtime_error("X.509: certificate usage " +
+                                   std::to_string(static_cast<int>(credentials.certificate_usage)) +
+                                   " needs trust anchors");
+        break;
+    }
+    return c;
+  }
+
   void release() {
     session.reset();
     if (psk) gnutls_psk_free_client_credentials(psk);
@@ -78,7 +104,10 @@ struct DtlsClient::Impl {
     if (!id) return GNUTLS_E_CERTIFICATE_ERROR;
     if (id->kind == CredentialKind::RawPublicKey)
       return self.expected_key && id->name == *self.expected_key ? 0 : GNUTLS_E_CERTIFICATE_ERROR;
-    return detail::verify_x509_chain(s, self.credentials.server_name);
+    if (self.server_certificate.empty())
+      return detail::verify_x509_chain(s, self.credentials.server_name);
+    return detail::verify_x509_usage(s, self.credentials.server_name,
+                                     self.credentials.certificate_usage, self.server_certificate);
   }
 
   void connect(TimePoint now) {
@@ -311,6 +340,7 @@ struct DtlsClient::Impl {
   gnutls_psk_client_credentials_t psk = nullptr;
   std::optional<detail::CertificateCredentials> certificates;
   std::optional<std::string> expected_key;
+  std::vector<std::uint8_t> server_certificate;  // DER of credentials.server_certificate
 
   std::unique_ptr<detail::Session> session;
   std::vector<std::uint8_t> resume_data;  // gnutls_session_get_data2; empty: a full handshake

@@ -54,6 +54,23 @@ get x509-name "$DTLS/.well-known/core" "${x509[@]}" --server-name other.example
 grep -qi 'certificate' "$WORK/x509-name.log" || fail "no certificate error: $(cat "$WORK/x509-name.log")"
 pass "a server whose certificate does not carry --server-name is refused"
 
+# Certificate Usage of the server's certificate as the Security object would give it.
+own=(--cert "$WORK/drover-coap.crt" --key "$WORK/drover-coap.key")
+get usage3 "$DTLS/.well-known/core" "${own[@]}" --server-cert "$WORK/localhost.crt"
+[[ $RC == 0 ]] || fail "--server-cert with usage 3 (the default) failed: $(cat "$WORK/usage3.log")"
+get usage3-other "$DTLS/.well-known/core" "${own[@]}" --server-cert "$WORK/drover-coap.crt" \
+  --cert-usage 3
+[[ $RC != 0 ]] || fail "usage 3 took a server certificate other than --server-cert"
+get usage2 "$DTLS/.well-known/core" "${own[@]}" --server-cert "$WORK/test-ca.crt" --cert-usage 2 \
+  --server-name localhost
+[[ $RC == 0 ]] || fail "usage 2 with the CA as trust anchor failed: $(cat "$WORK/usage2.log")"
+get usage1 "$DTLS/.well-known/core" "${x509[@]}" --server-cert "$WORK/localhost.crt" --cert-usage 1
+[[ $RC == 0 ]] || fail "usage 1 with the server's certificate failed: $(cat "$WORK/usage1.log")"
+get usage0-other "$DTLS/.well-known/core" "${x509[@]}" --server-cert "$WORK/drover-coap.crt" \
+  --cert-usage 0
+[[ $RC != 0 ]] || fail "usage 0 took a chain without the given CA"
+pass "--cert-usage 3 pins --server-cert, 2 takes it as trust anchor, 1 and 0 with --ca; others refused"
+
 # Raw public keys: coap-server-gnutls -M takes an EC private key (SEC 1 PEM).
 cd "$WORK"
 new_key rpk-server

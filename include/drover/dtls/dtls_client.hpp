@@ -40,8 +40,14 @@ struct ClientCredentials {
   std::optional<PskCredential> psk;
   std::optional<CertificateCredential> certificate;
   std::optional<RawPublicKeyCredential> raw_public_key;
-  // X.509: the name the server's certificate must carry; empty: the chain is checked, no name.
+  // X.509: the name the server's certificate must carry (a DNS name or IP address of its
+  // subjectAltName); empty: no name is checked. Not checked under DomainIssued (RFC 7671 §5.1).
   std::string server_name;
+  // X.509: the server's certificate the Security object gives (PEM), checked as
+  // certificate_usage says; CaConstraint and ServiceCertificate need certificate->trust_anchors.
+  // Empty: the server's chain must lead to certificate->trust_anchors.
+  std::string server_certificate;
+  CertificateUsage certificate_usage = CertificateUsage::DomainIssued;
 };
 
 enum class ClientState : std::uint8_t { Idle, Handshaking, Connected, Failed, Closed };
