@@ -136,15 +136,8 @@ int run_client(const ClientOptions& o) {
     return 2;
   }
   std::optional<dtls::ClientCredentials> security;
-  if (uri->scheme == "coaps") {
-    security = client_credentials(o.security, error);
-    if (!security) {
-      log::error(Component::Coap, {"config_error"}, "coaps: " + error);
-      return 2;
-    }
-    name_the_server(*security, uri->host);
-  } else if (o.security.any()) {
-    log::error(Component::Coap, {"config_error"}, "credentials are for coaps:// URIs");
+  if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
+    log::error(Component::Coap, {"config_error"}, error);
     return 2;
   }
 

@@ -184,6 +184,23 @@ void name_the_server(dtls::ClientCredentials& credentials, const std::string& ho
     credentials.server_name = host;
 }
 
+bool credentials_for_uri(const std::string& scheme, const std::string& host,
+                         const ClientSecurityOptions& options,
+                         std::optional<dtls::ClientCredentials>& credentials, std::string& error) {
+  credentials.reset();
+  if (scheme != "coaps") {
+    if (options.any()) error = "credentials are for coaps:// URIs";
+    return !options.any();
+  }
+  credentials = client_credentials(options, error);
+  if (!credentials) {
+    error = "coaps: " + error;
+    return false;
+  }
+  name_the_server(*credentials, host);
+  return true;
+}
+
 dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
                                      const ClientSecurityOptions& options,
                                      const std::string& endpoint) {

@@ -73,6 +73,13 @@ void add_client_security_options(CLI::App& command, ClientSecurityOptions& optio
 // a name (an IP literal is checked by no name).
 void name_the_server(dtls::ClientCredentials& credentials, const std::string& host);
 
+// The credentials of a server at a URI of `scheme` and `host`: none for coap:// (and credentials
+// given are an error), one type for coaps:// with name_the_server(host). False, with `error`,
+// when they do not fit.
+bool credentials_for_uri(const std::string& scheme, const std::string& host,
+                         const ClientSecurityOptions& options,
+                         std::optional<dtls::ClientCredentials>& credentials, std::string& error);
+
 // The whole file, or nullopt.
 std::optional<std::string> read_text_file(const std::string& path);
 

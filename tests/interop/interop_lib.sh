@@ -155,6 +155,18 @@ new_cert() {
     -extfile "$1.ext" -out "$1.crt" 2>/dev/null
 }
 
+# libcoap_pki CLIENT: in $WORK, a CA (test-ca), a libcoap server's certificate for localhost and
+# 127.0.0.1 with its key in one file (localhost.pem), and CLIENT's certificate of that CA.
+libcoap_pki() {
+  (
+    cd "$WORK"
+    new_ca test-ca
+    new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
+    new_cert "$1" test-ca "DNS:$1"
+    cat localhost.crt localhost.key >localhost.pem
+  )
+}
+
 # log_has [-E] PATTERN FILE: true once FILE has a line matching PATTERN. Programs write their log
 # on a thread of their own, so a line may come a moment after what it tells of: ~5 s at most.
 log_has() {

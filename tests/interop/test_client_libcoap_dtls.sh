@@ -47,12 +47,7 @@ registered_at_rd psk-client
 pass "drover client registers with coap-rd-gnutls over DTLS-PSK (at $REGISTERED)"
 
 # X.509: the RD's certificate and the client's from one CA; each checks the other's chain.
-cd "$WORK"
-new_ca test-ca
-new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
-new_cert drover-x509 test-ca "DNS:drover-x509"
-cat localhost.crt localhost.key >localhost.pem
-cd - >/dev/null
+libcoap_pki drover-x509
 start_libcoap rd-x509 coap-rd-gnutls -c "$WORK/localhost.pem" -C "$WORK/test-ca.crt"
 client_session x509-client drover-x509 --cert "$WORK/drover-x509.crt" --key "$WORK/drover-x509.key" \
   --ca "$WORK/test-ca.crt"

@@ -35,12 +35,7 @@ pass "a wrong PSK gets no answer (exit $RC)"
 
 # X.509: the server's certificate names localhost; the URI's host is an IP, so --server-name says
 # which name the certificate must carry.
-cd "$WORK"
-new_ca test-ca
-new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
-new_cert drover-coap test-ca "DNS:drover-coap"
-cat localhost.crt localhost.key >localhost.pem
-cd - >/dev/null
+libcoap_pki drover-coap
 start_libcoap server-x509 coap-server-gnutls -c "$WORK/localhost.pem" -C "$WORK/test-ca.crt"
 DTLS=coaps://127.0.0.1:$((PORT + 1))
 x509=(--cert "$WORK/drover-coap.crt" --key "$WORK/drover-coap.key" --ca "$WORK/test-ca.crt")
