@@ -138,14 +138,8 @@ int run_client(const ClientCommandOptions& o) {
     return 2;
   }
   std::optional<dtls::ClientCredentials> security;
-  if (uri->scheme == "coaps") {
-    security = client_credentials(o.security, error);
-    if (!security) {
-      log::error(Component::Client, {"config_error"}, "coaps: " + error);
-      return 2;
-    }
-  } else if (o.security.any()) {
-    log::error(Component::Client, {"config_error"}, "credentials are for coaps:// servers");
+  if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
+    log::error(Component::Client, {"config_error"}, error);
     return 2;
   }
   const auto server = transport::resolve(*uri, error);
@@ -323,27 +317,10 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
                   "each Bootstrap-Finish, owner-readable only: it holds keys); when it exists at "
                   "start, the device registers with them directly, before --factory or "
                   "--bootstrap. One device (--count 1)");
-  cmd->add_option("--psk-identity", o->security.psk_identity, "coaps: the PSK identity");
-  cmd->add_option("--psk-key", o->security.psk_key, "coaps: the pre-shared key, hexadecimal");
+  add_client_security_options(*cmd, o->security);
   cmd->add_option("--psk-master", o->security.psk_master,
                   "coaps: a fleet's master key, hexadecimal: each device's PSK identity is its "
                   "endpoint name, its key the first 16 bytes of HMAC-SHA256(master, endpoint)");
-  cmd->add_option("--cert", o->security.certificate_file,
-                  "coaps X.509: the device's PEM certificate (with --key)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--key", o->security.key_file, "coaps X.509: its PEM private key")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--ca", o->security.ca_file,
-                  "coaps X.509: PEM CA certificates the server's certificate must lead to")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--server-name", o->security.server_name,
-                  "coaps X.509: the name the server's certificate must carry");
-  cmd->add_option("--rpk-key", o->security.rpk_key_file,
-                  "coaps raw public key (RFC 7250): the device's PEM private key")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--server-public-key", o->security.server_public_key_file,
-                  "coaps raw public key: the server's PEM public key")
-      ->check(CLI::ExistingFile);
   cmd->add_option("--lifetime", o->lifetime, "Registration lifetime in seconds")
       ->capture_default_str()
       ->check(CLI::Range(1u, 0xFFFFFFFFu));

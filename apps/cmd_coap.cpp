@@ -9,10 +9,12 @@
 #include "coap_console.hpp"
 #include "coap_demo_server.hpp"
 #include "command.hpp"
+#include "drover/dtls/dtls_client.hpp"
 #include "drover/log/log.hpp"
 #include "drover/transport/asio.hpp"
 #include "drover/transport/coap_uri.hpp"
 #include "log_options.hpp"
+#include "security_options.hpp"
 
 namespace drover::apps {
 namespace {
@@ -107,6 +109,7 @@ struct ClientOptions {
   unsigned observe = 0;
   double timeout = 30;
   bool non = false;
+  ClientSecurityOptions security;  // coaps://
 };
 
 std::optional<std::uint8_t> szx_of(unsigned block_size) {
@@ -122,13 +125,18 @@ int run_client(const ClientOptions& o) {
     log::error(Component::Coap, {"config_error"}, o.uri + ": " + error);
     return 2;
   }
-  if (uri->scheme != "coap") {
+  if (uri->scheme != "coap" && uri->scheme != "coaps") {
     log::error(Component::Coap, {"config_error"},
-               uri->scheme + ":// is not supported yet (only coap://)");
+               uri->scheme + ":// is not supported (coap:// or coaps://)");
     return 2;
   }
   auto peer = transport::resolve(*uri, error);
   if (!peer) {
+    log::error(Component::Coap, {"config_error"}, error);
+    return 2;
+  }
+  std::optional<dtls::ClientCredentials> security;
+  if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
     log::error(Component::Coap, {"config_error"}, error);
     return 2;
   }
@@ -177,6 +185,13 @@ int run_client(const ClientOptions& o) {
   asio::io_context io;
   CoapUdpEndpointConfig config;
   config.engine.request_timeout = timeout;
+  dtls::DtlsClient* dtls = nullptr;  // owned by the endpoint
+  if (security)
+    config.front = [&](coap::DatagramCore& engine) {
+      auto core = std::make_unique<dtls::DtlsClient>(engine, *peer, *security);
+      dtls = core.get();
+      return core;
+    };
   CoapUdpEndpoint endpoint(io, config);
   endpoint.set_error_handler([](std::string_view what, std::error_code ec) {
     log::error(Component::Coap, {"socket_error"}, std::string(what) + " error: " + ec.message());
@@ -186,6 +201,11 @@ int run_client(const ClientOptions& o) {
   if (auto ec = endpoint.open(local)) {
     log::error(Component::Coap, {"socket_error"}, "cannot open a UDP socket: " + ec.message());
     return 1;
+  }
+  if (dtls) {
+    // The handshake from now: the core's clock is what its calls were given.
+    dtls->connect(transport::DatagramLoop::now());
+    endpoint.flush_soon();
   }
   asio::signal_set signals(io, SIGINT, SIGTERM);
   stop_on_signals(signals, io);
@@ -232,6 +252,16 @@ int run_client(const ClientOptions& o) {
       print_payload(*outcome.response);
     }
   }
+  if (dtls && !dtls->last_error().empty())
+    log::error(Component::Coap, {"dtls"},
+               "DTLS " + std::string(dtls::to_string(dtls->state())) + ": " + dtls->last_error());
+  if (dtls && dtls->state() == dtls::ClientState::Connected) {
+    // close_notify, so that the server drops the session now rather than at its idle timeout.
+    dtls->close(transport::DatagramLoop::now());
+    endpoint.flush_soon();
+    io.restart();
+    io.poll();
+  }
   if (outcome.failure) {
     log::error(Component::Coap, {"failed"}, "failed: " + *outcome.failure);
     return 1;
@@ -268,11 +298,12 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  drover coap get coap://127.0.0.1:5683/large --block-size 64\n"
       "  drover coap put coap://127.0.0.1/test --payload 'hello'\n"
-      "  drover coap observe coap://[::1]/counter --observe 5");
+      "  drover coap observe coap://[::1]/counter --observe 5\n"
+      "  drover coap get coaps://127.0.0.1/test --psk-identity dev1 --psk-key 73656372657431");
   cmd->add_option("method", o->method, "get, put, post, delete or observe")
       ->required()
       ->check(CLI::IsMember({"get", "put", "post", "delete", "observe"}));
-  cmd->add_option("uri", o->uri, "coap://host[:port]/path[?query]")->required();
+  cmd->add_option("uri", o->uri, "coap[s]://host[:port]/path[?query]")->required();
   cmd->add_option("--payload", o->payload, "Request body (text)");
   cmd->add_option("--payload-file", o->payload_file, "Request body read from a file")
       ->excludes("--payload");
@@ -285,6 +316,7 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
                   "Block size for Block1/Block2 (16..1024, power of two)");
   cmd->add_option("--observe", o->observe,
                   "Observe: stop after this many notifications (observe: 3)");
+  add_client_security_options(*cmd, o->security);
   cmd->add_option("--timeout", o->timeout, "Seconds to wait for the response")
       ->capture_default_str();
   cmd->add_flag("--non", o->non, "Send the request as non-confirmable (NON)");

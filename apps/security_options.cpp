@@ -1,7 +1,10 @@
 #include "security_options.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
+
+#include "app_support.hpp"
 
 namespace drover::apps {
 
@@ -112,6 +115,19 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
     }
     c.certificate = dtls::CertificateCredential{*cert, *key, *ca};
     c.server_name = o.server_name;
+    if (!o.server_certificate_file.empty()) {
+      const auto given = read_text_file(o.server_certificate_file);
+      if (!given) {
+        error = "cannot read --server-cert " + o.server_certificate_file;
+        return std::nullopt;
+      }
+      c.server_certificate = *given;
+      if (o.certificate_usage >= 0)
+        c.certificate_usage = static_cast<dtls::CertificateUsage>(o.certificate_usage);
+    } else if (o.certificate_usage >= 0) {
+      error = "--cert-usage needs --server-cert";
+      return std::nullopt;
+    }
   }
   if (!o.rpk_key_file.empty() || !o.server_public_key_file.empty()) {
     ++kinds;
@@ -130,6 +146,59 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
     return std::nullopt;
   }
   return c;
+}
+
+void add_client_security_options(CLI::App& cmd, ClientSecurityOptions& o) {
+  cmd.add_option("--psk-identity", o.psk_identity, "coaps: the PSK identity");
+  cmd.add_option("--psk-key", o.psk_key, "coaps: the pre-shared key, hexadecimal");
+  cmd.add_option("--cert", o.certificate_file,
+                 "coaps X.509: the device's PEM certificate (with --key)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--key", o.key_file, "coaps X.509: its PEM private key")->check(CLI::ExistingFile);
+  cmd.add_option("--ca", o.ca_file,
+                 "coaps X.509: PEM CA certificates the server's certificate must lead to")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--server-name", o.server_name,
+                 "coaps X.509: the name the server's certificate must carry (default: the URI's "
+                 "host, unless an IP address)");
+  cmd.add_option("--server-cert", o.server_certificate_file,
+                 "coaps X.509: the server's certificate as the Security object gives it (Server "
+                 "Public Key, PEM), checked as --cert-usage says")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--cert-usage", o.certificate_usage,
+                 "coaps X.509: Certificate Usage of --server-cert (RFC 6698): 0 CA constraint "
+                 "(with --ca), 1 service certificate (with --ca), 2 trust anchor, 3 "
+                 "domain-issued certificate (the default: that certificate exactly, no chain, "
+                 "no name)")
+      ->check(CLI::Range(0, 3));
+  cmd.add_option("--rpk-key", o.rpk_key_file,
+                 "coaps raw public key (RFC 7250): the device's PEM private key")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--server-public-key", o.server_public_key_file,
+                 "coaps raw public key: the server's PEM public key")
+      ->check(CLI::ExistingFile);
+}
+
+void name_the_server(dtls::ClientCredentials& credentials, const std::string& host) {
+  if (credentials.certificate && credentials.server_name.empty() && !bind_address(host, 0))
+    credentials.server_name = host;
+}
+
+bool credentials_for_uri(const std::string& scheme, const std::string& host,
+                         const ClientSecurityOptions& options,
+                         std::optional<dtls::ClientCredentials>& credentials, std::string& error) {
+  credentials.reset();
+  if (scheme != "coaps") {
+    if (options.any()) error = "credentials are for coaps:// URIs";
+    return !options.any();
+  }
+  credentials = client_credentials(options, error);
+  if (!credentials) {
+    error = "coaps: " + error;
+    return false;
+  }
+  name_the_server(*credentials, host);
+  return true;
 }
 
 dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,

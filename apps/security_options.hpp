@@ -11,6 +11,10 @@
 #include "drover/dtls/dtls_client.hpp"
 #include "drover/dtls/dtls_server.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace drover::apps {
 
 struct ServerSecurityOptions {
@@ -40,6 +44,10 @@ struct ClientSecurityOptions {
   std::string psk_master;  // hex: the PSK is derived from it and the endpoint name (identity)
   std::string certificate_file, key_file, ca_file;
   std::string server_name;  // X.509: the name the server's certificate must carry
+  // X.509: the server's certificate as the Security object gives it (PEM), and its Certificate
+  // Usage (0-3; -1: not given, 3 with a certificate).
+  std::string server_certificate_file;
+  int certificate_usage = -1;
   std::string rpk_key_file, server_public_key_file;
   bool any() const {
     return !psk_identity.empty() || !psk_key.empty() || !psk_master.empty() ||
@@ -56,6 +64,21 @@ std::optional<dtls::ClientCredentials> client_credentials(const ClientSecurityOp
 dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
                                      const ClientSecurityOptions& options,
                                      const std::string& endpoint);
+
+// The credential options `drover client` and `drover coap` share (--psk-identity, --psk-key,
+// --cert, --key, --ca, --server-name, --rpk-key, --server-public-key).
+void add_client_security_options(CLI::App& command, ClientSecurityOptions& options);
+
+// X.509: without --server-name, the server's certificate must carry the URI's host when that is
+// a name (an IP literal is checked by no name).
+void name_the_server(dtls::ClientCredentials& credentials, const std::string& host);
+
+// The credentials of a server at a URI of `scheme` and `host`: none for coap:// (and credentials
+// given are an error), one type for coaps:// with name_the_server(host). False, with `error`,
+// when they do not fit.
+bool credentials_for_uri(const std::string& scheme, const std::string& host,
+                         const ClientSecurityOptions& options,
+                         std::optional<dtls::ClientCredentials>& credentials, std::string& error);
 
 // The whole file, or nullopt.
 std::optional<std::string> read_text_file(const std::string& path);

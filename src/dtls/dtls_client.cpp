@@ -49,7 +49,7 @@ struct DtlsClient::Impl {
       }
       if (credentials.certificate || credentials.raw_public_key) {
         certificates.emplace();
-        if (credentials.certificate) certificates->add_x509(*credentials.certificate);
+        if (credentials.certificate) certificates->add_x509(x509_with_anchors());
         if (credentials.raw_public_key) {
           certificates->add_raw_public_key(credentials.raw_public_key->private_key);
           expected_key = public_key_name(credentials.raw_public_key->peer_public_key);
@@ -66,6 +66,32 @@ struct DtlsClient::Impl {
 
   ~Impl() { release(); }
 
+  // The client's X.509 credential with the trust anchors its server check uses: the given
+  // certificate under TrustAnchor, none under DomainIssued (no chain is checked).
+  CertificateCredential x509_with_anchors() {
+    CertificateCredential c = *credentials.certificate;
+    if (credentials.server_certificate.empty()) return c;
+    const auto der = detail::certificate_der(credentials.server_certificate);
+    if (!der) throw std::runtime_error("X.509: the server's certificate does not parse");
+    server_certificate = *der;
+    switch (credentials.certificate_usage) {
+      case CertificateUsage::TrustAnchor:
+        c.trust_anchors = credentials.server_certificate;
+        break;
+      case CertificateUsage::DomainIssued:
+        c.trust_anchors.clear();
+        break;
+      case CertificateUsage::CaConstraint:
+      case CertificateUsage::ServiceCertificate:
+        if (c.trust_anchors.empty())
+          throw std::runtime_error("X.509: certificate usage " +
+                                   std::to_string(static_cast<int>(credentials.certificate_usage)) +
+                                   " needs trust anchors");
+        break;
+    }
+    return c;
+  }
+
   void release() {
     session.reset();
     if (psk) gnutls_psk_free_client_credentials(psk);
@@ -78,7 +104,10 @@ struct DtlsClient::Impl {
     if (!id) return GNUTLS_E_CERTIFICATE_ERROR;
     if (id->kind == CredentialKind::RawPublicKey)
       return self.expected_key && id->name == *self.expected_key ? 0 : GNUTLS_E_CERTIFICATE_ERROR;
-    return detail::verify_x509_chain(s, self.credentials.server_name);
+    if (self.server_certificate.empty())
+      return detail::verify_x509_chain(s, self.credentials.server_name);
+    return detail::verify_x509_usage(s, self.credentials.server_name,
+                                     self.credentials.certificate_usage, self.server_certificate);
   }
 
   void connect(TimePoint now) {
@@ -100,6 +129,10 @@ struct DtlsClient::Impl {
       state = ClientState::Failed;
       error = detail::error_text("session", code);
       return;
+    }
+    if (!resume_data.empty()) {
+      code = gnutls_session_set_data(s, resume_data.data(), resume_data.size());
+      if (code < 0) resume_data.clear();  // a full handshake then
     }
     session->set_timing(config.mtu, config.retransmit_timeout, config.handshake_timeout);
     state = ClientState::Handshaking;
@@ -124,11 +157,22 @@ struct DtlsClient::Impl {
     }
     state = ClientState::Connected;
     ++stats.handshakes_completed;
+    if (gnutls_session_is_resumed(s)) ++stats.handshakes_resumed;
+    keep_resume_data();
     while (!waiting.empty()) {
       encrypt(waiting.front());
       waiting.pop_front();
     }
     read_records(now);
+  }
+
+  // What the next handshake resumes: the session with the server's last ticket.
+  void keep_resume_data() {
+    resume_data.clear();
+    gnutls_datum_t data{};
+    if (!config.resume || gnutls_session_get_data2(session->get(), &data) < 0) return;
+    resume_data.assign(data.data, data.data + data.size);
+    gnutls_free(data.data);
   }
 
   void fail(int code) {
@@ -146,9 +190,20 @@ struct DtlsClient::Impl {
       }
       error = detail::error_text("DTLS", code);
     }
-    if (state == ClientState::Handshaking) ++stats.handshakes_failed;
+    if (state == ClientState::Handshaking) {
+      ++stats.handshakes_failed;
+      resume_data.clear();
+    }
     state = ClientState::Failed;
     end_session();
+  }
+
+  void reconnect(TimePoint now) {
+    // What waits for the session still goes once the new one is up.
+    session.reset();
+    identity.reset();
+    state = ClientState::Idle;
+    connect(now);
   }
 
   void end_session() {
@@ -215,6 +270,7 @@ struct DtlsClient::Impl {
       if (deadline <= now) {
         error = "handshake timed out";
         ++stats.handshakes_failed;
+        resume_data.clear();
         state = ClientState::Failed;
         end_session();
       } else if (retransmit_at <= now) {
@@ -284,8 +340,10 @@ struct DtlsClient::Impl {
   gnutls_psk_client_credentials_t psk = nullptr;
   std::optional<detail::CertificateCredentials> certificates;
   std::optional<std::string> expected_key;
+  std::vector<std::uint8_t> server_certificate;  // DER of credentials.server_certificate
 
   std::unique_ptr<detail::Session> session;
+  std::vector<std::uint8_t> resume_data;  // gnutls_session_get_data2; empty: a full handshake
   ClientState state = ClientState::Idle;
   TimePoint now_{};
   TimePoint deadline{}, retransmit_at{};
@@ -311,6 +369,10 @@ void DtlsClient::connect(TimePoint now) {
 void DtlsClient::close(TimePoint now) {
   impl_->close(now);
 }
+void DtlsClient::reconnect(TimePoint now) {
+  impl_->now_ = now;
+  impl_->reconnect(now);
+}
 void DtlsClient::receive(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
                          TimePoint now) {
   impl_->receive(peer, datagram, now);
@@ -335,6 +397,10 @@ const std::string& DtlsClient::last_error() const {
 }
 const PeerIdentity* DtlsClient::server_identity() const {
   return impl_->identity ? &*impl_->identity : nullptr;
+}
+bool DtlsClient::resumed() const {
+  return impl_->session && impl_->state == ClientState::Connected &&
+         gnutls_session_is_resumed(impl_->session->get());
 }
 const DtlsClientStats& DtlsClient::stats() const {
   return impl_->stats;

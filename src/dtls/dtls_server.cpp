@@ -69,6 +69,16 @@ std::array<std::uint8_t, 19> cookie_client_data(const coap::PeerAddress& peer) {
   return out;
 }
 
+// Whether the handshake that proved `id` used the credential the store names `name` of `kind`
+// (an X.509 certificate by its subject or by one of its subjectAltNames).
+bool authenticated_by(const PeerIdentity& id, CredentialKind kind, std::string_view name) {
+  if (id.kind != kind) return false;
+  if (id.name == name) return true;
+  return kind == CredentialKind::X509 && name.starts_with(kAltName) &&
+         std::find(id.alt_names.begin(), id.alt_names.end(), name.substr(kAltName.size())) !=
+             id.alt_names.end();
+}
+
 }  // namespace
 
 struct DtlsServer::Impl {
@@ -105,6 +115,7 @@ struct DtlsServer::Impl {
     try {
       if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
         throw std::runtime_error("DTLS: cannot make the cookie key");
+      new_ticket_key();
       if (credentials.store) {
         if (gnutls_psk_allocate_server_credentials(&psk) < 0)
           throw std::runtime_error("DTLS: cannot allocate PSK credentials");
@@ -130,6 +141,22 @@ struct DtlsServer::Impl {
     psk = nullptr;
     gnutls_free(cookie_key.data);
     cookie_key = {};
+    drop_ticket_key();
+  }
+
+  // ---- Session tickets: one master key; GnuTLS derives the key of each period from it.
+  void new_ticket_key() {
+    drop_ticket_key();
+    if (config.ticket_lifetime <= Duration::zero()) return;
+    if (gnutls_session_ticket_key_generate(&ticket_key) < 0)
+      throw std::runtime_error("DTLS: cannot make the session ticket key");
+  }
+
+  void drop_ticket_key() {
+    if (!ticket_key.data) return;
+    gnutls_memset(ticket_key.data, 0, ticket_key.size);
+    gnutls_free(ticket_key.data);
+    ticket_key = {};
   }
 
   // ---- PSK and certificate callbacks (the session's pointer is the Impl).
@@ -269,6 +296,12 @@ struct DtlsServer::Impl {
       gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
       gnutls_session_set_verify_function(s, &Impl::verify_peer);
     }
+    if (ticket_key.data) {
+      gnutls_session_ticket_enable_server(s, &ticket_key);
+      gnutls_db_set_cache_expiration(
+          s, static_cast<int>(
+                 std::chrono::duration_cast<std::chrono::seconds>(config.ticket_lifetime).count()));
+    }
     p.session->set_timing(config.mtu, config.retransmit_timeout, config.handshake_timeout);
     gnutls_dtls_prestate_set(s, &prestate);
     p.handshake_deadline = now + config.handshake_timeout;
@@ -315,6 +348,7 @@ struct DtlsServer::Impl {
     p.last_activity = now;
     handshake_ended(it->first);
     ++stats.handshakes_completed;
+    if (gnutls_session_is_resumed(s)) ++stats.handshakes_resumed;
     arm(it->first, p);
     read_records(it, now);  // application data sent right behind the Finished
   }
@@ -438,6 +472,26 @@ struct DtlsServer::Impl {
     inner.on_timer(now);
   }
 
+  // Sends close_notify to the established sessions among the peers `which` picks and ends them
+  // all; how many it ended.
+  template <typename Which>
+  std::size_t close_where(const Which& which, TimePoint now) {
+    std::size_t ended = 0;
+    for (auto it = peers.begin(); it != peers.end();) {
+      const auto next = std::next(it);
+      if (which(it->second)) {
+        if (it->second.established) {
+          gnutls_alert_send(it->second.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
+          flush(it->first, *it->second.session);
+          ++ended;
+        }
+        remove(it, now, true);
+      }
+      it = next;
+    }
+    return ended;
+  }
+
   std::optional<TimePoint> next_expiry() const {
     auto next = inner.next_expiry();
     if (!timers.empty() && (!next || timers.top().at < *next)) next = timers.top().at;
@@ -518,6 +572,7 @@ struct DtlsServer::Impl {
   gnutls_psk_server_credentials_t psk = nullptr;
   std::optional<detail::CertificateCredentials> certificates;
   gnutls_datum_t cookie_key{};
+  gnutls_datum_t ticket_key{};  // empty: no tickets
   coap::PeerAddress cookie_peer;
   // The alert a callback chose during the current gnutls_handshake call.
   std::optional<gnutls_alert_description_t> alert;
@@ -579,15 +634,18 @@ const PeerIdentity* DtlsServer::identity_of(const coap::PeerAddress& peer) const
 }
 
 void DtlsServer::close_all(TimePoint now) {
-  for (auto it = impl_->peers.begin(); it != impl_->peers.end();) {
-    const auto next = std::next(it);
-    if (it->second.established) {
-      gnutls_alert_send(it->second.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
-      impl_->flush(it->first, *it->second.session);
-    }
-    impl_->remove(it, now, true);
-    it = next;
-  }
+  impl_->close_where([](const Peer&) { return true; }, now);
+}
+
+std::size_t DtlsServer::revoke(CredentialKind kind, std::string_view name, TimePoint now) {
+  impl_->new_ticket_key();
+  const std::size_t ended = impl_->close_where(
+      [&](const Peer& p) { return p.established && authenticated_by(p.identity, kind, name); },
+      now);
+  impl_->stats.sessions_revoked += ended;
+  // The close_notify alerts wait in the secure face's queue, which its loop did not ask for.
+  if (ended && impl_->secure_wakeup) impl_->secure_wakeup();
+  return ended;
 }
 
 DtlsServerCounts DtlsServer::counts() const {

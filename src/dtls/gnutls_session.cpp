@@ -19,6 +19,17 @@ void check(int code, const char* what) {
   if (code < 0) throw std::runtime_error(error_text(what, code));
 }
 
+using Crt = std::unique_ptr<gnutls_x509_crt_int, void (*)(gnutls_x509_crt_t)>;
+
+// A certificate from `data`; null when it does not parse.
+Crt import_crt(const gnutls_datum_t& data, gnutls_x509_crt_fmt_t format) {
+  gnutls_x509_crt_t crt = nullptr;
+  if (gnutls_x509_crt_init(&crt) < 0) return {nullptr, gnutls_x509_crt_deinit};
+  Crt owner(crt, gnutls_x509_crt_deinit);
+  if (gnutls_x509_crt_import(crt, &data, format) < 0) owner.reset();
+  return owner;
+}
+
 }  // namespace
 
 std::string error_text(const char* what, int code) {
@@ -142,11 +153,9 @@ std::optional<PeerIdentity> presented_identity(gnutls_session_t session) {
       id.name = key_name({list[0].data, list[0].size});
       return id;
     case GNUTLS_CRT_X509: {
-      gnutls_x509_crt_t crt = nullptr;
-      if (gnutls_x509_crt_init(&crt) < 0) return std::nullopt;
-      std::unique_ptr<gnutls_x509_crt_int, void (*)(gnutls_x509_crt_t)> owner(
-          crt, gnutls_x509_crt_deinit);
-      if (gnutls_x509_crt_import(crt, &list[0], GNUTLS_X509_FMT_DER) < 0) return std::nullopt;
+      const Crt owner = import_crt(list[0], GNUTLS_X509_FMT_DER);
+      if (!owner) return std::nullopt;
+      gnutls_x509_crt_t crt = owner.get();
       gnutls_datum_t dn{};
       if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0) return std::nullopt;
       id.kind = CredentialKind::X509;
@@ -194,6 +203,62 @@ int verify_x509_chain(gnutls_session_t session, const std::string& hostname) {
   const int code = gnutls_certificate_verify_peers3(
       session, hostname.empty() ? nullptr : hostname.c_str(), &status);
   return code < 0 || status != 0 ? GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR : 0;
+}
+
+std::optional<std::vector<std::uint8_t>> certificate_der(const std::string& pem) {
+  const Crt crt = import_crt(datum(pem), GNUTLS_X509_FMT_PEM);
+  gnutls_datum_t der{};
+  if (!crt || gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, &der) < 0)
+    return std::nullopt;
+  std::vector<std::uint8_t> out(der.data, der.data + der.size);
+  gnutls_free(der.data);
+  return out;
+}
+
+namespace {
+
+bool same(const gnutls_datum_t& a, std::span<const std::uint8_t> b) {
+  return a.size == b.size() && std::memcmp(a.data, b.data(), b.size()) == 0;
+}
+
+// Whether `given` (DER) is a CA certificate that issued `child` (DER): its signature checks out.
+bool issued_by(const gnutls_datum_t& child, std::span<const std::uint8_t> given) {
+  const Crt c = import_crt(child, GNUTLS_X509_FMT_DER);
+  const Crt ca =
+      import_crt({const_cast<unsigned char*>(given.data()), static_cast<unsigned>(given.size())},
+                 GNUTLS_X509_FMT_DER);
+  gnutls_x509_crt_t issuer = ca.get();
+  unsigned status = 0;
+  return c && ca && gnutls_x509_crt_get_ca_status(issuer, nullptr) > 0 &&
+         gnutls_x509_crt_verify(c.get(), &issuer, 1, 0, &status) >= 0 && status == 0;
+}
+
+}  // namespace
+
+int verify_x509_usage(gnutls_session_t session, const std::string& hostname, CertificateUsage usage,
+                      std::span<const std::uint8_t> given) {
+  constexpr int refused = GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+  unsigned count = 0;
+  const gnutls_datum_t* chain = gnutls_certificate_get_peers(session, &count);
+  if (!chain || count == 0) return refused;
+  switch (usage) {
+    case CertificateUsage::DomainIssued:
+      return same(chain[0], given) ? 0 : refused;
+    case CertificateUsage::ServiceCertificate:
+      if (!same(chain[0], given)) return refused;
+      break;
+    case CertificateUsage::CaConstraint: {
+      // In the chain the server sent, or the CA that issued its last certificate (an anchor the
+      // server left out).
+      bool found = issued_by(chain[count - 1], given);
+      for (unsigned i = 1; i < count && !found; ++i) found = same(chain[i], given);
+      if (!found) return refused;
+      break;
+    }
+    case CertificateUsage::TrustAnchor:  // the credentials hold it as their only anchor
+      break;
+  }
+  return verify_x509_chain(session, hostname);
 }
 
 }  // namespace drover::dtls::detail

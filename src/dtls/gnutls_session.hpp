@@ -93,6 +93,14 @@ std::optional<PeerIdentity> presented_identity(gnutls_session_t session);
 // 0 when trusted, else GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR.
 int verify_x509_chain(gnutls_session_t session, const std::string& hostname);
 
+// The DER form of the first certificate of a PEM text; nullopt when there is none.
+std::optional<std::vector<std::uint8_t>> certificate_der(const std::string& pem);
+// Checks the peer's X.509 chain as `usage` says against `given` (DER, certificate_der): the
+// chain against the trust anchors and `hostname` first, except under DomainIssued; 0 when
+// accepted, else GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR.
+int verify_x509_usage(gnutls_session_t session, const std::string& hostname, CertificateUsage usage,
+                      std::span<const std::uint8_t> given);
+
 // "what: GnuTLS's message"
 std::string error_text(const char* what, int code);
 

@@ -1,5 +1,6 @@
 // /api/security (security_routes.hpp): the DTLS credentials by endpoint, and the DTLS server's
 // counters in /metrics.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "drover/http/metrics.hpp"
@@ -31,7 +32,7 @@ constexpr std::string_view kPaths = R"json({
     "get": {"summary": "The DTLS credentials of one endpoint", "operationId": "getSecurity",
       "responses": {"200": {"description": "the entry", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SecurityEntry"}}}},
         "404": {"$ref": "#/components/responses/Error"}}},
-    "put": {"summary": "Create or replace the endpoint's credentials; in force from the next handshake",
+    "put": {"summary": "Create or replace the endpoint's credentials; in force from the next handshake, and the live sessions of a credential replaced end",
       "operationId": "putSecurity",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["credentials"],
         "properties": {"credentials": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["type"],
@@ -46,7 +47,7 @@ constexpr std::string_view kPaths = R"json({
         "201": {"description": "created; the entry", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SecurityEntry"}}}},
         "400": {"$ref": "#/components/responses/Error"},
         "409": {"$ref": "#/components/responses/Error"}}},
-    "delete": {"summary": "Remove the endpoint's credentials", "operationId": "deleteSecurity",
+    "delete": {"summary": "Remove the endpoint's credentials and end the live sessions they authenticated", "operationId": "deleteSecurity",
       "responses": {"200": {"description": "removed"}, "404": {"$ref": "#/components/responses/Error"}}}}
 })json";
 
@@ -165,20 +166,39 @@ Reply SecurityRoutes::handle(RouteRequest& r) {
     if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
     auto credentials = body_credentials(std::get<json::value>(body));
     if (auto* why = std::get_if<std::string>(&credentials)) return error(400, "bad_security", *why);
-    const bool existed = store_.find(endpoint) != nullptr;
+    const auto* old = store_.find(endpoint);
+    const bool existed = old != nullptr;
+    auto before = existed ? old->credentials : std::vector<BoundCredential>{};
     if (auto refused = store_.put(endpoint, std::get<std::vector<BoundCredential>>(credentials)))
       return refused->taken ? error(409, "credential_in_use", refused->reason)
                             : error(400, "bad_security", refused->reason);
+    revoke_removed(before, endpoint, r.now);
     return ok(existed ? 200 : 201, entry_json(endpoint, *store_.find(endpoint)));
   }
   if (r.method == "DELETE") {
+    const auto* old = store_.find(endpoint);
+    auto before = old ? old->credentials : std::vector<BoundCredential>{};
     if (!store_.erase(endpoint))
       return error(404, "unknown_security", "no credentials for " + endpoint);
+    revoke_removed(before, endpoint, r.now);
     json::object o;
     o["deleted"] = endpoint;
     return ok(200, o);
   }
   return method_not_allowed("GET, PUT, DELETE");
+}
+
+void SecurityRoutes::revoke_removed(const std::vector<BoundCredential>& before,
+                                    std::string_view endpoint, coap::TimePoint now) {
+  if (!dtls_) return;
+  const auto* entry = store_.find(endpoint);
+  for (const auto& credential : before) {
+    // Kept as it was (a PSK with the same key too): its sessions still prove what they proved.
+    if (entry && std::find(entry->credentials.begin(), entry->credentials.end(), credential) !=
+                     entry->credentials.end())
+      continue;
+    dtls_->revoke(credential.kind, credential.name, now);
+  }
 }
 
 std::string_view SecurityRoutes::openapi_paths() const {
@@ -200,10 +220,11 @@ std::string SecurityRoutes::prometheus_metrics() const {
                     "HelloVerifyRequests sent (ClientHellos without a valid cookie).",
                     s.cookies_sent);
   labelled(out, "drover_dtls_handshakes_total", "outcome",
-           "DTLS handshakes by outcome: started (past the cookie exchange), completed, failed, "
-           "timed_out.",
+           "DTLS handshakes by outcome: started (past the cookie exchange), completed, resumed "
+           "(of those completed: abbreviated, from a session ticket), failed, timed_out.",
            {{"started", s.handshakes_started},
             {"completed", s.handshakes_completed},
+            {"resumed", s.handshakes_resumed},
             {"failed", s.handshakes_failed},
             {"timed_out", s.handshakes_timed_out}});
   labelled(out, "drover_dtls_handshake_failures_total", "reason",
@@ -214,10 +235,11 @@ std::string SecurityRoutes::prometheus_metrics() const {
             {"other", s.failed_other}});
   labelled(out, "drover_dtls_sessions_ended_total", "why",
            "DTLS sessions ended: closed (close_notify or a fatal alert), expired (idle), replaced "
-           "(a new handshake from the address).",
+           "(a new handshake from the address), revoked (their credential deleted or replaced).",
            {{"closed", s.sessions_closed},
             {"expired", s.sessions_expired},
-            {"replaced", s.sessions_replaced}});
+            {"replaced", s.sessions_replaced},
+            {"revoked", s.sessions_revoked}});
   prometheus_metric(out, "drover_dtls_alerts_sent_total", "counter",
                     "Fatal alerts sent that ended a handshake or session.", s.alerts_sent);
   labelled(out, "drover_dtls_dropped_total", "reason",

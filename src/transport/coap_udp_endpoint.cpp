@@ -40,7 +40,8 @@ struct CoapUdpEndpoint::Impl {
   Impl(boost::asio::io_context& io, const CoapUdpEndpointConfig& config, CoapUdpEndpoint& owner)
       : engine(config.engine, config.random_seed.value_or(os_seed())),
         core(engine),
-        loop(io, core, loop_config(config)) {
+        front(config.front ? config.front(core) : nullptr),
+        loop(io, front ? *front : core, loop_config(config)) {
     loop.set_after_input([this, &owner] {
       coap::Event event;
       while (engine.poll_event(event)) {
@@ -51,6 +52,7 @@ struct CoapUdpEndpoint::Impl {
 
   coap::Engine engine;
   EngineCore core;
+  std::unique_ptr<coap::DatagramCore> front;  // before the engine's core; may be null
   DatagramLoop loop;  // last: destroyed first, while the engine it drives still exists
   EventHandler on_event;
 

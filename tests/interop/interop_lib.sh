@@ -82,6 +82,24 @@ wait_for_coap() {
   return 1
 }
 
+# start_libcoap NAME PROGRAM ARGS...: a libcoap server PROGRAM on 127.0.0.1 with a port the OS
+# had free (CoAP on PORT, DTLS on PORT+1), checked by a GET of /.well-known/core.
+start_libcoap() {
+  local name=$1 program=$2 attempt candidate
+  shift 2
+  PORT=
+  for attempt in 1 2 3; do
+    candidate=$(free_udp_port)
+    start "$name-$attempt" "$program" -A 127.0.0.1 -p "$candidate" -v 7 "$@"
+    disown "$LAST_PID"
+    if wait_for_coap "coap://127.0.0.1:$candidate/.well-known/core" "$LAST_PID"; then
+      PORT=$candidate
+      return 0
+    fi
+  done
+  fail "$program did not start"
+}
+
 # start NAME COMMAND...: runs COMMAND in the background (bounded to 100 s), logging to $WORK/NAME.log;
 # its pid is in LAST_PID.
 start() {
@@ -135,6 +153,18 @@ new_cert() {
   printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$3" >"$1.ext"
   openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 \
     -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+}
+
+# libcoap_pki CLIENT: in $WORK, a CA (test-ca), a libcoap server's certificate for localhost and
+# 127.0.0.1 with its key in one file (localhost.pem), and CLIENT's certificate of that CA.
+libcoap_pki() {
+  (
+    cd "$WORK"
+    new_ca test-ca
+    new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
+    new_cert "$1" test-ca "DNS:$1"
+    cat localhost.crt localhost.key >localhost.pem
+  )
 }
 
 # log_has [-E] PATTERN FILE: true once FILE has a line matching PATTERN. Programs write their log

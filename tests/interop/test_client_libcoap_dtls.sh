@@ -15,24 +15,6 @@ for tool in coap-rd-gnutls coap-server-gnutls openssl; do
 done
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
-# start_libcoap NAME PROGRAM ARGS...: PROGRAM on 127.0.0.1 with a port the OS had free (CoAP on
-# PORT, DTLS on PORT+1), checked by a GET of /.well-known/core.
-start_libcoap() {
-  local name=$1 program=$2 attempt candidate
-  shift 2
-  PORT=
-  for attempt in 1 2 3; do
-    candidate=$(free_udp_port)
-    start "$name-$attempt" "$program" -A 127.0.0.1 -p "$candidate" -v 7 "$@"
-    disown "$LAST_PID"
-    if wait_for_coap "coap://127.0.0.1:$candidate/.well-known/core" "$LAST_PID"; then
-      PORT=$candidate
-      return 0
-    fi
-  done
-  fail "$program did not start"
-}
-
 # client_session NAME ENDPOINT CREDENTIAL-ARGS...: drover client to coaps://PORT+1; waits for its
 # DTLS session and sets CLIENT_LOG.
 client_session() {
@@ -65,12 +47,7 @@ registered_at_rd psk-client
 pass "drover client registers with coap-rd-gnutls over DTLS-PSK (at $REGISTERED)"
 
 # X.509: the RD's certificate and the client's from one CA; each checks the other's chain.
-cd "$WORK"
-new_ca test-ca
-new_cert localhost test-ca "DNS:localhost,IP:127.0.0.1"
-new_cert drover-x509 test-ca "DNS:drover-x509"
-cat localhost.crt localhost.key >localhost.pem
-cd - >/dev/null
+libcoap_pki drover-x509
 start_libcoap rd-x509 coap-rd-gnutls -c "$WORK/localhost.pem" -C "$WORK/test-ca.crt"
 client_session x509-client drover-x509 --cert "$WORK/drover-x509.crt" --key "$WORK/drover-x509.key" \
   --ca "$WORK/test-ca.crt"

@@ -45,6 +45,16 @@ struct CertificateCredential {
   std::string trust_anchors;  // the CA certificates a peer's chain must lead to
 };
 
+// How a client checks the server's X.509 certificate against the one it was given (the Security
+// object's Server Public Key, /0/x/4): its Certificate Usage (/0/x/15), as RFC 6698 §2.1.1 defines
+// the values.
+enum class CertificateUsage : std::uint8_t {
+  CaConstraint = 0,        // the chain leads to the trust anchors and through the given CA
+  ServiceCertificate = 1,  // the chain leads to the trust anchors and ends in the given one
+  TrustAnchor = 2,         // the chain leads to the given certificate as its only trust anchor
+  DomainIssued = 3,        // the server's certificate is the given one; no chain, no name
+};
+
 struct RawPublicKeyCredential {
   std::string private_key;  // PEM; the public key sent is derived from it
   // Client: the server's public key (SubjectPublicKeyInfo, PEM) it must present.

@@ -10,6 +10,11 @@
 // a session with no record for idle_timeout ends. A ClientHello with a valid cookie from an
 // address that has a session replaces that session (a rebooted device, RFC 6347 §4.2.8).
 //
+// Resumption: the server issues session tickets (RFC 5077), so a client that moved to another
+// address or reconnected resumes with an abbreviated handshake and the server keeps nothing per
+// session for it; the tickets' keys come from a master key of the core that GnuTLS rotates every
+// ticket_lifetime, and that revoke() replaces.
+//
 // The plain face: a NoSec socket's loop may drive plain() to reach the same inner core. Each
 // datagram of the inner core leaves by the face of its peer: encrypted when the peer has a
 // session, else in clear through plain(); a peer whose session ended gets nothing in clear for
@@ -50,6 +55,9 @@ struct DtlsServerConfig {
   // The first retransmission of a flight; doubles up to 60 s (RFC 6347 §4.2.4.1).
   Duration retransmit_timeout = std::chrono::seconds(1);
   std::size_t max_pending_transmits = 65536;
+  // What a session ticket may be resumed within, and the period of its encryption key. Zero: no
+  // tickets, every handshake is a full one.
+  Duration ticket_lifetime = std::chrono::hours(6);
   // GnuTLS priorities; empty: the LwM2M suites and the AEAD ones current peers offer
   // (default_priorities()).
   std::string priorities;
@@ -67,7 +75,8 @@ struct DtlsServerStats {
   std::uint64_t cookies_sent = 0;        // HelloVerifyRequests
   std::uint64_t handshakes_started = 0;  // past the cookie exchange
   std::uint64_t handshakes_completed = 0;
-  std::uint64_t handshakes_failed = 0;        // the sum of the reasons below
+  std::uint64_t handshakes_resumed = 0;  // of those completed: abbreviated, from a session ticket
+  std::uint64_t handshakes_failed = 0;   // the sum of the reasons below
   std::uint64_t failed_unknown_identity = 0;  // a PSK identity the store does not know
   std::uint64_t failed_bad_certificate = 0;   // none, or a chain or raw key not trusted
   std::uint64_t failed_peer_alert = 0;        // the client gave up with a fatal alert
@@ -77,6 +86,7 @@ struct DtlsServerStats {
   std::uint64_t sessions_replaced = 0;        // by a new handshake from the same address
   std::uint64_t sessions_expired = 0;         // idle
   std::uint64_t sessions_closed = 0;          // close_notify or a fatal alert from the peer
+  std::uint64_t sessions_revoked = 0;         // their credential deleted or replaced (revoke())
   std::uint64_t dropped_not_dtls = 0;         // datagrams that do not start with a DTLS record
   std::uint64_t dropped_no_session = 0;       // records other than a ClientHello, no session
   std::uint64_t dropped_session_limit = 0;    // ClientHellos past max_sessions
@@ -126,6 +136,11 @@ class DtlsServer final : public coap::DatagramCore {
   const PeerIdentity* identity_of(const coap::PeerAddress& peer) const;
   // Sends close_notify to every session and ends them.
   void close_all(TimePoint now);
+  // The credential `name` of `kind` (as the store names it: a PSK identity, a key name, a subject
+  // DN, or kAltName and a subjectAltName) no longer holds: ends the sessions it authenticated
+  // with close_notify, and replaces the tickets' master key, since a ticket does not tell which
+  // credential it came from (their holders' next handshakes are full ones). The sessions ended.
+  std::size_t revoke(CredentialKind kind, std::string_view name, TimePoint now);
 
   DtlsServerCounts counts() const;
   const DtlsServerStats& stats() const;

@@ -7,14 +7,12 @@
 // sendmmsg. Calls made from inside the EventHandler are flushed when the handler returns: a
 // response given synchronously in the handler is piggybacked on the ACK.
 //
-// Seam for other transports: the engine only ever sees PeerAddresses and datagrams. A DTLS
-// transport keeps this class's shape with a session table (PeerAddress -> DTLS session) between the
-// socket and the engine: received records are decrypted before engine.receive(), engine transmits
-// are encrypted before queue_send(), and handshakes run on the same socket and timer; a session
-// that ends calls engine.forget_peer(). CoAP over TCP (RFC 8323) is a stream transport: it would
-// get its own endpoint with one connection per peer, framing messages in and out of a
-// reliable-transport engine mode (no MIDs, no retransmission), keeping the same EventHandler and
-// calls.
+// Seam for other transports: the engine only ever sees PeerAddresses and datagrams. DTLS is a
+// core in front of the engine (CoapUdpEndpointConfig::front, e.g. dtls::DtlsClient): records in,
+// plaintext to the engine, its transmits encrypted, handshakes on the same socket and timer.
+// CoAP over TCP (RFC 8323) is a stream transport: it would get its own endpoint with one
+// connection per peer, framing messages in and out of a reliable-transport engine mode (no MIDs,
+// no retransmission), keeping the same EventHandler and calls.
 //
 // Errors never leave the loop as exceptions: socket errors and dropped datagrams are counted
 // (stats()) and passed to the ErrorHandler. The EventHandler must not throw (Asio would propagate
@@ -48,6 +46,9 @@ struct CoapUdpEndpointConfig {
   std::size_t max_batches_per_wakeup = 8;
   // Seed of the engine's token generator; nullopt draws one from std::random_device (production).
   std::optional<std::uint64_t> random_seed;
+  // Makes a core in front of the engine's (DTLS: records on the socket, plaintext to the engine);
+  // the loop then drives that core, which drives the engine. Null: the engine is on the socket.
+  std::function<std::unique_ptr<coap::DatagramCore>(coap::DatagramCore& engine)> front;
 };
 
 using CoapUdpEndpointStats = DatagramLoopStats;

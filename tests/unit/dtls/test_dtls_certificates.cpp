@@ -230,5 +230,106 @@ TEST(Credentials, BadPemIsRefusedAtConstruction) {
   EXPECT_EQ(to_hex(std::vector<std::uint8_t>{0x0a, 0xff}), "0aff");
 }
 
+// ---- Certificate Usage (/0/x/15): the client checks the server's certificate against the one
+// the Security object gives, as RFC 6698 §2.1.1 defines each mode.
+class CertificateUsageModes : public ::testing::Test {
+ protected:
+  CertificateUsageModes() { FakeClock::install(); }
+
+  // Whether a client with `cc` (its own certificate from `ca`) gets a session with a server that
+  // presents `presented`.
+  bool connects(const CertificateCredential& presented, ClientCredentials cc) {
+    Recorder server_inner, client_inner;
+    ServerCredentials sc;
+    sc.certificate = presented;
+    DtlsServer dtls_server(server_inner, sc);
+    cc.certificate = client;
+    if (!anchors.empty()) cc.certificate->trust_anchors = anchors;
+    DtlsClient c(client_inner, kServer, cc);
+    Network net;
+    net.add(kServer, dtls_server);
+    net.add(client_address(1), c);
+    c.connect(FakeClock::now);
+    net.pump();
+    error = c.last_error();
+    return c.state() == ClientState::Connected;
+  }
+
+  static ClientCredentials given(std::string certificate, CertificateUsage usage,
+                                 std::string server_name = {}) {
+    ClientCredentials cc;
+    cc.server_certificate = std::move(certificate);
+    cc.certificate_usage = usage;
+    cc.server_name = std::move(server_name);
+    return cc;
+  }
+
+  TestPki ca = make_ca("Test CA");
+  TestPki other = make_ca("Other CA");
+  CertificateCredential server = make_certificate(ca, "lwm2m.example");
+  CertificateCredential second = make_certificate(ca, "lwm2m.example");  // same CA and name
+  CertificateCredential client = make_certificate(ca, "dev1");
+  std::string anchors;  // the client's trust anchors when not empty (else its CA's)
+  std::string error;
+};
+
+TEST_F(CertificateUsageModes, CaConstraintNeedsTheGivenCaOnThePath) {
+  EXPECT_TRUE(
+      connects(server, given(ca.ca_certificate, CertificateUsage::CaConstraint, "lwm2m.example")))
+      << error;
+  EXPECT_FALSE(connects(server, given(other.ca_certificate, CertificateUsage::CaConstraint)));
+  // The given CA's name on the path is not enough: a CA of that name but another key.
+  EXPECT_FALSE(
+      connects(server, given(make_ca("Test CA").ca_certificate, CertificateUsage::CaConstraint)));
+  EXPECT_FALSE(
+      connects(server, given(ca.ca_certificate, CertificateUsage::CaConstraint, "wrong.example")))
+      << "the name is checked";
+}
+
+TEST_F(CertificateUsageModes, ServiceCertificateNeedsTheGivenCertificateAndAValidChain) {
+  EXPECT_TRUE(connects(server, given(server.certificate, CertificateUsage::ServiceCertificate)))
+      << error;
+  EXPECT_FALSE(connects(second, given(server.certificate, CertificateUsage::ServiceCertificate)))
+      << "another certificate of the same CA and name";
+  anchors = other.ca_certificate;
+  EXPECT_FALSE(connects(server, given(server.certificate, CertificateUsage::ServiceCertificate)))
+      << "the given certificate, but its chain leads to no trust anchor";
+}
+
+TEST_F(CertificateUsageModes, TrustAnchorIsTheOnlyAnchor) {
+  anchors = other.ca_certificate;  // replaced by the given certificate
+  EXPECT_TRUE(
+      connects(server, given(ca.ca_certificate, CertificateUsage::TrustAnchor, "lwm2m.example")))
+      << error;
+  EXPECT_FALSE(connects(server, given(other.ca_certificate, CertificateUsage::TrustAnchor)));
+  EXPECT_FALSE(
+      connects(server, given(ca.ca_certificate, CertificateUsage::TrustAnchor, "wrong.example")));
+}
+
+TEST_F(CertificateUsageModes, DomainIssuedPinsTheCertificateWithoutChainOrName) {
+  // A server certificate of a CA the client does not know (the server trusts the client's CA).
+  const auto unknown_ca = make_ca("Unknown CA");
+  CertificateCredential lone = make_certificate(unknown_ca, "lwm2m.example");
+  lone.trust_anchors = ca.ca_certificate;
+  anchors = other.ca_certificate;
+  EXPECT_TRUE(
+      connects(lone, given(lone.certificate, CertificateUsage::DomainIssued, "wrong.example")))
+      << error;
+  EXPECT_TRUE(connects(server, given(server.certificate, CertificateUsage::DomainIssued))) << error;
+  EXPECT_FALSE(connects(second, given(server.certificate, CertificateUsage::DomainIssued)));
+  EXPECT_NE(error.find("certificate"), std::string::npos) << error;
+}
+
+TEST_F(CertificateUsageModes, ModesThatCheckTheChainNeedTrustAnchors) {
+  ClientCredentials cc = given(server.certificate, CertificateUsage::ServiceCertificate);
+  cc.certificate = client;
+  cc.certificate->trust_anchors.clear();
+  Recorder inner;
+  EXPECT_THROW(DtlsClient(inner, kServer, cc), std::runtime_error);
+  cc.server_certificate = "not a certificate";
+  cc.certificate_usage = CertificateUsage::DomainIssued;
+  EXPECT_THROW(DtlsClient(inner, kServer, cc), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace drover::dtls::testing

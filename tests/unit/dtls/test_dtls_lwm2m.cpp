@@ -158,5 +158,28 @@ TEST_F(Lwm2mOverDtls, UpdateOfASecureRegistrationOverNoSecIsForbidden) {
   EXPECT_EQ(lwm2m_server->registration("dev1")->peer, client_address(1));
 }
 
+// A device whose NAT binding changed resumes its DTLS session from the new address, and its next
+// Update moves the registration there.
+TEST_F(Lwm2mOverDtls, ResumedSessionFromANewAddressCarriesTheRegistrationOn) {
+  auto& c = add_client("dev1");
+  net.advance(1s);
+  ASSERT_EQ(c.state(1), client::RegistrationState::Registered) << dtls_client->last_error();
+  const std::string location = c.location(1);
+
+  net.nodes.back().address = client_address(2);
+  dtls_client->reconnect(FakeClock::now);
+  ASSERT_TRUE(c.trigger_update(std::nullopt, FakeClock::now).has_value());
+  net.advance(1s);
+  ASSERT_EQ(dtls_client->state(), ClientState::Connected) << dtls_client->last_error();
+  EXPECT_TRUE(dtls_client->resumed());
+  EXPECT_EQ(dtls_server->stats().handshakes_resumed, 1u);
+  EXPECT_EQ(c.state(1), client::RegistrationState::Registered);
+  EXPECT_EQ(c.location(1), location);
+  const server::Registration* r = lwm2m_server->registration("dev1");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->peer, client_address(2));
+  EXPECT_EQ(r->identity, "psk:dev1-id");
+}
+
 }  // namespace
 }  // namespace drover::dtls::testing

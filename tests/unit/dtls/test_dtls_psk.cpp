@@ -399,6 +399,104 @@ TEST_F(Psk, NewHandshakeFromTheSameAddressReplacesTheSession) {
   EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev2");
 }
 
+// The client's session ticket: a reconnect is an abbreviated handshake that proves the same
+// identity, from the same address or from another one.
+TEST_F(Psk, ReconnectResumesTheSessionFromItsTicket) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_FALSE(c.resumed());
+
+  c.close(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.counts().sessions, 0u);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_TRUE(c.resumed());
+  EXPECT_EQ(c.stats().handshakes_resumed, 1u);
+  EXPECT_EQ(s.stats().handshakes_resumed, 1u);
+  EXPECT_EQ(s.stats().handshakes_completed, 2u);
+  ASSERT_NE(s.identity_of(client_address(1)), nullptr);
+  EXPECT_EQ(s.identity_of(client_address(1))->text(), "psk:dev1-id");
+  EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev1");
+}
+
+TEST_F(Psk, ClientAtANewAddressResumesAndItsDatagramsGoOn) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+
+  // A NAT binding changed: the client's records now come from another port, which has no session.
+  net.nodes.back().address = client_address(2);
+  inners[0]->send(kServer, "lost");
+  net.pump();
+  EXPECT_TRUE(server_inner.received.empty());
+  EXPECT_GE(s.stats().dropped_no_session, 1u);
+
+  c.reconnect(FakeClock::now);
+  inners[0]->send(kServer, "after");
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_TRUE(c.resumed());
+  EXPECT_EQ(s.stats().handshakes_resumed, 1u);
+  ASSERT_NE(s.identity_of(client_address(2)), nullptr);
+  EXPECT_EQ(s.identity_of(client_address(2))->endpoint, "dev1");
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].peer, client_address(2));
+  EXPECT_EQ(server_inner.received[0].text, "after");
+}
+
+TEST_F(Psk, WithoutTicketsEveryHandshakeIsAFullOne) {
+  auto& s = make_server(config_with([](DtlsServerConfig& c) { c.ticket_lifetime = {}; }));
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  c.reconnect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_FALSE(c.resumed());
+  EXPECT_EQ(s.stats().handshakes_completed, 2u);
+  EXPECT_EQ(s.stats().handshakes_resumed, 0u);
+}
+
+TEST_F(Psk, RevokingACredentialEndsItsSessionsAndTickets) {
+  auto& s = make_server();
+  auto& one = make_client(1);
+  auto& two = make_client(2, psk("dev2-id", kKey));
+  one.connect(FakeClock::now);
+  two.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(s.counts().sessions, 2u);
+
+  EXPECT_EQ(s.revoke(CredentialKind::Psk, "dev1-id", FakeClock::now), 1u);
+  net.pump();
+  EXPECT_EQ(one.state(), ClientState::Closed) << "close_notify reached the client";
+  EXPECT_EQ(two.state(), ClientState::Connected);
+  EXPECT_EQ(s.counts().sessions, 1u);
+  EXPECT_EQ(s.stats().sessions_revoked, 1u);
+  EXPECT_EQ(s.identity_of(client_address(1)), nullptr);
+
+  // The ticket it held is refused: a full handshake, which the store's key decides.
+  one.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(one.state(), ClientState::Connected) << one.last_error();
+  EXPECT_FALSE(one.resumed());
+  EXPECT_EQ(s.stats().handshakes_resumed, 0u);
+  one.close(FakeClock::now);
+  net.pump();
+  ASSERT_TRUE(store.erase("dev1"));
+  EXPECT_EQ(s.revoke(CredentialKind::Psk, "dev1-id", FakeClock::now), 0u);
+  one.connect(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(one.state(), ClientState::Failed);
+  EXPECT_EQ(s.stats().failed_unknown_identity, 1u);
+}
+
 TEST_F(Psk, GarbageAndTruncatedRecordsAreDropped) {
   auto& s = make_server();
   auto& c = make_client(1);

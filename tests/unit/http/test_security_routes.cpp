@@ -22,6 +22,15 @@ std::string error_code(const Response& r) {
 constexpr std::string_view kKeyHex = "000102030405060708090a0b0c0d0e0f";
 const std::string kKeyName = "sha256:" + std::string(64, 'a');
 
+// A core that takes everything and sends nothing.
+class Sink final : public coap::DatagramCore {
+ public:
+  void receive(const coap::PeerAddress&, std::span<const std::uint8_t>, coap::TimePoint) override {}
+  void on_timer(coap::TimePoint) override {}
+  bool poll_transmit(coap::Transmit&) override { return false; }
+  std::optional<coap::TimePoint> next_expiry() const override { return std::nullopt; }
+};
+
 struct SecurityApi : ::testing::Test {
   ApiHarness h;
   dtls::MemorySecurityStore store;
@@ -33,6 +42,23 @@ struct SecurityApi : ::testing::Test {
     return h.call("PUT", "/api/security/" + std::string(endpoint),
                   "{\"credentials\":" + std::string(credentials) + "}");
   }
+
+  // dev1's PSK put through the API, and a DTLS server over the store that the routes know.
+  dtls::DtlsServer& dtls_with_dev1() {
+    EXPECT_EQ(
+        put("dev1",
+            R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"}])")
+            .status,
+        201u);
+    dtls::ServerCredentials credentials;
+    credentials.store = &store;
+    dtls_server.emplace(server_inner, credentials);
+    routes.set_dtls_server(&*dtls_server);
+    return *dtls_server;
+  }
+
+  Sink server_inner, client_inner;
+  std::optional<dtls::DtlsServer> dtls_server;
 };
 
 TEST_F(SecurityApi, PutGetReplaceDelete) {
@@ -130,15 +156,6 @@ TEST_F(SecurityApi, ListingIsPagedInEndpointOrderWithCommandLineEntriesMarked) {
   EXPECT_EQ(body(h.call("GET", "/api/security/a")).at("source").as_string(), "bootstrap");
 }
 
-// A core that takes everything and sends nothing.
-class Sink final : public coap::DatagramCore {
- public:
-  void receive(const coap::PeerAddress&, std::span<const std::uint8_t>, coap::TimePoint) override {}
-  void on_timer(coap::TimePoint) override {}
-  bool poll_transmit(coap::Transmit&) override { return false; }
-  std::optional<coap::TimePoint> next_expiry() const override { return std::nullopt; }
-};
-
 // Moves datagrams between a DTLS client and server until neither has one.
 void exchange(dtls::DtlsClient& client, const coap::PeerAddress& client_address,
               dtls::DtlsServer& server, const coap::PeerAddress& server_address,
@@ -169,15 +186,7 @@ std::optional<std::string> sample(const std::string& text, const std::string& na
 }
 
 TEST_F(SecurityApi, MetricsCountTheDtlsServersHandshakes) {
-  ASSERT_EQ(put("dev1",
-                R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"}])")
-                .status,
-            201u);
-  Sink server_inner, client_inner;
-  dtls::ServerCredentials credentials;
-  credentials.store = &store;
-  dtls::DtlsServer server(server_inner, credentials);
-  routes.set_dtls_server(&server);
+  auto& server = dtls_with_dev1();
   const auto server_address = coap::PeerAddress::loopback_v4(5684);
 
   auto metrics = h.call("GET", "/metrics").body;
@@ -211,6 +220,52 @@ TEST_F(SecurityApi, MetricsCountTheDtlsServersHandshakes) {
                  h.now);
   metrics = h.call("GET", "/metrics").body;
   EXPECT_EQ(sample(metrics, "drover_dtls_dropped_total{reason=\"not_dtls\"}"), "1");
+  routes.set_dtls_server(nullptr);
+}
+
+// A credential a PUT replaces or a DELETE removes ends the sessions it authenticated; one the PUT
+// keeps as it was does not.
+TEST_F(SecurityApi, TakingACredentialAwayEndsItsSessions) {
+  auto& server = dtls_with_dev1();
+  const auto server_address = coap::PeerAddress::loopback_v4(5684);
+  const auto client_address = coap::PeerAddress::loopback_v4(40001);
+  dtls::ClientCredentials c;
+  c.psk = dtls::PskCredential{"dev1-id", *dtls::parse_hex(kKeyHex)};
+  dtls::DtlsClient client(client_inner, server_address, c);
+  const auto connect = [&] {
+    client.connect(h.now);
+    exchange(client, client_address, server, server_address, h.now);
+    return client.state();
+  };
+  ASSERT_EQ(connect(), dtls::ClientState::Connected) << client.last_error();
+
+  // The same credential, and another beside it: the session stays.
+  ASSERT_EQ(
+      put("dev1", R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"},
+                            {"type":"x509","subject":"CN=dev1"}])")
+          .status,
+      200u);
+  EXPECT_EQ(server.counts().sessions, 1u);
+
+  // Another key for the identity: the session ends with close_notify.
+  ASSERT_EQ(put("dev1", R"([{"type":"psk","identity":"dev1-id","key":"ffff"}])").status, 200u);
+  exchange(client, client_address, server, server_address, h.now);
+  EXPECT_EQ(client.state(), dtls::ClientState::Closed);
+  EXPECT_EQ(server.counts().sessions, 0u);
+  EXPECT_EQ(
+      sample(h.call("GET", "/metrics").body, "drover_dtls_sessions_ended_total{why=\"revoked\"}"),
+      "1");
+
+  ASSERT_EQ(put("dev1",
+                R"([{"type":"psk","identity":"dev1-id","key":"000102030405060708090a0b0c0d0e0f"}])")
+                .status,
+            200u);
+  ASSERT_EQ(connect(), dtls::ClientState::Connected) << client.last_error();
+  EXPECT_EQ(h.call("DELETE", "/api/security/dev1").status, 200u);
+  exchange(client, client_address, server, server_address, h.now);
+  EXPECT_EQ(client.state(), dtls::ClientState::Closed);
+  EXPECT_EQ(server.stats().sessions_revoked, 2u);
+  EXPECT_EQ(connect(), dtls::ClientState::Failed) << "the deleted identity is unknown now";
   routes.set_dtls_server(nullptr);
 }
 
