@@ -136,13 +136,9 @@ int BootstrapRuntime::open_coap(const std::string& address, std::uint16_t port) 
 }
 
 int BootstrapRuntime::open_coaps(const std::string& address, const ServerSecurityOptions& options) {
-  core_.set_security_lookup(
-      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
-        const dtls::PeerIdentity* id = dtls_ ? dtls_->identity_of(peer) : nullptr;
-        if (!id) return std::nullopt;
-        return server::PeerSecurity{id->text(), id->endpoint};
-      },
-      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
+  core_.set_security_lookup(dtls_security_lookup(dtls_), [this](std::string_view endpoint) {
+    return security_store_.secures(endpoint);
+  });
   if (!options.any()) return 0;
   dtls::ServerCredentials credentials;
   if (auto error = load_server_security(options, command_line_, credentials)) {

@@ -201,13 +201,9 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   // Kept entries replace the command line's for their endpoints: they are the later word.
   if (int code = load_stored_security()) return code;
   // No NoSec Register of a secured endpoint, coaps or not (a credential may come through the API).
-  core_.set_security_lookup(
-      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
-        const dtls::PeerIdentity* id = dtls_ ? dtls_->identity_of(peer) : nullptr;
-        if (!id) return std::nullopt;
-        return server::PeerSecurity{id->text(), id->endpoint};
-      },
-      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
+  core_.set_security_lookup(dtls_security_lookup(dtls_), [this](std::string_view endpoint) {
+    return security_store_.secures(endpoint);
+  });
   if (!options.any() && security_store_.entries().empty()) return 0;
   if (int code = open_coaps_with(
           io_, trace_, std::move(credentials), front_, loop_, address, options.coaps_port,
@@ -271,6 +267,14 @@ int open_coap_with(const std::string& address, std::uint16_t port,
     return 1;
   }
   return 0;
+}
+
+server::SecurityLookup dtls_security_lookup(const std::unique_ptr<dtls::DtlsServer>& dtls) {
+  return [&dtls](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+    const dtls::PeerIdentity* id = dtls ? dtls->identity_of(peer) : nullptr;
+    if (!id) return std::nullopt;
+    return server::PeerSecurity{id->text(), id->endpoint};
+  };
 }
 
 int open_coaps_with(asio::io_context& io, coap::DatagramCore& inner,

@@ -57,6 +57,9 @@ int open_coaps_with(boost::asio::io_context& io, coap::DatagramCore& inner,
                     const std::function<void()>& after_input,
                     std::unique_ptr<dtls::DtlsServer>& dtls,
                     std::unique_ptr<transport::DatagramLoop>& loop);
+// What `dtls` (null until coaps is open; the pointer must outlive the lookup) proved about a peer,
+// as the server and bootstrap cores take it.
+server::SecurityLookup dtls_security_lookup(const std::unique_ptr<dtls::DtlsServer>& dtls);
 // How the HTTP API and console are served: where, and with what access control.
 struct HttpOptions {
   std::string address = "127.0.0.1";

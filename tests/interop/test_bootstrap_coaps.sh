@@ -8,16 +8,7 @@ source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 command -v coap-client-gnutls >/dev/null || fail "coap-client-gnutls not found (package libcoap3-bin)"
 
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 api() { timeout 10 curl -sS "$@"; }
-wait_log() {
-  local i
-  for i in $(seq 1 100); do
-    grep -qE "$1" "$2" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 BS_PORT=$(free_udp_port)
 start_server --coaps --coaps-port 0 --bootstrap-port "$BS_PORT" --bootstrap-coaps-port 0
@@ -38,14 +29,10 @@ put=$(api -X PUT -w ' %{http_code}' "$HTTP/api/bootstrap/configs/plain" -d "$(pr
 start client "$DROVER" client --endpoint dev --bootstrap "coaps://127.0.0.1:$BS_COAPS" \
   --psk-identity dev-bs --psk-key "$(hex bs-secret)" --duration 60
 CLIENT_PID=$LAST_PID
-wait_log 'bootstrap dev: finished' "$LOG" || fail "dev was not bootstrapped"
+log_has -E 'bootstrap dev: finished' "$LOG" || fail "dev was not bootstrapped"
 log_has "dev: DTLS session up to the bootstrap server" "$WORK/client.log" ||
   fail "dev did not say it bootstrapped over DTLS"
-for i in $(seq 1 100); do
-  grep -qF '"identity":"psk:dm-id"' <<<"$(api "$HTTP/api/clients/dev")" && break
-  sleep 0.1
-done
-grep -qF '"identity":"psk:dm-id"' <<<"$(api "$HTTP/api/clients/dev")" ||
+http_has api/clients/dev '"identity":"psk:dm-id"' ||
   fail "dev did not register over coaps with the PSK it was given"
 pass "a device given only --bootstrap coaps:// and a PSK bootstraps over DTLS and registers over DTLS"
 
@@ -59,12 +46,12 @@ pass "a wrong PSK gets no DTLS session and no bootstrap"
 
 out=$(timeout 20 "$DROVER" client --endpoint plain --bootstrap "coaps://127.0.0.1:$BS_COAPS" \
   --psk-identity dev-bs --psk-key "$(hex bs-secret)" --duration 3 2>&1 || true)
-wait_log 'bootstrap plain: failed at request / \(4\.03\): psk:dev-bs is bound to endpoint dev, not plain' "$LOG" ||
+log_has -E 'bootstrap plain: failed at request / \(4\.03\): psk:dev-bs is bound to endpoint dev, not plain' "$LOG" ||
   fail "another endpoint over dev's identity was not refused"
 grep -q 'plain: bootstrap failed' <<<"$out" || fail "the device did not see the refusal: $out"
 out=$(timeout 20 coap-client-notls -B 3 -v 6 -m post "coap://127.0.0.1:$BS_PORT/bs?ep=dev" 2>&1)
 grep -q 'c:4.03' <<<"$out" || fail "NoSec for dev was not answered 4.03: $out"
-wait_log 'bootstrap dev: failed at request / \(4\.03\): endpoint dev has a secured bootstrap account' "$LOG" ||
+log_has -E 'bootstrap dev: failed at request / \(4\.03\): endpoint dev has a secured bootstrap account' "$LOG" ||
   fail "no failed event for the NoSec request"
 grep -q 'drover_bootstrap_refused_total{reason="identity"} 2' <<<"$(api "$HTTP/metrics")" ||
   fail "the refusals are not counted: $(api "$HTTP/metrics" | grep bootstrap_refused)"

@@ -13,7 +13,6 @@ source "$(dirname "$0")/interop_lib.sh"
 for tool in coap-rd-gnutls coap-server-gnutls openssl; do
   command -v "$tool" >/dev/null || fail "$tool not found (package libcoap3-bin / openssl)"
 done
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
 # start_libcoap NAME PROGRAM ARGS...: PROGRAM on 127.0.0.1 with a port the OS had free (CoAP on
 # PORT, DTLS on PORT+1), checked by a GET of /.well-known/core.

@@ -94,7 +94,10 @@ class BootstrapOverDtls : public ::testing::Test {
     client::ClientConfig config;
     config.endpoint = endpoint;
     config.random_seed = 2;
-    config.resolve = [](std::string_view) { return kServer; };
+    // The DM server is elsewhere: what reaches the device from kServer is the bootstrap server's.
+    config.resolve = [](std::string_view uri) {
+      return uri.ends_with(":5694") ? kServer : dtls::testing::client_address(9);
+    };
     device.emplace(std::move(config));
     EXPECT_TRUE(device->add_bootstrap_server("coaps://127.0.0.1:5694", FakeClock::now));
     dtls::ClientCredentials credentials;
@@ -105,21 +108,23 @@ class BootstrapOverDtls : public ::testing::Test {
     return *device;
   }
 
-  template <typename T>
-  std::vector<T> events_of_core() {
+  // The events of type T that `core` (the bootstrap server or the device) has, of the variant
+  // Event.
+  template <typename T, typename Event, typename Core>
+  static std::vector<T> events_of(Core& core) {
     std::vector<T> out;
-    bootstrap::BootstrapEvent e;
-    while (core->poll_event(e))
+    Event e;
+    while (core.poll_event(e))
       if (auto* t = std::get_if<T>(&e)) out.push_back(*t);
     return out;
   }
   template <typename T>
+  std::vector<T> events_of_core() {
+    return events_of<T, bootstrap::BootstrapEvent>(*core);
+  }
+  template <typename T>
   std::vector<T> events_of_device() {
-    std::vector<T> out;
-    client::ClientEvent e;
-    while (device->poll_event(e))
-      if (auto* t = std::get_if<T>(&e)) out.push_back(*t);
-    return out;
+    return events_of<T, client::ClientEvent>(*device);
   }
 
   bootstrap::BootstrapConfigs configs;
@@ -137,6 +142,19 @@ TEST_F(BootstrapOverDtls, TheEndpointOfTheIdentityIsBootstrapped) {
   EXPECT_EQ(events_of_core<bootstrap::Finished>().size(), 1u) << dtls_client->last_error();
   EXPECT_EQ(events_of_device<client::Bootstrapped>().size(), 1u);
   EXPECT_EQ(core->stats().refused_identity, 0u);
+}
+
+TEST_F(BootstrapOverDtls, AServerInitiatedBootstrapGoesThroughTheSession) {
+  add_device("dev", "dev-id");
+  net.advance(std::chrono::seconds(5));
+  ASSERT_EQ(events_of_core<bootstrap::Finished>().size(), 1u);
+  const auto records_in = dtls_client->stats().records_in;
+  ASSERT_TRUE(core->start("dev", dtls::testing::client_address(1), FakeClock::now).has_value());
+  net.advance(std::chrono::seconds(1));
+  // The bootstrap server's first request reached the device as a record of the session.
+  EXPECT_GT(dtls_client->stats().records_in, records_in);
+  EXPECT_EQ(dtls_client->stats().dropped_records, 0u);
+  EXPECT_EQ(dtls_server->stats().dropped_transmits, 0u);
 }
 
 TEST_F(BootstrapOverDtls, AnotherEndpointOverTheIdentityIsRefused) {
