@@ -3,7 +3,8 @@
 # configuration's bootstrap account gives. A device given nothing but `--bootstrap coaps://` and
 # that PSK is bootstrapped over DTLS and registers over DTLS with the PSK of its DM account; a
 # wrong key gets no session, another endpoint's name over that identity gets 4.03, as does NoSec
-# for the secured endpoint; libcoap's coap-client-gnutls gets 2.04 for a raw Bootstrap-Request.
+# for the secured endpoint; libcoap's coap-client-gnutls gets 2.04 for a raw Bootstrap-Request,
+# from it and from `drover bootstrap-server --coaps-port` (with --psk-file too).
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 command -v coap-client-gnutls >/dev/null || fail "coap-client-gnutls not found (package libcoap3-bin)"
@@ -61,6 +62,27 @@ out=$(timeout 20 coap-client-gnutls -B 3 -v 6 -k bs-secret -u dev-bs -m post \
   "coaps://127.0.0.1:$BS_COAPS/bs?ep=dev" 2>&1)
 grep -q 'c:2.04' <<<"$out" || fail "libcoap's Bootstrap-Request over PSK was not answered 2.04: $out"
 pass "coap-client-gnutls's Bootstrap-Request over PSK: 2.04"
+
+# `drover bootstrap-server` alone: a configuration's bootstrap PSK, and one of --psk-file for an
+# endpoint the default configuration serves.
+printf '{"cfg-dev": {"servers": [
+  {"security": {"uri": "coap://127.0.0.1:%s", "ssid": 1}, "server": {"lifetime": 60}},
+  {"security": {"uri": "coaps://127.0.0.1:5694", "bootstrap": true, "mode": "psk", "identity_text": "cfg-id", "secret_key": "%s"}}]},
+ "*": {"servers": [{"security": {"uri": "coap://127.0.0.1:%s", "ssid": 1}, "server": {"lifetime": 60}}]}}' \
+  "$PORT" "$(hex cfg-secret)" "$PORT" >"$WORK/bs.json"
+echo "cli-dev cli-id $(hex cli-secret)" >"$WORK/psk.txt"
+start bs "$DROVER" bootstrap-server --address 127.0.0.1 --port 0 --coaps-port 0 --store memory \
+  --no-http --config "$WORK/bs.json" --psk-file "$WORK/psk.txt"
+log_has -E 'bootstrap server listening on coaps://127\.0\.0\.1:[0-9]+ ' "$WORK/bs.log" ||
+  fail "drover bootstrap-server did not listen on coaps"
+ALONE=$(sed -nE 's/.*bootstrap server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$WORK/bs.log")
+out=$(timeout 20 coap-client-gnutls -B 3 -v 6 -k cfg-secret -u cfg-id -m post \
+  "coaps://127.0.0.1:$ALONE/bs?ep=cfg-dev" 2>&1)
+grep -q 'c:2.04' <<<"$out" || fail "the configuration's PSK was not accepted: $out"
+out=$(timeout 20 coap-client-gnutls -B 3 -v 6 -k cli-secret -u cli-id -m post \
+  "coaps://127.0.0.1:$ALONE/bs?ep=cli-dev" 2>&1)
+grep -q 'c:2.04' <<<"$out" || fail "the --psk-file PSK was not accepted: $out"
+pass "drover bootstrap-server --coaps-port: the configurations' and --psk-file's PSKs, 2.04"
 
 kill -INT "$CLIENT_PID"
 timeout 20 tail --pid="$CLIENT_PID" -f /dev/null || fail "drover client did not stop"
