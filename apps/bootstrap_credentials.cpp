@@ -39,23 +39,27 @@ bool names_listener(std::string_view uri, const coap::PeerAddress& local) {
   return !is_unspecified(local) && host->v6 == local.v6 && host->ip == local.ip;
 }
 
+std::optional<dtls::BoundCredential> credential_of(const bootstrap::SecurityInstance& s) {
+  using bootstrap::SecurityMode;
+  if (s.identity.empty()) return std::nullopt;
+  if (s.mode == SecurityMode::Psk && !s.secret_key.empty())
+    return dtls::BoundCredential{dtls::CredentialKind::Psk,
+                                 std::string(s.identity.begin(), s.identity.end()), s.secret_key};
+  if (s.mode == SecurityMode::Rpk)
+    return dtls::BoundCredential{
+        dtls::CredentialKind::RawPublicKey, dtls::key_name(s.identity), {}};
+  return std::nullopt;
+}
+
 std::vector<dtls::BoundCredential> server_credentials(const bootstrap::BootstrapConfig& config,
                                                       const coap::PeerAddress& local) {
-  using bootstrap::SecurityMode;
   std::vector<dtls::BoundCredential> out;
   for (const auto& account : config.servers) {
     const auto& s = account.security;
-    if (s.bootstrap || !names_listener(s.uri, local) || s.identity.empty()) continue;
-    dtls::BoundCredential c;
-    if (s.mode == SecurityMode::Psk && !s.secret_key.empty())
-      c = {dtls::CredentialKind::Psk, std::string(s.identity.begin(), s.identity.end()),
-           s.secret_key};
-    else if (s.mode == SecurityMode::Rpk)
-      c = {dtls::CredentialKind::RawPublicKey, dtls::key_name(s.identity), {}};
-    else
-      continue;
+    if (s.bootstrap || !names_listener(s.uri, local)) continue;
+    auto c = credential_of(s);
     // Two accounts of this server with one credential would be refused as given twice.
-    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(std::move(c));
+    if (c && std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(std::move(*c));
   }
   return out;
 }
@@ -82,6 +86,48 @@ void bind_server_credentials(const std::string& endpoint, const bootstrap::Boots
   }
   log::info(log::Component::Dtls, {"credentials_bound", endpoint},
             "bootstrap " + endpoint + ": " + names + " bound for coaps");
+}
+
+const std::pair<std::string, dtls::BoundCredential>* BootstrapSecurityStore::lookup(
+    dtls::CredentialKind kind, std::string_view name) const {
+  if (indexed_ != configs_.revision()) {
+    index_.clear();
+    for (const auto& [config_name, config] : configs_.all())
+      for (const auto& account : config.servers)
+        if (account.security.bootstrap)
+          if (auto c = credential_of(account.security))
+            index_.try_emplace({c->kind, c->name}, config_name, std::move(*c));
+    indexed_ = configs_.revision();
+  }
+  const auto it = index_.find(std::pair(kind, std::string(name)));
+  return it == index_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::vector<std::uint8_t>> BootstrapSecurityStore::psk_key(
+    std::string_view identity) const {
+  if (const auto* found = lookup(dtls::CredentialKind::Psk, identity)) return found->second.key;
+  return fallback_ ? fallback_->psk_key(identity) : std::nullopt;
+}
+
+std::optional<std::string> BootstrapSecurityStore::endpoint_of(dtls::CredentialKind kind,
+                                                               std::string_view name) const {
+  if (const auto* found = lookup(kind, name)) return found->first;
+  if (kind == dtls::CredentialKind::X509 && name.starts_with(dtls::kAltName)) {
+    const auto alt = name.substr(dtls::kAltName.size());
+    const auto* config = configs_.get(alt);
+    if (config && std::any_of(config->servers.begin(), config->servers.end(), [](const auto& a) {
+          return a.security.bootstrap && a.security.mode == bootstrap::SecurityMode::Certificate;
+        }))
+      return std::string(alt);
+  }
+  return fallback_ ? fallback_->endpoint_of(kind, name) : std::nullopt;
+}
+
+bool BootstrapSecurityStore::secures(std::string_view endpoint) const {
+  if (const auto* config = configs_.get(endpoint))
+    for (const auto& account : config->servers)
+      if (account.security.bootstrap && credential_of(account.security)) return true;
+  return fallback_ && fallback_->secures(endpoint);
 }
 
 }  // namespace drover::apps

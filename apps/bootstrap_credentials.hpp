@@ -1,8 +1,11 @@
 // The credentials a bootstrap configuration gives a device for this process's own LwM2M server:
 // `drover server --bootstrap-port` binds them to the endpoint being bootstrapped in the server's
-// security store, so that the device may register over DTLS as soon as it is bootstrapped.
+// security store, so that the device may register over DTLS as soon as it is bootstrapped. And
+// those the bootstrap server itself accepts over coaps: each configuration's bootstrap account.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +21,12 @@ namespace drover::apps {
 // name or another address of the machine is not recognised (it may be another server's).
 bool names_listener(std::string_view uri, const coap::PeerAddress& local);
 
+// The credential a Security instance names for the server it is an account of: a PSK's identity
+// (/0/x/3) and key (/0/x/5), a raw public key's name (of the device's public key, /0/x/3);
+// nullopt for NoSec, X.509 (the certificate's CN or subjectAltName is the endpoint) and an
+// instance without an identity.
+std::optional<dtls::BoundCredential> credential_of(const bootstrap::SecurityInstance& security);
+
 // The credentials of `config`'s LwM2M server accounts whose URI names_listener(`local`): a PSK's
 // identity (/0/x/3) and key (/0/x/5), a raw public key's name (of the device's public key,
 // /0/x/3). X.509 accounts are left out: the API binds a certificate by subject, which the
@@ -30,5 +39,37 @@ std::vector<dtls::BoundCredential> server_credentials(const bootstrap::Bootstrap
 // bound to another endpoint is not taken from it (a warning says so).
 void bind_server_credentials(const std::string& endpoint, const bootstrap::BootstrapConfig& config,
                              const coap::PeerAddress& local, dtls::MemorySecurityStore& store);
+
+// What the bootstrap server's DTLS layer accepts: the credential of each configuration's
+// bootstrap account (credential_of), bound to the configuration's name ("*" for the default
+// one, see BootstrapServer::set_security_lookup), an X.509 subjectAltName that names a
+// configuration with an X.509 bootstrap account, then what `fallback` (the command line's)
+// knows. Asked at each handshake; the index by credential is made again after the
+// configurations changed (an identity two configurations give is the first one's by name).
+class BootstrapSecurityStore final : public dtls::SecurityStore {
+ public:
+  // Both must outlive the store; `fallback` may be null.
+  BootstrapSecurityStore(const bootstrap::BootstrapConfigs& configs,
+                         const dtls::SecurityStore* fallback)
+      : configs_(configs), fallback_(fallback) {}
+
+  std::optional<std::vector<std::uint8_t>> psk_key(std::string_view identity) const override;
+  std::optional<std::string> endpoint_of(dtls::CredentialKind kind,
+                                         std::string_view name) const override;
+  // A configuration's bootstrap credential, or the fallback's.
+  bool secures(std::string_view endpoint) const override;
+
+ private:
+  const bootstrap::BootstrapConfigs& configs_;
+  const dtls::SecurityStore* fallback_;
+  // By (kind, name): the configuration's name and the credential.
+  mutable std::map<std::pair<dtls::CredentialKind, std::string>,
+                   std::pair<std::string, dtls::BoundCredential>>
+      index_;
+  mutable std::optional<std::uint64_t> indexed_;  // the configurations' revision index_ is of
+
+  const std::pair<std::string, dtls::BoundCredential>* lookup(dtls::CredentialKind kind,
+                                                              std::string_view name) const;
+};
 
 }  // namespace drover::apps

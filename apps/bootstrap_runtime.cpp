@@ -55,21 +55,24 @@ void log_bootstrap_event(const bootstrap::BootstrapEvent& event) {
 }
 
 BootstrapRuntime::BootstrapRuntime(boost::asio::io_context& io)
-    : core_(bootstrap_config(), configs_),
-      loop_(io, core_, loop_config()),
+    : io_(io),
+      core_(bootstrap_config(), configs_),
+      loop_(io, front_, loop_config()),
       routes_(configs_, &core_) {
   loop_.set_error_handler([](std::string_view what, std::error_code ec) {
     log::error(Component::Bootstrap, {"socket_error"},
                "bootstrap " + std::string(what) + " error: " + ec.message());
   });
   routes_.set_wake([this] { loop_.flush_soon(); });
-  loop_.set_after_input([this] {
-    bootstrap::BootstrapEvent event;
-    while (core_.poll_event(event)) {
-      log_bootstrap_event(event);
-      if (sink_) sink_(event);
-    }
-  });
+  loop_.set_after_input([this] { drain_events(); });
+}
+
+void BootstrapRuntime::drain_events() {
+  bootstrap::BootstrapEvent event;
+  while (core_.poll_event(event)) {
+    log_bootstrap_event(event);
+    if (sink_) sink_(event);
+  }
 }
 
 BootstrapRuntime::~BootstrapRuntime() = default;
@@ -129,6 +132,31 @@ int BootstrapRuntime::open_coap(const std::string& address, std::uint16_t port) 
     return code;
   log::info(Component::Bootstrap, {"listening"},
             "LwM2M bootstrap server listening on coap://" + loop_.local_address().to_string());
+  return 0;
+}
+
+int BootstrapRuntime::open_coaps(const std::string& address, const ServerSecurityOptions& options) {
+  core_.set_security_lookup(dtls_security_lookup(dtls_), [this](std::string_view endpoint) {
+    return security_store_.secures(endpoint);
+  });
+  if (!options.any()) return 0;
+  dtls::ServerCredentials credentials;
+  if (auto error = load_server_security(options, command_line_, credentials)) {
+    log::error(Component::Dtls, {"config_error"}, *error);
+    return 2;
+  }
+  credentials.store = &security_store_;
+  if (int code = open_coaps_with(
+          io_, core_, std::move(credentials), front_, loop_, address, options.coaps_port,
+          [this] { drain_events(); }, dtls_, coaps_loop_))
+    return code;
+  log::info(
+      Component::Bootstrap, {"listening"},
+      "LwM2M bootstrap server listening on coaps://" + coaps_loop_->local_address().to_string() +
+          " (DTLS 1.2: the configurations' bootstrap credentials" +
+          (command_line_.size() ? ", " + std::to_string(command_line_.size()) + " more" : "") +
+          (options.certificate_file.empty() ? "" : ", X.509") +
+          (options.rpk_key_file.empty() ? "" : ", raw public key") + ")");
   return 0;
 }
 

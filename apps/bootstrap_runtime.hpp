@@ -10,10 +10,14 @@
 #include <optional>
 #include <string>
 
+#include "bootstrap_credentials.hpp"
+#include "core_switch.hpp"
 #include "drover/bootstrap/bootstrap_server.hpp"
+#include "drover/dtls/dtls_server.hpp"
 #include "drover/http/bootstrap_routes.hpp"
 #include "drover/store/document_store.hpp"
 #include "drover/transport/datagram_loop.hpp"
+#include "security_options.hpp"
 #include "server_store.hpp"
 
 namespace drover::apps {
@@ -36,6 +40,11 @@ class BootstrapRuntime {
   // Adds the configurations of a JSON file ({"endpoint or *": {config}, ...}).
   int load_configs(const std::string& file);
   int open_coap(const std::string& address, std::uint16_t port);
+  // The core's identity check (BootstrapServer::set_security_lookup), and CoAP over DTLS on
+  // options.coaps_port beside NoSec when options.any(): accepting the configurations' bootstrap
+  // credentials (BootstrapSecurityStore) and the clients' that `options` names, with the own
+  // certificate or raw public key it names. After open_coap.
+  int open_coaps(const std::string& address, const ServerSecurityOptions& options);
 
   // Called with every event after it is logged (e.g. to the LwM2M server's event streams).
   void set_event_sink(std::function<void(const bootstrap::BootstrapEvent&)> sink) {
@@ -45,17 +54,29 @@ class BootstrapRuntime {
   bootstrap::BootstrapConfigs& configs() { return configs_; }
   bootstrap::BootstrapServer& core() { return core_; }
   transport::DatagramLoop& loop() { return loop_; }
+  std::optional<coap::PeerAddress> coaps_address() const {
+    return coaps_loop_ ? std::optional(coaps_loop_->local_address()) : std::nullopt;
+  }
   // Logs the closing line and writes what the store has left.
   void log_stopped();
 
  private:
+  boost::asio::io_context& io_;
   std::unique_ptr<store::DocumentStore> documents_;
   std::unique_ptr<DocumentTable> table_;
   bootstrap::BootstrapConfigs configs_;
   bootstrap::BootstrapServer core_;
+  CoreSwitch front_{core_};  // the core, or the DTLS server's plain face once coaps is open
   transport::DatagramLoop loop_;
   http::BootstrapRoutes routes_;
   std::function<void(const bootstrap::BootstrapEvent&)> sink_;
+  // coaps: the command line's credentials, behind the configurations' ones.
+  dtls::MemorySecurityStore command_line_;
+  BootstrapSecurityStore security_store_{configs_, &command_line_};
+  std::unique_ptr<dtls::DtlsServer> dtls_;
+  std::unique_ptr<transport::DatagramLoop> coaps_loop_;
+
+  void drain_events();
 };
 
 }  // namespace drover::apps

@@ -49,6 +49,14 @@ client::ClientConfig client_config(const DeviceOptions& o) {
   return c;
 }
 
+// A DTLS client to one server beside the device's other servers, reached in plain (a NoSec
+// bootstrap server beside a coaps one, or the other way round).
+dtls::DtlsClientConfig beside_plain() {
+  dtls::DtlsClientConfig config;
+  config.plain_to_others = true;
+  return config;
+}
+
 // Text from a server (diagnostics, paths) is printed as is: paths and codes are ours to format.
 std::string describe(const client::ClientEvent& event) {
   return std::visit(
@@ -212,7 +220,11 @@ void SimulatedDevice::set_http(HttpDownloader* http) {
 SimulatedDevice::SimulatedDevice(DeviceOptions options)
     : options_(std::move(options)),
       client_(client_config(options_)),
-      dtls_(options_.security
+      bootstrap_dtls_(options_.security && options_.bootstrap
+                          ? std::make_unique<dtls::DtlsClient>(client_, options_.server,
+                                                               *options_.security, beside_plain())
+                          : nullptr),
+      dtls_(options_.security && !options_.bootstrap
                 ? std::make_unique<dtls::DtlsClient>(client_, options_.server, *options_.security)
                 : nullptr),
       random_(static_cast<std::minstd_rand::result_type>(options_.seed)) {
@@ -268,7 +280,8 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
   };
   (void)client_.enable_firmware_update(std::move(firmware), now);
   if (options_.bootstrap || !options_.provisioning.empty())
-    switch_ = std::make_unique<CoreSwitch>(client_);
+    switch_ = std::make_unique<CoreSwitch>(
+        bootstrap_dtls_ ? static_cast<coap::DatagramCore&>(*bootstrap_dtls_) : client_);
   if (options_.fw_fail == FirmwareFault::Download)
     silent_ = std::make_unique<SilentLink>(
         switch_ ? static_cast<coap::DatagramCore&>(*switch_)
@@ -304,6 +317,7 @@ void SimulatedDevice::start(const coap::PeerAddress& local) {
                                        (options_.queue_mode ? ", queue mode)" : ")")));
   const auto now = transport::DatagramLoop::now();
   if (dtls_) dtls_->connect(now);
+  if (bootstrap_dtls_) bootstrap_dtls_->connect(now);
   client_.start(now);
   if (options_.send_interval > 0)
     client_.set_send_schedule({lwm2m::Path(3303, 0, 5700)},
@@ -386,9 +400,10 @@ void SimulatedDevice::secure_provisioned_account(coap::TimePoint now) {
     dtls::ClientCredentials credentials;
     const std::string identity = a.psk.identity;
     credentials.psk = std::move(a.psk);
-    dtls::DtlsClientConfig config;
-    config.plain_to_others = true;
-    dtls_ = std::make_unique<dtls::DtlsClient>(client_, *server, std::move(credentials), config);
+    // The bootstrap server's datagrams pass through it, to its own DTLS client behind.
+    dtls_ = std::make_unique<dtls::DtlsClient>(
+        bootstrap_dtls_ ? static_cast<coap::DatagramCore&>(*bootstrap_dtls_) : client_, *server,
+        std::move(credentials), beside_plain());
     switch_->set(*dtls_);
     dtls_->connect(now);
     note(log::Level::Info, "dtls", "DTLS to " + a.uri + " with PSK identity " + identity);
@@ -407,16 +422,21 @@ void SimulatedDevice::save_state() {
     note(log::Level::Error, "state_error", "accounts not saved: " + error);
 }
 
+void SimulatedDevice::note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState& last) const {
+  if (dtls.state() == last) return;
+  last = dtls.state();
+  const std::string to = &dtls == bootstrap_dtls_.get() ? " to the bootstrap server" : "";
+  if (last == dtls::ClientState::Connected && dtls.server_identity())
+    note(log::Level::Info, "dtls_up",
+         "DTLS session up" + to + " (" + dtls.server_identity()->text() + ")");
+  else if (last == dtls::ClientState::Failed || last == dtls::ClientState::Closed)
+    note(log::Level::Warn, "dtls_down",
+         "DTLS" + to + " " + std::string(dtls::to_string(last)) + ": " + dtls.last_error());
+}
+
 void SimulatedDevice::drain_events() {
-  if (dtls_ && dtls_->state() != dtls_state_) {
-    dtls_state_ = dtls_->state();
-    if (dtls_state_ == dtls::ClientState::Connected && dtls_->server_identity())
-      note(log::Level::Info, "dtls_up",
-           "DTLS session up (" + dtls_->server_identity()->text() + ")");
-    else if (dtls_state_ == dtls::ClientState::Failed || dtls_state_ == dtls::ClientState::Closed)
-      note(log::Level::Warn, "dtls_down",
-           "DTLS " + std::string(dtls::to_string(dtls_state_)) + ": " + dtls_->last_error());
-  }
+  if (dtls_) note_dtls(*dtls_, dtls_state_);
+  if (bootstrap_dtls_) note_dtls(*bootstrap_dtls_, bootstrap_dtls_state_);
   client::ClientEvent event;
   while (client_.poll_event(event)) {
     const auto [level, name] = line_of(event);

@@ -58,7 +58,8 @@ struct DeviceOptions {
   double send_interval = 0;  // seconds; 0: no periodic Send
   std::uint64_t seed = 0;
   std::shared_ptr<lwm2m::ObjectRegistry> objects;  // shared by every device of the process
-  // coaps: the DTLS credentials (the DtlsClient's constructor throws when they do not load).
+  // coaps: the DTLS credentials (the DtlsClient's constructor throws when they do not load), of
+  // the bootstrap server when `bootstrap`.
   std::optional<dtls::ClientCredentials> security;
   // Firmware Update (object 5): packages up to fw_capacity bytes, in a file of fw_dir (one per
   // device) or in memory; fw_sha256 the digest they must have, when known.
@@ -100,13 +101,18 @@ class SimulatedDevice {
   void firmware_event(const client::ClientEvent& event);
   void save_state();
   void fetch_over_http(const std::string& uri);
-  // A DTLS client in front of client_ for the first coaps PSK account among the Security
-  // instances a bootstrap server (or a file) gave, the other peers in plain.
+  // A DTLS client in front of client_ (or bootstrap_dtls_) for the first coaps PSK account among
+  // the Security instances a bootstrap server (or a file) gave, the other peers in plain.
   void secure_provisioned_account(coap::TimePoint now);
+  // A line when `dtls`'s state changed since `last`.
+  void note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState& last) const;
 
   DeviceOptions options_;
   client::Client client_;
-  std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ over coaps
+  // To a coaps bootstrap server, in front of client_, the other peers in plain.
+  std::unique_ptr<dtls::DtlsClient> bootstrap_dtls_;
+  dtls::ClientState bootstrap_dtls_state_ = dtls::ClientState::Idle;
+  std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ (or bootstrap_dtls_) over coaps
   dtls::ClientState dtls_state_ = dtls::ClientState::Idle;
   // With accounts from a bootstrap server or a file: client_, then dtls_ once one is coaps.
   std::unique_ptr<CoreSwitch> switch_;

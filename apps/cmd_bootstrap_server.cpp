@@ -1,5 +1,6 @@
-// `drover bootstrap-server`: the LwM2M bootstrap server on CoAP over UDP, with the HTTP API of its
-// configurations (/api/bootstrap/configs) on the same event loop. It logs every bootstrap step.
+// `drover bootstrap-server`: the LwM2M bootstrap server on CoAP over UDP, and over DTLS beside it
+// when asked, with the HTTP API of its configurations (/api/bootstrap/configs) on the same event
+// loop. It logs every bootstrap step.
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
@@ -7,6 +8,7 @@
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
 #include "log_options.hpp"
+#include "security_flags.hpp"
 #include "server_runtime.hpp"
 
 namespace drover::apps {
@@ -14,10 +16,14 @@ namespace {
 
 namespace asio = boost::asio;
 
+// LwM2M fixes no port for bootstrap servers: CoAP's plus ten, beside a server on 5683 and 5684.
+constexpr std::uint16_t bootstrap_coaps_port = 5694;
+
 struct BootstrapCommandOptions {
   std::uint16_t port = 5683;
   std::string address;
   std::string config_file;
+  ServerSecurityOptions security;  // coaps_port: bootstrap_coaps_port
   HttpOptions http;
   bool no_http = false;
   StoreOptions store;
@@ -31,6 +37,7 @@ int run_bootstrap_server(const BootstrapCommandOptions& o) {
   if (!o.config_file.empty())
     if (int code = runtime.load_configs(o.config_file)) return code;
   if (int code = runtime.open_coap(o.address, o.port)) return code;
+  if (int code = runtime.open_coaps(o.address, o.security)) return code;
   http::RouteFamilies api;
   api.add_routes(runtime.routes());
   http::HttpServer http(
@@ -46,8 +53,9 @@ int run_bootstrap_server(const BootstrapCommandOptions& o) {
 
 const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code) {
   auto o = std::make_shared<BootstrapCommandOptions>();
+  o->security.coaps_port = bootstrap_coaps_port;
   auto* cmd = app.add_subcommand("bootstrap-server",
-                                 "Run the LwM2M bootstrap server (CoAP over UDP, NoSec)");
+                                 "Run the LwM2M bootstrap server (CoAP over UDP, NoSec and DTLS)");
   cmd->footer(
       "Answers Bootstrap-Requests (POST /bs?ep=NAME) and Bootstrap-Pack-Requests (GET /bspack) "
       "with the configuration of the endpoint, or the default one named \"*\", and logs every "
@@ -55,9 +63,22 @@ const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code
       "another one to run it beside `drover server` on one host. Configurations come from "
       "--config, and through the HTTP API (PUT /api/bootstrap/configs/NAME, docs/http-api.md), "
       "kept in the data folder.\n"
+      "coaps (DTLS 1.2) listens beside NoSec with --coaps, --coaps-port or credentials: a "
+      "configuration whose bootstrap account (\"bootstrap\": true) is PSK or a raw public key "
+      "makes that credential the endpoint's, in force at the next handshake; an X.509 device "
+      "(--ca) is the endpoint its certificate names. A request over DTLS for another endpoint, "
+      "or over NoSec for an endpoint with a secured bootstrap account, gets 4.03.\n"
       "Example: drover bootstrap-server --port 5783 --config bootstrap.json");
   cmd->add_option("--port", o->port, "UDP port (0: the OS picks one)")->capture_default_str();
   cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
+  auto* coaps_port =
+      cmd->add_option("--coaps-port", o->security.coaps_port,
+                      "UDP port of bootstrap over DTLS (0: the OS picks one); giving it listens")
+          ->capture_default_str();
+  cmd->add_flag("--coaps", o->security.listen,
+                "Listen for bootstrap over DTLS on --coaps-port with the configurations' "
+                "credentials alone");
+  add_server_security_flags(*cmd, o->security);
   cmd->add_option("--config", o->config_file,
                   "JSON file of configurations by endpoint name: {\"*\": {\"servers\": [...]}}")
       ->check(CLI::ExistingFile);
@@ -81,7 +102,10 @@ const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   add_log_options(*cmd);
-  cmd->callback([o, &exit_code] { exit_code = run_bootstrap_server(*o); });
+  cmd->callback([o, coaps_port, &exit_code] {
+    o->security.listen = o->security.listen || coaps_port->count() > 0;
+    exit_code = run_bootstrap_server(*o);
+  });
 });
 
 }  // namespace

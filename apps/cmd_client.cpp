@@ -127,7 +127,7 @@ int run_client(const ClientCommandOptions& o) {
     log::error(Component::Client, {"config_error"}, option + error);
     return 2;
   }
-  if ((bootstrap || !provisioning.empty()) && uri->scheme != "coap") {
+  if (!provisioning.empty() && uri->scheme != "coap") {
     log::error(Component::Client, {"config_error"},
                option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
     return 2;

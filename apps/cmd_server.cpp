@@ -13,6 +13,7 @@
 #include "drover/log/log.hpp"
 #include "firmware_runtime.hpp"
 #include "log_options.hpp"
+#include "security_flags.hpp"
 #include "server_runtime.hpp"
 #include "sharded_runtime.hpp"
 
@@ -32,6 +33,7 @@ struct ServerCommandOptions {
   StoreOptions store;
   ServerSecurityOptions security;
   std::optional<std::uint16_t> bootstrap_port;
+  std::optional<std::uint16_t> bootstrap_coaps_port;
   std::string bootstrap_config;
   FirmwareOptions firmware;
 };
@@ -41,6 +43,20 @@ http::ApiConfig api_config(const ServerCommandOptions& o) {
   http::ApiConfig config;
   config.max_body_bytes = std::max(config.max_body_bytes, o.firmware.images.max_image_bytes);
   return config;
+}
+
+// The bootstrap server's coaps: the process's own certificate or raw public key; the clients'
+// credentials given here are the LwM2M server's, so only the configurations' are accepted.
+ServerSecurityOptions bootstrap_security(const ServerCommandOptions& o) {
+  ServerSecurityOptions bs;
+  if (!o.bootstrap_coaps_port) return bs;
+  bs.coaps_port = *o.bootstrap_coaps_port;
+  bs.listen = true;
+  bs.certificate_file = o.security.certificate_file;
+  bs.key_file = o.security.key_file;
+  bs.ca_file = o.security.ca_file;
+  bs.rpk_key_file = o.security.rpk_key_file;
+  return bs;
 }
 
 // One event loop: the LwM2M server with firmware updates (images, updates, campaigns), and the
@@ -80,8 +96,10 @@ int run_single(const ServerCommandOptions& o) {
   }
   if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
   if (int code = runtime.open_coaps(o.address, o.security)) return code;
-  if (bootstrap)
+  if (bootstrap) {
     if (int code = bootstrap->open_coap(o.address, *o.bootstrap_port)) return code;
+    if (int code = bootstrap->open_coaps(o.address, bootstrap_security(o))) return code;
+  }
   if (int code = runtime.open_http(o.http)) return code;
   firmware.start(
       runtime.coap_address().port, runtime.http_base_url(), [&runtime] { runtime.flush_soon(); },
@@ -147,29 +165,7 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
                 "Listen for CoAP over DTLS even with no credentials below: the clients' come "
                 "through the HTTP API (PUT /api/security/ENDPOINT), in force at their next "
                 "handshake and kept in --data-dir (a server that kept some listens without it)");
-  cmd->add_option("--psk-file", o->security.psk_file,
-                  "Pre-shared keys of the clients: lines \"endpoint identity hexkey\"")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--psk-master", o->security.psk_master,
-                  "A fleet's master key, hexadecimal: a client whose PSK identity is its endpoint "
-                  "name may use the first 16 bytes of HMAC-SHA256(master, endpoint) as its key "
-                  "(drover client --psk-master); such endpoints may not use NoSec");
-  cmd->add_option("--psk-master-prefix", o->security.psk_master_prefix,
-                  "Only endpoints whose names start with this get derived keys");
-  cmd->add_option("--cert", o->security.certificate_file,
-                  "DTLS X.509: the server's PEM certificate chain (with --key)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--key", o->security.key_file, "DTLS X.509: the PEM private key of --cert")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--ca", o->security.ca_file,
-                  "DTLS X.509: PEM CA certificates that clients' certificates must lead to; a "
-                  "client registers as its certificate's common name")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--rpk-key", o->security.rpk_key_file,
-                  "DTLS raw public key (RFC 7250): the server's PEM private key")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--rpk-client", o->security.rpk_clients,
-                  "A client's raw public key: ENDPOINT=public-key.pem (repeatable)");
+  add_server_security_flags(*cmd, o->security);
   cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
   cmd->add_option("--http-port", o->http.port,
                   "TCP port of the HTTP API and console (0: the OS picks one)")
@@ -227,6 +223,11 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
   cmd->add_option("--bootstrap-port", o->bootstrap_port,
                   "Also run the bootstrap server on this UDP port (on --address), its "
                   "configurations on the HTTP API (/api/bootstrap/configs)");
+  cmd->add_option("--bootstrap-coaps-port", o->bootstrap_coaps_port,
+                  "Also serve bootstrap over DTLS on this UDP port (0: the OS picks one), with "
+                  "the bootstrap credentials of the configurations and this server's --cert or "
+                  "--rpk-key")
+      ->needs("--bootstrap-port");
   cmd->add_option("--bootstrap-config", o->bootstrap_config,
                   "JSON file of bootstrap configurations by endpoint name (with --bootstrap-port)")
       ->check(CLI::ExistingFile);

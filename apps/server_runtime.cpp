@@ -189,34 +189,15 @@ int ServerRuntime::open_coaps(const std::string& address, const ServerSecurityOp
   // Kept entries replace the command line's for their endpoints: they are the later word.
   if (int code = load_stored_security()) return code;
   // No NoSec Register of a secured endpoint, coaps or not (a credential may come through the API).
-  core_.set_security_lookup(
-      [this](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
-        const dtls::PeerIdentity* id = dtls_ ? dtls_->identity_of(peer) : nullptr;
-        if (!id) return std::nullopt;
-        return server::PeerSecurity{id->text(), id->endpoint};
-      },
-      [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
-  if (!options.any() && security_store_.entries().empty()) return 0;
-  try {
-    dtls_ = std::make_unique<dtls::DtlsServer>(trace_, std::move(credentials));
-    security_routes_.set_dtls_server(dtls_.get());
-  } catch (const std::exception& e) {
-    log::error(Component::Dtls, {"config_error"}, std::string("DTLS: ") + e.what());
-    return 2;
-  }
-  coaps_loop_ = std::make_unique<transport::DatagramLoop>(io_, *dtls_, loop_config());
-  coaps_loop_->set_error_handler([](std::string_view what, std::error_code ec) {
-    log::error(Component::Dtls, {"socket_error"},
-               "coaps " + std::string(what) + " error: " + ec.message());
+  core_.set_security_lookup(dtls_security_lookup(dtls_), [this](std::string_view endpoint) {
+    return security_store_.secures(endpoint);
   });
-  coaps_loop_->set_after_input([this] { drain_events(); });
-  // Each face's loop sends what the other face took out of the server core for it.
-  dtls_->set_wakeups([this] { coaps_loop_->flush_soon(); }, [this] { loop_.flush_soon(); });
-  front_.set(dtls_->plain());
-  if (int code = open_coap_with(address, options.coaps_port, [this](const coap::PeerAddress& a) {
-        return coaps_loop_->open(a);
-      }))
+  if (!options.any() && security_store_.entries().empty()) return 0;
+  if (int code = open_coaps_with(
+          io_, trace_, std::move(credentials), front_, loop_, address, options.coaps_port,
+          [this] { drain_events(); }, dtls_, coaps_loop_))
     return code;
+  security_routes_.set_dtls_server(dtls_.get());
   log::info(Component::Server, {"listening"},
             "LwM2M server listening on coaps://" + coaps_loop_->local_address().to_string() +
                 " (DTLS 1.2: " + credentials_summary(options, security_store_) + ")");
@@ -265,6 +246,39 @@ int open_coap_with(const std::string& address, std::uint16_t port,
     return 1;
   }
   return 0;
+}
+
+server::SecurityLookup dtls_security_lookup(const std::unique_ptr<dtls::DtlsServer>& dtls) {
+  return [&dtls](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
+    const dtls::PeerIdentity* id = dtls ? dtls->identity_of(peer) : nullptr;
+    if (!id) return std::nullopt;
+    return server::PeerSecurity{id->text(), id->endpoint};
+  };
+}
+
+int open_coaps_with(asio::io_context& io, coap::DatagramCore& inner,
+                    dtls::ServerCredentials credentials, CoreSwitch& front,
+                    transport::DatagramLoop& plain, const std::string& address, std::uint16_t port,
+                    const std::function<void()>& after_input,
+                    std::unique_ptr<dtls::DtlsServer>& dtls,
+                    std::unique_ptr<transport::DatagramLoop>& loop) {
+  try {
+    dtls = std::make_unique<dtls::DtlsServer>(inner, std::move(credentials));
+  } catch (const std::exception& e) {
+    log::error(Component::Dtls, {"config_error"}, std::string("DTLS: ") + e.what());
+    return 2;
+  }
+  loop = std::make_unique<transport::DatagramLoop>(io, *dtls, loop_config());
+  loop->set_error_handler([](std::string_view what, std::error_code ec) {
+    log::error(Component::Dtls, {"socket_error"},
+               "coaps " + std::string(what) + " error: " + ec.message());
+  });
+  loop->set_after_input(after_input);
+  // Each face's loop sends what the other face took out of the inner core for it.
+  dtls->set_wakeups([&loop] { loop->flush_soon(); }, [&plain] { plain.flush_soon(); });
+  front.set(dtls->plain());
+  return open_coap_with(address, port,
+                        [&loop](const coap::PeerAddress& a) { return loop->open(a); });
 }
 
 int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {

@@ -48,6 +48,18 @@ int load_models_into(const std::vector<std::string>& directories, lwm2m::ObjectR
 // is off).
 int open_coap_with(const std::string& address, std::uint16_t port,
                    const std::function<std::error_code(const coap::PeerAddress&)>& open);
+// CoAP over DTLS beside NoSec: a DTLS server in front of `inner` (made here into `dtls`), on a
+// loop of its own (`loop`) bound as open_coap_with binds, its plain face put in `front`, the core
+// of the NoSec loop `plain`; both loops call `after_input` after their input.
+int open_coaps_with(boost::asio::io_context& io, coap::DatagramCore& inner,
+                    dtls::ServerCredentials credentials, CoreSwitch& front,
+                    transport::DatagramLoop& plain, const std::string& address, std::uint16_t port,
+                    const std::function<void()>& after_input,
+                    std::unique_ptr<dtls::DtlsServer>& dtls,
+                    std::unique_ptr<transport::DatagramLoop>& loop);
+// What `dtls` (null until coaps is open; the pointer must outlive the lookup) proved about a peer,
+// as the server and bootstrap cores take it.
+server::SecurityLookup dtls_security_lookup(const std::unique_ptr<dtls::DtlsServer>& dtls);
 // How the HTTP API and console are served: where, and with what access control.
 struct HttpOptions {
   std::string address = "127.0.0.1";

@@ -57,13 +57,9 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     taps_[shard]->set_sink([this](const http::StreamEvent& event) { logs_.post(event); });
     traces_[shard] = std::make_unique<CoapTrace>(*taps_[shard]);
     // No NoSec Register of a secured endpoint, coaps or not.
-    core.set_security_lookup(
-        [this, shard](const coap::PeerAddress& peer) -> std::optional<server::PeerSecurity> {
-          const dtls::PeerIdentity* id = dtls_[shard] ? dtls_[shard]->identity_of(peer) : nullptr;
-          if (!id) return std::nullopt;
-          return server::PeerSecurity{id->text(), id->endpoint};
-        },
-        [this](std::string_view endpoint) { return security_store_.secures(endpoint); });
+    core.set_security_lookup(dtls_security_lookup(dtls_[shard]), [this](std::string_view endpoint) {
+      return security_store_.secures(endpoint);
+    });
     if (!credentials_) return;
     try {
       dtls_[shard] = std::make_unique<dtls::DtlsServer>(*traces_[shard], *credentials_);

@@ -19,6 +19,8 @@ namespace codes = coap::codes;
 
 std::string_view to_string(Step step) {
   switch (step) {
+    case Step::Request:
+      return "request";
     case Step::Discover:
       return "discover";
     case Step::Read:
@@ -65,6 +67,13 @@ struct Session {
   std::optional<coap::RequestId> request;
   std::multimap<TimePoint, SessionId>::iterator deadline;
 };
+
+// Whether the configuration's own bootstrap account asks for a secure transport.
+bool secured_bootstrap_account(const BootstrapConfig& config) {
+  return std::any_of(config.servers.begin(), config.servers.end(), [](const ServerAccount& a) {
+    return a.security.bootstrap && a.security.mode != SecurityMode::NoSec;
+  });
+}
 
 bool is_bootstrap_format(ContentFormat f) {
   return f == ContentFormat::Tlv || f == ContentFormat::SenmlJson ||
@@ -119,6 +128,7 @@ lwm2m::Operation operation_of(Step step) {
       return lwm2m::Operation::Delete;
     case Step::Write:
       return lwm2m::Operation::Write;
+    case Step::Request:
     case Step::Finish:
       break;
   }
@@ -135,6 +145,8 @@ struct BootstrapServer::Impl {
 
   BootstrapServerConfig config;
   const BootstrapConfigs& configs;
+  server::SecurityLookup security_lookup;
+  server::SecuredEndpoint secured_endpoint;
   coap::Engine engine;
   lwm2m::ObjectRegistry objects;  // types of the Read answers
   std::unordered_map<SessionId, Session> sessions;
@@ -158,9 +170,13 @@ struct BootstrapServer::Impl {
   void on_bootstrap_request(coap::RequestReceived& r, TimePoint now);
   void on_pack_request(coap::RequestReceived& r, TimePoint now);
   // The query of a Bootstrap-Request or Bootstrap-Pack-Request and the configuration of its
-  // endpoint; null, the request answered 4.00, when either is missing.
+  // endpoint; null, the request answered 4.00, when either is missing, or 4.03 when the peer's
+  // security does not allow it (refusal()).
   const BootstrapConfig* requested_config(coap::RequestReceived& r, lwm2m::BootstrapParams& params,
                                           TimePoint now);
+  // Why `peer` may not be bootstrapped as `endpoint` with `bc`; nullopt when it may.
+  std::optional<std::string> refusal(const coap::PeerAddress& peer, const std::string& endpoint,
+                                     const BootstrapConfig& bc) const;
   void answer(coap::ExchangeId exchange, coap::Code code, std::string_view diagnostic,
               TimePoint now) {
     auto m = engine.take_message();
@@ -224,6 +240,7 @@ bool BootstrapServer::Impl::send_step(SessionId id, TimePoint now) {
       // Encodable by construction: the config's values are typed and within their paths.
       (void)server::set_records(m, s.format, step.records, step.path);
       break;
+    case Step::Request:  // never planned: the device's, not a step the server sends
     case Step::Finish:
       m.code = codes::Post;
       m.set_uri_path("/bs");
@@ -328,8 +345,34 @@ const BootstrapConfig* BootstrapServer::Impl::requested_config(coap::RequestRece
   if (!bc) {
     ++stats.refused_unknown;
     answer(r.exchange, codes::BadRequest, "no bootstrap configuration for this endpoint", now);
+    return nullptr;
+  }
+  if (auto why = refusal(r.peer, params.endpoint, *bc)) {
+    ++stats.refused_identity;
+    answer(r.exchange, codes::Forbidden, *why, now);
+    emit(Failed{0, params.endpoint, Step::Request, Path(), codes::Forbidden, std::move(*why)});
+    return nullptr;
   }
   return bc;
+}
+
+std::optional<std::string> BootstrapServer::Impl::refusal(const coap::PeerAddress& peer,
+                                                          const std::string& endpoint,
+                                                          const BootstrapConfig& bc) const {
+  if (!security_lookup) return std::nullopt;
+  const auto security = security_lookup(peer);
+  if (!security) {
+    if (secured_bootstrap_account(bc) || (secured_endpoint && secured_endpoint(endpoint)))
+      return "endpoint " + endpoint + " has a secured bootstrap account: bootstrap over DTLS";
+    return std::nullopt;
+  }
+  if (security->endpoint == endpoint) return std::nullopt;
+  // A credential of the default configuration serves the endpoints it is the configuration of.
+  if (security->endpoint == default_config_name && !configs.get(endpoint)) return std::nullopt;
+  return security->identity + " is " +
+         (security->endpoint ? "bound to endpoint " + *security->endpoint
+                             : "bound to no endpoint") +
+         ", not " + endpoint;
 }
 
 void BootstrapServer::Impl::on_bootstrap_request(coap::RequestReceived& r, TimePoint now) {
@@ -450,6 +493,12 @@ drover::Result<SessionId, Error> BootstrapServer::start(const std::string& endpo
   }
   d.emit(Started{id, endpoint, peer, true, format});
   return id;
+}
+
+void BootstrapServer::set_security_lookup(server::SecurityLookup lookup,
+                                          server::SecuredEndpoint secured) {
+  impl_->security_lookup = std::move(lookup);
+  impl_->secured_endpoint = std::move(secured);
 }
 
 std::size_t BootstrapServer::sessions() const {

@@ -549,6 +549,7 @@ std::vector<std::string> BootstrapConfigs::load() {
       continue;
     }
     configs_.insert_or_assign(name, std::move(config).value());
+    ++revision_;
   }
   return errors;
 }
@@ -573,6 +574,7 @@ std::optional<std::string> BootstrapConfigs::put(std::string_view name, Bootstra
   if (auto error = validate(config)) return error;
   if (table_) table_->put(name, to_json(config, false));
   configs_.insert_or_assign(std::string(name), std::move(config));
+  ++revision_;
   return std::nullopt;
 }
 
@@ -580,6 +582,7 @@ bool BootstrapConfigs::erase(std::string_view name) {
   const auto it = configs_.find(name);
   if (it == configs_.end()) return false;
   configs_.erase(it);
+  ++revision_;
   if (table_) table_->erase(name);
   return true;
 }

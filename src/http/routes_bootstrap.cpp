@@ -124,6 +124,7 @@ Reply BootstrapRoutes::handle(RouteRequest& r) {
     o["refused_unknown"] = s.refused_unknown;
     o["refused_format"] = s.refused_format;
     o["refused_busy"] = s.refused_busy;
+    o["refused_identity"] = s.refused_identity;
     o["packs"] = s.packs;
     o["events_dropped"] = s.events_dropped;
     return ok(200, o);
@@ -174,13 +175,16 @@ std::string BootstrapRoutes::prometheus_metrics() const {
                     "Bootstrap sessions ended by an accepted Bootstrap-Finish.", s.finished);
   prometheus_metric(out, "drover_bootstrap_failed_total", "counter", "Bootstrap sessions failed.",
                     s.failed);
-  prometheus_header(out, "drover_bootstrap_refused_total", "counter",
-                    "Bootstrap-Requests and Bootstrap-Pack-Requests refused, by reason: unknown "
-                    "(4.00, no configuration or a bad query), format (4.15, 4.06), busy (5.03).");
+  prometheus_header(
+      out, "drover_bootstrap_refused_total", "counter",
+      "Bootstrap-Requests and Bootstrap-Pack-Requests refused, by reason: unknown "
+      "(4.00, no configuration or a bad query), format (4.15, 4.06), busy (5.03), "
+      "identity (4.03: not the DTLS identity's endpoint, or NoSec for a secured one).");
   for (const auto& [reason, n] :
        {std::pair<std::string_view, std::uint64_t>{"unknown", s.refused_unknown},
         {"format", s.refused_format},
-        {"busy", s.refused_busy}})
+        {"busy", s.refused_busy},
+        {"identity", s.refused_identity}})
     out.append("drover_bootstrap_refused_total{reason=\"")
         .append(reason)
         .append("\"} ")

@@ -182,6 +182,19 @@ log_has() {
   return 1
 }
 
+# http_has PATH TEXT: true once GET $HTTP/PATH answers something holding TEXT (~10 s at most).
+http_has() {
+  local i
+  for i in $(seq 1 100); do
+    grep -qF -- "$2" <<<"$(timeout 10 curl -sS "$HTTP/$1" 2>/dev/null)" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# hex TEXT: TEXT's bytes in hexadecimal (a PSK given as text to libcoap, as hex to drover).
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+
 # A coap-client-notls call: bounded by -B (libcoap's own wait) and by timeout.
 coap_client() {
   timeout 20 coap-client-notls -B 10 "$@"

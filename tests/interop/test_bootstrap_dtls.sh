@@ -8,7 +8,6 @@
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 KEY=$(hex boot-secret)
 api() { timeout 10 curl -sS "$@"; }
 wait_log() {
@@ -46,11 +45,7 @@ grep -qF '"source":"bootstrap"' <<<"$got" || fail "the entry of dev is not marke
 grep -q "$KEY" <<<"$got" && fail "the key was answered: $got"
 pass "bootstrapping dev binds its PSK for this server's coaps, marked as from bootstrap"
 
-for i in $(seq 1 100); do
-  grep -qF '"identity":"psk:dev-id"' <<<"$(api "$HTTP/api/clients/dev")" && break
-  sleep 0.1
-done
-grep -qF '"identity":"psk:dev-id"' <<<"$(api "$HTTP/api/clients/dev")" ||
+http_has api/clients/dev '"identity":"psk:dev-id"' ||
   fail "dev did not register over coaps with the bootstrap's PSK: $(cat "$WORK/client.log")"
 log_has "DTLS to coaps://127.0.0.1:$COAPS with PSK identity dev-id" "$WORK/client.log" ||
   fail "the client did not say it secured the account: $(cat "$WORK/client.log")"

@@ -13,7 +13,6 @@ source "$(dirname "$0")/interop_lib.sh"
 for tool in coap-rd-gnutls coap-server-gnutls openssl; do
   command -v "$tool" >/dev/null || fail "$tool not found (package libcoap3-bin / openssl)"
 done
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
 # client_session NAME ENDPOINT CREDENTIAL-ARGS...: drover client to coaps://PORT+1; waits for its
 # DTLS session and sets CLIENT_LOG.

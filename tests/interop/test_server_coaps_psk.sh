@@ -10,7 +10,6 @@ for tool in coap-client-gnutls coap-client-openssl; do
 done
 
 # libcoap takes the key as text: "gnutls-secret" and "openssl-secret" in hexadecimal below.
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 cat >"$WORK/psk.txt" <<PSK
 # endpoint identity key
 libcoap-gnutls gnutls-id $(hex gnutls-secret)

@@ -10,7 +10,6 @@ source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 command -v coap-client-gnutls >/dev/null || fail "coap-client-gnutls not found (package libcoap3-bin)"
 
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 KEY=$(hex api-secret)
 
 coaps_port() {

@@ -6,7 +6,8 @@
 // A session bootstraps one device. It starts with the device's Bootstrap-Request
 // (POST /bs?ep=NAME[&pct=CF], answered 2.04; 4.00 for a bad query or an endpoint without a
 // config and no default "*"; 4.15 for a pct that is not TLV, SenML JSON/CBOR or LwM2M CBOR;
-// 5.03 when max_sessions are under way), or with start() towards a device's known address
+// 5.03 when max_sessions are under way; 4.03 when the peer's security does not allow it, see
+// set_security_lookup), or with start() towards a device's known address
 // (server-initiated). It then runs the endpoint's configuration as one request at a time:
 // Bootstrap-Discover (optional), Bootstrap-Read (optional, 1.1+), Bootstrap-Delete of each
 // configured path, Bootstrap-Write of each Security, Server and Access Control instance, and
@@ -34,6 +35,7 @@
 #include "drover/coap/datagram_core.hpp"
 #include "drover/coap/engine.hpp"
 #include "drover/server/requests.hpp"
+#include "drover/server/server.hpp"
 
 namespace drover::bootstrap {
 
@@ -53,8 +55,9 @@ struct BootstrapServerConfig {
   std::size_t max_pending_events = 4096;
 };
 
-// The steps of a session.
-enum class Step : std::uint8_t { Discover, Read, Delete, Write, Finish };
+// The steps of a session; Request is the device's Bootstrap-(Pack-)Request itself, when it is
+// refused (4.03) before any session.
+enum class Step : std::uint8_t { Request, Discover, Read, Delete, Write, Finish };
 std::string_view to_string(Step);  // "discover", "read", ...
 
 using SessionId = std::uint64_t;
@@ -79,7 +82,7 @@ struct Finished {
   std::string endpoint;
 };
 struct Failed {
-  SessionId session;
+  SessionId session;  // 0: a request refused before any session
   std::string endpoint;
   Step step;  // the step under way
   lwm2m::Path path;
@@ -108,9 +111,10 @@ struct BootstrapStats {
   std::uint64_t started = 0;   // sessions, both ways
   std::uint64_t finished = 0;
   std::uint64_t failed = 0;
-  std::uint64_t refused_unknown = 0;  // 4.00: no config (or a bad query)
-  std::uint64_t refused_format = 0;   // 4.15 / 4.06
-  std::uint64_t refused_busy = 0;     // 5.03: max_sessions
+  std::uint64_t refused_unknown = 0;   // 4.00: no config (or a bad query)
+  std::uint64_t refused_format = 0;    // 4.15 / 4.06
+  std::uint64_t refused_busy = 0;      // 5.03: max_sessions
+  std::uint64_t refused_identity = 0;  // 4.03: not the DTLS identity's endpoint, or NoSec
   std::uint64_t packs = 0;
   std::uint64_t events_dropped = 0;
 };
@@ -129,6 +133,16 @@ class BootstrapServer : public coap::DatagramCore {
   bool poll_transmit(coap::Transmit& out) override;
   std::optional<TimePoint> next_expiry() const override;
   bool poll_event(BootstrapEvent& out);
+
+  // What a secure transport (DTLS) proved about the peer of a request, as the LwM2M server takes
+  // it (server::SecurityLookup), and which endpoints have credentials outside their configs
+  // (`secured`, may be empty). A Bootstrap-Request or Bootstrap-Pack-Request is answered 4.03,
+  // with a Failed event (Step::Request) saying why, when it comes over DTLS with a credential
+  // bound to another endpoint (the endpoint "*": named by the default configuration, for the
+  // endpoints that have no configuration of their own), or over NoSec for an endpoint whose
+  // configuration's bootstrap account is secured (PSK, RPK, X.509) or that `secured` names: no
+  // downgrade. Without a lookup nothing is checked.
+  void set_security_lookup(server::SecurityLookup lookup, server::SecuredEndpoint secured = {});
 
   // Server-initiated bootstrap of `endpoint` at `peer`, with its config.
   drover::Result<SessionId, Error> start(const std::string& endpoint, const coap::PeerAddress& peer,

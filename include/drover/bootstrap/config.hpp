@@ -127,9 +127,13 @@ class BootstrapConfigs {
   // The config of `endpoint`: its own, else the default, else null.
   const BootstrapConfig* find(std::string_view endpoint) const;
   const std::map<std::string, BootstrapConfig, std::less<>>& all() const { return configs_; }
+  // Grows with every change, so that what is derived from the configurations knows when to
+  // derive it again.
+  std::uint64_t revision() const { return revision_; }
 
  private:
   DocumentTable* table_;
+  std::uint64_t revision_ = 0;
   std::map<std::string, BootstrapConfig, std::less<>> configs_;
 };
 

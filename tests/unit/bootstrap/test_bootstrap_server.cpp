@@ -297,5 +297,95 @@ TEST(BootstrapServer, BootstrapPackCarriesTheWholeConfigurationInTheAcceptedForm
   EXPECT_EQ(h.server.stats().packs, 4u);
 }
 
+// A config whose bootstrap account is PSK with identity "id-<name>".
+BootstrapConfig secured_config(const std::string& identity) {
+  BootstrapConfig c = one_server_config();
+  ServerAccount bs;
+  bs.security.uri = "coaps://bs.example:5694";
+  bs.security.bootstrap = true;
+  bs.security.mode = SecurityMode::Psk;
+  bs.security.identity.assign(identity.begin(), identity.end());
+  bs.security.secret_key = {1, 2, 3, 4};
+  c.servers.push_back(bs);
+  return c;
+}
+
+// The device's security as a DTLS server would tell it: nullopt for NoSec.
+struct FakeSecurity {
+  std::optional<server::PeerSecurity> peer;
+  void install(Harness& h, server::SecuredEndpoint secured = {}) {
+    h.server.set_security_lookup([this](const coap::PeerAddress&) { return peer; },
+                                 std::move(secured));
+  }
+};
+
+TEST(BootstrapServerSecurity, TheAuthenticatedEndpointIsBootstrappedAnotherIsRefused) {
+  Harness h;
+  ASSERT_FALSE(h.configs.put("dev1", secured_config("id1")));
+  ASSERT_FALSE(h.configs.put("dev2", one_server_config()));
+  FakeSecurity security;
+  security.install(h);
+  security.peer = server::PeerSecurity{"psk:id1", "dev1"};
+  EXPECT_EQ(h.bootstrap_request("ep=dev1").code, codes::Changed);
+  EXPECT_EQ(h.events_of<Finished>().size(), 1u);
+
+  const auto other = h.bootstrap_request("ep=dev2");
+  EXPECT_EQ(other.code, codes::Forbidden);
+  EXPECT_EQ(other.payload_string(), "psk:id1 is bound to endpoint dev1, not dev2");
+  const auto pack = h.bootstrap_request("ep=dev2", "/bspack", codes::Get);
+  EXPECT_EQ(pack.code, codes::Forbidden);
+  const auto failed = h.events_of<Failed>();
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0]->endpoint, "dev2");
+  EXPECT_EQ(failed[0]->step, Step::Request);
+  EXPECT_EQ(failed[0]->code, codes::Forbidden);
+  EXPECT_EQ(failed[0]->reason, "psk:id1 is bound to endpoint dev1, not dev2");
+  EXPECT_EQ(h.server.stats().refused_identity, 2u);
+  EXPECT_EQ(h.server.stats().failed, 0u);  // no session was started
+  EXPECT_EQ(h.server.sessions(), 0u);
+
+  security.peer = server::PeerSecurity{"x509:CN=nobody", std::nullopt};
+  EXPECT_EQ(h.bootstrap_request("ep=dev2").payload_string(),
+            "x509:CN=nobody is bound to no endpoint, not dev2");
+}
+
+TEST(BootstrapServerSecurity, NoSecIsRefusedForASecuredBootstrapAccount) {
+  Harness h;
+  ASSERT_FALSE(h.configs.put("dev1", secured_config("id1")));
+  ASSERT_FALSE(h.configs.put("dev2", one_server_config()));
+  ASSERT_FALSE(h.configs.put("dev3", one_server_config()));
+  FakeSecurity security;
+  security.install(h, [](std::string_view endpoint) { return endpoint == "dev3"; });
+  const auto refused = h.bootstrap_request("ep=dev1");
+  EXPECT_EQ(refused.code, codes::Forbidden);
+  EXPECT_EQ(refused.payload_string(),
+            "endpoint dev1 has a secured bootstrap account: bootstrap over DTLS");
+  EXPECT_EQ(h.bootstrap_request("ep=dev1", "/bspack", codes::Get).code, codes::Forbidden);
+  // A credential given for dev3 elsewhere (the command line) secures it too.
+  EXPECT_EQ(h.bootstrap_request("ep=dev3").code, codes::Forbidden);
+  EXPECT_EQ(h.server.stats().refused_identity, 3u);
+  EXPECT_TRUE(h.requests.empty());
+  // A NoSec configuration still serves NoSec.
+  EXPECT_EQ(h.bootstrap_request("ep=dev2").code, codes::Changed);
+  EXPECT_EQ(h.events_of<Finished>().size(), 1u);
+}
+
+TEST(BootstrapServerSecurity, TheDefaultConfigServesNoSecOrTheIdentitiesItNames) {
+  Harness h;
+  ASSERT_FALSE(h.configs.put("*", one_server_config()));
+  ASSERT_FALSE(h.configs.put("own", one_server_config()));
+  FakeSecurity security;
+  security.install(h);
+  EXPECT_EQ(h.bootstrap_request("ep=a").code, codes::Changed);  // NoSec, NoSec default
+  // A credential the default configuration names ("*") serves endpoints without their own.
+  security.peer = server::PeerSecurity{"psk:fleet", std::string(default_config_name)};
+  EXPECT_EQ(h.bootstrap_request("ep=b").code, codes::Changed);
+  EXPECT_EQ(h.bootstrap_request("ep=own").code, codes::Forbidden);
+  ASSERT_FALSE(h.configs.put("*", secured_config("fleet")));
+  security.peer.reset();
+  EXPECT_EQ(h.bootstrap_request("ep=c").code, codes::Forbidden);  // NoSec, secured default
+  EXPECT_EQ(h.server.stats().refused_identity, 2u);
+}
+
 }  // namespace
 }  // namespace drover::bootstrap::testing

@@ -129,6 +129,7 @@ TEST_F(BootstrapApi, MetricsAndTheOpenApiDocumentOfTheFamily) {
   const auto metrics = body(call("GET", "/api/bootstrap/metrics"));
   EXPECT_EQ(metrics.at("sessions").to_number<std::uint64_t>(), 0u);
   EXPECT_EQ(metrics.at("finished").to_number<std::uint64_t>(), 0u);
+  EXPECT_EQ(metrics.at("refused_identity").to_number<std::uint64_t>(), 0u);
   const auto doc = body(call("GET", "/api/openapi.json"));
   const auto& paths = doc.at("paths").as_object();
   EXPECT_EQ(paths.size(), 4u);
@@ -175,7 +176,8 @@ TEST_F(BootstrapApi, PrometheusMetricsAppearAndMove) {
                            "drover_bootstrap_failed_total", "drover_bootstrap_packs_total",
                            "drover_bootstrap_refused_total{reason=\"unknown\"}",
                            "drover_bootstrap_refused_total{reason=\"format\"}",
-                           "drover_bootstrap_refused_total{reason=\"busy\"}"})
+                           "drover_bootstrap_refused_total{reason=\"busy\"}",
+                           "drover_bootstrap_refused_total{reason=\"identity\"}"})
     EXPECT_EQ(sample(text.body, name), "0") << name << " in\n" << text.body;
 
   ASSERT_EQ(call("PUT", "/api/bootstrap/configs/dev1", kConfig).status, 201u);
