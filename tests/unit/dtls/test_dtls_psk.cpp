@@ -399,6 +399,85 @@ TEST_F(Psk, NewHandshakeFromTheSameAddressReplacesTheSession) {
   EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev2");
 }
 
+// After the client's first record the server keeps only the compact record state: records flow
+// both ways, a replayed or tampered record is dropped, close_notify ends the session, and a new
+// handshake from the address still replaces it.
+TEST_F(Psk, SessionGoesCompactAfterTheClientsFirstRecord) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected);
+  EXPECT_EQ(s.counts().compact_sessions, 0u);  // the last flight may still be asked for
+  std::vector<std::vector<std::uint8_t>> from_client;
+  net.filter = [&](const PeerAddress& from, const PeerAddress&, std::span<const std::uint8_t> b) {
+    if (from != kServer) from_client.emplace_back(b.begin(), b.end());
+    return true;
+  };
+  inners[0]->send(kServer, "first");
+  net.pump();
+  EXPECT_EQ(s.counts().compact_sessions, 1u);
+  EXPECT_EQ(s.counts().sessions, 1u);
+  inners[0]->send(kServer, "second");
+  net.pump();
+  server_inner.send(client_address(1), "answer");
+  net.pump();
+  ASSERT_EQ(server_inner.received.size(), 2u);
+  EXPECT_EQ(server_inner.received[1].text, "second");
+  ASSERT_EQ(inners[0]->received.size(), 1u);
+  EXPECT_EQ(inners[0]->received[0].text, "answer");
+
+  ASSERT_EQ(from_client.size(), 2u);
+  s.receive(client_address(1), from_client[1], FakeClock::now);  // replayed
+  auto tampered = from_client[1];
+  tampered.back() ^= 0x80;
+  s.receive(client_address(1), tampered, FakeClock::now);
+  EXPECT_EQ(server_inner.received.size(), 2u);
+  EXPECT_EQ(s.counts().sessions, 1u);
+
+  // A rebooted device's new handshake replaces the compact session.
+  net.filter = nullptr;
+  net.nodes.pop_back();
+  auto& second = make_client(1, psk("dev2-id", kKey));
+  second.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(second.state(), ClientState::Connected) << second.last_error();
+  EXPECT_EQ(s.stats().sessions_replaced, 1u);
+  EXPECT_EQ(s.counts().compact_sessions, 0u);
+  EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev2");
+  inners[1]->send(kServer, "rebooted");
+  net.pump();
+  EXPECT_EQ(s.counts().compact_sessions, 1u);
+  ASSERT_EQ(server_inner.received.size(), 3u);
+  EXPECT_EQ(server_inner.received[2].text, "rebooted");
+
+  second.close(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.stats().sessions_closed, 1u);
+  EXPECT_EQ(s.counts().sessions, 0u);
+  EXPECT_EQ(s.counts().compact_sessions, 0u);
+}
+
+TEST_F(Psk, CbcSuitesKeepTheirGnuTLSSession) {
+  auto& s = make_server();
+  DtlsClientConfig config;
+  config.priorities = "NONE:+VERS-DTLS1.2:+PSK:+AES-128-CBC:+SHA256:+COMP-NULL:+SIGN-ALL";
+  inners.push_back(std::make_unique<Recorder>());
+  clients.push_back(
+      std::make_unique<DtlsClient>(*inners.back(), kServer, psk("dev1-id", kKey), config));
+  net.add(client_address(1), *clients.back());
+  clients.back()->connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(clients.back()->state(), ClientState::Connected) << clients.back()->last_error();
+  inners[0]->send(kServer, "cbc");
+  net.pump();
+  server_inner.send(client_address(1), "answer");
+  net.pump();
+  EXPECT_EQ(s.counts().compact_sessions, 0u);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  ASSERT_EQ(inners[0]->received.size(), 1u);
+}
+
 TEST_F(Psk, GarbageAndTruncatedRecordsAreDropped) {
   auto& s = make_server();
   auto& c = make_client(1);
