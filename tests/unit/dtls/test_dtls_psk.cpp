@@ -1,5 +1,6 @@
 // PSK handshakes between the DTLS client and server cores, the cookie exchange, the bounds, the
 // timers and hostile input.
+#include "drover/dtls/client_handshake.hpp"
 #include "drover/dtls/record.hpp"
 #include "dtls_harness.hpp"
 
@@ -456,6 +457,56 @@ TEST_F(Psk, SessionGoesCompactAfterTheClientsFirstRecord) {
   EXPECT_EQ(s.stats().sessions_closed, 1u);
   EXPECT_EQ(s.counts().sessions, 0u);
   EXPECT_EQ(s.counts().compact_sessions, 0u);
+}
+
+// The load generator's client: a handshake through the cookie exchange, then only a RecordState.
+TEST_F(Psk, ClientHandshakeEndsInARecordState) {
+  auto& s = make_server();
+  ClientHandshake handshake(PskCredential{"dev1-id", kKey}, FakeClock::now);
+  const PeerAddress me = client_address(7);
+  for (int flight = 0; flight < 10 && handshake.state() == ClientHandshake::State::Running;
+       ++flight) {
+    for (const auto& d : std::exchange(handshake.output, {})) s.receive(me, d, FakeClock::now);
+    coap::Transmit tx;
+    while (s.poll_transmit(tx)) handshake.receive(tx.bytes, FakeClock::now);
+  }
+  ASSERT_EQ(handshake.state(), ClientHandshake::State::Done);
+  EXPECT_EQ(s.stats().cookies_sent, 1u);
+  auto records = handshake.take_records();
+  ASSERT_TRUE(records);
+  std::vector<std::uint8_t> record, buffer;
+  ASSERT_TRUE(records->protect(ContentType::ApplicationData, bytes_of("register"), record));
+  s.receive(me, record, FakeClock::now);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].text, "register");
+  EXPECT_EQ(s.counts().compact_sessions, 1u);
+  server_inner.send(me, "created");
+  coap::Transmit tx;
+  ASSERT_TRUE(s.poll_transmit(tx));
+  std::span<const std::uint8_t> datagram = tx.bytes;
+  const auto r = next_record(datagram);
+  ASSERT_TRUE(r);
+  const auto opened = records->unprotect(r->header, r->bytes, buffer);
+  ASSERT_EQ(opened.verdict, RecordState::Verdict::Opened);
+  EXPECT_EQ(std::string(opened.plaintext.begin(), opened.plaintext.end()), "created");
+}
+
+TEST_F(Psk, ClientHandshakeWithAWrongKeyFails) {
+  auto& s = make_server(config_with([](auto& c) { c.handshake_timeout = 5s; }));
+  ClientHandshake handshake(PskCredential{"dev1-id", std::vector<std::uint8_t>(16, 0)},
+                            FakeClock::now);
+  const PeerAddress me = client_address(8);
+  for (int round = 0; round < 200 && handshake.state() == ClientHandshake::State::Running;
+       ++round) {
+    for (const auto& d : std::exchange(handshake.output, {})) s.receive(me, d, FakeClock::now);
+    coap::Transmit tx;
+    while (s.poll_transmit(tx)) handshake.receive(tx.bytes, FakeClock::now);
+    FakeClock::now = std::max(FakeClock::now + 1s, handshake.next_expiry());
+    handshake.on_timer(FakeClock::now);
+    s.on_timer(FakeClock::now);
+  }
+  EXPECT_EQ(handshake.state(), ClientHandshake::State::Failed);
+  EXPECT_FALSE(handshake.take_records());
 }
 
 TEST_F(Psk, CbcSuitesKeepTheirGnuTLSSession) {
