@@ -40,10 +40,15 @@ std::unique_ptr<RecordState> compact_state(gnutls_session_t session, std::uint64
   const auto bytes = [](const gnutls_datum_t& d) {
     return std::span<const std::uint8_t>(d.data, d.size);
   };
-  return std::make_unique<RecordState>(cipher,
-                                       RecordState::Direction{bytes(write_key), bytes(write_iv)},
-                                       RecordState::Direction{bytes(read_key), bytes(read_iv)},
-                                       epoch, sequence & ((std::uint64_t{1} << 48) - 1), last_in);
+  // A key GnuTLS's own AEAD does not take: the session stays (no exception out of a datagram).
+  try {
+    return std::make_unique<RecordState>(cipher,
+                                         RecordState::Direction{bytes(write_key), bytes(write_iv)},
+                                         RecordState::Direction{bytes(read_key), bytes(read_iv)},
+                                         epoch, sequence & ((std::uint64_t{1} << 48) - 1), last_in);
+  } catch (const std::invalid_argument&) {
+    return nullptr;
+  }
 }
 
 Session::Session(unsigned flags) {
