@@ -3,7 +3,8 @@
 // throughput, latency percentiles, failures and timeouts, and its ratio to the ideal responder
 // measured in the same run. `drover bench memory` reports the server's RSS per registered client,
 // `drover bench firmware` the blocks per second of devices pulling an image over CoAP Block2,
-// `drover bench bootstrap` the complete bootstraps per second of a bootstrap storm.
+// `drover bench bootstrap` the complete bootstraps per second of a bootstrap storm, `drover bench
+// dtls` PSK handshakes and Updates over DTLS and the server's bytes per session.
 #include <bit>
 #include <cstdio>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "command.hpp"
 #include "drover/loadgen/bootstrap_storm.hpp"
+#include "drover/loadgen/dtls_bench.hpp"
 #include "drover/loadgen/image_pull.hpp"
 #include "drover/loadgen/scenarios.hpp"
 #include "drover/log/log.hpp"
@@ -83,7 +85,7 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
       "bench",
       "Load generator: simulated clients against an in-process server on loopback. Scenarios: "
       "ideal register update read notify send mixed (several, or 'all'), or 'memory', "
-      "'firmware' or 'bootstrap'");
+      "'firmware', 'bootstrap' or 'dtls'");
   struct Options {
     std::vector<std::string> scenarios{"all"};
     BenchConfig config;
@@ -93,8 +95,8 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("scenario", o->scenarios,
-                  "ideal, register, update, read, notify, send, mixed, all, memory, firmware, or "
-                  "bootstrap")
+                  "ideal, register, update, read, notify, send, mixed, all, memory, firmware, "
+                  "bootstrap, or dtls")
       ->capture_default_str();
   cmd->add_option("--clients", o->config.clients, "simulated clients (each its own address)")
       ->capture_default_str()
@@ -132,7 +134,8 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
   add_log_options(*cmd);
   cmd->callback([o, &exit_code] {
     const bool forks =
-        o->scenarios.size() == 1 && (o->scenarios[0] == "memory" || o->scenarios[0] == "firmware");
+        o->scenarios.size() == 1 &&
+        (o->scenarios[0] == "memory" || o->scenarios[0] == "firmware" || o->scenarios[0] == "dtls");
     // These fork the server before any thread starts: the log's writer thread is stopped first
     // (a lock it held at the fork would stay held in the child); lines are written at once.
     if (forks) log::shutdown();
@@ -147,6 +150,27 @@ const RegisterCommand registered([](CLI::App& app, int& exit_code) {
                   o->pull.image_size, o->block_size);
       print_report(report.bench, o->config);
       if (report.bench.rows.size() < 2) exit_code = 1;
+      return;
+    }
+    if (o->scenarios.size() == 1 && o->scenarios[0] == "dtls") {
+      const auto report = loadgen::run_dtls_bench(o->config);
+      std::printf(
+          "dtls: PSK over DTLS 1.2; psk-handshake ops are full handshakes with the "
+          "cookie exchange\n");
+      print_report(report.bench, o->config);
+      const auto per = [&](std::uint64_t idle, std::uint64_t with) {
+        return report.sessions == 0 || with < idle
+                   ? 0.0
+                   : static_cast<double>(with - idle) / report.sessions;
+      };
+      std::printf(
+          "dtls memory: %u sessions; server RSS %.1f MiB idle, %.1f MiB with them: %.0f bytes per "
+          "session (its registration included); load generator %.0f bytes per client\n",
+          report.sessions, static_cast<double>(report.server_rss_idle) / (1024.0 * 1024.0),
+          static_cast<double>(report.server_rss_sessions) / (1024.0 * 1024.0),
+          per(report.server_rss_idle, report.server_rss_sessions),
+          per(report.load_rss_idle, report.load_rss_sessions));
+      if (report.bench.rows.size() < 3) exit_code = 1;
       return;
     }
     if (o->scenarios.size() == 1 && o->scenarios[0] == "bootstrap") {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "drover/dtls/record.hpp"
+#include "drover/dtls/record_state.hpp"
 #include "gnutls_session.hpp"
 
 namespace drover::dtls {
@@ -37,7 +38,10 @@ struct Outgoing {
 };
 
 struct Peer {
+  // The GnuTLS session until the peer's first application data proves it has the last flight;
+  // then, for AEAD suites, only the compact record state (`records`).
   std::unique_ptr<Session> session;
+  std::unique_ptr<RecordState> records;
   bool established = false;
   TimePoint handshake_deadline{};
   TimePoint retransmit_at{};
@@ -238,11 +242,12 @@ struct DtlsServer::Impl {
       }
       return client_hello(peer, datagram, now);
     }
+    if (it->second.records) return read_compact(it, datagram, now);
     it->second.session->set_input(datagram);
     if (it->second.established)
-      read_records(it, now);
+      read_records(it, datagram, now);
     else
-      handshake(it, now);
+      handshake(it, datagram, now);
   }
 
   void client_hello(const coap::PeerAddress& peer, std::span<const std::uint8_t> datagram,
@@ -313,12 +318,13 @@ struct DtlsServer::Impl {
     ++handshakes_by_ip[ip_of(peer)];
     ++stats.handshakes_started;
     it->second.session->set_input(datagram);
-    handshake(it, now);
+    handshake(it, datagram, now);
   }
 
   using PeerIt = std::unordered_map<coap::PeerAddress, Peer>::iterator;
 
-  void handshake(PeerIt it, TimePoint now) {
+  // `datagram`: the one just given to the session (empty on a retransmission timer).
+  void handshake(PeerIt it, std::span<const std::uint8_t> datagram, TimePoint now) {
     Peer& p = it->second;
     const gnutls_session_t s = p.session->get();
     alert.reset();
@@ -350,7 +356,7 @@ struct DtlsServer::Impl {
     ++stats.handshakes_completed;
     if (gnutls_session_is_resumed(s)) ++stats.handshakes_resumed;
     arm(it->first, p);
-    read_records(it, now);  // application data sent right behind the Finished
+    read_records(it, datagram, now);  // application data sent right behind the Finished
   }
 
   void fail(PeerIt it, int code, TimePoint now) {
@@ -383,12 +389,14 @@ struct DtlsServer::Impl {
     return stats.failed_other;
   }
 
-  void read_records(PeerIt it, TimePoint now) {
+  void read_records(PeerIt it, std::span<const std::uint8_t> datagram, TimePoint now) {
     Peer& p = it->second;
     const coap::PeerAddress peer = it->first;
+    bool application_data = false;
     for (;;) {
       const ssize_t n = gnutls_record_recv(p.session->get(), plaintext.data(), plaintext.size());
       if (n > 0) {
+        application_data = true;
         p.last_activity = now;
         ++stats.records_in;
         inner.receive(peer, {plaintext.data(), static_cast<std::size_t>(n)}, now);
@@ -403,6 +411,56 @@ struct DtlsServer::Impl {
       // Non-fatal (a warning alert, a renegotiation request): the record is consumed.
     }
     flush(peer, *p.session);
+    if (application_data) go_compact(p, datagram);
+  }
+
+  // The peer sent application data, so it has our Finished and will not ask for the last flight
+  // again: the session's keys go on in a RecordState and the session goes (CBC suites keep it).
+  void go_compact(Peer& p, std::span<const std::uint8_t> datagram) {
+    // Every record up to the newest of this datagram counts as read (a record delayed behind it
+    // is dropped, never read twice).
+    std::uint64_t last_in = 0;
+    while (const auto r = next_record(datagram))
+      if (r->header.epoch > 0) last_in = std::max(last_in, r->header.sequence);
+    p.records = detail::compact_state(p.session->get(), last_in);
+    if (!p.records) return;
+    p.session.reset();
+    ++compact;
+  }
+
+  void read_compact(PeerIt it, std::span<const std::uint8_t> datagram, TimePoint now) {
+    Peer& p = it->second;
+    const coap::PeerAddress peer = it->first;
+    while (const auto r = next_record(datagram)) {
+      // Records that do not authenticate, replays and other epochs' are dropped silently (RFC
+      // 6347 §4.1.2.7); so are handshake messages (no renegotiation).
+      const auto opened = p.records->unprotect(r->header, r->bytes, opened_buffer);
+      if (opened.verdict != RecordState::Verdict::Opened) continue;
+      p.last_activity = now;
+      if (opened.type == ContentType::ApplicationData) {
+        ++stats.records_in;
+        inner.receive(peer, opened.plaintext, now);
+      } else if (opened.type == ContentType::Alert && opened.plaintext.size() == 2 &&
+                 (opened.plaintext[0] == GNUTLS_AL_FATAL ||
+                  opened.plaintext[1] == GNUTLS_A_CLOSE_NOTIFY)) {
+        ++stats.sessions_closed;
+        return remove(it, now, true);
+      }
+    }
+  }
+
+  // Ends an established session's records with close_notify.
+  void send_close_notify(PeerIt it) {
+    Peer& p = it->second;
+    if (p.records) {
+      const std::array<std::uint8_t, 2> close_notify{GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY};
+      std::vector<std::uint8_t> record;
+      if (p.records->protect(ContentType::Alert, close_notify, record))
+        enqueue(it->first, std::move(record));
+      return;
+    }
+    gnutls_alert_send(p.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
+    flush(it->first, *p.session);
   }
 
   void handshake_ended(const coap::PeerAddress& peer) {
@@ -430,6 +488,7 @@ struct DtlsServer::Impl {
 
   void remove(PeerIt it, TimePoint now, bool remember) {
     if (!it->second.established) handshake_ended(it->first);
+    if (it->second.records) --compact;
     if (remember && closed.size() < config.max_sessions) {
       closed[it->first] = now + config.closed_memory;
       timers.push({now + config.closed_memory, it->first, true});
@@ -453,8 +512,7 @@ struct DtlsServer::Impl {
       if (p.established) {
         if (p.last_activity + config.idle_timeout <= now) {
           ++stats.sessions_expired;
-          gnutls_alert_send(p.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
-          flush(it->first, *p.session);
+          send_close_notify(it);
           remove(it, now, true);
           continue;
         }
@@ -464,7 +522,7 @@ struct DtlsServer::Impl {
         continue;
       } else if (p.retransmit_at <= now) {
         p.session->set_input({});
-        handshake(it, now);  // GnuTLS sends the last flight again
+        handshake(it, {}, now);  // GnuTLS sends the last flight again
         continue;
       }
       arm(it->first, p);
@@ -481,8 +539,7 @@ struct DtlsServer::Impl {
       const auto next = std::next(it);
       if (which(it->second)) {
         if (it->second.established) {
-          gnutls_alert_send(it->second.session->get(), GNUTLS_AL_WARNING, GNUTLS_A_CLOSE_NOTIFY);
-          flush(it->first, *it->second.session);
+          send_close_notify(it);
           ++ended;
         }
         remove(it, now, true);
@@ -510,6 +567,15 @@ struct DtlsServer::Impl {
 
   // Encrypts an inner datagram for a peer with a session.
   void encrypt(PeerIt it, std::span<const std::uint8_t> bytes) {
+    if (auto& records = it->second.records) {
+      std::vector<std::uint8_t> record;
+      if (!records->protect(ContentType::ApplicationData, bytes, record)) {
+        ++stats.dropped_transmits;
+        return;
+      }
+      ++stats.records_out;
+      return enqueue(it->first, std::move(record));
+    }
     const ssize_t n = gnutls_record_send(it->second.session->get(), bytes.data(), bytes.size());
     if (n < 0) {
       ++stats.dropped_transmits;
@@ -579,6 +645,7 @@ struct DtlsServer::Impl {
 
   std::unordered_map<coap::PeerAddress, Peer> peers;
   std::size_t handshaking = 0;
+  std::size_t compact = 0;  // peers with a RecordState
   // Half-open handshakes by IP address (port 0): at most max_handshakes entries.
   std::unordered_map<coap::PeerAddress, std::size_t> handshakes_by_ip;
   struct RateBucket {
@@ -590,6 +657,7 @@ struct DtlsServer::Impl {
   std::unordered_map<coap::PeerAddress, TimePoint> closed;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
   std::array<std::uint8_t, 16384> plaintext{};
+  std::vector<std::uint8_t> opened_buffer;  // a compact session's plaintext
 
   std::deque<Outgoing> out, plain_out;
   std::vector<std::uint8_t> sent, plain_sent;  // the bytes of the transmit last given
@@ -650,6 +718,7 @@ std::size_t DtlsServer::revoke(CredentialKind kind, std::string_view name, TimeP
 
 DtlsServerCounts DtlsServer::counts() const {
   return {.sessions = impl_->peers.size() - impl_->handshaking,
+          .compact_sessions = impl_->compact,
           .handshakes = impl_->handshaking,
           .closed_peers = impl_->closed.size(),
           .pending_transmits = impl_->out.size() + impl_->plain_out.size()};

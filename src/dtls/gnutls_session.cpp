@@ -36,6 +36,32 @@ std::string error_text(const char* what, int code) {
   return std::string(what) + ": " + gnutls_strerror(code);
 }
 
+std::unique_ptr<RecordState> compact_state(gnutls_session_t session, std::uint64_t last_in) {
+  const auto cipher = gnutls_cipher_get(session);
+  if (!RecordState::supported(cipher)) return nullptr;
+  gnutls_datum_t write_iv{}, write_key{}, read_iv{}, read_key{};
+  std::array<std::uint8_t, 8> next_out{};
+  if (gnutls_record_get_state(session, 0, nullptr, &write_iv, &write_key, next_out.data()) < 0 ||
+      gnutls_record_get_state(session, 1, nullptr, &read_iv, &read_key, nullptr) < 0)
+    return nullptr;
+  std::uint64_t sequence = 0;
+  for (const std::uint8_t b : next_out) sequence = sequence << 8 | b;
+  // GnuTLS writes the epoch in the top 16 bits of a DTLS session's sequence number.
+  const auto epoch = static_cast<std::uint16_t>(sequence >> 48);
+  const auto bytes = [](const gnutls_datum_t& d) {
+    return std::span<const std::uint8_t>(d.data, d.size);
+  };
+  // A key GnuTLS's own AEAD does not take: the session stays (no exception out of a datagram).
+  try {
+    return std::make_unique<RecordState>(cipher,
+                                         RecordState::Direction{bytes(write_key), bytes(write_iv)},
+                                         RecordState::Direction{bytes(read_key), bytes(read_iv)},
+                                         epoch, sequence & ((std::uint64_t{1} << 48) - 1), last_in);
+  } catch (const std::invalid_argument&) {
+    return nullptr;
+  }
+}
+
 Session::Session(unsigned flags) {
   check(gnutls_init(&session_, flags | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_ENABLE_RAWPK),
         "gnutls_init");

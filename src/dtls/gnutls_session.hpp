@@ -15,6 +15,7 @@
 
 #include "drover/coap/engine.hpp"
 #include "drover/dtls/credentials.hpp"
+#include "drover/dtls/record_state.hpp"
 
 namespace drover::dtls::detail {
 
@@ -100,6 +101,9 @@ std::optional<std::vector<std::uint8_t>> certificate_der(const std::string& pem)
 // accepted, else GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR.
 int verify_x509_usage(gnutls_session_t session, const std::string& hostname, CertificateUsage usage,
                       std::span<const std::uint8_t> given);
+// The record state of an established session, to go on without it: null when its suite is not
+// one RecordState protects. `last_in`: the highest sequence number read in the session's epoch.
+std::unique_ptr<RecordState> compact_state(gnutls_session_t session, std::uint64_t last_in);
 
 // "what: GnuTLS's message"
 std::string error_text(const char* what, int code);

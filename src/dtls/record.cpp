@@ -25,4 +25,16 @@ bool starts_with_client_hello(std::span<const std::uint8_t> d) {
          d[record_header_size] == 1;
 }
 
+std::optional<RecordSpan> next_record(std::span<const std::uint8_t>& datagram) {
+  const auto h = peek_record(datagram);
+  if (!h) {
+    datagram = {};
+    return std::nullopt;
+  }
+  const std::size_t size = record_header_size + h->length;
+  RecordSpan r{*h, datagram.first(size)};
+  datagram = datagram.subspan(size);
+  return r;
+}
+
 }  // namespace drover::dtls

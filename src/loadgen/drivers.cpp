@@ -163,6 +163,11 @@ class LoadDriver::SocketSink final : public Fleet::Sink {
   explicit SocketSink(LoadDriver& driver) : driver_(driver) {}
   void send(std::uint32_t client, const coap::PeerAddress& to,
             std::span<const std::uint8_t> bytes) override {
+    if (driver_.secure_) return driver_.secure_->send(client, to, bytes, coap::Clock::now());
+    send_raw(client, to, bytes);
+  }
+  void send_raw(std::uint32_t client, const coap::PeerAddress& to,
+                std::span<const std::uint8_t> bytes) {
     auto& socket = driver_.socket_;
     if (socket.send_queue_full()) flush_all(socket);
     const auto source = driver_.fleet_.address_of(client, driver_.port_);
@@ -179,6 +184,13 @@ LoadDriver::LoadDriver(FleetConfig fleet, std::size_t window)
       workload_(window) {}
 
 LoadDriver::~LoadDriver() = default;
+
+void LoadDriver::secure(SecureFleetConfig config) {
+  secure_ = std::make_unique<SecureLink>(
+      std::move(config), fleet_,
+      [this](std::uint32_t client, const coap::PeerAddress& to,
+             std::span<const std::uint8_t> bytes) { sink_->send_raw(client, to, bytes); });
+}
 
 std::error_code LoadDriver::open() {
   if (auto ec = socket_.open(coap::PeerAddress::v4({0, 0, 0, 0}, 0), bench_socket_options(true)))
@@ -197,7 +209,11 @@ void LoadDriver::receive_all(TimePoint now) {
     if (socket_.receive(batch) || batch.empty()) return;
     for (const auto& d : batch) {
       if (!d.local) continue;
-      if (const auto client = fleet_.client_at(*d.local))
+      const auto client = fleet_.client_at(*d.local);
+      if (!client) continue;
+      if (secure_)
+        secure_->receive(*client, d.peer, d.bytes, fleet_, now);
+      else
         fleet_.receive(*client, d.peer, d.bytes, now);
     }
     flush();
@@ -217,6 +233,7 @@ std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
     const Phase& phase = phases[index];
     if (on_start) on_start(index, phase);
     fleet_.reset_stats();
+    if (secure_) secure_->reset_stats();
     workload_.begin(phase, coap::Clock::now());
     PhaseResult result;
     result.name = phase.name;
@@ -225,6 +242,7 @@ std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
       const auto now = coap::Clock::now();
       receive_all(now);
       if (const auto next = fleet_.next_expiry(); next && *next <= now) fleet_.on_timer(now);
+      if (secure_) secure_->on_timer(now);
       const auto state = workload_.pump(fleet_, now);
       flush();
       if (!measured && state != Workload::State::Running) {
@@ -236,11 +254,13 @@ std::vector<PhaseResult> LoadDriver::run(const std::vector<Phase>& phases,
       }
       if (state == Workload::State::Done) break;
       auto deadline = workload_.next_due(fleet_);
-      if (const auto next = fleet_.next_expiry(); next && (!deadline || *next < *deadline))
-        deadline = next;
+      for (const auto next :
+           {fleet_.next_expiry(), secure_ ? secure_->next_expiry() : std::optional<TimePoint>{}})
+        if (next && (!deadline || *next < *deadline)) deadline = next;
       wait_until(deadline);
     }
     result.stats = fleet_.stats();
+    if (secure_) result.secure = secure_->stats();
     if (on_end) on_end(index, phase);
     results.push_back(std::move(result));
   }

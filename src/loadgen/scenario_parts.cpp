@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "drover/transport/threads.hpp"
+
 namespace drover::loadgen::parts {
 
 Duration seconds(double s) {
@@ -70,6 +72,31 @@ multicore::ShardedServerConfig host_config(const BenchConfig& config, std::uint3
   c.cpus = config.server_cpus;
   c.loop.socket = bench_socket_options(false);
   return c;
+}
+
+void run_ideal(const BenchConfig& config, BenchReport& report) {
+  IdealResponder responder;
+  if (auto ec = responder.start(coap::PeerAddress::loopback_v4(0), config.server_cpus.at(0))) {
+    report.notes.push_back("ideal: cannot bind: " + ec.message());
+    return;
+  }
+  LoadDriver driver(fleet_config(config, responder.address()), config.window);
+  if (auto ec = driver.open()) {
+    report.notes.push_back("ideal: cannot bind the fleet's socket: " + ec.message());
+    return;
+  }
+  driver.fleet().assume_registered("ideal");
+  transport::pin_this_thread(config.load_cpu);
+  const double cpu_before = responder.cpu_seconds();
+  const auto results = driver.run({timed("ideal", config.duration, config.rate, only(Op::Update))});
+  const double cpu = responder.cpu_seconds() - cpu_before;
+  responder.stop();
+  if (results.empty()) return;
+  Row row = row_of("ideal", results[0], Op::Update);
+  row.server_us_per_op = per_op(cpu, results[0].stats.of(Op::Update).succeeded);
+  report.ideal_rate = row.rate();
+  note_failures(report, row);
+  report.rows.push_back(std::move(row));
 }
 
 void note_failures(BenchReport& report, const Row& row) {

@@ -23,6 +23,8 @@ std::string fixed(double v, int decimals);
 // The row of `op` in a phase's result.
 Row row_of(const std::string& name, const PhaseResult& r, Op op);
 void note_failures(BenchReport& report, const Row& row);
+// The fleet's Updates answered by IdealResponder: the "ideal" row and report.ideal_rate.
+void run_ideal(const BenchConfig& config, BenchReport& report);
 
 Phase timed(std::string name, double duration, double rate, std::array<unsigned, op_count> weights);
 std::array<unsigned, op_count> only(Op op);

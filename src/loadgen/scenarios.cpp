@@ -123,31 +123,6 @@ bool wants(const std::vector<Scenario>& list, Scenario s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-void run_ideal(const BenchConfig& config, BenchReport& report) {
-  IdealResponder responder;
-  if (auto ec = responder.start(coap::PeerAddress::loopback_v4(0), config.server_cpus.at(0))) {
-    report.notes.push_back("ideal: cannot bind: " + ec.message());
-    return;
-  }
-  LoadDriver driver(fleet_config(config, responder.address()), config.window);
-  if (auto ec = driver.open()) {
-    report.notes.push_back("ideal: cannot bind the fleet's socket: " + ec.message());
-    return;
-  }
-  driver.fleet().assume_registered("ideal");
-  transport::pin_this_thread(config.load_cpu);
-  const double cpu_before = responder.cpu_seconds();
-  const auto results = driver.run({timed("ideal", config.duration, config.rate, only(Op::Update))});
-  const double cpu = responder.cpu_seconds() - cpu_before;
-  responder.stop();
-  if (results.empty()) return;
-  Row row = row_of("ideal", results[0], Op::Update);
-  row.server_us_per_op = per_op(cpu, results[0].stats.of(Op::Update).succeeded);
-  report.ideal_rate = row.rate();
-  note_failures(report, row);
-  report.rows.push_back(std::move(row));
-}
-
 }  // namespace
 
 std::string_view to_string(Scenario s) {

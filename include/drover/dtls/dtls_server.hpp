@@ -100,7 +100,8 @@ struct DtlsServerStats {
 };
 
 struct DtlsServerCounts {
-  std::size_t sessions = 0;  // established
+  std::size_t sessions = 0;          // established
+  std::size_t compact_sessions = 0;  // of which kept as a RecordState, without GnuTLS's session
   std::size_t handshakes = 0;
   std::size_t closed_peers = 0;  // remembered so as not to send them anything in clear
   std::size_t pending_transmits = 0;

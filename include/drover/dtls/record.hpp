@@ -33,4 +33,13 @@ std::optional<RecordHeader> peek_record(std::span<const std::uint8_t> datagram);
 // handshake, or replace a session (RFC 6347 §4.2.8).
 bool starts_with_client_hello(std::span<const std::uint8_t> datagram);
 
+// The records of a datagram, one at a time: the next one's header and bytes (its header
+// included), taken off the front of `datagram`; nullopt at its end or at bytes that are not a
+// whole record (the rest is dropped).
+struct RecordSpan {
+  RecordHeader header;
+  std::span<const std::uint8_t> bytes;
+};
+std::optional<RecordSpan> next_record(std::span<const std::uint8_t>& datagram);
+
 }  // namespace drover::dtls

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "drover/loadgen/fleet.hpp"
+#include "drover/loadgen/secure_link.hpp"
 #include "drover/loadgen/workload.hpp"
 #include "drover/transport/threads.hpp"
 #include "drover/transport/udp_socket.hpp"
@@ -46,7 +47,8 @@ struct PhaseResult {
   double seconds = 0;  // the measured interval: phase start to the end of issuing
   // Successes within the measured interval, per operation (later answers only feed latencies).
   std::array<std::uint64_t, op_count> succeeded{};
-  FleetStats stats;  // at the end of the phase, drain included
+  FleetStats stats;    // at the end of the phase, drain included
+  SecureStats secure;  // of a secure fleet, likewise
 };
 
 // The fleet on one socket, run phase after phase on the calling thread.
@@ -59,6 +61,10 @@ class LoadDriver {
   // Binds 0.0.0.0:0 with IP_PKTINFO.
   std::error_code open();
   Fleet& fleet() { return fleet_; }
+  // From now on the fleet speaks DTLS (before run()).
+  void secure(SecureFleetConfig config);
+  // Null without secure().
+  SecureLink* secure_link() { return secure_.get(); }
 
   // Runs every phase in order; `on_start`/`on_end` run on this thread at the edges of each
   // phase (after the end hook the phase's result is final). Returns early when stop() is called.
@@ -78,6 +84,7 @@ class LoadDriver {
   transport::UdpSocket socket_;
   std::unique_ptr<SocketSink> sink_;
   Fleet fleet_;
+  std::unique_ptr<SecureLink> secure_;
   Workload workload_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};

@@ -1,5 +1,6 @@
 // PSK handshakes between the DTLS client and server cores, the cookie exchange, the bounds, the
 // timers and hostile input.
+#include "drover/dtls/client_handshake.hpp"
 #include "drover/dtls/record.hpp"
 #include "dtls_harness.hpp"
 
@@ -387,6 +388,9 @@ TEST_F(Psk, NewHandshakeFromTheSameAddressReplacesTheSession) {
   first.connect(FakeClock::now);
   net.pump();
   ASSERT_EQ(first.state(), ClientState::Connected);
+  inners[0]->send(kServer, "before");  // the session replaced is a compact one
+  net.pump();
+  ASSERT_EQ(s.counts().compact_sessions, 1u);
   // The device reboots: a new client at the same address, with another identity.
   net.nodes.pop_back();
   auto& second = make_client(1, psk("dev2-id", kKey));
@@ -395,6 +399,7 @@ TEST_F(Psk, NewHandshakeFromTheSameAddressReplacesTheSession) {
   EXPECT_EQ(second.state(), ClientState::Connected) << second.last_error();
   EXPECT_EQ(s.stats().sessions_replaced, 1u);
   EXPECT_EQ(s.counts().sessions, 1u);
+  EXPECT_EQ(s.counts().compact_sessions, 0u);
   ASSERT_NE(s.identity_of(client_address(1)), nullptr);
   EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev2");
 }
@@ -495,6 +500,119 @@ TEST_F(Psk, RevokingACredentialEndsItsSessionsAndTickets) {
   net.pump();
   EXPECT_EQ(one.state(), ClientState::Failed);
   EXPECT_EQ(s.stats().failed_unknown_identity, 1u);
+
+// After the client's first record the server keeps only the compact record state: records flow
+// both ways, a replayed or tampered record is dropped, close_notify ends the session (a new
+// handshake replacing a compact session: NewHandshakeFromTheSameAddressReplacesTheSession).
+TEST_F(Psk, SessionGoesCompactAfterTheClientsFirstRecord) {
+  auto& s = make_server();
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected);
+  EXPECT_EQ(s.counts().compact_sessions, 0u);  // the last flight may still be asked for
+  std::vector<std::vector<std::uint8_t>> from_client;
+  net.filter = [&](const PeerAddress& from, const PeerAddress&, std::span<const std::uint8_t> b) {
+    if (from != kServer) from_client.emplace_back(b.begin(), b.end());
+    return true;
+  };
+  inners[0]->send(kServer, "first");
+  net.pump();
+  EXPECT_EQ(s.counts().compact_sessions, 1u);
+  EXPECT_EQ(s.counts().sessions, 1u);
+  inners[0]->send(kServer, "second");
+  net.pump();
+  server_inner.send(client_address(1), "answer");
+  net.pump();
+  ASSERT_EQ(server_inner.received.size(), 2u);
+  EXPECT_EQ(server_inner.received[1].text, "second");
+  ASSERT_EQ(inners[0]->received.size(), 1u);
+  EXPECT_EQ(inners[0]->received[0].text, "answer");
+
+  ASSERT_EQ(from_client.size(), 2u);
+  s.receive(client_address(1), from_client[1], FakeClock::now);  // replayed
+  auto tampered = from_client[1];
+  tampered.back() ^= 0x80;
+  s.receive(client_address(1), tampered, FakeClock::now);
+  EXPECT_EQ(server_inner.received.size(), 2u);
+  EXPECT_EQ(s.counts().sessions, 1u);
+
+  net.filter = nullptr;
+  c.close(FakeClock::now);
+  net.pump();
+  EXPECT_EQ(s.stats().sessions_closed, 1u);
+  EXPECT_EQ(s.counts().sessions, 0u);
+  EXPECT_EQ(s.counts().compact_sessions, 0u);
+}
+
+// The load generator's client: a handshake through the cookie exchange, then only a RecordState.
+TEST_F(Psk, ClientHandshakeEndsInARecordState) {
+  auto& s = make_server();
+  ClientHandshake handshake(PskCredential{"dev1-id", kKey}, FakeClock::now);
+  const PeerAddress me = client_address(7);
+  for (int flight = 0; flight < 10 && handshake.state() == ClientHandshake::State::Running;
+       ++flight) {
+    for (const auto& d : std::exchange(handshake.output, {})) s.receive(me, d, FakeClock::now);
+    coap::Transmit tx;
+    while (s.poll_transmit(tx)) handshake.receive(tx.bytes, FakeClock::now);
+  }
+  ASSERT_EQ(handshake.state(), ClientHandshake::State::Done);
+  EXPECT_EQ(s.stats().cookies_sent, 1u);
+  auto records = handshake.take_records();
+  ASSERT_TRUE(records);
+  std::vector<std::uint8_t> record, buffer;
+  ASSERT_TRUE(records->protect(ContentType::ApplicationData, bytes_of("register"), record));
+  s.receive(me, record, FakeClock::now);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].text, "register");
+  EXPECT_EQ(s.counts().compact_sessions, 1u);
+  server_inner.send(me, "created");
+  coap::Transmit tx;
+  ASSERT_TRUE(s.poll_transmit(tx));
+  std::span<const std::uint8_t> datagram = tx.bytes;
+  const auto r = next_record(datagram);
+  ASSERT_TRUE(r);
+  const auto opened = records->unprotect(r->header, r->bytes, buffer);
+  ASSERT_EQ(opened.verdict, RecordState::Verdict::Opened);
+  EXPECT_EQ(std::string(opened.plaintext.begin(), opened.plaintext.end()), "created");
+}
+
+TEST_F(Psk, ClientHandshakeWithAWrongKeyFails) {
+  auto& s = make_server(config_with([](auto& c) { c.handshake_timeout = 5s; }));
+  ClientHandshake handshake(PskCredential{"dev1-id", std::vector<std::uint8_t>(16, 0)},
+                            FakeClock::now);
+  const PeerAddress me = client_address(8);
+  for (int round = 0; round < 200 && handshake.state() == ClientHandshake::State::Running;
+       ++round) {
+    for (const auto& d : std::exchange(handshake.output, {})) s.receive(me, d, FakeClock::now);
+    coap::Transmit tx;
+    while (s.poll_transmit(tx)) handshake.receive(tx.bytes, FakeClock::now);
+    FakeClock::now = std::max(FakeClock::now + 1s, handshake.next_expiry());
+    handshake.on_timer(FakeClock::now);
+    s.on_timer(FakeClock::now);
+  }
+  EXPECT_EQ(handshake.state(), ClientHandshake::State::Failed);
+  EXPECT_FALSE(handshake.take_records());
+}
+
+TEST_F(Psk, CbcSuitesKeepTheirGnuTLSSession) {
+  auto& s = make_server();
+  DtlsClientConfig config;
+  config.priorities = "NONE:+VERS-DTLS1.2:+PSK:+AES-128-CBC:+SHA256:+COMP-NULL:+SIGN-ALL";
+  inners.push_back(std::make_unique<Recorder>());
+  clients.push_back(
+      std::make_unique<DtlsClient>(*inners.back(), kServer, psk("dev1-id", kKey), config));
+  net.add(client_address(1), *clients.back());
+  clients.back()->connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(clients.back()->state(), ClientState::Connected) << clients.back()->last_error();
+  inners[0]->send(kServer, "cbc");
+  net.pump();
+  server_inner.send(client_address(1), "answer");
+  net.pump();
+  EXPECT_EQ(s.counts().compact_sessions, 0u);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  ASSERT_EQ(inners[0]->received.size(), 1u);
 }
 
 TEST_F(Psk, GarbageAndTruncatedRecordsAreDropped) {
