@@ -500,6 +500,7 @@ TEST_F(Psk, RevokingACredentialEndsItsSessionsAndTickets) {
   net.pump();
   EXPECT_EQ(one.state(), ClientState::Failed);
   EXPECT_EQ(s.stats().failed_unknown_identity, 1u);
+}
 
 // After the client's first record the server keeps only the compact record state: records flow
 // both ways, a replayed or tampered record is dropped, close_notify ends the session (a new
