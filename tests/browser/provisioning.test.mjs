@@ -3,8 +3,9 @@
 // shown with their secrets masked and deleted, a refused one with the server's reason; a device
 // (`drover client --bootstrap`) bootstrapping while the page shows its session's events, and a
 // server-initiated bootstrap started from the page; credentials of the three kinds added and
-// deleted, their keys never in the page; both listings paged by the server; and the page of a
-// server without the bootstrap role. Loopback only; each step waits 10 s at most.
+// deleted, their keys never in the page; both listings paged by the server; and the pages of a
+// server without the bootstrap role or the credentials (--shards). Loopback only; each step
+// waits 10 s at most.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {generateKeyPairSync} from 'node:crypto';
@@ -270,7 +271,7 @@ describe('many configurations and credentials', () => {
   }
 });
 
-describe('a server without the bootstrap role', () => {
+describe('servers without the bootstrap role or the credentials', () => {
   test('the bootstrap page says that it is not running; the security page works', async () => {
     const plain = await startServer();
     try {
@@ -283,6 +284,19 @@ describe('a server without the bootstrap role', () => {
       await page.close();
     } finally {
       await plain.stop();
+    }
+  });
+
+  test('on two shards the security page says that the server keeps no credentials', async () => {
+    const sharded = await startServer(['--shards', '2']);
+    try {
+      const {page, errors} = await openPage(browser, `${sharded.url}/#/security`);
+      await page.waitForSelector('#security-absent');
+      assert.match(await page.textContent('#security-absent'), /keeps no DTLS credentials.*--shards/s);
+      assert.deepEqual(unexpected(errors, 404), []);
+      await page.close();
+    } finally {
+      await sharded.stop();
     }
   });
 });
