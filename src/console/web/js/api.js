@@ -116,3 +116,9 @@ export function eventStream(query, onEvent, onState = () => {}) {
     controller?.abort();
   };
 }
+
+// Whether `error` says the server serves no such route: a family of routes this server does not
+// run (the bootstrap configurations without --bootstrap-port, the credentials with --shards).
+export function routeAbsent(error) {
+  return error instanceof ApiError && error.status === 404 && error.code === 'not_found';
+}

@@ -9,6 +9,8 @@ const pages = [
   {path: /^\/$/, nav: 'Fleet', href: '#/', module: () => import('./fleet.js')},
   {path: /^\/devices\/(.+)$/, module: () => import('./device.js')},
   {path: /^\/models(?:\/(\d+))?$/, nav: 'Models', href: '#/models', module: () => import('./models.js')},
+  {path: /^\/bootstrap(?:\/(.+))?$/, nav: 'Bootstrap', href: '#/bootstrap', module: () => import('./bootstrap.js')},
+  {path: /^\/security$/, nav: 'Security', href: '#/security', module: () => import('./security.js')},
   {path: /^\/server$/, nav: 'Server', href: '#/server', module: () => import('./server.js')},
 ];
 

@@ -1,5 +1,6 @@
-// Small DOM helpers shared by the pages. Text from the server always goes in as text nodes
-// (never as HTML), so a device's strings cannot inject markup.
+// Small DOM helpers shared by the pages, and the table of a listing paged by name. Text from the
+// server always goes in as text nodes (never as HTML), so a device's strings cannot inject markup.
+import {api, routeAbsent} from './api.js';
 
 // el('button', {class: 'x', onclick: f, 'aria-label': 'y'}, 'text', child...): an element.
 export function el(tag, attributes = {}, ...children) {
@@ -66,4 +67,66 @@ export function announce(text) {
 export function field(text, input, hint) {
   return el('label', {class: 'field'}, el('span', {}, text), input,
             hint ? el('small', {class: 'hint'}, hint) : null);
+}
+
+// A table of a listing the server pages by name: GET `path`?after=&limit= answers
+// {[key]: [entry...], next}, `next` being the `after` of the following page (null on the last).
+// Previous and Next go over the cursors of the pages seen. The table has `id`, a `caption` for
+// screen readers and the columns `heads`; `row(entry)` draws an entry, `empty` says there is
+// none; `absent()` runs instead when the server has no such route.
+export function namePages({path, key, id, caption, heads, row, empty, absent}) {
+  const body = el('tbody');
+  const cursors = [''];
+  let page = 0;
+  let next = null;
+  const message = (text, className) => fill(body, el('tr', {}, el('td', {colspan: heads.length, class: className}, text)));
+  async function load(after) {
+    const query = new URLSearchParams({limit: 50});
+    if (after) query.set('after', after);
+    try {
+      const {body: answer} = await api(`${path}?${query}`);
+      const entries = answer[key];
+      if (entries.length) fill(body, entries.map(row));
+      else message(empty, 'muted');
+      return {next: answer.next, count: entries.length};
+    } catch (e) {
+      if (routeAbsent(e)) absent();
+      else message(`Cannot list: ${refusal(e)}`, 'error-text');
+      return null;
+    }
+  }
+  const previous = el('button', {type: 'button', disabled: true, onclick: () => go(-1)}, '← Previous');
+  const following = el('button', {type: 'button', disabled: true, onclick: () => go(1)}, 'Next →');
+  async function go(step) {
+    if (step > 0 && next === null) return;
+    if (step > 0) cursors[page + 1] = next;
+    page = Math.max(0, page + step);
+    cursors.length = page + 1;
+    const shown = await load(cursors[page]);
+    if (!shown) return;
+    // The entries of this page were deleted: the one before.
+    if (!shown.count && page > 0) return go(-1);
+    next = shown.next;
+    previous.disabled = page === 0;
+    following.disabled = next === null;
+  }
+  const table = el('div', {class: 'table-wrap'}, el('table', {id},
+      el('caption', {class: 'visually-hidden'}, caption),
+      el('thead', {}, el('tr', {}, heads.map((h) => el('th', {scope: 'col'}, h)))), body));
+  return {node: [table, el('div', {class: 'pager'}, previous, following)], reload: () => go(0)};
+}
+
+// An API error as the page shows it: the server's reason and its code.
+export function refusal(error) {
+  return error.code ? `${error.message} (${error.code})` : error.message;
+}
+
+// A line telling how the last action went, read out by screen readers.
+export function statusLine(id) {
+  const node = el('p', {role: 'status', id});
+  const say = (text, ok = true) => {
+    node.textContent = text;
+    node.className = ok ? 'muted' : 'error-text';
+  };
+  return {node, say};
 }
