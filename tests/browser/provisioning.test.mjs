@@ -287,12 +287,12 @@ describe('servers without the bootstrap role or the credentials', () => {
     }
   });
 
-  test('on two shards the security page says that the server keeps no credentials', async () => {
+  test('on two shards the security page says that the server does not manage credentials', async () => {
     const sharded = await startServer(['--shards', '2']);
     try {
       const {page, errors} = await openPage(browser, `${sharded.url}/#/security`);
       await page.waitForSelector('#security-absent');
-      assert.match(await page.textContent('#security-absent'), /keeps no DTLS credentials.*--shards/s);
+      assert.match(await page.textContent('#security-absent'), /does not manage DTLS credentials.*--shards/s);
       assert.deepEqual(unexpected(errors, 404), []);
       await page.close();
     } finally {

@@ -26,9 +26,10 @@ export function render(main) {
     heads: ['Endpoint', 'Credentials', 'Source', ''], empty: 'No endpoint has credentials.', row,
     absent: () => fill(main, el('h1', {}, 'Security'),
                        el('div', {class: 'card', id: 'security-absent', role: 'alert'},
-                          el('p', {}, 'This server keeps no DTLS credentials: they belong to ',
-                             el('code', {}, 'drover server'), ' on one event loop (not with ',
-                             el('code', {}, '--shards'), ').'))),
+                          el('p', {}, 'This server does not manage DTLS credentials here: with ',
+                             el('code', {}, '--shards'), ' they come from its command line and ',
+                             'data folder; ', el('code', {}, 'drover server'),
+                             ' on one event loop manages them.'))),
   });
 
   function row(entry) {
