@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `drover client` against libcoap's GnuTLS programs over DTLS: it registers with the resource
-# directory coap-rd-gnutls through coaps:// with a pre-shared key and with an X.509 certificate
-# (the registration shows in the RD's /.well-known/core), and opens a session with a raw public
-# key (RFC 7250) to coap-server-gnutls -M, checking the server's key.
+# `drover client` against libcoap's programs over DTLS: it registers with the resource directories
+# coap-rd-gnutls and coap-rd-openssl through coaps:// with a pre-shared key and with an X.509
+# certificate (the registration shows in the RD's /.well-known/core), and opens a session with a
+# raw public key (RFC 7250) to coap-server-gnutls -M, checking the server's key.
 #
 # libcoap's servers listen for DTLS on the port after their CoAP one. coap-rd-gnutls 4.3.1 has no
 # raw public key option, hence coap-server-gnutls for it, which has no /rd: there the session is
@@ -10,7 +10,7 @@
 # by the RD runs. The RD aborts on a DELETE (test_client_libcoap_rd.sh): the clients stop with a
 # short --stop-timeout.
 source "$(dirname "$0")/interop_lib.sh"
-for tool in coap-rd-gnutls coap-server-gnutls openssl; do
+for tool in coap-rd-gnutls coap-rd-openssl coap-server-gnutls openssl; do
   command -v "$tool" >/dev/null || fail "$tool not found (package libcoap3-bin / openssl)"
 done
 
@@ -39,20 +39,23 @@ registered_at_rd() {
   REGISTERED=$location
 }
 
-# PSK: libcoap takes the key as text.
-start_libcoap rd-psk coap-rd-gnutls -k rd-secret
-client_session psk-client drover-psk --psk-identity drover-psk --psk-key "$(hex rd-secret)"
-registered_at_rd psk-client
-pass "drover client registers with coap-rd-gnutls over DTLS-PSK (at $REGISTERED)"
-
-# X.509: the RD's certificate and the client's from one CA; each checks the other's chain.
+# PSK and X.509 against the RD of each TLS library; the RD's certificate and the client's are of
+# one CA and each checks the other's chain. libcoap takes the PSK as text.
 libcoap_pki drover-x509
-start_libcoap rd-x509 coap-rd-gnutls -c "$WORK/localhost.pem" -C "$WORK/test-ca.crt"
-client_session x509-client drover-x509 --cert "$WORK/drover-x509.crt" --key "$WORK/drover-x509.key" \
-  --ca "$WORK/test-ca.crt"
-log_has "DTLS session up (x509:CN=localhost)" "$CLIENT_LOG" || fail "the RD's subject is not logged"
-registered_at_rd x509-client
-pass "drover client registers with coap-rd-gnutls over DTLS with X.509 certificates (at $REGISTERED)"
+for variant in gnutls openssl; do
+  start_libcoap rd-psk-$variant coap-rd-$variant -k rd-secret
+  client_session psk-client-$variant drover-psk-$variant --psk-identity drover-psk \
+    --psk-key "$(hex rd-secret)"
+  registered_at_rd psk-client-$variant
+  pass "drover client registers with coap-rd-$variant over DTLS-PSK (at $REGISTERED)"
+
+  start_libcoap rd-x509-$variant coap-rd-$variant -c "$WORK/localhost.pem" -C "$WORK/test-ca.crt"
+  client_session x509-client-$variant drover-x509-$variant --cert "$WORK/drover-x509.crt" \
+    --key "$WORK/drover-x509.key" --ca "$WORK/test-ca.crt"
+  log_has "DTLS session up (x509:CN=localhost)" "$CLIENT_LOG" || fail "the RD's subject is not logged"
+  registered_at_rd x509-client-$variant
+  pass "drover client registers with coap-rd-$variant over DTLS with X.509 certificates (at $REGISTERED)"
+done
 
 # Raw public keys: coap-server-gnutls -M takes an EC private key (SEC 1 PEM).
 cd "$WORK"
