@@ -62,7 +62,11 @@ int ShardedRuntime::open_coap(const std::string& address, std::uint16_t port) {
     });
     if (!credentials_) return;
     try {
-      dtls_[shard] = std::make_unique<dtls::DtlsServer>(*traces_[shard], *credentials_);
+      if (!ticket_key_) ticket_key_ = dtls::make_ticket_key();
+      dtls::DtlsServerConfig dtls_config;
+      dtls_config.ticket_key = ticket_key_;
+      dtls_[shard] =
+          std::make_unique<dtls::DtlsServer>(*traces_[shard], *credentials_, dtls_config);
     } catch (const std::exception& e) {
       log::error(Component::Dtls, {"config_error"}, std::string("DTLS: ") + e.what());
       return;

@@ -80,7 +80,8 @@ class ShardedRuntime {
   std::vector<std::unique_ptr<http::MessageTap>> taps_;  // likewise
   std::vector<std::unique_ptr<CoapTrace>> traces_;       // in front of each tap
   // coaps: the credentials, read by every shard's thread (nothing changes them once started);
-  // a DTLS server per shard in front of its trace, when there are credentials.
+  // a DTLS server per shard in front of its trace, when there are credentials, all with one
+  // session tickets' key: a client whose address moved to another shard resumes there.
   std::unique_ptr<store::DocumentStore> security_documents_;
   std::unique_ptr<DocumentTable> security_table_;
   dtls::MemorySecurityStore security_store_;
@@ -88,6 +89,7 @@ class ShardedRuntime {
   std::uint16_t coaps_port_ = 0;
   std::string coaps_summary_;
   std::vector<std::unique_ptr<dtls::DtlsServer>> dtls_;
+  std::shared_ptr<const dtls::TicketKey> ticket_key_;
   ShardLogs logs_{*this};
   std::unique_ptr<multicore::ShardedServer> sharded_;
   http::ShardRouter router_;

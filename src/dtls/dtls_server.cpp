@@ -28,6 +28,26 @@ std::string default_priorities(bool certificates, bool raw_public_keys) {
   return p;
 }
 
+class TicketKey {
+ public:
+  TicketKey() {
+    if (gnutls_session_ticket_key_generate(&datum) < 0)
+      throw std::runtime_error("DTLS: cannot make the session ticket key");
+  }
+  ~TicketKey() {
+    gnutls_memset(datum.data, 0, datum.size);
+    gnutls_free(datum.data);
+  }
+  TicketKey(const TicketKey&) = delete;
+  TicketKey& operator=(const TicketKey&) = delete;
+
+  gnutls_datum_t datum{};
+};
+
+std::shared_ptr<const TicketKey> make_ticket_key() {
+  return std::make_shared<const TicketKey>();
+}
+
 namespace {
 
 using detail::Session;
@@ -119,7 +139,10 @@ struct DtlsServer::Impl {
     try {
       if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
         throw std::runtime_error("DTLS: cannot make the cookie key");
-      new_ticket_key();
+      if (config.ticket_key && config.ticket_lifetime > Duration::zero())
+        ticket_key = config.ticket_key;
+      else
+        new_ticket_key();
       if (credentials.store) {
         if (gnutls_psk_allocate_server_credentials(&psk) < 0)
           throw std::runtime_error("DTLS: cannot allocate PSK credentials");
@@ -145,22 +168,11 @@ struct DtlsServer::Impl {
     psk = nullptr;
     gnutls_free(cookie_key.data);
     cookie_key = {};
-    drop_ticket_key();
   }
 
   // ---- Session tickets: one master key; GnuTLS derives the key of each period from it.
   void new_ticket_key() {
-    drop_ticket_key();
-    if (config.ticket_lifetime <= Duration::zero()) return;
-    if (gnutls_session_ticket_key_generate(&ticket_key) < 0)
-      throw std::runtime_error("DTLS: cannot make the session ticket key");
-  }
-
-  void drop_ticket_key() {
-    if (!ticket_key.data) return;
-    gnutls_memset(ticket_key.data, 0, ticket_key.size);
-    gnutls_free(ticket_key.data);
-    ticket_key = {};
+    ticket_key = config.ticket_lifetime > Duration::zero() ? make_ticket_key() : nullptr;
   }
 
   // ---- PSK and certificate callbacks (the session's pointer is the Impl).
@@ -301,8 +313,8 @@ struct DtlsServer::Impl {
       gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
       gnutls_session_set_verify_function(s, &Impl::verify_peer);
     }
-    if (ticket_key.data) {
-      gnutls_session_ticket_enable_server(s, &ticket_key);
+    if (ticket_key) {
+      gnutls_session_ticket_enable_server(s, &ticket_key->datum);
       gnutls_db_set_cache_expiration(
           s, static_cast<int>(
                  std::chrono::duration_cast<std::chrono::seconds>(config.ticket_lifetime).count()));
@@ -638,7 +650,7 @@ struct DtlsServer::Impl {
   gnutls_psk_server_credentials_t psk = nullptr;
   std::optional<detail::CertificateCredentials> certificates;
   gnutls_datum_t cookie_key{};
-  gnutls_datum_t ticket_key{};  // empty: no tickets
+  std::shared_ptr<const TicketKey> ticket_key;  // null: no tickets
   coap::PeerAddress cookie_peer;
   // The alert a callback chose during the current gnutls_handshake call.
   std::optional<gnutls_alert_description_t> alert;

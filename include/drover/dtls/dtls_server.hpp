@@ -12,8 +12,9 @@
 //
 // Resumption: the server issues session tickets (RFC 5077), so a client that moved to another
 // address or reconnected resumes with an abbreviated handshake and the server keeps nothing per
-// session for it; the tickets' keys come from a master key of the core that GnuTLS rotates every
-// ticket_lifetime, and that revoke() replaces.
+// session for it; the tickets' keys come from a master key that GnuTLS rotates every
+// ticket_lifetime: the core's own, or one several cores share (TicketKey), and that revoke()
+// replaces with one of the core's own.
 //
 // The plain face: a NoSec socket's loop may drive plain() to reach the same inner core. Each
 // datagram of the inner core leaves by the face of its peer: encrypted when the peer has a
@@ -37,6 +38,12 @@ namespace drover::dtls {
 using coap::Duration;
 using coap::TimePoint;
 
+// A master key of session tickets, from which GnuTLS derives the key of each period: servers given
+// the same one (the shards of one process) resume each other's tickets.
+class TicketKey;
+// Throws std::runtime_error when no key can be made.
+std::shared_ptr<const TicketKey> make_ticket_key();
+
 struct DtlsServerConfig {
   std::size_t max_sessions = 100000;  // established and half-open together
   std::size_t max_handshakes = 1024;  // half-open (past the cookie exchange) at once
@@ -58,6 +65,7 @@ struct DtlsServerConfig {
   // What a session ticket may be resumed within, and the period of its encryption key. Zero: no
   // tickets, every handshake is a full one.
   Duration ticket_lifetime = std::chrono::hours(6);
+  std::shared_ptr<const TicketKey> ticket_key;  // null: a key of the server's own
   // GnuTLS priorities; empty: the LwM2M suites and the AEAD ones current peers offer
   // (default_priorities()).
   std::string priorities;

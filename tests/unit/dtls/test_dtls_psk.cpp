@@ -429,6 +429,44 @@ TEST_F(Psk, ReconnectResumesTheSessionFromItsTicket) {
   EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev1");
 }
 
+// Another server at the same address in its place, as another shard of the process would be.
+void replace_server(Network& net, std::optional<DtlsServer>& server, Recorder& inner,
+                    const MemorySecurityStore& store, DtlsServerConfig config) {
+  std::erase_if(net.nodes, [&](const Network::Node& n) { return n.core == &*server; });
+  ServerCredentials credentials;
+  credentials.store = &store;
+  server.emplace(inner, std::move(credentials), std::move(config));
+  net.add(kServer, *server);
+}
+
+// Servers that share a TicketKey resume each other's tickets; one with a key of its own does not.
+TEST_F(Psk, ATicketResumesAtAnotherServerOfTheSameKeyOnly) {
+  const auto shared = make_ticket_key();
+  make_server(config_with([&](DtlsServerConfig& c) { c.ticket_key = shared; }));
+  auto& c = make_client(1);
+  c.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+
+  replace_server(net, server, server_inner, store,
+                 config_with([&](DtlsServerConfig& cfg) { cfg.ticket_key = shared; }));
+  c.reconnect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_TRUE(c.resumed());
+  EXPECT_EQ(server->stats().handshakes_resumed, 1u);
+  ASSERT_NE(server->identity_of(client_address(1)), nullptr);
+  EXPECT_EQ(server->identity_of(client_address(1))->endpoint, "dev1");
+
+  replace_server(net, server, server_inner, store, {});
+  c.reconnect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(c.state(), ClientState::Connected) << c.last_error();
+  EXPECT_FALSE(c.resumed());
+  EXPECT_EQ(server->stats().handshakes_resumed, 0u);
+  EXPECT_EQ(server->stats().handshakes_completed, 1u);
+}
+
 TEST_F(Psk, ClientAtANewAddressResumesAndItsDatagramsGoOn) {
   auto& s = make_server();
   auto& c = make_client(1);
