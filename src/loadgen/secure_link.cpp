@@ -32,9 +32,11 @@ void SecureLink::send(std::uint32_t client, const coap::PeerAddress& to,
   }
   const std::string endpoint = fleet_.endpoint_of(client);
   Handshake h;
+  dtls::ClientHandshakeOptions options;
+  options.priorities = config_.priorities;
   h.handshake = std::make_unique<dtls::ClientHandshake>(
       dtls::PskCredential{endpoint, dtls::derive_psk(config_.psk_master, endpoint)}, now,
-      config_.priorities);
+      options);
   h.to = to;
   h.held.assign(bytes.begin(), bytes.end());
   h.started = now;
