@@ -27,7 +27,9 @@ void add_server_security_flags(CLI::App& command, ServerSecurityOptions& o) {
       ->check(CLI::ExistingFile);
   command
       .add_option("--rpk-key", o.rpk_key_file,
-                  "DTLS raw public key (RFC 7250): the server's PEM private key")
+                  "DTLS raw public key (RFC 7250): the server's PEM private key; with --cert "
+                  "too, clients that authenticate with a raw public key are shown this key, "
+                  "others the certificate")
       ->check(CLI::ExistingFile);
   command.add_option("--rpk-client", o.rpk_clients,
                      "A client's raw public key: ENDPOINT=public-key.pem (repeatable)");

@@ -22,8 +22,8 @@ std::string default_priorities(bool certificates, bool raw_public_keys) {
   std::string p =
       "NORMAL:-VERS-ALL:+VERS-DTLS1.2:+ECDHE-PSK:+PSK:+AES-128-CCM-8:+AES-128-CCM:+SHA256";
   if (!certificates) p += ":-ECDHE-ECDSA:-ECDHE-RSA:-RSA:-DHE-RSA";
-  // Raw public keys first: a server with both an X.509 certificate and a raw public key presents
-  // the key to a client that offers both; X.509-only clients still get the certificate.
+  // Raw public keys first (RFC 7250). GnuTLS's server takes the first type of the client's list
+  // that it has a credential of; see raw_key_priority_text() for a server with both.
   if (raw_public_keys) p += ":+CTYPE-SRV-RAWPK:+CTYPE-SRV-X509:+CTYPE-CLI-RAWPK:+CTYPE-CLI-X509";
   return p;
 }
@@ -93,6 +93,29 @@ std::array<std::uint8_t, 19> cookie_client_data(const coap::PeerAddress& peer) {
   return out;
 }
 
+// The priorities of a session with a client that authenticates with a raw public key, on a server
+// with both an X.509 certificate and a raw public key: its own raw public key as the only server
+// certificate type. Clients that offer both server types often list X.509 first (libcoap's offer
+// "CTYPE-SRV-ALL" whatever their own credential) and GnuTLS follows the client's order, so such a
+// client would get the certificate it has nothing to check against.
+std::string raw_key_priority_text(const std::string& priorities) {
+  return priorities + ":-CTYPE-SRV-ALL:+CTYPE-SRV-RAWPK";
+}
+
+// IANA's TLS extension and certificate type numbers (RFC 7250).
+constexpr unsigned kClientCertificateTypeExtension = 19;
+constexpr unsigned char kRawPublicKeyType = 2;
+
+// Whether the client_certificate_type extension of a ClientHello offers a raw public key: a
+// client offers only the types it has a credential of (GnuTLS does; RFC 7250 §4.1).
+int find_raw_key_offer(void* found, unsigned extension, const unsigned char* data, unsigned size) {
+  if (extension != kClientCertificateTypeExtension || size < 1) return 0;
+  const unsigned count = std::min<unsigned>(data[0], size - 1);
+  *static_cast<bool*>(found) =
+      std::find(data + 1, data + 1 + count, kRawPublicKeyType) != data + 1 + count;
+  return 0;
+}
+
 // Whether the handshake that proved `id` used the credential the store names `name` of `kind`
 // (an X.509 certificate by its subject or by one of its subjectAltNames).
 bool authenticated_by(const PeerIdentity& id, CredentialKind kind, std::string_view name) {
@@ -135,6 +158,9 @@ struct DtlsServer::Impl {
                                             credentials.raw_public_key.has_value())
                        : config.priorities),
         plain_face(*this) {
+    if (credentials.certificate && credentials.raw_public_key)
+      raw_key_priorities.emplace(raw_key_priority_text(
+          config.priorities.empty() ? default_priorities(true, true) : config.priorities));
     // A constructor that throws runs no destructor: what is made so far is released here.
     try {
       if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
@@ -189,6 +215,19 @@ struct DtlsServer::Impl {
     if (!key->data) return -1;
     std::memcpy(key->data, found->data(), found->size());
     key->size = static_cast<unsigned>(found->size());
+    return 0;
+  }
+
+  // Before GnuTLS reads the ClientHello (a hook on it, with both server credentials): a client
+  // that authenticates with a raw public key gets the server's raw public key.
+  static int choose_server_type(gnutls_session_t session, unsigned, unsigned, unsigned,
+                                const gnutls_datum_t* client_hello) {
+    auto& self = *static_cast<Impl*>(gnutls_session_get_ptr(session));
+    bool raw_key = false;
+    if (gnutls_ext_raw_parse(&raw_key, &find_raw_key_offer, client_hello,
+                             GNUTLS_EXT_RAW_FLAG_DTLS_CLIENT_HELLO) >= 0 &&
+        raw_key)
+      return gnutls_priority_set(session, self.raw_key_priorities->get());
     return 0;
   }
 
@@ -313,6 +352,9 @@ struct DtlsServer::Impl {
       gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
       gnutls_session_set_verify_function(s, &Impl::verify_peer);
     }
+    if (raw_key_priorities)
+      gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
+                                         &Impl::choose_server_type);
     if (ticket_key) {
       gnutls_session_ticket_enable_server(s, &ticket_key->datum);
       gnutls_db_set_cache_expiration(
@@ -647,6 +689,9 @@ struct DtlsServer::Impl {
   ServerCredentials credentials;
   DtlsServerConfig config;
   detail::Priorities priorities;
+  // With both an X.509 certificate and a raw public key: for clients that authenticate with a
+  // raw public key (choose_server_type).
+  std::optional<detail::Priorities> raw_key_priorities;
   gnutls_psk_server_credentials_t psk = nullptr;
   std::optional<detail::CertificateCredentials> certificates;
   gnutls_datum_t cookie_key{};

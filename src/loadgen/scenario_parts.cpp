@@ -48,14 +48,20 @@ std::array<unsigned, op_count> only(Op op) {
   return w;
 }
 
-Phase register_all(double limit, std::uint32_t clients, double rate) {
+Phase every_client(Phase::Kind kind, double limit, std::uint32_t clients, double rate) {
   Phase p;
-  p.kind = Phase::Kind::RegisterAll;
-  p.name = "register";
+  p.kind = kind;
+  p.name = kind == Phase::Kind::RegisterAll ? "register"
+           : kind == Phase::Kind::UpdateAll ? "update"
+                                            : "deregister";
   p.limit = seconds(limit);
   p.clients = clients;
   p.rate = rate;
   return p;
+}
+
+Phase register_all(double limit, std::uint32_t clients, double rate) {
+  return every_client(Phase::Kind::RegisterAll, limit, clients, rate);
 }
 
 FleetConfig fleet_config(const BenchConfig& config, const coap::PeerAddress& server) {

@@ -28,6 +28,8 @@ void run_ideal(const BenchConfig& config, BenchReport& report);
 
 Phase timed(std::string name, double duration, double rate, std::array<unsigned, op_count> weights);
 std::array<unsigned, op_count> only(Op op);
+// A RegisterAll, UpdateAll or DeregisterAll phase of at most `limit` seconds.
+Phase every_client(Phase::Kind kind, double limit, std::uint32_t clients = 0, double rate = 0);
 Phase register_all(double limit, std::uint32_t clients = 0, double rate = 0);
 
 FleetConfig fleet_config(const BenchConfig& config, const coap::PeerAddress& server);

@@ -30,17 +30,46 @@ void SecureLink::send(std::uint32_t client, const coap::PeerAddress& to,
     ++stats_.dropped_busy;
     return;
   }
-  const std::string endpoint = fleet_.endpoint_of(client);
   Handshake h;
-  h.handshake = std::make_unique<dtls::ClientHandshake>(
-      dtls::PskCredential{endpoint, dtls::derive_psk(config_.psk_master, endpoint)}, now,
-      config_.priorities);
+  dtls::ClientHandshakeOptions options;
+  options.priorities = config_.priorities;
+  options.keep_resumption = keep_tickets_;
+  const auto ticket = tickets_.find(client);
+  if (ticket != tickets_.end()) options.resume = ticket->second;
+  if (certificates_) {
+    h.handshake = std::make_unique<dtls::ClientHandshake>(certificates_(client), now, options);
+  } else {
+    const std::string endpoint = fleet_.endpoint_of(client);
+    h.handshake = std::make_unique<dtls::ClientHandshake>(
+        dtls::PskCredential{endpoint, dtls::derive_psk(config_.psk_master, endpoint)}, now,
+        options);
+  }
+  if (ticket != tickets_.end()) {
+    ticket_bytes_ -= ticket->second.size();
+    tickets_.erase(ticket);
+  }
   h.to = to;
   h.held.assign(bytes.begin(), bytes.end());
   h.started = now;
   ++stats_.handshakes_started;
   if (handshakes_.empty()) next_scan_ = now + kScanEvery;
   flush(client, handshakes_.emplace(client, std::move(h)).first->second);
+}
+
+void SecureLink::drop_sessions() {
+  for (auto& records : records_) records.reset();
+  sessions_ = 0;
+}
+
+void SecureLink::keep_tickets(bool keep) {
+  keep_tickets_ = keep;
+  if (keep) return;
+  tickets_ = {};
+  ticket_bytes_ = 0;
+}
+
+void SecureLink::use_certificates(Certificates certificates) {
+  certificates_ = std::move(certificates);
 }
 
 void SecureLink::flush(std::uint32_t client, Handshake& h) {
@@ -52,9 +81,14 @@ void SecureLink::finish(std::uint32_t client, Handshake& h, TimePoint now) {
   flush(client, h);
   if (h.handshake->state() == dtls::ClientHandshake::State::Done) {
     ++stats_.handshakes_completed;
+    if (h.handshake->resumed()) ++stats_.handshakes_resumed;
     stats_.handshake_latency.record(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - h.started).count()));
     records_[client] = h.handshake->take_records();
+    if (auto ticket = h.handshake->take_resumption(); keep_tickets_ && !ticket.empty()) {
+      ticket_bytes_ += ticket.size();
+      tickets_[client] = std::move(ticket);
+    }
     ++sessions_;
     const auto held = std::move(h.held);
     const auto to = h.to;

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "drover/coap/datagram_core.hpp"
+#include "drover/dtls/client_handshake.hpp"
 #include "drover/dtls/credentials.hpp"
 #include "drover/dtls/dtls_client.hpp"
 #include "drover/dtls/dtls_server.hpp"
+#include "drover/dtls/pki.hpp"
 
 // GnuTLS's hook for its clock, exported for its own tests of DTLS timers.
 extern "C" void _gnutls_global_set_gettime_function(void (*)(struct timespec*));
@@ -131,18 +133,20 @@ inline std::vector<std::uint8_t> bytes_of(std::string_view text) {
   return {text.begin(), text.end()};
 }
 
-// Keys and certificates made at test time (ECDSA P-256).
-struct TestPki {
-  std::string ca_certificate, ca_key;
-};
-// A private key, PEM.
-std::string make_private_key();
-// A self-signed CA.
-TestPki make_ca(const std::string& name);
-// A certificate for `common_name` (also a DNS name) signed by `ca`, and its key.
-CertificateCredential make_certificate(const TestPki& ca, const std::string& common_name);
-// The same, valid until `not_after` (in the past: an expired certificate).
-CertificateCredential make_certificate_until(const TestPki& ca, const std::string& common_name,
-                                             time_t not_after);
+// The load generator's client against `server` from `me`, with no loss, until its handshake ends
+// and its last flight is delivered.
+inline void run_handshake(ClientHandshake& handshake, DtlsServer& server, const PeerAddress& me) {
+  for (int flight = 0; flight < 10 && !handshake.output.empty(); ++flight) {
+    for (const auto& d : std::exchange(handshake.output, {})) server.receive(me, d, FakeClock::now);
+    coap::Transmit tx;
+    while (server.poll_transmit(tx)) handshake.receive(tx.bytes, FakeClock::now);
+  }
+}
+
+// A certificate for `common_name` signed by `ca`, valid for a day (dtls/pki.hpp).
+inline CertificateCredential make_certificate(const CertificateAuthority& ca,
+                                              const std::string& common_name) {
+  return dtls::make_certificate(ca, common_name, time(nullptr) + 86400);
+}
 
 }  // namespace drover::dtls::testing

@@ -97,7 +97,7 @@ TEST_F(Certificates, X509ClientOfAnotherCaIsRefused) {
   auto& s = make_server(sc);
   ClientCredentials cc;
   cc.certificate = make_certificate(other, "dev1");
-  cc.certificate->trust_anchors = ca.ca_certificate;
+  cc.certificate->trust_anchors = ca.certificate;
   auto& c = make_client(cc);
   // The client has no certificate of the CAs the server asks for, so it sends none.
   EXPECT_FALSE(exchange());
@@ -129,7 +129,7 @@ TEST_F(Certificates, X509WrongServerNameIsRefusedByTheClient) {
 TEST_F(Certificates, X509ExpiredServerCertificateIsRefusedByTheClient) {
   const auto ca = make_ca("Test CA");
   ServerCredentials sc;
-  sc.certificate = make_certificate_until(ca, "lwm2m.example", time(nullptr) - 60);
+  sc.certificate = make_certificate(ca, "lwm2m.example", time(nullptr) - 60);
   auto& s = make_server(sc);
   ClientCredentials cc;
   cc.certificate = make_certificate(ca, "dev1");
@@ -149,7 +149,7 @@ TEST_F(Certificates, X509ExpiredClientCertificateIsRefusedByTheServer) {
   sc.certificate = make_certificate(ca, "lwm2m.example");
   auto& s = make_server(sc);
   ClientCredentials cc;
-  cc.certificate = make_certificate_until(ca, "dev1", time(nullptr) - 60);
+  cc.certificate = make_certificate(ca, "dev1", time(nullptr) - 60);
   cc.server_name = "lwm2m.example";
   auto& c = make_client(cc);
   EXPECT_FALSE(exchange());
@@ -216,6 +216,82 @@ TEST_F(Certificates, RawPublicKeyOfAnotherServerIsRefusedByTheClient) {
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 
+// A server with both credentials presents each client the one it can check (RFC 7250
+// server_certificate_type), whatever order the client lists the server types in: a raw public key
+// client the key, an X.509 client the certificate. The clients here list X.509 first, as
+// libcoap's GnuTLS clients do ("CTYPE-SRV-ALL").
+TEST_F(Certificates, ServerWithBothPresentsTheCredentialEachClientCanCheck) {
+  const auto ca = make_ca("Test CA");
+  const std::string server_key = make_private_key();
+  const std::string client_key = make_private_key();
+  store.bind(CredentialKind::RawPublicKey, *public_key_name(client_key), "dev-rpk");
+  ServerCredentials sc;
+  sc.store = &store;
+  sc.certificate = make_certificate(ca, "lwm2m.example");
+  sc.raw_public_key = server_key;
+  auto& s = make_server(sc);
+  DtlsClientConfig x509_first;
+  x509_first.priorities =
+      default_priorities(true, false) + ":+CTYPE-SRV-X509:+CTYPE-SRV-RAWPK:+CTYPE-CLI-ALL";
+
+  ClientCredentials rpk;
+  rpk.raw_public_key = RawPublicKeyCredential{client_key, *public_key_of(server_key)};
+  client.emplace(client_inner, kServer, rpk, x509_first);
+  net.add(client_address(1), *client);
+  ASSERT_TRUE(exchange()) << client->last_error();
+  ASSERT_NE(client->server_identity(), nullptr);
+  EXPECT_EQ(client->server_identity()->kind, CredentialKind::RawPublicKey);
+  EXPECT_EQ(client->server_identity()->name, *public_key_name(server_key));
+
+  Recorder x509_inner;
+  ClientCredentials x509;
+  x509.certificate = make_certificate(ca, "dev-x509");
+  x509.server_name = "lwm2m.example";
+  DtlsClient x(x509_inner, kServer, x509, x509_first);
+  net.add(client_address(2), x);
+  x.connect(FakeClock::now);
+  net.pump();
+  ASSERT_EQ(x.state(), ClientState::Connected) << x.last_error();
+  ASSERT_NE(x.server_identity(), nullptr);
+  EXPECT_EQ(x.server_identity()->kind, CredentialKind::X509);
+  EXPECT_EQ(x.server_identity()->common_name, "lwm2m.example");
+
+  ASSERT_NE(s.identity_of(client_address(1)), nullptr);
+  EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev-rpk");
+  ASSERT_NE(s.identity_of(client_address(2)), nullptr);
+  EXPECT_EQ(s.identity_of(client_address(2))->endpoint, "dev-x509");
+}
+
+// The load generator's X.509 client: a certificate of the server's CA, its common name the
+// endpoint; the session goes on as a RecordState.
+TEST_F(Certificates, ClientHandshakeWithACertificate) {
+  const auto ca = make_ca("Test CA");
+  ServerCredentials sc;
+  sc.certificate = make_certificate(ca, "lwm2m.example");
+  auto& s = make_server(sc);
+  ClientHandshake handshake(make_certificate(ca, "dev1"), FakeClock::now);
+  run_handshake(handshake, s, client_address(3));
+  ASSERT_EQ(handshake.state(), ClientHandshake::State::Done);
+  EXPECT_TRUE(handshake.take_records());
+  const PeerIdentity* id = s.identity_of(client_address(3));
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->kind, CredentialKind::X509);
+  EXPECT_EQ(id->endpoint, "dev1");
+}
+
+TEST_F(Certificates, ClientHandshakeRefusesAServerOfAnotherCa) {
+  const auto ca = make_ca("Test CA");
+  ServerCredentials sc;
+  sc.certificate = make_certificate(make_ca("Other CA"), "lwm2m.example");
+  sc.certificate->trust_anchors = ca.certificate;  // the server would take the client
+  auto& s = make_server(sc);
+  ClientHandshake handshake(make_certificate(ca, "dev1"), FakeClock::now);
+  run_handshake(handshake, s, client_address(3));
+  EXPECT_EQ(handshake.state(), ClientHandshake::State::Failed);
+  EXPECT_FALSE(handshake.take_records());
+  EXPECT_EQ(s.counts().sessions, 0u);
+}
+
 TEST(Credentials, BadPemIsRefusedAtConstruction) {
   Recorder inner;
   ServerCredentials sc;
@@ -264,8 +340,8 @@ class CertificateUsageModes : public ::testing::Test {
     return cc;
   }
 
-  TestPki ca = make_ca("Test CA");
-  TestPki other = make_ca("Other CA");
+  CertificateAuthority ca = make_ca("Test CA");
+  CertificateAuthority other = make_ca("Other CA");
   CertificateCredential server = make_certificate(ca, "lwm2m.example");
   CertificateCredential second = make_certificate(ca, "lwm2m.example");  // same CA and name
   CertificateCredential client = make_certificate(ca, "dev1");
@@ -275,14 +351,14 @@ class CertificateUsageModes : public ::testing::Test {
 
 TEST_F(CertificateUsageModes, CaConstraintNeedsTheGivenCaOnThePath) {
   EXPECT_TRUE(
-      connects(server, given(ca.ca_certificate, CertificateUsage::CaConstraint, "lwm2m.example")))
+      connects(server, given(ca.certificate, CertificateUsage::CaConstraint, "lwm2m.example")))
       << error;
-  EXPECT_FALSE(connects(server, given(other.ca_certificate, CertificateUsage::CaConstraint)));
+  EXPECT_FALSE(connects(server, given(other.certificate, CertificateUsage::CaConstraint)));
   // The given CA's name on the path is not enough: a CA of that name but another key.
   EXPECT_FALSE(
-      connects(server, given(make_ca("Test CA").ca_certificate, CertificateUsage::CaConstraint)));
+      connects(server, given(make_ca("Test CA").certificate, CertificateUsage::CaConstraint)));
   EXPECT_FALSE(
-      connects(server, given(ca.ca_certificate, CertificateUsage::CaConstraint, "wrong.example")))
+      connects(server, given(ca.certificate, CertificateUsage::CaConstraint, "wrong.example")))
       << "the name is checked";
 }
 
@@ -291,27 +367,27 @@ TEST_F(CertificateUsageModes, ServiceCertificateNeedsTheGivenCertificateAndAVali
       << error;
   EXPECT_FALSE(connects(second, given(server.certificate, CertificateUsage::ServiceCertificate)))
       << "another certificate of the same CA and name";
-  anchors = other.ca_certificate;
+  anchors = other.certificate;
   EXPECT_FALSE(connects(server, given(server.certificate, CertificateUsage::ServiceCertificate)))
       << "the given certificate, but its chain leads to no trust anchor";
 }
 
 TEST_F(CertificateUsageModes, TrustAnchorIsTheOnlyAnchor) {
-  anchors = other.ca_certificate;  // replaced by the given certificate
+  anchors = other.certificate;  // replaced by the given certificate
   EXPECT_TRUE(
-      connects(server, given(ca.ca_certificate, CertificateUsage::TrustAnchor, "lwm2m.example")))
+      connects(server, given(ca.certificate, CertificateUsage::TrustAnchor, "lwm2m.example")))
       << error;
-  EXPECT_FALSE(connects(server, given(other.ca_certificate, CertificateUsage::TrustAnchor)));
+  EXPECT_FALSE(connects(server, given(other.certificate, CertificateUsage::TrustAnchor)));
   EXPECT_FALSE(
-      connects(server, given(ca.ca_certificate, CertificateUsage::TrustAnchor, "wrong.example")));
+      connects(server, given(ca.certificate, CertificateUsage::TrustAnchor, "wrong.example")));
 }
 
 TEST_F(CertificateUsageModes, DomainIssuedPinsTheCertificateWithoutChainOrName) {
   // A server certificate of a CA the client does not know (the server trusts the client's CA).
   const auto unknown_ca = make_ca("Unknown CA");
   CertificateCredential lone = make_certificate(unknown_ca, "lwm2m.example");
-  lone.trust_anchors = ca.ca_certificate;
-  anchors = other.ca_certificate;
+  lone.trust_anchors = ca.certificate;
+  anchors = other.certificate;
   EXPECT_TRUE(
       connects(lone, given(lone.certificate, CertificateUsage::DomainIssued, "wrong.example")))
       << error;

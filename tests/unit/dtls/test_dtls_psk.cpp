@@ -589,13 +589,9 @@ TEST_F(Psk, ClientHandshakeEndsInARecordState) {
   auto& s = make_server();
   ClientHandshake handshake(PskCredential{"dev1-id", kKey}, FakeClock::now);
   const PeerAddress me = client_address(7);
-  for (int flight = 0; flight < 10 && handshake.state() == ClientHandshake::State::Running;
-       ++flight) {
-    for (const auto& d : std::exchange(handshake.output, {})) s.receive(me, d, FakeClock::now);
-    coap::Transmit tx;
-    while (s.poll_transmit(tx)) handshake.receive(tx.bytes, FakeClock::now);
-  }
+  run_handshake(handshake, s, me);
   ASSERT_EQ(handshake.state(), ClientHandshake::State::Done);
+  EXPECT_FALSE(handshake.resumed());
   EXPECT_EQ(s.stats().cookies_sent, 1u);
   auto records = handshake.take_records();
   ASSERT_TRUE(records);
@@ -614,6 +610,58 @@ TEST_F(Psk, ClientHandshakeEndsInARecordState) {
   const auto opened = records->unprotect(r->header, r->bytes, buffer);
   ASSERT_EQ(opened.verdict, RecordState::Verdict::Opened);
   EXPECT_EQ(std::string(opened.plaintext.begin(), opened.plaintext.end()), "created");
+}
+
+// What a load generator's client keeps of its session resumes it, from another address too: an
+// abbreviated handshake (the server's ticket) that ends in a RecordState the server reads.
+TEST_F(Psk, ClientHandshakeResumesWithWhatItKept) {
+  auto& s = make_server();
+  ClientHandshakeOptions options;
+  options.keep_resumption = true;
+  ClientHandshake first(PskCredential{"dev1-id", kKey}, FakeClock::now, options);
+  run_handshake(first, s, client_address(7));
+  ASSERT_EQ(first.state(), ClientHandshake::State::Done);
+  const std::vector<std::uint8_t> ticket = first.take_resumption();
+  ASSERT_FALSE(ticket.empty());
+
+  options.resume = ticket;
+  ClientHandshake again(PskCredential{"dev1-id", kKey}, FakeClock::now, options);
+  const PeerAddress moved = client_address(8);
+  run_handshake(again, s, moved);
+  ASSERT_EQ(again.state(), ClientHandshake::State::Done);
+  EXPECT_TRUE(again.resumed());
+  EXPECT_FALSE(again.take_resumption().empty());  // the server renewed the ticket
+  EXPECT_EQ(s.stats().handshakes_completed, 2u);
+  EXPECT_EQ(s.stats().handshakes_resumed, 1u);
+  ASSERT_NE(s.identity_of(moved), nullptr);
+  EXPECT_EQ(s.identity_of(moved)->endpoint, "dev1");
+  const auto records = again.take_records();
+  ASSERT_TRUE(records);
+  std::vector<std::uint8_t> record;
+  ASSERT_TRUE(records->protect(ContentType::ApplicationData, bytes_of("update"), record));
+  s.receive(moved, record, FakeClock::now);
+  ASSERT_EQ(server_inner.received.size(), 1u);
+  EXPECT_EQ(server_inner.received[0].text, "update");
+}
+
+// A ticket the server no longer takes (revoke() replaced its key) leaves a full handshake.
+TEST_F(Psk, ClientHandshakeWithATicketNoLongerTakenDoesAFullOne) {
+  auto& s = make_server();
+  ClientHandshakeOptions options;
+  options.keep_resumption = true;
+  ClientHandshake first(PskCredential{"dev1-id", kKey}, FakeClock::now, options);
+  run_handshake(first, s, client_address(7));
+  ASSERT_EQ(first.state(), ClientHandshake::State::Done);
+  const std::vector<std::uint8_t> ticket = first.take_resumption();
+  ASSERT_FALSE(ticket.empty());
+  s.revoke(CredentialKind::Psk, "dev2-id", FakeClock::now);
+  options.resume = ticket;
+  ClientHandshake again(PskCredential{"dev1-id", kKey}, FakeClock::now, options);
+  run_handshake(again, s, client_address(8));
+  ASSERT_EQ(again.state(), ClientHandshake::State::Done);
+  EXPECT_FALSE(again.resumed());
+  EXPECT_EQ(s.stats().handshakes_resumed, 0u);
+  EXPECT_EQ(s.stats().handshakes_completed, 2u);
 }
 
 TEST_F(Psk, ClientHandshakeWithAWrongKeyFails) {

@@ -1,9 +1,10 @@
 // A fleet over DTLS (SecureLink) against the DTLS server in front of the LwM2M server core, in
 // memory: derived PSKs, the cookie exchange, compact sessions on both sides, the bound on
-// handshakes at once.
+// handshakes at once, sessions dropped and resumed with their tickets, X.509 clients.
 #include <gtest/gtest.h>
 
 #include "drover/dtls/dtls_server.hpp"
+#include "drover/dtls/pki.hpp"
 #include "drover/dtls/security_store.hpp"
 #include "drover/loadgen/secure_link.hpp"
 #include "drover/server/server.hpp"
@@ -15,10 +16,11 @@ namespace {
 const std::vector<std::uint8_t> kMaster(32, 0x42);
 
 struct SecureHarness {
-  explicit SecureHarness(std::uint32_t clients, std::size_t max_handshakes = 512)
+  explicit SecureHarness(std::uint32_t clients, std::size_t max_handshakes = 512,
+                         std::optional<dtls::CertificateCredential> certificate = {})
       : fleet(fleet_config(clients), sink),
         core(server_config()),
-        dtls(core, credentials(), {}),
+        dtls(core, credentials(std::move(certificate)), {}),
         link({kMaster, max_handshakes, {}}, fleet,
              [this](std::uint32_t client, const coap::PeerAddress& to,
                     std::span<const std::uint8_t> bytes) {
@@ -26,10 +28,11 @@ struct SecureHarness {
                wire.push_back({client, to, {bytes.begin(), bytes.end()}});
              }) {}
 
-  dtls::ServerCredentials credentials() {
+  dtls::ServerCredentials credentials(std::optional<dtls::CertificateCredential> certificate) {
     store.derive_psks(kMaster, "bench-");
     dtls::ServerCredentials c;
     c.store = &store;
+    c.certificate = std::move(certificate);
     return c;
   }
 
@@ -127,6 +130,58 @@ TEST(SecureLink, ServerCloseNotifyEndsTheSessionAndTheNextDatagramHandshakes) {
   h.pump();
   EXPECT_EQ(h.link.stats().handshakes_completed, 2u);
   EXPECT_EQ(h.fleet.stats().of(Op::Update).succeeded, 1u);
+}
+
+TEST(SecureLink, DroppedSessionsResumeWithTheTicketsKept) {
+  SecureHarness h(3);
+  h.sink.h = &h;
+  h.link.keep_tickets(true);
+  for (std::uint32_t i = 0; i < 3; ++i) ASSERT_TRUE(h.fleet.start(Op::Register, i, h.now));
+  h.pump();
+  ASSERT_EQ(h.link.sessions(), 3u);
+  EXPECT_EQ(h.link.tickets(), 3u);
+  EXPECT_GT(h.link.ticket_bytes(), 0u);
+  EXPECT_EQ(h.link.stats().handshakes_resumed, 0u);
+
+  h.link.drop_sessions();
+  EXPECT_EQ(h.link.sessions(), 0u);
+  for (std::uint32_t i = 0; i < 3; ++i) ASSERT_TRUE(h.fleet.start(Op::Update, i, h.now));
+  h.pump();
+  EXPECT_EQ(h.fleet.stats().of(Op::Update).succeeded, 3u);  // the same identity, resumed
+  EXPECT_EQ(h.link.stats().handshakes_completed, 6u);
+  EXPECT_EQ(h.link.stats().handshakes_resumed, 3u);
+  EXPECT_EQ(h.dtls.stats().handshakes_resumed, 3u);
+  EXPECT_EQ(h.dtls.stats().sessions_replaced, 3u);
+  EXPECT_EQ(h.link.tickets(), 3u);  // renewed by the server
+
+  h.link.keep_tickets(false);
+  EXPECT_EQ(h.link.tickets(), 0u);
+  EXPECT_EQ(h.link.ticket_bytes(), 0u);
+  h.link.drop_sessions();
+  ASSERT_TRUE(h.fleet.start(Op::Update, 0, h.now));
+  h.pump();
+  EXPECT_EQ(h.fleet.stats().of(Op::Update).succeeded, 4u);
+  EXPECT_EQ(h.link.stats().handshakes_resumed, 3u);  // a full handshake without its ticket
+}
+
+TEST(SecureLink, ClientsHandshakeWithTheCertificatesGiven) {
+  const auto ca = dtls::make_ca("Bench CA");
+  SecureHarness h(2, 512, dtls::make_certificate(ca, "bench-server", time(nullptr) + 3600));
+  h.sink.h = &h;
+  const std::string key = dtls::make_private_key();
+  std::vector<std::uint32_t> asked;
+  h.link.use_certificates([&](std::uint32_t client) {
+    asked.push_back(client);
+    return dtls::make_certificate(ca, h.fleet.endpoint_of(client), time(nullptr) + 3600, key);
+  });
+  for (std::uint32_t i = 0; i < 2; ++i) ASSERT_TRUE(h.fleet.start(Op::Register, i, h.now));
+  h.pump();
+  EXPECT_EQ(h.fleet.registered_count(), 2u);
+  EXPECT_EQ(asked, (std::vector<std::uint32_t>{0, 1}));
+  const auto* id = h.dtls.identity_of(h.fleet.address_of(1, kFleetPort));
+  ASSERT_NE(id, nullptr);
+  EXPECT_EQ(id->kind, dtls::CredentialKind::X509);
+  EXPECT_EQ(id->endpoint, "bench-0000001");
 }
 
 }  // namespace
