@@ -127,18 +127,18 @@ int run_client(const ClientCommandOptions& o) {
     log::error(Component::Client, {"config_error"}, option + error);
     return 2;
   }
-  if (!provisioning.empty() && uri->scheme != "coap") {
-    log::error(Component::Client, {"config_error"},
-               option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
-    return 2;
-  }
   if (uri->scheme != "coap" && uri->scheme != "coaps") {
     log::error(Component::Client, {"config_error"},
                option + "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
     return 2;
   }
   std::optional<dtls::ClientCredentials> security;
-  if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
+  if (!provisioning.empty()) {
+    // Each coaps account of the file is secured with the keys of its Security instance.
+    if (o.security.any())
+      log::warn(Component::Client, {"config_error"},
+                option + "the accounts' own credentials are used, not the command line's");
+  } else if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
     log::error(Component::Client, {"config_error"}, error);
     return 2;
   }
