@@ -144,5 +144,7 @@ CertificateCredential make_certificate(const TestPki& ca, const std::string& com
 // The same, valid until `not_after` (in the past: an expired certificate).
 CertificateCredential make_certificate_until(const TestPki& ca, const std::string& common_name,
                                              time_t not_after);
+// The DER inside a PEM text (its first block).
+std::vector<std::uint8_t> der_of(const std::string& pem);
 
 }  // namespace drover::dtls::testing

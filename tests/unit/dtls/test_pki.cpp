@@ -111,4 +111,14 @@ CertificateCredential make_certificate_until(const TestPki& ca, const std::strin
   return {pem(crt.get()), pem(key.get()), ca.ca_certificate};
 }
 
+std::vector<std::uint8_t> der_of(const std::string& pem) {
+  const gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(pem.data())),
+                          static_cast<unsigned>(pem.size())};
+  gnutls_datum_t out{};
+  check(gnutls_pem_base64_decode2(nullptr, &in, &out));
+  std::vector<std::uint8_t> bytes(out.data, out.data + out.size);
+  gnutls_free(out.data);
+  return bytes;
+}
+
 }  // namespace drover::dtls::testing
