@@ -308,7 +308,8 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
              "the "
              "bootstrap server's configuration format ({\"servers\": [{\"security\": {\"uri\": "
              "\"coap://...\", \"ssid\": 1}, \"server\": {...}}], \"acls\": [...]}); the devices "
-             "register with the servers it names (coap:// only)")
+             "register with the servers it names, coaps:// ones over DTLS with the keys of their "
+             "Security instance (psk, rpk or x509; DER in hex)")
           ->check(CLI::ExistingFile);
   factory->excludes(server);
   factory->excludes(bootstrap);
