@@ -5,7 +5,8 @@
 # there); a second `drover server` knows the device's PSK (--psk-file), a third trusts the CA of
 # the device's X.509 certificate (whose CN is the endpoint). Each server shows the identity the
 # device proved. The device saves its accounts (--state) and, started again, registers with the
-# three over DTLS from the file alone.
+# three over DTLS from the file alone. Bootstrapped again without the X.509 server, it secures the
+# two that are left and registers with them anew.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 command -v openssl >/dev/null || fail "openssl not found"
@@ -47,18 +48,25 @@ start_dm dm-x509 --cert dm-x509.crt --key dm-x509.key --ca test-ca.crt
 X509_HTTP=$DM_HTTP
 X509_COAPS=$DM_COAPS
 
-# The Security object's keys and certificates in DER, as hex.
-put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(printf '{"servers": [
+# dev_config [x509]: dev's configuration (Discover first, so that the device keeps its bootstrap
+# account), the Security object's keys and certificates in DER as hex; with the X.509 server when
+# asked.
+dev_config() {
+  local x509=
+  [[ ${1:-} == x509 ]] && x509=$(printf ',
+  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "x509", "identity": "%s", "secret_key": "%s", "server_public_key": "%s", "ssid": 3}, "server": {"lifetime": 60}}' \
+    "$X509_COAPS" "$(openssl x509 -in dev.crt -outform DER | der_hex)" \
+    "$(openssl pkey -in dev.key -outform DER | der_hex)" \
+    "$(openssl x509 -in dm-x509.crt -outform DER | der_hex)")
+  printf '{"discover": true, "servers": [
   {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "rpk", "identity": "%s", "secret_key": "%s", "server_public_key": "%s", "ssid": 1}, "server": {"lifetime": 60}},
-  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "psk", "identity_text": "dev-psk", "secret_key": "%s", "ssid": 2}, "server": {"lifetime": 60}},
-  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "x509", "identity": "%s", "secret_key": "%s", "server_public_key": "%s", "ssid": 3}, "server": {"lifetime": 60}}]}' \
-  "$RPK_COAPS" "$(openssl pkey -in dev-rpk.key -pubout -outform DER | der_hex)" \
-  "$(openssl pkey -in dev-rpk.key -outform DER | der_hex)" \
-  "$(openssl pkey -in dm-rpk.key -pubout -outform DER | der_hex)" \
-  "$PSK_COAPS" "$(hex psk-secret)" \
-  "$X509_COAPS" "$(openssl x509 -in dev.crt -outform DER | der_hex)" \
-  "$(openssl pkey -in dev.key -outform DER | der_hex)" \
-  "$(openssl x509 -in dm-x509.crt -outform DER | der_hex)")")
+  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "psk", "identity_text": "dev-psk", "secret_key": "%s", "ssid": 2}, "server": {"lifetime": 60}}%s]}' \
+    "$RPK_COAPS" "$(openssl pkey -in dev-rpk.key -pubout -outform DER | der_hex)" \
+    "$(openssl pkey -in dev-rpk.key -outform DER | der_hex)" \
+    "$(openssl pkey -in dm-rpk.key -pubout -outform DER | der_hex)" \
+    "$PSK_COAPS" "$(hex psk-secret)" "$x509"
+}
+put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(dev_config x509)")
 [[ $put == *' 201' ]] || fail "PUT /api/bootstrap/configs/dev: $put"
 
 # registered_everywhere CLIENT_LOG: dev is registered over DTLS with each server, as itself.
@@ -111,4 +119,33 @@ log_has "accounts from $STATE" "$WORK/client2.log" || fail "the state was not re
 registered_everywhere "$WORK/client2.log"
 [[ $(grep -c 'bootstrap dev: started' "$LOG") == 1 ]] || fail "the restarted device bootstrapped again"
 pass "started again from its state file, the device registers with the three over DTLS"
+
+# The configuration loses its X.509 server; the RPK server sends the device back to bootstrap
+# (the Bootstrap-Request Trigger, /1/0/9).
+put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(dev_config)")
+[[ $put == *' 200' ]] || fail "PUT of the configuration without X.509: $put"
+got=$(api -X POST -w ' %{http_code}' "$RPK_HTTP/api/clients/dev/1/0/9/execute")
+[[ $got == *' 200' ]] || fail "Execute of the Bootstrap-Request Trigger: $got"
+log_has 'dev: bootstrapped: registering with server 1, 2' "$WORK/client2.log" ||
+  fail "dev was not bootstrapped again: $(cat "$WORK/client2.log")"
+for port in "$RPK_COAPS" "$PSK_COAPS"; do
+  log_has -E "DTLS to coaps://127\.0\.0\.1:$port .*" "$WORK/client2.log" || fail "no DTLS to $port"
+  [[ $(grep -c "DTLS to coaps://127.0.0.1:$port " "$WORK/client2.log") == 2 ]] ||
+    fail "the account of $port was not secured again: $(cat "$WORK/client2.log")"
+done
+[[ $(grep -c "DTLS to coaps://127.0.0.1:$X509_COAPS " "$WORK/client2.log") == 1 ]] ||
+  fail "the X.509 account is still secured after it was removed"
+for log in "$LOG" "$WORK/dm-psk.log"; do
+  for i in $(seq 1 100); do
+    [[ $(grep -c 'registered dev at' "$log") == 3 ]] && break
+    sleep 0.1
+  done
+  [[ $(grep -c 'registered dev at' "$log") == 3 ]] ||
+    fail "dev did not register anew with $(basename "$log" .log): $(cat "$WORK/client2.log")"
+done
+HTTP=$RPK_HTTP
+http_has api/clients/dev "\"identity\":\"rpk:$RPK_NAME\"" || fail "dev is not registered over RPK"
+HTTP=$PSK_HTTP
+http_has api/clients/dev '"identity":"psk:dev-psk"' || fail "dev is not registered over PSK"
+pass "bootstrapped again without the X.509 server: the two others secured anew, registered again"
 finish
