@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <string>
 
 #include "client_state.hpp"
@@ -392,7 +391,7 @@ void SimulatedDevice::secure_provisioned_accounts(coap::TimePoint now) {
       auto dtls = std::make_unique<dtls::DtlsClient>(*inner, *server, std::move(*credentials),
                                                      beside_plain());
       inner = dtls.get();
-      links.push_back(AccountLink{account.uri, std::move(dtls)});
+      links.push_back(AccountLink{" to " + account.uri, std::move(dtls)});
     } catch (const std::exception& e) {
       refuse(e.what());
       continue;
@@ -435,7 +434,7 @@ void SimulatedDevice::drain_events() {
   if (dtls_) note_dtls(*dtls_, dtls_state_, "");
   if (bootstrap_dtls_)
     note_dtls(*bootstrap_dtls_, bootstrap_dtls_state_, " to the bootstrap server");
-  for (auto& link : account_links_) note_dtls(*link.dtls, link.state, " to " + link.uri);
+  for (auto& link : account_links_) note_dtls(*link.dtls, link.state, link.to);
   client::ClientEvent event;
   while (client_.poll_event(event)) {
     const auto [level, name] = line_of(event);

@@ -118,7 +118,7 @@ class SimulatedDevice {
   dtls::ClientState dtls_state_ = dtls::ClientState::Idle;
   // The coaps accounts of the Security object and their DTLS clients, the last one outermost.
   struct AccountLink {
-    std::string uri;
+    std::string to;  // " to <URI>", for the log
     std::unique_ptr<dtls::DtlsClient> dtls;
     dtls::ClientState state = dtls::ClientState::Idle;
   };

@@ -73,6 +73,16 @@ struct DeviceStart {
   coap::PeerAddress server;  // resolved from uri
 };
 
+// A server URI a device may use: coap:// or coaps://; nullopt with the reason in `error`.
+std::optional<transport::CoapUri> device_uri(const std::string& text, std::string& error) {
+  auto uri = transport::parse_coap_uri(text, error);
+  if (uri && uri->scheme != "coap" && uri->scheme != "coaps") {
+    error = "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://";
+    return std::nullopt;
+  }
+  return uri;
+}
+
 // The start the accounts of a file give; nullopt with the reason in `error`.
 std::optional<DeviceStart> start_of_file(std::vector<lwm2m::Record> records, std::string& error) {
   DeviceStart start;
@@ -82,12 +92,8 @@ std::optional<DeviceStart> start_of_file(std::vector<lwm2m::Record> records, std
     return std::nullopt;
   }
   start.uri = *first;
-  const auto uri = transport::parse_coap_uri(start.uri, error);
+  const auto uri = device_uri(start.uri, error);
   if (!uri) return std::nullopt;
-  if (uri->scheme != "coap" && uri->scheme != "coaps") {
-    error = "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://";
-    return std::nullopt;
-  }
   const auto server = transport::resolve(*uri, error);
   if (!server) return std::nullopt;
   start.server = *server;
@@ -128,14 +134,9 @@ int run_client(const ClientCommandOptions& o) {
     start.bootstrap = !o.bootstrap.empty();
     start.uri = start.bootstrap ? o.bootstrap : o.server;
     const std::string option = start.bootstrap ? "--bootstrap: " : "--server: ";
-    const auto uri = transport::parse_coap_uri(start.uri, error);
+    const auto uri = device_uri(start.uri, error);
     if (!uri) {
       log::error(Component::Client, {"config_error"}, option + error);
-      return 2;
-    }
-    if (uri->scheme != "coap" && uri->scheme != "coaps") {
-      log::error(Component::Client, {"config_error"},
-                 option + "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
       return 2;
     }
     if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
