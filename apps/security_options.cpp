@@ -276,7 +276,8 @@ std::string describe_credentials(const dtls::ClientCredentials& c) {
   if (c.raw_public_key)
     return "raw public key " +
            dtls::public_key_name(c.raw_public_key->private_key).value_or("(unreadable)");
-  return "X.509 certificate";
+  return "X.509 certificate (the server's checked with Certificate Usage " +
+         std::to_string(static_cast<int>(c.certificate_usage)) + ")";
 }
 
 }  // namespace drover::apps

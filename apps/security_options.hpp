@@ -91,7 +91,7 @@ std::optional<dtls::ClientCredentials> account_credentials(const lwm2m::Security
                                                            const std::string& host,
                                                            std::string& error);
 // What identifies the device in `credentials`, for the log: "PSK identity <id>", "raw public key
-// <key name>" or "X.509 certificate".
+// <key name>" or "X.509 certificate (the server's checked with Certificate Usage <n>)".
 std::string describe_credentials(const dtls::ClientCredentials& credentials);
 
 // The whole file, or nullopt.

@@ -5,8 +5,8 @@
 # there); a second `drover server` knows the device's PSK (--psk-file), a third trusts the CA of
 # the device's X.509 certificate (whose CN is the endpoint). Each server shows the identity the
 # device proved. The device saves its accounts (--state) and, started again, registers with the
-# three over DTLS from the file alone. Bootstrapped again without the X.509 server, it secures the
-# two that are left and registers with them anew.
+# three over DTLS from the file alone. Bootstrapped again without the PSK server and with another
+# Certificate Usage for the X.509 one, it secures the two that are left and registers anew.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 command -v openssl >/dev/null || fail "openssl not found"
@@ -48,25 +48,31 @@ start_dm dm-x509 --cert dm-x509.crt --key dm-x509.key --ca test-ca.crt
 X509_HTTP=$DM_HTTP
 X509_COAPS=$DM_COAPS
 
-# dev_config [x509]: dev's configuration (Discover first, so that the device keeps its bootstrap
-# account), the Security object's keys and certificates in DER as hex; with the X.509 server when
-# asked.
+# dev_config first|again: dev's configuration (Discover first, so that the device keeps its
+# bootstrap account), the Security object's keys and certificates in DER as hex. First: the RPK,
+# PSK and X.509 servers, the last one's certificate checked against the CA as the only trust
+# anchor (Certificate Usage 2). Again: no PSK server, the X.509 server's certificate pinned
+# (Certificate Usage absent: 3).
 dev_config() {
-  local x509=
-  [[ ${1:-} == x509 ]] && x509=$(printf ',
-  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "x509", "identity": "%s", "secret_key": "%s", "server_public_key": "%s", "ssid": 3}, "server": {"lifetime": 60}}' \
-    "$X509_COAPS" "$(openssl x509 -in dev.crt -outform DER | der_hex)" \
-    "$(openssl pkey -in dev.key -outform DER | der_hex)" \
-    "$(openssl x509 -in dm-x509.crt -outform DER | der_hex)")
+  local psk= x509
+  if [[ $1 == first ]]; then
+    psk=$(printf '
+  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "psk", "identity_text": "dev-psk", "secret_key": "%s", "ssid": 2}, "server": {"lifetime": 60}},' \
+      "$PSK_COAPS" "$(hex psk-secret)")
+    x509='"certificate_usage": 2, "server_public_key": "'$(openssl x509 -in test-ca.crt -outform DER | der_hex)'"'
+  else
+    x509='"server_public_key": "'$(openssl x509 -in dm-x509.crt -outform DER | der_hex)'"'
+  fi
   printf '{"discover": true, "servers": [
-  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "rpk", "identity": "%s", "secret_key": "%s", "server_public_key": "%s", "ssid": 1}, "server": {"lifetime": 60}},
-  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "psk", "identity_text": "dev-psk", "secret_key": "%s", "ssid": 2}, "server": {"lifetime": 60}}%s]}' \
+  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "rpk", "identity": "%s", "secret_key": "%s", "server_public_key": "%s", "ssid": 1}, "server": {"lifetime": 60}},%s
+  {"security": {"uri": "coaps://127.0.0.1:%s", "mode": "x509", "identity": "%s", "secret_key": "%s", %s, "ssid": 3}, "server": {"lifetime": 60}}]}' \
     "$RPK_COAPS" "$(openssl pkey -in dev-rpk.key -pubout -outform DER | der_hex)" \
     "$(openssl pkey -in dev-rpk.key -outform DER | der_hex)" \
-    "$(openssl pkey -in dm-rpk.key -pubout -outform DER | der_hex)" \
-    "$PSK_COAPS" "$(hex psk-secret)" "$x509"
+    "$(openssl pkey -in dm-rpk.key -pubout -outform DER | der_hex)" "$psk" \
+    "$X509_COAPS" "$(openssl x509 -in dev.crt -outform DER | der_hex)" \
+    "$(openssl pkey -in dev.key -outform DER | der_hex)" "$x509"
 }
-put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(dev_config x509)")
+put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(dev_config first)")
 [[ $put == *' 201' ]] || fail "PUT /api/bootstrap/configs/dev: $put"
 
 # registered_everywhere CLIENT_LOG: dev is registered over DTLS with each server, as itself.
@@ -96,7 +102,8 @@ log_has "DTLS to coaps://127.0.0.1:$RPK_COAPS with raw public key $RPK_NAME" "$W
   fail "the device did not say how it secures the RPK account: $(cat "$WORK/client.log")"
 log_has "DTLS to coaps://127.0.0.1:$PSK_COAPS with PSK identity dev-psk" "$WORK/client.log" ||
   fail "the device did not say how it secures the PSK account"
-log_has "DTLS to coaps://127.0.0.1:$X509_COAPS with X.509 certificate" "$WORK/client.log" ||
+log_has "DTLS to coaps://127.0.0.1:$X509_COAPS with X.509 certificate (the server's checked with Certificate Usage 2)" \
+  "$WORK/client.log" ||
   fail "the device did not say how it secures the X.509 account"
 registered_everywhere "$WORK/client.log"
 pass "a device bootstrapped with RPK, PSK and X.509 servers registers with all three over DTLS"
@@ -120,22 +127,22 @@ registered_everywhere "$WORK/client2.log"
 [[ $(grep -c 'bootstrap dev: started' "$LOG") == 1 ]] || fail "the restarted device bootstrapped again"
 pass "started again from its state file, the device registers with the three over DTLS"
 
-# The configuration loses its X.509 server; the RPK server sends the device back to bootstrap
-# (the Bootstrap-Request Trigger, /1/0/9).
-put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(dev_config)")
-[[ $put == *' 200' ]] || fail "PUT of the configuration without X.509: $put"
+# The configuration loses its PSK server and pins the X.509 server's certificate; the RPK server
+# sends the device back to bootstrap (the Bootstrap-Request Trigger, /1/0/9).
+put=$(api -X PUT -w ' %{http_code}' "$RPK_HTTP/api/bootstrap/configs/dev" -d "$(dev_config again)")
+[[ $put == *' 200' ]] || fail "PUT of the configuration without PSK: $put"
 got=$(api -X POST -w ' %{http_code}' "$RPK_HTTP/api/clients/dev/1/0/9/execute")
 [[ $got == *' 200' ]] || fail "Execute of the Bootstrap-Request Trigger: $got"
-log_has 'dev: bootstrapped: registering with server 1, 2' "$WORK/client2.log" ||
+log_has 'dev: bootstrapped: registering with server 1, 3' "$WORK/client2.log" ||
   fail "dev was not bootstrapped again: $(cat "$WORK/client2.log")"
-for port in "$RPK_COAPS" "$PSK_COAPS"; do
+for port in "$RPK_COAPS" "$X509_COAPS"; do
   log_has -E "DTLS to coaps://127\.0\.0\.1:$port .*" "$WORK/client2.log" || fail "no DTLS to $port"
   [[ $(grep -c "DTLS to coaps://127.0.0.1:$port " "$WORK/client2.log") == 2 ]] ||
     fail "the account of $port was not secured again: $(cat "$WORK/client2.log")"
 done
-[[ $(grep -c "DTLS to coaps://127.0.0.1:$X509_COAPS " "$WORK/client2.log") == 1 ]] ||
-  fail "the X.509 account is still secured after it was removed"
-for log in "$LOG" "$WORK/dm-psk.log"; do
+[[ $(grep -c "DTLS to coaps://127.0.0.1:$PSK_COAPS " "$WORK/client2.log") == 1 ]] ||
+  fail "the PSK account is still secured after it was removed"
+for log in "$LOG" "$WORK/dm-x509.log"; do
   for i in $(seq 1 100); do
     [[ $(grep -c 'registered dev at' "$log") == 3 ]] && break
     sleep 0.1
@@ -145,7 +152,7 @@ for log in "$LOG" "$WORK/dm-psk.log"; do
 done
 HTTP=$RPK_HTTP
 http_has api/clients/dev "\"identity\":\"rpk:$RPK_NAME\"" || fail "dev is not registered over RPK"
-HTTP=$PSK_HTTP
-http_has api/clients/dev '"identity":"psk:dev-psk"' || fail "dev is not registered over PSK"
-pass "bootstrapped again without the X.509 server: the two others secured anew, registered again"
+HTTP=$X509_HTTP
+http_has api/clients/dev '"identity":"x509:CN=dev"' || fail "dev is not registered over X.509"
+pass "bootstrapped again without the PSK server: the two others secured anew, registered again"
 finish
