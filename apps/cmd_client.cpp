@@ -310,8 +310,8 @@ int run_client(const ClientCommandOptions& o) {
 
 const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ClientCommandOptions>();
-  auto* cmd =
-      app.add_subcommand("client", "Run simulated LwM2M client devices (CoAP over UDP, NoSec)");
+  auto* cmd = app.add_subcommand(
+      "client", "Run simulated LwM2M client devices (CoAP over UDP, NoSec or DTLS)");
   cmd->footer(
       "Each device serves Device (3), Connectivity Monitoring (4), Location (6), Connectivity\n"
       "Statistics (7), Temperature (3303, drifting) and Light Control (3311) and logs one line "
