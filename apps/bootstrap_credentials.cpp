@@ -40,7 +40,7 @@ bool names_listener(std::string_view uri, const coap::PeerAddress& local) {
 }
 
 std::optional<dtls::BoundCredential> credential_of(const bootstrap::SecurityInstance& s) {
-  using bootstrap::SecurityMode;
+  using lwm2m::SecurityMode;
   if (s.identity.empty()) return std::nullopt;
   if (s.mode == SecurityMode::Psk && !s.secret_key.empty())
     return dtls::BoundCredential{dtls::CredentialKind::Psk,
@@ -116,7 +116,7 @@ std::optional<std::string> BootstrapSecurityStore::endpoint_of(dtls::CredentialK
     const auto alt = name.substr(dtls::kAltName.size());
     const auto* config = configs_.get(alt);
     if (config && std::any_of(config->servers.begin(), config->servers.end(), [](const auto& a) {
-          return a.security.bootstrap && a.security.mode == bootstrap::SecurityMode::Certificate;
+          return a.security.bootstrap && a.security.mode == lwm2m::SecurityMode::Certificate;
         }))
       return std::string(alt);
   }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <string>
 
 #include "client_state.hpp"
@@ -13,6 +12,7 @@
 #include "drover/util/hex.hpp"
 #include "http_download.hpp"
 #include "package_file.hpp"
+#include "security_options.hpp"
 
 namespace drover::apps {
 
@@ -38,7 +38,7 @@ client::ClientConfig client_config(const DeviceOptions& o) {
     if (name == uri) return server;
     std::string error;
     const auto parsed = transport::parse_coap_uri(name, error);
-    // coaps: an account a bootstrap server gave, secured by secure_provisioned_account().
+    // coaps: an account a bootstrap server gave, secured by secure_provisioned_accounts().
     if (!parsed || (parsed->scheme != "coap" && parsed->scheme != "coaps")) return std::nullopt;
     return transport::resolve(*parsed, error);
   };
@@ -293,7 +293,7 @@ SimulatedDevice::SimulatedDevice(DeviceOptions options)
                               std::string(client::to_string(status.error())) +
                               "): coap(s):// servers with a Security and a Server instance each, "
                               "or a bootstrap server");
-    secure_provisioned_account(now);
+    secure_provisioned_accounts(now);
   } else if (options_.bootstrap) {
     (void)client_.add_bootstrap_server(options_.server_uri, now);
   } else {
@@ -352,63 +352,58 @@ void SimulatedDevice::note(log::Level level, const char* event, std::string_view
              options_.endpoint + ": " + std::string(text));
 }
 
-void SimulatedDevice::secure_provisioned_account(coap::TimePoint now) {
-  if (!switch_ || dtls_) return;
-  // The Security instances' URI (/0/x/0), Bootstrap-Server flag (1), mode (2: 0 is PSK), PSK
-  // identity (3) and key (5), by instance.
-  struct Account {
-    std::string uri;
-    bool bootstrap = false;
-    std::int64_t mode = -1;
-    dtls::PskCredential psk;
-  };
-  std::map<std::uint16_t, Account> accounts;
-  for (const auto& r : client_.provisioned()) {
-    if (r.path.object_id() != 0 || !r.path.has_resource()) continue;
-    Account& a = accounts[r.path.instance_id()];
-    const auto& v = r.value;
-    switch (r.path.resource_id()) {
-      case 0:
-        if (const auto* uri = v.get_if<std::string>()) a.uri = *uri;
-        break;
-      case 1:
-        if (const auto* flag = v.get_if<bool>()) a.bootstrap = *flag;
-        break;
-      case 2:
-        if (const auto* mode = v.get_if<std::int64_t>()) a.mode = *mode;
-        break;
-      case 3:
-        if (const auto* id = v.get_if<lwm2m::Opaque>())
-          a.psk.identity.assign(id->begin(), id->end());
-        break;
-      case 5:
-        if (const auto* key = v.get_if<lwm2m::Opaque>()) a.psk.key = *key;
-        break;
-      default:
-        break;
-    }
-  }
-  for (auto& [instance, a] : accounts) {
-    if (a.bootstrap || a.mode != 0 || !a.uri.starts_with("coaps://") || a.psk.key.empty()) continue;
+void SimulatedDevice::secure_provisioned_accounts(coap::TimePoint now) {
+  if (!switch_) return;
+  std::vector<lwm2m::SecurityAccount> wanted;
+  // The bootstrap server of --bootstrap coaps:// has its DTLS client already.
+  for (auto& account : lwm2m::security_accounts(client_.provisioned()))
+    if (account.uri.starts_with("coaps://") && !(account.bootstrap && bootstrap_dtls_))
+      wanted.push_back(std::move(account));
+  if (wanted == secured_) return;
+  secured_ = wanted;
+  coap::DatagramCore* inner =
+      bootstrap_dtls_ ? static_cast<coap::DatagramCore*>(bootstrap_dtls_.get()) : &client_;
+  std::vector<AccountLink> links;
+  std::vector<coap::PeerAddress> peers;
+  for (const auto& account : wanted) {
+    const auto refuse = [&](const std::string& why) {
+      note(log::Level::Warn, "dtls_down", "cannot secure " + account.uri + ": " + why);
+    };
     std::string error;
-    const auto parsed = transport::parse_coap_uri(a.uri, error);
+    const auto parsed = transport::parse_coap_uri(account.uri, error);
     const auto server = parsed ? transport::resolve(*parsed, error) : std::nullopt;
     if (!server) {
-      note(log::Level::Warn, "dtls_down", "cannot secure " + a.uri + ": " + error);
+      refuse(error);
       continue;
     }
-    dtls::ClientCredentials credentials;
-    const std::string identity = a.psk.identity;
-    credentials.psk = std::move(a.psk);
-    // The bootstrap server's datagrams pass through it, to its own DTLS client behind.
-    dtls_ = std::make_unique<dtls::DtlsClient>(
-        bootstrap_dtls_ ? static_cast<coap::DatagramCore&>(*bootstrap_dtls_) : client_, *server,
-        std::move(credentials), beside_plain());
-    switch_->set(*dtls_);
-    dtls_->connect(now);
-    note(log::Level::Info, "dtls", "DTLS to " + a.uri + " with PSK identity " + identity);
-    return;  // one coaps server: the DTLS client serves one peer
+    // A DTLS client serves one address: a second account there would never see its records.
+    if (std::find(peers.begin(), peers.end(), *server) != peers.end()) {
+      refuse("another coaps account has its address");
+      continue;
+    }
+    auto credentials = account_credentials(account, parsed->host, error);
+    if (!credentials) {
+      refuse(error);
+      continue;
+    }
+    const std::string what = describe_credentials(*credentials);
+    try {
+      auto dtls = std::make_unique<dtls::DtlsClient>(*inner, *server, std::move(*credentials),
+                                                     beside_plain());
+      inner = dtls.get();
+      links.push_back(AccountLink{" to " + account.uri, std::move(dtls)});
+    } catch (const std::exception& e) {
+      refuse(e.what());
+      continue;
+    }
+    peers.push_back(*server);
+    note(log::Level::Info, "dtls", "DTLS to " + account.uri + " with " + what);
   }
+  // The switch leaves the old chain before it goes; the client's queued datagrams are still in
+  // client_, so they leave through the new one.
+  switch_->set(*inner);
+  account_links_ = std::move(links);
+  for (auto& link : account_links_) link.dtls->connect(now);
 }
 
 void SimulatedDevice::save_state() {
@@ -422,10 +417,11 @@ void SimulatedDevice::save_state() {
     note(log::Level::Error, "state_error", "accounts not saved: " + error);
 }
 
-void SimulatedDevice::note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState& last) const {
+void SimulatedDevice::note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState& last,
+                                std::string_view to_server) const {
   if (dtls.state() == last) return;
   last = dtls.state();
-  const std::string to = &dtls == bootstrap_dtls_.get() ? " to the bootstrap server" : "";
+  const std::string to(to_server);
   if (last == dtls::ClientState::Connected && dtls.server_identity())
     note(log::Level::Info, "dtls_up",
          "DTLS session up" + to + " (" + dtls.server_identity()->text() + ")");
@@ -435,8 +431,10 @@ void SimulatedDevice::note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState&
 }
 
 void SimulatedDevice::drain_events() {
-  if (dtls_) note_dtls(*dtls_, dtls_state_);
-  if (bootstrap_dtls_) note_dtls(*bootstrap_dtls_, bootstrap_dtls_state_);
+  if (dtls_) note_dtls(*dtls_, dtls_state_, "");
+  if (bootstrap_dtls_)
+    note_dtls(*bootstrap_dtls_, bootstrap_dtls_state_, " to the bootstrap server");
+  for (auto& link : account_links_) note_dtls(*link.dtls, link.state, link.to);
   client::ClientEvent event;
   while (client_.poll_event(event)) {
     const auto [level, name] = line_of(event);
@@ -444,7 +442,7 @@ void SimulatedDevice::drain_events() {
     firmware_event(event);
     if (std::holds_alternative<client::Bootstrapped>(event)) {
       // Before the accounts' Registers leave: they are still queued in client_.
-      secure_provisioned_account(transport::DatagramLoop::now());
+      secure_provisioned_accounts(transport::DatagramLoop::now());
       if (!options_.state_file.empty()) save_state();
     }
   }

@@ -19,6 +19,7 @@
 #include "drover/client/client.hpp"
 #include "drover/dtls/dtls_client.hpp"
 #include "drover/log/log.hpp"
+#include "drover/lwm2m/protocol/security.hpp"
 #include "drover/transport/datagram_hub.hpp"
 #include "drover/transport/datagram_loop.hpp"
 
@@ -101,20 +102,30 @@ class SimulatedDevice {
   void firmware_event(const client::ClientEvent& event);
   void save_state();
   void fetch_over_http(const std::string& uri);
-  // A DTLS client in front of client_ (or bootstrap_dtls_) for the first coaps PSK account among
-  // the Security instances a bootstrap server (or a file) gave, the other peers in plain.
-  void secure_provisioned_account(coap::TimePoint now);
-  // A line when `dtls`'s state changed since `last`.
-  void note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState& last) const;
+  // A DTLS client for each coaps account among the Security instances a bootstrap server (or a
+  // file) gave, chained in front of client_ (or bootstrap_dtls_), each passing the other peers'
+  // datagrams on in plain; made again when the accounts changed.
+  void secure_provisioned_accounts(coap::TimePoint now);
+  // A line when `dtls`'s state changed since `last`; `to` names the server for the log.
+  void note_dtls(const dtls::DtlsClient& dtls, dtls::ClientState& last, std::string_view to) const;
 
   DeviceOptions options_;
   client::Client client_;
   // To a coaps bootstrap server, in front of client_, the other peers in plain.
   std::unique_ptr<dtls::DtlsClient> bootstrap_dtls_;
   dtls::ClientState bootstrap_dtls_state_ = dtls::ClientState::Idle;
-  std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ (or bootstrap_dtls_) over coaps
+  std::unique_ptr<dtls::DtlsClient> dtls_;  // in front of client_ to --server coaps://
   dtls::ClientState dtls_state_ = dtls::ClientState::Idle;
-  // With accounts from a bootstrap server or a file: client_, then dtls_ once one is coaps.
+  // The coaps accounts of the Security object and their DTLS clients, the last one outermost.
+  struct AccountLink {
+    std::string to;  // " to <URI>", for the log
+    std::unique_ptr<dtls::DtlsClient> dtls;
+    dtls::ClientState state = dtls::ClientState::Idle;
+  };
+  std::vector<AccountLink> account_links_;
+  std::vector<lwm2m::SecurityAccount> secured_;  // the accounts account_links_ were made for
+  // With accounts from a bootstrap server or a file: client_ (or bootstrap_dtls_), then the
+  // outermost of account_links_.
   std::unique_ptr<CoreSwitch> switch_;
   std::function<void()> flush_;
   std::minstd_rand random_;  // a few bytes: a process may hold 100,000 devices

@@ -7,10 +7,10 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <map>
 
 #include "drover/bootstrap/config.hpp"
 #include "drover/lwm2m/formats/content_format.hpp"
+#include "drover/lwm2m/protocol/security.hpp"
 
 namespace drover::apps {
 
@@ -97,21 +97,16 @@ bool save_state_file(const std::filesystem::path& file, std::span<const lwm2m::R
 
 std::optional<std::string> first_server_uri(std::span<const lwm2m::Record> records,
                                             bool& is_bootstrap) {
-  std::map<std::uint16_t, std::string> uris;  // by Security instance
-  std::map<std::uint16_t, bool> bootstrap;
-  for (const auto& r : records) {
-    if (r.path.object_id() != 0 || !r.path.has_resource()) continue;
-    if (const auto* s = r.value.get_if<std::string>(); s && r.path.resource_id() == 0)
-      uris[r.path.instance_id()] = *s;
-    if (const auto* b = r.value.get_if<bool>(); b && r.path.resource_id() == 1)
-      bootstrap[r.path.instance_id()] = *b;
-  }
+  const auto accounts = lwm2m::security_accounts(records);
   is_bootstrap = false;
-  for (const auto& [iid, uri] : uris)
-    if (!bootstrap[iid]) return uri;
-  if (uris.empty()) return std::nullopt;
-  is_bootstrap = true;
-  return uris.begin()->second;
+  for (const auto& a : accounts)
+    if (!a.bootstrap && !a.uri.empty()) return a.uri;
+  for (const auto& a : accounts)
+    if (!a.uri.empty()) {
+      is_bootstrap = true;
+      return a.uri;
+    }
+  return std::nullopt;
 }
 
 }  // namespace drover::apps

@@ -64,6 +64,43 @@ coap::Duration seconds(double s) {
   return std::chrono::duration_cast<coap::Duration>(std::chrono::duration<double>(s));
 }
 
+// Where a device starts: the accounts of a file, or the command line's server or bootstrap
+// server.
+struct DeviceStart {
+  std::vector<lwm2m::Record> provisioning;
+  bool bootstrap = false;    // uri is a bootstrap server's
+  std::string uri;           // the first server's, for the device's socket and its log
+  coap::PeerAddress server;  // resolved from uri
+};
+
+// A server URI a device may use: coap:// or coaps://; nullopt with the reason in `error`.
+std::optional<transport::CoapUri> device_uri(const std::string& text, std::string& error) {
+  auto uri = transport::parse_coap_uri(text, error);
+  if (uri && uri->scheme != "coap" && uri->scheme != "coaps") {
+    error = "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://";
+    return std::nullopt;
+  }
+  return uri;
+}
+
+// The start the accounts of a file give; nullopt with the reason in `error`.
+std::optional<DeviceStart> start_of_file(std::vector<lwm2m::Record> records, std::string& error) {
+  DeviceStart start;
+  const auto first = first_server_uri(records, start.bootstrap);
+  if (!first) {
+    error = "no server URI in the file";
+    return std::nullopt;
+  }
+  start.uri = *first;
+  const auto uri = device_uri(start.uri, error);
+  if (!uri) return std::nullopt;
+  const auto server = transport::resolve(*uri, error);
+  if (!server) return std::nullopt;
+  start.server = *server;
+  start.provisioning = std::move(records);
+  return start;
+}
+
 int run_client(const ClientCommandOptions& o) {
   std::string error;
   const auto version = lwm2m::lwm2m_version_from_string(o.lwm2m);
@@ -78,74 +115,50 @@ int run_client(const ClientCommandOptions& o) {
   }
   const auto objects = client::make_object_registry(*version);
 
-  // Accounts from a file: the state a bootstrap left when there is one, else the factory's.
-  std::vector<lwm2m::Record> provisioning;
-  std::string option;
-  if (!o.state.empty()) {
-    if (o.count != 1) {
-      log::error(Component::Client, {"config_error"}, "--state: for one device (--count 1)");
-      return 2;
-    }
-    if (auto records = load_state_file(o.state, *objects, error)) {
-      provisioning = std::move(*records);
-      option = "--state: ";
-      log::info(Component::Client, {"state_loaded"},
-                "accounts from " + o.state + " (" + std::to_string(provisioning.size()) +
-                    " values): no bootstrap needed");
-    } else if (!error.empty()) {
-      log::error(Component::Client, {"config_error"}, "--state: " + error);
-      return 2;
-    }
-  }
-  if (provisioning.empty() && !o.factory.empty()) {
+  // The devices' common start: --factory's accounts, else --server's or --bootstrap's; a
+  // device's saved state (--state) comes before it.
+  std::optional<DeviceStart> common;
+  std::optional<dtls::ClientCredentials> security;
+  if (!o.factory.empty()) {
     auto records = load_factory_file(o.factory, error);
-    if (!records) {
+    if (records) common = start_of_file(std::move(*records), error);
+    if (!common) {
       log::error(Component::Client, {"config_error"}, "--factory: " + error);
       return 2;
     }
-    provisioning = std::move(*records);
-    option = "--factory: ";
-  }
-  bool bootstrap = !o.bootstrap.empty();
-  std::string given = bootstrap ? o.bootstrap : o.server;
-  if (!provisioning.empty()) {
-    const auto first = first_server_uri(provisioning, bootstrap);
-    if (!first) {
-      log::error(Component::Client, {"config_error"}, option + "no server URI in the file");
+    if (o.security.any())
+      log::warn(Component::Client, {"config_error"},
+                "--factory: the accounts' own credentials are used, not the command line's");
+  } else if (!o.server.empty() || !o.bootstrap.empty()) {
+    DeviceStart start;
+    start.bootstrap = !o.bootstrap.empty();
+    start.uri = start.bootstrap ? o.bootstrap : o.server;
+    const std::string option = start.bootstrap ? "--bootstrap: " : "--server: ";
+    const auto uri = device_uri(start.uri, error);
+    if (!uri) {
+      log::error(Component::Client, {"config_error"}, option + error);
       return 2;
     }
-    given = *first;
-  } else if (given.empty()) {
-    log::error(Component::Client, {"config_error"},
-               "--server, --bootstrap or --factory (or --state once written by a bootstrap)");
-    return 2;
-  } else {
-    option = bootstrap ? "--bootstrap: " : "--server: ";
+    if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
+      log::error(Component::Client, {"config_error"}, error);
+      return 2;
+    }
+    const auto server = transport::resolve(*uri, error);
+    if (!server) {
+      log::error(Component::Client, {"config_error"}, option + error);
+      return 2;
+    }
+    start.server = *server;
+    common = std::move(start);
   }
-  const auto uri = transport::parse_coap_uri(given, error);
-  if (!uri) {
-    log::error(Component::Client, {"config_error"}, option + error);
-    return 2;
-  }
-  if (!provisioning.empty() && uri->scheme != "coap") {
-    log::error(Component::Client, {"config_error"},
-               option + "only coap:// (NoSec over UDP) is supported, not " + uri->scheme + "://");
-    return 2;
-  }
-  if (uri->scheme != "coap" && uri->scheme != "coaps") {
-    log::error(Component::Client, {"config_error"},
-               option + "coap:// (NoSec) or coaps:// (DTLS), not " + uri->scheme + "://");
-    return 2;
-  }
-  std::optional<dtls::ClientCredentials> security;
-  if (!credentials_for_uri(uri->scheme, uri->host, o.security, security, error)) {
-    log::error(Component::Client, {"config_error"}, error);
-    return 2;
-  }
-  const auto server = transport::resolve(*uri, error);
-  if (!server) {
-    log::error(Component::Client, {"config_error"}, option + error);
-    return 2;
+  // --count N: a folder of one state file per device.
+  if (!o.state.empty() && o.count > 1) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.state, ec);
+    if (ec) {
+      log::error(Component::Client, {"config_error"}, "--state " + o.state + ": " + ec.message());
+      return 2;
+    }
   }
   std::optional<client::Sha256Digest> fw_sha256;
   if (!o.fw_sha256.empty()) {
@@ -178,19 +191,9 @@ int run_client(const ClientCommandOptions& o) {
     }
   }
 
-  const bool shared_socket = DeviceFleet::shares_socket(*server);
   const OpenFileLimit files = raise_open_file_limit();
   const std::uint64_t fit = files.soft > reserved_files ? files.soft - reserved_files : 0;
-  if (!shared_socket && o.count > fit) {
-    log::error(Component::Client, {"config_error"},
-               "--count " + std::to_string(o.count) + ": each device needs a socket, and this " +
-                   "process may open " + std::to_string(files.soft) +
-                   " files (RLIMIT_NOFILE, hard limit " + std::to_string(files.hard) + "); " +
-                   std::to_string(fit) + " devices fit. Raise the limit (ulimit -Hn) or " +
-                   "run fewer devices per process");
-    return 2;
-  }
-
+  std::uint64_t own_sockets = 0;  // devices of servers not on IPv4 loopback
   asio::io_context io;
   std::unique_ptr<DeviceFleet> made;
   try {
@@ -203,19 +206,54 @@ int run_client(const ClientCommandOptions& o) {
   for (unsigned i = 0; i < o.count; ++i) {
     DeviceOptions d;
     d.endpoint = o.count == 1 ? o.endpoint : o.endpoint + "-" + std::to_string(i);
-    d.server_uri = given;
-    d.bootstrap = bootstrap;
+    std::optional<DeviceStart> saved;
+    std::string option = o.factory.empty() ? "" : "--factory: ";
+    if (!o.state.empty()) {
+      d.state_file = o.count == 1 ? std::filesystem::path(o.state)
+                                  : std::filesystem::path(o.state) / (d.endpoint + ".state");
+      option = "--state " + d.state_file.string() + ": ";
+      error.clear();
+      auto records = load_state_file(d.state_file, *objects, error);
+      if (records) {
+        log::info(Component::Client, {"state_loaded", d.endpoint},
+                  d.endpoint + ": accounts from " + d.state_file.string() + " (" +
+                      std::to_string(records->size()) + " values): no bootstrap needed");
+        saved = start_of_file(std::move(*records), error);
+      }
+      if (!saved && !error.empty()) {
+        log::error(Component::Client, {"config_error"}, option + error);
+        return 2;
+      }
+    }
+    if (!saved && !common) {
+      log::error(Component::Client, {"config_error"},
+                 d.endpoint + ": no state file yet, and no --server, --bootstrap or --factory");
+      return 2;
+    }
+    const DeviceStart& start = saved ? *saved : *common;
+    if (!DeviceFleet::shares_socket(start.server) && ++own_sockets > fit) {
+      log::error(Component::Client, {"config_error"},
+                 "--count " + std::to_string(o.count) + ": each device needs a socket, and this " +
+                     "process may open " + std::to_string(files.soft) +
+                     " files (RLIMIT_NOFILE, hard limit " + std::to_string(files.hard) + "); " +
+                     std::to_string(fit) + " devices fit. Raise the limit (ulimit -Hn) or " +
+                     "run fewer devices per process");
+      return 2;
+    }
+    d.server_uri = start.uri;
+    d.bootstrap = start.bootstrap;
     d.bootstrap_pack = o.bootstrap_pack;
-    d.provisioning = provisioning;
-    d.state_file = o.state;
-    d.server = *server;
+    d.provisioning = start.provisioning;
+    d.server = start.server;
     d.lifetime = o.lifetime;
     d.queue_mode = o.queue_mode;
     d.version = *version;
     d.send_interval = o.send_interval;
     d.seed = os_random_seed();
     d.objects = objects;
-    if (security) d.security = for_endpoint(*security, o.security, d.endpoint);
+    // A file's accounts carry their own credentials.
+    if (security && start.provisioning.empty())
+      d.security = for_endpoint(*security, o.security, d.endpoint);
     d.fw_capacity = o.fw_capacity;
     d.fw_dir = o.fw_dir;
     d.fw_sha256 = fw_sha256;
@@ -272,8 +310,8 @@ int run_client(const ClientCommandOptions& o) {
 
 const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ClientCommandOptions>();
-  auto* cmd =
-      app.add_subcommand("client", "Run simulated LwM2M client devices (CoAP over UDP, NoSec)");
+  auto* cmd = app.add_subcommand(
+      "client", "Run simulated LwM2M client devices (CoAP over UDP, NoSec or DTLS)");
   cmd->footer(
       "Each device serves Device (3), Connectivity Monitoring (4), Location (6), Connectivity\n"
       "Statistics (7), Temperature (3303, drifting) and Light Control (3311) and logs one line "
@@ -308,15 +346,17 @@ const RegisterCommand register_client([](CLI::App& app, int& exit_code) {
              "the "
              "bootstrap server's configuration format ({\"servers\": [{\"security\": {\"uri\": "
              "\"coap://...\", \"ssid\": 1}, \"server\": {...}}], \"acls\": [...]}); the devices "
-             "register with the servers it names (coap:// only)")
+             "register with the servers it names, coaps:// ones over DTLS with the keys of their "
+             "Security instance (psk, rpk or x509; DER in hex)")
           ->check(CLI::ExistingFile);
   factory->excludes(server);
   factory->excludes(bootstrap);
   cmd->add_option("--state", o->state,
-                  "A file where the device keeps the accounts a bootstrap gave it (written after "
-                  "each Bootstrap-Finish, owner-readable only: it holds keys); when it exists at "
-                  "start, the device registers with them directly, before --factory or "
-                  "--bootstrap. One device (--count 1)");
+                  "Where a device keeps the accounts a bootstrap gave it (written after each "
+                  "Bootstrap-Finish, owner-readable only: they hold keys); when they are there at "
+                  "start, the device registers with them directly, before --factory, --server or "
+                  "--bootstrap. A file with one device; with --count, a folder (made if missing) "
+                  "of one file per device, NAME-i.state");
   add_client_security_options(*cmd, o->security);
   cmd->add_option("--psk-master", o->security.psk_master,
                   "coaps: a fleet's master key, hexadecimal: each device's PSK identity is its "

@@ -210,4 +210,74 @@ dtls::ClientCredentials for_endpoint(dtls::ClientCredentials credentials,
   return credentials;
 }
 
+std::optional<dtls::ClientCredentials> account_credentials(const lwm2m::SecurityAccount& a,
+                                                           const std::string& host,
+                                                           std::string& error) {
+  using lwm2m::SecurityMode;
+  dtls::ClientCredentials c;
+  const auto& own = a.public_key_or_identity;
+  switch (a.mode.value_or(SecurityMode::NoSec)) {
+    case SecurityMode::Psk:
+      if (own.empty() || a.secret_key.empty()) {
+        error = "PSK needs an identity (/0/x/3) and a key (/0/x/5)";
+        return std::nullopt;
+      }
+      c.psk = dtls::PskCredential{std::string(own.begin(), own.end()), a.secret_key};
+      return c;
+    case SecurityMode::Rpk: {
+      // The public key sent is derived from the private one; /0/x/3 names it for the server.
+      const auto key = dtls::private_key_pem(a.secret_key);
+      const auto server_key = dtls::public_key_pem(a.server_public_key);
+      if (!key || !server_key) {
+        error =
+            "a raw public key needs a private key (/0/x/5) and the server's public key (/0/x/4), "
+            "DER";
+        return std::nullopt;
+      }
+      c.raw_public_key = dtls::RawPublicKeyCredential{*key, *server_key};
+      return c;
+    }
+    case SecurityMode::Certificate: {
+      const auto certificate = dtls::certificate_pem(own);
+      const auto key = dtls::private_key_pem(a.secret_key);
+      const auto server = dtls::certificate_pem(a.server_public_key);
+      const auto usage = static_cast<dtls::CertificateUsage>(a.certificate_usage.value_or(
+          static_cast<std::uint8_t>(dtls::CertificateUsage::DomainIssued)));
+      if (!certificate || !key || !server) {
+        error =
+            "X.509 needs a certificate (/0/x/3), its private key (/0/x/5) and the server's "
+            "certificate (/0/x/4), DER";
+        return std::nullopt;
+      }
+      // The Security object carries no other trust anchors than the server's certificate.
+      if (usage != dtls::CertificateUsage::TrustAnchor &&
+          usage != dtls::CertificateUsage::DomainIssued) {
+        error = "certificate usage " + std::to_string(static_cast<int>(usage)) +
+                " needs trust anchors the device does not have (2 or 3 do not)";
+        return std::nullopt;
+      }
+      c.certificate = dtls::CertificateCredential{*certificate, *key, ""};
+      c.server_certificate = *server;
+      c.certificate_usage = usage;
+      name_the_server(c, host);
+      return c;
+    }
+    case SecurityMode::NoSec:
+    case SecurityMode::Est:
+      break;
+  }
+  error = a.mode ? "security mode " + std::string(to_string(*a.mode)) + " is not supported"
+                 : std::string("no security mode (/0/x/2)");
+  return std::nullopt;
+}
+
+std::string describe_credentials(const dtls::ClientCredentials& c) {
+  if (c.psk) return "PSK identity " + c.psk->identity;
+  if (c.raw_public_key)
+    return "raw public key " +
+           dtls::public_key_name(c.raw_public_key->private_key).value_or("(unreadable)");
+  return "X.509 certificate (the server's checked with Certificate Usage " +
+         std::to_string(static_cast<int>(c.certificate_usage)) + ")";
+}
+
 }  // namespace drover::apps

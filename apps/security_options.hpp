@@ -1,5 +1,6 @@
 // DTLS credentials from the command line: the server's (a PSK file, X.509 files, a raw public
-// key and the clients' public keys) and a client's (one credential type).
+// key and the clients' public keys) and a client's (one credential type); and a client's from an
+// account of its Security object, as a bootstrap server or a file gave it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "drover/dtls/credentials.hpp"
 #include "drover/dtls/dtls_client.hpp"
 #include "drover/dtls/dtls_server.hpp"
+#include "drover/lwm2m/protocol/security.hpp"
 
 namespace CLI {
 class App;
@@ -79,6 +81,18 @@ void name_the_server(dtls::ClientCredentials& credentials, const std::string& ho
 bool credentials_for_uri(const std::string& scheme, const std::string& host,
                          const ClientSecurityOptions& options,
                          std::optional<dtls::ClientCredentials>& credentials, std::string& error);
+
+// The credentials of a coaps account of the Security object, its keys in DER: PSK (identity
+// /0/x/3, key /0/x/5), raw public key (own private key /0/x/5, the server's public key /0/x/4)
+// or X.509 (own certificate /0/x/3 and private key /0/x/5, the server's certificate /0/x/4 as
+// its Certificate Usage /0/x/15 says, 3 when absent), named as name_the_server(host) says.
+// Nullopt, with `error`, for another mode or keys that do not parse.
+std::optional<dtls::ClientCredentials> account_credentials(const lwm2m::SecurityAccount& account,
+                                                           const std::string& host,
+                                                           std::string& error);
+// What identifies the device in `credentials`, for the log: "PSK identity <id>", "raw public key
+// <key name>" or "X.509 certificate (the server's checked with Certificate Usage <n>)".
+std::string describe_credentials(const dtls::ClientCredentials& credentials);
 
 // The whole file, or nullopt.
 std::optional<std::string> read_text_file(const std::string& path);

@@ -71,7 +71,7 @@ struct Session {
 // Whether the configuration's own bootstrap account asks for a secure transport.
 bool secured_bootstrap_account(const BootstrapConfig& config) {
   return std::any_of(config.servers.begin(), config.servers.end(), [](const ServerAccount& a) {
-    return a.security.bootstrap && a.security.mode != SecurityMode::NoSec;
+    return a.security.bootstrap && a.security.mode != lwm2m::SecurityMode::NoSec;
   });
 }
 

@@ -15,29 +15,7 @@ namespace drover::bootstrap {
 namespace json = boost::json;
 using lwm2m::Path;
 using lwm2m::Record;
-
-std::string_view to_string(SecurityMode mode) {
-  switch (mode) {
-    case SecurityMode::Psk:
-      return "psk";
-    case SecurityMode::Rpk:
-      return "rpk";
-    case SecurityMode::Certificate:
-      return "x509";
-    case SecurityMode::NoSec:
-      return "nosec";
-    case SecurityMode::Est:
-      return "est";
-  }
-  return "?";
-}
-
-std::optional<SecurityMode> security_mode_from_string(std::string_view text) {
-  for (const auto mode : {SecurityMode::Psk, SecurityMode::Rpk, SecurityMode::Certificate,
-                          SecurityMode::NoSec, SecurityMode::Est})
-    if (to_string(mode) == text) return mode;
-  return std::nullopt;
-}
+using lwm2m::SecurityMode;
 
 namespace {
 
@@ -74,6 +52,8 @@ std::optional<std::string> check_security(const SecurityInstance& s) {
     case SecurityMode::Est:
       break;
   }
+  if (s.certificate_usage && (s.mode != SecurityMode::Certificate || *s.certificate_usage > 3))
+    return "server " + s.uri + ": certificate_usage is 0 to 3, for x509 mode";
   if (s.bootstrap && s.ssid) return "bootstrap server " + s.uri + " takes no short server ID";
   if (!s.bootstrap && !s.ssid) return "server " + s.uri + " needs a short server ID (ssid)";
   if (s.ssid && (*s.ssid == 0 || *s.ssid == 65535))
@@ -231,6 +211,7 @@ std::vector<InstanceWrite> instance_writes(const BootstrapConfig& config,
     add(5, s.secret_key);
     if (s.ssid) add(10, std::int64_t{*s.ssid});
     if (s.hold_off) add(11, std::int64_t{*s.hold_off});
+    if (s.certificate_usage) add(15, std::uint64_t{*s.certificate_usage});
     if (const auto& srv = config.servers[i].server) {
       const Path sbase(1, ids.server[server_index++]);
       auto& sw = server.emplace_back(InstanceWrite{sbase, {}});
@@ -366,7 +347,7 @@ ServerAccount account_from(const json::value& v, std::size_t index) {
     sec.uri = s.string("uri");
     sec.bootstrap = s.boolean("bootstrap").value_or(false);
     const auto mode = s.string("mode", "nosec");
-    const auto parsed = security_mode_from_string(mode);
+    const auto parsed = lwm2m::security_mode_from_string(mode);
     if (!parsed) s.fail("mode must be psk, rpk, x509, nosec or est, got \"" + mode + "\"");
     sec.mode = *parsed;
     sec.identity = s.bytes("identity");
@@ -379,6 +360,7 @@ ServerAccount account_from(const json::value& v, std::size_t index) {
     sec.secret_key = s.bytes("secret_key");
     sec.ssid = s.number<std::uint16_t>("ssid");
     sec.hold_off = s.number<std::uint32_t>("hold_off");
+    sec.certificate_usage = s.number<std::uint8_t>("certificate_usage");
     s.done();
   }
   if (const auto* sv = f.get("server")) {
@@ -487,6 +469,7 @@ std::string to_json(const BootstrapConfig& config, bool mask_secrets) {
       sec["secret_key"] = mask_secrets ? std::string(masked_secret) : to_hex(s.secret_key);
     if (s.ssid) sec["ssid"] = *s.ssid;
     if (s.hold_off) sec["hold_off"] = *s.hold_off;
+    if (s.certificate_usage) sec["certificate_usage"] = std::uint64_t{*s.certificate_usage};
     json::object entry;
     entry["security"] = std::move(sec);
     if (const auto& srv = account.server) {

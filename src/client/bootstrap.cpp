@@ -6,6 +6,7 @@
 #include "client_impl.hpp"
 #include "drover/lwm2m/formats/link_format.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
+#include "drover/lwm2m/protocol/security.hpp"
 
 namespace drover::client {
 
@@ -34,7 +35,7 @@ Status Client::add_bootstrap_server(const std::string& uri, TimePoint now, Durat
   auto security = std::make_unique<ValueInstance>();
   security->set(0, lwm2m::Value(uri));
   security->set(1, lwm2m::Value(true));
-  security->set(2, lwm2m::Value(std::int64_t{3}));  // NoSec
+  security->set(2, lwm2m::Value(static_cast<std::int64_t>(lwm2m::SecurityMode::NoSec)));
   security->set(3, lwm2m::Value(lwm2m::Opaque{}));
   security->set(4, lwm2m::Value(lwm2m::Opaque{}));
   security->set(5, lwm2m::Value(lwm2m::Opaque{}));

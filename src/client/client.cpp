@@ -4,6 +4,7 @@
 
 #include "client_impl.hpp"
 #include "drover/lwm2m/model/builtin_objects.hpp"
+#include "drover/lwm2m/protocol/security.hpp"
 
 namespace drover::client {
 
@@ -488,7 +489,7 @@ Status Client::add_server(const ServerAccount& account, TimePoint now) {
   auto security = std::make_unique<ValueInstance>();
   security->set(0, Value(account.uri));
   security->set(1, Value(false));
-  security->set(2, integer(3));  // NoSec
+  security->set(2, integer(static_cast<std::int64_t>(lwm2m::SecurityMode::NoSec)));
   security->set(3, Value(lwm2m::Opaque{}));
   security->set(4, Value(lwm2m::Opaque{}));
   security->set(5, Value(lwm2m::Opaque{}));

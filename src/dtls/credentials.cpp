@@ -3,6 +3,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include <memory>
 
@@ -38,12 +39,21 @@ PublicKey load_public(std::string_view pem) {
   return pub;
 }
 
-std::optional<std::string> export_key(gnutls_pubkey_t key, gnutls_x509_crt_fmt_t format) {
-  gnutls_datum_t out{};
-  if (gnutls_pubkey_export2(key, format, &out) < 0) return std::nullopt;
+// What a GnuTLS export2 call gave (freed here); nullopt when it failed.
+std::optional<std::string> exported(int code, gnutls_datum_t& out) {
+  if (code < 0) return std::nullopt;
   std::string text(reinterpret_cast<const char*>(out.data), out.size);
   gnutls_free(out.data);
   return text;
+}
+
+std::optional<std::string> export_key(gnutls_pubkey_t key, gnutls_x509_crt_fmt_t format) {
+  gnutls_datum_t out{};
+  return exported(gnutls_pubkey_export2(key, format, &out), out);
+}
+
+gnutls_datum_t datum(std::span<const std::uint8_t> bytes) {
+  return {const_cast<unsigned char*>(bytes.data()), static_cast<unsigned>(bytes.size())};
 }
 
 }  // namespace
@@ -82,6 +92,39 @@ std::optional<std::string> public_key_of(std::string_view private_key_pem) {
   const auto key = load_public(private_key_pem);
   if (!key) return std::nullopt;
   return export_key(key.get(), GNUTLS_X509_FMT_PEM);
+}
+
+std::optional<std::string> certificate_pem(std::span<const std::uint8_t> der) {
+  gnutls_x509_crt_t raw = nullptr;
+  if (gnutls_x509_crt_init(&raw) < 0) return std::nullopt;
+  const std::unique_ptr<gnutls_x509_crt_int, void (*)(gnutls_x509_crt_t)> crt(
+      raw, gnutls_x509_crt_deinit);
+  const auto data = datum(der);
+  gnutls_datum_t out{};
+  if (gnutls_x509_crt_import(crt.get(), &data, GNUTLS_X509_FMT_DER) < 0) return std::nullopt;
+  return exported(gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_PEM, &out), out);
+}
+
+std::optional<std::string> public_key_pem(std::span<const std::uint8_t> spki) {
+  const auto key = new_public_key();
+  const auto data = datum(spki);
+  if (!key || gnutls_pubkey_import(key.get(), &data, GNUTLS_X509_FMT_DER) < 0) return std::nullopt;
+  return export_key(key.get(), GNUTLS_X509_FMT_PEM);
+}
+
+std::optional<std::string> private_key_pem(std::span<const std::uint8_t> der) {
+  gnutls_x509_privkey_t raw = nullptr;
+  if (gnutls_x509_privkey_init(&raw) < 0) return std::nullopt;
+  const std::unique_ptr<gnutls_x509_privkey_int, void (*)(gnutls_x509_privkey_t)> key(
+      raw, gnutls_x509_privkey_deinit);
+  const auto data = datum(der);
+  gnutls_datum_t out{};
+  if (gnutls_x509_privkey_import2(key.get(), &data, GNUTLS_X509_FMT_DER, nullptr,
+                                  GNUTLS_PKCS_PLAIN) < 0)
+    return std::nullopt;
+  return exported(gnutls_x509_privkey_export2_pkcs8(key.get(), GNUTLS_X509_FMT_PEM, nullptr,
+                                                    GNUTLS_PKCS_PLAIN, &out),
+                  out);
 }
 
 }  // namespace drover::dtls

@@ -99,7 +99,7 @@ bootstrap::BootstrapConfig bench_bootstrap_config() {
   bootstrap::BootstrapConfig c;
   bootstrap::ServerAccount account;
   account.security.uri = "coap://127.0.0.1:5683";
-  account.security.mode = bootstrap::SecurityMode::NoSec;
+  account.security.mode = lwm2m::SecurityMode::NoSec;
   account.security.ssid = 1;
   bootstrap::ServerInstance server;
   server.ssid = 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `drover client --state FILE`: a device bootstrapped by `drover server --bootstrap-port` saves
 # its accounts after Bootstrap-Finish and, started again, registers with them without asking the
-# bootstrap server. `drover client --factory FILE`: a device whose accounts come from a file in
+# bootstrap server; with --count, each device of the fleet keeps a file of its own in a folder. `drover client --factory FILE`: a device whose accounts come from a file in
 # the bootstrap server's configuration format registers with the servers it names.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
@@ -32,6 +32,28 @@ log_has "accounts from $STATE" "$WORK/client2.log" || fail "the state was not re
 [[ $(grep -c 'bootstrap state-dev: started' "$LOG") == 1 ]] || fail "the restarted device bootstrapped again"
 grep -q 'bootstrapped' "$WORK/client2.log" && fail "the restarted device bootstrapped again"
 pass "started again: registered with the saved accounts, no Bootstrap-Request"
+
+FLEET=$WORK/fleet-state
+timeout 30 "$DROVER" client --endpoint fleet --count 3 --bootstrap "coap://127.0.0.1:$BS_PORT" \
+  --state "$FLEET" --duration 3 >"$WORK/fleet1.log" 2>&1 || fail "the fleet's first start failed"
+for i in 0 1 2; do
+  [[ $(stat -c %a "$FLEET/fleet-$i.state" 2>/dev/null) == 600 ]] ||
+    fail "no private state file for fleet-$i: $(ls -l "$FLEET" 2>&1)"
+done
+pass "--count 3 --state DIR: one state file per device in the folder"
+
+# A fourth device joins: the three register from their files, the new one bootstraps and saves.
+timeout 30 "$DROVER" client --endpoint fleet --count 4 --bootstrap "coap://127.0.0.1:$BS_PORT" \
+  --state "$FLEET" --duration 3 >"$WORK/fleet2.log" 2>&1 || fail "the fleet's second start failed"
+for i in 0 1 2; do
+  log_has "fleet-$i: accounts from $FLEET/fleet-$i.state" "$WORK/fleet2.log" ||
+    fail "fleet-$i did not read its state back: $(cat "$WORK/fleet2.log")"
+  [[ $(grep -c "bootstrap fleet-$i: started" "$LOG") == 1 ]] || fail "fleet-$i bootstrapped again"
+  [[ $(grep -c "registered fleet-$i at" "$LOG") == 2 ]] || fail "fleet-$i did not register again"
+done
+[[ $(grep -c 'bootstrap fleet-3: started' "$LOG") == 1 ]] || fail "the new device was not bootstrapped"
+[[ -e $FLEET/fleet-3.state ]] || fail "the new device's accounts were not saved"
+pass "started again with one more device: the three from their files, the new one bootstrapped"
 
 cat >"$WORK/factory.json" <<JSON
 {"servers": [{"security": {"uri": "coap://127.0.0.1:$PORT", "ssid": 7}, "server": {"lifetime": 77}}]}

@@ -16,27 +16,25 @@
 #include "drover/lwm2m/model/path.hpp"
 #include "drover/lwm2m/model/value.hpp"
 #include "drover/lwm2m/protocol/registration.hpp"
+#include "drover/lwm2m/protocol/security.hpp"
 #include "drover/util/document_table.hpp"
 #include "drover/util/result.hpp"
 
 namespace drover::bootstrap {
-
-// Security Mode (/0/x/2).
-enum class SecurityMode : std::uint8_t { Psk = 0, Rpk = 1, Certificate = 2, NoSec = 3, Est = 4 };
-std::string_view to_string(SecurityMode);  // "psk", "rpk", "x509", "nosec", "est"
-std::optional<SecurityMode> security_mode_from_string(std::string_view);
 
 // An instance of the Security object.
 struct SecurityInstance {
   std::optional<std::uint16_t> instance;  // else the next free ID in the config's order
   std::string uri;                        // /0/x/0
   bool bootstrap = false;                 // /0/x/1: the bootstrap server's own account
-  SecurityMode mode = SecurityMode::NoSec;
+  lwm2m::SecurityMode mode = lwm2m::SecurityMode::NoSec;  // /0/x/2
   lwm2m::Opaque identity;           // /0/x/3: PSK identity, or the device's public key/certificate
   lwm2m::Opaque server_public_key;  // /0/x/4
   lwm2m::Opaque secret_key;         // /0/x/5: PSK key or private key (a secret: never shown)
   std::optional<std::uint16_t> ssid;      // /0/x/10 (not for the bootstrap account)
   std::optional<std::uint32_t> hold_off;  // /0/x/11, seconds
+  // /0/x/15, X.509 only: how the device checks server_public_key (0..3, RFC 6698); absent: 3.
+  std::optional<std::uint8_t> certificate_usage;
   friend bool operator==(const SecurityInstance&, const SecurityInstance&) = default;
 };
 

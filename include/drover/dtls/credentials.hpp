@@ -74,4 +74,11 @@ std::optional<std::string> public_key_name(std::string_view pem);
 // parse.
 std::optional<std::string> public_key_of(std::string_view private_key_pem);
 
+// Keys and certificates in DER, as the Security object holds them, in the PEM the credentials
+// take; nullopt when the bytes are no such thing.
+std::optional<std::string> certificate_pem(std::span<const std::uint8_t> der);
+std::optional<std::string> public_key_pem(std::span<const std::uint8_t> subject_public_key_info);
+// PKCS#8, or a bare EC (SEC1) or RSA (PKCS#1) key; the PEM is PKCS#8.
+std::optional<std::string> private_key_pem(std::span<const std::uint8_t> der);
+
 }  // namespace drover::dtls

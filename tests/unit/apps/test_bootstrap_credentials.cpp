@@ -6,11 +6,11 @@ namespace drover::apps {
 namespace {
 
 using bootstrap::BootstrapConfig;
-using bootstrap::SecurityMode;
 using bootstrap::ServerAccount;
 using dtls::BoundCredential;
 using dtls::CredentialKind;
 using dtls::EntryOrigin;
+using lwm2m::SecurityMode;
 
 coap::PeerAddress at(std::string_view text) {
   return *coap::PeerAddress::parse(text);

@@ -12,12 +12,12 @@ namespace drover::apps {
 namespace {
 
 using bootstrap::BootstrapConfig;
-using bootstrap::SecurityMode;
 using bootstrap::ServerAccount;
 using dtls::CredentialKind;
 using dtls::testing::FakeClock;
 using dtls::testing::kServer;
 using dtls::testing::Network;
+using lwm2m::SecurityMode;
 
 const std::vector<std::uint8_t> kKey = {0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80};
 

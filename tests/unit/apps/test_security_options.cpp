@@ -54,5 +54,46 @@ TEST(ClientSecurityOptions, CertificateUsageGoesWithTheServerCertificate) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(AccountCredentials, PskFromTheSecurityObject) {
+  lwm2m::SecurityAccount a;
+  a.uri = "coaps://dm.example:5684";
+  a.mode = lwm2m::SecurityMode::Psk;
+  a.public_key_or_identity = {'d', 'e', 'v'};
+  a.secret_key = {1, 2, 3};
+  std::string error;
+  const auto c = account_credentials(a, "dm.example", error);
+  ASSERT_TRUE(c) << error;
+  ASSERT_TRUE(c->psk);
+  EXPECT_EQ(c->psk->identity, "dev");
+  EXPECT_EQ(c->psk->key, (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_EQ(describe_credentials(*c), "PSK identity dev");
+}
+
+TEST(AccountCredentials, SaysWhyAnAccountCannotBeSecured) {
+  lwm2m::SecurityAccount a;
+  a.uri = "coaps://dm.example:5684";
+  std::string error;
+  EXPECT_FALSE(account_credentials(a, "dm.example", error));
+  EXPECT_EQ(error, "no security mode (/0/x/2)");
+  a.mode = lwm2m::SecurityMode::Est;
+  EXPECT_FALSE(account_credentials(a, "dm.example", error));
+  EXPECT_EQ(error, "security mode est is not supported");
+  a.mode = lwm2m::SecurityMode::Psk;
+  a.public_key_or_identity = {'d'};
+  EXPECT_FALSE(account_credentials(a, "dm.example", error));
+  EXPECT_EQ(error, "PSK needs an identity (/0/x/3) and a key (/0/x/5)");
+  a.mode = lwm2m::SecurityMode::Rpk;
+  a.secret_key = {0x30, 0x00};
+  EXPECT_FALSE(account_credentials(a, "dm.example", error));
+  EXPECT_EQ(error,
+            "a raw public key needs a private key (/0/x/5) and the server's public key (/0/x/4), "
+            "DER");
+  a.mode = lwm2m::SecurityMode::Certificate;
+  EXPECT_FALSE(account_credentials(a, "dm.example", error));
+  EXPECT_EQ(error,
+            "X.509 needs a certificate (/0/x/3), its private key (/0/x/5) and the server's "
+            "certificate (/0/x/4), DER");
+}
+
 }  // namespace
 }  // namespace drover::apps

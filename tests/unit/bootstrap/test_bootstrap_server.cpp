@@ -38,7 +38,7 @@ BootstrapConfig psk_config() {
   BootstrapConfig c;
   ServerAccount dm;
   dm.security.uri = "coaps://dm.example:5684";
-  dm.security.mode = SecurityMode::Psk;
+  dm.security.mode = lwm2m::SecurityMode::Psk;
   dm.security.identity = {'d', 'e', 'v'};
   dm.security.secret_key = {0x01, 0x02, 0x03};
   dm.security.ssid = 7;
@@ -303,7 +303,7 @@ BootstrapConfig secured_config(const std::string& identity) {
   ServerAccount bs;
   bs.security.uri = "coaps://bs.example:5694";
   bs.security.bootstrap = true;
-  bs.security.mode = SecurityMode::Psk;
+  bs.security.mode = lwm2m::SecurityMode::Psk;
   bs.security.identity.assign(identity.begin(), identity.end());
   bs.security.secret_key = {1, 2, 3, 4};
   c.servers.push_back(bs);

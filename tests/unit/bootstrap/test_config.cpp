@@ -33,12 +33,13 @@ TEST(BootstrapConfigValidation, RefusesWhatWouldLeaveTheDeviceWithoutAUsableServ
        "server URI \"not a uri\" is not an absolute URI with a host"},
       {"http URI", [](BootstrapConfig& c) { c.servers[0].security.uri = "http://x"; },
        "server URI \"http://x\": the scheme must be coap, coaps, coap+tcp or coaps+tcp"},
-      {"PSK on coap://", [](BootstrapConfig& c) { c.servers[0].security.mode = SecurityMode::Psk; },
+      {"PSK on coap://",
+       [](BootstrapConfig& c) { c.servers[0].security.mode = lwm2m::SecurityMode::Psk; },
        "server URI \"coap://127.0.0.1:5683\": security mode psk needs a coaps:// URI"},
       {"PSK without key",
        [](BootstrapConfig& c) {
          c.servers[0].security.uri = "coaps://h:5684";
-         c.servers[0].security.mode = SecurityMode::Psk;
+         c.servers[0].security.mode = lwm2m::SecurityMode::Psk;
          c.servers[0].security.identity = {'i'};
        },
        "server coaps://h:5684: PSK mode needs an identity and a key"},
@@ -138,6 +139,42 @@ TEST(BootstrapConfigJson, ReadsWritesAndMasksSecrets) {
   EXPECT_EQ(writes[1].path, Path(0, 0));
   EXPECT_EQ(writes[2].path, Path(0, 1));
   EXPECT_EQ(writes[3].path, Path(2, 0));
+}
+
+TEST(BootstrapConfigWrites, ReadBackAsTheDevicesSecurityAccounts) {
+  const auto parsed = config_from_json(R"({"servers": [
+      {"security": {"uri": "coaps://dm:5684", "mode": "x509", "identity": "3001",
+                    "server_public_key": "3002", "secret_key": "3003", "ssid": 2,
+                    "certificate_usage": 2},
+       "server": {"lifetime": 60}},
+      {"security": {"uri": "coaps://bs:5694", "bootstrap": true, "mode": "psk",
+                    "identity_text": "bs", "secret_key": "0b"}}]})");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  EXPECT_EQ((*parsed).servers[0].security.certificate_usage, 2);
+  EXPECT_EQ(*config_from_json(to_json(*parsed, false)), *parsed);
+  std::vector<lwm2m::Record> records;
+  for (const auto& write : instance_writes(*parsed))
+    records.insert(records.end(), write.records.begin(), write.records.end());
+  const auto accounts = lwm2m::security_accounts(records);
+  ASSERT_EQ(accounts.size(), 2u);
+  EXPECT_EQ(accounts[0].uri, "coaps://dm:5684");
+  EXPECT_EQ(accounts[0].mode, lwm2m::SecurityMode::Certificate);
+  EXPECT_EQ(accounts[0].public_key_or_identity, (lwm2m::Opaque{0x30, 0x01}));
+  EXPECT_EQ(accounts[0].server_public_key, (lwm2m::Opaque{0x30, 0x02}));
+  EXPECT_EQ(accounts[0].secret_key, (lwm2m::Opaque{0x30, 0x03}));
+  EXPECT_EQ(accounts[0].short_server_id, 2);
+  EXPECT_EQ(accounts[0].certificate_usage, 2);
+  EXPECT_TRUE(accounts[1].bootstrap);
+  EXPECT_EQ(accounts[1].mode, lwm2m::SecurityMode::Psk);
+  EXPECT_EQ(accounts[1].public_key_or_identity, (lwm2m::Opaque{'b', 's'}));
+
+  // A certificate usage is X.509's alone.
+  const auto psk = config_from_json(R"({"servers": [
+      {"security": {"uri": "coaps://dm:5684", "mode": "psk", "identity_text": "d",
+                    "secret_key": "0b", "ssid": 1, "certificate_usage": 3},
+       "server": {"lifetime": 60}}]})");
+  ASSERT_FALSE(psk.has_value());
+  EXPECT_EQ(psk.error(), "server coaps://dm:5684: certificate_usage is 0 to 3, for x509 mode");
 }
 
 TEST(BootstrapConfigWrites, KeepClearOfTheDevicesBootstrapAccount) {

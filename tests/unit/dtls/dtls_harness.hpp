@@ -149,4 +149,15 @@ inline CertificateCredential make_certificate(const CertificateAuthority& ca,
   return dtls::make_certificate(ca, common_name, time(nullptr) + 86400);
 }
 
+// The DER inside a PEM text (its first block).
+inline std::vector<std::uint8_t> der_of(const std::string& pem) {
+  const gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(pem.data())),
+                          static_cast<unsigned>(pem.size())};
+  gnutls_datum_t out{};
+  if (gnutls_pem_base64_decode2(nullptr, &in, &out) < 0) return {};
+  std::vector<std::uint8_t> bytes(out.data, out.data + out.size);
+  gnutls_free(out.data);
+  return bytes;
+}
+
 }  // namespace drover::dtls::testing

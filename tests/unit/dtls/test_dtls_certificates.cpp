@@ -292,6 +292,45 @@ TEST_F(Certificates, ClientHandshakeRefusesAServerOfAnotherCa) {
   EXPECT_EQ(s.counts().sessions, 0u);
 }
 
+TEST_F(Certificates, RawPublicKeysFromTheDerOfTheSecurityObject) {
+  // /0/x/5 and /0/x/4 hold DER: the device's private key (SEC1 here, PKCS#8 as made again) and
+  // the server's SubjectPublicKeyInfo.
+  const std::string server_key = make_private_key();
+  const std::string client_key = make_private_key();
+  const auto client_pem = private_key_pem(der_of(client_key));
+  ASSERT_TRUE(client_pem);
+  EXPECT_EQ(public_key_name(*client_pem), public_key_name(client_key));
+  EXPECT_EQ(private_key_pem(der_of(*client_pem)), client_pem) << "PKCS#8 DER is taken too";
+  const auto server_public = public_key_pem(der_of(*public_key_of(server_key)));
+  ASSERT_TRUE(server_public);
+  EXPECT_EQ(public_key_name(*server_public), public_key_name(server_key));
+
+  store.bind(CredentialKind::RawPublicKey, *public_key_name(client_key), "dev1");
+  ServerCredentials sc;
+  sc.store = &store;
+  sc.raw_public_key = server_key;
+  auto& s = make_server(sc);
+  ClientCredentials cc;
+  cc.raw_public_key = RawPublicKeyCredential{*client_pem, *server_public};
+  auto& c = make_client(cc);
+  ASSERT_TRUE(exchange()) << c.last_error();
+  EXPECT_EQ(s.identity_of(client_address(1))->endpoint, "dev1");
+}
+
+TEST(Credentials, CertificatesFromDerAndWhatIsNone) {
+  const auto ca = make_ca("der-ca");
+  const auto own = make_certificate(ca, "dev1");
+  const auto pem = certificate_pem(der_of(own.certificate));
+  ASSERT_TRUE(pem);
+  EXPECT_EQ(der_of(*pem), der_of(own.certificate));
+  const std::vector<std::uint8_t> junk = {0x30, 0x03, 0x02, 0x01, 0x01};
+  EXPECT_FALSE(certificate_pem(junk));
+  EXPECT_FALSE(public_key_pem(junk));
+  EXPECT_FALSE(private_key_pem(junk));
+  EXPECT_FALSE(certificate_pem({}));
+  EXPECT_FALSE(certificate_pem(der_of(own.private_key))) << "a key is no certificate";
+}
+
 TEST(Credentials, BadPemIsRefusedAtConstruction) {
   Recorder inner;
   ServerCredentials sc;
