@@ -62,6 +62,7 @@ struct Bootstrap : ::testing::Test {
   bool bootstrap_pack = false;
   coap::Duration bootstrap_retry = 60s;  // the client's default
   coap::Duration hold_off{};
+  std::size_t max_servers = client::default_max_servers;
 
   void make(lwm2m::Lwm2mVersion version) {
     bootstrap::BootstrapServerConfig bc;
@@ -84,6 +85,7 @@ struct Bootstrap : ::testing::Test {
     cc.version = version;
     cc.bootstrap_retry = bootstrap_retry;
     cc.bootstrap_pack = bootstrap_pack;
+    cc.max_servers = max_servers;
     client = std::make_unique<client::Client>(cc);
     ASSERT_TRUE(client->add_object(3).has_value());
     ASSERT_TRUE(
@@ -285,10 +287,36 @@ TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
   const auto failed = of<bootstrap::Failed>(bs_events);
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].step, bootstrap::Step::Finish);
-  EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
-  EXPECT_EQ(failed[0].reason, "bad request: server 1: bad URI");
+  // Core TS: Bootstrap-Finish answers 4.06 Not Acceptable to an inconsistent configuration (its
+  // 4.00 is for a Finish request that is itself malformed).
+  EXPECT_EQ(failed[0].code, coap::codes::NotAcceptable);
+  EXPECT_EQ(failed[0].reason, "not acceptable: server 1: bad URI");
   EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
   EXPECT_TRUE(server_events.empty());
+  EXPECT_TRUE(client->servers().empty());
+}
+
+TEST_F(Bootstrap, FinishWithMoreServersThanTheClientTakesIsNotAcceptable) {
+  auto config = config_for();
+  auto second = config.servers[1];
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  second.server->ssid = 2;
+  config.servers.push_back(second);
+  config.acls.clear();
+  ASSERT_FALSE(configs.put("*", config));
+  max_servers = 1;
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  const auto failed = of<bootstrap::Failed>(bs_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].step, bootstrap::Step::Finish);
+  EXPECT_EQ(failed[0].code, coap::codes::NotAcceptable);
+  EXPECT_EQ(failed[0].reason, "not acceptable: more servers than the client takes");
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
+  EXPECT_TRUE(server_events.empty());
+  EXPECT_TRUE(server2_events.empty());
   EXPECT_TRUE(client->servers().empty());
 }
 

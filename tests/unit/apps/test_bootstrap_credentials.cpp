@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "bootstrap_credentials.hpp"
+#include "dm_api_push.hpp"
 
 namespace drover::apps {
 namespace {
@@ -71,6 +74,35 @@ TEST(BootstrapCredentials, OnlyTheAccountsOfThisServerGiveCredentials) {
       {CredentialKind::RawPublicKey, dtls::key_name(bytes("spki")), {}}};
   EXPECT_EQ(server_credentials(config, local), expected);
   EXPECT_TRUE(server_credentials(config, at("127.0.0.1:5685")).empty());
+}
+
+TEST(BootstrapCredentials, ASeparateServerIsNamedByItsUriAsWritten) {
+  EXPECT_TRUE(same_server("coaps://DM.example:5684", "coaps://dm.example"));
+  EXPECT_TRUE(same_server("coaps://[::1]:5700/", "coaps://[::1]:5700"));
+  EXPECT_FALSE(same_server("coaps://dm.example:5685", "coaps://dm.example:5684"));
+  EXPECT_FALSE(same_server("coap://dm.example:5684", "coaps://dm.example:5684"));
+  EXPECT_FALSE(same_server("coaps://127.0.0.1:5684", "coaps://localhost:5684")) << "not resolved";
+  EXPECT_FALSE(same_server("not a uri", "not a uri"));
+
+  BootstrapConfig config;
+  config.servers = {account("coaps://dm.example:5684", SecurityMode::Psk, "dev-id", "\x01", 1),
+                    account("coaps://other.example:5684", SecurityMode::Psk, "o-id", "\x02", 2),
+                    account("coaps://dm.example", SecurityMode::Rpk, "spki", "private", 3)};
+  const std::vector<BoundCredential> expected = {
+      {CredentialKind::Psk, "dev-id", {1}},
+      {CredentialKind::RawPublicKey, dtls::key_name(bytes("spki")), {}}};
+  EXPECT_EQ(
+      server_credentials(
+          config, [](std::string_view uri) { return same_server(uri, "coaps://dm.example:5684"); }),
+      expected);
+}
+
+TEST(BootstrapCredentials, APushCarriesThemInTheSecurityApisForm) {
+  const auto body =
+      boost::json::parse(credentials_body({{CredentialKind::Psk, "dev-id", {0xab, 0x01}},
+                                           {CredentialKind::RawPublicKey, "sha256:00", {}}}));
+  EXPECT_EQ(body, boost::json::parse(R"({"source":"bootstrap","credentials":[
+      {"type":"psk","identity":"dev-id","key":"ab01"},{"type":"rpk","key_name":"sha256:00"}]})"));
 }
 
 TEST(BootstrapCredentials, BoundAsFromBootstrapWithoutTakingAnotherEndpoints) {
