@@ -279,6 +279,48 @@ TEST_F(Bootstrap, ADeviceBootstrappedToTwoServersRegistersWithBoth) {
   EXPECT_EQ(client->state(2), client::RegistrationState::Registered);
 }
 
+// The Access Control instance a bootstrap writes is enforced between the servers it provisions:
+// server 2 may read and write the Device instance, server 1 nothing there.
+TEST_F(Bootstrap, TheAccessControlABootstrapWritesIsEnforcedBetweenTwoServers) {
+  auto config = config_for();
+  auto second = config.servers[1];
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  second.server->ssid = 2;
+  config.servers.push_back(second);
+  config.acls[0].rights = {{2, 1 | 2}};  // Read and Write for server 2 alone
+  config.acls[0].owner = 2;
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  ASSERT_EQ(of<server::Registered>(server_events).size(), 1u);
+  ASSERT_EQ(of<server::Registered>(server2_events).size(), 1u);
+
+  const std::vector<lwm2m::Record> zone = {
+      {Path(3, 0, 15), lwm2m::Value(std::string("Europe/Paris")), std::nullopt}};
+  const std::vector<lwm2m::Record> other_zone = {
+      {Path(3, 0, 15), lwm2m::Value(std::string("Asia/Tokyo")), std::nullopt}};
+  for (auto* s : {server.get(), server2.get()}) {
+    ASSERT_TRUE(s->read("dev1", Path(3, 0, 0), {}, now).has_value());
+    ASSERT_TRUE(s->write("dev1", Path(3, 0, 15), s == server.get() ? other_zone : zone,
+                         server::WriteMode::Replace, {}, now)
+                    .has_value());
+    pump();
+  }
+  const auto one = of<server::OperationCompleted>(server_events);
+  const auto two = of<server::OperationCompleted>(server2_events);
+  ASSERT_EQ(one.size(), 2u);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(one[0].result.code, coap::codes::Unauthorized);  // read
+  EXPECT_EQ(one[1].result.code, coap::codes::Unauthorized);  // write
+  EXPECT_EQ(two[0].result.code, coap::codes::Content);
+  EXPECT_EQ(two[1].result.code, coap::codes::Changed);
+  const auto written = client->read(Path(3, 0, 15));
+  ASSERT_TRUE(written.has_value());
+  EXPECT_EQ(written.value()[0].value, lwm2m::Value(std::string("Europe/Paris")));
+}
+
 TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
   ASSERT_FALSE(configs.put("*", config_for("coap://dm.example:5683")));  // no resolver: unusable
   make(lwm2m::Lwm2mVersion::V1_1);
