@@ -232,6 +232,14 @@ TEST_F(Bootstrap, A11ClientAsksForSenmlCborAndIsReadAndDiscoveredFirst) {
   EXPECT_TRUE(steps[1].result.records.empty());  // no Server instance before the writes
 }
 
+TEST_F(Bootstrap, A11ClientIsProvisionedInSenmlJson) {
+  auto config = config_for();
+  config.format = lwm2m::ContentFormat::SenmlJson;
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlJson);
+}
+
 TEST_F(Bootstrap, A12ClientIsProvisionedInLwm2mCbor) {
   ASSERT_FALSE(configs.put("*", config_for()));
   make(lwm2m::Lwm2mVersion::V1_2);
@@ -414,6 +422,26 @@ TEST_F(Bootstrap, AClientWhoseServerFailsForGoodBootstraps) {
   ASSERT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
   EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
   EXPECT_EQ(of<server::Registered>(server_events).size(), 1u);
+}
+
+TEST_F(Bootstrap, AServerWithoutBootstrapOnRegistrationFailureIsNotBootstrappedFrom) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client::ServerAccount dead;
+  dead.uri = "coap://127.0.0.1:5999";
+  dead.retry_count = 2;
+  dead.retry_timer = 10;
+  ASSERT_TRUE(client->add_server(dead, now).has_value());
+  ASSERT_TRUE(client->set_value(Path(1, 0, 16), lwm2m::Value(false), now).has_value());
+  client->start(now);
+  advance(400s);
+  const auto failures = of<client::RegistrationFailed>(client_events);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_TRUE(failures.back().final);
+  EXPECT_TRUE(bs_events.empty());
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
+  EXPECT_EQ(client->state(1), client::RegistrationState::Failed);
+  EXPECT_TRUE(server_events.empty());
 }
 
 TEST_F(Bootstrap, StartTriesAgainWhenRetriesAreOff) {
@@ -747,6 +775,45 @@ TEST_F(Bootstrap, TheBootstrapRequestTriggerCanTakeAServerAwayAndItsAccessContro
   EXPECT_EQ(rights.value()[0].path, Path(2, 0, 2, 1));
   EXPECT_FALSE(client->read(Path(3303, 0)).has_value());
   EXPECT_FALSE(client->read(Path(2, 1)).has_value());
+}
+
+// A 1.1 Bootstrap-Read of /2: a device bootstrapped again (the trigger) shows the Access Control
+// instance the first bootstrap wrote.
+TEST_F(Bootstrap, ABootstrapReadOfAccessControlShowsWhatTheDeviceHas) {
+  auto config = config_for();
+  bootstrap::AclInstance own;  // a second instance: Execute for server 1 on its Server instance
+  own.object_id = 1;
+  own.object_instance = 0;
+  own.rights = {{1, 4}};
+  own.owner = 1;
+  config.acls.push_back(own);
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  ASSERT_EQ(of<bootstrap::Finished>(bs_events).size(), 1u);
+
+  config.reads = {Path(2)};
+  ASSERT_FALSE(configs.put("*", config));
+  ASSERT_TRUE(server->execute("dev1", Path(1, 0, 9), "", {}, now).has_value());
+  pump();
+  ASSERT_EQ(of<bootstrap::Finished>(bs_events).size(), 2u);
+  std::vector<bootstrap::StepDone> reads;
+  for (const auto& step : of<bootstrap::StepDone>(bs_events))
+    if (step.step == bootstrap::Step::Read) reads.push_back(step);
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].path, Path(2));
+  EXPECT_EQ(reads[0].result.code, coap::codes::Content);
+  const auto value = [&](const Path& path) -> std::optional<lwm2m::Value> {
+    for (const auto& r : reads[0].result.records)
+      if (r.path == path) return r.value;
+    return std::nullopt;
+  };
+  EXPECT_EQ(value(Path(2, 0, 0)), lwm2m::Value(std::int64_t{3}));
+  EXPECT_EQ(value(Path(2, 0, 2, 1)), lwm2m::Value(std::int64_t{1}));
+  EXPECT_EQ(value(Path(2, 1, 0)), lwm2m::Value(std::int64_t{1}));
+  EXPECT_EQ(value(Path(2, 1, 2, 1)), lwm2m::Value(std::int64_t{4}));
+  EXPECT_EQ(value(Path(2, 1, 3)), lwm2m::Value(std::int64_t{1}));
 }
 
 TEST_F(Bootstrap, TheBootstrapRequestTriggerNeedsABootstrapAccount) {
