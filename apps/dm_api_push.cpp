@@ -112,6 +112,7 @@ DmApiPush::DmApiPush(asio::io_context& io, DmApiOptions options)
   const auto parsed = boost::urls::parse_uri(options_.url);  // check_url() took it
   host_ = parsed->host_address();
   port_ = parsed->has_port() ? std::string(parsed->port()) : "80";
+  host_field_ = std::string(parsed->encoded_host_and_port());
   path_ = std::string(parsed->encoded_path());
   while (!path_.empty() && path_.back() == '/') path_.pop_back();
 }
@@ -158,7 +159,7 @@ void DmApiPush::next() {
   bhttp::request<bhttp::string_body> request{
       bhttp::verb::put,
       path_ + "/api/security/" + boost::urls::encode(p.endpoint, boost::urls::pchars), 11};
-  request.set(bhttp::field::host, host_ + ":" + port_);
+  request.set(bhttp::field::host, host_field_);
   request.set(bhttp::field::user_agent, "drover-bootstrap-server");
   request.set(bhttp::field::content_type, "application/json");
   if (!options_.token.empty()) request.set(bhttp::field::authorization, "Bearer " + options_.token);

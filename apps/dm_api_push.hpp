@@ -53,7 +53,8 @@ class DmApiPush {
   };
   boost::asio::io_context& io_;
   DmApiOptions options_;
-  std::string host_, port_, path_;  // of options_.url
+  std::string host_, port_, path_;  // of options_.url: to connect to, and the path's prefix
+  std::string host_field_;          // its host and port as the URL writes them (IPv6 in [])
   std::deque<Pending> queue_;
   bool busy_ = false;
 
