@@ -50,7 +50,13 @@ int run_bootstrap_server(const BootstrapCommandOptions& o) {
       if (!token) return 2;
       options.token = std::move(*token);
     }
-    dm_api.emplace(io, std::move(options));
+    try {
+      dm_api.emplace(io, std::move(options));
+    } catch (const std::exception& e) {
+      log::error(log::Component::Bootstrap, {"config_error"},
+                 "--dm-api-ca: cannot load " + o.dm_api.ca_file + ": " + e.what());
+      return 2;
+    }
     runtime.set_event_sink([&runtime, &dm_api](const bootstrap::BootstrapEvent& event) {
       if (const auto* endpoint = provisioned_endpoint(event))
         if (const auto* config = runtime.configs().find(*endpoint))
@@ -130,18 +136,24 @@ const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code
   auto* dm_uri = cmd->add_option("--dm-uri", o->dm_api.uris,
                                  "coaps URI of the LwM2M server of --dm-api as configurations name "
                                  "it (repeatable: e.g. coaps://dm.example:5684)");
-  cmd->add_option("--dm-api", o->dm_api.url,
-                  "HTTP API (http://host:port) of a separate `drover server` whose accounts "
-                  "(--dm-uri) get the configurations' credentials through PUT /api/security")
+  cmd->add_option(
+         "--dm-api", o->dm_api.url,
+         "HTTP API (http:// or https://host:port) of a separate `drover server` whose accounts "
+         "(--dm-uri) get the configurations' credentials through PUT /api/security")
       ->needs(dm_uri);
   cmd->add_option("--dm-api-token-file", o->dm_api_token_file,
                   "File whose first line is the token of --dm-api")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--dm-api-ca", o->dm_api.ca_file,
+                  "PEM certificates the certificate of an https:// --dm-api must lead to "
+                  "(default: the system's)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   add_log_options(*cmd);
   dm_uri->needs("--dm-api");
   cmd->get_option("--dm-api-token-file")->needs("--dm-api");
+  cmd->get_option("--dm-api-ca")->needs("--dm-api");
   cmd->callback([o, coaps_port, &exit_code] {
     o->security.listen = o->security.listen || coaps_port->count() > 0;
     exit_code = run_bootstrap_server(*o);

@@ -14,10 +14,12 @@
 #include <boost/url/rfc/pchars.hpp>
 #include <chrono>
 #include <functional>
+#include <type_traits>
 
 #include "bootstrap_credentials.hpp"
 #include "drover/log/log.hpp"
 #include "drover/util/hex.hpp"
+#include "http_client_tls.hpp"
 
 namespace drover::apps {
 
@@ -33,45 +35,72 @@ using log::Component;
 constexpr auto exchange_timeout = std::chrono::seconds(10);
 constexpr std::size_t max_answer = 64 * 1024;
 
-// One PUT on a connection of its own: resolve, connect, write, read the answer. `done` gets the
-// status (0 when there was none) and the answer's body, or what went wrong.
-class Exchange : public std::enable_shared_from_this<Exchange> {
+// One PUT on a connection of its own (TCP, or TLS over it): resolve, connect (and handshake),
+// write, read the answer. `done` gets the status (0 when there was none) and the answer's body,
+// or what went wrong.
+template <typename Stream>
+class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
   using Done = std::function<void(unsigned status, std::string what)>;
-  Exchange(asio::io_context& io, bhttp::request<bhttp::string_body> request, Done done)
-      : resolver_(io), stream_(io), request_(std::move(request)), done_(std::move(done)) {
+  template <typename... StreamArgs>
+  Exchange(asio::io_context& io, bhttp::request<bhttp::string_body> request, Done done,
+           StreamArgs&&... stream_args)
+      : resolver_(io),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        request_(std::move(request)),
+        done_(std::move(done)) {
     parser_.body_limit(max_answer);
   }
 
   void start(const std::string& host, const std::string& port) {
-    resolver_.async_resolve(host, port, [self = shared_from_this()](auto ec, auto results) {
+    if constexpr (std::is_same_v<Stream, TlsStream>)
+      if (!expect_host(stream_, host)) return end(0, "cannot name " + host + " in TLS");
+    resolver_.async_resolve(host, port, [self = this->shared_from_this()](auto ec, auto results) {
       if (ec) return self->end(0, "cannot resolve: " + ec.message());
-      self->stream_.expires_after(exchange_timeout);
-      self->stream_.async_connect(results, [self](auto connect_ec, auto) {
+      self->tcp().expires_after(exchange_timeout);
+      self->tcp().async_connect(results, [self](auto connect_ec, auto) {
         if (connect_ec) return self->end(0, "cannot connect: " + connect_ec.message());
-        bhttp::async_write(self->stream_, self->request_, [self](auto write_ec, std::size_t) {
-          if (write_ec) return self->end(0, "cannot send: " + write_ec.message());
-          bhttp::async_read(self->stream_, self->buffer_, self->parser_,
-                            [self](auto read_ec, std::size_t) {
-                              if (read_ec) return self->end(0, "no answer: " + read_ec.message());
-                              const auto& answer = self->parser_.get();
-                              self->end(answer.result_int(), answer.body());
-                            });
-        });
+        self->handshake();
       });
     });
   }
 
  private:
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void handshake() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream_.async_handshake(asio::ssl::stream_base::client,
+                              [self = this->shared_from_this()](auto ec) {
+                                if (ec) return self->end(0, "TLS: " + ec.message());
+                                self->send();
+                              });
+    } else {
+      send();
+    }
+  }
+
+  void send() {
+    bhttp::async_write(stream_, request_, [self = this->shared_from_this()](auto ec, std::size_t) {
+      if (ec) return self->end(0, "cannot send: " + ec.message());
+      bhttp::async_read(self->stream_, self->buffer_, self->parser_,
+                        [self](auto read_ec, std::size_t) {
+                          if (read_ec) return self->end(0, "no answer: " + read_ec.message());
+                          const auto& answer = self->parser_.get();
+                          self->end(answer.result_int(), answer.body());
+                        });
+    });
+  }
+
   void end(unsigned status, std::string what) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
     done_(status, std::move(what));
   }
 
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   bhttp::request<bhttp::string_body> request_;
   bhttp::response_parser<bhttp::string_body> parser_;
@@ -102,8 +131,9 @@ std::string credentials_body(const std::vector<dtls::BoundCredential>& credentia
 
 std::optional<std::string> DmApiPush::check_url(const std::string& url) {
   const auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || parsed->scheme() != "http" || parsed->host().empty())
-    return "--dm-api: not an http:// URL with a host: " + url;
+  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+      parsed->host().empty())
+    return "--dm-api: not an http:// or https:// URL with a host: " + url;
   return std::nullopt;
 }
 
@@ -111,7 +141,9 @@ DmApiPush::DmApiPush(asio::io_context& io, DmApiOptions options)
     : io_(io), options_(std::move(options)) {
   const auto parsed = boost::urls::parse_uri(options_.url);  // check_url() took it
   host_ = parsed->host_address();
-  port_ = parsed->has_port() ? std::string(parsed->port()) : "80";
+  const bool https = parsed->scheme() == "https";
+  if (https) tls_ = client_tls_context(options_.ca_file);
+  port_ = parsed->has_port() ? std::string(parsed->port()) : https ? "443" : "80";
   host_field_ = std::string(parsed->encoded_host_and_port());
   path_ = std::string(parsed->encoded_path());
   while (!path_.empty() && path_.back() == '/') path_.pop_back();
@@ -165,7 +197,7 @@ void DmApiPush::next() {
   if (!options_.token.empty()) request.set(bhttp::field::authorization, "Bearer " + options_.token);
   request.body() = p.body;
   request.prepare_payload();
-  std::make_shared<Exchange>(io_, std::move(request), [this](unsigned status, std::string what) {
+  auto on_end = [this](unsigned status, std::string what) {
     const Pending& done = queue_.front();
     if (status == 200 || status == 201) {
       log::info(Component::Bootstrap, {"dm_pushed", done.endpoint},
@@ -178,7 +210,13 @@ void DmApiPush::next() {
     }
     queue_.pop_front();
     next();
-  })->start(host_, port_);
+  };
+  if (tls_)
+    std::make_shared<Exchange<TlsStream>>(io_, std::move(request), std::move(on_end), io_, *tls_)
+        ->start(host_, port_);
+  else
+    std::make_shared<Exchange<beast::tcp_stream>>(io_, std::move(request), std::move(on_end), io_)
+        ->start(host_, port_);
 }
 
 }  // namespace drover::apps

@@ -19,26 +19,32 @@
 #include "drover/bootstrap/config.hpp"
 #include "drover/dtls/security_store.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace drover::apps {
 
 // The body of the PUT: {"source":"bootstrap","credentials":[...]} in the API's credential form.
 std::string credentials_body(const std::vector<dtls::BoundCredential>& credentials);
 
 struct DmApiOptions {
-  std::string url;                // the server's API, http://host:port
-  std::string token;              // its bearer token, or empty
+  std::string url;      // the server's API, http://host:port or https://
+  std::string ca_file;  // https: PEM certificates its certificate leads to; empty: the system's
+  std::string token;    // its bearer token, or empty
   std::vector<std::string> uris;  // the server's coaps URIs as configurations name it
   std::size_t max_queue = 1024;   // pushes waiting; past it a push is dropped (and logged)
 };
 
 class DmApiPush {
  public:
+  // Throws when options.ca_file does not load.
   DmApiPush(boost::asio::io_context& io, DmApiOptions options);
   ~DmApiPush();
   DmApiPush(const DmApiPush&) = delete;
   DmApiPush& operator=(const DmApiPush&) = delete;
 
-  // Why `url` cannot be the API's (only http:// with a host), or nullopt.
+  // Why `url` cannot be the API's (http:// or https:// with a host), or nullopt.
   static std::optional<std::string> check_url(const std::string& url);
 
   // Queues the push of `config`'s credentials for this server as `endpoint`'s; nothing when the
@@ -53,6 +59,7 @@ class DmApiPush {
   };
   boost::asio::io_context& io_;
   DmApiOptions options_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // for https
   std::string host_, port_, path_;  // of options_.url: to connect to, and the path's prefix
   std::string host_field_;          // its host and port as the URL writes them (IPv6 in [])
   std::deque<Pending> queue_;

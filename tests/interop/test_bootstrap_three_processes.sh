@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Three processes: `drover client --bootstrap coap://` → `drover bootstrap-server --dm-api` →
 # `drover server`. The bootstrap server puts the PSK the device's configuration gives for the
-# separate server in that server's credentials through its HTTP API (with its token), so the
-# device, given nothing but the bootstrap URI, registers over DTLS with it at once. A device whose
-# configuration names another server pushes nothing, and a push the API refuses is logged.
+# separate server in that server's credentials through its HTTPS API (its certificate checked,
+# with its token), so the device, given nothing but the bootstrap URI, registers over DTLS with it
+# at once. A device whose configuration names another server pushes nothing, and a push the API
+# refuses is logged.
 source "$(dirname "$0")/interop_lib.sh"
 command -v curl >/dev/null || fail "curl not found"
 
 TOKEN=$(printf 'drover-test-token-%s' "$$")
 printf '%s\n' "$TOKEN" >"$WORK/token"
-api() { timeout 10 curl -sS -H "Authorization: Bearer $TOKEN" "$@"; }
+(cd "$WORK" && new_ca api-ca && new_cert api api-ca "IP:127.0.0.1")
+api() { timeout 10 curl -sS --cacert "$WORK/api-ca.crt" -H "Authorization: Bearer $TOKEN" "$@"; }
 http_has() {  # as interop_lib's, with the token
   local i
   for i in $(seq 1 100); do
@@ -19,7 +21,9 @@ http_has() {  # as interop_lib's, with the token
   return 1
 }
 
-start_server --coaps --coaps-port 0 --api-token-file "$WORK/token"
+start_server --coaps --coaps-port 0 --api-token-file "$WORK/token" \
+  --https-cert "$WORK/api.crt" --https-key "$WORK/api.key"
+[[ $HTTP == https://* ]] || fail "the server's API is not on HTTPS: $HTTP"
 COAPS=$(sed -nE 's/.*LwM2M server listening on coaps:\/\/127\.0\.0\.1:([0-9]+) .*/\1/p' "$LOG")
 [[ -n $COAPS ]] || fail "no coaps port in the server's log"
 
@@ -34,7 +38,7 @@ printf '{"dev": {"servers": [
   "$COAPS" "$(hex taken-secret)" >"$WORK/bs.json"
 start bs "$DROVER" bootstrap-server --address 127.0.0.1 --port 0 --store memory --no-http \
   --config "$WORK/bs.json" --dm-api "$HTTP" --dm-uri "coaps://127.0.0.1:$COAPS" \
-  --dm-api-token-file "$WORK/token"
+  --dm-api-token-file "$WORK/token" --dm-api-ca "$WORK/api-ca.crt"
 BS_LOG=$WORK/bs.log
 log_has -E 'bootstrap server listening on coap://127\.0\.0\.1:[0-9]+' "$BS_LOG" ||
   fail "drover bootstrap-server did not start"
