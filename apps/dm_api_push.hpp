@@ -50,6 +50,8 @@ class DmApiPush {
   // Queues the push of `config`'s credentials for this server as `endpoint`'s; nothing when the
   // configuration gives none. A push of the endpoint still waiting is replaced.
   void push(const std::string& endpoint, const bootstrap::BootstrapConfig& config);
+  // Pushes queued, the one under way included.
+  std::size_t queued() const { return queue_.size(); }
 
  private:
   struct Pending {

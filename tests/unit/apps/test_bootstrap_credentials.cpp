@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 
 #include "bootstrap_credentials.hpp"
@@ -103,6 +104,28 @@ TEST(BootstrapCredentials, APushCarriesThemInTheSecurityApisForm) {
                                            {CredentialKind::RawPublicKey, "sha256:00", {}}}));
   EXPECT_EQ(body, boost::json::parse(R"({"source":"bootstrap","credentials":[
       {"type":"psk","identity":"dev-id","key":"ab01"},{"type":"rpk","key_name":"sha256:00"}]})"));
+}
+
+// Nothing runs the io_context: the first push stays under way, the others wait.
+TEST(BootstrapCredentials, PushesWaitInABoundedQueueOnePerEndpoint) {
+  boost::asio::io_context io;
+  DmApiOptions options;
+  options.url = "http://127.0.0.1:9";
+  options.uris = {"coaps://127.0.0.1:5684"};
+  options.max_queue = 3;
+  DmApiPush push(io, options);
+  BootstrapConfig mine, elsewhere;
+  mine.servers = {account("coaps://127.0.0.1:5684", SecurityMode::Psk, "id", "\x01", 1)};
+  elsewhere.servers = {account("coaps://127.0.0.1:5685", SecurityMode::Psk, "id", "\x01", 1)};
+  push.push("dev0", elsewhere);
+  EXPECT_EQ(push.queued(), 0u) << "no credential for this server";
+  push.push("dev0", mine);
+  push.push("dev0", mine);  // under way: this one waits behind it
+  push.push("dev1", mine);
+  push.push("dev1", mine);  // replaces the one waiting
+  EXPECT_EQ(push.queued(), 3u);
+  push.push("dev2", mine);
+  EXPECT_EQ(push.queued(), 3u) << "past max_queue: dropped";
 }
 
 TEST(BootstrapCredentials, BoundAsFromBootstrapWithoutTakingAnotherEndpoints) {
