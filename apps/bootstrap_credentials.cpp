@@ -1,6 +1,7 @@
 #include "bootstrap_credentials.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "drover/coap/uri.hpp"
@@ -39,6 +40,18 @@ bool names_listener(std::string_view uri, const coap::PeerAddress& local) {
   return !is_unspecified(local) && host->v6 == local.v6 && host->ip == local.ip;
 }
 
+bool same_server(std::string_view uri, std::string_view other) {
+  std::string error;
+  const auto a = coap::parse_coap_uri(uri, error);
+  const auto b = coap::parse_coap_uri(other, error);
+  const auto lower = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+  };
+  return a && b && a->scheme == b->scheme && a->port == b->port && lower(a->host) == lower(b->host);
+}
+
 std::optional<dtls::BoundCredential> credential_of(const bootstrap::SecurityInstance& s) {
   using lwm2m::SecurityMode;
   if (s.identity.empty()) return std::nullopt;
@@ -51,17 +64,24 @@ std::optional<dtls::BoundCredential> credential_of(const bootstrap::SecurityInst
   return std::nullopt;
 }
 
-std::vector<dtls::BoundCredential> server_credentials(const bootstrap::BootstrapConfig& config,
-                                                      const coap::PeerAddress& local) {
+std::vector<dtls::BoundCredential> server_credentials(
+    const bootstrap::BootstrapConfig& config,
+    const std::function<bool(std::string_view uri)>& of_server) {
   std::vector<dtls::BoundCredential> out;
   for (const auto& account : config.servers) {
     const auto& s = account.security;
-    if (s.bootstrap || !names_listener(s.uri, local)) continue;
+    if (s.bootstrap || !of_server(s.uri)) continue;
     auto c = credential_of(s);
     // Two accounts of this server with one credential would be refused as given twice.
     if (c && std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(std::move(*c));
   }
   return out;
+}
+
+std::vector<dtls::BoundCredential> server_credentials(const bootstrap::BootstrapConfig& config,
+                                                      const coap::PeerAddress& local) {
+  return server_credentials(config,
+                            [&](std::string_view uri) { return names_listener(uri, local); });
 }
 
 void bind_server_credentials(const std::string& endpoint, const bootstrap::BootstrapConfig& config,

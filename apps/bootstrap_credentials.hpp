@@ -1,9 +1,12 @@
-// The credentials a bootstrap configuration gives a device for this process's own LwM2M server:
-// `drover server --bootstrap-port` binds them to the endpoint being bootstrapped in the server's
-// security store, so that the device may register over DTLS as soon as it is bootstrapped. And
-// those the bootstrap server itself accepts over coaps: each configuration's bootstrap account.
+// The credentials a bootstrap configuration gives a device for an LwM2M server: `drover server
+// --bootstrap-port` binds those for its own coaps listener to the endpoint being bootstrapped in
+// its security store, and `drover bootstrap-server --dm-api` pushes those for a separate server
+// to that server's API (dm_api_push), so that the device may register over DTLS as soon as it is
+// bootstrapped. And those the bootstrap server itself accepts over coaps: each configuration's
+// bootstrap account.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,16 +24,24 @@ namespace drover::apps {
 // name or another address of the machine is not recognised (it may be another server's).
 bool names_listener(std::string_view uri, const coap::PeerAddress& local);
 
+// Whether two URIs name one server as written: both CoAP URIs of the same scheme, host (letter
+// case aside) and port (the scheme's default when absent). No name is resolved.
+bool same_server(std::string_view uri, std::string_view other);
+
 // The credential a Security instance names for the server it is an account of: a PSK's identity
 // (/0/x/3) and key (/0/x/5), a raw public key's name (of the device's public key, /0/x/3);
 // nullopt for NoSec, X.509 (the certificate's CN or subjectAltName is the endpoint) and an
 // instance without an identity.
 std::optional<dtls::BoundCredential> credential_of(const bootstrap::SecurityInstance& security);
 
-// The credentials of `config`'s LwM2M server accounts whose URI names_listener(`local`): a PSK's
-// identity (/0/x/3) and key (/0/x/5), a raw public key's name (of the device's public key,
+// The credentials of `config`'s LwM2M server accounts whose URI `of_server` takes, each once: a
+// PSK's identity (/0/x/3) and key (/0/x/5), a raw public key's name (of the device's public key,
 // /0/x/3). X.509 accounts are left out: the API binds a certificate by subject, which the
 // configuration does not hold.
+std::vector<dtls::BoundCredential> server_credentials(
+    const bootstrap::BootstrapConfig& config,
+    const std::function<bool(std::string_view uri)>& of_server);
+// Those of the accounts whose URI names_listener(`local`).
 std::vector<dtls::BoundCredential> server_credentials(const bootstrap::BootstrapConfig& config,
                                                       const coap::PeerAddress& local);
 

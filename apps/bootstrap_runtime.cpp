@@ -54,6 +54,12 @@ void log_bootstrap_event(const bootstrap::BootstrapEvent& event) {
       event);
 }
 
+const std::string* provisioned_endpoint(const bootstrap::BootstrapEvent& event) {
+  if (const auto* started = std::get_if<bootstrap::Started>(&event)) return &started->endpoint;
+  if (const auto* pack = std::get_if<bootstrap::PackServed>(&event)) return &pack->endpoint;
+  return nullptr;
+}
+
 BootstrapRuntime::BootstrapRuntime(boost::asio::io_context& io)
     : io_(io),
       core_(bootstrap_config(), configs_),

@@ -25,6 +25,13 @@ namespace drover::apps {
 // One line per bootstrap event.
 void log_bootstrap_event(const bootstrap::BootstrapEvent& event);
 
+// The endpoint whose configuration's DM-server credentials are to be bound now, or null: they
+// are bound when its session starts (or its Bootstrap-Pack is served) rather than at Finish, from
+// the configuration the session runs (read then), and so in force before the device can first
+// use them, which follows its answer to Bootstrap-Finish at once (a lost answer would delay the
+// Finished event).
+const std::string* provisioned_endpoint(const bootstrap::BootstrapEvent& event);
+
 class BootstrapRuntime {
  public:
   explicit BootstrapRuntime(boost::asio::io_context& io);

@@ -3,10 +3,13 @@
 // loop. It logs every bootstrap step.
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bootstrap_runtime.hpp"
 #include "command.hpp"
+#include "dm_api_push.hpp"
+#include "drover/log/log.hpp"
 #include "log_options.hpp"
 #include "security_flags.hpp"
 #include "server_runtime.hpp"
@@ -27,12 +30,39 @@ struct BootstrapCommandOptions {
   HttpOptions http;
   bool no_http = false;
   StoreOptions store;
+  DmApiOptions dm_api;
+  std::string dm_api_token_file;
   double duration = 0;
 };
 
 int run_bootstrap_server(const BootstrapCommandOptions& o) {
   asio::io_context io;
   BootstrapRuntime runtime(io);
+  std::optional<DmApiPush> dm_api;
+  if (!o.dm_api.url.empty()) {
+    if (auto why = DmApiPush::check_url(o.dm_api.url)) {
+      log::error(log::Component::Bootstrap, {"config_error"}, *why);
+      return 2;
+    }
+    auto options = o.dm_api;
+    if (!o.dm_api_token_file.empty()) {
+      auto token = read_token_file(o.dm_api_token_file, "--dm-api-token-file");
+      if (!token) return 2;
+      options.token = std::move(*token);
+    }
+    try {
+      dm_api.emplace(io, std::move(options));
+    } catch (const std::exception& e) {
+      log::error(log::Component::Bootstrap, {"config_error"},
+                 "--dm-api-ca: cannot load " + o.dm_api.ca_file + ": " + e.what());
+      return 2;
+    }
+    runtime.set_event_sink([&runtime, &dm_api](const bootstrap::BootstrapEvent& event) {
+      if (const auto* endpoint = provisioned_endpoint(event))
+        if (const auto* config = runtime.configs().find(*endpoint))
+          dm_api->push(*endpoint, *config);
+    });
+  }
   if (int code = runtime.open_store(o.store)) return code;
   if (!o.config_file.empty())
     if (int code = runtime.load_configs(o.config_file)) return code;
@@ -68,6 +98,10 @@ const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code
       "makes that credential the endpoint's, in force at the next handshake; an X.509 device "
       "(--ca) is the endpoint its certificate names. A request over DTLS for another endpoint, "
       "or over NoSec for an endpoint with a secured bootstrap account, gets 4.03.\n"
+      "With --dm-api and --dm-uri, the PSK or raw public key a configuration gives a device for "
+      "a separate `drover server` (its accounts whose URI is a --dm-uri) is put in that "
+      "server's credentials through its HTTP API (PUT /api/security/EP) when the device's "
+      "session starts, so that the device registers over DTLS at once; a failure is logged.\n"
       "Example: drover bootstrap-server --port 5783 --config bootstrap.json");
   cmd->add_option("--port", o->port, "UDP port (0: the OS picks one)")->capture_default_str();
   cmd->add_option("--address", o->address, "Local IP address (default: all, IPv6 and IPv4)");
@@ -99,9 +133,27 @@ const RegisterCommand register_bootstrap_server([](CLI::App& app, int& exit_code
   cmd->add_option("--data-dir", o->store.data_dir,
                   "Folder of the SQLite store (default: " + store::default_data_dir().string() +
                       "); one program at a time");
+  auto* dm_uri = cmd->add_option("--dm-uri", o->dm_api.uris,
+                                 "coaps URI of the LwM2M server of --dm-api as configurations name "
+                                 "it (repeatable: e.g. coaps://dm.example:5684)");
+  cmd->add_option(
+         "--dm-api", o->dm_api.url,
+         "HTTP API (http:// or https://host:port) of a separate `drover server` whose accounts "
+         "(--dm-uri) get the configurations' credentials through PUT /api/security")
+      ->needs(dm_uri);
+  cmd->add_option("--dm-api-token-file", o->dm_api_token_file,
+                  "File whose first line is the token of --dm-api")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--dm-api-ca", o->dm_api.ca_file,
+                  "PEM certificates the certificate of an https:// --dm-api must lead to "
+                  "(default: the system's)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--duration", o->duration,
                   "Stop after this many seconds (default: run until Ctrl-C)");
   add_log_options(*cmd);
+  dm_uri->needs("--dm-api");
+  cmd->get_option("--dm-api-token-file")->needs("--dm-api");
+  cmd->get_option("--dm-api-ca")->needs("--dm-api");
   cmd->callback([o, coaps_port, &exit_code] {
     o->security.listen = o->security.listen || coaps_port->count() > 0;
     exit_code = run_bootstrap_server(*o);

@@ -76,15 +76,7 @@ int run_single(const ServerCommandOptions& o) {
     runtime.add_routes(bootstrap->routes());
     bootstrap->set_event_sink([&runtime, &bootstrap](const bootstrap::BootstrapEvent& event) {
       runtime.stream(http::stream_event(event));
-      // The credentials a device is given for this server are bound when its session starts (or
-      // its Bootstrap-Pack is served) rather than at Finish: from the configuration the session
-      // runs (read then), and in force before the device can first use them, which follows its
-      // answer to Bootstrap-Finish at once (a lost answer would delay the Finished event).
-      const std::string* endpoint = nullptr;
-      if (const auto* started = std::get_if<bootstrap::Started>(&event))
-        endpoint = &started->endpoint;
-      else if (const auto* pack = std::get_if<bootstrap::PackServed>(&event))
-        endpoint = &pack->endpoint;
+      const std::string* endpoint = provisioned_endpoint(event);
       const auto coaps = runtime.coaps_address();
       if (!endpoint || !coaps) return;
       if (const auto* config = bootstrap->configs().find(*endpoint))

@@ -1,12 +1,8 @@
 #include "http_download.hpp"
 
-#include <openssl/ssl.h>
-
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -14,11 +10,12 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <memory>
 #include <type_traits>
+
+#include "http_client_tls.hpp"
 
 namespace drover::apps {
 
@@ -29,7 +26,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using client::UpdateResult;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto idle_timeout = std::chrono::seconds(30);
 
@@ -52,14 +48,8 @@ class Download : public std::enable_shared_from_this<Download<Stream>> {
     request_ = {http::verb::get, std::move(target), 11};
     request_.set(http::field::host, host);
     request_.set(http::field::user_agent, "drover-client");
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      // SNI, and the certificate must name the host.
-      // SSL_set_tlsext_host_name is a macro with a C cast: its function, called as it does.
-      if (!SSL_ctrl(stream_.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                    TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())))
-        return end(UpdateResult::InvalidUri);
-      stream_.set_verify_callback(asio::ssl::host_name_verification(host));
-    }
+    if constexpr (std::is_same_v<Stream, TlsStream>)
+      if (!expect_host(stream_, host)) return end(UpdateResult::InvalidUri);
     resolver_.async_resolve(host, port, [self = this->shared_from_this()](auto ec, auto results) {
       if (ec) return self->end(UpdateResult::InvalidUri);
       self->tcp().expires_after(idle_timeout);
@@ -141,13 +131,7 @@ class Download : public std::enable_shared_from_this<Download<Stream>> {
 }  // namespace
 
 HttpDownloader::HttpDownloader(asio::io_context& io, const std::string& ca_file)
-    : io_(io), tls_(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client)) {
-  tls_->set_verify_mode(asio::ssl::verify_peer);
-  if (ca_file.empty())
-    tls_->set_default_verify_paths();
-  else
-    tls_->load_verify_file(ca_file);
-}
+    : io_(io), tls_(client_tls_context(ca_file)) {}
 
 HttpDownloader::~HttpDownloader() = default;
 

@@ -291,11 +291,11 @@ int ServerRuntime::open_coap(const std::string& address, std::uint16_t port) {
   return 0;
 }
 
-std::optional<std::string> read_token_file(const std::string& path) {
+std::optional<std::string> read_token_file(const std::string& path, std::string_view option) {
   std::ifstream in(path);
   std::string line;
   if (!in || !std::getline(in, line)) {
-    log::error(Component::Http, {"config_error"}, "--api-token-file: cannot read " + path);
+    log::error(Component::Http, {"config_error"}, std::string(option) + ": cannot read " + path);
     return std::nullopt;
   }
   const auto first = line.find_first_not_of(" \t\r");
@@ -303,7 +303,7 @@ std::optional<std::string> read_token_file(const std::string& path) {
   const std::string token = first == std::string::npos ? "" : line.substr(first, last - first + 1);
   if (token.size() < 16) {
     log::error(Component::Http, {"config_error"},
-               "--api-token-file: the token in " + path +
+               std::string(option) + ": the token in " + path +
                    " is shorter than 16 characters (make one with: openssl rand -hex 32)");
     return std::nullopt;
   }

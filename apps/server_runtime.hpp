@@ -75,8 +75,9 @@ struct HttpOptions {
   double header_timeout = 5;
 };
 // The token in a token file: its first line, without surrounding spaces; nullopt (and a log line
-// saying why) when unreadable or shorter than 16 characters.
-std::optional<std::string> read_token_file(const std::string& path);
+// saying why, about `option`) when unreadable or shorter than 16 characters.
+std::optional<std::string> read_token_file(const std::string& path,
+                                           std::string_view option = "--api-token-file");
 // Sets the page (unless `console` is false), the token and TLS as `options` ask, then listens.
 // Refuses (2) an address that is not loopback without a token.
 int open_http_api(http::HttpServer& http, const HttpOptions& options, bool console = true);

@@ -147,7 +147,7 @@ void Client::Impl::apply_pack(const coap::Message& response, TimePoint t) {
     return fail(std::string(to_string(outcome)));
   std::vector<AccountPair> pairs;
   std::vector<std::uint16_t> closing;
-  if (auto refusal = check_bootstrap(pairs, closing)) return fail(std::move(refusal->second));
+  if (auto refusal = check_bootstrap(pairs, closing)) return fail(std::move(*refusal));
   complete_bootstrap(pairs, closing, t);
 }
 
@@ -155,17 +155,14 @@ std::string Client::Impl::request_name(const BootstrapAccount& b) {
   return b.pack ? "Bootstrap-Pack-Request" : "Bootstrap-Request";
 }
 
-std::optional<std::pair<coap::Code, std::string>> Client::Impl::check_bootstrap(
-    std::vector<AccountPair>& pairs, std::vector<std::uint16_t>& closing) {
+std::optional<std::string> Client::Impl::check_bootstrap(std::vector<AccountPair>& pairs,
+                                                         std::vector<std::uint16_t>& closing) {
   closing = unbootstrapped_accounts();
-  if (auto reason = account_pairs(pairs, closing))
-    return std::pair{codes::BadRequest, std::move(*reason)};
+  if (auto reason = account_pairs(pairs, closing)) return reason;
   const std::size_t kept = accounts.size() - closing.size();
   if (pairs.empty() && kept == 0)
-    return std::pair{codes::NotAcceptable,
-                     std::string("no Security and Server instance pair names an LwM2M server")};
-  if (kept + pairs.size() > config.max_servers)
-    return std::pair{codes::NotAcceptable, std::string("more servers than the client takes")};
+    return "no Security and Server instance pair names an LwM2M server";
+  if (kept + pairs.size() > config.max_servers) return "more servers than the client takes";
   return std::nullopt;
 }
 
@@ -390,7 +387,7 @@ class BootstrapRequest {
     std::vector<AccountPair> pairs;
     std::vector<std::uint16_t> closing;
     if (auto refusal = c_.check_bootstrap(pairs, closing))
-      return reply(refusal->first, refusal->second);
+      return reply(codes::NotAcceptable, *refusal);
     reply(codes::Changed, {});
     c_.complete_bootstrap(pairs, closing, t_);
   }

@@ -267,10 +267,11 @@ struct Client::Impl {
   void apply_pack(const coap::Message& response, TimePoint t);
   static std::string request_name(const BootstrapAccount& b);
   void bootstrap_failed(coap::Code code, std::string reason);
-  // Bootstrap-Finish, or the end of a Bootstrap-Pack: the reason it is refused (with its code),
-  // else nullopt and `pairs` the accounts complete_bootstrap opens.
-  std::optional<std::pair<coap::Code, std::string>> check_bootstrap(
-      std::vector<AccountPair>& pairs, std::vector<std::uint16_t>& closing);
+  // Bootstrap-Finish, or the end of a Bootstrap-Pack: why the configuration is unusable (a
+  // Finish answers 4.06 Not Acceptable with it, the spec's "inconsistent configuration"), else
+  // nullopt and `pairs` the accounts complete_bootstrap opens.
+  std::optional<std::string> check_bootstrap(std::vector<AccountPair>& pairs,
+                                             std::vector<std::uint16_t>& closing);
   // Ends the `closing` accounts (unbootstrapping), then opens those of `pairs`.
   void complete_bootstrap(const std::vector<AccountPair>& pairs,
                           const std::vector<std::uint16_t>& closing, TimePoint t);

@@ -35,7 +35,9 @@ constexpr std::string_view kPaths = R"json({
     "put": {"summary": "Create or replace the endpoint's credentials; in force from the next handshake, and the live sessions of a credential replaced end",
       "operationId": "putSecurity",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["credentials"],
-        "properties": {"credentials": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["type"],
+        "properties": {"source": {"type": "string", "enum": ["api", "bootstrap"], "default": "api",
+            "description": "what the entry is marked as from: bootstrap when a bootstrap server provisioned it"},
+          "credentials": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["type"],
           "properties": {"type": {"type": "string", "enum": ["psk", "rpk", "x509"]},
             "identity": {"type": "string", "description": "psk: the PSK identity"},
             "key": {"type": "string", "description": "psk: the key, hexadecimal"},
@@ -78,6 +80,16 @@ json::object entry_json(std::string_view endpoint, const dtls::SecurityEntry& en
   o["credentials"] = std::move(list);
   o["source"] = dtls::to_string(entry.origin);
   return o;
+}
+
+// The origin a PUT body names ("source": "api", the default, or "bootstrap"), or nullopt.
+std::optional<dtls::EntryOrigin> body_origin(const json::value& body) {
+  const auto* source = body.is_object() ? body.get_object().if_contains("source") : nullptr;
+  if (!source) return dtls::EntryOrigin::Api;
+  if (!source->is_string()) return std::nullopt;
+  for (const auto origin : {dtls::EntryOrigin::Api, dtls::EntryOrigin::Bootstrap})
+    if (source->get_string() == dtls::to_string(origin)) return origin;
+  return std::nullopt;
 }
 
 // The credentials of a PUT body, or why not.
@@ -166,10 +178,13 @@ Reply SecurityRoutes::handle(RouteRequest& r) {
     if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
     auto credentials = body_credentials(std::get<json::value>(body));
     if (auto* why = std::get_if<std::string>(&credentials)) return error(400, "bad_security", *why);
+    const auto origin = body_origin(std::get<json::value>(body));
+    if (!origin) return error(400, "bad_security", "a \"source\" is \"api\" or \"bootstrap\"");
     const auto* old = store_.find(endpoint);
     const bool existed = old != nullptr;
     auto before = existed ? old->credentials : std::vector<BoundCredential>{};
-    if (auto refused = store_.put(endpoint, std::get<std::vector<BoundCredential>>(credentials)))
+    if (auto refused =
+            store_.put(endpoint, std::get<std::vector<BoundCredential>>(credentials), *origin))
       return refused->taken ? error(409, "credential_in_use", refused->reason)
                             : error(400, "bad_security", refused->reason);
     revoke_removed(before, endpoint, r.now);

@@ -62,6 +62,7 @@ struct Bootstrap : ::testing::Test {
   bool bootstrap_pack = false;
   coap::Duration bootstrap_retry = 60s;  // the client's default
   coap::Duration hold_off{};
+  std::size_t max_servers = client::default_max_servers;
 
   void make(lwm2m::Lwm2mVersion version) {
     bootstrap::BootstrapServerConfig bc;
@@ -84,6 +85,7 @@ struct Bootstrap : ::testing::Test {
     cc.version = version;
     cc.bootstrap_retry = bootstrap_retry;
     cc.bootstrap_pack = bootstrap_pack;
+    cc.max_servers = max_servers;
     client = std::make_unique<client::Client>(cc);
     ASSERT_TRUE(client->add_object(3).has_value());
     ASSERT_TRUE(
@@ -230,6 +232,14 @@ TEST_F(Bootstrap, A11ClientAsksForSenmlCborAndIsReadAndDiscoveredFirst) {
   EXPECT_TRUE(steps[1].result.records.empty());  // no Server instance before the writes
 }
 
+TEST_F(Bootstrap, A11ClientIsProvisionedInSenmlJson) {
+  auto config = config_for();
+  config.format = lwm2m::ContentFormat::SenmlJson;
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  bootstrap_and_register(lwm2m::ContentFormat::SenmlJson);
+}
+
 TEST_F(Bootstrap, A12ClientIsProvisionedInLwm2mCbor) {
   ASSERT_FALSE(configs.put("*", config_for()));
   make(lwm2m::Lwm2mVersion::V1_2);
@@ -277,6 +287,48 @@ TEST_F(Bootstrap, ADeviceBootstrappedToTwoServersRegistersWithBoth) {
   EXPECT_EQ(client->state(2), client::RegistrationState::Registered);
 }
 
+// The Access Control instance a bootstrap writes is enforced between the servers it provisions:
+// server 2 may read and write the Device instance, server 1 nothing there.
+TEST_F(Bootstrap, TheAccessControlABootstrapWritesIsEnforcedBetweenTwoServers) {
+  auto config = config_for();
+  auto second = config.servers[1];
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  second.server->ssid = 2;
+  config.servers.push_back(second);
+  config.acls[0].rights = {{2, 1 | 2}};  // Read and Write for server 2 alone
+  config.acls[0].owner = 2;
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  ASSERT_EQ(of<server::Registered>(server_events).size(), 1u);
+  ASSERT_EQ(of<server::Registered>(server2_events).size(), 1u);
+
+  const std::vector<lwm2m::Record> zone = {
+      {Path(3, 0, 15), lwm2m::Value(std::string("Europe/Paris")), std::nullopt}};
+  const std::vector<lwm2m::Record> other_zone = {
+      {Path(3, 0, 15), lwm2m::Value(std::string("Asia/Tokyo")), std::nullopt}};
+  for (auto* s : {server.get(), server2.get()}) {
+    ASSERT_TRUE(s->read("dev1", Path(3, 0, 0), {}, now).has_value());
+    ASSERT_TRUE(s->write("dev1", Path(3, 0, 15), s == server.get() ? other_zone : zone,
+                         server::WriteMode::Replace, {}, now)
+                    .has_value());
+    pump();
+  }
+  const auto one = of<server::OperationCompleted>(server_events);
+  const auto two = of<server::OperationCompleted>(server2_events);
+  ASSERT_EQ(one.size(), 2u);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(one[0].result.code, coap::codes::Unauthorized);  // read
+  EXPECT_EQ(one[1].result.code, coap::codes::Unauthorized);  // write
+  EXPECT_EQ(two[0].result.code, coap::codes::Content);
+  EXPECT_EQ(two[1].result.code, coap::codes::Changed);
+  const auto written = client->read(Path(3, 0, 15));
+  ASSERT_TRUE(written.has_value());
+  EXPECT_EQ(written.value()[0].value, lwm2m::Value(std::string("Europe/Paris")));
+}
+
 TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
   ASSERT_FALSE(configs.put("*", config_for("coap://dm.example:5683")));  // no resolver: unusable
   make(lwm2m::Lwm2mVersion::V1_1);
@@ -285,10 +337,36 @@ TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
   const auto failed = of<bootstrap::Failed>(bs_events);
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].step, bootstrap::Step::Finish);
-  EXPECT_EQ(failed[0].code, coap::codes::BadRequest);
-  EXPECT_EQ(failed[0].reason, "bad request: server 1: bad URI");
+  // Core TS: Bootstrap-Finish answers 4.06 Not Acceptable to an inconsistent configuration (its
+  // 4.00 is for a Finish request that is itself malformed).
+  EXPECT_EQ(failed[0].code, coap::codes::NotAcceptable);
+  EXPECT_EQ(failed[0].reason, "not acceptable: server 1: bad URI");
   EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
   EXPECT_TRUE(server_events.empty());
+  EXPECT_TRUE(client->servers().empty());
+}
+
+TEST_F(Bootstrap, FinishWithMoreServersThanTheClientTakesIsNotAcceptable) {
+  auto config = config_for();
+  auto second = config.servers[1];
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  second.server->ssid = 2;
+  config.servers.push_back(second);
+  config.acls.clear();
+  ASSERT_FALSE(configs.put("*", config));
+  max_servers = 1;
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  const auto failed = of<bootstrap::Failed>(bs_events);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].step, bootstrap::Step::Finish);
+  EXPECT_EQ(failed[0].code, coap::codes::NotAcceptable);
+  EXPECT_EQ(failed[0].reason, "not acceptable: more servers than the client takes");
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
+  EXPECT_TRUE(server_events.empty());
+  EXPECT_TRUE(server2_events.empty());
   EXPECT_TRUE(client->servers().empty());
 }
 
@@ -344,6 +422,26 @@ TEST_F(Bootstrap, AClientWhoseServerFailsForGoodBootstraps) {
   ASSERT_EQ(of<client::Bootstrapped>(client_events).size(), 1u);
   EXPECT_EQ(client->state(1), client::RegistrationState::Registered);
   EXPECT_EQ(of<server::Registered>(server_events).size(), 1u);
+}
+
+TEST_F(Bootstrap, AServerWithoutBootstrapOnRegistrationFailureIsNotBootstrappedFrom) {
+  ASSERT_FALSE(configs.put("*", config_for()));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client::ServerAccount dead;
+  dead.uri = "coap://127.0.0.1:5999";
+  dead.retry_count = 2;
+  dead.retry_timer = 10;
+  ASSERT_TRUE(client->add_server(dead, now).has_value());
+  ASSERT_TRUE(client->set_value(Path(1, 0, 16), lwm2m::Value(false), now).has_value());
+  client->start(now);
+  advance(400s);
+  const auto failures = of<client::RegistrationFailed>(client_events);
+  ASSERT_FALSE(failures.empty());
+  EXPECT_TRUE(failures.back().final);
+  EXPECT_TRUE(bs_events.empty());
+  EXPECT_TRUE(of<client::Bootstrapped>(client_events).empty());
+  EXPECT_EQ(client->state(1), client::RegistrationState::Failed);
+  EXPECT_TRUE(server_events.empty());
 }
 
 TEST_F(Bootstrap, StartTriesAgainWhenRetriesAreOff) {
@@ -677,6 +775,45 @@ TEST_F(Bootstrap, TheBootstrapRequestTriggerCanTakeAServerAwayAndItsAccessContro
   EXPECT_EQ(rights.value()[0].path, Path(2, 0, 2, 1));
   EXPECT_FALSE(client->read(Path(3303, 0)).has_value());
   EXPECT_FALSE(client->read(Path(2, 1)).has_value());
+}
+
+// A 1.1 Bootstrap-Read of /2: a device bootstrapped again (the trigger) shows the Access Control
+// instance the first bootstrap wrote.
+TEST_F(Bootstrap, ABootstrapReadOfAccessControlShowsWhatTheDeviceHas) {
+  auto config = config_for();
+  bootstrap::AclInstance own;  // a second instance: Execute for server 1 on its Server instance
+  own.object_id = 1;
+  own.object_instance = 0;
+  own.rights = {{1, 4}};
+  own.owner = 1;
+  config.acls.push_back(own);
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  ASSERT_EQ(of<bootstrap::Finished>(bs_events).size(), 1u);
+
+  config.reads = {Path(2)};
+  ASSERT_FALSE(configs.put("*", config));
+  ASSERT_TRUE(server->execute("dev1", Path(1, 0, 9), "", {}, now).has_value());
+  pump();
+  ASSERT_EQ(of<bootstrap::Finished>(bs_events).size(), 2u);
+  std::vector<bootstrap::StepDone> reads;
+  for (const auto& step : of<bootstrap::StepDone>(bs_events))
+    if (step.step == bootstrap::Step::Read) reads.push_back(step);
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].path, Path(2));
+  EXPECT_EQ(reads[0].result.code, coap::codes::Content);
+  const auto value = [&](const Path& path) -> std::optional<lwm2m::Value> {
+    for (const auto& r : reads[0].result.records)
+      if (r.path == path) return r.value;
+    return std::nullopt;
+  };
+  EXPECT_EQ(value(Path(2, 0, 0)), lwm2m::Value(std::int64_t{3}));
+  EXPECT_EQ(value(Path(2, 0, 2, 1)), lwm2m::Value(std::int64_t{1}));
+  EXPECT_EQ(value(Path(2, 1, 0)), lwm2m::Value(std::int64_t{1}));
+  EXPECT_EQ(value(Path(2, 1, 2, 1)), lwm2m::Value(std::int64_t{4}));
+  EXPECT_EQ(value(Path(2, 1, 3)), lwm2m::Value(std::int64_t{1}));
 }
 
 TEST_F(Bootstrap, TheBootstrapRequestTriggerNeedsABootstrapAccount) {

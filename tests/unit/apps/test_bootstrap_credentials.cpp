@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
 #include "bootstrap_credentials.hpp"
+#include "dm_api_push.hpp"
 
 namespace drover::apps {
 namespace {
@@ -71,6 +75,57 @@ TEST(BootstrapCredentials, OnlyTheAccountsOfThisServerGiveCredentials) {
       {CredentialKind::RawPublicKey, dtls::key_name(bytes("spki")), {}}};
   EXPECT_EQ(server_credentials(config, local), expected);
   EXPECT_TRUE(server_credentials(config, at("127.0.0.1:5685")).empty());
+}
+
+TEST(BootstrapCredentials, ASeparateServerIsNamedByItsUriAsWritten) {
+  EXPECT_TRUE(same_server("coaps://DM.example:5684", "coaps://dm.example"));
+  EXPECT_TRUE(same_server("coaps://[::1]:5700/", "coaps://[::1]:5700"));
+  EXPECT_FALSE(same_server("coaps://dm.example:5685", "coaps://dm.example:5684"));
+  EXPECT_FALSE(same_server("coap://dm.example:5684", "coaps://dm.example:5684"));
+  EXPECT_FALSE(same_server("coaps://127.0.0.1:5684", "coaps://localhost:5684")) << "not resolved";
+  EXPECT_FALSE(same_server("not a uri", "not a uri"));
+
+  BootstrapConfig config;
+  config.servers = {account("coaps://dm.example:5684", SecurityMode::Psk, "dev-id", "\x01", 1),
+                    account("coaps://other.example:5684", SecurityMode::Psk, "o-id", "\x02", 2),
+                    account("coaps://dm.example", SecurityMode::Rpk, "spki", "private", 3)};
+  const std::vector<BoundCredential> expected = {
+      {CredentialKind::Psk, "dev-id", {1}},
+      {CredentialKind::RawPublicKey, dtls::key_name(bytes("spki")), {}}};
+  EXPECT_EQ(
+      server_credentials(
+          config, [](std::string_view uri) { return same_server(uri, "coaps://dm.example:5684"); }),
+      expected);
+}
+
+TEST(BootstrapCredentials, APushCarriesThemInTheSecurityApisForm) {
+  const auto body =
+      boost::json::parse(credentials_body({{CredentialKind::Psk, "dev-id", {0xab, 0x01}},
+                                           {CredentialKind::RawPublicKey, "sha256:00", {}}}));
+  EXPECT_EQ(body, boost::json::parse(R"({"source":"bootstrap","credentials":[
+      {"type":"psk","identity":"dev-id","key":"ab01"},{"type":"rpk","key_name":"sha256:00"}]})"));
+}
+
+// Nothing runs the io_context: the first push stays under way, the others wait.
+TEST(BootstrapCredentials, PushesWaitInABoundedQueueOnePerEndpoint) {
+  boost::asio::io_context io;
+  DmApiOptions options;
+  options.url = "http://127.0.0.1:9";
+  options.uris = {"coaps://127.0.0.1:5684"};
+  options.max_queue = 3;
+  DmApiPush push(io, options);
+  BootstrapConfig mine, elsewhere;
+  mine.servers = {account("coaps://127.0.0.1:5684", SecurityMode::Psk, "id", "\x01", 1)};
+  elsewhere.servers = {account("coaps://127.0.0.1:5685", SecurityMode::Psk, "id", "\x01", 1)};
+  push.push("dev0", elsewhere);
+  EXPECT_EQ(push.queued(), 0u) << "no credential for this server";
+  push.push("dev0", mine);
+  push.push("dev0", mine);  // under way: this one waits behind it
+  push.push("dev1", mine);
+  push.push("dev1", mine);  // replaces the one waiting
+  EXPECT_EQ(push.queued(), 3u);
+  push.push("dev2", mine);
+  EXPECT_EQ(push.queued(), 3u) << "past max_queue: dropped";
 }
 
 TEST(BootstrapCredentials, BoundAsFromBootstrapWithoutTakingAnotherEndpoints) {

@@ -156,6 +156,23 @@ TEST_F(SecurityApi, ListingIsPagedInEndpointOrderWithCommandLineEntriesMarked) {
   EXPECT_EQ(body(h.call("GET", "/api/security/a")).at("source").as_string(), "bootstrap");
 }
 
+TEST_F(SecurityApi, ABootstrapServerMarksWhatItPutsAsFromBootstrap) {
+  const auto from_bootstrap =
+      h.call("PUT", "/api/security/dev1",
+             R"({"source":"bootstrap","credentials":[{"type":"psk","identity":"id","key":"01"}]})");
+  ASSERT_EQ(from_bootstrap.status, 201u) << from_bootstrap.body;
+  EXPECT_EQ(body(from_bootstrap).at("source").as_string(), "bootstrap");
+  EXPECT_EQ(store.find("dev1")->origin, dtls::EntryOrigin::Bootstrap);
+  for (std::string_view bad : {R"("command line")", R"("elsewhere")", "1"}) {
+    const auto r = h.call("PUT", "/api/security/dev1",
+                          R"({"source":)" + std::string(bad) +
+                              R"(,"credentials":[{"type":"psk","identity":"id","key":"01"}]})");
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_EQ(error_code(r), "bad_security") << bad;
+  }
+  EXPECT_EQ(store.find("dev1")->origin, dtls::EntryOrigin::Bootstrap);
+}
+
 // Moves datagrams between a DTLS client and server until neither has one.
 void exchange(dtls::DtlsClient& client, const coap::PeerAddress& client_address,
               dtls::DtlsServer& server, const coap::PeerAddress& server_address,
