@@ -24,6 +24,7 @@ namespace asio = boost::asio;
 
 struct ServerCommandOptions {
   std::uint16_t coap_port = 5683;
+  bool no_coap = false;  // coaps only
   std::string address;
   HttpOptions http;
   std::vector<std::string> models;
@@ -86,15 +87,27 @@ int run_single(const ServerCommandOptions& o) {
     if (!o.bootstrap_config.empty())
       if (int code = bootstrap->load_configs(o.bootstrap_config)) return code;
   }
-  if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
+  if (!o.no_coap)
+    if (int code = runtime.open_coap(o.address, o.coap_port)) return code;
   if (int code = runtime.open_coaps(o.address, o.security)) return code;
+  if (o.no_coap) {
+    if (!runtime.coaps_address()) {
+      log::error(log::Component::Server, {"config_error"},
+                 "--no-coap leaves nothing to listen on: give credentials or --coaps");
+      return 2;
+    }
+    log::info(log::Component::Server, {"nosec_off"}, "NoSec CoAP is off (--no-coap)");
+  }
   if (bootstrap) {
     if (int code = bootstrap->open_coap(o.address, *o.bootstrap_port)) return code;
     if (int code = bootstrap->open_coaps(o.address, bootstrap_security(o))) return code;
   }
   if (int code = runtime.open_http(o.http)) return code;
+  // Without NoSec, devices pull firmware over coaps.
   firmware.start(
-      runtime.coap_address().port, runtime.http_base_url(), [&runtime] { runtime.flush_soon(); },
+      o.no_coap ? "coaps" : "coap",
+      o.no_coap ? runtime.coaps_address()->port : runtime.coap_address().port,
+      runtime.http_base_url(), [&runtime] { runtime.flush_soon(); },
       [&runtime](const http::StreamEvent& e) { runtime.stream(e); });
   runtime.stop_on_signal(o.duration, [&io] { io.stop(); });
   io.run();
@@ -123,6 +136,12 @@ int run_server(const ServerCommandOptions& o) {
                "--bootstrap-port runs on one event loop: not with --shards");
     return 2;
   }
+  if (o.no_coap && o.shards > 1) {
+    log::error(log::Component::Server, {"config_error"},
+               "--no-coap runs on one event loop: not with --shards (the shards share the NoSec "
+               "port)");
+    return 2;
+  }
   asio::io_context io;
   if (o.shards > 1) {
     log::warn(
@@ -144,12 +163,18 @@ const RegisterCommand register_server([](CLI::App& app, int& exit_code) {
       "The HTTP/JSON API (GET /api/clients, reads, writes, observe ...) is described in "
       "docs/http-api.md.\n"
       "coaps (DTLS 1.2) listens beside NoSec when credentials are given: --psk-file, "
-      "--cert/--key/--ca, --rpk-key/--rpk-client, or through /api/security (--coaps). A client "
-      "that comes through DTLS may register only as the endpoint its credential is bound to "
-      "(else 4.03).\n"
+      "--cert/--key/--ca, --rpk-key/--rpk-client, or through /api/security (--coaps); "
+      "--no-coap leaves coaps alone. A client that comes through DTLS may register only as the "
+      "endpoint its credential is bound to (else 4.03), and only its session's credential may "
+      "Update, Send or notify for the registration.\n"
       "Example: drover server --coap-port 5683 --models ../lwm2m-registry");
-  cmd->add_option("--coap-port", o->coap_port, "UDP port (0: the OS picks one)")
-      ->capture_default_str();
+  auto* coap_port =
+      cmd->add_option("--coap-port", o->coap_port, "UDP port of NoSec CoAP (0: the OS picks one)")
+          ->capture_default_str();
+  cmd->add_flag("--no-coap", o->no_coap,
+                "Do not listen for NoSec CoAP: coaps only (needs credentials or --coaps; not "
+                "with --shards). Firmware pulls then go over coaps")
+      ->excludes(coap_port);
   cmd->add_option("--coaps-port", o->security.coaps_port,
                   "UDP port of CoAP over DTLS (0: the OS picks one); open only with credentials")
       ->capture_default_str();

@@ -84,11 +84,12 @@ int FirmwareRuntime::open_store(std::shared_ptr<store::DataDir> dir) {
   return 0;
 }
 
-void FirmwareRuntime::start(std::uint16_t coap_port, std::string http_base,
-                            std::function<void()> flush,
+void FirmwareRuntime::start(std::string_view coap_scheme, std::uint16_t coap_port,
+                            std::string http_base, std::function<void()> flush,
                             std::function<void(const http::StreamEvent&)> stream) {
-  service_->updater().set_pull_bases("coap://" + options_.host + ":" + std::to_string(coap_port),
-                                     std::move(http_base));
+  service_->updater().set_pull_bases(
+      std::string(coap_scheme) + "://" + options_.host + ":" + std::to_string(coap_port),
+      std::move(http_base));
   firmware::serve_images(core_, *images_);
   flush_ = std::move(flush);
   stream_ = std::move(stream);

@@ -37,10 +37,11 @@ class FirmwareRuntime {
   // store). Before start() and before routes() are added to the API. An exit code: 0, or 1 with
   // the reason logged.
   int open_store(std::shared_ptr<store::DataDir> dir);
-  // Once the ports are open: the URIs devices pull from; starts the tick. `flush` sends what the
-  // server core has to send; `stream` puts an event on the API's event streams.
-  void start(std::uint16_t coap_port, std::string http_base, std::function<void()> flush,
-             std::function<void(const http::StreamEvent&)> stream);
+  // Once the ports are open: the URIs devices pull from (`coap_scheme`, "coap" or "coaps", on
+  // `coap_port`); starts the tick. `flush` sends what the server core has to send; `stream` puts
+  // an event on the API's event streams.
+  void start(std::string_view coap_scheme, std::uint16_t coap_port, std::string http_base,
+             std::function<void()> flush, std::function<void(const http::StreamEvent&)> stream);
   // Every event drained from the server core.
   void on_event(const server::ServerEvent& event);
   http::FirmwareRoutes& routes() { return *routes_; }

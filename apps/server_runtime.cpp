@@ -155,7 +155,7 @@ ServerRuntime::ServerRuntime(asio::io_context& io, std::size_t max_registrations
       loop_(io, front_, loop_config()),
       api_(core_, api),
       http_(
-          io, api_, [this] { loop_.flush_soon(); }, http_server_config()),
+          io, api_, [this] { flush_soon(); }, http_server_config()),
       stop_(io) {
   http_.set_message_log(&tap_);
   api_.set_log_stats(log::stats);

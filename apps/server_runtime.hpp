@@ -114,7 +114,7 @@ class ServerRuntime {
   int load_models(const std::vector<std::string>& directories);
   // Opens the store and restores the server from it (before open_coap).
   int open_store(const StoreOptions& options);
-  // `address` empty: every address, IPv6 and IPv4.
+  // `address` empty: every address, IPv6 and IPv4. Not called: no NoSec (coaps only).
   int open_coap(const std::string& address, std::uint16_t port);
   // CoAP over DTLS on options.coaps_port beside NoSec, with the credentials `options` names and
   // those the data folder kept from /api/security (after open_store); nothing when there are none
@@ -137,8 +137,9 @@ class ServerRuntime {
   void set_event_sink(std::function<void(const server::ServerEvent&)> sink) {
     event_sink_ = std::move(sink);
   }
-  // Flushes what the server core has to send (after a call made outside its event loop).
-  void flush_soon() { loop_.flush_soon(); }
+  // Flushes what the server core has to send (after a call made outside its event loop): from
+  // the NoSec loop, which hands the secure face its datagrams, or the coaps one without NoSec.
+  void flush_soon() { (loop_.is_open() || !coaps_loop_ ? loop_ : *coaps_loop_).flush_soon(); }
   // The data folder the store holds (null with the memory store), for other stores of the process.
   std::shared_ptr<store::DataDir> data_dir() const { return stores_.data_dir(); }
 

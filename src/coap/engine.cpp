@@ -157,6 +157,11 @@ Result<RequestId> Engine::ping(const PeerAddress& peer, TimePoint now) {
   return impl_->start_request(peer, Message{}, now, {}, ClientRequest::Kind::Ping, std::nullopt);
 }
 
+void Engine::admit_notifications(
+    std::function<bool(const PeerAddress& peer, RequestId observation)> predicate) {
+  impl_->notification_admitted = std::move(predicate);
+}
+
 void Engine::stream_block1(std::function<bool(const Message& request)> predicate) {
   impl_->block1_streamed = std::move(predicate);
 }

@@ -170,6 +170,7 @@ struct Engine::Impl {
   ServerTransfers transfers;
   std::size_t client_downloads = 0;  // Block2Download in progress (share max_block_transfers)
   std::function<bool(const Message&)> block1_streamed;  // Engine::stream_block1
+  std::function<bool(const PeerAddress&, RequestId)> notification_admitted;  // admit_notifications
 
   std::unordered_map<PeerAddress, Peer> peers;
   NodePool<std::unordered_map<PeerAddress, Peer>> peer_nodes;

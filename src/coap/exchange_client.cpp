@@ -337,6 +337,12 @@ void Engine::Impl::on_separate_response(const PeerAddress& peer, TimePoint now) 
     return;
   }
   ClientRequest& req = requests.at(t->second);
+  if (req.kind == ClientRequest::Kind::Observe && notification_admitted &&
+      !notification_admitted(peer, req.id)) {
+    ++stats.refused_notifications;
+    send_cached_empty(peer, Type::Rst, in.message_id);
+    return;
+  }
   bool on_transfer = req.transfer_token && in.token == *req.transfer_token;
   if (in.type == Type::Con) send_cached_empty(peer, Type::Ack, in.message_id);
   on_response(req, on_transfer, now);

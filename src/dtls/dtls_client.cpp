@@ -402,6 +402,13 @@ bool DtlsClient::resumed() const {
   return impl_->session && impl_->state == ClientState::Connected &&
          gnutls_session_is_resumed(impl_->session->get());
 }
+std::string DtlsClient::cipher_suite() const {
+  if (!impl_->session || impl_->state != ClientState::Connected) return {};
+  const gnutls_session_t s = impl_->session->get();
+  const char* name =
+      gnutls_cipher_suite_get_name(gnutls_kx_get(s), gnutls_cipher_get(s), gnutls_mac_get(s));
+  return name ? name : "";
+}
 const DtlsClientStats& DtlsClient::stats() const {
   return impl_->stats;
 }

@@ -141,7 +141,7 @@ struct DtlsServer::Impl {
       if (!impl_.peers.contains(peer)) impl_.inner.receive_truncated(peer, prefix, now);
     }
     void on_timer(TimePoint now) override { impl_.on_timer(now); }
-    bool poll_transmit(coap::Transmit& out) override { return impl_.plain_poll(out); }
+    bool poll_transmit(coap::Transmit& tx) override { return impl_.plain_poll(tx); }
     std::optional<TimePoint> next_expiry() const override { return impl_.next_expiry(); }
 
    private:

@@ -80,14 +80,9 @@ void Server::Impl::on_request(const coap::RequestReceived& request, TimePoint no
     const Registration* registration = store().find_by_location(segments[1]);
     if (!registration)
       return respond(request.exchange, coap::codes::NotFound, now, "unknown registration");
-    if (security_lookup) {
-      const auto security = security_lookup(request.peer);
-      const std::optional<std::string> identity =
-          security ? std::optional(security->identity) : std::nullopt;
-      if (identity != registration->identity)
-        return respond(request.exchange, coap::codes::Forbidden, now,
-                       "not the identity of the registration");
-    }
+    if (!acts_for(request.peer, *registration))
+      return respond(request.exchange, coap::codes::Forbidden, now,
+                     "not the identity of the registration");
     if (method == coap::codes::Post) return on_update(request, *registration, now);
     if (method == coap::codes::Delete) return on_deregister(request, *registration, now);
     return respond(request.exchange, coap::codes::MethodNotAllowed, now);
@@ -146,6 +141,12 @@ void Server::Impl::continue_locations_after(std::string_view location) {
   }
   // Past 2^20 steps the count wraps: later locations then sort anywhere, which costs only speed.
   location_sequence = std::max(location_sequence, (step + 1) * kLocationsPerStep);
+}
+
+bool Server::Impl::acts_for(const coap::PeerAddress& peer, const Registration& registration) const {
+  if (!security_lookup) return true;
+  const auto security = security_lookup(peer);
+  return (security ? std::optional(security->identity) : std::nullopt) == registration.identity;
 }
 
 void Server::Impl::on_register(const coap::RequestReceived& request, TimePoint now) {
@@ -275,6 +276,9 @@ void Server::Impl::on_send(const coap::RequestReceived& request, TimePoint now) 
   if (!registration)
     return respond(request.exchange, coap::codes::NotFound, now,
                    "no registration from this address");
+  if (!acts_for(request.peer, *registration))
+    return respond(request.exchange, coap::codes::Forbidden, now,
+                   "not the identity of the registration");
   const auto cf = lwm2m::content_format_of(request.request);
   if (!cf.format || (*cf.format != lwm2m::ContentFormat::SenmlJson &&
                      *cf.format != lwm2m::ContentFormat::SenmlCbor &&

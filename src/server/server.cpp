@@ -166,6 +166,15 @@ bool Server::replace_registration(std::string_view endpoint, TimePoint registere
 void Server::set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured) {
   impl_->security_lookup = std::move(lookup);
   impl_->secured_endpoint = std::move(secured);
+  // A notification counts only from a peer that may speak for the registration it reports on.
+  impl_->engine.admit_notifications(
+      [d = impl_.get()](const coap::PeerAddress& peer, coap::RequestId observation) {
+        const auto it = d->by_request.find(observation);
+        if (it == d->by_request.end()) return true;  // not the server's: the engine decides
+        const Registration* registration =
+            d->store().find_by_location(d->operations.at(it->second).location);
+        return !registration || d->acts_for(peer, *registration);
+      });
 }
 
 void Server::add_resource(std::string segment, ResourceHandler handler) {

@@ -88,7 +88,7 @@ struct Server::Impl {
   Server& self;
   ServerConfig config;
   coap::Engine engine;
-  coap::Random random;  // registration locations
+  coap::Random random;                  // registration locations
   std::uint32_t location_sequence = 0;  // registrations made: the growing part of locations
   ObjectListCache object_lists;
   RingQueue<ServerEvent> events;
@@ -154,6 +154,10 @@ struct Server::Impl {
   void on_deregister(const coap::RequestReceived& request, const Registration& registration,
                      TimePoint now);
   void on_send(const coap::RequestReceived& request, TimePoint now);
+  // Whether `peer` may speak for `registration` (Update, De-register, Send, notifications): it
+  // has the DTLS identity the registration was made with, or is NoSec as it was. Always true
+  // without a security lookup.
+  bool acts_for(const coap::PeerAddress& peer, const Registration& registration) const;
   std::string new_location();
   // After a restore: new locations sort after `location` (a restored one).
   void continue_locations_after(std::string_view location);

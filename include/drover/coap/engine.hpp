@@ -278,13 +278,14 @@ struct EngineCounts {
 struct EngineStats {
   std::uint64_t datagrams_received = 0;
   std::uint64_t datagrams_sent = 0;
-  std::uint64_t malformed = 0;            // undecodable datagrams (a CON among them got RST)
-  std::uint64_t truncated = 0;            // datagrams the transport cut short (receive_truncated)
-  std::uint64_t duplicates = 0;           // by (peer, MID), answered from the cache or ignored
-  std::uint64_t retransmissions = 0;      // CON messages sent again
-  std::uint64_t unmatched = 0;            // ACK/RST/responses matching nothing
-  std::uint64_t stale_notifications = 0;  // dropped by the RFC 7641 §3.4 ordering rule
-  std::uint64_t dropped_overload = 0;     // inputs dropped (or refused with 5.03) at a bound
+  std::uint64_t malformed = 0;              // undecodable datagrams (a CON among them got RST)
+  std::uint64_t truncated = 0;              // datagrams the transport cut short (receive_truncated)
+  std::uint64_t duplicates = 0;             // by (peer, MID), answered from the cache or ignored
+  std::uint64_t retransmissions = 0;        // CON messages sent again
+  std::uint64_t unmatched = 0;              // ACK/RST/responses matching nothing
+  std::uint64_t stale_notifications = 0;    // dropped by the RFC 7641 §3.4 ordering rule
+  std::uint64_t refused_notifications = 0;  // not admitted (admit_notifications), got RST
+  std::uint64_t dropped_overload = 0;       // inputs dropped (or refused with 5.03) at a bound
   std::uint64_t dedup_evicted = 0;  // dedup entries dropped before their lifetime (table full)
 };
 
@@ -363,6 +364,13 @@ class Engine {
                                         const RequestOptions& options = {});
   // CoAP ping (RFC 7252 §4.3): an empty CON; PongReceived or RequestFailed(Timeout) follows.
   Result<RequestId> ping(const PeerAddress& peer, TimePoint now);
+  // Notifications (separate responses to an Observe request) for which `predicate` is false are
+  // rejected as if they matched no observation: RST (RFC 7641 §3.6), nothing delivered, the
+  // observation kept. For a transport whose sessions the address alone does not tell apart (a
+  // DTLS session replaced by another credential at the same address, RFC 7252 §9.1.1). Null
+  // (the default): every matching notification is taken.
+  void admit_notifications(
+      std::function<bool(const PeerAddress& peer, RequestId observation)> predicate);
 
   // ---- Server role
   // Requests with Block1 for which `predicate` is true (say, a firmware package written to its

@@ -98,6 +98,9 @@ class DtlsClient final : public coap::DatagramCore {
   const PeerIdentity* server_identity() const;
   // Whether the session up now came from an abbreviated handshake.
   bool resumed() const;
+  // The cipher suite of the session up now, as GnuTLS names it ("PSK_AES_128_CCM_8",
+  // "ECDHE_ECDSA_AES_128_GCM_SHA256"); empty without a session.
+  std::string cipher_suite() const;
   const DtlsClientStats& stats() const;
 
  private:

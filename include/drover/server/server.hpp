@@ -363,9 +363,10 @@ class Server : public coap::DatagramCore {
 
   // ---- Security. With a lookup, a Register from a secure peer is answered 4.03 Forbidden unless
   // its endpoint name is the one the peer's credential is bound to, and the registration keeps
-  // the identity; Update and De-register of a registration are accepted only from a peer with
-  // the same identity (none for NoSec ones). With `secured`, a NoSec Register of an endpoint
-  // that has a credential gets 4.03 too: no downgrade.
+  // the identity; Update, De-register and Send (4.03 otherwise) and notifications (RST
+  // otherwise, counted in EngineStats::refused_notifications) of a registration are accepted
+  // only from a peer with the same identity (none for NoSec ones). With `secured`, a NoSec
+  // Register of an endpoint that has a credential gets 4.03 too: no downgrade.
   void set_security_lookup(SecurityLookup lookup, SecuredEndpoint secured = {});
 
   // ---- Other resources. Requests whose first Uri-Path segment is `segment` go to `handler`

@@ -114,6 +114,28 @@ TEST(Observe, PassiveCancelAnswersTheNextNotificationWithReset) {
   EXPECT_FALSE(o.link.server.notify(o.observer(), content("v2"), o.link.now));
 }
 
+// A notification the application does not admit (from a session of another credential, say) is
+// answered with RST and not delivered; the observation stays.
+TEST(Observe, NotificationNotAdmittedGetsResetAndKeepsTheObservation) {
+  Observed o;
+  bool admit = true;
+  o.link.client.admit_notifications([&](const PeerAddress& peer, RequestId observation) {
+    EXPECT_EQ(peer, kServerAddr);
+    EXPECT_EQ(observation, o.id);
+    return admit;
+  });
+  o.notify("v1");
+  EXPECT_EQ(only<NotificationReceived>(o.link.client_events).size(), 1u);
+  admit = false;
+  o.notify("v2");
+  EXPECT_EQ(only<NotificationReceived>(o.link.client_events).size(), 1u);
+  EXPECT_EQ(o.link.client.stats().refused_notifications, 1u);
+  const auto removed = only<ObserverRemoved>(o.link.server_events);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].reason, ObserverRemovalReason::Reset);
+  EXPECT_EQ(o.link.client.counts().client_requests, 1u);
+}
+
 TEST(Observe, ActiveCancelSendsObserveOne) {
   Observed o;
   auto dereg = o.link.client.deregister(o.id, o.link.now);
