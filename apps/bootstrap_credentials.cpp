@@ -84,6 +84,16 @@ std::vector<dtls::BoundCredential> server_credentials(const bootstrap::Bootstrap
                             [&](std::string_view uri) { return names_listener(uri, local); });
 }
 
+std::string credential_names(const std::vector<dtls::BoundCredential>& credentials) {
+  std::string names;
+  for (const auto& c : credentials)
+    names.append(names.empty() ? "" : ", ")
+        .append(dtls::to_string(c.kind))
+        .append(":")
+        .append(c.name);
+  return names;
+}
+
 void bind_server_credentials(const std::string& endpoint, const bootstrap::BootstrapConfig& config,
                              const coap::PeerAddress& local, dtls::MemorySecurityStore& store) {
   auto credentials = server_credentials(config, local);
@@ -91,12 +101,7 @@ void bind_server_credentials(const std::string& endpoint, const bootstrap::Boots
   if (const auto* entry = store.find(endpoint);
       entry && entry->origin == dtls::EntryOrigin::Bootstrap && entry->credentials == credentials)
     return;
-  std::string names;
-  for (const auto& c : credentials)
-    names.append(names.empty() ? "" : ", ")
-        .append(dtls::to_string(c.kind))
-        .append(":")
-        .append(c.name);
+  const std::string names = credential_names(credentials);
   if (const auto refused =
           store.put(endpoint, std::move(credentials), dtls::EntryOrigin::Bootstrap)) {
     log::warn(log::Component::Dtls, {"credentials_refused", endpoint},

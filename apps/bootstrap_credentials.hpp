@@ -45,6 +45,9 @@ std::vector<dtls::BoundCredential> server_credentials(
 std::vector<dtls::BoundCredential> server_credentials(const bootstrap::BootstrapConfig& config,
                                                       const coap::PeerAddress& local);
 
+// "psk:ID, rpk:sha256:..." for the log.
+std::string credential_names(const std::vector<dtls::BoundCredential>& credentials);
+
 // Puts server_credentials() in `store` as `endpoint`'s, from bootstrap (in place of what it had),
 // with a line in the log; nothing when there are none or they are there already. A credential
 // bound to another endpoint is not taken from it (a warning says so).

@@ -157,13 +157,7 @@ void DmApiPush::push(const std::string& endpoint, const bootstrap::BootstrapConf
                        [uri](const std::string& dm) { return same_server(uri, dm); });
   });
   if (credentials.empty()) return;
-  std::string names;
-  for (const auto& c : credentials)
-    names.append(names.empty() ? "" : ", ")
-        .append(dtls::to_string(c.kind))
-        .append(":")
-        .append(c.name);
-  Pending pending{endpoint, credentials_body(credentials), std::move(names)};
+  Pending pending{endpoint, credentials_body(credentials), credential_names(credentials)};
   // The exchange under way is the queue's front: only one still waiting is replaced.
   const auto waiting = std::find_if(queue_.begin() + (busy_ ? 1 : 0), queue_.end(),
                                     [&](const Pending& p) { return p.endpoint == endpoint; });

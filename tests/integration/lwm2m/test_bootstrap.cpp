@@ -287,6 +287,56 @@ TEST_F(Bootstrap, ADeviceBootstrappedToTwoServersRegistersWithBoth) {
   EXPECT_EQ(client->state(2), client::RegistrationState::Registered);
 }
 
+// Each server's observations are its own: both observe the same resource and are notified of a
+// change; one cancels, and only the other is notified of the next.
+TEST_F(Bootstrap, EachOfTwoServersKeepsItsOwnObservations) {
+  auto config = config_for();
+  auto second = config.servers[1];
+  second.security.uri = "coap://127.0.0.1:5684";
+  second.security.ssid = 2;
+  second.server->ssid = 2;
+  config.servers.push_back(second);
+  config.acls[0].rights = {{1, 1}, {2, 1}};  // the Device instance: Read for both
+  ASSERT_FALSE(configs.put("*", config));
+  make(lwm2m::Lwm2mVersion::V1_1);
+  client->start(now);
+  pump();
+  ASSERT_EQ(of<server::Registered>(server_events).size(), 1u);
+  ASSERT_EQ(of<server::Registered>(server2_events).size(), 1u);
+
+  const Path zone(3, 0, 15);
+  std::string last_zone;
+  const auto one = server->observe("dev1", zone, {}, now);
+  const auto two = server2->observe("dev1", zone, {}, now);
+  ASSERT_TRUE(one && two);
+  pump();
+  EXPECT_EQ(client->observation_count(), 2u);
+  // Notifications of `id` carrying the latest value set (events are kept, not taken).
+  const auto notified = [&](const std::vector<server::ServerEvent>& events,
+                            server::OperationId id) {
+    std::size_t n = 0;
+    for (const auto& note : of<server::Notification>(events))
+      if (note.observation == id && note.records.size() == 1 &&
+          note.records[0].value == lwm2m::Value(std::string(last_zone)))
+        ++n;
+    return n;
+  };
+  last_zone = "Europe/Paris";
+  ASSERT_TRUE(client->set_value(zone, lwm2m::Value(last_zone), now).has_value());
+  pump();
+  EXPECT_EQ(notified(server_events, *one), 1u);
+  EXPECT_EQ(notified(server2_events, *two), 1u);
+
+  ASSERT_TRUE(server->cancel_observation(*one, server::CancelMode::Active, now).has_value());
+  pump();
+  EXPECT_EQ(client->observation_count(), 1u);
+  last_zone = "Asia/Tokyo";
+  ASSERT_TRUE(client->set_value(zone, lwm2m::Value(last_zone), now).has_value());
+  pump();
+  EXPECT_EQ(notified(server_events, *one), 0u);
+  EXPECT_EQ(notified(server2_events, *two), 1u);
+}
+
 // The Access Control instance a bootstrap writes is enforced between the servers it provisions:
 // server 2 may read and write the Device instance, server 1 nothing there.
 TEST_F(Bootstrap, TheAccessControlABootstrapWritesIsEnforcedBetweenTwoServers) {
