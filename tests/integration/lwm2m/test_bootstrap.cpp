@@ -167,6 +167,17 @@ struct Bootstrap : ::testing::Test {
     now = end;
   }
 
+  // config_for() with a second DM server (Short Server ID 2) on port 5684, like the first.
+  bootstrap::BootstrapConfig config_for_two_servers() {
+    auto config = config_for();
+    auto second = config.servers[1];
+    second.security.uri = "coap://127.0.0.1:5684";
+    second.security.ssid = 2;
+    second.server->ssid = 2;
+    config.servers.push_back(second);
+    return config;
+  }
+
   template <typename T, typename Events>
   std::vector<T> of(const Events& events) {
     std::vector<T> out;
@@ -290,12 +301,7 @@ TEST_F(Bootstrap, ADeviceBootstrappedToTwoServersRegistersWithBoth) {
 // Each server's observations are its own: both observe the same resource and are notified of a
 // change; one cancels, and only the other is notified of the next.
 TEST_F(Bootstrap, EachOfTwoServersKeepsItsOwnObservations) {
-  auto config = config_for();
-  auto second = config.servers[1];
-  second.security.uri = "coap://127.0.0.1:5684";
-  second.security.ssid = 2;
-  second.server->ssid = 2;
-  config.servers.push_back(second);
+  auto config = config_for_two_servers();
   config.acls[0].rights = {{1, 1}, {2, 1}};  // the Device instance: Read for both
   ASSERT_FALSE(configs.put("*", config));
   make(lwm2m::Lwm2mVersion::V1_1);
@@ -340,12 +346,7 @@ TEST_F(Bootstrap, EachOfTwoServersKeepsItsOwnObservations) {
 // The Access Control instance a bootstrap writes is enforced between the servers it provisions:
 // server 2 may read and write the Device instance, server 1 nothing there.
 TEST_F(Bootstrap, TheAccessControlABootstrapWritesIsEnforcedBetweenTwoServers) {
-  auto config = config_for();
-  auto second = config.servers[1];
-  second.security.uri = "coap://127.0.0.1:5684";
-  second.security.ssid = 2;
-  second.server->ssid = 2;
-  config.servers.push_back(second);
+  auto config = config_for_two_servers();
   config.acls[0].rights = {{2, 1 | 2}};  // Read and Write for server 2 alone
   config.acls[0].owner = 2;
   ASSERT_FALSE(configs.put("*", config));
@@ -397,12 +398,7 @@ TEST_F(Bootstrap, FinishNamingAServerTheClientCannotReachIsRefused) {
 }
 
 TEST_F(Bootstrap, FinishWithMoreServersThanTheClientTakesIsNotAcceptable) {
-  auto config = config_for();
-  auto second = config.servers[1];
-  second.security.uri = "coap://127.0.0.1:5684";
-  second.security.ssid = 2;
-  second.server->ssid = 2;
-  config.servers.push_back(second);
+  auto config = config_for_two_servers();
   config.acls.clear();
   ASSERT_FALSE(configs.put("*", config));
   max_servers = 1;
