@@ -162,6 +162,7 @@ void Client::Impl::handle_request(coap::RequestReceived& request, TimePoint t) {
 lwm2m::ContentFormat Client::Impl::multi_value_format(lwm2m::Lwm2mVersion version) const {
   using lwm2m::Lwm2mVersion;
   const auto in_version = [version](ContentFormat f) {
+    if (!lwm2m::format_built_in(f)) return false;
     switch (f) {
       case ContentFormat::Tlv:
         return true;
@@ -178,15 +179,15 @@ lwm2m::ContentFormat Client::Impl::multi_value_format(lwm2m::Lwm2mVersion versio
   };
   if (config.preferred_format && in_version(*config.preferred_format))
     return *config.preferred_format;
-  switch (version) {
-    case Lwm2mVersion::V1_0:
-      return ContentFormat::Tlv;
-    case Lwm2mVersion::V1_1:
-      return ContentFormat::SenmlCbor;
-    case Lwm2mVersion::V1_2:
-      break;
+  // Each version's own format first (TLV for 1.0, SenML CBOR for 1.1, LwM2M CBOR for 1.2), then
+  // what a build that left it out has.
+  if (version != Lwm2mVersion::V1_0) {
+    for (const ContentFormat f :
+         {ContentFormat::Lwm2mCbor, ContentFormat::SenmlCbor, ContentFormat::SenmlJson}) {
+      if (in_version(f)) return f;
+    }
   }
-  return ContentFormat::Lwm2mCbor;
+  return in_version(ContentFormat::Tlv) ? ContentFormat::Tlv : ContentFormat::OmaJson;
 }
 
 void DmRequest::serve() {
@@ -277,6 +278,7 @@ std::optional<ContentFormat> DmRequest::answer_format(Operation op, const Path& 
   const auto accept = lwm2m::accept_of(req_);
   if (accept.present) {
     if (!accept.format || *accept.format == ContentFormat::LinkFormat ||
+        !lwm2m::format_built_in(*accept.format) ||
         (*accept.format == ContentFormat::OmaJson &&
          a_.form.version != lwm2m::Lwm2mVersion::V1_0)) {
       fail(op, path, codes::NotAcceptable, "this format is not available");
@@ -467,7 +469,8 @@ std::optional<ContentFormat> DmRequest::request_format(Operation op, const Path&
     fail(op, path, codes::BadRequest, "Content-Format missing");
     return std::nullopt;
   }
-  if (!cf.format || *cf.format == ContentFormat::LinkFormat) {
+  if (!cf.format || *cf.format == ContentFormat::LinkFormat ||
+      !lwm2m::format_built_in(*cf.format)) {
     fail(op, path, codes::UnsupportedContentFormat);
     return std::nullopt;
   }

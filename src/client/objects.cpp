@@ -196,9 +196,11 @@ std::string Client::Impl::registration_links(const RegisterForm& form) const {
     if (formats == RootLinkFormats::Preferred) {
       payload.content_formats = {number(multi_value_format(form.version))};
     } else {
-      payload.content_formats = {number(ContentFormat::Cbor), number(ContentFormat::SenmlJson),
-                                 number(ContentFormat::SenmlCbor)};
-      if (form.version == Lwm2mVersion::V1_2)
+      payload.content_formats = {number(ContentFormat::Cbor)};
+      for (const ContentFormat f : {ContentFormat::SenmlJson, ContentFormat::SenmlCbor}) {
+        if (lwm2m::format_built_in(f)) payload.content_formats.push_back(number(f));
+      }
+      if (form.version == Lwm2mVersion::V1_2 && lwm2m::format_built_in(ContentFormat::Lwm2mCbor))
         payload.content_formats.push_back(number(ContentFormat::Lwm2mCbor));
     }
   }

@@ -2,6 +2,7 @@
 #include "drover/coap/message.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iterator>
@@ -156,7 +157,8 @@ constexpr std::array<std::int8_t, 64> spec_index = [] {
 
 const options::Spec* options::spec(std::uint16_t number) {
   if (number < spec_index.size())
-    return spec_index[number] < 0 ? nullptr : &option_specs[static_cast<std::size_t>(spec_index[number])];
+    return spec_index[number] < 0 ? nullptr
+                                  : &option_specs[static_cast<std::size_t>(spec_index[number])];
   const auto* end = std::end(option_specs);
   const auto* it = std::lower_bound(std::begin(option_specs), end, number,
                                     [](const Spec& s, std::uint16_t n) { return s.number < n; });
@@ -214,7 +216,13 @@ void Message::clear() {
 }
 
 void Message::add_option(std::uint16_t number, std::span<const std::uint8_t> value) {
-  if (value.size() > max_option_length) throw std::length_error("CoAP option value too long");
+  if (value.size() > max_option_length) {
+#if defined(__cpp_exceptions)
+    throw std::length_error("CoAP option value too long");
+#else
+    std::abort();  // device builds have no exceptions; the caller broke the precondition
+#endif
+  }
   const auto offset = static_cast<std::uint32_t>(storage_.size());
   const auto length = static_cast<std::uint32_t>(value.size());
   if (length != 0) {

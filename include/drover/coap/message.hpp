@@ -182,8 +182,8 @@ class Message {
   void clear();
 
   // Options are kept sorted by number; repeated options keep their insertion order.
-  // Throws std::length_error if value is longer than max_option_length. The number of options is
-  // not bounded here (the builder is local code); parse() enforces max_options on input.
+  // Throws std::length_error (aborts without exceptions) if value is over max_option_length.
+  // The options' count is not bounded here (local code builds); parse() enforces max_options.
   void add_option(std::uint16_t number, std::span<const std::uint8_t> value);
   void add_option(std::uint16_t number, std::string_view value);
   void add_uint_option(std::uint16_t number, std::uint32_t value);  // minimal-length encoding

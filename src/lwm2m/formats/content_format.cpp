@@ -6,6 +6,19 @@
 namespace drover::lwm2m {
 namespace {
 
+// The optional formats of this build: DROVER_FORMATS in CMake gives each a 0 or 1. The dispatch
+// below calls a left-out codec under `if constexpr`, so it is not referenced and not linked.
+constexpr bool with_tlv = DROVER_FORMAT_TLV;
+constexpr bool with_senml_json = DROVER_FORMAT_SENML_JSON;
+constexpr bool with_senml_cbor = DROVER_FORMAT_SENML_CBOR;
+constexpr bool with_oma_json = DROVER_FORMAT_OMA_JSON;
+constexpr bool with_lwm2m_cbor = DROVER_FORMAT_LWM2M_CBOR;
+
+FormatError not_built_in(ContentFormat format) {
+  return FormatError{std::string(to_string(format)) + " is not in this build (DROVER_FORMATS)", 0,
+                     std::nullopt, FormatErrorKind::Unsupported};
+}
+
 FormatError link_format_is_not_a_record_format() {
   return FormatError{
       "application/link-format carries links, not resource values: use parse_link_format / "
@@ -78,6 +91,27 @@ std::optional<ContentFormat> content_format_from_number(std::uint16_t number) {
   return std::nullopt;
 }
 
+bool format_built_in(ContentFormat format) {
+  switch (format) {
+    case ContentFormat::Tlv:
+      return with_tlv;
+    case ContentFormat::SenmlJson:
+      return with_senml_json;
+    case ContentFormat::SenmlCbor:
+      return with_senml_cbor;
+    case ContentFormat::OmaJson:
+      return with_oma_json;
+    case ContentFormat::Lwm2mCbor:
+      return with_lwm2m_cbor;
+    case ContentFormat::Text:
+    case ContentFormat::LinkFormat:
+    case ContentFormat::OctetStream:
+    case ContentFormat::Cbor:
+      break;
+  }
+  return true;
+}
+
 std::optional<FormatError> decode(ContentFormat format, std::span<const std::uint8_t> payload,
                                   const Path& base, const DecodeOptions& options,
                                   std::vector<Record>& out) {
@@ -95,15 +129,20 @@ std::optional<FormatError> decode(ContentFormat format, std::span<const std::uin
     case ContentFormat::Cbor:
       return detail::decode_cbor(payload, base, options, out);
     case ContentFormat::SenmlJson:
-      return detail::decode_senml_json(payload, base, options, out);
+      if constexpr (with_senml_json) return detail::decode_senml_json(payload, base, options, out);
+      return not_built_in(format);
     case ContentFormat::SenmlCbor:
-      return detail::decode_senml_cbor(payload, base, options, out);
+      if constexpr (with_senml_cbor) return detail::decode_senml_cbor(payload, base, options, out);
+      return not_built_in(format);
     case ContentFormat::Tlv:
-      return detail::decode_tlv(payload, base, options, out);
+      if constexpr (with_tlv) return detail::decode_tlv(payload, base, options, out);
+      return not_built_in(format);
     case ContentFormat::OmaJson:
-      return detail::decode_oma_json(payload, base, options, out);
+      if constexpr (with_oma_json) return detail::decode_oma_json(payload, base, options, out);
+      return not_built_in(format);
     case ContentFormat::Lwm2mCbor:
-      return detail::decode_lwm2m_cbor(payload, base, options, out);
+      if constexpr (with_lwm2m_cbor) return detail::decode_lwm2m_cbor(payload, base, options, out);
+      return not_built_in(format);
     case ContentFormat::LinkFormat:
       break;
   }
@@ -120,15 +159,20 @@ std::optional<FormatError> encode(ContentFormat format, std::span<const Record> 
     case ContentFormat::Cbor:
       return detail::encode_cbor(records, base, out);
     case ContentFormat::SenmlJson:
-      return detail::encode_senml_json(records, base, out);
+      if constexpr (with_senml_json) return detail::encode_senml_json(records, base, out);
+      return not_built_in(format);
     case ContentFormat::SenmlCbor:
-      return detail::encode_senml_cbor(records, base, out);
+      if constexpr (with_senml_cbor) return detail::encode_senml_cbor(records, base, out);
+      return not_built_in(format);
     case ContentFormat::Tlv:
-      return detail::encode_tlv(records, base, out);
+      if constexpr (with_tlv) return detail::encode_tlv(records, base, out);
+      return not_built_in(format);
     case ContentFormat::OmaJson:
-      return detail::encode_oma_json(records, base, out);
+      if constexpr (with_oma_json) return detail::encode_oma_json(records, base, out);
+      return not_built_in(format);
     case ContentFormat::Lwm2mCbor:
-      return detail::encode_lwm2m_cbor(records, base, out);
+      if constexpr (with_lwm2m_cbor) return detail::encode_lwm2m_cbor(records, base, out);
+      return not_built_in(format);
     case ContentFormat::LinkFormat:
       break;
   }

@@ -11,15 +11,6 @@
 namespace drover::lwm2m {
 namespace {
 
-// Thrown inside this file only; parse_ddf turns it into DdfResult::error.
-struct Failure {
-  std::string why;
-};
-
-[[noreturn]] void fail(std::string why) {
-  throw Failure{std::move(why)};
-}
-
 // A short quoted piece of file text for an error message, control characters masked so that a
 // hostile file cannot send terminal escapes through it.
 std::string excerpt(std::string_view s) {
@@ -42,121 +33,6 @@ std::string text_of(pugi::xml_node node) {
   return std::string(detail::trim(out));
 }
 
-// The only child element called `name`: null if absent, an error if repeated.
-pugi::xml_node only_child(pugi::xml_node parent, const char* name) {
-  pugi::xml_node found;
-  for (pugi::xml_node c : parent.children(name)) {
-    if (found) fail(std::string("<") + name + "> appears more than once");
-    found = c;
-  }
-  return found;
-}
-
-pugi::xml_node required_child(pugi::xml_node parent, const char* name) {
-  pugi::xml_node n = only_child(parent, name);
-  if (!n) fail(std::string("<") + name + "> is missing");
-  return n;
-}
-
-std::string required_text(pugi::xml_node parent, const char* name) {
-  return text_of(required_child(parent, name));
-}
-
-std::string optional_text(pugi::xml_node parent, const char* name) {
-  pugi::xml_node n = only_child(parent, name);
-  return n ? text_of(n) : std::string();
-}
-
-std::uint16_t parse_id(std::string_view text, const char* what) {
-  const auto v = detail::parse_decimal(text, max_id);
-  if (!v) fail(std::string(what) + " " + excerpt(text) + " is not a number in 0..65534");
-  return static_cast<std::uint16_t>(*v);
-}
-
-// One of two spellings of a yes/no column ("Multiple"/"Single", "Mandatory"/"Optional").
-bool parse_flag(pugi::xml_node parent, const char* name, std::string_view yes,
-                std::string_view no) {
-  const std::string text = required_text(parent, name);
-  if (detail::iequals(text, yes)) return true;
-  if (detail::iequals(text, no)) return false;
-  fail(std::string("<") + name + "> is " + excerpt(text) + ", expected " + std::string(yes) +
-       " or " + std::string(no));
-}
-
-Version parse_version(pugi::xml_node parent, const char* name) {
-  const std::string text = optional_text(parent, name);
-  if (text.empty()) return Version{1, 0};  // the element is optional in both schemas
-  const auto v = Version::parse(text);
-  if (!v) fail(std::string("<") + name + "> " + excerpt(text) + " is not a version like 1.1");
-  return *v;
-}
-
-ResourceDef parse_item(pugi::xml_node item, std::size_t index) {
-  ResourceDef r;
-  std::string where = "<Item> #" + std::to_string(index + 1);
-  try {
-    const pugi::xml_attribute id = item.attribute("ID");
-    if (!id) fail("no ID attribute");
-    r.id = parse_id(detail::trim(id.value()), "ID");
-    where = "resource " + std::to_string(r.id);
-    r.name = required_text(item, "Name");
-    const std::string ops = required_text(item, "Operations");
-    const auto parsed_ops = operations_from_string(ops);
-    if (!parsed_ops) fail("<Operations> " + excerpt(ops) + " is not one of R, W, RW, E or empty");
-    r.operations = *parsed_ops;
-    r.multiple = parse_flag(item, "MultipleInstances", "Multiple", "Single");
-    r.mandatory = parse_flag(item, "Mandatory", "Mandatory", "Optional");
-    const std::string type = required_text(item, "Type");
-    const auto parsed_type =
-        type.empty() ? std::optional(DataType::None) : data_type_from_string(type);
-    if (!parsed_type) fail("<Type> " + excerpt(type) + " is not an LwM2M data type");
-    r.type = *parsed_type;
-    r.range = optional_text(item, "RangeEnumeration");
-    r.units = optional_text(item, "Units");
-    r.description = optional_text(item, "Description");
-  } catch (const Failure& f) {
-    fail(where + ": " + f.why);
-  }
-  return r;
-}
-
-ObjectDef parse_object(pugi::xml_node object, std::size_t index, const DdfLimits& limits) {
-  ObjectDef def;
-  std::string where = "<Object> #" + std::to_string(index + 1);
-  try {
-    def.id = parse_id(required_text(object, "ObjectID"), "<ObjectID>");
-    where = "object " + std::to_string(def.id);
-    def.name = required_text(object, "Name");
-    def.version = parse_version(object, "ObjectVersion");
-    def.lwm2m_version = parse_version(object, "LWM2MVersion");
-    def.urn = optional_text(object, "ObjectURN");
-    def.multiple = parse_flag(object, "MultipleInstances", "Multiple", "Single");
-    def.mandatory = parse_flag(object, "Mandatory", "Mandatory", "Optional");
-    def.description = optional_text(object, "Description1");
-    def.description2 = optional_text(object, "Description2");
-    const pugi::xml_node resources = required_child(object, "Resources");
-    const auto items = resources.children("Item");
-    const auto count = static_cast<std::size_t>(std::distance(items.begin(), items.end()));
-    if (count > limits.max_resources_per_object) {
-      fail(std::to_string(count) + " resources, more than the limit of " +
-           std::to_string(limits.max_resources_per_object));
-    }
-    def.resources.reserve(count);
-    for (pugi::xml_node item : items)
-      def.resources.push_back(parse_item(item, def.resources.size()));
-    std::sort(def.resources.begin(), def.resources.end(),
-              [](const ResourceDef& a, const ResourceDef& b) { return a.id < b.id; });
-    const auto twice =
-        std::adjacent_find(def.resources.begin(), def.resources.end(),
-                           [](const ResourceDef& a, const ResourceDef& b) { return a.id == b.id; });
-    if (twice != def.resources.end())
-      fail("resource " + std::to_string(twice->id) + " is defined twice");
-  } catch (const Failure& f) {
-    fail(where + ": " + f.why);
-  }
-  return def;
-}
-
 // A DOCTYPE is how DTDs, entity declarations and external references get in: none belongs in a DDF.
 bool has_doctype(const pugi::xml_document& doc) {
   return doc.find_node([](pugi::xml_node n) { return n.type() == pugi::node_doctype; });
@@ -170,44 +46,200 @@ std::string position(std::string_view xml, std::ptrdiff_t offset) {
   return "line " + std::to_string(line) + " (byte " + std::to_string(at) + ")";
 }
 
-std::vector<ObjectDef> parse_document(std::string_view xml, const DdfLimits& limits) {
-  if (xml.size() > limits.max_file_bytes) {
-    fail(std::to_string(xml.size()) + " bytes, more than the limit of " +
-         std::to_string(limits.max_file_bytes));
+// Reads one document without exceptions (device builds have none). The first error is kept, with
+// where it happened; reading may go on past it, but what follows is not reported.
+class Reader {
+ public:
+  explicit Reader(const DdfLimits& limits) : limits_(limits) {}
+
+  const std::string& error() const { return error_; }
+
+  std::vector<ObjectDef> document(std::string_view xml) {
+    std::vector<ObjectDef> out;
+    if (xml.size() > limits_.max_file_bytes) {
+      fail(std::to_string(xml.size()) + " bytes, more than the limit of " +
+           std::to_string(limits_.max_file_bytes));
+      return out;
+    }
+    pugi::xml_document doc;
+    const pugi::xml_parse_result parsed = doc.load_buffer(
+        xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_auto);
+    if (!parsed) {
+      fail(std::string("malformed XML at ") + position(xml, parsed.offset) + ": " +
+           parsed.description());
+      return out;
+    }
+    if (has_doctype(doc)) {
+      fail("DOCTYPE declarations (DTDs, entities) are not allowed");
+      return out;
+    }
+    const pugi::xml_node root = doc.document_element();
+    if (std::string_view(root.name()) != "LWM2M") {
+      fail("not an LwM2M object definition: the root element is <" + std::string(root.name()) +
+           ">, not <LWM2M>");
+      return out;
+    }
+    const auto objects = root.children("Object");
+    const auto count = static_cast<std::size_t>(std::distance(objects.begin(), objects.end()));
+    if (count == 0) fail("no <Object> element");
+    if (count > limits_.max_objects_per_file) {
+      fail(std::to_string(count) + " objects, more than the limit of " +
+           std::to_string(limits_.max_objects_per_file));
+    }
+    if (failed()) return out;
+    out.reserve(count);
+    for (pugi::xml_node object : objects) {
+      out.push_back(this->object(object, out.size()));
+      if (failed()) return {};
+    }
+    return out;
   }
-  pugi::xml_document doc;
-  const pugi::xml_parse_result parsed = doc.load_buffer(
-      xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_auto);
-  if (!parsed)
-    fail(std::string("malformed XML at ") + position(xml, parsed.offset) + ": " +
-         parsed.description());
-  if (has_doctype(doc)) fail("DOCTYPE declarations (DTDs, entities) are not allowed");
-  const pugi::xml_node root = doc.document_element();
-  if (std::string_view(root.name()) != "LWM2M") {
-    fail("not an LwM2M object definition: the root element is <" + std::string(root.name()) +
-         ">, not <LWM2M>");
+
+ private:
+  bool failed() const { return !error_.empty(); }
+  void fail(std::string why) {
+    if (!failed()) error_ = std::move(why);
   }
-  const auto objects = root.children("Object");
-  const auto count = static_cast<std::size_t>(std::distance(objects.begin(), objects.end()));
-  if (count == 0) fail("no <Object> element");
-  if (count > limits.max_objects_per_file) {
-    fail(std::to_string(count) + " objects, more than the limit of " +
-         std::to_string(limits.max_objects_per_file));
+  // Puts `where` in front of an error raised since.
+  void locate(const std::string& where) {
+    if (failed()) error_ = where + ": " + error_;
   }
-  std::vector<ObjectDef> out;
-  out.reserve(count);
-  for (pugi::xml_node object : objects) out.push_back(parse_object(object, out.size(), limits));
-  return out;
-}
+
+  // The only child element called `name`: null if absent, an error if repeated.
+  pugi::xml_node only_child(pugi::xml_node parent, const char* name) {
+    pugi::xml_node found;
+    for (pugi::xml_node c : parent.children(name)) {
+      if (found) {
+        fail(std::string("<") + name + "> appears more than once");
+        return {};
+      }
+      found = c;
+    }
+    return found;
+  }
+
+  pugi::xml_node required_child(pugi::xml_node parent, const char* name) {
+    pugi::xml_node n = only_child(parent, name);
+    if (!n) fail(std::string("<") + name + "> is missing");
+    return n;
+  }
+
+  std::string required_text(pugi::xml_node parent, const char* name) {
+    return text_of(required_child(parent, name));
+  }
+
+  std::string optional_text(pugi::xml_node parent, const char* name) {
+    pugi::xml_node n = only_child(parent, name);
+    return n ? text_of(n) : std::string();
+  }
+
+  std::uint16_t id(std::string_view text, const char* what) {
+    const auto v = detail::parse_decimal(text, max_id);
+    if (!v) fail(std::string(what) + " " + excerpt(text) + " is not a number in 0..65534");
+    return static_cast<std::uint16_t>(v.value_or(0));
+  }
+
+  // One of two spellings of a yes/no column ("Multiple"/"Single", "Mandatory"/"Optional").
+  bool flag(pugi::xml_node parent, const char* name, std::string_view yes, std::string_view no) {
+    const std::string text = required_text(parent, name);
+    if (detail::iequals(text, yes)) return true;
+    if (!detail::iequals(text, no)) {
+      fail(std::string("<") + name + "> is " + excerpt(text) + ", expected " + std::string(yes) +
+           " or " + std::string(no));
+    }
+    return false;
+  }
+
+  Version version(pugi::xml_node parent, const char* name) {
+    const std::string text = optional_text(parent, name);
+    if (text.empty()) return Version{1, 0};  // the element is optional in both schemas
+    const auto v = Version::parse(text);
+    if (!v) fail(std::string("<") + name + "> " + excerpt(text) + " is not a version like 1.1");
+    return v.value_or(Version{1, 0});
+  }
+
+  // Reads on past an error (what follows is ignored): `where` is the resource once its ID is known.
+  ResourceDef item(pugi::xml_node node, std::size_t index) {
+    ResourceDef r;
+    const pugi::xml_attribute id_attribute = node.attribute("ID");
+    if (!id_attribute)
+      fail("no ID attribute");
+    else
+      r.id = id(detail::trim(id_attribute.value()), "ID");
+    const std::string where =
+        failed() ? "<Item> #" + std::to_string(index + 1) : "resource " + std::to_string(r.id);
+    r.name = required_text(node, "Name");
+    const std::string ops = required_text(node, "Operations");
+    if (const auto parsed = operations_from_string(ops))
+      r.operations = *parsed;
+    else
+      fail("<Operations> " + excerpt(ops) + " is not one of R, W, RW, E or empty");
+    r.multiple = flag(node, "MultipleInstances", "Multiple", "Single");
+    r.mandatory = flag(node, "Mandatory", "Mandatory", "Optional");
+    const std::string type = required_text(node, "Type");
+    if (const auto parsed =
+            type.empty() ? std::optional(DataType::None) : data_type_from_string(type))
+      r.type = *parsed;
+    else
+      fail("<Type> " + excerpt(type) + " is not an LwM2M data type");
+    r.range = optional_text(node, "RangeEnumeration");
+    r.units = optional_text(node, "Units");
+    r.description = optional_text(node, "Description");
+    locate(where);
+    return r;
+  }
+
+  ObjectDef object(pugi::xml_node node, std::size_t index) {
+    ObjectDef def;
+    def.id = id(required_text(node, "ObjectID"), "<ObjectID>");
+    const std::string where =
+        failed() ? "<Object> #" + std::to_string(index + 1) : "object " + std::to_string(def.id);
+    def.name = required_text(node, "Name");
+    def.version = version(node, "ObjectVersion");
+    def.lwm2m_version = version(node, "LWM2MVersion");
+    def.urn = optional_text(node, "ObjectURN");
+    def.multiple = flag(node, "MultipleInstances", "Multiple", "Single");
+    def.mandatory = flag(node, "Mandatory", "Mandatory", "Optional");
+    def.description = optional_text(node, "Description1");
+    def.description2 = optional_text(node, "Description2");
+    const pugi::xml_node resources = required_child(node, "Resources");
+    const auto items = resources.children("Item");
+    const auto count = static_cast<std::size_t>(std::distance(items.begin(), items.end()));
+    if (count > limits_.max_resources_per_object) {
+      fail(std::to_string(count) + " resources, more than the limit of " +
+           std::to_string(limits_.max_resources_per_object));
+    }
+    if (!failed()) {
+      def.resources.reserve(count);
+      for (pugi::xml_node i : items) {
+        def.resources.push_back(item(i, def.resources.size()));
+        if (failed()) break;
+      }
+      std::sort(def.resources.begin(), def.resources.end(),
+                [](const ResourceDef& a, const ResourceDef& b) { return a.id < b.id; });
+      const auto twice = std::adjacent_find(
+          def.resources.begin(), def.resources.end(),
+          [](const ResourceDef& a, const ResourceDef& b) { return a.id == b.id; });
+      if (twice != def.resources.end())
+        fail("resource " + std::to_string(twice->id) + " is defined twice");
+    }
+    locate(where);
+    return def;
+  }
+
+  const DdfLimits& limits_;
+  std::string error_;
+};
 
 }  // namespace
 
 DdfResult parse_ddf(std::string_view xml, std::string_view source, const DdfLimits& limits) {
+  Reader reader(limits);
   DdfResult result;
-  try {
-    result.objects = parse_document(xml, limits);
-  } catch (const Failure& f) {
-    result.error = std::string(source) + ": " + f.why;
+  result.objects = reader.document(xml);
+  if (!reader.error().empty()) {
+    result.objects.clear();
+    result.error = std::string(source) + ": " + reader.error();
   }
   return result;
 }

@@ -38,6 +38,14 @@ TEST(ContentFormat, NamesAndNumbers) {
   }
 }
 
+// Builds with tests are full builds (a server's): every format is in. The device build, which
+// leaves some out, is checked by tests/device/test_device_build.sh.
+TEST(ContentFormat, AFullBuildHasEveryFormat) {
+  for (const ContentFormat format : record_formats) EXPECT_TRUE(format_built_in(format));
+  EXPECT_TRUE(format_built_in(ContentFormat::OctetStream));
+  EXPECT_TRUE(format_built_in(ContentFormat::LinkFormat));
+}
+
 TEST(ContentFormat, LinkFormatIsNotARecordFormat) {
   std::vector<Record> records;
   const std::vector<std::uint8_t> payload{'<', '/', '>'};

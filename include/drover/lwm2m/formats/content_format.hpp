@@ -27,6 +27,11 @@ enum class ContentFormat : std::uint16_t {
 std::string_view to_string(ContentFormat);  // "text/plain", "application/vnd.oma.lwm2m+tlv", ...
 std::optional<ContentFormat> content_format_from_number(std::uint16_t);
 
+// Whether this build carries the format's codec. A device build may leave out the optional
+// multi-value formats (CMake DROVER_FORMATS); text, opaque, link-format and CBOR single values are
+// always in. decode and encode answer Unsupported for a format left out.
+bool format_built_in(ContentFormat);
+
 // What kind of failure a FormatError is, so that callers can answer with a CoAP code without
 // reading the message. A decoder's errors are the peer's fault: 4.00 Bad Request, except
 // LimitExceeded (4.13 Request Entity Too Large) and Unsupported (4.15 Unsupported Content-Format).
