@@ -3,6 +3,7 @@
 #include <locale.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -130,16 +131,33 @@ Decimal neighbour(Decimal d, int step) {
   return d;
 }
 
+// `all` (`a` correctly rounded to 17 digits) rounded to `count` digits. Rounding twice gives the
+// correctly rounded value, except where the digits dropped are exactly a 5 and zeros: `a` may
+// then lie on either side of that midpoint, and printf rounds `a` itself again.
+Decimal rounded(double a, const Decimal& all, int count) {
+  const auto dropped = all.digits.begin() + count;
+  if (*dropped == '5' &&
+      std::all_of(dropped + 1, all.digits.end(), [](char c) { return c == '0'; })) {
+    return rounded(a, count);
+  }
+  Decimal d = all;
+  d.count = count;
+  return *dropped >= '5' ? neighbour(d, 1) : d;
+}
+
 // The `count`-digit number nearest to `a` that reads back to `a`, if there is one. That is the
 // correctly rounded one, except where `a` is a power of two: the doubles below it are closer
 // than those above, and the rounded value may fall just outside on that side while its
 // neighbour on the other side is still inside.
-std::optional<Decimal> round_trip(double a, int count) {
-  const Decimal d = rounded(a, count);
+std::optional<Decimal> round_trip(double a, const Decimal& all, int count) {
+  const Decimal d = rounded(a, all, count);
   const double back = read_back(d);
   if (back == a) return d;
-  const Decimal other = neighbour(d, back < a ? 1 : -1);
-  if (read_back(other) == a) return other;
+  constexpr std::uint64_t fraction_bits = (std::uint64_t{1} << 52) - 1;
+  if ((std::bit_cast<std::uint64_t>(a) & fraction_bits) == 0) {
+    const Decimal other = neighbour(d, back < a ? 1 : -1);
+    if (read_back(other) == a) return other;
+  }
   return std::nullopt;
 }
 
@@ -147,19 +165,20 @@ std::optional<Decimal> round_trip(double a, int count) {
 // `n`-digit number reads back, so does an (n+1)-digit one (the same number), so the count can be
 // searched by halves; 17 digits always read back.
 Decimal shortest(double a) {
+  const Decimal all = rounded(a, 17);
   int low = 1;
   int high = 17;
-  std::optional<Decimal> best;
+  Decimal best = all;
   while (low < high) {
     const int mid = (low + high) / 2;
-    if (auto d = round_trip(a, mid)) {
-      best = d;
+    if (auto d = round_trip(a, all, mid)) {
+      best = *d;
       high = mid;
     } else {
       low = mid + 1;
     }
   }
-  return best ? *best : rounded(a, 17);
+  return best;
 }
 
 // From 2^53 on every double is an integer, written in full in plain notation (as printf("%.0f")
