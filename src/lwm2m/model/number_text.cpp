@@ -64,6 +64,48 @@ std::size_t scan_decimal(std::string_view text, bool& complete) {
 
 // strtod takes the radix character of the process locale ("1,5" under de_DE); numbers here are
 // always written with '.', so they are read in a C locale of their own, made once.
+// The powers of ten that are exact doubles.
+constexpr std::array<double, 23> powers = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                           1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// `text` (of the grammar above) when its digits, at most 15 after leading zeros, and its scale,
+// at most 10^22 either way, are exact doubles: the value is then one correctly rounded product
+// or quotient of the two (Clinger's fast path), which is what most readings are.
+std::optional<double> exact_quotient(std::string_view text) {
+  const bool negative = text.front() == '-';
+  std::uint64_t digits = 0;
+  int count = 0;
+  int scale = 0;
+  bool fraction = false;
+  std::size_t i = negative ? 1 : 0;
+  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
+    if (text[i] == '.') {
+      fraction = true;
+      continue;
+    }
+    if (fraction) --scale;
+    if (digits == 0 && text[i] == '0') continue;
+    if (++count > 15) return std::nullopt;
+    digits = digits * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  if (i < text.size()) {
+    const bool down = text[++i] == '-';
+    if (text[i] == '-' || text[i] == '+') ++i;
+    int exponent = 0;
+    for (; i < text.size() && exponent < 1000; ++i) exponent = exponent * 10 + (text[i] - '0');
+    scale += down ? -exponent : exponent;
+  }
+  double value = 0;
+  if (digits != 0) {
+    if (scale < -22 || scale > 22) return std::nullopt;
+    const auto d = static_cast<double>(digits);
+    value = scale < 0 ? d / powers[static_cast<std::size_t>(-scale)]
+                      : d * powers[static_cast<std::size_t>(scale)];
+  }
+  return negative ? -value : value;
+}
+
 double read_c(const char* terminated) {
   static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", locale_t{});
   return strtod_l(terminated, nullptr, c_locale);
@@ -166,9 +208,6 @@ std::optional<Decimal> round_trip(double a, const Decimal& all, int count) {
 // most 15 digits never read back to the same double (DBL_DIG), so the one found is the only one,
 // hence the shortest. m and 10^k are exact doubles, so m / 10^k rounds once, as strtod does.
 std::optional<Decimal> short_reading(double a) {
-  constexpr std::array<double, 23> powers = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   constexpr double limit = 1e15;
   for (std::size_t k = 0; k < powers.size(); ++k) {
     const double scaled = a * powers[k];
@@ -274,6 +313,7 @@ std::optional<double> parse_double(std::string_view text, std::size_t* error_at)
     if (error_at != nullptr) *error_at = stop;
     return std::nullopt;
   }
+  if (const auto exact = exact_quotient(text)) return exact;
   // strtod wants a terminated text: copied to the stack unless it is unusually long.
   std::array<char, 64> small{};
   std::string large;

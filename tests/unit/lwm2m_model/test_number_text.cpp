@@ -171,13 +171,19 @@ TEST(NumberText, ParsesLikeFromChars) {
   std::uniform_int_distribution<int> digit(0, 9);
   std::uniform_int_distribution<int> length(1, 40);
   std::uniform_int_distribution<int> exponent(-340, 320);
-  // Long digit strings round correctly only with the whole of them read.
-  for (int i = 0; i < 100'000; ++i) {
+  std::uniform_int_distribution<int> short_length(1, 17);
+  std::uniform_int_distribution<int> small_exponent(-30, 30);
+  // Long digit strings round correctly only with the whole of them read; short ones with small
+  // exponents are computed without strtod, and must round the same.
+  for (int i = 0; i < 200'000; ++i) {
+    const bool small = i % 4 >= 2;
     std::string text = (i % 2 == 0) ? "-" : "";
     text += std::to_string(digit(random));
     text += '.';
-    for (int n = length(random); n > 0; --n) text += static_cast<char>('0' + digit(random));
-    text += 'e' + std::to_string(exponent(random));
+    for (int n = small ? short_length(random) : length(random); n > 0; --n) {
+      text += static_cast<char>('0' + digit(random));
+    }
+    text += 'e' + std::to_string(small ? small_exponent(random) : exponent(random));
     double expected = 0;
     const auto r = std::from_chars(text.data(), text.data() + text.size(), expected);
     const auto parsed = parse_double(text);
@@ -198,6 +204,11 @@ TEST(NumberText, OutOfRangeAndGrammar) {
   EXPECT_EQ(parse_double("2.4703282292062328e-324"), Limits::denorm_min());
   EXPECT_EQ(parse_double("1e-320"), 1e-320);  // subnormal, not out of range
   EXPECT_EQ(parse_double("0e999999"), 0.0);
+  EXPECT_EQ(parse_double("0.0000000000000000000000001e25"), 1.0);
+  EXPECT_EQ(parse_double("-0.0"), 0.0);
+  EXPECT_TRUE(std::signbit(parse_double("-0.0").value_or(1)));
+  EXPECT_EQ(parse_double("123456789012345e-22"), 123456789012345e-22);
+  EXPECT_EQ(parse_double("1234567890123456e-22"), 1234567890123456e-22);
   EXPECT_EQ(parse_double(std::string(300, '0') + "1.5"), 1.5);  // longer than the stack copy
   EXPECT_EQ(parse_double("1.7976931348623158e308"), Limits::max());
   EXPECT_FALSE(parse_double("1.7976931348623159e308"));
