@@ -62,8 +62,6 @@ std::size_t scan_decimal(std::string_view text, bool& complete) {
   return i;
 }
 
-// strtod takes the radix character of the process locale ("1,5" under de_DE); numbers here are
-// always written with '.', so they are read in a C locale of their own, made once.
 // The powers of ten that are exact doubles.
 constexpr std::array<double, 23> powers = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                            1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -106,6 +104,8 @@ std::optional<double> exact_quotient(std::string_view text) {
   return negative ? -value : value;
 }
 
+// strtod takes the radix character of the process locale ("1,5" under de_DE); numbers here are
+// always written with '.', so they are read in a C locale of their own, made once.
 double read_c(const char* terminated) {
   static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", locale_t{});
   return strtod_l(terminated, nullptr, c_locale);
