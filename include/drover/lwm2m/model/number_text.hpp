@@ -1,9 +1,10 @@
 // Strict decimal numbers as text/plain, link-format attributes and JSON write them. The model
 // layer holds them because value and range texts need them too; every layer above uses these.
 //
-// Doubles are converted without std::to_chars/std::from_chars: those pull libstdc++'s Ryu tables
-// (about 150 kB) into the device program. The C library's correctly rounded printf and strtod
-// give the same texts, slower (see docs/decisions.md); both ignore the process locale.
+// Doubles are converted without std::to_chars/std::from_chars: those bring 153 kB of libstdc++
+// (Ryu and its tables, fast_float) into the device program. Short numbers are exact arithmetic;
+// the others go through the C library's correctly rounded printf and strtod, slower (see
+// docs/decisions.md). The texts are std::to_chars's, whatever the process locale.
 #pragma once
 
 #include <array>
