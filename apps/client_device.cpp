@@ -7,7 +7,7 @@
 
 #include "client_state.hpp"
 #include "drover/coap/names.hpp"
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 #include "drover/transport/coap_uri.hpp"
 #include "drover/util/hex.hpp"
 #include "http_download.hpp"

@@ -7,7 +7,7 @@
 #include <limits>
 #include <set>
 
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 #include "drover/util/hex.hpp"
 
 namespace drover::bootstrap {

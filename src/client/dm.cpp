@@ -5,7 +5,7 @@
 
 #include "client_impl.hpp"
 #include "drover/lwm2m/formats/link_format.hpp"
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 #include "drover/lwm2m/model/validator.hpp"
 #include "drover/lwm2m/protocol/coap_mapping.hpp"
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <system_error>
 
+#include "drover/lwm2m/model/number_text.hpp"
 #include "utf8.hpp"
 
 namespace drover::lwm2m::detail {
@@ -151,12 +152,9 @@ std::optional<FormatError> JsonReader::read_number(Number& out) {
     }
     // Beyond 64 bits: the nearest double, like any other number.
   }
-  double d = 0;
-  const auto result = std::from_chars(first, last, d);
-  if (result.ec != std::errc{} || result.ptr != last) {
-    return error(start, "number out of the range of a double", FormatErrorKind::Unsupported);
-  }
-  out = Number::of(d);
+  const auto d = parse_double({first, static_cast<std::size_t>(last - first)});
+  if (!d) return error(start, "number out of the range of a double", FormatErrorKind::Unsupported);
+  out = Number::of(*d);
   return std::nullopt;
 }
 

@@ -4,17 +4,18 @@
 #include <charconv>
 #include <optional>
 
+#include "drover/lwm2m/model/number_text.hpp"
 #include "wire_value.hpp"
 
 namespace drover::lwm2m::detail {
 namespace {
 
-using NumberText = std::array<char, 32>;  // the shortest form of any double fits
+using NumberText = std::array<char, 32>;  // any 64-bit integer fits
 
-std::string_view format_number(double v, NumberText& buf) {
+std::string_view format_number(double v, DoubleText& buf) {
   const auto i = exact_int64(v);
-  const auto r = i ? std::to_chars(buf.data(), buf.data() + buf.size(), *i)
-                   : std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  if (!i) return format_double(v, buf);
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), *i);
   return {buf.data(), static_cast<std::size_t>(r.ptr - buf.data())};
 }
 
@@ -93,9 +94,8 @@ void JsonWriter::unsigned_integer(std::uint64_t v) {
 }
 
 void JsonWriter::floating(double v) {
-  NumberText buf{};
-  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  const std::string_view text(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+  DoubleText buf{};
+  const std::string_view text = format_double(v, buf);
   raw(text);
   if (text.find_first_of(".e") == std::string_view::npos) {
     out_.insert(out_.end(), {'.', '0'});
@@ -103,12 +103,12 @@ void JsonWriter::floating(double v) {
 }
 
 void JsonWriter::number(double v) {
-  NumberText buf{};
+  DoubleText buf{};
   raw(format_number(v, buf));
 }
 
 std::size_t JsonWriter::number_size(double v) {
-  NumberText buf{};
+  DoubleText buf{};
   return format_number(v, buf).size();
 }
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <string>
 
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 
 namespace drover::lwm2m {
 namespace {

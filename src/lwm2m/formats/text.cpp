@@ -4,7 +4,7 @@
 #include <string>
 
 #include "drover/lwm2m/formats/base64.hpp"
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 #include "format_codecs.hpp"
 #include "single_value.hpp"
 #include "utf8.hpp"

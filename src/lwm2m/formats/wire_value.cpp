@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 #include "utf8.hpp"
 
 namespace drover::lwm2m::detail {

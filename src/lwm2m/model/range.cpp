@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "drover/lwm2m/model/number_text.hpp"
 #include "text_util.hpp"
 
 namespace drover::lwm2m {
@@ -34,8 +35,9 @@ std::optional<RangeBound> parse_bound(std::string_view text) {
   const std::string_view whole = digits.substr(0, dot);
   if (!all_digits(whole)) return std::nullopt;
   if (dot != std::string_view::npos && !all_digits(digits.substr(dot + 1))) return std::nullopt;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), b.number);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  const auto number = parse_double(text);
+  if (!number) return std::nullopt;
+  b.number = *number;
   b.integral =
       dot == std::string_view::npos &&
       std::from_chars(whole.data(), whole.data() + whole.size(), b.magnitude).ec == std::errc{};

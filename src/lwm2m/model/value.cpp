@@ -3,7 +3,9 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <concepts>
 
+#include "drover/lwm2m/model/number_text.hpp"
 #include "text_util.hpp"
 
 namespace drover::lwm2m {
@@ -33,7 +35,7 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
-template <typename T>
+template <std::integral T>
 std::string number(T v) {
   std::array<char, 32> buf{};
   const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
@@ -74,7 +76,8 @@ std::string Value::debug_string() const {
     std::string operator()(double v) const {
       if (std::isnan(v)) return "nan";
       if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-      std::string s = number(v);
+      DoubleText buf{};
+      std::string s(format_double(v, buf));
       // Keep floats recognisable next to integers: "1" would read as an Integer.
       if (s.find_first_of(".eE") == std::string::npos) s += ".0";
       return s;

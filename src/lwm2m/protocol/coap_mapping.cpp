@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 
 namespace drover::lwm2m {
 

@@ -1,6 +1,6 @@
 #include "drover/lwm2m/protocol/registration.hpp"
 
-#include "drover/lwm2m/formats/number_text.hpp"
+#include "drover/lwm2m/model/number_text.hpp"
 
 namespace drover::lwm2m {
 namespace {
