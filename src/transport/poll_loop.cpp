@@ -20,13 +20,14 @@ namespace {
 
 constexpr std::array<int, 2> kSignals = {SIGINT, SIGTERM};
 
-// The signal that came and was not handled yet (0: none). A signal handler may only set a flag.
-volatile std::sig_atomic_t g_signal = 0;
+// Per signal of kSignals: it came and was not handled yet. A signal handler may only set a flag.
+volatile std::sig_atomic_t g_pending[kSignals.size()] = {};
 // The loop whose on_signals() installed the handlers.
 const void* g_signal_owner = nullptr;
 
 extern "C" void note_signal(int signal) {
-  g_signal = signal;
+  for (std::size_t i = 0; i < kSignals.size(); ++i)
+    if (kSignals[i] == signal) g_pending[i] = 1;
 }
 
 std::error_code last_error() {
@@ -84,11 +85,11 @@ struct PollLoop::Impl {
     for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &previous[i], nullptr);
     watching_signals = false;
     g_signal_owner = nullptr;
-    g_signal = 0;
+    for (auto& pending : g_pending) pending = 0;
   }
 
   void run() {
-    // The signals are blocked but inside ppoll, so that one arriving between the look at g_signal
+    // The signals are blocked but inside ppoll, so that one arriving between the look at g_pending
     // and the wait interrupts the wait instead of waiting for its end.
     sigset_t unblocked;
     if (watching_signals) {
@@ -99,7 +100,7 @@ struct PollLoop::Impl {
     }
     pump.pump();  // the calls made before run()
     while (!stopped) {
-      if (handle_signal()) continue;
+      if (handle_signals()) continue;
       if (!wait(watching_signals ? &unblocked : nullptr)) break;
       if (stopped) break;
       const auto now = coap::Clock::now();
@@ -114,14 +115,18 @@ struct PollLoop::Impl {
     stopped = false;
   }
 
-  // Runs the signal handler for a signal that came; true if there was one.
-  bool handle_signal() {
-    const int signal = g_signal;
-    if (signal == 0 || !watching_signals) return false;
-    g_signal = 0;
-    if (on_signal) on_signal(signal);
-    pump.pump();
-    return true;
+  // Runs the signal handler for each signal that came; true if one did.
+  bool handle_signals() {
+    if (!watching_signals) return false;
+    bool any = false;
+    for (std::size_t i = 0; i < kSignals.size() && !stopped; ++i) {
+      if (g_pending[i] == 0) continue;
+      g_pending[i] = 0;
+      any = true;
+      if (on_signal) on_signal(kSignals[i]);
+      pump.pump();
+    }
+    return any;
   }
 
   // Waits for the socket or the next deadline, and reads or sends what the socket is ready for.
