@@ -42,7 +42,7 @@ struct PollLoopConfig {
 
 class PollLoop {
  public:
-  using TimerId = std::uint64_t;
+  using TimerId = std::uint64_t;  // from 1: 0 is never a timer's
   using TimerCallback = std::function<void()>;
   using SignalHandler = std::function<void(int signal)>;
 
