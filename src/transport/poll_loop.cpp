@@ -91,8 +91,10 @@ struct PollLoop::Impl {
   void run() {
     // The signals are blocked but inside ppoll, so that one arriving between the look at g_pending
     // and the wait interrupts the wait instead of waiting for its end.
+    // Signals watched from a callback of this run() are seen on the loop's turns only.
+    const bool masked = watching_signals;
     sigset_t unblocked;
-    if (watching_signals) {
+    if (masked) {
       sigset_t blocked;
       sigemptyset(&blocked);
       for (int s : kSignals) sigaddset(&blocked, s);
@@ -101,7 +103,7 @@ struct PollLoop::Impl {
     pump.pump();  // the calls made before run()
     while (!stopped) {
       if (handle_signals()) continue;
-      if (!wait(watching_signals ? &unblocked : nullptr)) break;
+      if (!wait(masked ? &unblocked : nullptr)) break;
       if (stopped) break;
       const auto now = coap::Clock::now();
       if (const auto next = pump.core.next_expiry(); next && *next <= now) {
@@ -111,7 +113,7 @@ struct PollLoop::Impl {
       }
       run_timers(now);
     }
-    if (watching_signals) pthread_sigmask(SIG_SETMASK, &unblocked, nullptr);
+    if (masked) pthread_sigmask(SIG_SETMASK, &unblocked, nullptr);
     stopped = false;
   }
 
