@@ -42,6 +42,16 @@ struct Node {
   }
 };
 
+// The next datagram `socket` receives, waiting for it at most kDeadline; empty if none came.
+testing::Datagram receive_one(UdpSocket& socket) {
+  pollfd fd{socket.native_handle(), POLLIN, 0};
+  std::span<const ReceivedDatagram> batch;
+  if (::poll(&fd, 1, std::chrono::milliseconds(kDeadline).count()) != 1 || socket.receive(batch) ||
+      batch.empty())
+    return {};
+  return {batch[0].peer, std::string(batch[0].bytes.begin(), batch[0].bytes.end())};
+}
+
 TEST(PollLoop, ADatagramInReachesTheCoreAndItsAnswerGoesOut) {
   Node a;
   a.core.echo = true;
@@ -64,13 +74,22 @@ TEST(PollLoop, ADatagramInReachesTheCoreAndItsAnswerGoesOut) {
   EXPECT_GE(a.loop.stats().wakeups, 1u);
   EXPECT_GE(hooks, 2u);  // the drain at the start of run(), and the one after the datagram
 
-  pollfd fd{peer.native_handle(), POLLIN, 0};
-  ASSERT_EQ(::poll(&fd, 1, std::chrono::milliseconds(kDeadline).count()), 1);
-  std::span<const ReceivedDatagram> batch;
-  ASSERT_FALSE(peer.receive(batch));
-  ASSERT_EQ(batch.size(), 1u);
-  EXPECT_EQ(std::string(batch[0].bytes.begin(), batch[0].bytes.end()), "hi");
-  EXPECT_EQ(batch[0].peer, a.loop.local_address());
+  const auto answer = receive_one(peer);
+  EXPECT_EQ(answer.bytes, "hi");
+  EXPECT_EQ(answer.peer, a.loop.local_address());
+}
+
+TEST(PollLoop, CallsMadeBeforeRunLeaveAtItsStart) {
+  Node a;
+  UdpSocket peer;
+  ASSERT_FALSE(peer.open(PeerAddress::loopback_v4(0)));
+  ASSERT_TRUE(a.core.send(peer.local_address(), "early"));
+  ASSERT_TRUE(a.loop.schedule(PollLoop::now(), [&] { a.loop.stop(); }));
+  a.run();
+  EXPECT_EQ(a.core.polled, 1u);
+  EXPECT_EQ(a.loop.socket_stats().sent, 1u);
+
+  EXPECT_EQ(receive_one(peer).bytes, "early");
 }
 
 TEST(PollLoop, TheCoresTimerFiresAtItsNextExpiry) {
