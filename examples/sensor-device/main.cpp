@@ -12,9 +12,6 @@
 //
 // docs/client-guide.md walks through this program.
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -25,14 +22,13 @@
 #include <string_view>
 
 #include "drover/client/client.hpp"
-#include "drover/transport/datagram_loop.hpp"
+#include "drover/transport/poll_loop.hpp"
 #ifdef SENSOR_DEVICE_DDF
 #include "drover/lwm2m/model/ddf.hpp"
 #endif
 
 namespace {
 
-namespace asio = boost::asio;
 using namespace drover;
 using namespace std::chrono_literals;
 
@@ -130,15 +126,10 @@ class SamplingControl : public client::ObjectInstance {
 
 class SensorDevice {
  public:
-  SensorDevice(asio::io_context& io, client::ClientConfig config)
-      : io_(io),
-        client_(std::move(config)),
-        loop_(io, client_, transport::device_loop_config()),
-        sampler_(io),
-        stopper_(io) {}
+  explicit SensorDevice(client::ClientConfig config) : client_(std::move(config)), loop_(client_) {}
 
   bool setup(const Options& o) {
-    const auto now = transport::DatagramLoop::now();
+    const auto now = transport::PollLoop::now();
     client::DeviceInfo info;
     info.model_number = "sensor-device";
     info.serial_number = o.endpoint;
@@ -168,45 +159,56 @@ class SensorDevice {
       say("cannot open a UDP socket: " + ec.message());
       return false;
     }
-    client_.start(now);
+    // SIGINT and SIGTERM de-register first, as --duration does.
+    if (const auto ec = loop_.on_signals([this](int) { stop(); })) {
+      say("cannot catch signals: " + ec.message());
+      return false;
+    }
+    if (o.duration > 0) timer(now + seconds(o.duration), [this] { stop(); });
+    client_.start(now);  // run() sends what the calls queued
     client_.set_send_schedule({lwm2m::Path(3303, 0, 5700)}, seconds(o.send_interval), now);
-    loop_.flush_soon();
     schedule_sample();
     return true;
   }
 
-  // De-registers, then stops the loop once the server answered (or after 5 s).
-  void stop() {
-    sampler_.cancel();
-    client_.deregister(transport::DatagramLoop::now());
-    loop_.flush_soon();
-    stopper_.expires_after(5s);
-    stopper_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) io_.stop();
-    });
-  }
+  void run() { loop_.run(); }
 
  private:
+  // De-registers, then stops the loop once the server answered (or after 5 s).
+  void stop() {
+    if (stopping_) return;  // a second signal
+    stopping_ = true;
+    loop_.cancel(sampler_);
+    const auto now = transport::PollLoop::now();
+    client_.deregister(now);
+    timer(now + 5s, [this] { loop_.stop(); });
+  }
+
+  // Three timers at most (the sampler, --duration, the stop's deadline): the loop has slots for
+  // eight, so scheduling cannot fail.
+  transport::PollLoop::TimerId timer(coap::TimePoint at, transport::PollLoop::TimerCallback fn,
+                                     coap::Duration period = coap::Duration::zero()) {
+    return loop_.schedule(at, std::move(fn), period).value();
+  }
+
+  // Samples every Sampling Period seconds from now (again when a server writes the period).
   void schedule_sample() {
-    sampler_.expires_after(std::chrono::seconds(control_->period));
-    sampler_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      sample();
-      schedule_sample();
-    });
+    loop_.cancel(sampler_);
+    const coap::Duration period = std::chrono::seconds(control_->period);
+    sampler_ = timer(
+        transport::PollLoop::now() + period, [this] { sample(); }, period);
   }
 
   // A reading that changes: a walk of a tenth of a degree at a time between 18 and 24 °C (in
   // integer tenths, so that the program needs no maths library).
   void sample() {
-    const auto now = transport::DatagramLoop::now();
+    const auto now = transport::PollLoop::now();
     tenths_ = std::clamp(tenths_ + static_cast<int>(random_() % 3) - 1, 180, 240);
     client_.instance_as<client::TemperatureSensor>(3303, 0)->record(tenths_ / 10.0);
     ++control_->samples;
     // Observations of these paths notify according to their attributes (pmin, pmax, st ...).
     client_.value_changed(lwm2m::Path(3303, 0), now);
     client_.value_changed(lwm2m::Path(kSamplingControl, 0, 1), now);
-    loop_.flush_soon();
   }
 
   void handle_events() {
@@ -218,7 +220,7 @@ class SensorDevice {
         say("registration failed: " + f->reason);
       } else if (std::holds_alternative<client::Deregistered>(event)) {
         say("deregistered");
-        if (client_.idle()) io_.stop();
+        if (client_.idle()) loop_.stop();
       } else if (const auto* w = std::get_if<client::WriteApplied>(&event)) {
         for (const auto& p : w->paths) {
           say("written: " + p.to_string());
@@ -234,18 +236,17 @@ class SensorDevice {
     if (control_->reset_requested) {
       control_->reset_requested = false;
       control_->samples = 0;
-      const auto now = transport::DatagramLoop::now();
+      const auto now = transport::PollLoop::now();
       (void)client_.instance(3303, 0)->execute(5605, "");  // Reset Min and Max Measured Values
       client_.value_changed(lwm2m::Path(3303, 0), now);
       client_.value_changed(lwm2m::Path(kSamplingControl, 0, 1), now);
     }
   }
 
-  asio::io_context& io_;
   client::Client client_;
-  transport::DatagramLoop loop_;
-  asio::steady_timer sampler_;
-  asio::steady_timer stopper_;
+  transport::PollLoop loop_;
+  transport::PollLoop::TimerId sampler_ = 0;  // 0: none (ids start at 1)
+  bool stopping_ = false;
   SamplingControl* control_ = nullptr;
   std::minstd_rand random_{std::random_device{}()};
   int tenths_ = 210;  // the temperature in tenths of a degree
@@ -314,21 +315,8 @@ int main(int argc, char** argv) {
         .count();
   };
 
-  asio::io_context io;
-  SensorDevice device(io, std::move(config));
+  SensorDevice device(std::move(config));
   if (!device.setup(o)) return 1;
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) device.stop();
-  });
-  asio::steady_timer duration(io);
-  if (o.duration > 0) {
-    duration.expires_after(seconds(o.duration));
-    duration.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) device.stop();
-    });
-  }
-  io.run();
+  device.run();
   return 0;
 }

@@ -117,6 +117,12 @@ struct UdpSocket::Buffers {
   std::vector<socklen_t> send_addr_lens;
 };
 
+UdpSocketOptions device_socket_options() {
+  UdpSocketOptions options;
+  options.batch_size = 4;
+  return options;
+}
+
 UdpSocket::UdpSocket() = default;
 UdpSocket::~UdpSocket() {
   close();

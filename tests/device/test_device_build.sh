@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The `device` preset's programs as a server sees them. That build has no exceptions and only TLV
+# The `device` preset's programs, and as a server sees them. That build has no exceptions and only TLV
 # and SenML CBOR of the optional formats (DROVER_FORMATS), so the release build's tests do not
 # cover it: this script runs its sensor device against `drover server` and checks that it
 # registers announcing only what it has, answers Reads and Writes in its formats, refuses the
@@ -12,6 +12,14 @@ SOURCE=$(cd "$(dirname "$0")/../.." && pwd)
 SENSOR=$BUILD/examples/sensor-device/sensor-device
 SENSOR_DDF=$BUILD/examples/sensor-device/sensor-device-ddf
 [[ -x $SENSOR && -x $SENSOR_DDF ]] || fail "no sensor-device programs in $BUILD"
+
+# What the device build leaves out must stay out: Boost.Asio (the example runs on PollLoop) and
+# libstdc++'s floating-point charconv (Ryu's tables; the number text prints with printf).
+symbols=$(nm -C "$SENSOR")
+grep -q 'asio' <<<"$symbols" && fail "the device's sensor-device links Boost.Asio"
+grep -qiE 'ryu|fast_float|__floating_to_chars|from_chars\(char const\*, char const\*, double' \
+  <<<"$symbols" && fail "the device's sensor-device links libstdc++'s floating-point charconv"
+pass "the device program links neither Boost.Asio nor floating-point charconv"
 
 wait_log() {
   local i

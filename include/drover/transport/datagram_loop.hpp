@@ -21,13 +21,11 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
-#include <string_view>
 #include <system_error>
 
 #include "drover/coap/datagram_core.hpp"
+#include "drover/transport/loop_common.hpp"
 #include "drover/transport/udp_socket.hpp"
 
 namespace boost::asio {
@@ -43,27 +41,17 @@ struct DatagramLoopConfig {
   std::size_t max_batches_per_wakeup = 8;
 };
 
-// A device's own socket: batches of 4 datagrams instead of a server's 32, so 16 KiB of buffers
-// (zeroed, so resident) instead of 128 KiB.
+// A device's own socket (see device_socket_options()).
 DatagramLoopConfig device_loop_config();
 
-struct DatagramLoopStats {
-  std::uint64_t wakeups = 0;       // readiness notifications handled
-  std::uint64_t timer_fires = 0;   // core.on_timer calls
-  std::uint64_t send_blocked = 0;  // times the socket buffer was full (resumed when writable)
-  std::uint64_t send_refused = 0;  // transmits the socket could not queue (e.g. family mismatch)
-};
+using DatagramLoopStats = LoopStats;
 
 class DatagramLoop {
  public:
   // Runs after every input batch, timer expiry and flush, before transmits are drained.
-  using AfterInput = std::function<void()>;
-  // Called for socket errors: `what` names the operation ("receive", "send", ...).
-  using ErrorHandler = std::function<void(std::string_view what, std::error_code error)>;
-  // Chooses the local source address of datagrams to `peer` (needs a wildcard-bound socket);
-  // nullopt leaves the choice to the kernel.
-  using SourceSelector =
-      std::function<std::optional<coap::PeerAddress>(const coap::PeerAddress& peer)>;
+  using AfterInput = transport::AfterInput;
+  using ErrorHandler = transport::ErrorHandler;
+  using SourceSelector = transport::SourceSelector;
 
   // `core` is not owned and must outlive the loop.
   DatagramLoop(boost::asio::io_context& io, coap::DatagramCore& core,

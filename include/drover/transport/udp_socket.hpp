@@ -1,7 +1,8 @@
 // A non-blocking UDP socket with batched I/O (recvmmsg/sendmmsg) over preallocated buffers.
 //
 // No Asio and no event loop here: the socket never blocks, and the caller decides when to read (see
-// CoapUdpEndpoint for the Asio driver). After open(), receiving and sending allocate nothing.
+// DatagramLoop for the Asio driver, PollLoop for the one on poll(2)). After open(), receiving and
+// sending allocate nothing.
 //
 // Datagram size: buffers hold `max_datagram_size` bytes per datagram, 2048 by default. That covers
 // the largest CoAP message this project sends (a 1024-byte block plus header, token and options;
@@ -39,6 +40,10 @@ struct UdpSocketOptions {
   int receive_buffer_bytes = 0;  // SO_RCVBUF; 0 keeps the system default
   int send_buffer_bytes = 0;     // SO_SNDBUF; 0 keeps the system default
 };
+
+// A device's own socket: batches of 4 datagrams instead of a server's 32, so 16 KiB of buffers
+// (zeroed, so resident) instead of 128 KiB.
+UdpSocketOptions device_socket_options();
 
 struct ReceivedDatagram {
   coap::PeerAddress peer;                  // the source
