@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <bit>
@@ -6,6 +7,8 @@
 #include <clocale>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <string>
@@ -218,20 +221,36 @@ TEST(NumberText, OutOfRangeAndGrammar) {
   }
 }
 
+// Sets the process locale to one with a decimal comma: an installed one, else de_DE built with
+// localedef (its sources come with Debian's `locales`, which scripts/install-deps installs) into
+// a folder of its own given as LOCPATH. False when neither works.
+bool use_comma_locale() {
+  const auto comma = [](const char* name) {
+    return std::setlocale(LC_ALL, name) != nullptr && *std::localeconv()->decimal_point == ',';
+  };
+  for (const char* name : {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8"}) {
+    if (comma(name)) return true;
+  }
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("drover-locale-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string command =
+      "localedef -i de_DE -f UTF-8 '" + (dir / "de_DE.UTF-8").string() + "' >/dev/null 2>&1";
+  const bool built = std::system(command.c_str()) == 0;
+  ::setenv("LOCPATH", dir.c_str(), 1);
+  const bool ok = built && comma("de_DE.UTF-8");
+  ::unsetenv("LOCPATH");
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);  // the locale stays loaded
+  return ok;
+}
+
 // The C++ locale functions follow the process locale; these must not (LwM2M texts always use '.').
 TEST(NumberText, IgnoresTheProcessLocale) {
   const std::string saved = std::setlocale(LC_ALL, nullptr);
-  const char* found = nullptr;
-  for (const char* name :
-       {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "ru_RU.UTF-8"}) {
-    if (std::setlocale(LC_ALL, name) != nullptr && *std::localeconv()->decimal_point == ',') {
-      found = name;
-      break;
-    }
-  }
-  if (found == nullptr) {
+  if (!use_comma_locale()) {
     std::setlocale(LC_ALL, saved.c_str());
-    GTEST_SKIP() << "no locale with a decimal comma is installed";
+    GTEST_SKIP() << "no locale with a decimal comma, and localedef could not build one";
   }
   EXPECT_EQ(formatted(123.5), "123.5");
   EXPECT_EQ(formatted(-2.5e-5), "-2.5e-05");
