@@ -21,15 +21,6 @@ grep -qiE 'ryu|fast_float|__floating_to_chars|from_chars\(char const\*, char con
   <<<"$symbols" && fail "the device's sensor-device links libstdc++'s floating-point charconv"
 pass "the device program links neither Boost.Asio nor floating-point charconv"
 
-wait_log() {
-  local i
-  for i in $(seq 1 100); do
-    grep -qE "$2" "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 api() { timeout 15 curl -sS "$@"; }
 
 start_server --store memory --models "$SOURCE/examples/sensor-device"

@@ -44,6 +44,16 @@ pass() {
   PASSED=$((PASSED + 1))
 }
 
+# wait_log FILE PATTERN: FILE gets a line matching PATTERN within ~10 s (false otherwise).
+wait_log() {
+  local i
+  for i in $(seq 1 100); do
+    grep -qE "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # A UDP port that is free on 127.0.0.1 right now (the OS picks it).
 free_udp_port() {
   python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

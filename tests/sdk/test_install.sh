@@ -35,16 +35,6 @@ EMBEDDED=$WORK/examples/embedded-server/embedded-server
 [[ -x $SENSOR && -x $SENSOR_DDF && -x $EMBEDDED ]] || fail "the examples were not built"
 pass "examples/ builds against the installed package (find_package(Drover))"
 
-# wait_log FILE PATTERN: FILE gets a line matching PATTERN within ~10 s.
-wait_log() {
-  local i
-  for i in $(seq 1 100); do
-    grep -qE "$2" "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # The sensor device with `drover server`, which knows object 32769 from the example's DDF file.
 start_server --store memory --models "$SOURCE/examples/sensor-device"
 start sensor "$SENSOR" "coap://127.0.0.1:$PORT" --endpoint sdk-sensor --send-interval 1 --duration 60
